@@ -1,0 +1,56 @@
+// Twilio-shaped JSON rendering of users, pages, services, roles and errors.
+//
+// Output is compact UTF-8 JSON with keys in Twilio's order
+// (../shared/spec/behaviour.md §2, §4, §5): a single user's
+// `joined_channels_count` comes before `date_created`; in list items it comes
+// after `date_updated`, as in Twilio's fixtures. Dates are
+// YYYY-MM-DDTHH:MM:SSZ (UTC). URLs are absolute, built from `base_url`
+// (no trailing slash, e.g. https://chat.twilio.com/v2) and the SIDs.
+// Thread-safe (pure functions). O(size of the output).
+#ifndef USERSTORE_JSON_H_
+#define USERSTORE_JSON_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "userstore/page.h"
+#include "userstore/service.h"
+#include "userstore/user.h"
+
+namespace userstore {
+
+// Twilio's date format: "2016-03-24T21:05:19Z".
+std::string FormatTwilioDate(absl::Time t);
+
+// One user, as a fetch / create / update response body.
+std::string UserJson(const User& user, std::string_view base_url);
+
+// A list response: {"meta": {...}, "users": [...]}. `service_sid` builds the
+// paging URLs: {base}/Services/{IS}/Users?PageSize=N&Page=P[&PageToken=T].
+std::string PageJson(const Page& page, std::string_view service_sid,
+                     std::string_view base_url);
+
+// Twilio's Service and Role bodies (the fields userstore models), and the
+// Roles list ({"meta": {... "key": "roles"}, "roles": [...]}, one page).
+std::string ServiceJson(const Service& service, std::string_view base_url);
+std::string RoleJson(const Role& role, std::string_view base_url);
+std::string RolesPageJson(const std::vector<Role>& roles,
+                          std::string_view service_sid,
+                          std::string_view base_url);
+
+// Twilio's error body: {"code": C, "message": "...", "more_info":
+// "https://www.twilio.com/docs/errors/C", "status": S}, C and S from
+// TwilioCode() / HttpStatus(). REQUIRES: !status.ok().
+std::string ErrorJson(const absl::Status& status);
+
+// Re-indents compact JSON `json` with two spaces per level (for humans, e.g.
+// the `userstore replay` output). Returns the input unchanged when it is not
+// valid JSON.
+std::string PrettyJson(std::string_view json);
+
+}  // namespace userstore
+
+#endif  // USERSTORE_JSON_H_

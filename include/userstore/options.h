@@ -1,0 +1,56 @@
+// Options of a Store: account, public base URL, limits, clock, token key.
+//
+// A StoreOptions is a plain value, copied into the Store at construction;
+// later changes to the caller's copy have no effect. Thread-compatible.
+#ifndef USERSTORE_OPTIONS_H_
+#define USERSTORE_OPTIONS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace userstore {
+
+// Input limits. Defaults are ../shared/spec/behaviour.md §4 (decisions marked
+// [D] there) and docs/errors.md. Each bound is inclusive: a value exactly at
+// the limit is accepted, one unit over is rejected with the code named.
+struct Limits {
+  // `identity`, in Unicode code points (not bytes). Over: 400/50207.
+  size_t max_identity_chars = 256;
+  // `friendly_name`, in Unicode code points. Over: 400/50003.
+  size_t max_friendly_name_chars = 256;
+  // `attributes`, in bytes, checked before parsing. Over: 400/50303.
+  size_t max_attributes_bytes = 16384;
+  // Nesting depth of `attributes` (an object holding a scalar is depth 1).
+  // Deeper: 400/50304.
+  size_t max_attributes_depth = 128;
+  // List paging: the page size used when none is given, and the largest one
+  // served (a larger PageSize is clamped to it, as Twilio's clients expect).
+  int64_t default_page_size = 50;
+  int64_t max_page_size = 100;
+};
+
+struct StoreOptions {
+  // The Account (`AC` + 32 hex) every Service and User belongs to. Empty: a
+  // fresh one is minted from OS randomness when the Store is made.
+  std::string account_sid;
+  // Absolute base of every `url`, `links` and paging URL, without a trailing
+  // slash. Twilio's: https://chat.twilio.com/v2. The REST facade serves the
+  // paths below this base's path (e.g. /v2/Services/...).
+  std::string base_url = "https://chat.twilio.com/v2";
+  Limits limits;
+  // Source of `date_created` / `date_updated` (truncated to whole seconds).
+  // Null: absl::Now. Must be thread-safe; injectable for tests.
+  std::function<absl::Time()> clock;
+  // Secret key (any bytes, 16 or more recommended) that authenticates page
+  // tokens. Empty: 32 random bytes are drawn when the Store is made, so tokens
+  // are valid only within that Store's lifetime.
+  std::string page_token_key;
+};
+
+}  // namespace userstore
+
+#endif  // USERSTORE_OPTIONS_H_

@@ -1,0 +1,45 @@
+// One page of a Users list, and how to ask for it.
+//
+// Paging is keyset based (../shared/spec/behaviour.md §5): users are listed in
+// ascending creation order; a page token names a position in that order (after
+// or before a user), is bound to its Service and authenticated, so a page
+// costs O(log n + page_size) whatever its offset, and a walk with tokens sees
+// every user that exists during the whole walk exactly once. Values;
+// thread-compatible.
+#ifndef USERSTORE_PAGE_H_
+#define USERSTORE_PAGE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "userstore/user.h"
+
+namespace userstore {
+
+struct PageRequest {
+  // Twilio's PageSize. 0: Limits::default_page_size (50). < 0 is rejected
+  // (400/20001); above Limits::max_page_size (100) it is clamped.
+  int64_t page_size = 0;
+  // Twilio's Page: the page index, "simply for client state". >= 0; > 0
+  // requires a page_token (400/20001 otherwise).
+  int64_t page = 0;
+  // Twilio's PageToken: empty for the first page, else a token from a Page
+  // of the same Service. Malformed, altered or foreign: 400/20001.
+  std::string page_token;
+};
+
+struct Page {
+  std::vector<User> users;  // at most page_size, in creation order
+  int64_t page = 0;         // echo of PageRequest::page
+  int64_t page_size = 0;    // the effective page size (after default/clamp)
+  std::string page_token;   // echo of PageRequest::page_token
+  // Token of the following page; empty when no user follows this page.
+  std::string next_page_token;
+  // Token of the preceding page; empty on page 0.
+  std::string previous_page_token;
+};
+
+}  // namespace userstore
+
+#endif  // USERSTORE_PAGE_H_

@@ -1,0 +1,70 @@
+// Network-free REST facade: Twilio's HTTP API for Users over a Store.
+//
+// A host's HTTP server hands each request to RestFacade::Handle and writes the
+// returned Response back; no sockets are involved. Served (paths below the
+// path of StoreOptions::base_url, "/v2" by default):
+//   POST   /v2/Services/{IS}/Users            create (form body)      201
+//   GET    /v2/Services/{IS}/Users            list (PageSize, Page, PageToken)
+//   GET    /v2/Services/{IS}/Users/{key}      fetch (key: SID or identity)
+//   POST   /v2/Services/{IS}/Users/{key}      update (form body)
+//   DELETE /v2/Services/{IS}/Users/{key}      delete                  204
+//   GET    /v2/Services/{IS}                  the Service
+//   GET    /v2/Services/{IS}/Roles            the Service's roles
+// The path is split into segments before each is percent-decoded once (so
+// Users/team%2Falice is identity "team/alice"); form bodies are
+// application/x-www-form-urlencoded ('+' is a space). Unknown paths get
+// 404/20404, known paths with another method 405/20001. Errors carry Twilio's
+// error body (json.h, ErrorJson). Source: ../shared/spec/behaviour.md §3-§6.
+//
+// Thread-safety: Handle is thread-safe; the facade holds no mutable state of
+// its own. The Store must outlive the facade.
+#ifndef USERSTORE_REST_H_
+#define USERSTORE_REST_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "userstore/store.h"
+
+namespace userstore {
+
+struct Request {
+  std::string method;  // "GET", "POST", "DELETE" (case-sensitive, as HTTP)
+  std::string target;  // raw request target: path plus optional "?query"
+  // Header names are matched case-insensitively; values as sent.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;  // raw body bytes
+};
+
+struct Response {
+  int status = 200;  // HTTP status
+  // "Content-Type: application/json; charset=utf-8" unless the body is empty.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;  // Twilio JSON, or empty (204)
+};
+
+struct FacadeOptions {
+  // Development convenience: a well-formed but unknown Service SID in a path
+  // is registered (with its default roles) on first use instead of 404.
+  bool auto_create_services = false;
+};
+
+class RestFacade {
+ public:
+  // REQUIRES: store != nullptr and outlives the facade.
+  explicit RestFacade(Store* store, FacadeOptions options = {});
+
+  // Serves one request. Never throws; every failure is a Twilio error
+  // response (4xx). Complexity: that of the Store operation plus
+  // O(|target| + |body|) decoding and O(response) rendering.
+  Response Handle(const Request& request) const;
+
+ private:
+  Store* store_;
+  FacadeOptions options_;
+};
+
+}  // namespace userstore
+
+#endif  // USERSTORE_REST_H_

@@ -1,0 +1,149 @@
+// Store: the embeddable engine holding Services, their Roles and their Users.
+//
+// A Store is an in-memory, concurrent implementation of the Twilio
+// Programmable Chat v2 User resource (../shared/spec/behaviour.md). Each
+// Service keeps a concurrent index from both `sid` and `identity` to its user
+// records plus an ordered index for paging (docs/design.md).
+//
+// Thread-safety: a Store is thread-safe. Any number of threads may call any
+// methods at once. Every user write is atomic and linearizable: two creates
+// of one identity have exactly one winner; no update is lost; a reader sees
+// a user either wholly before or wholly after a write. Returned values are
+// snapshots owned by the caller.
+//
+// Keys: wherever a method takes a user `key`, a key matching
+// ^US[0-9a-fA-F]{32}$ is a SID (hex compared case-insensitively), any other
+// key is an identity (byte-exact). Identities can never look like a SID.
+//
+// Errors: each method lists its Twilio codes; docs/errors.md has them all.
+// A failed call changes nothing.
+#ifndef USERSTORE_STORE_H_
+#define USERSTORE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "userstore/options.h"
+#include "userstore/page.h"
+#include "userstore/service.h"
+#include "userstore/user.h"
+
+namespace userstore {
+
+namespace internal {
+class StoreImpl;
+}  // namespace internal
+
+class Store {
+ public:
+  // Called after a successful create / update whose webhook_enabled was set,
+  // on the writing thread, with no Store lock held (so it may call the Store).
+  using PostEventListener = std::function<void(const UserEvent&)>;
+
+  // Makes an empty Store.
+  // Errors: 400/20001 if options.account_sid is set but not ^AC[0-9a-fA-F]{32}$,
+  // or options.base_url is not an absolute http(s) URL, or a limit is 0.
+  static absl::StatusOr<std::unique_ptr<Store>> Create(StoreOptions options = {});
+
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // The options in force (account_sid filled in when it was minted).
+  const StoreOptions& options() const;
+
+  // ---- Services and roles ---------------------------------------------
+
+  // Adds a Service with its four default roles (see Service).
+  // Errors: 400/20001 malformed sid; 409/20001 a Service with that sid exists.
+  absl::StatusOr<Service> CreateService(const ServiceCreate& params);
+
+  // Errors: 404/20404 unknown Service (a malformed SID is unknown too).
+  absl::StatusOr<Service> FetchService(std::string_view service_sid) const;
+
+  // Turns the Service's reachability indicators on or off (Twilio's
+  // ReachabilityEnabled). Errors: 404/20404.
+  absl::StatusOr<Service> SetReachabilityEnabled(std::string_view service_sid,
+                                                 bool enabled);
+
+  // Adds a role to a Service. Errors: 404/20404 unknown Service; 400/20001
+  // malformed sid; 409/20001 a role with that sid exists.
+  absl::StatusOr<Role> AddRole(std::string_view service_sid,
+                               const RoleCreate& params);
+
+  // The Service's roles in the order they were added (defaults first).
+  // Errors: 404/20404.
+  absl::StatusOr<std::vector<Role>> ListRoles(std::string_view service_sid) const;
+
+  // ---- Users (Twilio's five operations) ----------------------------------
+
+  // Creates a user. Complexity: O(|identity| + |attributes|) plus amortized
+  // O(1) hashing and O(log n) ordering insert.
+  // Errors: 404/20404 Service; 400/20001 identity missing from a REST body
+  // (the facade's check), invalid UTF-8 or U+0000 in identity or
+  // friendly_name, malformed role_sid; 400/50204 empty identity; 400/50207
+  // identity over the limit; 400/50206 identity shaped like a User SID;
+  // 400/50003 friendly_name over the limit; 400/50303 attributes over the
+  // limit; 400/50304 attributes not a JSON object; 400/50100 unknown role;
+  // 400/50105 channel-scope role; 409/50201 identity taken.
+  absl::StatusOr<User> CreateUser(std::string_view service_sid,
+                                  const UserCreate& params);
+
+  // Fetches by SID or identity. O(|key|). Errors: 404/20404 (Service or user).
+  absl::StatusOr<User> FetchUser(std::string_view service_sid,
+                                 std::string_view key) const;
+
+  // Changes the given fields and moves date_updated. Errors: as CreateUser for
+  // each given field; 400/20161 nothing given; 404/20404.
+  absl::StatusOr<User> UpdateUser(std::string_view service_sid,
+                                  std::string_view key, const UserUpdate& params);
+
+  // Deletes a user; its identity is free again, its SID is never reused.
+  // Errors: 404/20404.
+  absl::Status DeleteUser(std::string_view service_sid, std::string_view key);
+
+  // One page of the Service's users in creation order. Complexity:
+  // O(log n + page_size) whatever the offset. Errors: 404/20404; 400/20001
+  // bad page size, page, or token (malformed, altered, another Service's).
+  absl::StatusOr<Page> ListUsers(std::string_view service_sid,
+                                 const PageRequest& request) const;
+
+  // Returns the user with this identity, creating it (default role, no
+  // attributes) when absent: Twilio's implicit creation when an identity
+  // first appears. Concurrent callers for one identity all get the same
+  // user. Errors: 404/20404 Service; the identity errors of CreateUser.
+  absl::StatusOr<User> GetOrCreateUser(std::string_view service_sid,
+                                       std::string_view identity);
+
+  // ---- Host-maintained state ----------------------------------------------
+
+  // Records whether the user is connected (is_online) / has a push
+  // registration (is_notifiable). Does not move date_updated.
+  // Errors: 404/20404.
+  absl::StatusOr<User> SetUserOnline(std::string_view service_sid,
+                                     std::string_view key, bool online);
+  absl::StatusOr<User> SetUserNotifiable(std::string_view service_sid,
+                                         std::string_view key, bool notifiable);
+
+  // Adds `delta` (may be negative) to joined_channels_count.
+  // Errors: 404/20404; 400/20001 if the count would drop below 0 or overflow.
+  absl::StatusOr<User> AddJoinedChannels(std::string_view service_sid,
+                                         std::string_view key, int64_t delta);
+
+  // Registers a post-event listener (see PostEventListener). Listeners are
+  // never removed; register them before serving traffic.
+  void AddPostEventListener(PostEventListener listener);
+
+ private:
+  explicit Store(std::unique_ptr<internal::StoreImpl> impl);
+  std::unique_ptr<internal::StoreImpl> impl_;
+};
+
+}  // namespace userstore
+
+#endif  // USERSTORE_STORE_H_

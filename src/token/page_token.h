@@ -1,0 +1,50 @@
+// Page tokens: opaque, URL-safe, authenticated keyset positions.
+//
+// A token names a position in a Service's creation order: "after" or
+// "before" the user with creation sequence number `sequence` (that user may
+// since have been deleted). It is bound to the Service it was issued for and
+// carries a keyed MAC (HMAC-SHA-256, truncated), so any change, truncation or
+// reuse against another Service is detected. Alphabet: [A-Za-z0-9_-] (base64url
+// without padding). Format in docs/design.md. Thread-safe (const methods).
+#ifndef USERSTORE_SRC_TOKEN_PAGE_TOKEN_H_
+#define USERSTORE_SRC_TOKEN_PAGE_TOKEN_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace userstore::internal {
+
+struct PageCursor {
+  enum class Direction : uint8_t { kAfter = 0, kBefore = 1 };
+  Direction direction = Direction::kAfter;
+  uint64_t sequence = 0;
+
+  friend bool operator==(const PageCursor& a, const PageCursor& b) {
+    return a.direction == b.direction && a.sequence == b.sequence;
+  }
+};
+
+class PageTokenCodec {
+ public:
+  // `key`: the MAC key (any bytes; StoreOptions::page_token_key).
+  explicit PageTokenCodec(std::string key);
+
+  // The token for `cursor` in Service `service_sid`. O(1).
+  std::string Encode(std::string_view service_sid, const PageCursor& cursor) const;
+
+  // The cursor a token from Encode(service_sid, ...) holds.
+  // Errors: 400/20001 "Invalid PageToken" when the token is malformed,
+  // truncated, altered, not canonical, or was issued for another Service. O(|token|).
+  absl::StatusOr<PageCursor> Decode(std::string_view service_sid,
+                                    std::string_view token) const;
+
+ private:
+  std::string key_;
+};
+
+}  // namespace userstore::internal
+
+#endif  // USERSTORE_SRC_TOKEN_PAGE_TOKEN_H_
