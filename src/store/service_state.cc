@@ -1,0 +1,70 @@
+#include "store/service_state.h"
+
+#include "userstore/error.h"
+
+namespace userstore::internal {
+
+ServiceState::ServiceState(const Service& service, const std::vector<Role>& default_roles)
+    : sid_(service.sid),
+      account_sid_(service.account_sid),
+      default_role_(*ParseSid(service.default_service_role_sid, "RL")),
+      reachability_enabled_(service.reachability_enabled) {
+  WriterLock lock(&mu_);
+  meta_ = service;
+  for (const Role& role : default_roles) {
+    role_index_.emplace(*ParseSid(role.sid, "RL"), roles_.size());
+    roles_.push_back(role);
+  }
+}
+
+Service ServiceState::Snapshot() const {
+  ReaderLock lock(&mu_);
+  Service copy = meta_;
+  copy.reachability_enabled = reachability_enabled();
+  return copy;
+}
+
+Service ServiceState::SetReachabilityEnabled(bool enabled, absl::Time now) {
+  WriterLock lock(&mu_);
+  reachability_enabled_.store(enabled, std::memory_order_release);
+  meta_.reachability_enabled = enabled;
+  meta_.date_updated = now;
+  return meta_;
+}
+
+absl::Status ServiceState::AddRole(const Role& role) {
+  std::optional<SidBytes> sid = ParseSid(role.sid, "RL");
+  if (!sid) return BadRequest(twilio_code::kInvalidParameter, "Invalid Role SID");
+  WriterLock lock(&mu_);
+  if (!role_index_.emplace(*sid, roles_.size()).second) {
+    return TwilioError(absl::StatusCode::kAlreadyExists, 409,
+                       twilio_code::kInvalidParameter, "Role already exists");
+  }
+  roles_.push_back(role);
+  return absl::OkStatus();
+}
+
+std::vector<Role> ServiceState::Roles() const {
+  ReaderLock lock(&mu_);
+  return roles_;
+}
+
+absl::StatusOr<SidBytes> ServiceState::ResolveServiceRole(std::string_view role_sid) const {
+  std::optional<SidBytes> sid = ParseSid(role_sid, "RL");
+  if (!sid) {
+    return BadRequest(twilio_code::kInvalidParameter,
+                      "Invalid RoleSid: must match ^RL[0-9a-fA-F]{32}$");
+  }
+  ReaderLock lock(&mu_);
+  auto it = role_index_.find(*sid);
+  if (it == role_index_.end()) {
+    return BadRequest(twilio_code::kRoleNotFound, "Role not found");
+  }
+  if (roles_[it->second].type != RoleScope::kDeployment) {
+    return BadRequest(twilio_code::kRoleWrongType,
+                      "Role is a channel role; a User needs a service (deployment) role");
+  }
+  return *sid;
+}
+
+}  // namespace userstore::internal

@@ -1,0 +1,76 @@
+// ServiceState: one Service inside a Store — its metadata, roles and users.
+//
+// Thread-safe. The SIDs and account never change. Roles and the friendly
+// metadata are guarded by `mu_` (rarely written); reachability is an atomic
+// flag read on every fetch; users live in the concurrent UserIndex.
+#ifndef USERSTORE_SRC_STORE_SERVICE_STATE_H_
+#define USERSTORE_SRC_STORE_SERVICE_STATE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/mutex.h"
+#include "sid/sid.h"
+#include "store/user_index.h"
+#include "userstore/service.h"
+
+namespace userstore::internal {
+
+class ServiceState {
+ public:
+  // `service` holds the metadata; its default_*_role_sid fields must name
+  // roles given in `default_roles`.
+  ServiceState(const Service& service, const std::vector<Role>& default_roles);
+  ServiceState(const ServiceState&) = delete;
+  ServiceState& operator=(const ServiceState&) = delete;
+
+  const std::string& sid() const { return sid_; }
+  const std::string& account_sid() const { return account_sid_; }
+  const SidBytes& default_role() const { return default_role_; }
+  bool reachability_enabled() const {
+    return reachability_enabled_.load(std::memory_order_acquire);
+  }
+
+  // A copy of the Service's metadata.
+  Service Snapshot() const;
+  Service SetReachabilityEnabled(bool enabled, absl::Time now);
+
+  // Adds a role. Errors: 409/20001 a role with that SID exists.
+  absl::Status AddRole(const Role& role);
+  // The roles in the order they were added.
+  std::vector<Role> Roles() const;
+  // A RoleSid parameter resolved to a service-scope role of this Service.
+  // Errors: 400/20001 malformed; 400/50100 unknown; 400/50105 channel scope.
+  absl::StatusOr<SidBytes> ResolveServiceRole(std::string_view role_sid) const;
+
+  // The next creation sequence number (1, 2, ...). Thread-safe.
+  uint64_t NextSequence() { return next_sequence_.fetch_add(1) + 1; }
+
+  UserIndex& users() { return users_; }
+  const UserIndex& users() const { return users_; }
+
+ private:
+  const std::string sid_;
+  const std::string account_sid_;
+  const SidBytes default_role_;
+  std::atomic<bool> reachability_enabled_;
+  std::atomic<uint64_t> next_sequence_{0};
+
+  mutable SharedMutex mu_;
+  Service meta_ ABSL_GUARDED_BY(mu_);
+  std::vector<Role> roles_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<SidBytes, size_t> role_index_ ABSL_GUARDED_BY(mu_);
+
+  UserIndex users_;
+};
+
+}  // namespace userstore::internal
+
+#endif  // USERSTORE_SRC_STORE_SERVICE_STATE_H_

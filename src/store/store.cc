@@ -1,0 +1,106 @@
+// userstore::Store: option checks, then forwarding to internal::StoreImpl.
+#include "userstore/store.h"
+
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "sid/sid.h"
+#include "store/store_impl.h"
+#include "userstore/error.h"
+
+namespace userstore {
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Create(StoreOptions options) {
+  if (options.account_sid.empty()) {
+    options.account_sid = internal::MintSid("AC");
+  } else if (auto sid = internal::ParseSid(options.account_sid, "AC")) {
+    options.account_sid = internal::FormatSid("AC", *sid);
+  } else {
+    return BadRequest(twilio_code::kInvalidParameter,
+                      "account_sid must match ^AC[0-9a-fA-F]{32}$");
+  }
+  while (absl::EndsWith(options.base_url, "/")) options.base_url.pop_back();
+  const bool http = absl::StartsWith(options.base_url, "http://") &&
+                    options.base_url.size() > 7;
+  const bool https = absl::StartsWith(options.base_url, "https://") &&
+                     options.base_url.size() > 8;
+  if (!http && !https) {
+    return BadRequest(twilio_code::kInvalidParameter,
+                      "base_url must be an absolute http(s) URL");
+  }
+  const Limits& l = options.limits;
+  if (l.max_identity_chars == 0 || l.max_friendly_name_chars == 0 ||
+      l.max_attributes_bytes == 0 || l.max_attributes_depth == 0 ||
+      l.default_page_size < 1 || l.max_page_size < l.default_page_size) {
+    return BadRequest(twilio_code::kInvalidParameter,
+                      "limits must be positive and default_page_size <= max_page_size");
+  }
+  if (options.page_token_key.empty()) {
+    options.page_token_key.resize(32);
+    internal::RandomBytes(options.page_token_key.data(), options.page_token_key.size());
+  }
+  return std::unique_ptr<Store>(
+      new Store(std::make_unique<internal::StoreImpl>(std::move(options))));
+}
+
+Store::Store(std::unique_ptr<internal::StoreImpl> impl) : impl_(std::move(impl)) {}
+Store::~Store() = default;
+
+const StoreOptions& Store::options() const { return impl_->options(); }
+
+absl::StatusOr<Service> Store::CreateService(const ServiceCreate& params) {
+  return impl_->CreateService(params);
+}
+absl::StatusOr<Service> Store::FetchService(std::string_view service_sid) const {
+  return impl_->FetchService(service_sid);
+}
+absl::StatusOr<Service> Store::SetReachabilityEnabled(std::string_view service_sid,
+                                                      bool enabled) {
+  return impl_->SetReachabilityEnabled(service_sid, enabled);
+}
+absl::StatusOr<Role> Store::AddRole(std::string_view service_sid, const RoleCreate& params) {
+  return impl_->AddRole(service_sid, params);
+}
+absl::StatusOr<std::vector<Role>> Store::ListRoles(std::string_view service_sid) const {
+  return impl_->ListRoles(service_sid);
+}
+absl::StatusOr<User> Store::CreateUser(std::string_view service_sid,
+                                       const UserCreate& params) {
+  return impl_->CreateUser(service_sid, params);
+}
+absl::StatusOr<User> Store::FetchUser(std::string_view service_sid,
+                                      std::string_view key) const {
+  return impl_->FetchUser(service_sid, key);
+}
+absl::StatusOr<User> Store::UpdateUser(std::string_view service_sid, std::string_view key,
+                                       const UserUpdate& params) {
+  return impl_->UpdateUser(service_sid, key, params);
+}
+absl::Status Store::DeleteUser(std::string_view service_sid, std::string_view key) {
+  return impl_->DeleteUser(service_sid, key);
+}
+absl::StatusOr<Page> Store::ListUsers(std::string_view service_sid,
+                                      const PageRequest& request) const {
+  return impl_->ListUsers(service_sid, request);
+}
+absl::StatusOr<User> Store::GetOrCreateUser(std::string_view service_sid,
+                                            std::string_view identity) {
+  return impl_->GetOrCreateUser(service_sid, identity);
+}
+absl::StatusOr<User> Store::SetUserOnline(std::string_view service_sid,
+                                          std::string_view key, bool online) {
+  return impl_->SetPresence(service_sid, key, /*online_field=*/true, online);
+}
+absl::StatusOr<User> Store::SetUserNotifiable(std::string_view service_sid,
+                                              std::string_view key, bool notifiable) {
+  return impl_->SetPresence(service_sid, key, /*online_field=*/false, notifiable);
+}
+absl::StatusOr<User> Store::AddJoinedChannels(std::string_view service_sid,
+                                              std::string_view key, int64_t delta) {
+  return impl_->AddJoinedChannels(service_sid, key, delta);
+}
+void Store::AddPostEventListener(PostEventListener listener) {
+  impl_->AddPostEventListener(std::move(listener));
+}
+
+}  // namespace userstore

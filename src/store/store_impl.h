@@ -1,0 +1,105 @@
+// StoreImpl: the engine behind userstore::Store (include/userstore/store.h).
+//
+// Thread safety and invariants:
+//   - The set of Services is published as an immutable snapshot map
+//     (copy-on-write): readers load it with one atomic acquire and take no
+//     lock, so the read path has no Store-wide lock. CreateService copies the
+//     map under `services_mu_` and publishes the copy; old maps are retired
+//     (kept until the Store dies) because readers may still hold them. This
+//     makes CreateService O(number of Services): Stores hold few Services.
+//   - ServiceStates are never destroyed before the Store, so a pointer
+//     obtained from any snapshot stays valid.
+//   - Listeners: a copy-on-write vector behind `listeners_mu_`; fired with
+//     no lock held.
+#ifndef USERSTORE_SRC_STORE_STORE_IMPL_H_
+#define USERSTORE_SRC_STORE_STORE_IMPL_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "common/mutex.h"
+#include "sid/sid.h"
+#include "store/service_state.h"
+#include "token/page_token.h"
+#include "userstore/store.h"
+
+namespace userstore::internal {
+
+class StoreImpl {
+ public:
+  // REQUIRES: `options` already validated and completed by Store::Create.
+  explicit StoreImpl(StoreOptions options);
+  ~StoreImpl();
+
+  const StoreOptions& options() const { return options_; }
+
+  absl::StatusOr<Service> CreateService(const ServiceCreate& params);
+  absl::StatusOr<Service> FetchService(std::string_view service_sid) const;
+  absl::StatusOr<Service> SetReachabilityEnabled(std::string_view service_sid, bool enabled);
+  absl::StatusOr<Role> AddRole(std::string_view service_sid, const RoleCreate& params);
+  absl::StatusOr<std::vector<Role>> ListRoles(std::string_view service_sid) const;
+
+  absl::StatusOr<User> CreateUser(std::string_view service_sid, const UserCreate& params);
+  absl::StatusOr<User> FetchUser(std::string_view service_sid, std::string_view key) const;
+  absl::StatusOr<User> UpdateUser(std::string_view service_sid, std::string_view key,
+                                  const UserUpdate& params);
+  absl::Status DeleteUser(std::string_view service_sid, std::string_view key);
+  absl::StatusOr<Page> ListUsers(std::string_view service_sid,
+                                 const PageRequest& request) const;
+  absl::StatusOr<User> GetOrCreateUser(std::string_view service_sid,
+                                       std::string_view identity);
+  absl::StatusOr<User> SetPresence(std::string_view service_sid, std::string_view key,
+                                   bool online_field, bool value);
+  absl::StatusOr<User> AddJoinedChannels(std::string_view service_sid,
+                                         std::string_view key, int64_t delta);
+
+  void AddPostEventListener(Store::PostEventListener listener);
+
+ private:
+  using ServiceMap = absl::flat_hash_map<SidBytes, ServiceState*>;
+
+  absl::Time Now() const;
+  absl::StatusOr<ServiceState*> FindService(std::string_view service_sid) const;
+  // The User value of `record`; `for_list` applies the list rule (presence null).
+  User ToUser(const ServiceState& service, const UserRecord& record, bool for_list) const;
+  // Validates the optional fields shared by create and update.
+  absl::Status ValidateCommon(const ServiceState& service,
+                              const std::optional<std::string>& role_sid,
+                              const std::optional<std::string>& attributes,
+                              const std::optional<std::string>& friendly_name,
+                              SidBytes* role) const;
+  // Inserts a new user; `existing` (may be null) receives the user that
+  // already holds the identity, if any. Errors: 409/50201 when taken and
+  // `existing` is null.
+  absl::StatusOr<User> Insert(ServiceState& service, std::unique_ptr<UserRecord> record,
+                              std::optional<User>* existing);
+  void Fire(UserEvent::Type type, const User& user) const;
+  absl::Status UserNotFound(const ServiceState& service, std::string_view key) const;
+
+  const StoreOptions options_;
+  const PageTokenCodec tokens_;
+
+  std::atomic<const ServiceMap*> services_;
+  SharedMutex services_mu_;  // serializes CreateService
+  std::vector<std::unique_ptr<const ServiceMap>> service_maps_
+      ABSL_GUARDED_BY(services_mu_);  // current and retired snapshots
+  std::vector<std::unique_ptr<ServiceState>> service_states_
+      ABSL_GUARDED_BY(services_mu_);
+
+  mutable SharedMutex listeners_mu_;
+  std::shared_ptr<const std::vector<Store::PostEventListener>> listeners_
+      ABSL_GUARDED_BY(listeners_mu_);
+};
+
+// A store key parsed per store.h: a SID when SID-shaped, else an identity.
+UserKey ParseUserKey(std::string_view key);
+
+}  // namespace userstore::internal
+
+#endif  // USERSTORE_SRC_STORE_STORE_IMPL_H_

@@ -1,0 +1,83 @@
+// StoreImpl::ListUsers: keyset paging over a Service's creation order.
+//
+// A forward page after sequence S reads up to page_size + 1 users after S
+// (one ahead, so a full last page gets no next token); a backward page
+// (a previous_page token) reads up to page_size + 1 users before S.
+#include <algorithm>
+#include <limits>
+
+#include "common/status_macros.h"
+#include "store/store_impl.h"
+#include "userstore/error.h"
+
+namespace userstore::internal {
+
+absl::StatusOr<Page> StoreImpl::ListUsers(std::string_view service_sid,
+                                          const PageRequest& request) const {
+  USERSTORE_ASSIGN_OR_RETURN(const ServiceState* service, FindService(service_sid));
+  const Limits& limits = options_.limits;
+  if (request.page_size < 0) {
+    return BadRequest(twilio_code::kInvalidParameter, "PageSize must be at least 1");
+  }
+  if (request.page < 0) {
+    return BadRequest(twilio_code::kInvalidParameter, "Page must be at least 0");
+  }
+  if (request.page > 0 && request.page_token.empty()) {
+    return BadRequest(twilio_code::kInvalidParameter, "Page > 0 requires a PageToken");
+  }
+  PageCursor cursor;  // after sequence 0: the start
+  if (!request.page_token.empty()) {
+    USERSTORE_ASSIGN_OR_RETURN(cursor, tokens_.Decode(service->sid(), request.page_token));
+  }
+  Page page;
+  page.page = request.page;
+  page.page_token = request.page_token;
+  page.page_size = request.page_size == 0 ? limits.default_page_size
+                                          : std::min(request.page_size, limits.max_page_size);
+  const size_t n = static_cast<size_t>(page.page_size);
+  const bool forward = cursor.direction == PageCursor::Direction::kAfter;
+
+  std::vector<uint64_t> seqs = service->users().Scan(
+      forward, cursor.sequence, n + 1, [&](const UserRecord& r) {
+        page.users.push_back(ToUser(*service, r, /*for_list=*/true));
+      });
+  const bool more_beyond = seqs.size() > n;  // the one-ahead user exists
+  if (more_beyond) {
+    seqs.pop_back();
+    page.users.pop_back();
+  }
+  if (!forward) {
+    std::reverse(seqs.begin(), seqs.end());
+    std::reverse(page.users.begin(), page.users.end());
+  }
+
+  // Next: after the last user shown, if any user follows it.
+  uint64_t last = cursor.sequence;
+  if (!seqs.empty()) {
+    last = seqs.back();
+  } else if (!forward && last > 0) {
+    last -= 1;  // an empty backward page: everything from its position on
+  }
+  const bool has_next = forward ? more_beyond : service->users().AnyAfter(last);
+  if (has_next) {
+    page.next_page_token =
+        tokens_.Encode(service->sid(), {PageCursor::Direction::kAfter, last});
+  }
+  // Previous: before the first user shown (Twilio gives none on page 0).
+  if (page.page > 0) {
+    uint64_t first;
+    if (!seqs.empty()) {
+      first = seqs.front();
+    } else if (forward) {
+      first = cursor.sequence == std::numeric_limits<uint64_t>::max() ? cursor.sequence
+                                                                       : cursor.sequence + 1;
+    } else {
+      first = cursor.sequence;
+    }
+    page.previous_page_token =
+        tokens_.Encode(service->sid(), {PageCursor::Direction::kBefore, first});
+  }
+  return page;
+}
+
+}  // namespace userstore::internal

@@ -1,0 +1,175 @@
+// StoreImpl: construction, Services, Roles and listeners.
+#include <utility>
+
+#include "store/store_impl.h"
+#include "userstore/error.h"
+
+namespace userstore::internal {
+namespace {
+
+struct DefaultRole {
+  const char* name;
+  RoleScope type;
+  std::vector<std::string> permissions;
+};
+
+// Twilio's default roles of a new Chat Service and their permissions.
+const std::vector<DefaultRole>& DefaultRoles() {
+  static const auto* roles = new std::vector<DefaultRole>{
+      {"service admin",
+       RoleScope::kDeployment,
+       {"createChannel", "joinChannel", "destroyChannel", "inviteMember", "removeMember",
+        "editChannelName", "editChannelAttributes", "addMember", "editAnyMessage",
+        "editAnyMessageAttributes", "editAnyUserInfo", "deleteAnyMessage",
+        "editOwnMessage", "editOwnMessageAttributes", "editOwnUserInfo", "deleteOwnMessage"}},
+      {"service user",
+       RoleScope::kDeployment,
+       {"createChannel", "joinChannel", "destroyChannel", "editOwnUserInfo"}},
+      {"channel admin",
+       RoleScope::kChannel,
+       {"sendMessage", "leaveChannel", "editChannelName", "editChannelAttributes",
+        "inviteMember", "removeMember", "addMember", "editAnyMessage",
+        "editAnyMessageAttributes", "deleteAnyMessage", "editOwnMessage",
+        "editOwnMessageAttributes", "deleteOwnMessage"}},
+      {"channel user",
+       RoleScope::kChannel,
+       {"sendMessage", "leaveChannel", "editOwnMessage", "editOwnMessageAttributes",
+        "deleteOwnMessage"}},
+  };
+  return *roles;
+}
+
+}  // namespace
+
+StoreImpl::StoreImpl(StoreOptions options)
+    : options_(std::move(options)), tokens_(options_.page_token_key) {
+  WriterLock lock(&services_mu_);
+  service_maps_.push_back(std::make_unique<const ServiceMap>());
+  services_.store(service_maps_.back().get(), std::memory_order_release);
+  listeners_ = std::make_shared<const std::vector<Store::PostEventListener>>();
+}
+
+StoreImpl::~StoreImpl() = default;
+
+absl::Time StoreImpl::Now() const {
+  absl::Time t = options_.clock ? options_.clock() : absl::Now();
+  return absl::FromUnixSeconds(absl::ToUnixSeconds(t));
+}
+
+absl::StatusOr<ServiceState*> StoreImpl::FindService(std::string_view service_sid) const {
+  if (std::optional<SidBytes> sid = ParseSid(service_sid, "IS")) {
+    const ServiceMap* map = services_.load(std::memory_order_acquire);
+    if (auto it = map->find(*sid); it != map->end()) return it->second;
+  }
+  return NotFound("The requested resource /Services/" + std::string(service_sid) +
+                  " was not found");
+}
+
+absl::StatusOr<Service> StoreImpl::CreateService(const ServiceCreate& params) {
+  SidBytes sid;
+  if (params.sid.empty()) {
+    sid = RandomSidBytes();
+  } else if (std::optional<SidBytes> parsed = ParseSid(params.sid, "IS")) {
+    sid = *parsed;
+  } else {
+    return BadRequest(twilio_code::kInvalidParameter,
+                      "Invalid Service SID: must match ^IS[0-9a-fA-F]{32}$");
+  }
+  const absl::Time now = Now();
+  Service service;
+  service.sid = FormatSid("IS", sid);
+  service.account_sid = options_.account_sid;
+  service.friendly_name = params.friendly_name;
+  service.reachability_enabled = params.reachability_enabled;
+  service.date_created = service.date_updated = now;
+  std::vector<Role> roles;
+  for (const DefaultRole& d : DefaultRoles()) {
+    Role role;
+    role.sid = MintSid("RL");
+    role.account_sid = service.account_sid;
+    role.service_sid = service.sid;
+    role.friendly_name = d.name;
+    role.type = d.type;
+    role.permissions = d.permissions;
+    role.date_created = role.date_updated = now;
+    roles.push_back(std::move(role));
+  }
+  service.default_service_role_sid = roles[1].sid;
+  service.default_channel_creator_role_sid = roles[2].sid;
+  service.default_channel_role_sid = roles[3].sid;
+
+  WriterLock lock(&services_mu_);
+  const ServiceMap* current = services_.load(std::memory_order_relaxed);
+  if (current->contains(sid)) {
+    return TwilioError(absl::StatusCode::kAlreadyExists, 409,
+                       twilio_code::kInvalidParameter, "Service already exists");
+  }
+  service_states_.push_back(std::make_unique<ServiceState>(service, roles));
+  auto next = std::make_unique<ServiceMap>(*current);
+  next->emplace(sid, service_states_.back().get());
+  service_maps_.push_back(std::move(next));
+  services_.store(service_maps_.back().get(), std::memory_order_release);
+  return service;
+}
+
+absl::StatusOr<Service> StoreImpl::FetchService(std::string_view service_sid) const {
+  auto service = FindService(service_sid);
+  if (!service.ok()) return service.status();
+  return (*service)->Snapshot();
+}
+
+absl::StatusOr<Service> StoreImpl::SetReachabilityEnabled(std::string_view service_sid,
+                                                          bool enabled) {
+  auto service = FindService(service_sid);
+  if (!service.ok()) return service.status();
+  return (*service)->SetReachabilityEnabled(enabled, Now());
+}
+
+absl::StatusOr<Role> StoreImpl::AddRole(std::string_view service_sid,
+                                        const RoleCreate& params) {
+  auto service = FindService(service_sid);
+  if (!service.ok()) return service.status();
+  Role role;
+  if (params.sid.empty()) {
+    role.sid = MintSid("RL");
+  } else if (std::optional<SidBytes> parsed = ParseSid(params.sid, "RL")) {
+    role.sid = FormatSid("RL", *parsed);
+  } else {
+    return BadRequest(twilio_code::kInvalidParameter,
+                      "Invalid Role SID: must match ^RL[0-9a-fA-F]{32}$");
+  }
+  role.account_sid = options_.account_sid;
+  role.service_sid = (*service)->sid();
+  role.friendly_name = params.friendly_name;
+  role.type = params.type;
+  role.permissions = params.permissions;
+  role.date_created = role.date_updated = Now();
+  if (absl::Status s = (*service)->AddRole(role); !s.ok()) return s;
+  return role;
+}
+
+absl::StatusOr<std::vector<Role>> StoreImpl::ListRoles(std::string_view service_sid) const {
+  auto service = FindService(service_sid);
+  if (!service.ok()) return service.status();
+  return (*service)->Roles();
+}
+
+void StoreImpl::AddPostEventListener(Store::PostEventListener listener) {
+  WriterLock lock(&listeners_mu_);
+  auto next = std::make_shared<std::vector<Store::PostEventListener>>(*listeners_);
+  next->push_back(std::move(listener));
+  listeners_ = std::move(next);
+}
+
+void StoreImpl::Fire(UserEvent::Type type, const User& user) const {
+  std::shared_ptr<const std::vector<Store::PostEventListener>> listeners;
+  {
+    ReaderLock lock(&listeners_mu_);
+    listeners = listeners_;
+  }
+  if (listeners->empty()) return;
+  const UserEvent event{type, user};
+  for (const auto& listener : *listeners) listener(event);
+}
+
+}  // namespace userstore::internal

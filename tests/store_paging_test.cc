@@ -1,0 +1,159 @@
+// Keyset paging (behaviour.md §5) through the C++ API.
+#include <set>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tests/support/test_store.h"
+#include "userstore/store.h"
+
+namespace userstore {
+namespace {
+
+using testing::kServiceSid;
+using testing::TestStore;
+
+void CreateN(TestStore& t, int n, int first = 0) {
+  for (int i = first; i < first + n; ++i) {
+    UserCreate c;
+    c.identity = "user" + std::to_string(i);
+    ASSERT_TRUE(t->CreateUser(kServiceSid, c).ok());
+  }
+}
+
+std::vector<std::string> Identities(const Page& p) {
+  std::vector<std::string> out;
+  for (const User& u : p.users) out.push_back(u.identity);
+  return out;
+}
+
+TEST(StorePaging, DefaultAndClampedPageSizes) {
+  TestStore t;
+  CreateN(t, 120);
+  absl::StatusOr<Page> p = t->ListUsers(kServiceSid, {});
+  ASSERT_OK(p);
+  EXPECT_EQ(p->page_size, 50);
+  EXPECT_EQ(p->users.size(), 50u);
+  PageRequest r;
+  r.page_size = 1000;
+  p = t->ListUsers(kServiceSid, r);
+  ASSERT_OK(p);
+  EXPECT_EQ(p->page_size, 100);
+  EXPECT_EQ(p->users.size(), 100u);
+  r.page_size = -1;
+  EXPECT_TWILIO_ERROR(t->ListUsers(kServiceSid, r), 400, 20001);
+}
+
+TEST(StorePaging, WalkInCreationOrderWithLookAhead) {
+  TestStore t;
+  CreateN(t, 10);
+  PageRequest r;
+  r.page_size = 5;
+  absl::StatusOr<Page> p1 = t->ListUsers(kServiceSid, r);
+  ASSERT_OK(p1);
+  EXPECT_EQ(Identities(*p1), (std::vector<std::string>{"user0", "user1", "user2", "user3",
+                                                        "user4"}));
+  EXPECT_TRUE(p1->previous_page_token.empty());
+  ASSERT_FALSE(p1->next_page_token.empty());
+  r.page = 1;
+  r.page_token = p1->next_page_token;
+  absl::StatusOr<Page> p2 = t->ListUsers(kServiceSid, r);
+  ASSERT_OK(p2);
+  EXPECT_EQ(p2->users.front().identity, "user5");
+  EXPECT_EQ(p2->users.back().identity, "user9");
+  // Exactly full last page: no next token.
+  EXPECT_TRUE(p2->next_page_token.empty());
+  ASSERT_FALSE(p2->previous_page_token.empty());
+  // Going back returns the first page again.
+  r.page = 0;
+  r.page_token = p2->previous_page_token;
+  absl::StatusOr<Page> back = t->ListUsers(kServiceSid, r);
+  ASSERT_OK(back);
+  EXPECT_EQ(Identities(*back), Identities(*p1));
+  EXPECT_FALSE(back->next_page_token.empty());
+}
+
+TEST(StorePaging, PageRulesAndTokenErrors) {
+  TestStore t;
+  CreateN(t, 3);
+  PageRequest r;
+  r.page = 1;
+  EXPECT_TWILIO_ERROR(t->ListUsers(kServiceSid, r), 400, 20001);
+  r.page = -1;
+  EXPECT_TWILIO_ERROR(t->ListUsers(kServiceSid, r), 400, 20001);
+  r.page = 1;
+  r.page_token = "garbage";
+  EXPECT_TWILIO_ERROR(t->ListUsers(kServiceSid, r), 400, 20001);
+
+  r = {};
+  r.page_size = 1;
+  absl::StatusOr<Page> p = t->ListUsers(kServiceSid, r);
+  ASSERT_OK(p);
+  std::string token = p->next_page_token;
+  // A token is bound to its Service.
+  ServiceCreate other;
+  other.sid = "ISbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+  ASSERT_OK(t->CreateService(other));
+  r.page_token = token;
+  EXPECT_TWILIO_ERROR(t->ListUsers(other.sid, r), 400, 20001);
+  // Any one-character change is detected.
+  std::string altered = token;
+  altered[altered.size() / 2] = altered[altered.size() / 2] == 'A' ? 'B' : 'A';
+  r.page_token = altered;
+  EXPECT_TWILIO_ERROR(t->ListUsers(kServiceSid, r), 400, 20001);
+}
+
+TEST(StorePaging, TokenSurvivesDeletionOfItsUser) {
+  TestStore t;
+  CreateN(t, 6);
+  PageRequest r;
+  r.page_size = 3;
+  absl::StatusOr<Page> p1 = t->ListUsers(kServiceSid, r);
+  ASSERT_OK(p1);
+  ASSERT_OK(t->DeleteUser(kServiceSid, "user2"));  // the token's own position
+  ASSERT_OK(t->DeleteUser(kServiceSid, "user3"));  // the first of the next page
+  r.page = 1;
+  r.page_token = p1->next_page_token;
+  absl::StatusOr<Page> p2 = t->ListUsers(kServiceSid, r);
+  ASSERT_OK(p2);
+  EXPECT_EQ(Identities(*p2), (std::vector<std::string>{"user4", "user5"}));
+}
+
+TEST(StorePaging, WalkSeesSurvivorsExactlyOnceUnderChurn) {
+  TestStore t;
+  CreateN(t, 200);
+  std::multiset<std::string> seen;
+  PageRequest r;
+  r.page_size = 7;
+  int step = 0;
+  for (;;) {
+    absl::StatusOr<Page> p = t->ListUsers(kServiceSid, r);
+    ASSERT_OK(p);
+    for (const User& u : p->users) seen.insert(u.identity);
+    // Churn between pages: delete a multiple of 5, add a new user.
+    ASSERT_OK(t->DeleteUser(kServiceSid, "user" + std::to_string(step * 5)));
+    CreateN(t, 1, 1000 + step);
+    ++step;
+    if (p->next_page_token.empty()) break;
+    r.page_token = p->next_page_token;
+    ++r.page;
+  }
+  for (int i = 0; i < 200; ++i) {
+    const std::string id = "user" + std::to_string(i);
+    const bool deleted = i % 5 == 0 && i / 5 < step;
+    if (!deleted) EXPECT_EQ(seen.count(id), 1u) << id;
+    EXPECT_LE(seen.count(id), 1u) << id;
+  }
+}
+
+TEST(StorePaging, EmptyServiceHasOneEmptyPage) {
+  TestStore t;
+  absl::StatusOr<Page> p = t->ListUsers(kServiceSid, {});
+  ASSERT_OK(p);
+  EXPECT_TRUE(p->users.empty());
+  EXPECT_TRUE(p->next_page_token.empty());
+  EXPECT_TRUE(p->previous_page_token.empty());
+}
+
+}  // namespace
+}  // namespace userstore

@@ -1,0 +1,67 @@
+// Services and roles of the C++ API, and Store options.
+#include <regex>
+
+#include "gtest/gtest.h"
+#include "tests/support/test_store.h"
+#include "userstore/store.h"
+
+namespace userstore {
+namespace {
+
+using testing::kServiceSid;
+using testing::TestStore;
+
+TEST(StoreServices, NewServiceHasFourDefaultRoles) {
+  TestStore t;
+  ServiceCreate params;
+  absl::StatusOr<Service> s = t->CreateService(params);
+  ASSERT_OK(s);
+  EXPECT_TRUE(std::regex_match(s->sid, std::regex("IS[0-9a-f]{32}")));
+  EXPECT_FALSE(s->reachability_enabled);
+  absl::StatusOr<std::vector<Role>> roles = t->ListRoles(s->sid);
+  ASSERT_OK(roles);
+  ASSERT_EQ(roles->size(), 4u);
+  EXPECT_EQ((*roles)[0].friendly_name, "service admin");
+  EXPECT_EQ((*roles)[0].type, RoleScope::kDeployment);
+  EXPECT_EQ((*roles)[1].friendly_name, "service user");
+  EXPECT_EQ((*roles)[1].sid, s->default_service_role_sid);
+  EXPECT_EQ((*roles)[2].type, RoleScope::kChannel);
+  EXPECT_EQ((*roles)[2].sid, s->default_channel_creator_role_sid);
+  EXPECT_EQ((*roles)[3].sid, s->default_channel_role_sid);
+}
+
+TEST(StoreServices, GivenSidsAreCheckedAndCanonical) {
+  TestStore t;
+  ServiceCreate params;
+  params.sid = "ISAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB";
+  absl::StatusOr<Service> s = t->CreateService(params);
+  ASSERT_OK(s);
+  EXPECT_EQ(s->sid, "ISaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab");
+  EXPECT_TWILIO_ERROR(t->CreateService(params), 409, 20001);
+  params.sid = "IS123";
+  EXPECT_TWILIO_ERROR(t->CreateService(params), 400, 20001);
+  RoleCreate role;
+  role.sid = "RLxyz";
+  EXPECT_TWILIO_ERROR(t->AddRole(kServiceSid, role), 400, 20001);
+  role.sid = testing::kRoleSid;
+  EXPECT_TWILIO_ERROR(t->AddRole(kServiceSid, role), 409, 20001);
+  EXPECT_TWILIO_ERROR(t->FetchService("ISffffffffffffffffffffffffffffffff"), 404, 20404);
+}
+
+TEST(StoreServices, OptionsAreValidated) {
+  StoreOptions o;
+  o.account_sid = "AC1";
+  EXPECT_TWILIO_ERROR(Store::Create(o), 400, 20001);
+  o = {};
+  o.base_url = "chat.example.com";
+  EXPECT_TWILIO_ERROR(Store::Create(o), 400, 20001);
+  o = {};
+  o.base_url = "http://localhost:8080/v2/";
+  absl::StatusOr<std::unique_ptr<Store>> s = Store::Create(o);
+  ASSERT_OK(s);
+  EXPECT_EQ((*s)->options().base_url, "http://localhost:8080/v2");
+  EXPECT_TRUE(std::regex_match((*s)->options().account_sid, std::regex("AC[0-9a-f]{32}")));
+}
+
+}  // namespace
+}  // namespace userstore
