@@ -94,8 +94,9 @@ TEST(StoreConcurrency, ReadersNeverSeeATornUser) {
     ASSERT_OK(t->CreateUser(kServiceSid, c));
   }
   std::atomic<bool> stop{false};
-  std::atomic<int> torn{0}, reads{0};
+  std::atomic<int> torn{0}, reads{0}, readers_started{0};
   std::thread writer([&] {
+    while (readers_started.load() < kThreads - 1) std::this_thread::yield();
     for (int v = 1; v <= 300; ++v) {
       for (int i = 0; i < kUsers; ++i) {
         const std::string id = absl::StrCat("u", i);
@@ -117,6 +118,7 @@ TEST(StoreConcurrency, ReadersNeverSeeATornUser) {
     stop = true;
   });
   RunThreads(kThreads - 1, [&](int th) {
+    ++readers_started;
     while (!stop) {
       for (int i = 0; i < kUsers; ++i) {
         absl::StatusOr<User> u = t->FetchUser(kServiceSid, absl::StrCat("u", (i + th) % kUsers));

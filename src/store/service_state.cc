@@ -44,6 +44,17 @@ absl::Status ServiceState::AddRole(const Role& role) {
   return absl::OkStatus();
 }
 
+void ServiceState::EnsureSequenceAbove(uint64_t sequence) {
+  uint64_t current = next_sequence_.load();
+  while (current < sequence && !next_sequence_.compare_exchange_weak(current, sequence)) {
+  }
+}
+
+bool ServiceState::HasRole(const SidBytes& sid) const {
+  ReaderLock lock(&mu_);
+  return role_index_.contains(sid);
+}
+
 std::vector<Role> ServiceState::Roles() const {
   ReaderLock lock(&mu_);
   return roles_;

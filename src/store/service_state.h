@@ -44,6 +44,7 @@ class ServiceState {
 
   // Adds a role. Errors: 409/20001 a role with that SID exists.
   absl::Status AddRole(const Role& role);
+  bool HasRole(const SidBytes& sid) const;
   // The roles in the order they were added.
   std::vector<Role> Roles() const;
   // A RoleSid parameter resolved to a service-scope role of this Service.
@@ -52,6 +53,8 @@ class ServiceState {
 
   // The next creation sequence number (1, 2, ...). Thread-safe.
   uint64_t NextSequence() { return next_sequence_.fetch_add(1) + 1; }
+  // Makes later NextSequence() values exceed `sequence` (recovery).
+  void EnsureSequenceAbove(uint64_t sequence);
 
   UserIndex& users() { return users_; }
   const UserIndex& users() const { return users_; }

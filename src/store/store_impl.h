@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "common/mutex.h"
 #include "sid/sid.h"
+#include "store/journal.h"
 #include "store/service_state.h"
 #include "token/page_token.h"
 #include "userstore/store.h"
@@ -61,6 +62,19 @@ class StoreImpl {
 
   void AddPostEventListener(Store::PostEventListener listener);
 
+  // ---- Durable mode (see journal.h) ---------------------------------------
+  // Recovery: put back a Service with all its roles (defaults included), and
+  // then its users, exactly as they were journaled. Not journaled again.
+  // Errors: 409/20001 duplicate Service; 404/20404 unknown Service;
+  // 409/50201 duplicate identity or SID.
+  absl::Status RestoreService(const Service& service, const std::vector<Role>& roles);
+  absl::Status RestoreUser(std::string_view service_sid, UserRecord::Ptr record);
+  // From now on every change is written to `journal` first. Call once, after
+  // recovery and before serving.
+  void SetJournal(std::unique_ptr<Journal> journal);
+  // Every Service (for checks and statistics).
+  std::vector<const ServiceState*> Services() const;
+
  private:
   using ServiceMap = absl::flat_hash_map<SidBytes, ServiceState*>;
 
@@ -77,16 +91,28 @@ class StoreImpl {
   // Inserts a new user; `existing` (may be null) receives the user that
   // already holds the identity, if any. Errors: 409/50201 when taken and
   // `existing` is null.
-  absl::StatusOr<User> Insert(ServiceState& service, std::unique_ptr<UserRecord> record,
+  absl::StatusOr<User> Insert(ServiceState& service, UserRecord::Ptr record,
                               std::optional<User>* existing);
+  // Replaces the user at `key` with build(current). Errors: build's, the
+  // journal's, 404/20404.
+  absl::StatusOr<User> Replace(ServiceState& service, std::string_view key,
+                               const UserIndex::Build& build);
+  // The journal hook for writes to `service`'s users (null without journal).
+  UserIndex::Persist PersistUser(const ServiceState& service) const;
+  UserIndex::Persist PersistErase(const ServiceState& service) const;
+  // Publishes a new Service. REQUIRES: services_mu_ held.
+  ServiceState* Publish(const Service& service, const std::vector<Role>& roles)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(services_mu_);
   void Fire(UserEvent::Type type, const User& user) const;
   absl::Status UserNotFound(const ServiceState& service, std::string_view key) const;
 
   const StoreOptions options_;
   const PageTokenCodec tokens_;
 
+  std::unique_ptr<Journal> journal_;  // null: memory only; set once before use
+
   std::atomic<const ServiceMap*> services_;
-  SharedMutex services_mu_;  // serializes CreateService
+  SharedMutex services_mu_;  // serializes Service and role writes
   std::vector<std::unique_ptr<const ServiceMap>> service_maps_
       ABSL_GUARDED_BY(services_mu_);  // current and retired snapshots
   std::vector<std::unique_ptr<ServiceState>> service_states_

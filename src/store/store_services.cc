@@ -1,6 +1,7 @@
 // StoreImpl: construction, Services, Roles and listeners.
 #include <utility>
 
+#include "common/status_macros.h"
 #include "store/store_impl.h"
 #include "userstore/error.h"
 
@@ -99,17 +100,63 @@ absl::StatusOr<Service> StoreImpl::CreateService(const ServiceCreate& params) {
   service.default_channel_role_sid = roles[3].sid;
 
   WriterLock lock(&services_mu_);
-  const ServiceMap* current = services_.load(std::memory_order_relaxed);
-  if (current->contains(sid)) {
+  if (services_.load(std::memory_order_relaxed)->contains(sid)) {
     return TwilioError(absl::StatusCode::kAlreadyExists, 409,
                        twilio_code::kInvalidParameter, "Service already exists");
   }
+  if (journal_) USERSTORE_RETURN_IF_ERROR(journal_->PutService(service, roles));
+  Publish(service, roles);
+  return service;
+}
+
+ServiceState* StoreImpl::Publish(const Service& service, const std::vector<Role>& roles) {
+  const ServiceMap* current = services_.load(std::memory_order_relaxed);
   service_states_.push_back(std::make_unique<ServiceState>(service, roles));
   auto next = std::make_unique<ServiceMap>(*current);
-  next->emplace(sid, service_states_.back().get());
+  next->emplace(*ParseSid(service.sid, "IS"), service_states_.back().get());
   service_maps_.push_back(std::move(next));
   services_.store(service_maps_.back().get(), std::memory_order_release);
-  return service;
+  return service_states_.back().get();
+}
+
+absl::Status StoreImpl::RestoreService(const Service& service, const std::vector<Role>& roles) {
+  std::optional<SidBytes> sid = ParseSid(service.sid, "IS");
+  bool has_default = false;
+  for (const Role& r : roles) has_default |= r.sid == service.default_service_role_sid;
+  if (!sid || !has_default) {
+    return BadRequest(twilio_code::kInvalidParameter, "Restored Service is malformed");
+  }
+  WriterLock lock(&services_mu_);
+  if (services_.load(std::memory_order_relaxed)->contains(*sid)) {
+    return TwilioError(absl::StatusCode::kAlreadyExists, 409,
+                       twilio_code::kInvalidParameter, "Service already exists");
+  }
+  Publish(service, roles);
+  return absl::OkStatus();
+}
+
+absl::Status StoreImpl::RestoreUser(std::string_view service_sid, UserRecord::Ptr record) {
+  USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
+  service->EnsureSequenceAbove(record->sequence);
+  absl::Status error;
+  switch (service->users().Insert(&record, nullptr, nullptr, nullptr, &error)) {
+    case UserIndex::Outcome::kDone:
+      return absl::OkStatus();
+    case UserIndex::Outcome::kFailed:
+      return error;
+    default:
+      return Conflict(twilio_code::kUserAlreadyExists, "Restored user is a duplicate");
+  }
+}
+
+void StoreImpl::SetJournal(std::unique_ptr<Journal> journal) { journal_ = std::move(journal); }
+
+std::vector<const ServiceState*> StoreImpl::Services() const {
+  std::vector<const ServiceState*> out;
+  for (const auto& [sid, state] : *services_.load(std::memory_order_acquire)) {
+    out.push_back(state);
+  }
+  return out;
 }
 
 absl::StatusOr<Service> StoreImpl::FetchService(std::string_view service_sid) const {
@@ -120,9 +167,16 @@ absl::StatusOr<Service> StoreImpl::FetchService(std::string_view service_sid) co
 
 absl::StatusOr<Service> StoreImpl::SetReachabilityEnabled(std::string_view service_sid,
                                                           bool enabled) {
-  auto service = FindService(service_sid);
-  if (!service.ok()) return service.status();
-  return (*service)->SetReachabilityEnabled(enabled, Now());
+  USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
+  WriterLock lock(&services_mu_);
+  const absl::Time now = Now();
+  if (journal_) {
+    Service next = service->Snapshot();
+    next.reachability_enabled = enabled;
+    next.date_updated = now;
+    USERSTORE_RETURN_IF_ERROR(journal_->PutService(next, {}));
+  }
+  return service->SetReachabilityEnabled(enabled, now);
 }
 
 absl::StatusOr<Role> StoreImpl::AddRole(std::string_view service_sid,
@@ -144,7 +198,13 @@ absl::StatusOr<Role> StoreImpl::AddRole(std::string_view service_sid,
   role.type = params.type;
   role.permissions = params.permissions;
   role.date_created = role.date_updated = Now();
-  if (absl::Status s = (*service)->AddRole(role); !s.ok()) return s;
+  WriterLock lock(&services_mu_);
+  if ((*service)->HasRole(*ParseSid(role.sid, "RL"))) {
+    return TwilioError(absl::StatusCode::kAlreadyExists, 409,
+                       twilio_code::kInvalidParameter, "Role already exists");
+  }
+  if (journal_) USERSTORE_RETURN_IF_ERROR(journal_->PutRole(role));
+  USERSTORE_RETURN_IF_ERROR((*service)->AddRole(role));
   return role;
 }
 

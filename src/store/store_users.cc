@@ -33,17 +33,30 @@ User StoreImpl::ToUser(const ServiceState& service, const UserRecord& r,
   u.account_sid = service.account_sid();
   u.service_sid = service.sid();
   u.role_sid = FormatSid("RL", r.role_sid);
-  u.identity = r.identity;
-  u.attributes = r.attributes.empty() ? "{}" : r.attributes;
+  u.identity = r.identity();
+  const std::string_view attributes = r.attributes();
+  u.attributes = attributes.empty() ? "{}" : attributes;
   if (!for_list && service.reachability_enabled()) {
     u.is_online = PresenceValue(r.online);
     u.is_notifiable = PresenceValue(r.notifiable);
   }
-  u.friendly_name = r.friendly_name;
+  if (std::optional<std::string_view> name = r.friendly_name()) u.friendly_name = *name;
   u.joined_channels_count = r.joined_channels_count;
   u.date_created = absl::FromUnixSeconds(r.date_created);
   u.date_updated = absl::FromUnixSeconds(r.date_updated);
   return u;
+}
+
+UserIndex::Persist StoreImpl::PersistUser(const ServiceState& service) const {
+  if (!journal_) return nullptr;
+  return [this, &service](const UserRecord& r) { return journal_->PutUser(service.sid(), r); };
+}
+
+UserIndex::Persist StoreImpl::PersistErase(const ServiceState& service) const {
+  if (!journal_) return nullptr;
+  return [this, &service](const UserRecord& r) {
+    return journal_->DeleteUser(service.sid(), r);
+  };
 }
 
 absl::Status StoreImpl::UserNotFound(const ServiceState& service,
@@ -66,25 +79,30 @@ absl::Status StoreImpl::ValidateCommon(const ServiceState& service,
   return absl::OkStatus();
 }
 
-absl::StatusOr<User> StoreImpl::Insert(ServiceState& service,
-                                       std::unique_ptr<UserRecord> record,
+absl::StatusOr<User> StoreImpl::Insert(ServiceState& service, UserRecord::Ptr record,
                                        std::optional<User>* existing) {
   User created;
   auto on_inserted = [&](const UserRecord& r) { created = ToUser(service, r, false); };
-  std::function<void(const UserRecord&)> on_existing;
+  UserIndex::Visit on_existing;
   if (existing) {
     on_existing = [&](const UserRecord& r) { *existing = ToUser(service, r, false); };
   }
+  const UserIndex::Persist persist = PersistUser(service);
   for (;;) {
-    bool sid_collision = false;
-    if (service.users().Insert(&record, on_inserted, on_existing, &sid_collision)) {
-      return created;
+    absl::Status error;
+    switch (service.users().Insert(&record, persist, on_inserted, on_existing, &error)) {
+      case UserIndex::Outcome::kDone:
+        return created;
+      case UserIndex::Outcome::kSidCollision:
+        record->sid = RandomSidBytes();  // 2^-128 odds: mint again
+        continue;
+      case UserIndex::Outcome::kFailed:
+        return error;
+      default:  // kTaken
+        if (existing && existing->has_value()) return **existing;
+        return Conflict(twilio_code::kUserAlreadyExists, "User already exists");
     }
-    if (!sid_collision) break;
-    record->sid = RandomSidBytes();  // 2^-128 odds: mint again
   }
-  if (existing && existing->has_value()) return **existing;
-  return Conflict(twilio_code::kUserAlreadyExists, "User already exists");
 }
 
 absl::StatusOr<User> StoreImpl::CreateUser(std::string_view service_sid,
@@ -94,15 +112,17 @@ absl::StatusOr<User> StoreImpl::CreateUser(std::string_view service_sid,
   SidBytes role = service->default_role();
   USERSTORE_RETURN_IF_ERROR(ValidateCommon(*service, params.role_sid, params.attributes,
                                            params.friendly_name, &role));
-  auto record = std::make_unique<UserRecord>(params.identity);
+  UserRecord::Text text;
+  text.identity = params.identity;
+  if (params.attributes) text.attributes = *params.attributes;
+  if (params.friendly_name && !params.friendly_name->empty()) {
+    text.friendly_name = *params.friendly_name;
+  }
+  UserRecord::Ptr record = UserRecord::Make(text);
   record->sequence = service->NextSequence();
   record->sid = RandomSidBytes();
   record->role_sid = role;
   record->date_created = record->date_updated = absl::ToUnixSeconds(Now());
-  if (params.attributes) record->attributes = *params.attributes;
-  if (params.friendly_name && !params.friendly_name->empty()) {
-    record->friendly_name = *params.friendly_name;
-  }
   USERSTORE_ASSIGN_OR_RETURN(User user, Insert(*service, std::move(record), nullptr));
   if (params.webhook_enabled) Fire(UserEvent::Type::kUserAdded, user);
   return user;
@@ -117,7 +137,7 @@ absl::StatusOr<User> StoreImpl::GetOrCreateUser(std::string_view service_sid,
   key.identity = identity;
   service->users().Read(key, [&](const UserRecord& r) { found = ToUser(*service, r, false); });
   if (found) return *found;
-  auto record = std::make_unique<UserRecord>(std::string(identity));
+  UserRecord::Ptr record = UserRecord::Make({identity, {}, std::nullopt});
   record->sequence = service->NextSequence();
   record->sid = RandomSidBytes();
   record->role_sid = service->default_role();
@@ -146,29 +166,51 @@ absl::StatusOr<User> StoreImpl::UpdateUser(std::string_view service_sid,
   USERSTORE_RETURN_IF_ERROR(ValidateCommon(*service, params.role_sid, params.attributes,
                                            params.friendly_name, &role));
   const int64_t now = absl::ToUnixSeconds(Now());
-  std::optional<User> user;
-  service->users().Write(ParseUserKey(key), [&](UserRecord& r) {
-    if (params.role_sid) r.role_sid = role;
-    if (params.attributes) r.attributes = *params.attributes;
+  auto build = [&](const UserRecord& r) -> absl::StatusOr<UserRecord::Ptr> {
+    UserRecord::Text text = r.text();
+    if (params.attributes) text.attributes = *params.attributes;
     if (params.friendly_name) {
-      if (params.friendly_name->empty()) {
-        r.friendly_name.reset();
-      } else {
-        r.friendly_name = *params.friendly_name;
-      }
+      text.friendly_name = params.friendly_name->empty()
+                               ? std::nullopt
+                               : std::optional<std::string_view>(*params.friendly_name);
     }
-    r.date_updated = std::max(now, r.date_created);
-    user = ToUser(*service, r, false);
-  });
-  if (!user) return UserNotFound(*service, key);
-  if (params.webhook_enabled) Fire(UserEvent::Type::kUserUpdated, *user);
-  return *std::move(user);
+    UserRecord::Ptr next = UserRecord::Make(text, &r);
+    if (params.role_sid) next->role_sid = role;
+    next->date_updated = std::max(now, r.date_created);
+    return next;
+  };
+  USERSTORE_ASSIGN_OR_RETURN(User user, Replace(*service, key, build));
+  if (params.webhook_enabled) Fire(UserEvent::Type::kUserUpdated, user);
+  return user;
+}
+
+absl::StatusOr<User> StoreImpl::Replace(ServiceState& service, std::string_view key,
+                                        const UserIndex::Build& build) {
+  User user;
+  absl::Status error;
+  switch (service.users().Replace(
+      ParseUserKey(key), build, PersistUser(service),
+      [&](const UserRecord& r) { user = ToUser(service, r, false); }, &error)) {
+    case UserIndex::Outcome::kDone:
+      return user;
+    case UserIndex::Outcome::kFailed:
+      return error;
+    default:
+      return UserNotFound(service, key);
+  }
 }
 
 absl::Status StoreImpl::DeleteUser(std::string_view service_sid, std::string_view key) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
-  if (!service->users().Erase(ParseUserKey(key))) return UserNotFound(*service, key);
-  return absl::OkStatus();
+  absl::Status error;
+  switch (service->users().Erase(ParseUserKey(key), PersistErase(*service), &error)) {
+    case UserIndex::Outcome::kDone:
+      return absl::OkStatus();
+    case UserIndex::Outcome::kFailed:
+      return error;
+    default:
+      return UserNotFound(*service, key);
+  }
 }
 
 absl::StatusOr<User> StoreImpl::SetPresence(std::string_view service_sid,
@@ -177,7 +219,7 @@ absl::StatusOr<User> StoreImpl::SetPresence(std::string_view service_sid,
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
   const Presence p = value ? Presence::kTrue : Presence::kFalse;
   std::optional<User> user;
-  service->users().Write(ParseUserKey(key), [&](UserRecord& r) {
+  service->users().Modify(ParseUserKey(key), [&](UserRecord& r) {
     (online_field ? r.online : r.notifiable) = p;
     user = ToUser(*service, r, false);
   });
@@ -188,23 +230,18 @@ absl::StatusOr<User> StoreImpl::SetPresence(std::string_view service_sid,
 absl::StatusOr<User> StoreImpl::AddJoinedChannels(std::string_view service_sid,
                                                   std::string_view key, int64_t delta) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
-  std::optional<User> user;
-  bool out_of_range = false;
-  service->users().Write(ParseUserKey(key), [&](UserRecord& r) {
-    int64_t next;
-    if (__builtin_add_overflow(r.joined_channels_count, delta, &next) || next < 0) {
-      out_of_range = true;
-      return;
+  auto build = [&](const UserRecord& r) -> absl::StatusOr<UserRecord::Ptr> {
+    int64_t next_count;
+    if (__builtin_add_overflow(r.joined_channels_count, delta, &next_count) ||
+        next_count < 0) {
+      return BadRequest(twilio_code::kInvalidParameter,
+                        "joined_channels_count would leave the range 0..2^63-1");
     }
-    r.joined_channels_count = next;
-    user = ToUser(*service, r, false);
-  });
-  if (out_of_range) {
-    return BadRequest(twilio_code::kInvalidParameter,
-                      "joined_channels_count would leave the range 0..2^63-1");
-  }
-  if (!user) return UserNotFound(*service, key);
-  return *std::move(user);
+    UserRecord::Ptr next = UserRecord::Make(r.text(), &r);
+    next->joined_channels_count = next_count;
+    return next;
+  };
+  return Replace(*service, key, build);
 }
 
 }  // namespace userstore::internal

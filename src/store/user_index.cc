@@ -1,5 +1,6 @@
 #include "store/user_index.h"
 
+#include <string>
 #include <utility>
 
 #include "absl/hash/hash.h"
@@ -15,53 +16,51 @@ UserIndex::SidShard& UserIndex::sid_shard(const SidBytes& sid) const {
   return sid_shards_[sid.bytes[0] % kShards];
 }
 
-std::optional<SidBytes> UserIndex::ResolveIdentity(std::string_view identity) const {
-  IdentityShard& ids = identity_shard(identity);
-  ReaderLock lock(&ids.mu);
-  auto it = ids.by_identity.find(identity);
-  if (it == ids.by_identity.end()) return std::nullopt;
-  return it->second;
+bool UserIndex::IdentityOf(const UserKey& key, std::string* identity) const {
+  if (!key.sid) {
+    identity->assign(key.identity);
+    return true;
+  }
+  return Read(key, [&](const UserRecord& r) { identity->assign(r.identity()); });
 }
 
-bool UserIndex::Insert(std::unique_ptr<UserRecord>* record_ptr,
-                       const std::function<void(const UserRecord&)>& on_inserted,
-                       const std::function<void(const UserRecord&)>& on_existing,
-                       bool* sid_collision) {
-  *sid_collision = false;
-  std::unique_ptr<UserRecord>& record = *record_ptr;
-  IdentityShard& ids = identity_shard(record->identity);
+UserIndex::Outcome UserIndex::Insert(UserRecord::Ptr* record, const Persist& persist,
+                                     const Visit& on_inserted, const Visit& on_existing,
+                                     absl::Status* error) {
+  UserRecord* raw = record->get();
+  const std::string_view identity = raw->identity();
+  IdentityShard& ids = identity_shard(identity);
   WriterLock identity_lock(&ids.mu);
-  if (auto it = ids.by_identity.find(record->identity); it != ids.by_identity.end()) {
+  if (auto it = ids.by_identity.find(identity); it != ids.by_identity.end()) {
     if (on_existing) {
       SidShard& shard = sid_shard(it->second);
       ReaderLock sid_lock(&shard.mu);
       auto rec = shard.by_sid.find(it->second);
-      // Invariant: an identity in the index has its record.
       if (rec != shard.by_sid.end()) on_existing(*rec->second);
     }
-    return false;
+    return Outcome::kTaken;
   }
-  const SidBytes sid = record->sid;
-  const uint64_t sequence = record->sequence;
-  UserRecord* raw = record.get();
+  const SidBytes sid = raw->sid;
+  SidShard& shard = sid_shard(sid);
   {
-    SidShard& shard = sid_shard(sid);
     WriterLock sid_lock(&shard.mu);
-    auto [it, inserted] = shard.by_sid.try_emplace(sid, std::move(record));
-    if (!inserted) {
-      *sid_collision = true;
-      return false;
+    if (shard.by_sid.contains(sid)) return Outcome::kSidCollision;
+    if (persist) {
+      if (absl::Status s = persist(*raw); !s.ok()) {
+        *error = std::move(s);
+        return Outcome::kFailed;
+      }
     }
-    ids.by_identity.emplace(std::string_view(raw->identity), sid);
+    shard.by_sid.emplace(sid, std::move(*record));
+    ids.by_identity.emplace(identity, sid);
     if (on_inserted) on_inserted(*raw);
   }
   WriterLock order_lock(&order_mu_);
-  order_.emplace(sequence, sid);
-  return true;
+  order_.emplace(raw->sequence, sid);
+  return Outcome::kDone;
 }
 
-bool UserIndex::Read(const UserKey& key,
-                     const std::function<void(const UserRecord&)>& read) const {
+bool UserIndex::Read(const UserKey& key, const Visit& read) const {
   auto read_sid = [&](const SidBytes& sid) {
     SidShard& shard = sid_shard(sid);
     ReaderLock lock(&shard.mu);
@@ -78,57 +77,96 @@ bool UserIndex::Read(const UserKey& key,
   return read_sid(it->second);
 }
 
-bool UserIndex::Write(const UserKey& key, const std::function<void(UserRecord&)>& write) {
-  auto write_sid = [&](const SidBytes& sid) {
+bool UserIndex::Modify(const UserKey& key, const std::function<void(UserRecord&)>& modify) {
+  auto modify_sid = [&](const SidBytes& sid) {
     SidShard& shard = sid_shard(sid);
     WriterLock lock(&shard.mu);
     auto it = shard.by_sid.find(sid);
     if (it == shard.by_sid.end()) return false;
-    write(*it->second);
+    modify(*it->second);
     return true;
   };
-  if (key.sid) return write_sid(*key.sid);
+  if (key.sid) return modify_sid(*key.sid);
   IdentityShard& ids = identity_shard(key.identity);
   ReaderLock identity_lock(&ids.mu);
   auto it = ids.by_identity.find(key.identity);
   if (it == ids.by_identity.end()) return false;
-  return write_sid(it->second);
+  return modify_sid(it->second);
 }
 
-bool UserIndex::Erase(const UserKey& key) {
-  // Find the identity first: the identity shard is locked before the SID
-  // shard, and a SID is never reused, so a later check finds any change.
+UserIndex::Outcome UserIndex::Replace(const UserKey& key, const Build& build,
+                                      const Persist& persist, const Visit& on_replaced,
+                                      absl::Status* error) {
+  // The identity shard comes first in the lock order; a SID is never
+  // reused, so checking the identity still maps to key.sid detects a delete
+  // (and re-create) in between.
   std::string identity;
-  if (key.sid) {
-    bool found = Read(key, [&](const UserRecord& r) { identity = r.identity; });
-    if (!found) return false;
-  } else {
-    identity.assign(key.identity);
-  }
-  std::unique_ptr<UserRecord> doomed;
-  IdentityShard& ids = identity_shard(identity);
+  if (!IdentityOf(key, &identity)) return Outcome::kAbsent;
+  UserRecord::Ptr old;
   {
+    IdentityShard& ids = identity_shard(identity);
     WriterLock identity_lock(&ids.mu);
     auto id_it = ids.by_identity.find(identity);
-    if (id_it == ids.by_identity.end()) return false;
+    if (id_it == ids.by_identity.end()) return Outcome::kAbsent;
     const SidBytes sid = id_it->second;
-    if (key.sid && sid != *key.sid) return false;  // deleted and re-created
+    if (key.sid && sid != *key.sid) return Outcome::kAbsent;
     SidShard& shard = sid_shard(sid);
     WriterLock sid_lock(&shard.mu);
     auto rec_it = shard.by_sid.find(sid);
-    if (rec_it == shard.by_sid.end()) return false;  // unreachable (invariant)
+    if (rec_it == shard.by_sid.end()) return Outcome::kAbsent;  // unreachable
+    absl::StatusOr<UserRecord::Ptr> next = build(*rec_it->second);
+    if (!next.ok()) {
+      *error = next.status();
+      return Outcome::kFailed;
+    }
+    if (persist) {
+      if (absl::Status s = persist(**next); !s.ok()) {
+        *error = std::move(s);
+        return Outcome::kFailed;
+      }
+    }
+    UserRecord* raw = next->get();
+    old = std::exchange(rec_it->second, *std::move(next));
+    ids.by_identity.erase(id_it);  // its key views `old`, still alive
+    ids.by_identity.emplace(raw->identity(), sid);
+    if (on_replaced) on_replaced(*raw);
+  }
+  return Outcome::kDone;  // `old` is freed here, with no lock held
+}
+
+UserIndex::Outcome UserIndex::Erase(const UserKey& key, const Persist& persist,
+                                    absl::Status* error) {
+  std::string identity;
+  if (!IdentityOf(key, &identity)) return Outcome::kAbsent;
+  UserRecord::Ptr doomed;
+  {
+    IdentityShard& ids = identity_shard(identity);
+    WriterLock identity_lock(&ids.mu);
+    auto id_it = ids.by_identity.find(identity);
+    if (id_it == ids.by_identity.end()) return Outcome::kAbsent;
+    const SidBytes sid = id_it->second;
+    if (key.sid && sid != *key.sid) return Outcome::kAbsent;  // deleted and re-created
+    SidShard& shard = sid_shard(sid);
+    WriterLock sid_lock(&shard.mu);
+    auto rec_it = shard.by_sid.find(sid);
+    if (rec_it == shard.by_sid.end()) return Outcome::kAbsent;  // unreachable
+    if (persist) {
+      if (absl::Status s = persist(*rec_it->second); !s.ok()) {
+        *error = std::move(s);
+        return Outcome::kFailed;
+      }
+    }
     doomed = std::move(rec_it->second);
     ids.by_identity.erase(id_it);  // its key views `doomed`, still alive
     shard.by_sid.erase(rec_it);
     WriterLock order_lock(&order_mu_);
     order_.erase(doomed->sequence);
   }
-  return true;  // `doomed` is freed here, with no lock held
+  return Outcome::kDone;  // `doomed` is freed here, with no lock held
 }
 
-std::vector<uint64_t> UserIndex::Scan(
-    bool forward, uint64_t sequence, size_t limit,
-    const std::function<void(const UserRecord&)>& read) const {
+std::vector<uint64_t> UserIndex::Scan(bool forward, uint64_t sequence, size_t limit,
+                                      const Visit& read) const {
   std::vector<std::pair<uint64_t, SidBytes>> batch;
   std::vector<uint64_t> result;
   uint64_t cursor = sequence;

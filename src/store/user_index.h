@@ -14,12 +14,14 @@
 //   - A user exists iff it is in all three structures. Insert and erase hold
 //     the identity shard exclusively while changing all three, so two inserts
 //     of one identity serialize there and exactly one wins.
-//   - A record is read and written only under its SID shard's lock; writers
-//     change it in place, so a reader copies either the old or the new state,
-//     never a mix. Lookups by identity hold the identity shard (shared) while
-//     taking the SID shard, so they are linearizable too.
-//   - The identity view in an identity shard is erased before its record is
-//     destroyed.
+//   - A record is read only under its SID shard's lock. A write builds a
+//     replacement (text changes) or changes header fields in place, under the
+//     SID shard's exclusive lock, so a reader copies either the old or the
+//     new state, never a mix. Lookups by identity hold the identity shard
+//     (shared) while taking the SID shard, so they are linearizable too.
+//   - An identity shard's key views the identity inside the current record:
+//     Replace and Erase hold the identity shard exclusively and re-key or
+//     erase the entry before the old record is freed.
 //   - Paging copies up to a page of (sequence, SID) pairs under the order
 //     lock, releases it, then resolves each SID through its shard; users
 //     deleted in between are skipped and the walk continues, so a page never
@@ -39,6 +41,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "common/mutex.h"
 #include "sid/sid.h"
 #include "store/user_record.h"
@@ -55,33 +59,44 @@ class UserIndex {
  public:
   static constexpr size_t kShards = 16;
 
+  // What a write did. kFailed: `*error` holds why (a Persist or Build error).
+  enum class Outcome { kDone, kAbsent, kTaken, kSidCollision, kFailed };
+  // Called with a record under its shard lock.
+  using Visit = std::function<void(const UserRecord&)>;
+  // Records a change durably before it is applied (see journal.h); null in
+  // memory-only mode. An error cancels the change.
+  using Persist = std::function<absl::Status(const UserRecord&)>;
+  // Builds the replacement of a record; an error cancels the change.
+  using Build = std::function<absl::StatusOr<UserRecord::Ptr>(const UserRecord&)>;
+
   UserIndex() = default;
   UserIndex(const UserIndex&) = delete;
   UserIndex& operator=(const UserIndex&) = delete;
 
-  // Inserts `*record` (taking ownership) unless its identity is taken. On
-  // success returns true after calling `on_inserted` (if given) with the new
-  // record under its shard lock. When the identity is taken returns false,
-  // leaves `*record` with the caller and calls `on_existing` (if given) with
-  // the existing record under its shard lock. A SID collision (never seen:
-  // 128 random bits) also returns false, with *sid_collision set.
+  // Inserts `*record` (taking ownership on kDone) unless its identity is
+  // taken (kTaken: `on_existing`, if given, sees the holder) or its SID
+  // exists (kSidCollision; 128 random bits: never seen). `persist` runs after
+  // those checks, before anything changes. `on_inserted` sees the new record.
   // O(|identity|) + O(log n).
-  bool Insert(std::unique_ptr<UserRecord>* record,
-              const std::function<void(const UserRecord&)>& on_inserted,
-              const std::function<void(const UserRecord&)>& on_existing,
-              bool* sid_collision);
+  Outcome Insert(UserRecord::Ptr* record, const Persist& persist, const Visit& on_inserted,
+                 const Visit& on_existing, absl::Status* error);
 
   // Calls `read` with the record under a shared lock. False if absent.
-  bool Read(const UserKey& key,
-            const std::function<void(const UserRecord&)>& read) const;
+  bool Read(const UserKey& key, const Visit& read) const;
 
-  // Calls `write` with the record under an exclusive lock. `write` returns
-  // false to signal it changed nothing (e.g. a validation failure); it must
-  // either change nothing or finish its change. False if absent.
-  bool Write(const UserKey& key, const std::function<void(UserRecord&)>& write);
+  // Replaces the record with `build(current)`, after `persist(replacement)`;
+  // `on_replaced` sees the replacement. The replacement must keep the
+  // identity, SID and sequence. Holds the identity shard and the SID shard
+  // exclusively. O(|identity| + record size).
+  Outcome Replace(const UserKey& key, const Build& build, const Persist& persist,
+                  const Visit& on_replaced, absl::Status* error);
 
-  // Erases the user. False if absent.
-  bool Erase(const UserKey& key);
+  // Changes header fields of the record in place (no persistence: runtime
+  // state only). False if absent.
+  bool Modify(const UserKey& key, const std::function<void(UserRecord&)>& modify);
+
+  // Erases the user after `persist(record)`. kDone, kAbsent or kFailed.
+  Outcome Erase(const UserKey& key, const Persist& persist, absl::Status* error);
 
   // Up to `limit` records after (forward) or before (backward) `sequence` in
   // creation order, resolved through their shards, nearest first (ascending
@@ -89,12 +104,12 @@ class UserIndex {
   // its shard's lock. Returns the sequences of the records read, in the same
   // order. O(log n + limit) absent concurrent deletes.
   std::vector<uint64_t> Scan(bool forward, uint64_t sequence, size_t limit,
-                             const std::function<void(const UserRecord&)>& read) const;
+                             const Visit& read) const;
 
   // True if some user has a sequence greater than `sequence`.
   bool AnyAfter(uint64_t sequence) const;
 
-  // Number of users. O(1) per shard.
+  // Number of users.
   size_t size() const;
 
  private:
@@ -104,14 +119,14 @@ class UserIndex {
   };
   struct SidShard {
     mutable SharedMutex mu;
-    absl::flat_hash_map<SidBytes, std::unique_ptr<UserRecord>> by_sid
-        ABSL_GUARDED_BY(mu);
+    absl::flat_hash_map<SidBytes, UserRecord::Ptr> by_sid ABSL_GUARDED_BY(mu);
   };
 
   IdentityShard& identity_shard(std::string_view identity) const;
   SidShard& sid_shard(const SidBytes& sid) const;
-  // Resolves `key` to a SID (identity shard, shared). nullopt if absent.
-  std::optional<SidBytes> ResolveIdentity(std::string_view identity) const;
+  // The identity of `key`: itself, or read through the SID shard. False if
+  // the SID is absent.
+  bool IdentityOf(const UserKey& key, std::string* identity) const;
 
   mutable std::array<IdentityShard, kShards> identity_shards_;
   mutable std::array<SidShard, kShards> sid_shards_;

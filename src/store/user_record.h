@@ -1,15 +1,21 @@
 // UserRecord: how one user is held inside a Service's index.
 //
-// A record is owned by exactly one SID shard of its Service's UserIndex and
-// is only read or written under that shard's lock (see user_index.h). The
-// identity's bytes never change after creation: the identity shard keys its
-// map with a string_view into `identity`, valid for the record's lifetime.
+// One heap block per user: a fixed header followed by the identity, the
+// attributes and the friendly name bytes (no per-field std::string). The
+// text fields are immutable; a change of attributes or friendly name builds a
+// new record (UserRecord::Make with the old one as base) that replaces the
+// old under the index's locks. Header fields may change in place under the
+// record's SID-shard lock.
+//
+// Thread-compatible: the UserIndex's locks guard every access
+// (see user_index.h).
 #ifndef USERSTORE_SRC_STORE_USER_RECORD_H_
 #define USERSTORE_SRC_STORE_USER_RECORD_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
-#include <string>
+#include <string_view>
 
 #include "sid/sid.h"
 
@@ -18,7 +24,38 @@ namespace userstore::internal {
 // Tri-state presence as the host reported it: never reported, false, true.
 enum class Presence : uint8_t { kUnknown = 0, kFalse = 1, kTrue = 2 };
 
-struct UserRecord {
+class UserRecord {
+ public:
+  struct Deleter {
+    void operator()(UserRecord* record) const;
+  };
+  using Ptr = std::unique_ptr<UserRecord, Deleter>;
+
+  // The text fields of a record. `attributes` empty means never set.
+  struct Text {
+    std::string_view identity;
+    std::string_view attributes;
+    std::optional<std::string_view> friendly_name;
+  };
+
+  // A new record holding `text`, with header fields copied from `base` when
+  // given (zero otherwise). One allocation of sizeof(UserRecord) + the text.
+  static Ptr Make(const Text& text, const UserRecord* base = nullptr);
+
+  std::string_view identity() const { return {tail(), identity_size_}; }
+  std::string_view attributes() const { return {tail() + identity_size_, attributes_size_}; }
+  std::optional<std::string_view> friendly_name() const {
+    if (!has_friendly_name_) return std::nullopt;
+    return std::string_view(tail() + identity_size_ + attributes_size_, friendly_name_size_);
+  }
+  Text text() const { return {identity(), attributes(), friendly_name()}; }
+
+  // Bytes of heap this record occupies (header plus text).
+  size_t allocated_size() const {
+    return sizeof(UserRecord) + identity_size_ + attributes_size_ + friendly_name_size_;
+  }
+
+  // Header fields.
   uint64_t sequence = 0;  // position in the Service's creation order, from 1
   SidBytes sid;
   SidBytes role_sid;
@@ -27,11 +64,17 @@ struct UserRecord {
   int64_t joined_channels_count = 0;
   Presence online = Presence::kUnknown;
   Presence notifiable = Presence::kUnknown;
-  const std::string identity;  // immutable: keys the identity shard
-  std::string attributes;      // empty: never set ("{}" when rendered)
-  std::optional<std::string> friendly_name;
 
-  explicit UserRecord(std::string identity_in) : identity(std::move(identity_in)) {}
+ private:
+  UserRecord() = default;
+  ~UserRecord() = default;
+  const char* tail() const { return reinterpret_cast<const char*>(this + 1); }
+  char* tail() { return reinterpret_cast<char*>(this + 1); }
+
+  bool has_friendly_name_ = false;
+  uint32_t identity_size_ = 0;
+  uint32_t attributes_size_ = 0;
+  uint32_t friendly_name_size_ = 0;
 };
 
 }  // namespace userstore::internal

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs dependencies, builds and runs every test suite:
+#   1. g++ build: unit, conformance, CLI tests (and fuzz-corpus replays);
+#   2. clang ASan+UBSan build of the same tests;
+#   3. clang TSan build of the same tests (concurrency tests included).
+# Conformance data (JSONTestSuite, Twilio fixtures) is used when ../shared
+# exists beside the checkout, or wherever the USERSTORE_*_DIR variables point.
+# Set USERSTORE_QUICK=1 to run only step 1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+
+shared=$(cd .. && pwd)/shared/conformance
+if [[ -z "${USERSTORE_JSONTESTSUITE_DIR:-}" && -d "$shared/JSONTestSuite/test_parsing" ]]; then
+  export USERSTORE_JSONTESTSUITE_DIR="$shared/JSONTestSuite/test_parsing"
+fi
+if [[ -z "${USERSTORE_TWILIO_FIXTURES_DIR:-}" && -d "$shared/twilio-fixtures" ]]; then
+  export USERSTORE_TWILIO_FIXTURES_DIR="$shared/twilio-fixtures"
+fi
+
+run_suite() {  # name, extra cmake args...
+  local name=$1; shift
+  echo "=== $name"
+  cmake -S . -B "build-ci-$name" -G Ninja -DUSERSTORE_BUILD_TESTS=ON "$@" >/dev/null
+  cmake --build "build-ci-$name" -j2
+  (cd "build-ci-$name" && ctest --output-on-failure -j2 --timeout 600)
+}
+
+run_suite gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=g++
+if [[ "${USERSTORE_QUICK:-0}" != 1 ]]; then
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+  run_suite asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+    -DUSERSTORE_SANITIZE=address,undefined
+  export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+  run_suite tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+    -DUSERSTORE_SANITIZE=thread
+fi
+echo "all suites passed"

@@ -1,0 +1,52 @@
+// ValidateAttributes / IsValidJson: see include/userstore/attributes.h and
+// docs/json.md (what simdjson accepts, how depth is counted).
+#include "userstore/attributes.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "json/json_dom.h"
+#include "userstore/error.h"
+
+namespace userstore {
+
+absl::Status ValidateAttributes(std::string_view text, const Limits& limits) {
+  if (text.size() > limits.max_attributes_bytes) {
+    return BadRequest(
+        twilio_code::kAttributesTooLong,
+        absl::StrCat("Attributes must be at most ", limits.max_attributes_bytes,
+                     " bytes long (got ", text.size(), " bytes)"));
+  }
+  internal::JsonDocument doc;
+  switch (doc.Parse(text, limits.max_attributes_depth)) {
+    case internal::JsonError::kOk:
+      break;
+    case internal::JsonError::kSyntax:
+      return BadRequest(twilio_code::kAttributesInvalid,
+                        "Attributes must be a valid JSON object: the text is "
+                        "not valid JSON (RFC 8259, UTF-8)");
+    case internal::JsonError::kTooDeep:
+      return BadRequest(
+          twilio_code::kAttributesInvalid,
+          absl::StrCat("Attributes must be a valid JSON object: nesting is "
+                       "deeper than ",
+                       limits.max_attributes_depth, " levels"));
+    case internal::JsonError::kNoMemory:
+      return TwilioError(absl::StatusCode::kResourceExhausted, 500,
+                         twilio_code::kInternal,
+                         "Out of memory while checking Attributes");
+  }
+  if (doc.root().type() != simdjson::dom::element_type::OBJECT) {
+    return BadRequest(twilio_code::kAttributesInvalid,
+                      "Attributes must be a valid JSON object: the top-level "
+                      "value is not an object");
+  }
+  return absl::OkStatus();
+}
+
+bool IsValidJson(std::string_view text, size_t max_depth) {
+  internal::JsonDocument doc;
+  return doc.Parse(text, max_depth) == internal::JsonError::kOk;
+}
+
+}  // namespace userstore

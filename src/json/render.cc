@@ -1,0 +1,356 @@
+// The Twilio-shaped renderers of include/userstore/json.h.
+//
+// Key orders (../shared/spec/behaviour.md §2, §4; docs/json.md):
+// - User (fetch / create / update): Twilio's fixtures, all four helper
+//   libraries agree (../shared/conformance/twilio-fixtures).
+// - User in a list: the same but `joined_channels_count` after
+//   `date_updated`, as in the same fixtures.
+// - Service: the property order of twilio-oai's chat.v2.service schema
+//   (twilio_chat_v2.json); the `links` order of twilio-python's service test.
+// - Role and the Roles list: twilio-python's role test fixtures.
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "json/json_dom.h"
+#include "json/json_writer.h"
+#include "userstore/error.h"
+#include "userstore/json.h"
+
+namespace userstore {
+
+namespace {
+
+using internal::JsonWriter;
+
+// Page size shown in a Roles list: all roles fit on page 0.
+constexpr int64_t kRolesPageSize = 50;
+
+// The depth PrettyJson accepts (simdjson's default limit).
+constexpr size_t kPrettyMaxDepth = 1024;
+
+// Debian's Abseil has its own absl::string_view (not std::string_view), so
+// std views are converted explicitly at Abseil calls.
+absl::string_view Av(std::string_view s) { return {s.data(), s.size()}; }
+
+std::string UserUrl(const User& user, std::string_view base_url) {
+  return absl::StrCat(Av(base_url), "/Services/", user.service_sid, "/Users/",
+                      user.sid);
+}
+
+std::string ServiceUrl(std::string_view service_sid, std::string_view base_url) {
+  return absl::StrCat(Av(base_url), "/Services/", Av(service_sid));
+}
+
+// Writes one user; `list_item` selects the list key order.
+void WriteUser(const User& user, std::string_view base_url, bool list_item,
+               JsonWriter* w) {
+  const std::string url = UserUrl(user, base_url);
+  w->BeginObject();
+  w->Member("sid", user.sid);
+  w->Member("account_sid", user.account_sid);
+  w->Member("service_sid", user.service_sid);
+  w->Member("role_sid", user.role_sid);
+  w->Member("identity", user.identity);
+  w->Member("attributes", user.attributes);
+  w->Key("is_online");
+  w->OptionalBool(user.is_online);
+  w->Key("is_notifiable");
+  w->OptionalBool(user.is_notifiable);
+  w->Key("friendly_name");
+  w->OptionalString(user.friendly_name);
+  if (!list_item) w->MemberInt("joined_channels_count", user.joined_channels_count);
+  w->Member("date_created", FormatTwilioDate(user.date_created));
+  w->Member("date_updated", FormatTwilioDate(user.date_updated));
+  if (list_item) w->MemberInt("joined_channels_count", user.joined_channels_count);
+  w->Key("links");
+  w->BeginObject();
+  w->Member("user_channels", absl::StrCat(url, "/Channels"));
+  w->Member("user_bindings", absl::StrCat(url, "/Bindings"));
+  w->EndObject();
+  w->Member("url", url);
+  w->EndObject();
+}
+
+// {list_url}?PageSize=N&Page=P[&PageToken=T]. Tokens are base64url already;
+// they are percent-encoded anyway so any token text yields a valid URL.
+std::string PageUrl(std::string_view list_url, int64_t page_size, int64_t page,
+                    std::string_view token) {
+  std::string url =
+      absl::StrCat(Av(list_url), "?PageSize=", page_size, "&Page=", page);
+  if (!token.empty()) {
+    absl::StrAppend(&url, "&PageToken=",
+                    boost::urls::encode(token, boost::urls::unreserved_chars));
+  }
+  return url;
+}
+
+// Writes Twilio's list "meta" object.
+void WriteMeta(std::string_view list_url, int64_t page, int64_t page_size,
+               std::string_view token, std::string_view previous_token,
+               std::string_view next_token, std::string_view key,
+               JsonWriter* w) {
+  w->Key("meta");
+  w->BeginObject();
+  w->MemberInt("page", page);
+  w->MemberInt("page_size", page_size);
+  w->Member("first_page_url", PageUrl(list_url, page_size, 0, ""));
+  w->Key("previous_page_url");
+  if (previous_token.empty()) {
+    w->Null();
+  } else {
+    w->String(PageUrl(list_url, page_size, std::max<int64_t>(page - 1, 0),
+                      previous_token));
+  }
+  w->Member("url", PageUrl(list_url, page_size, page, token));
+  w->Key("next_page_url");
+  if (next_token.empty()) {
+    w->Null();
+  } else {
+    w->String(PageUrl(list_url, page_size, page + 1, next_token));
+  }
+  w->Member("key", key);
+  w->EndObject();
+}
+
+void WriteRole(const Role& role, std::string_view base_url, JsonWriter* w) {
+  w->BeginObject();
+  w->Member("sid", role.sid);
+  w->Member("account_sid", role.account_sid);
+  w->Member("service_sid", role.service_sid);
+  w->Member("friendly_name", role.friendly_name);
+  w->Member("type", role.type == RoleScope::kChannel ? "channel" : "deployment");
+  w->Key("permissions");
+  w->BeginArray();
+  for (const std::string& permission : role.permissions) w->String(permission);
+  w->EndArray();
+  w->Member("date_created", FormatTwilioDate(role.date_created));
+  w->Member("date_updated", FormatTwilioDate(role.date_updated));
+  w->Member("url", absl::StrCat(ServiceUrl(role.service_sid, base_url),
+                                "/Roles/", role.sid));
+  w->EndObject();
+}
+
+// Writes one scalar DOM value.
+void WriteScalar(simdjson::dom::element e, JsonWriter* w) {
+  using simdjson::dom::element_type;
+  switch (e.type()) {
+    case element_type::INT64:
+      w->Int(e.get_int64().value_unsafe());
+      break;
+    case element_type::UINT64:
+      w->Uint(e.get_uint64().value_unsafe());
+      break;
+    case element_type::DOUBLE:
+      w->Double(e.get_double().value_unsafe());
+      break;
+    case element_type::STRING:
+      w->String(e.get_string().value_unsafe());
+      break;
+    case element_type::BOOL:
+      w->Bool(e.get_bool().value_unsafe());
+      break;
+    case element_type::NULL_VALUE:
+    default:
+      w->Null();
+      break;
+  }
+}
+
+// Re-emits `root` through `w`, iteratively (no recursion, any depth).
+void WriteDom(simdjson::dom::element root, JsonWriter* w) {
+  struct Frame {
+    bool is_object;
+    simdjson::dom::array::iterator array_it, array_end;
+    simdjson::dom::object::iterator object_it, object_end;
+  };
+  std::vector<Frame> stack;
+  // Writes `e`: a scalar at once, a container opened and pushed.
+  auto write_value = [&](simdjson::dom::element e) {
+    simdjson::dom::array array;
+    simdjson::dom::object object;
+    if (e.get(array) == simdjson::SUCCESS) {
+      w->BeginArray();
+      Frame f{};
+      f.is_object = false;
+      f.array_it = array.begin();
+      f.array_end = array.end();
+      stack.push_back(f);
+    } else if (e.get(object) == simdjson::SUCCESS) {
+      w->BeginObject();
+      Frame f{};
+      f.is_object = true;
+      f.object_it = object.begin();
+      f.object_end = object.end();
+      stack.push_back(f);
+    } else {
+      WriteScalar(e, w);
+    }
+  };
+  write_value(root);
+  while (!stack.empty()) {
+    Frame& top = stack.back();
+    if (top.is_object) {
+      if (top.object_it == top.object_end) {
+        stack.pop_back();
+        w->EndObject();
+        continue;
+      }
+      simdjson::dom::key_value_pair field = *top.object_it;
+      ++top.object_it;
+      w->Key(field.key);
+      write_value(field.value);  // may invalidate `top`
+    } else {
+      if (top.array_it == top.array_end) {
+        stack.pop_back();
+        w->EndArray();
+        continue;
+      }
+      simdjson::dom::element child = *top.array_it;
+      ++top.array_it;
+      write_value(child);  // may invalidate `top`
+    }
+  }
+}
+
+}  // namespace
+
+std::string FormatTwilioDate(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+}
+
+std::string UserJson(const User& user, std::string_view base_url) {
+  JsonWriter w;
+  WriteUser(user, base_url, /*list_item=*/false, &w);
+  return w.Release();
+}
+
+std::string PageJson(const Page& page, std::string_view service_sid,
+                     std::string_view base_url) {
+  const std::string list_url =
+      absl::StrCat(ServiceUrl(service_sid, base_url), "/Users");
+  JsonWriter w;
+  w.BeginObject();
+  WriteMeta(list_url, page.page, page.page_size, page.page_token,
+            page.previous_page_token, page.next_page_token, "users", &w);
+  w.Key("users");
+  w.BeginArray();
+  for (const User& user : page.users) {
+    WriteUser(user, base_url, /*list_item=*/true, &w);
+  }
+  w.EndArray();
+  w.EndObject();
+  return w.Release();
+}
+
+std::string ServiceJson(const Service& service, std::string_view base_url) {
+  const std::string url = ServiceUrl(service.sid, base_url);
+  JsonWriter w;
+  w.BeginObject();
+  w.Member("sid", service.sid);
+  w.Member("account_sid", service.account_sid);
+  w.Member("friendly_name", service.friendly_name);
+  w.Member("date_created", FormatTwilioDate(service.date_created));
+  w.Member("date_updated", FormatTwilioDate(service.date_updated));
+  w.Member("default_service_role_sid", service.default_service_role_sid);
+  w.Member("default_channel_role_sid", service.default_channel_role_sid);
+  w.Member("default_channel_creator_role_sid",
+           service.default_channel_creator_role_sid);
+  w.Key("read_status_enabled");
+  w.Bool(true);
+  w.Key("reachability_enabled");
+  w.Bool(service.reachability_enabled);
+  w.MemberInt("typing_indicator_timeout", 5);
+  w.MemberInt("consumption_report_interval", 10);
+  w.Key("limits");
+  w.BeginObject();
+  w.MemberInt("channel_members", 100);
+  w.MemberInt("user_channels", 250);
+  w.EndObject();
+  w.Key("pre_webhook_url");
+  w.Null();
+  w.Key("post_webhook_url");
+  w.Null();
+  w.Key("webhook_method");
+  w.Null();
+  w.Key("webhook_filters");
+  w.Null();
+  w.MemberInt("pre_webhook_retry_count", 0);
+  w.MemberInt("post_webhook_retry_count", 0);
+  w.Key("notifications");
+  w.BeginObject();
+  w.EndObject();
+  w.Key("media");
+  w.BeginObject();
+  w.MemberInt("size_limit_mb", 150);
+  w.Member("compatibility_message",
+           "Media messages are not supported by your client");
+  w.EndObject();
+  w.Member("url", url);
+  w.Key("links");
+  w.BeginObject();
+  w.Member("channels", absl::StrCat(url, "/Channels"));
+  w.Member("users", absl::StrCat(url, "/Users"));
+  w.Member("roles", absl::StrCat(url, "/Roles"));
+  w.Member("bindings", absl::StrCat(url, "/Bindings"));
+  w.EndObject();
+  w.EndObject();
+  return w.Release();
+}
+
+std::string RoleJson(const Role& role, std::string_view base_url) {
+  JsonWriter w;
+  WriteRole(role, base_url, &w);
+  return w.Release();
+}
+
+std::string RolesPageJson(const std::vector<Role>& roles,
+                          std::string_view service_sid,
+                          std::string_view base_url) {
+  const std::string list_url =
+      absl::StrCat(ServiceUrl(service_sid, base_url), "/Roles");
+  const int64_t page_size =
+      std::max<int64_t>(kRolesPageSize, static_cast<int64_t>(roles.size()));
+  JsonWriter w;
+  w.BeginObject();
+  WriteMeta(list_url, /*page=*/0, page_size, /*token=*/"",
+            /*previous_token=*/"", /*next_token=*/"", "roles", &w);
+  w.Key("roles");
+  w.BeginArray();
+  for (const Role& role : roles) WriteRole(role, base_url, &w);
+  w.EndArray();
+  w.EndObject();
+  return w.Release();
+}
+
+std::string ErrorJson(const absl::Status& status) {
+  const int code = TwilioCode(status);
+  JsonWriter w;
+  w.BeginObject();
+  w.MemberInt("code", code);
+  const absl::string_view message = status.message();
+  w.Member("message", std::string_view(message.data(), message.size()));
+  w.Member("more_info",
+           absl::StrCat("https://www.twilio.com/docs/errors/", code));
+  w.MemberInt("status", HttpStatus(status));
+  w.EndObject();
+  return w.Release();
+}
+
+std::string PrettyJson(std::string_view json) {
+  internal::JsonDocument doc;
+  if (doc.Parse(json, kPrettyMaxDepth) != internal::JsonError::kOk) {
+    return std::string(json);
+  }
+  JsonWriter w(/*indent=*/2);
+  WriteDom(doc.root(), &w);
+  return w.Release();
+}
+
+}  // namespace userstore

@@ -1,0 +1,98 @@
+#include "rest/params.h"
+
+#include <cstdint>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "userstore/error.h"
+
+namespace userstore::internal {
+namespace {
+
+// Debian's Abseil has its own absl::string_view (not std::string_view).
+absl::string_view AbslView(std::string_view s) { return {s.data(), s.size()}; }
+
+absl::Status InvalidParameter(std::string_view message) {
+  return BadRequest(twilio_code::kInvalidParameter, message);
+}
+
+// Parses ^-?[0-9]+$ into an int64; nullopt for anything else or overflow.
+std::optional<int64_t> ParseInteger(std::string_view text) {
+  std::string_view digits = text;
+  if (!digits.empty() && digits.front() == '-') digits.remove_prefix(1);
+  if (digits.empty()) return std::nullopt;
+  for (char c : digits) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+  }
+  int64_t value = 0;
+  if (!absl::SimpleAtoi(AbslView(text), &value)) return std::nullopt;  // overflow
+  return value;
+}
+
+}  // namespace
+
+absl::Status CheckRequestBounds(std::string_view target, size_t body_bytes,
+                                size_t header_count) {
+  if (target.size() > kMaxTargetBytes) {
+    return InvalidParameter(
+        absl::StrCat("Request target too long (limit ", kMaxTargetBytes, " bytes)"));
+  }
+  if (body_bytes > kMaxBodyBytes) {
+    return InvalidParameter(
+        absl::StrCat("Request body too long (limit ", kMaxBodyBytes, " bytes)"));
+  }
+  if (header_count > kMaxHeaders) {
+    return InvalidParameter(
+        absl::StrCat("Too many request headers (limit ", kMaxHeaders, ")"));
+  }
+  return absl::OkStatus();
+}
+
+std::optional<std::string_view> FindHeader(
+    const std::vector<std::pair<std::string, std::string>>& headers,
+    std::string_view name) {
+  for (const auto& [n, v] : headers) {
+    if (absl::EqualsIgnoreCase(n, AbslView(name))) return std::string_view(v);
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<bool> WebhookEnabled(
+    const std::vector<std::pair<std::string, std::string>>& headers) {
+  std::optional<std::string_view> value =
+      FindHeader(headers, "X-Twilio-Webhook-Enabled");
+  if (!value.has_value()) return false;
+  if (absl::EqualsIgnoreCase(AbslView(*value), "true")) return true;
+  if (absl::EqualsIgnoreCase(AbslView(*value), "false")) return false;
+  return InvalidParameter(
+      "Invalid value for header X-Twilio-Webhook-Enabled (expected true or false)");
+}
+
+absl::StatusOr<PageRequest> ParsePageRequest(const FormParams& query) {
+  PageRequest request;
+  if (std::optional<std::string_view> size = FindParam(query, "PageSize")) {
+    std::optional<int64_t> n = ParseInteger(*size);
+    if (!n.has_value() || *n < 1) {
+      return InvalidParameter("Invalid PageSize: must be an integer of at least 1");
+    }
+    request.page_size = *n;
+  }
+  if (std::optional<std::string_view> page = FindParam(query, "Page")) {
+    std::optional<int64_t> n = ParseInteger(*page);
+    if (!n.has_value() || *n < 0) {
+      return InvalidParameter("Invalid Page: must be an integer of at least 0");
+    }
+    request.page = *n;
+  }
+  if (std::optional<std::string_view> token = FindParam(query, "PageToken")) {
+    request.page_token = std::string(*token);
+  }
+  if (request.page > 0 && request.page_token.empty()) {
+    return InvalidParameter("Page greater than 0 requires a PageToken");
+  }
+  return request;
+}
+
+}  // namespace userstore::internal

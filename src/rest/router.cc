@@ -1,0 +1,92 @@
+#include "rest/router.h"
+
+#include <cstddef>
+
+#include "absl/strings/str_cat.h"
+
+namespace userstore::internal {
+namespace {
+
+bool StartsWithBase(const std::vector<std::string>& segments,
+                    const std::vector<std::string>& base) {
+  if (segments.size() < base.size()) return false;
+  for (size_t i = 0; i < base.size(); ++i) {
+    if (segments[i] != base[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<Route> MatchRoute(const std::vector<std::string>& segments,
+                                const std::vector<std::string>& base) {
+  if (!StartsWithBase(segments, base)) return std::nullopt;
+  const size_t n = segments.size() - base.size();
+  const std::string* s = segments.data() + base.size();
+  if (n < 2 || n > 4) return std::nullopt;
+  for (size_t i = 0; i < n; ++i) {
+    if (s[i].empty()) return std::nullopt;
+  }
+  if (s[0] != "Services") return std::nullopt;
+  Route route;
+  route.service_sid = s[1];
+  route.resource_path = absl::StrCat("/Services/", s[1]);
+  if (n == 2) {
+    route.kind = RouteKind::kService;
+    return route;
+  }
+  if (n == 3 && s[2] == "Roles") {
+    route.kind = RouteKind::kRoles;
+  } else if (s[2] == "Users") {
+    route.kind = n == 3 ? RouteKind::kUsers : RouteKind::kUser;
+    if (n == 4) route.user_key = s[3];
+  } else {
+    return std::nullopt;
+  }
+  for (size_t i = 2; i < n; ++i) absl::StrAppend(&route.resource_path, "/", s[i]);
+  return route;
+}
+
+bool MethodAllowed(RouteKind kind, std::string_view method) {
+  switch (kind) {
+    case RouteKind::kService:
+    case RouteKind::kRoles:
+      return method == "GET";
+    case RouteKind::kUsers:
+      return method == "GET" || method == "POST";
+    case RouteKind::kUser:
+      return method == "GET" || method == "POST" || method == "DELETE";
+  }
+  return false;
+}
+
+std::string_view AllowedMethods(RouteKind kind) {
+  switch (kind) {
+    case RouteKind::kService:
+    case RouteKind::kRoles:
+      return "GET";
+    case RouteKind::kUsers:
+      return "GET, POST";
+    case RouteKind::kUser:
+      return "GET, POST, DELETE";
+  }
+  return "";
+}
+
+std::string PathForNotFound(std::string_view encoded_path,
+                            const std::vector<std::string>& segments,
+                            const std::vector<std::string>& base) {
+  std::string_view rest = encoded_path;
+  if (!base.empty() && StartsWithBase(segments, base)) {
+    // Skip one "/segment" per base segment. An encoded path holds a '/' only
+    // as a separator (a decoded '/' is "%2F"), so this finds the boundaries.
+    for (size_t i = 0; i < base.size(); ++i) {
+      size_t next = rest.find('/', 1);
+      rest = next == std::string_view::npos ? std::string_view() : rest.substr(next);
+    }
+  }
+  if (rest.empty()) return "/";
+  return std::string(rest);
+}
+
+}  // namespace userstore::internal

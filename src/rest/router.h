@@ -1,0 +1,54 @@
+// Routing of decoded path segments to the facade's resources.
+//
+// Paths live below the base path (the path of StoreOptions::base_url, e.g.
+// "/v2"); after it exactly these segment shapes are resources:
+//   Services/{IS}                 kService  GET
+//   Services/{IS}/Roles           kRoles    GET
+//   Services/{IS}/Users           kUsers    GET POST
+//   Services/{IS}/Users/{key}     kUser     GET POST DELETE
+// Literal segments match case-sensitively. No segment may be empty, so a
+// trailing slash ("…/Users/") or a doubled one is an unknown path (404), as
+// Twilio answers. Thread-safe (pure functions).
+#ifndef USERSTORE_SRC_REST_ROUTER_H_
+#define USERSTORE_SRC_REST_ROUTER_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace userstore::internal {
+
+enum class RouteKind { kService, kRoles, kUsers, kUser };
+
+struct Route {
+  RouteKind kind = RouteKind::kService;
+  std::string service_sid;  // decoded {IS} segment, as addressed
+  std::string user_key;     // decoded {key} segment (kUser only)
+  // The resource's path below the base, from the decoded segments, as
+  // Twilio's 404 message shows it: "/Services/{IS}/Users/{key}".
+  std::string resource_path;
+};
+
+// Matches `segments` (decoded) against the routes below `base` (decoded base
+// path segments). nullopt: unknown path. O(number of segments).
+std::optional<Route> MatchRoute(const std::vector<std::string>& segments,
+                                const std::vector<std::string>& base);
+
+// True when `method` is served on `kind` (see the table above).
+bool MethodAllowed(RouteKind kind, std::string_view method);
+
+// The value of a 405's Allow header for `kind`, e.g. "GET, POST".
+std::string_view AllowedMethods(RouteKind kind);
+
+// The path an unknown-path 404 message names: `encoded_path` (as sent) with
+// the base's segments removed when the path starts with them (Twilio's
+// messages omit the "/v2"), else `encoded_path` whole. Never empty ("/" at
+// least). O(|encoded_path|).
+std::string PathForNotFound(std::string_view encoded_path,
+                            const std::vector<std::string>& segments,
+                            const std::vector<std::string>& base);
+
+}  // namespace userstore::internal
+
+#endif  // USERSTORE_SRC_REST_ROUTER_H_

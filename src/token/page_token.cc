@@ -1,0 +1,196 @@
+// Page tokens (see page_token.h and docs/design.md, "Page tokens").
+//
+// Binary layout, 22 bytes, then base64url without padding (30 characters):
+//   [0]      version, 1
+//   [1]      direction, 0 = after, 1 = before
+//   [2..9]   sequence, 64-bit big-endian
+//   [10..21] MAC: the first 12 bytes of
+//            HMAC-SHA-256(key, "userstore-page-token-v1" || service_sid || [0..9])
+// The domain string and the header have fixed lengths, so the MAC input
+// determines service_sid uniquely.
+//
+// Thread-safety: each thread keeps its own HMAC context (thread_local), keyed
+// with the key it last served; codecs hold no mutable state.
+#include "token/page_token.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <utility>
+
+#include "absl/strings/escaping.h"
+#include "userstore/error.h"
+
+namespace userstore::internal {
+namespace {
+
+constexpr uint8_t kVersion = 1;
+constexpr size_t kHeaderBytes = 10;
+constexpr size_t kMacBytes = 12;
+constexpr size_t kTokenBytes = kHeaderBytes + kMacBytes;  // 22
+// base64url without padding: 4 characters per 3 bytes, 2 for the last byte.
+constexpr size_t kTokenChars = (kTokenBytes / 3) * 4 + 2;  // 30
+static_assert(kTokenBytes % 3 == 1, "kTokenChars assumes one trailing byte");
+constexpr std::string_view kMacDomain = "userstore-page-token-v1";
+
+using Header = std::array<uint8_t, kHeaderBytes>;
+using Mac = std::array<uint8_t, kMacBytes>;
+
+[[noreturn]] void DieOnOpenSslFailure(const char* what) {
+  std::fprintf(stderr, "userstore: OpenSSL %s failed (error %lu)\n", what,
+               ERR_get_error());
+  std::abort();
+}
+
+// One HMAC-SHA-256 context per thread. Fetching the algorithm and setting the
+// key cost more than MACing 40 bytes, so both are kept: the context is reset
+// with the key already set when the same key comes back (the common case: one
+// Store per process), and re-keyed otherwise.
+class ThreadHmac {
+ public:
+  ThreadHmac() {
+    mac_ = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (mac_ == nullptr) DieOnOpenSslFailure("EVP_MAC_fetch(HMAC)");
+    ctx_ = EVP_MAC_CTX_new(mac_);
+    if (ctx_ == nullptr) DieOnOpenSslFailure("EVP_MAC_CTX_new");
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+        OSSL_PARAM_construct_end()};
+    if (EVP_MAC_CTX_set_params(ctx_, params) != 1) {
+      DieOnOpenSslFailure("EVP_MAC_CTX_set_params(SHA256)");
+    }
+  }
+  ~ThreadHmac() {
+    OPENSSL_cleanse(key_.data(), key_.size());
+    EVP_MAC_CTX_free(ctx_);
+    EVP_MAC_free(mac_);
+  }
+  ThreadHmac(const ThreadHmac&) = delete;
+  ThreadHmac& operator=(const ThreadHmac&) = delete;
+
+  // The truncated MAC of (kMacDomain || service_sid || header) under `key`.
+  // Aborts if OpenSSL fails (only on allocation failure or a broken install):
+  // a token must never be issued or accepted without its MAC.
+  Mac Compute(std::string_view key, std::string_view service_sid,
+              const Header& header) {
+    // EVP_MAC_init with a null key restarts with the key already set.
+    const bool rekey = !keyed_ || key != key_;
+    const int init =
+        rekey ? EVP_MAC_init(ctx_, reinterpret_cast<const unsigned char*>(key.data()),
+                             key.size(), nullptr)
+              : EVP_MAC_init(ctx_, nullptr, 0, nullptr);
+    if (init != 1) DieOnOpenSslFailure("EVP_MAC_init");
+    if (rekey) {
+      OPENSSL_cleanse(key_.data(), key_.size());
+      key_.assign(key);
+      keyed_ = true;
+    }
+    if (EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(kMacDomain.data()),
+                       kMacDomain.size()) != 1 ||
+        EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(service_sid.data()),
+                       service_sid.size()) != 1 ||
+        EVP_MAC_update(ctx_, header.data(), header.size()) != 1) {
+      DieOnOpenSslFailure("EVP_MAC_update");
+    }
+    unsigned char full[EVP_MAX_MD_SIZE];
+    size_t full_len = 0;
+    if (EVP_MAC_final(ctx_, full, &full_len, sizeof(full)) != 1 ||
+        full_len < kMacBytes) {
+      DieOnOpenSslFailure("EVP_MAC_final");
+    }
+    Mac mac;
+    std::copy(full, full + kMacBytes, mac.begin());
+    OPENSSL_cleanse(full, sizeof(full));
+    return mac;
+  }
+
+ private:
+  EVP_MAC* mac_ = nullptr;
+  EVP_MAC_CTX* ctx_ = nullptr;
+  bool keyed_ = false;
+  std::string key_;  // the key ctx_ holds
+};
+
+Mac ComputeMac(std::string_view key, std::string_view service_sid,
+               const Header& header) {
+  thread_local ThreadHmac hmac;
+  return hmac.Compute(key, service_sid, header);
+}
+
+Header MakeHeader(const PageCursor& cursor) {
+  Header h;
+  h[0] = kVersion;
+  h[1] = static_cast<uint8_t>(cursor.direction);
+  for (int i = 0; i < 8; ++i) {
+    h[2 + i] = static_cast<uint8_t>(cursor.sequence >> (56 - 8 * i));
+  }
+  return h;
+}
+
+absl::Status InvalidToken() {
+  return BadRequest(twilio_code::kInvalidParameter, "Invalid PageToken");
+}
+
+}  // namespace
+
+PageTokenCodec::PageTokenCodec(std::string key) : key_(std::move(key)) {}
+
+std::string PageTokenCodec::Encode(std::string_view service_sid,
+                                   const PageCursor& cursor) const {
+  const Header header = MakeHeader(cursor);
+  const Mac mac = ComputeMac(key_, service_sid, header);
+  std::array<char, kTokenBytes> raw;
+  std::copy(header.begin(), header.end(), raw.begin());
+  std::copy(mac.begin(), mac.end(), raw.begin() + kHeaderBytes);
+  return absl::WebSafeBase64Escape(absl::string_view(raw.data(), raw.size()));
+}
+
+absl::StatusOr<PageCursor> PageTokenCodec::Decode(std::string_view service_sid,
+                                                  std::string_view token) const {
+  // Length first: nothing of the wrong size (including anything huge) is
+  // ever decoded.
+  if (token.size() != kTokenChars) return InvalidToken();
+  std::string raw;
+  // (Debian's Abseil has its own absl::string_view: convert explicitly.)
+  if (!absl::WebSafeBase64Unescape(absl::string_view(token.data(), token.size()),
+                                   &raw) ||
+      raw.size() != kTokenBytes) {
+    return InvalidToken();
+  }
+  // One token per cursor: reject padding, and final characters whose unused
+  // low bits are set, by re-encoding.
+  if (std::string_view(absl::WebSafeBase64Escape(raw)) != token) {
+    return InvalidToken();
+  }
+
+  Header header;
+  std::copy(raw.begin(), raw.begin() + kHeaderBytes, header.begin());
+  const Mac expected = ComputeMac(key_, service_sid, header);
+  if (CRYPTO_memcmp(expected.data(), raw.data() + kHeaderBytes, kMacBytes) != 0) {
+    return InvalidToken();
+  }
+  // Authenticated from here on; still check the values this version knows.
+  if (header[0] != kVersion) return InvalidToken();
+  if (header[1] != static_cast<uint8_t>(PageCursor::Direction::kAfter) &&
+      header[1] != static_cast<uint8_t>(PageCursor::Direction::kBefore)) {
+    return InvalidToken();
+  }
+  PageCursor cursor;
+  cursor.direction = static_cast<PageCursor::Direction>(header[1]);
+  cursor.sequence = 0;
+  for (int i = 0; i < 8; ++i) {
+    cursor.sequence = (cursor.sequence << 8) | header[2 + i];
+  }
+  return cursor;
+}
+
+}  // namespace userstore::internal

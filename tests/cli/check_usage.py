@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""ctest: exit statuses and messages of the `userstore` program.
+
+Usage: check_usage.py USERSTORE_BINARY
+
+2 for a bad command line (usage on stderr) or a flag value the Store
+rejects; 0 for --help / --version; 1 for an unreadable or unparsable .http
+file or an unresolvable variable; 0 when every request got a response, even
+a 4xx. Exits non-zero on a mismatch.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+IS1 = "IS" + "1" * 32
+RL = "RL" + "a" * 32
+
+
+def check(condition, message="check failed"):
+    """An assert that python -O cannot remove."""
+    if not condition:
+        raise AssertionError(message)
+
+
+def run(binary, *args):
+    p = subprocess.run([binary] + list(args), capture_output=True, text=True,
+                       stdin=subprocess.DEVNULL, timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
+def expect(binary, args, status, stderr_has="", stdout_has=""):
+    code, out, err = run(binary, *args)
+    check(code == status, "%s: exit %d, want %d; stderr %r" % (args, code, status, err))
+    check(stderr_has in err, "%s: stderr %r lacks %r" % (args, err, stderr_has))
+    check(stdout_has in out, "%s: stdout %r lacks %r" % (args, out, stdout_has))
+    return out, err
+
+
+def main():
+    binary = sys.argv[1]
+    n = 0
+    for args, has in [
+        ([], "missing command"),
+        (["--bogus", "stdio"], "unknown flag --bogus"),
+        (["replay"], "exactly one FILE"),
+        (["stdio", "extra"], "stdio takes no argument"),
+        (["stdio", "--service"], "--service needs a value"),
+        (["--role", RL, "stdio"], "--role needs at least one --service"),
+    ]:
+        _, err = expect(binary, args, 2, has)
+        check("usage: userstore" in err, "no usage text for %s" % args)
+        n += 1
+    for args, has in [
+        (["--service", "ISnot-a-sid", "stdio"], "--service ISnot-a-sid"),
+        (["--service", IS1, "--service", IS1, "stdio"], "--service " + IS1),
+        (["--service", IS1, "--role", "RLbad", "stdio"], "--role RLbad"),
+        (["--account", "ACnope", "stdio"], ""),
+        (["--base-url", "not a url", "stdio"], ""),
+    ]:
+        expect(binary, args, 2, has)
+        n += 1
+    expect(binary, ["--help"], 0, "", "usage: userstore")
+    expect(binary, ["--version"], 0, "", "userstore 0.1.0")
+    n += 2
+
+    with tempfile.TemporaryDirectory() as tmp:
+        def write(name, text):
+            path = os.path.join(tmp, name)
+            with open(path, "w") as f:
+                f.write(text)
+            return path
+
+        expect(binary, ["replay", os.path.join(tmp, "missing.http")], 1, "cannot read")
+        expect(binary, ["replay", write("bad.http", "GET /v2/Services\nno colon\n")], 1,
+               "bad.http: line 2: expected a header line")
+        expect(binary, ["replay", write("empty.http", "# nothing\n###\n")], 1,
+               "no request")
+        out, _ = expect(binary, ["replay", write("var.http",
+                                                 "GET /v2/Services/%s\n###\n"
+                                                 "GET /v2/Services/%s/Users/"
+                                                 "{{nope.response.body.sid}}\n" % (IS1, IS1))],
+                        1, "line 3: {{nope.response.body.sid}}: no earlier request")
+        check(out.count("### ") == 1 and "HTTP/1.1 200 OK" in out, out)
+        expect(binary, ["replay", write("url.http", "GET /v2/Users/with space\n")], 1,
+               "expected a request line")
+        expect(binary, ["replay", write("url2.http", "GET v2/Services\n")], 1,
+               "neither absolute")
+        # 4xx responses are still a successful replay (auto-created Service).
+        out, _ = expect(binary, ["replay", write("4xx.http",
+                                                 "GET /v2/Services/%s/Users/nobody\n"
+                                                 "###\n"
+                                                 "PUT /v2/Services/%s/Users\n" % (IS1, IS1))],
+                        0, "", "HTTP/1.1 404 Not Found")
+        check("HTTP/1.1 405 Method Not Allowed" in out, out)
+        check('"code": 20404' in out, out)
+        # Without --role the page's RoleSid is unknown: 400/50100, still exit 0.
+        docs = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                            "examples", "twilio-docs.http")
+        code, out, err = run(binary, "replay", docs)
+        check(code == 1 and "HTTP/1.1 400 Bad Request" in out and '"code": 50100' in out,
+              (code, out[:400], err))
+        check("no such field" in err, err)
+        n += 8
+    print("ok: %d cases" % n)
+
+
+if __name__ == "__main__":
+    main()

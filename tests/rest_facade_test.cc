@@ -1,0 +1,799 @@
+// End-to-end tests of the REST facade (include/userstore/rest.h) over a real
+// Store: the seven routes, Twilio's status codes and bodies, every error row of
+// behaviour.md §4 reachable over REST, paging by following next_page_url, the
+// path/form decoding rules of §6, base-path variants, auto-created Services,
+// the webhook header and the request bounds. Bodies are read with simdjson.
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <thread>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "rest/params.h"
+#include "simdjson.h"
+#include "tests/support/test_store.h"
+#include "userstore/rest.h"
+#include "userstore/store.h"
+
+namespace userstore {
+namespace {
+
+using testing::kAccountSid;
+using testing::kRoleSid;
+using testing::kServiceSid;
+using testing::TestStore;
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+constexpr char kUsers[] = "/v2/Services/ISaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Users";
+constexpr char kBase[] = "https://chat.twilio.com/v2";
+constexpr char kJsonType[] = "application/json; charset=utf-8";
+
+// A parsed JSON body; fields read by JSON pointer.
+class Json {
+ public:
+  explicit Json(const std::string& text) {
+    ok_ = parser_.parse(text).get(root_) == simdjson::SUCCESS;
+    EXPECT_TRUE(ok_) << "not JSON: " << text;
+  }
+  bool ok() const { return ok_; }
+  std::string Str(std::string_view pointer) const {
+    std::string_view s;
+    EXPECT_EQ(root_.at_pointer(pointer).get(s), simdjson::SUCCESS) << pointer;
+    return std::string(s);
+  }
+  int64_t Int(std::string_view pointer) const {
+    int64_t v = -999;
+    EXPECT_EQ(root_.at_pointer(pointer).get(v), simdjson::SUCCESS) << pointer;
+    return v;
+  }
+  bool IsNull(std::string_view pointer) const {
+    simdjson::dom::element e;
+    if (root_.at_pointer(pointer).get(e) != simdjson::SUCCESS) return false;
+    return e.is_null();
+  }
+  size_t ArraySize(std::string_view pointer) const {
+    simdjson::dom::array a;
+    EXPECT_EQ(root_.at_pointer(pointer).get(a), simdjson::SUCCESS) << pointer;
+    return a.size();
+  }
+
+ private:
+  simdjson::dom::parser parser_;
+  simdjson::dom::element root_;
+  bool ok_ = false;
+};
+
+std::string Hex32(char c) { return std::string(32, c); }
+
+class RestFacadeTest : public ::testing::Test {
+ protected:
+  explicit RestFacadeTest(StoreOptions options = {}, FacadeOptions facade = {})
+      : t_(std::move(options)), facade_(t_.store.get(), facade) {}
+
+  Response Do(std::string method, std::string target, std::string body = "",
+              Headers headers = {}) {
+    Request r;
+    r.method = std::move(method);
+    r.target = std::move(target);
+    r.body = std::move(body);
+    r.headers = std::move(headers);
+    Response response = facade_.Handle(r);
+    if (response.status == 204) {
+      EXPECT_TRUE(response.headers.empty());
+      EXPECT_TRUE(response.body.empty());
+    } else {
+      EXPECT_FALSE(response.headers.empty());
+      if (!response.headers.empty()) {
+        EXPECT_EQ(response.headers[0].first, "Content-Type");
+        EXPECT_EQ(response.headers[0].second, kJsonType);
+      }
+    }
+    return response;
+  }
+  Response Get(std::string target) { return Do("GET", std::move(target)); }
+  Response Post(std::string target, std::string body, Headers headers = {}) {
+    return Do("POST", std::move(target), std::move(body), std::move(headers));
+  }
+  Response Create(std::string body, Headers headers = {}) {
+    return Post(kUsers, std::move(body), std::move(headers));
+  }
+  std::string CreateOk(std::string body) {  // returns the new user's SID
+    Response r = Create(body);
+    EXPECT_EQ(r.status, 201) << body << " -> " << r.body;
+    return Json(r.body).Str("/sid");
+  }
+  // Expects an error response with these HTTP status and Twilio code (and
+  // message, when given); the body must be Twilio's error shape.
+  void ExpectError(const Response& r, int status, int code,
+                   std::string_view message = {}) {
+    EXPECT_EQ(r.status, status) << r.body;
+    Json j(r.body);
+    if (!j.ok()) return;
+    EXPECT_EQ(j.Int("/status"), status);
+    EXPECT_EQ(j.Int("/code"), code) << r.body;
+    EXPECT_EQ(j.Str("/more_info"),
+              "https://www.twilio.com/docs/errors/" + std::to_string(code));
+    if (!message.empty()) {
+      EXPECT_EQ(j.Str("/message"), message);
+    }
+  }
+  int64_t CountUsers() {
+    Response r = Get(std::string(kUsers) + "?PageSize=100");
+    EXPECT_EQ(r.status, 200);
+    return static_cast<int64_t>(Json(r.body).ArraySize("/users"));
+  }
+
+  TestStore t_;
+  RestFacade facade_;
+};
+
+// ---- create / fetch ------------------------------------------------------------
+
+TEST_F(RestFacadeTest, Create201WithEveryField) {
+  Response r = Create(
+      "Identity=alice&FriendlyName=Alice+A&Attributes=%7B%22k%22%3A1%7D"
+      "&RoleSid=" + std::string(kRoleSid));
+  ASSERT_EQ(r.status, 201) << r.body;
+  Json j(r.body);
+  const std::string sid = j.Str("/sid");
+  EXPECT_EQ(sid.size(), 34u);
+  EXPECT_EQ(sid.substr(0, 2), "US");
+  EXPECT_EQ(j.Str("/account_sid"), kAccountSid);
+  EXPECT_EQ(j.Str("/service_sid"), kServiceSid);
+  EXPECT_EQ(j.Str("/role_sid"), kRoleSid);
+  EXPECT_EQ(j.Str("/identity"), "alice");
+  EXPECT_EQ(j.Str("/attributes"), "{\"k\":1}");
+  EXPECT_TRUE(j.IsNull("/is_online"));
+  EXPECT_TRUE(j.IsNull("/is_notifiable"));
+  EXPECT_EQ(j.Str("/friendly_name"), "Alice A");
+  EXPECT_EQ(j.Int("/joined_channels_count"), 0);
+  EXPECT_EQ(j.Str("/date_created"), "2016-03-24T21:05:19Z");
+  EXPECT_EQ(j.Str("/date_updated"), "2016-03-24T21:05:19Z");
+  const std::string url = std::string(kBase) + "/Services/" + kServiceSid + "/Users/" + sid;
+  EXPECT_EQ(j.Str("/url"), url);
+  EXPECT_EQ(j.Str("/links/user_channels"), url + "/Channels");
+  EXPECT_EQ(j.Str("/links/user_bindings"), url + "/Bindings");
+}
+
+TEST_F(RestFacadeTest, CreateDefaults) {
+  Response r = Create("Identity=bob");
+  ASSERT_EQ(r.status, 201);
+  Json j(r.body);
+  absl::StatusOr<Service> service = t_->FetchService(kServiceSid);
+  ASSERT_TRUE(service.ok());
+  EXPECT_EQ(j.Str("/role_sid"), service->default_service_role_sid);
+  EXPECT_EQ(j.Str("/attributes"), "{}");
+  EXPECT_TRUE(j.IsNull("/friendly_name"));
+}
+
+TEST_F(RestFacadeTest, FetchBySidAndIdentity) {
+  const std::string sid = CreateOk("Identity=alice");
+  for (const std::string& key : {sid, std::string("alice")}) {
+    Response r = Get(std::string(kUsers) + "/" + key);
+    ASSERT_EQ(r.status, 200) << key;
+    Json j(r.body);
+    EXPECT_EQ(j.Str("/sid"), sid);
+    EXPECT_EQ(j.Str("/identity"), "alice");
+    EXPECT_EQ(j.Str("/url"),
+              std::string(kBase) + "/Services/" + kServiceSid + "/Users/" + sid);
+  }
+  // The SID's hex digits match in either case.
+  std::string upper = sid;
+  for (size_t i = 2; i < upper.size(); ++i) upper[i] = static_cast<char>(toupper(upper[i]));
+  Response r = Get(std::string(kUsers) + "/" + upper);
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(Json(r.body).Str("/sid"), sid);
+}
+
+TEST_F(RestFacadeTest, EncodedSlashIsOneSegment) {
+  CreateOk("Identity=team%2Falice");
+  Response r = Get(std::string(kUsers) + "/team%2Falice");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json(r.body).Str("/identity"), "team/alice");
+  r = Get(std::string(kUsers) + "/team%252Falice");  // decoded once: "team%2Falice"
+  ExpectError(r, 404, 20404,
+              std::string("The requested resource /Services/") + kServiceSid +
+                  "/Users/team%2Falice was not found");
+  r = Get(std::string(kUsers) + "/team/alice");  // a deeper, unknown path
+  ExpectError(r, 404, 20404,
+              std::string("The requested resource /Services/") + kServiceSid +
+                  "/Users/team/alice was not found");
+}
+
+TEST_F(RestFacadeTest, PlusIsLiteralInPathsAndSpaceInForms) {
+  const std::string plus = CreateOk("Identity=a%2Bb");   // "a+b"
+  const std::string space = CreateOk("Identity=a+b");    // "a b"
+  Response r = Get(std::string(kUsers) + "/a+b");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(Json(r.body).Str("/sid"), plus);
+  EXPECT_EQ(Json(r.body).Str("/identity"), "a+b");
+  r = Get(std::string(kUsers) + "/a%20b");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(Json(r.body).Str("/sid"), space);
+  EXPECT_EQ(Json(r.body).Str("/identity"), "a b");
+  r = Get(std::string(kUsers) + "/a%2Bb");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(Json(r.body).Str("/sid"), plus);
+}
+
+TEST_F(RestFacadeTest, FormDecodingDecisions) {
+  // Unknown parameters are ignored; the first of repeated names wins.
+  Response r = Create("Foo=bar&Identity=first&Identity=second&identity=x");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(Json(r.body).Str("/identity"), "first");
+  // Raw (unencoded) JSON, as `curl -d` sends it, is taken literally.
+  r = Create("Identity=raw&Attributes={\"k\":[1,2]}");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(Json(r.body).Str("/attributes"), "{\"k\":[1,2]}");
+  // '%2B' is a plus, '%25' a percent, decoded once.
+  r = Create("Identity=p&FriendlyName=1%2B1%3D2+%2541");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(Json(r.body).Str("/friendly_name"), "1+1=2 %41");
+  // A query string on a POST is not the body.
+  r = Post(std::string(kUsers) + "?Identity=q", "");
+  ExpectError(r, 400, 20001, "Missing required parameter Identity in the post body");
+}
+
+TEST_F(RestFacadeTest, MalformedEscapes) {
+  const int64_t before = CountUsers();
+  ExpectError(Create("Identity=a%4"), 400, 20001);
+  ExpectError(Create("Identity=ok&FriendlyName=%zz"), 400, 20001,
+              "Malformed percent-encoding in parameter FriendlyName");
+  ExpectError(Create("Identity=%"), 400, 20001);
+  ExpectError(Get(std::string(kUsers) + "/a%4"), 400, 20001);
+  ExpectError(Get(std::string(kUsers) + "/%zz"), 400, 20001);
+  ExpectError(Get(std::string(kUsers) + "?PageSize=%4"), 400, 20001);
+  ExpectError(Get("/v2/Services/IS%/Users"), 400, 20001);
+  EXPECT_EQ(CountUsers(), before);
+}
+
+TEST_F(RestFacadeTest, NonOriginFormTargets) {
+  ExpectError(Get(""), 400, 20001);
+  ExpectError(Get("*"), 400, 20001);
+  ExpectError(Get(std::string(kBase) + "/Services/" + kServiceSid), 400, 20001);
+  ExpectError(Get(std::string(kUsers) + "/a b"), 400, 20001);
+  ExpectError(Get(std::string(kUsers) + "#x"), 400, 20001);
+}
+
+// ---- list ----------------------------------------------------------------------
+
+class RestFacadeListTest : public RestFacadeTest {
+ protected:
+  // Follows meta.next_page_url verbatim (absolute URL → origin-form target)
+  // from `first` until it is null; returns the identities seen, page by page.
+  std::vector<std::vector<std::string>> Walk(std::string first) {
+    std::vector<std::vector<std::string>> pages;
+    std::string target = std::move(first);
+    for (int guard = 0; guard < 100; ++guard) {
+      Response r = Get(target);
+      EXPECT_EQ(r.status, 200) << target << " -> " << r.body;
+      if (r.status != 200) break;
+      simdjson::dom::parser parser;
+      simdjson::dom::element doc;
+      EXPECT_EQ(parser.parse(r.body).get(doc), simdjson::SUCCESS);
+      std::vector<std::string> identities;
+      for (simdjson::dom::element u : doc["users"].get_array()) {
+        identities.emplace_back(std::string_view(u["identity"]));
+      }
+      pages.push_back(identities);
+      EXPECT_EQ(std::string_view(doc["meta"]["key"]), "users");
+      EXPECT_EQ(int64_t(doc["meta"]["page"]), static_cast<int64_t>(pages.size() - 1));
+      simdjson::dom::element next = doc["meta"]["next_page_url"];
+      if (next.is_null()) break;
+      std::string_view next_url = next.get_string();
+      boost::urls::result<boost::urls::url_view> url = boost::urls::parse_absolute_uri(
+          boost::urls::string_view(next_url.data(), next_url.size()));
+      EXPECT_TRUE(url.has_value()) << next_url;
+      if (!url) break;
+      EXPECT_EQ(std::string(url->scheme()) + "://" + std::string(url->encoded_host()),
+                "https://chat.twilio.com");
+      target = std::string(url->encoded_target());
+    }
+    return pages;
+  }
+};
+
+TEST_F(RestFacadeListTest, FollowsNextPageUrlUntilNull) {
+  std::vector<std::string> created;
+  for (int i = 0; i < 7; ++i) {
+    created.push_back("user " + std::to_string(i));  // a space: '+' in the form
+    CreateOk("Identity=user+" + std::to_string(i));
+  }
+  std::vector<std::vector<std::string>> pages =
+      Walk(std::string(kUsers) + "?PageSize=3");
+  ASSERT_EQ(pages.size(), 3u);
+  EXPECT_EQ(pages[0].size(), 3u);
+  EXPECT_EQ(pages[1].size(), 3u);
+  EXPECT_EQ(pages[2].size(), 1u);
+  std::vector<std::string> all;
+  for (const auto& p : pages) all.insert(all.end(), p.begin(), p.end());
+  EXPECT_EQ(all, created);  // creation order, each exactly once
+}
+
+TEST_F(RestFacadeListTest, ExactlyFullLastPageHasNoNextLink) {
+  for (int i = 0; i < 4; ++i) CreateOk("Identity=u" + std::to_string(i));
+  std::vector<std::vector<std::string>> pages =
+      Walk(std::string(kUsers) + "?PageSize=2");
+  ASSERT_EQ(pages.size(), 2u);
+  EXPECT_EQ(pages[1], (std::vector<std::string>{"u2", "u3"}));
+}
+
+TEST_F(RestFacadeListTest, MetaAndItems) {
+  CreateOk("Identity=a");
+  Response r = Get(kUsers);
+  ASSERT_EQ(r.status, 200);
+  Json j(r.body);
+  EXPECT_EQ(j.Int("/meta/page"), 0);
+  EXPECT_EQ(j.Int("/meta/page_size"), 50);
+  EXPECT_TRUE(j.IsNull("/meta/previous_page_url"));
+  EXPECT_TRUE(j.IsNull("/meta/next_page_url"));
+  EXPECT_EQ(j.Str("/meta/first_page_url"),
+            std::string(kBase) + "/Services/" + kServiceSid + "/Users?PageSize=50&Page=0");
+  EXPECT_EQ(j.Str("/users/0/identity"), "a");
+  EXPECT_TRUE(j.IsNull("/users/0/is_online"));
+  // An empty Service.
+  ServiceCreate other;
+  other.sid = "IS" + Hex32('b');
+  ASSERT_TRUE(t_->CreateService(other).ok());
+  r = Get("/v2/Services/" + other.sid + "/Users");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(Json(r.body).ArraySize("/users"), 0u);
+}
+
+TEST_F(RestFacadeListTest, PageSizeClampedTo100) {
+  Response r = Get(std::string(kUsers) + "?PageSize=1000");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(Json(r.body).Int("/meta/page_size"), 100);
+  r = Get(std::string(kUsers) + "?PageSize=100");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(Json(r.body).Int("/meta/page_size"), 100);
+  r = Get(std::string(kUsers) + "?PageSize=1");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(Json(r.body).Int("/meta/page_size"), 1);
+}
+
+TEST_F(RestFacadeListTest, BadPagingParameters) {
+  for (const char* q : {"PageSize=0", "PageSize=-1", "PageSize=abc", "PageSize=",
+                        "PageSize=2.5", "Page=-1", "Page=x", "Page=1", "Page=1&PageToken=",
+                        "PageToken=garbage", "Page=1&PageToken=AAAA"}) {
+    SCOPED_TRACE(q);
+    ExpectError(Get(std::string(kUsers) + "?" + q), 400, 20001);
+  }
+}
+
+TEST_F(RestFacadeListTest, PageTokenOfAnotherServiceIsRejected) {
+  for (int i = 0; i < 3; ++i) CreateOk("Identity=u" + std::to_string(i));
+  Response r = Get(std::string(kUsers) + "?PageSize=1");
+  ASSERT_EQ(r.status, 200);
+  const std::string next = Json(r.body).Str("/meta/next_page_url");
+  const size_t at = next.find("/Users?");
+  ASSERT_NE(at, std::string::npos);
+  ServiceCreate other;
+  other.sid = "IS" + Hex32('c');
+  ASSERT_TRUE(t_->CreateService(other).ok());
+  ExpectError(Get("/v2/Services/" + other.sid + next.substr(at)), 400, 20001);
+}
+
+// ---- update / delete -------------------------------------------------------------
+
+TEST_F(RestFacadeTest, Update) {
+  const std::string sid = CreateOk("Identity=alice&Attributes=%7B%22a%22%3A1%7D");
+  t_.clock->Advance(60);
+  Response r = Post(std::string(kUsers) + "/alice", "FriendlyName=Bob");
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json j(r.body);
+  EXPECT_EQ(j.Str("/sid"), sid);
+  EXPECT_EQ(j.Str("/friendly_name"), "Bob");
+  EXPECT_EQ(j.Str("/attributes"), "{\"a\":1}");  // unchanged
+  EXPECT_EQ(j.Str("/date_created"), "2016-03-24T21:05:19Z");
+  EXPECT_EQ(j.Str("/date_updated"), "2016-03-24T21:06:19Z");
+
+  r = Post(std::string(kUsers) + "/" + sid,
+           "Attributes=%7B%22b%22%3A2%7D&RoleSid=" + std::string(kRoleSid));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json(r.body).Str("/attributes"), "{\"b\":2}");
+  EXPECT_EQ(Json(r.body).Str("/role_sid"), kRoleSid);
+  EXPECT_EQ(Json(r.body).Str("/friendly_name"), "Bob");
+
+  r = Post(std::string(kUsers) + "/alice", "FriendlyName=");  // clears
+  ASSERT_EQ(r.status, 200);
+  EXPECT_TRUE(Json(r.body).IsNull("/friendly_name"));
+  r = Post(std::string(kUsers) + "/alice", "FriendlyName=Z");
+  ASSERT_EQ(r.status, 200);
+  r = Post(std::string(kUsers) + "/alice", "FriendlyName");  // valueless: empty
+  ASSERT_EQ(r.status, 200);
+  EXPECT_TRUE(Json(r.body).IsNull("/friendly_name"));
+
+  // A fetch sees the update.
+  r = Get(std::string(kUsers) + "/alice");
+  EXPECT_EQ(Json(r.body).Str("/attributes"), "{\"b\":2}");
+}
+
+TEST_F(RestFacadeTest, UpdateWithoutParameters) {
+  CreateOk("Identity=alice");
+  ExpectError(Post(std::string(kUsers) + "/alice", ""), 400, 20161);
+  ExpectError(Post(std::string(kUsers) + "/alice", "Identity=x&Other=y"), 400, 20161);
+}
+
+TEST_F(RestFacadeTest, DeleteThen404) {
+  const std::string sid = CreateOk("Identity=alice");
+  Response r = Do("DELETE", std::string(kUsers) + "/alice");
+  EXPECT_EQ(r.status, 204);
+  EXPECT_TRUE(r.body.empty());
+  EXPECT_TRUE(r.headers.empty());
+  const std::string message = std::string("The requested resource /Services/") +
+                              kServiceSid + "/Users/alice was not found";
+  ExpectError(Get(std::string(kUsers) + "/alice"), 404, 20404, message);
+  ExpectError(Do("DELETE", std::string(kUsers) + "/alice"), 404, 20404, message);
+  ExpectError(Post(std::string(kUsers) + "/alice", "FriendlyName=x"), 404, 20404, message);
+  ExpectError(Get(std::string(kUsers) + "/" + sid), 404, 20404,
+              std::string("The requested resource /Services/") + kServiceSid + "/Users/" +
+                  sid + " was not found");
+  // The identity is free again; a re-create gets a new SID.
+  const std::string again = CreateOk("Identity=alice");
+  EXPECT_NE(again, sid);
+}
+
+// ---- behaviour.md §4 error rows -------------------------------------------------
+
+TEST_F(RestFacadeTest, ServiceUnknown) {
+  const std::string unknown = "IS" + Hex32('f');
+  for (const std::string& path :
+       {"/v2/Services/" + unknown, "/v2/Services/" + unknown + "/Users",
+        "/v2/Services/" + unknown + "/Users/alice", "/v2/Services/" + unknown + "/Roles",
+        std::string("/v2/Services/ISnotasid/Users")}) {
+    SCOPED_TRACE(path);
+    ExpectError(Get(path), 404, 20404,
+                "The requested resource " + path.substr(3) + " was not found");
+  }
+  // Checked before the body: 404, not a missing-Identity 400.
+  ExpectError(Post("/v2/Services/" + unknown + "/Users", ""), 404, 20404);
+  ExpectError(Do("DELETE", "/v2/Services/" + unknown + "/Users/x"), 404, 20404);
+}
+
+TEST_F(RestFacadeTest, UserNotFoundMessageEchoesDecodedKeyEscaped) {
+  ExpectError(Get(std::string(kUsers) + "/team%2Fbob"), 404, 20404,
+              std::string("The requested resource /Services/") + kServiceSid +
+                  "/Users/team/bob was not found");
+  Response r = Get(std::string(kUsers) + "/a%22b%5C%0A%3Cc%3E");  // a"b\<newline><c>
+  ExpectError(r, 404, 20404,
+              std::string("The requested resource /Services/") + kServiceSid +
+                  "/Users/a\"b\\\n<c> was not found");
+  // The Service as addressed (upper-case hex), not the Store's spelling.
+  const std::string upper = "IS" + Hex32('A');
+  ExpectError(Get("/v2/Services/" + upper + "/Users/nobody"), 404, 20404,
+              "The requested resource /Services/" + upper + "/Users/nobody was not found");
+}
+
+TEST_F(RestFacadeTest, InvalidUtf8KeyStillGetsJsonBody) {
+  Response r = Get(std::string(kUsers) + "/%FF%FE");
+  EXPECT_EQ(r.status, 404);
+  Json j(r.body);  // must be valid JSON whatever the renderer does with the bytes
+  if (j.ok()) {
+    EXPECT_EQ(j.Int("/code"), 20404);
+  }
+}
+
+TEST_F(RestFacadeTest, IdentityErrors) {
+  const int64_t before = CountUsers();
+  ExpectError(Create(""), 400, 20001, "Missing required parameter Identity in the post body");
+  ExpectError(Create("FriendlyName=x"), 400, 20001,
+              "Missing required parameter Identity in the post body");
+  ExpectError(Create("Identity="), 400, 50204);
+  ExpectError(Create("Identity"), 400, 50204);
+  ExpectError(Create("Identity=US" + Hex32('a')), 400, 50206);
+  EXPECT_EQ(Create("Identity=us" + Hex32('a')).status, 201);  // "us": not a SID shape
+  ExpectError(Create("Identity=%FF"), 400, 20001);
+  ExpectError(Create("Identity=a%00b"), 400, 20001);
+  std::string too_long;
+  for (int i = 0; i < 257; ++i) too_long += "%C3%A9";  // 257 code points, 514 bytes
+  ExpectError(Create("Identity=" + too_long), 400, 50207);
+  EXPECT_EQ(CountUsers(), before + 1);  // only the "us…" identity was created
+  too_long.resize(too_long.size() - 6);  // 256: accepted
+  EXPECT_EQ(Create("Identity=" + too_long).status, 201);
+}
+
+TEST_F(RestFacadeTest, DuplicateIdentity) {
+  CreateOk("Identity=alice");
+  ExpectError(Create("Identity=alice"), 409, 50201, "User already exists");
+  EXPECT_EQ(Create("Identity=Alice").status, 201);  // case-sensitive
+}
+
+TEST_F(RestFacadeTest, FriendlyNameErrors) {
+  ExpectError(Create("Identity=a&FriendlyName=%FF"), 400, 20001);
+  ExpectError(Create("Identity=a&FriendlyName=x%00"), 400, 20001);
+  ExpectError(Create("Identity=a&FriendlyName=" + std::string(257, 'x')), 400, 50003);
+  EXPECT_EQ(Create("Identity=a&FriendlyName=" + std::string(256, 'x')).status, 201);
+  ExpectError(Post(std::string(kUsers) + "/a", "FriendlyName=" + std::string(257, 'y')),
+              400, 50003);
+}
+
+TEST_F(RestFacadeTest, AttributesErrors) {
+  // 16,385 bytes: {"a":"xxx…"} sent raw (its bytes need no escaping).
+  std::string big = "{\"a\":\"" + std::string(16385 - 8, 'x') + "\"}";
+  ASSERT_EQ(big.size(), 16385u);
+  ExpectError(Create("Identity=a&Attributes=" + big), 400, 50303);
+  big.erase(6, 1);  // 16,384: accepted
+  EXPECT_EQ(Create("Identity=a&Attributes=" + big).status, 201);
+  ExpectError(Create("Identity=b&Attributes=%5B1%5D"), 400, 50304);   // [1]
+  ExpectError(Create("Identity=b&Attributes=nope"), 400, 50304);
+  ExpectError(Create("Identity=b&Attributes="), 400, 50304);
+  ExpectError(Create("Identity=b&Attributes=%7B%22a%22%3A%22%5CuD800%22%7D"), 400,
+              50304);  // lone surrogate escape
+  std::string deep;
+  for (int i = 0; i < 129; ++i) deep += "{\"a\":";
+  deep += "1" + std::string(129, '}');
+  ExpectError(Create("Identity=b&Attributes=" + deep), 400, 50304);
+  ExpectError(Post(std::string(kUsers) + "/a", "Attributes=%5B%5D"), 400, 50304);
+}
+
+TEST_F(RestFacadeTest, RoleErrors) {
+  ExpectError(Create("Identity=a&RoleSid=RLxyz"), 400, 20001);
+  ExpectError(Create("Identity=a&RoleSid="), 400, 20001);
+  ExpectError(Create("Identity=a&RoleSid=RL" + Hex32('9')), 400, 50100);
+  absl::StatusOr<std::vector<Role>> roles = t_->ListRoles(kServiceSid);
+  ASSERT_TRUE(roles.ok());
+  std::string channel_role;
+  for (const Role& role : *roles) {
+    if (role.type == RoleScope::kChannel) channel_role = role.sid;
+  }
+  ASSERT_FALSE(channel_role.empty());
+  ExpectError(Create("Identity=a&RoleSid=" + channel_role), 400, 50105);
+  CreateOk("Identity=a");
+  ExpectError(Post(std::string(kUsers) + "/a", "RoleSid=" + channel_role), 400, 50105);
+}
+
+// ---- routing --------------------------------------------------------------------
+
+TEST_F(RestFacadeTest, UnknownPaths404) {
+  ExpectError(Get("/v2/Nope"), 404, 20404, "The requested resource /Nope was not found");
+  ExpectError(Get("/v1/Services"), 404, 20404,
+              "The requested resource /v1/Services was not found");
+  ExpectError(Get("/"), 404, 20404, "The requested resource / was not found");
+  ExpectError(Get("/v2"), 404, 20404, "The requested resource / was not found");
+  ExpectError(Get(std::string(kUsers) + "/"), 404, 20404);  // trailing slash
+  EXPECT_EQ(Get(std::string(kUsers) + "?x=1").status, 200);  // unknown query ignored
+  ExpectError(Get("/v2/Services/" + std::string(kServiceSid) + "/Channels"), 404, 20404,
+              std::string("The requested resource /Services/") + kServiceSid +
+                  "/Channels was not found");
+  ExpectError(Get("/v2/services/" + std::string(kServiceSid)), 404, 20404);
+  ExpectError(Get("/v2/Services/" + std::string(kServiceSid) + "/Users/a/Channels"), 404,
+              20404);
+  ExpectError(Get("/v2/Services"), 404, 20404);
+}
+
+TEST_F(RestFacadeTest, WrongMethod405) {
+  struct Case {
+    const char* method;
+    std::string target;
+    const char* allow;
+  };
+  const std::string service = std::string("/v2/Services/") + kServiceSid;
+  for (const Case& c : {Case{"PUT", kUsers, "GET, POST"}, Case{"DELETE", kUsers, "GET, POST"},
+                        Case{"POST", service, "GET"}, Case{"DELETE", service + "/Roles", "GET"},
+                        Case{"PATCH", std::string(kUsers) + "/alice", "GET, POST, DELETE"},
+                        Case{"get", kUsers, "GET, POST"}}) {
+    SCOPED_TRACE(std::string(c.method) + " " + c.target);
+    Response r = Do(c.method, c.target, "Identity=x");
+    ExpectError(r, 405, 20001);
+    ASSERT_EQ(r.headers.size(), 2u);
+    EXPECT_EQ(r.headers[1].first, "Allow");
+    EXPECT_EQ(r.headers[1].second, c.allow);
+  }
+  EXPECT_EQ(CountUsers(), 0);
+  // An unknown path is 404 whatever the method.
+  ExpectError(Do("PUT", "/v2/Nope"), 404, 20404);
+}
+
+TEST_F(RestFacadeTest, ServiceAndRoles) {
+  Response r = Get(std::string("/v2/Services/") + kServiceSid);
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json j(r.body);
+  EXPECT_EQ(j.Str("/sid"), kServiceSid);
+  EXPECT_EQ(j.Str("/account_sid"), kAccountSid);
+  absl::StatusOr<Service> service = t_->FetchService(kServiceSid);
+  ASSERT_TRUE(service.ok());
+  EXPECT_EQ(j.Str("/default_service_role_sid"), service->default_service_role_sid);
+
+  r = Get(std::string("/v2/Services/") + kServiceSid + "/Roles");
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json roles(r.body);
+  EXPECT_EQ(roles.ArraySize("/roles"), 5u);  // four defaults + kRoleSid
+  EXPECT_EQ(roles.Str("/meta/key"), "roles");
+  EXPECT_EQ(roles.Str("/roles/4/sid"), kRoleSid);
+}
+
+// ---- headers and bounds -----------------------------------------------------------
+
+TEST_F(RestFacadeTest, WebhookHeader) {
+  std::vector<UserEvent::Type> events;
+  t_->AddPostEventListener([&events](const UserEvent& e) { events.push_back(e.type); });
+  CreateOk("Identity=quiet");
+  EXPECT_TRUE(events.empty());
+  ASSERT_EQ(Create("Identity=loud", {{"x-twilio-webhook-enabled", "true"}}).status, 201);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0], UserEvent::Type::kUserAdded);
+  ASSERT_EQ(Create("Identity=off", {{"X-Twilio-Webhook-Enabled", "false"}}).status, 201);
+  EXPECT_EQ(events.size(), 1u);
+  ASSERT_EQ(Post(std::string(kUsers) + "/quiet", "FriendlyName=q",
+                 {{"X-Twilio-Webhook-Enabled", "True"}})
+                .status,
+            200);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1], UserEvent::Type::kUserUpdated);
+  const int64_t before = CountUsers();
+  ExpectError(Create("Identity=bad", {{"X-Twilio-Webhook-Enabled", "yes"}}), 400, 20001);
+  EXPECT_EQ(CountUsers(), before);
+  EXPECT_EQ(events.size(), 2u);
+}
+
+TEST_F(RestFacadeTest, RequestBounds) {
+  using internal::kMaxBodyBytes;
+  using internal::kMaxHeaders;
+  using internal::kMaxTargetBytes;
+  // Target: 8 KiB accepted (an unknown user), one byte more rejected.
+  std::string target = std::string(kUsers) + "/";
+  target += std::string(kMaxTargetBytes - target.size(), 'k');
+  EXPECT_EQ(Get(target).status, 404);
+  ExpectError(Get(target + "k"), 400, 20001, "Request target too long (limit 8192 bytes)");
+  // Body: 64 KiB accepted (padded with an ignored parameter).
+  std::string body = "Identity=big&Pad=";
+  body += std::string(kMaxBodyBytes - body.size(), 'p');
+  EXPECT_EQ(Create(body).status, 201);
+  ExpectError(Create(body + "p"), 400, 20001, "Request body too long (limit 65536 bytes)");
+  // Headers: 100 accepted, 101 rejected.
+  Headers headers(kMaxHeaders, {"X-Pad", "1"});
+  EXPECT_EQ(Create("Identity=h", headers).status, 201);
+  headers.emplace_back("X-Pad", "1");
+  ExpectError(Create("Identity=h2", headers), 400, 20001, "Too many request headers (limit 100)");
+  // Parameters: 64 in a body accepted, 65 rejected; the same for a query.
+  std::string params = "Identity=p64";
+  for (int i = 1; i < 64; ++i) params += "&x=1";
+  EXPECT_EQ(Create(params).status, 201);
+  ExpectError(Create(params + "&x=1"), 400, 20001, "Too many parameters (limit 64)");
+  std::string query = "?PageSize=1";
+  for (int i = 1; i < 64; ++i) query += "&x=1";
+  EXPECT_EQ(Get(std::string(kUsers) + query).status, 200);
+  ExpectError(Get(std::string(kUsers) + query + "&x=1"), 400, 20001);
+}
+
+// ---- base paths and auto-created Services ---------------------------------------
+
+class RestFacadeRootBaseTest : public RestFacadeTest {
+ protected:
+  RestFacadeRootBaseTest() : RestFacadeTest(Options()) {}
+  static StoreOptions Options() {
+    StoreOptions o;
+    o.base_url = "http://localhost:8080";
+    return o;
+  }
+};
+
+TEST_F(RestFacadeRootBaseTest, EmptyBasePath) {
+  const std::string users = std::string("/Services/") + kServiceSid + "/Users";
+  Response r = Post(users, "Identity=root");
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string sid = Json(r.body).Str("/sid");
+  EXPECT_EQ(Json(r.body).Str("/url"), "http://localhost:8080" + users + "/" + sid);
+  EXPECT_EQ(Get(users + "/root").status, 200);
+  ExpectError(Get(std::string("/v2") + users + "/root"), 404, 20404,
+              "The requested resource /v2" + users + "/root was not found");
+}
+
+class RestFacadeLongBaseTest : public RestFacadeTest {
+ protected:
+  RestFacadeLongBaseTest() : RestFacadeTest(Options()) {}
+  static StoreOptions Options() {
+    StoreOptions o;
+    o.base_url = "https://example.com/api/chat/v2";
+    return o;
+  }
+};
+
+TEST_F(RestFacadeLongBaseTest, LongerBasePath) {
+  const std::string users = std::string("/Services/") + kServiceSid + "/Users";
+  EXPECT_EQ(Post("/api/chat/v2" + users, "Identity=x").status, 201);
+  EXPECT_EQ(Get("/api/chat/v2" + users + "/x").status, 200);
+  ExpectError(Get("/v2" + users + "/x"), 404, 20404);
+  ExpectError(Get("/api/chat/v2/Nope"), 404, 20404,
+              "The requested resource /Nope was not found");
+  // Paging links carry the base path and are followable.
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(Post("/api/chat/v2" + users, "Identity=y" + std::to_string(i)).status, 201);
+  Response r = Get("/api/chat/v2" + users + "?PageSize=2");
+  ASSERT_EQ(r.status, 200);
+  std::string next = Json(r.body).Str("/meta/next_page_url");
+  ASSERT_EQ(next.rfind("https://example.com/api/chat/v2/Services/", 0), 0u) << next;
+  r = Get(next.substr(std::string("https://example.com").size()));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json(r.body).Str("/users/0/identity"), "y1");
+}
+
+class RestFacadeAutoCreateTest : public RestFacadeTest {
+ protected:
+  RestFacadeAutoCreateTest() : RestFacadeTest({}, FacadeOptions{true}) {}
+};
+
+TEST_F(RestFacadeAutoCreateTest, WellFormedUnknownServiceIsCreated) {
+  const std::string sid = "IS" + Hex32('d');
+  EXPECT_FALSE(t_->FetchService(sid).ok());
+  Response r = Post("/v2/Services/" + sid + "/Users", "Identity=auto");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(Json(r.body).Str("/service_sid"), sid);
+  absl::StatusOr<Service> service = t_->FetchService(sid);
+  ASSERT_TRUE(service.ok());
+  EXPECT_EQ(Json(r.body).Str("/role_sid"), service->default_service_role_sid);
+  // Later requests use the same Service.
+  EXPECT_EQ(Get("/v2/Services/" + sid + "/Users/auto").status, 200);
+  const std::string other = "IS" + Hex32('e');
+  r = Get("/v2/Services/" + other + "/Roles");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(Json(r.body).ArraySize("/roles"), 4u);
+  // A malformed SID is still unknown.
+  ExpectError(Get("/v2/Services/ISnope/Users"), 404, 20404,
+              "The requested resource /Services/ISnope/Users was not found");
+  ExpectError(Get("/v2/Services/IS" + Hex32('g') + "/Users"), 404, 20404);
+}
+
+TEST_F(RestFacadeAutoCreateTest, RacingFirstRequestsAllSucceed) {
+  // Several threads hit the same new Service at once: one CreateService wins,
+  // the others see AlreadyExists and go on; every create lands in it.
+  constexpr int kThreads = 4;
+  for (char c : std::string("0123456789")) {
+    const std::string users = "/v2/Services/IS" + Hex32(c) + "/Users";
+    std::vector<int> statuses(kThreads, 0);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+      threads.emplace_back([&, i] {
+        Request r;
+        r.method = "POST";
+        r.target = users;
+        r.body = "Identity=t" + std::to_string(i);
+        statuses[i] = facade_.Handle(r).status;
+      });
+    }
+    for (std::thread& th : threads) th.join();
+    for (int i = 0; i < kThreads; ++i) EXPECT_EQ(statuses[i], 201) << c << i;
+    Response r = Get(users);
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(Json(r.body).ArraySize("/users"), static_cast<size_t>(kThreads));
+  }
+}
+
+TEST_F(RestFacadeTest, ConcurrentCreatesOfOneIdentityHaveOneWinner) {
+  constexpr int kThreads = 8;
+  std::vector<int> statuses(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      Request r;
+      r.method = "POST";
+      r.target = kUsers;
+      r.body = "Identity=same";
+      statuses[i] = facade_.Handle(r).status;
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  int created = 0, conflicts = 0;
+  for (int s : statuses) {
+    created += s == 201;
+    conflicts += s == 409;
+  }
+  EXPECT_EQ(created, 1);
+  EXPECT_EQ(conflicts, kThreads - 1);
+}
+
+TEST_F(RestFacadeTest, NoAutoCreateByDefault) {
+  const std::string sid = "IS" + Hex32('d');
+  ExpectError(Post("/v2/Services/" + sid + "/Users", "Identity=auto"), 404, 20404);
+  EXPECT_FALSE(t_->FetchService(sid).ok());
+}
+
+}  // namespace
+}  // namespace userstore
