@@ -1,0 +1,44 @@
+// The `userstore` command-line program: replays .http files and serves a
+// JSON-lines protocol on stdin/stdout against an in-memory Store, through
+// the REST facade. See docs/cli.md.
+#include <iostream>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "cli_args.h"
+#include "commands.h"
+#include "session.h"
+
+#ifndef USERSTORE_VERSION
+#define USERSTORE_VERSION "unknown"
+#endif
+
+int main(int argc, char** argv) {
+  namespace cli = userstore::cli;
+  std::ios::sync_with_stdio(false);
+  std::vector<absl::string_view> args(argv + 1, argv + argc);
+  absl::StatusOr<cli::CliOptions> options = cli::ParseArgs(args);
+  if (!options.ok()) {
+    std::cerr << "userstore: " << options.status().message() << "\n\n"
+              << cli::Usage();
+    return 2;
+  }
+  if (options->help) {
+    std::cout << cli::Usage();
+    return 0;
+  }
+  if (options->version) {
+    std::cout << "userstore " << USERSTORE_VERSION << "\n";
+    return 0;
+  }
+  absl::StatusOr<cli::Session> session = cli::MakeSession(*options);
+  if (!session.ok()) {
+    std::cerr << "userstore: " << session.status().message() << "\n";
+    return 2;
+  }
+  if (options->command == cli::Command::kReplay) {
+    return cli::RunReplay(*session->facade, options->file, std::cout,
+                          std::cerr);
+  }
+  return cli::RunStdio(*session->facade, std::cin, std::cout);
+}

@@ -1,0 +1,99 @@
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "boost/beast/http/status.hpp"
+#include "commands.h"
+#include "http_file.h"
+#include "http_vars.h"
+#include "request_target.h"
+#include "userstore/json.h"
+
+namespace userstore::cli {
+namespace {
+
+// Expands the variables of `file_request` into a facade Request.
+absl::StatusOr<Request> BuildRequest(const HttpFileRequest& file_request,
+                                     const VariableContext& variables) {
+  Request request;
+  request.method = file_request.method;
+  absl::StatusOr<std::string> url = variables.Expand(file_request.url);
+  if (!url.ok()) return url.status();
+  absl::StatusOr<std::string> target = RequestTarget(*url);
+  if (!target.ok()) return target.status();
+  request.target = *std::move(target);
+  for (const auto& [name, value] : file_request.headers) {
+    absl::StatusOr<std::string> expanded_name = variables.Expand(name);
+    if (!expanded_name.ok()) return expanded_name.status();
+    absl::StatusOr<std::string> expanded_value = variables.Expand(value);
+    if (!expanded_value.ok()) return expanded_value.status();
+    request.headers.emplace_back(*std::move(expanded_name),
+                                 *std::move(expanded_value));
+  }
+  absl::StatusOr<std::string> body = variables.Expand(file_request.body);
+  if (!body.ok()) return body.status();
+  request.body = *std::move(body);
+  return request;
+}
+
+}  // namespace
+
+std::string FormatExchange(const Request& request, const Response& response) {
+  namespace http = boost::beast::http;
+  const auto reason =
+      http::obsolete_reason(http::int_to_status(response.status));
+  std::string out =
+      absl::StrCat("### ", request.method, " ", request.target, "\nHTTP/1.1 ",
+                   response.status, " ", std::string(reason), "\n");
+  for (const auto& [name, value] : response.headers) {
+    absl::StrAppend(&out, name, ": ", value, "\n");
+  }
+  out.push_back('\n');
+  if (!response.body.empty()) {
+    absl::StrAppend(&out, PrettyJson(response.body), "\n");
+  }
+  out.push_back('\n');
+  return out;
+}
+
+int RunReplay(const RestFacade& facade, const std::string& path,
+              std::ostream& out, std::ostream& err) {
+  std::ifstream stream(path, std::ios::binary);
+  std::stringstream text;
+  if (!stream || !(text << stream.rdbuf())) {
+    err << "userstore: cannot read " << path << "\n";
+    return 1;
+  }
+  absl::StatusOr<HttpFile> file = ParseHttpFile(text.str());
+  if (!file.ok()) {
+    err << "userstore: " << path << ": " << file.status().message() << "\n";
+    return 1;
+  }
+  if (file->requests.empty()) {
+    err << "userstore: " << path << ": no request in the file\n";
+    return 1;
+  }
+  VariableContext variables;
+  variables.AddFileVariables(file->variables);
+  for (const HttpFileRequest& file_request : file->requests) {
+    absl::StatusOr<Request> request = BuildRequest(file_request, variables);
+    if (!request.ok()) {
+      out.flush();
+      err << "userstore: " << path << ": line " << file_request.line << ": "
+          << request.status().message() << "\n";
+      return 1;
+    }
+    const Response response = facade.Handle(*request);
+    out << FormatExchange(*request, response);
+    if (!file_request.name.empty()) {
+      variables.RecordResponse(file_request.name, response);
+    }
+  }
+  out.flush();
+  return out ? 0 : 1;
+}
+
+}  // namespace userstore::cli
