@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <utility>
-#include <vector>
+
+#include "absl/container/inlined_vector.h"
 
 namespace userstore::internal {
 
@@ -36,8 +37,9 @@ const char* JsonErrorName(JsonError error) {
 
 size_t JsonDepth(simdjson::dom::element element, size_t stop_above) {
   using simdjson::dom::element_type;
-  // Worklist of containers still to visit, with their level (1-based).
-  std::vector<std::pair<simdjson::dom::element, size_t>> pending;
+  // Worklist of containers still to visit, with their level (1-based). Small
+  // documents stay within the inline capacity (no heap allocation).
+  absl::InlinedVector<std::pair<simdjson::dom::element, size_t>, 16> pending;
   size_t depth = 0;
   auto visit = [&](simdjson::dom::element e, size_t level) {
     const element_type t = e.type();
