@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds and runs every test suite:
-#   1. g++ build: unit, conformance, CLI tests (and fuzz-corpus replays);
+#   1. g++ build: unit, conformance, CLI tests (and fuzz-corpus replays), the
+#      Python tests of examples/http_server with Twilio's client library;
+#      then examples/consumer against the installed package, static and shared;
 #   2. clang ASan+UBSan build of the same tests;
 #   3. clang TSan build of the same tests (concurrency tests included).
 # Conformance data (JSONTestSuite, Twilio fixtures) is used when ../shared
@@ -27,6 +29,10 @@ run_suite() {  # name, extra cmake args...
 }
 
 run_suite gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=g++
+# Packaging: install the gcc build (static) and a shared build to temporary
+# prefixes; build and run examples/consumer against each.
+echo "=== package"
+bash examples/consumer/check.sh build-ci-gcc build-ci-shared
 if [[ "${USERSTORE_QUICK:-0}" != 1 ]]; then
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "userstore/export.h"
 #include "userstore/options.h"
 
 namespace userstore {
@@ -24,12 +25,14 @@ namespace userstore {
 // Errors: 400/50303 too long (checked before any parsing); 400/50304 anything
 // else. Complexity: O(|text|); no recursion, so deep nesting is safe on small
 // thread stacks.
-absl::Status ValidateAttributes(std::string_view text, const Limits& limits);
+USERSTORE_EXPORT absl::Status ValidateAttributes(std::string_view text,
+                                                 const Limits& limits);
 
 // True when `text` is one syntactically valid JSON document of any type
 // (RFC 8259 and UTF-8), with no nesting limit beyond `max_depth`. This is the
 // syntax check ValidateAttributes uses, exposed for conformance tests.
-bool IsValidJson(std::string_view text, size_t max_depth = 1024);
+USERSTORE_EXPORT bool IsValidJson(std::string_view text,
+                                  size_t max_depth = 1024);
 
 }  // namespace userstore
 

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "userstore/export.h"
 
 namespace userstore {
 
@@ -40,23 +41,26 @@ inline constexpr int kAttributesInvalid = 50304;   // 400
 // Returns a non-OK status with `code` (the absl category), the Twilio error
 // `twilio_code` and the HTTP status `http_status` attached as a payload.
 // REQUIRES: code != absl::StatusCode::kOk.
-absl::Status TwilioError(absl::StatusCode code, int http_status, int twilio_code,
-                         std::string_view message);
+USERSTORE_EXPORT absl::Status TwilioError(absl::StatusCode code,
+                                          int http_status, int twilio_code,
+                                          std::string_view message);
 
 // The Twilio error code carried by `status`: 0 for OK; the attached code when
 // the status came from userstore; 20500 for any other non-OK status.
-int TwilioCode(const absl::Status& status);
+USERSTORE_EXPORT int TwilioCode(const absl::Status& status);
 
 // The HTTP status for `status`: 200 for OK; the attached status when the
 // status came from userstore; 500 for any other non-OK status.
-int HttpStatus(const absl::Status& status);
+USERSTORE_EXPORT int HttpStatus(const absl::Status& status);
 
 // Shorthands for the statuses userstore returns most. Each sets the absl code
 // that matches the HTTP status (400 kInvalidArgument, 404 kNotFound,
 // 409 kAlreadyExists, 405 kUnimplemented).
-absl::Status BadRequest(int twilio_code, std::string_view message);  // 400
-absl::Status NotFound(std::string_view message);                    // 404/20404
-absl::Status Conflict(int twilio_code, std::string_view message);    // 409
+USERSTORE_EXPORT absl::Status BadRequest(int twilio_code,
+                                         std::string_view message);  // 400
+USERSTORE_EXPORT absl::Status NotFound(std::string_view message);  // 404/20404
+USERSTORE_EXPORT absl::Status Conflict(int twilio_code,
+                                       std::string_view message);  // 409
 
 }  // namespace userstore
 

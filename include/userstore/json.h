@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "userstore/export.h"
 #include "userstore/page.h"
 #include "userstore/service.h"
 #include "userstore/user.h"
@@ -23,33 +24,37 @@
 namespace userstore {
 
 // Twilio's date format: "2016-03-24T21:05:19Z".
-std::string FormatTwilioDate(absl::Time t);
+USERSTORE_EXPORT std::string FormatTwilioDate(absl::Time t);
 
 // One user, as a fetch / create / update response body.
-std::string UserJson(const User& user, std::string_view base_url);
+USERSTORE_EXPORT std::string UserJson(const User& user,
+                                      std::string_view base_url);
 
 // A list response: {"meta": {...}, "users": [...]}. `service_sid` builds the
 // paging URLs: {base}/Services/{IS}/Users?PageSize=N&Page=P[&PageToken=T].
-std::string PageJson(const Page& page, std::string_view service_sid,
-                     std::string_view base_url);
+USERSTORE_EXPORT std::string PageJson(const Page& page,
+                                      std::string_view service_sid,
+                                      std::string_view base_url);
 
 // Twilio's Service and Role bodies (the fields userstore models), and the
 // Roles list ({"meta": {... "key": "roles"}, "roles": [...]}, one page).
-std::string ServiceJson(const Service& service, std::string_view base_url);
-std::string RoleJson(const Role& role, std::string_view base_url);
-std::string RolesPageJson(const std::vector<Role>& roles,
-                          std::string_view service_sid,
-                          std::string_view base_url);
+USERSTORE_EXPORT std::string ServiceJson(const Service& service,
+                                         std::string_view base_url);
+USERSTORE_EXPORT std::string RoleJson(const Role& role,
+                                      std::string_view base_url);
+USERSTORE_EXPORT std::string RolesPageJson(const std::vector<Role>& roles,
+                                           std::string_view service_sid,
+                                           std::string_view base_url);
 
 // Twilio's error body: {"code": C, "message": "...", "more_info":
 // "https://www.twilio.com/docs/errors/C", "status": S}, C and S from
 // TwilioCode() / HttpStatus(). REQUIRES: !status.ok().
-std::string ErrorJson(const absl::Status& status);
+USERSTORE_EXPORT std::string ErrorJson(const absl::Status& status);
 
 // Re-indents compact JSON `json` with two spaces per level (for humans, e.g.
 // the `userstore replay` output). Returns the input unchanged when it is not
 // valid JSON.
-std::string PrettyJson(std::string_view json);
+USERSTORE_EXPORT std::string PrettyJson(std::string_view json);
 
 }  // namespace userstore
 

@@ -1,4 +1,5 @@
-// Options of a Store: account, public base URL, limits, clock, token key.
+// Options of a Store: account, public base URL, limits, clock, token key;
+// and of a durable Store (DurableOptions).
 //
 // A StoreOptions is a plain value, copied into the Store at construction;
 // later changes to the caller's copy have no effect. Thread-compatible.
@@ -49,6 +50,22 @@ struct StoreOptions {
   // tokens. Empty: 32 random bytes are drawn when the Store is made, so tokens
   // are valid only within that Store's lifetime.
   std::string page_token_key;
+};
+
+// Options of a durable Store (Store::Open): how writes reach the disk and how
+// recovery reports progress. Not stored: each Open may choose them afresh.
+struct DurableOptions {
+  // true: an acknowledged write is on stable storage before the call returns
+  // (the write-ahead log is fsync'ed; concurrent writers share one fsync), so
+  // it survives a power loss or OS crash. false: it is handed to the OS
+  // before the call returns, so it survives a crash of the process but the
+  // last writes may be lost if the machine goes down.
+  bool sync = true;
+  // Called on the opening thread while Store::Open rebuilds the index: about
+  // every 64Ki users and once at the end with loaded == total. `total` is the
+  // storage engine's estimate until that last call (loaded <= total always).
+  // Null: no reports. It must not call the Store being opened.
+  std::function<void(uint64_t loaded, uint64_t total)> progress;
 };
 
 }  // namespace userstore

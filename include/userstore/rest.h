@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "userstore/export.h"
 #include "userstore/store.h"
 
 namespace userstore {
@@ -50,7 +51,7 @@ struct FacadeOptions {
   bool auto_create_services = false;
 };
 
-class RestFacade {
+class USERSTORE_EXPORT RestFacade {
  public:
   // REQUIRES: store != nullptr and outlives the facade.
   explicit RestFacade(Store* store, FacadeOptions options = {});

@@ -3,7 +3,9 @@
 // A Store is an in-memory, concurrent implementation of the Twilio
 // Programmable Chat v2 User resource (../shared/spec/behaviour.md). Each
 // Service keeps a concurrent index from both `sid` and `identity` to its user
-// records plus an ordered index for paging (docs/design.md).
+// records plus an ordered index for paging (docs/design.md). Store::Create
+// makes a memory-only Store; Store::Open a durable one, whose writes also go
+// to a directory on disk and which survives restarts and crashes.
 //
 // Thread-safety: a Store is thread-safe. Any number of threads may call any
 // methods at once. Every user write is atomic and linearizable: two creates
@@ -28,6 +30,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "userstore/export.h"
 #include "userstore/options.h"
 #include "userstore/page.h"
 #include "userstore/service.h"
@@ -39,7 +42,7 @@ namespace internal {
 class StoreImpl;
 }  // namespace internal
 
-class Store {
+class USERSTORE_EXPORT Store {
  public:
   // Called after a successful create / update whose webhook_enabled was set,
   // on the writing thread, with no Store lock held (so it may call the Store).
@@ -49,6 +52,42 @@ class Store {
   // Errors: 400/20001 if options.account_sid is set but not ^AC[0-9a-fA-F]{32}$,
   // or options.base_url is not an absolute http(s) URL, or a limit is 0.
   static absl::StatusOr<std::unique_ptr<Store>> Create(StoreOptions options = {});
+
+  // Opens the durable Store kept in directory `path`, creating the directory
+  // and an empty store when it does not exist (docs/durable.md). The returned
+  // Store serves reads from memory as Create's does; every write is recorded
+  // in the directory (RocksDB: a write-ahead log and sorted tables) before it
+  // is applied in memory and acknowledged, so it is all or nothing on disk and
+  // in memory, and a failed disk write fails the call and changes nothing.
+  //
+  // What persists: Services (with reachability_enabled), their roles in
+  // order, users with every field but presence (is_online / is_notifiable
+  // start unknown after Open), creation order and sequence numbers, the
+  // account_sid and the page-token key (so tokens issued before a restart
+  // keep working after it). Not stored: base_url, limits, clock, listeners.
+  // The directory holds the page-token key: keep it private (created 0700).
+  //
+  // A new store takes options.account_sid and options.page_token_key (minted
+  // when empty, as Create does). An existing store keeps its own: an empty
+  // option takes the stored value; a different one is an error.
+  // `durable.progress` sees the rebuild of the index, O(users) time and
+  // memory (docs/durable.md has measurements for 1,000,000 users).
+  //
+  // Errors: those of Create (400/20001) for invalid options; 400/20001
+  // (kFailedPrecondition) options.account_sid or page_token_key differs from
+  // the store's; 500/20500 with kFailedPrecondition when the directory is
+  // already open (in this or another process: one process at a time), or is
+  // not a userstore directory (another format version); kDataLoss when the
+  // store is corrupt; kUnavailable on I/O errors (the message names the path
+  // and the cause). A write through the returned Store may additionally fail
+  // with 500/20500 (kUnavailable) when the disk write fails.
+  //
+  // Thread-safety: may be called from any thread; the returned Store is
+  // thread-safe as Create's. The directory is closed (the log flushed to
+  // disk) when the Store is destroyed.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(std::string_view path,
+                                                     StoreOptions options,
+                                                     DurableOptions durable = {});
 
   ~Store();
   Store(const Store&) = delete;

@@ -1,6 +1,7 @@
 #include "rest/target.h"
 
 #include <boost/url/parse.hpp>
+#include <boost/url/pct_string_view.hpp>
 #include <boost/url/url_view.hpp>
 
 #include "userstore/error.h"
@@ -8,11 +9,22 @@
 namespace userstore::internal {
 namespace {
 
+// The path's segments, each percent-decoded once ('+' stays '+'). The
+// encoded path is split on '/' here rather than through url_view's segments
+// view, which hides a leading "." segment ("/./v2" would read as "/v2");
+// every segment must count, so that such paths are unknown (404).
 std::vector<std::string> DecodedSegments(const boost::urls::url_view& url) {
   std::vector<std::string> segments;
-  segments.reserve(url.encoded_segments().size());
-  for (boost::urls::pct_string_view segment : url.encoded_segments()) {
-    segments.push_back(segment.decode());  // once; '+' stays '+'
+  boost::urls::string_view path = url.encoded_path();
+  if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  if (path.empty()) return segments;  // "/" has no segments
+  for (;;) {
+    const size_t slash = path.find('/');
+    boost::urls::string_view piece = path.substr(0, slash);
+    // Already validated by the parser, so this cannot fail.
+    segments.push_back(boost::urls::make_pct_string_view(piece)->decode());
+    if (slash == boost::urls::string_view::npos) break;
+    path.remove_prefix(slash + 1);
   }
   return segments;
 }

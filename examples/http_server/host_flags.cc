@@ -1,0 +1,111 @@
+#include "host_flags.h"
+
+#include <charconv>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace userstore_http {
+
+std::string HostUsage() {
+  return R"(usage: userstore-http [FLAGS]
+
+Serves Twilio's Programmable Chat v2 User API (userstore's REST facade) over
+HTTP/1.1. Clients authenticate with HTTP Basic: the account SID and the auth
+token.
+
+  --host ADDR          address to bind (default 127.0.0.1)
+  --port N             TCP port (default 8080; 0 picks a free port); the
+                       first line on stdout is "listening on http://ADDR:PORT"
+  --base-url URL       base of every url, links and paging URL
+                       (default http://ADDR:PORT/v2, i.e. this host)
+  --service IS...      create this Service (repeatable); without any,
+                       a Service is created the first time a request names it
+  --role RL...         add this deployment-scope role to every --service
+                       (repeatable)
+  --account-sid AC...  the account (default $TWILIO_ACCOUNT_SID)
+  --auth-token TOKEN   the auth token (default $TWILIO_AUTH_TOKEN; prefer the
+                       environment: flags are visible to other local users)
+  --help, --version
+)";
+}
+
+absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
+                                         const char* (*env)(const char*)) {
+  HostFlags flags;
+  std::optional<std::string> account_sid;
+  std::optional<std::string> auth_token;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      flags.help = true;
+      return flags;
+    }
+    if (arg == "--version") {
+      flags.version = true;
+      return flags;
+    }
+    if (arg.substr(0, 2) != "--") {
+      return absl::InvalidArgumentError(absl::StrCat("unexpected argument '", arg, "'"));
+    }
+    std::string name = arg;
+    std::optional<std::string> value;
+    if (size_t eq = arg.find('='); eq != std::string::npos) {
+      name = arg.substr(0, eq);
+      value = std::string(arg.substr(eq + 1));
+    }
+    if (name != "--host" && name != "--port" && name != "--base-url" &&
+        name != "--service" && name != "--role" && name != "--account-sid" &&
+        name != "--auth-token") {
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag '", name, "'"));
+    }
+    if (!value.has_value()) {
+      if (i + 1 == args.size()) {
+        return absl::InvalidArgumentError(absl::StrCat("flag ", name, " needs a value"));
+      }
+      value = args[++i];
+    }
+    if (name == "--host") {
+      flags.host = *value;
+    } else if (name == "--port") {
+      int port = -1;
+      const char* end = value->data() + value->size();
+      auto [ptr, ec] = std::from_chars(value->data(), end, port);
+      if (ec != std::errc() || ptr != end || port < 0 || port > 65535) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--port must be an integer in [0, 65535], not '", *value, "'"));
+      }
+      flags.port = port;
+    } else if (name == "--base-url") {
+      flags.base_url = *value;
+    } else if (name == "--service") {
+      flags.services.push_back(*value);
+    } else if (name == "--role") {
+      flags.roles.push_back(*value);
+    } else if (name == "--account-sid") {
+      account_sid = *value;
+    } else {
+      auth_token = *value;
+    }
+  }
+  if (!flags.roles.empty() && flags.services.empty()) {
+    return absl::InvalidArgumentError("--role needs at least one --service");
+  }
+  auto from_env = [env](const char* name) {
+    const char* value = env != nullptr ? env(name) : nullptr;
+    return std::string(value != nullptr ? value : "");
+  };
+  flags.account_sid = account_sid.value_or(from_env("TWILIO_ACCOUNT_SID"));
+  flags.auth_token = auth_token.value_or(from_env("TWILIO_AUTH_TOKEN"));
+  if (flags.account_sid.empty()) {
+    return absl::InvalidArgumentError(
+        "no account SID: pass --account-sid or set TWILIO_ACCOUNT_SID");
+  }
+  if (flags.auth_token.empty()) {
+    return absl::InvalidArgumentError(
+        "no auth token: set TWILIO_AUTH_TOKEN or pass --auth-token");
+  }
+  return flags;
+}
+
+}  // namespace userstore_http

@@ -1,0 +1,52 @@
+// Command-line flags of the example HTTP host (userstore-http).
+//
+//   userstore-http [--host ADDR] [--port N] [--base-url URL]
+//                  [--service IS...]... [--role RL...]...
+//                  [--account-sid AC...] [--auth-token TOKEN]
+//
+// `--flag value` and `--flag=value` are both accepted. The account SID and
+// auth token default to the environment variables Twilio's helper libraries
+// read, TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN. Thread-safety: pure
+// functions, thread-safe.
+#ifndef USERSTORE_EXAMPLES_HTTP_SERVER_HOST_FLAGS_H_
+#define USERSTORE_EXAMPLES_HTTP_SERVER_HOST_FLAGS_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace userstore_http {
+
+struct HostFlags {
+  std::string host = "127.0.0.1";       // --host: the address to bind
+  int port = 8080;                      // --port: 0 picks a free port
+  std::optional<std::string> base_url;  // --base-url; default http://HOST:PORT/v2
+  std::vector<std::string> services;    // --service (repeatable)
+  std::vector<std::string> roles;       // --role (repeatable, needs --service)
+  std::string account_sid;              // --account-sid / $TWILIO_ACCOUNT_SID
+  std::string auth_token;               // --auth-token / $TWILIO_AUTH_TOKEN
+  // --data-dir arrives with the durable mode: parse it here and open the
+  // Store from it in MakeStore (main.cc).
+  bool help = false;
+  bool version = false;
+};
+
+// Parses the arguments after argv[0]; `env` reads an environment variable
+// (nullptr when unset), so tests can pass a fake. With --help or --version
+// nothing else is checked.
+// Errors: kInvalidArgument for an unknown flag or argument, a flag without
+// its value, a --port that is not an integer in [0, 65535], --role without
+// --service, or a missing account SID or auth token (flag and environment
+// both unset or empty). SIDs are checked later, by the Store.
+// Complexity: O(total length of the arguments).
+absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
+                                         const char* (*env)(const char*));
+
+// The usage text (ends with a newline).
+std::string HostUsage();
+
+}  // namespace userstore_http
+
+#endif  // USERSTORE_EXAMPLES_HTTP_SERVER_HOST_FLAGS_H_

@@ -1,0 +1,331 @@
+// userstore-http: a small HTTP/1.1 host for userstore's REST facade.
+//
+// Every request is checked for HTTP Basic credentials (the account SID and
+// auth token, as Twilio's API wants them), then handed unchanged (method,
+// raw request target, headers, body) to RestFacade::Handle, whose Response is
+// written back. The network lives here only: the library has no socket code,
+// and this is the only target that links cpp-httplib. One log line per
+// request goes to stderr. SIGINT / SIGTERM stop the server cleanly.
+//
+// Usage: see HostUsage() in host_flags.cc, or docs/api.md.
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "basic_auth.h"
+#include "host_flags.h"
+#include "httplib.h"
+#include "userstore/userstore.h"
+
+namespace userstore_http {
+namespace {
+
+constexpr char kJsonContentType[] = "application/json; charset=utf-8";
+
+// The largest body the host reads. The facade's own limit (64 KiB) is lower,
+// so a body between the two gets the facade's Twilio 400; a larger one a 413.
+constexpr size_t kMaxPayloadBytes = 1 << 20;
+
+// httplib adds these pseudo-headers to every request; they never came from
+// the client, so the facade does not see them.
+bool IsHttplibPseudoHeader(const std::string& name) {
+  return name == "REMOTE_ADDR" || name == "REMOTE_PORT" ||
+         name == "LOCAL_ADDR" || name == "LOCAL_PORT";
+}
+
+std::string Authority(const std::string& host, int port) {
+  bool ipv6 = host.find(':') != std::string::npos;
+  return absl::StrCat(ipv6 ? "[" : "", host, ipv6 ? "]" : "", ":", port);
+}
+
+// The Store the host serves, with the --service Services and --role roles.
+// This is where --data-dir will open a durable Store (Store::Open) instead of
+// Store::Create; on a reopened store a --service that already exists is then
+// fine (409 from CreateService / AddRole must be tolerated).
+absl::StatusOr<std::unique_ptr<userstore::Store>> MakeStore(const HostFlags& flags,
+                                                            std::string base_url) {
+  userstore::StoreOptions options;
+  options.account_sid = flags.account_sid;
+  options.base_url = std::move(base_url);
+  absl::StatusOr<std::unique_ptr<userstore::Store>> store =
+      userstore::Store::Create(std::move(options));
+  if (!store.ok()) return store.status();
+  for (const std::string& service_sid : flags.services) {
+    userstore::ServiceCreate service;
+    service.sid = service_sid;
+    absl::StatusOr<userstore::Service> created = (*store)->CreateService(service);
+    if (!created.ok()) {
+      return absl::Status(created.status().code(),
+                          absl::StrCat("--service ", service_sid, ": ",
+                                       created.status().message()));
+    }
+    for (const std::string& role_sid : flags.roles) {
+      userstore::RoleCreate role;
+      role.sid = role_sid;
+      role.friendly_name = role_sid;
+      role.type = userstore::RoleScope::kDeployment;
+      absl::StatusOr<userstore::Role> added = (*store)->AddRole(service_sid, role);
+      if (!added.ok()) {
+        return absl::Status(added.status().code(),
+                            absl::StrCat("--role ", role_sid, ": ",
+                                         added.status().message()));
+      }
+    }
+  }
+  return store;
+}
+
+// Twilio's answer to a missing or wrong credential.
+void Unauthorized(httplib::Response& res) {
+  res.status = 401;
+  res.set_header("WWW-Authenticate", "Basic realm=\"Twilio API\"");
+  res.set_content(userstore::ErrorJson(userstore::TwilioError(
+                      absl::StatusCode::kUnauthenticated, 401,
+                      userstore::twilio_code::kAuthenticationFailed, "Authenticate")),
+                  kJsonContentType);
+}
+
+// Every request: credentials, then the facade. `body` is the request body
+// (req.body is empty when the body came through a ContentReader).
+void Serve(const userstore::RestFacade& facade, const BasicAuth& auth,
+           const httplib::Request& req, std::string body, httplib::Response& res) {
+  if (!auth.Check(req.get_header_value("Authorization"))) {
+    Unauthorized(res);
+    return;
+  }
+  userstore::Request request;
+  request.method = req.method;
+  request.target = req.target;  // raw: the facade decodes it itself
+  for (const auto& [name, value] : req.headers) {
+    if (!IsHttplibPseudoHeader(name)) request.headers.emplace_back(name, value);
+  }
+  request.body = std::move(body);
+  userstore::Response response = facade.Handle(request);
+  res.status = response.status;
+  std::string content_type = kJsonContentType;
+  for (const auto& [name, value] : response.headers) {
+    if (absl::EqualsIgnoreCase(name, "Content-Type")) {
+      content_type = value;
+    } else {
+      res.set_header(name, value);
+    }
+  }
+  if (!response.body.empty()) res.set_content(response.body, content_type);
+}
+
+// Errors httplib produces itself (malformed request line, URI over 8 KiB,
+// body over kMaxPayloadBytes, unsupported method) get a Twilio error body
+// too. Responses that already have a body (the facade's) are left alone.
+httplib::Server::HandlerResponse HttplibError(const httplib::Request&,
+                                              httplib::Response& res) {
+  if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+  int code = userstore::twilio_code::kInvalidParameter;
+  std::string message = absl::StrCat("HTTP error ", res.status);
+  switch (res.status) {
+    case 400: message = "Bad request"; break;
+    case 404:
+      code = userstore::twilio_code::kNotFound;
+      message = "The requested resource was not found";
+      break;
+    case 413: message = "Request body too large"; break;
+    case 414: message = "Request target too long"; break;
+  }
+  res.set_content(userstore::ErrorJson(userstore::TwilioError(
+                      absl::StatusCode::kInvalidArgument, res.status, code, message)),
+                  kJsonContentType);
+  return httplib::Server::HandlerResponse::Handled;
+}
+
+// Start of the request the current worker thread is serving (set by the
+// pre-routing handler, read by the logger; each connection is served by one
+// thread, one request at a time).
+thread_local std::optional<std::chrono::steady_clock::time_point> request_start;
+
+// One line per request on stderr, written with a single call so that lines
+// of concurrent requests do not interleave:
+//   2016-03-24T21:05:19Z 127.0.0.1:53124 "GET /v2/Services/IS.../Users HTTP/1.1" 200 1024 0.31ms
+void LogRequest(const httplib::Request& req, const httplib::Response& res) {
+  std::string elapsed = "-";
+  if (request_start.has_value()) {
+    std::chrono::duration<double, std::milli> ms =
+        std::chrono::steady_clock::now() - *request_start;
+    elapsed = absl::StrCat(static_cast<int64_t>(ms.count() * 100) / 100.0, "ms");
+    request_start.reset();
+  }
+  // A request httplib could not parse has no method, target or peer.
+  std::string peer = req.remote_addr.empty()
+                         ? "-"
+                         : absl::StrCat(req.remote_addr, ":", req.remote_port);
+  std::string request_line =
+      req.method.empty()
+          ? "-"
+          : absl::StrCat("\"", req.method, " ", req.target, " ", req.version, "\"");
+  std::string line = absl::StrCat(userstore::FormatTwilioDate(absl::Now()), " ",
+                                  peer, " ", request_line, " ", res.status, " ",
+                                  res.body.size(), " ", elapsed, "\n");
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+int Run(const HostFlags& flags) {
+  httplib::Server server;
+  // httplib writes a response's headers and body separately: without
+  // TCP_NODELAY, Nagle's algorithm and the client's delayed ACK hold the
+  // body back ~40 ms. (Socket options must be set before binding.)
+  server.set_tcp_nodelay(true);
+  // httplib's default also sets SO_REUSEPORT, which lets a second host bind
+  // the same port and silently take half the connections: keep only
+  // SO_REUSEADDR (a restarted host can bind while old connections linger).
+  server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+  int port = flags.port;
+  if (port == 0) {
+    port = server.bind_to_any_port(flags.host);
+    if (port < 0) {
+      std::fprintf(stderr, "userstore-http: cannot bind %s\n", flags.host.c_str());
+      return 1;
+    }
+  } else if (!server.bind_to_port(flags.host, port)) {
+    std::fprintf(stderr, "userstore-http: cannot bind %s\n",
+                 Authority(flags.host, port).c_str());
+    return 1;
+  }
+  std::string origin = absl::StrCat("http://", Authority(flags.host, port));
+  absl::StatusOr<std::unique_ptr<userstore::Store>> store =
+      MakeStore(flags, flags.base_url.value_or(origin + "/v2"));
+  if (!store.ok()) {
+    std::fprintf(stderr, "userstore-http: %s\n",
+                 std::string(store.status().message()).c_str());
+    return 2;
+  }
+  userstore::FacadeOptions facade_options;
+  facade_options.auto_create_services = flags.services.empty();
+  userstore::RestFacade facade(store->get(), facade_options);
+  BasicAuth auth(flags.account_sid, flags.auth_token);
+
+  // Every path, every method httplib accepts ([\s\S] also matches a decoded
+  // %0A, which '.' would not); routing is the facade's job.
+  constexpr char kAnyPath[] = R"([\s\S]*)";
+  auto handler = [&](const httplib::Request& req, httplib::Response& res) {
+    Serve(facade, auth, req, req.body, res);
+  };
+  // Methods with a body read it through a ContentReader: httplib's own
+  // reading refuses form bodies over 8 KiB
+  // (CPPHTTPLIB_FORM_URL_ENCODED_PAYLOAD_MAX_LENGTH, compiled into Debian's
+  // libcpp-httplib), and a 16 KiB Attributes is 48 KiB once encoded.
+  auto body_handler = [&](const httplib::Request& req, httplib::Response& res,
+                          const httplib::ContentReader& read) {
+    std::string body;
+    bool too_large = false;
+    bool ok = read([&](const char* data, size_t size) {
+      if (body.size() + size > kMaxPayloadBytes) {
+        too_large = true;
+        return false;
+      }
+      body.append(data, size);
+      return true;
+    });
+    if (!ok) {  // httplib has set 413 or 400; the error handler adds a body
+      if (too_large) res.status = 413;
+      if (res.status < 400) res.status = 400;
+      return;
+    }
+    Serve(facade, auth, req, std::move(body), res);
+  };
+  server.Get(kAnyPath, handler);  // GET and HEAD
+  server.Post(kAnyPath, body_handler);
+  server.Put(kAnyPath, body_handler);
+  server.Patch(kAnyPath, body_handler);
+  server.Delete(kAnyPath, body_handler);
+  server.Options(kAnyPath, handler);
+  server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+    request_start = std::chrono::steady_clock::now();
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  server.set_error_handler(
+      httplib::Server::HandlerWithResponse(HttplibError));
+  server.set_logger(LogRequest);
+  server.set_payload_max_length(kMaxPayloadBytes);
+  server.set_keep_alive_max_count(1000);
+
+  // SIGINT / SIGTERM are blocked in every thread (httplib's workers inherit
+  // the mask) and taken by one waiting thread, which stops the server.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::atomic<bool> listen_returned{false};
+  std::thread stopper([&server, &listen_returned, stop_signals] {
+    int signal_number = 0;
+    sigwait(&stop_signals, &signal_number);
+    // stop() does nothing before listen_after_bind runs: wait for that (or
+    // for it to have failed), then stop once.
+    while (!listen_returned.load() && !server.is_running()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    server.stop();
+  });
+
+  std::printf("listening on %s\n", origin.c_str());
+  std::fflush(stdout);
+  std::fprintf(stderr, "userstore-http: base URL %s, account %s%s\n",
+               (*store)->options().base_url.c_str(),
+               (*store)->options().account_sid.c_str(),
+               facade_options.auto_create_services
+                   ? ", Services created on first use"
+                   : "");
+  bool ok = server.listen_after_bind();
+  listen_returned.store(true);
+  if (!ok) {
+    std::fprintf(stderr, "userstore-http: the server failed\n");
+    kill(getpid(), SIGTERM);  // wake the stopper (the signal is blocked)
+  }
+  stopper.join();
+  return ok ? 0 : 1;
+}
+
+const char* GetEnv(const char* name) { return std::getenv(name); }
+
+}  // namespace
+}  // namespace userstore_http
+
+int main(int argc, char** argv) {
+  signal(SIGPIPE, SIG_IGN);  // a client that hangs up is not fatal
+  std::vector<std::string> args(argv + 1, argv + argc);
+  absl::StatusOr<userstore_http::HostFlags> flags =
+      userstore_http::ParseHostFlags(args, userstore_http::GetEnv);
+  if (!flags.ok()) {
+    std::fprintf(stderr, "userstore-http: %s\n\n%s",
+                 std::string(flags.status().message()).c_str(),
+                 userstore_http::HostUsage().c_str());
+    return 2;
+  }
+  if (flags->help) {
+    std::fputs(userstore_http::HostUsage().c_str(), stdout);
+    return 0;
+  }
+  if (flags->version) {
+    std::printf("userstore-http %s\n", USERSTORE_VERSION);
+    return 0;
+  }
+  return userstore_http::Run(*flags);
+}

@@ -1,0 +1,297 @@
+#include "durable/codec.h"
+
+#include <cstring>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "userstore/error.h"
+
+namespace userstore::internal::durable {
+namespace {
+
+absl::Status Corrupt(std::string_view what) {
+  return TwilioError(absl::StatusCode::kDataLoss, 500, twilio_code::kInternal,
+                     "userstore data is corrupt: " + std::string(what));
+}
+
+// Appends little-endian fixed-width integers and length-prefixed strings.
+class Writer {
+ public:
+  explicit Writer(std::string* out) : out_(out) {}
+  void U8(uint8_t v) { out_->push_back(static_cast<char>(v)); }
+  void U32(uint32_t v) {
+    for (int i = 0; i < 4; ++i) out_->push_back(static_cast<char>(v >> (8 * i)));
+  }
+  void U64(uint64_t v) {
+    for (int i = 0; i < 8; ++i) out_->push_back(static_cast<char>(v >> (8 * i)));
+  }
+  void I64(int64_t v) { U64(static_cast<uint64_t>(v)); }
+  void Sid(const SidBytes& sid) {
+    out_->append(reinterpret_cast<const char*>(sid.bytes.data()), sid.bytes.size());
+  }
+  void Str(std::string_view s) {
+    U32(static_cast<uint32_t>(s.size()));
+    out_->append(s);
+  }
+
+ private:
+  std::string* const out_;
+};
+
+// Reads what Writer wrote; any read past the end clears ok().
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+  bool ok() const { return ok_; }
+  bool done() const { return ok_ && in_.empty(); }
+  uint8_t U8() {
+    const char* p = Take(1);
+    return p ? static_cast<uint8_t>(*p) : 0;
+  }
+  uint32_t U32() {
+    const char* p = Take(4);
+    uint32_t v = 0;
+    for (int i = 0; p && i < 4; ++i) v |= uint32_t{static_cast<uint8_t>(p[i])} << (8 * i);
+    return v;
+  }
+  uint64_t U64() {
+    const char* p = Take(8);
+    uint64_t v = 0;
+    for (int i = 0; p && i < 8; ++i) v |= uint64_t{static_cast<uint8_t>(p[i])} << (8 * i);
+    return v;
+  }
+  int64_t I64() { return static_cast<int64_t>(U64()); }
+  SidBytes Sid() {
+    SidBytes sid;
+    if (const char* p = Take(sid.bytes.size())) std::memcpy(sid.bytes.data(), p, sid.bytes.size());
+    return sid;
+  }
+  std::string_view Str() {
+    const uint32_t n = U32();
+    const char* p = Take(n);
+    return p ? std::string_view(p, n) : std::string_view();
+  }
+
+ private:
+  const char* Take(size_t n) {
+    if (!ok_ || in_.size() < n) {
+      ok_ = false;
+      return nullptr;
+    }
+    const char* p = in_.data();
+    in_.remove_prefix(n);
+    return p;
+  }
+  std::string_view in_;
+  bool ok_ = true;
+};
+
+std::string Key(std::string_view kind, const SidBytes& a) {
+  std::string key(kind);
+  Writer(&key).Sid(a);
+  return key;
+}
+
+void PutBigEndian64(uint64_t v, std::string* out) {
+  for (int i = 7; i >= 0; --i) out->push_back(static_cast<char>(v >> (8 * i)));
+}
+
+// Strips `kind` and reads one SID; `rest` gets what follows.
+bool SplitKey(std::string_view key, std::string_view kind, size_t rest_size,
+              SidBytes* sid, std::string_view* rest) {
+  if (key.size() != kind.size() + 16 + rest_size || key.substr(0, kind.size()) != kind) {
+    return false;
+  }
+  std::memcpy(sid->bytes.data(), key.data() + kind.size(), 16);
+  *rest = key.substr(kind.size() + 16);
+  return true;
+}
+
+SidBytes RoleBytes(const std::string& sid) { return ParseSid(sid, "RL").value_or(SidBytes{}); }
+
+}  // namespace
+
+std::string ServiceKey(const SidBytes& service) { return Key(kServicePrefix, service); }
+std::string HighWaterKey(const SidBytes& service) { return Key(kHighWaterPrefix, service); }
+std::string ServicePrefix(std::string_view kind, const SidBytes& service) {
+  return Key(kind, service);
+}
+
+std::string RoleKey(const SidBytes& service, uint64_t index) {
+  std::string key = Key(kRolePrefix, service);
+  PutBigEndian64(index, &key);  // big-endian: key order is index order
+  return key;
+}
+
+std::string UserRecordKey(const SidBytes& service, const SidBytes& user) {
+  std::string key = Key(kUserPrefix, service);
+  Writer(&key).Sid(user);
+  return key;
+}
+
+bool ParseServiceKey(std::string_view key, SidBytes* service) {
+  std::string_view rest;
+  return SplitKey(key, kServicePrefix, 0, service, &rest);
+}
+
+bool ParseHighWaterKey(std::string_view key, SidBytes* service) {
+  std::string_view rest;
+  return SplitKey(key, kHighWaterPrefix, 0, service, &rest);
+}
+
+bool ParseRoleKey(std::string_view key, SidBytes* service, uint64_t* index) {
+  std::string_view rest;
+  if (!SplitKey(key, kRolePrefix, 8, service, &rest)) return false;
+  *index = 0;
+  for (char c : rest) *index = (*index << 8) | static_cast<uint8_t>(c);
+  return true;
+}
+
+bool ParseUserRecordKey(std::string_view key, SidBytes* service, SidBytes* user) {
+  std::string_view rest;
+  if (!SplitKey(key, kUserPrefix, 16, service, &rest)) return false;
+  std::memcpy(user->bytes.data(), rest.data(), 16);
+  return true;
+}
+
+// Service v1: version, reachability (0/1), date_created, date_updated,
+// default service / channel / channel-creator role SIDs, friendly_name.
+std::string EncodeService(const Service& service) {
+  std::string out;
+  Writer w(&out);
+  w.U8(kValueVersion);
+  w.U8(service.reachability_enabled ? 1 : 0);
+  w.I64(absl::ToUnixSeconds(service.date_created));
+  w.I64(absl::ToUnixSeconds(service.date_updated));
+  w.Sid(RoleBytes(service.default_service_role_sid));
+  w.Sid(RoleBytes(service.default_channel_role_sid));
+  w.Sid(RoleBytes(service.default_channel_creator_role_sid));
+  w.Str(service.friendly_name);
+  return out;
+}
+
+absl::StatusOr<Service> DecodeService(std::string_view value, const SidBytes& sid,
+                                      const std::string& account_sid) {
+  Reader r(value);
+  const uint8_t version = r.U8();
+  if (r.ok() && version != kValueVersion) return Corrupt("unknown Service value version");
+  Service s;
+  s.sid = FormatSid("IS", sid);
+  s.account_sid = account_sid;
+  const uint8_t reachability = r.U8();
+  s.date_created = absl::FromUnixSeconds(r.I64());
+  s.date_updated = absl::FromUnixSeconds(r.I64());
+  s.default_service_role_sid = FormatSid("RL", r.Sid());
+  s.default_channel_role_sid = FormatSid("RL", r.Sid());
+  s.default_channel_creator_role_sid = FormatSid("RL", r.Sid());
+  s.friendly_name = r.Str();
+  if (!r.done() || reachability > 1) return Corrupt("malformed Service " + s.sid);
+  s.reachability_enabled = reachability == 1;
+  return s;
+}
+
+// Role v1: version, sid, type (0 deployment, 1 channel), date_created,
+// date_updated, friendly_name, permission count, permissions.
+std::string EncodeRole(const Role& role) {
+  std::string out;
+  Writer w(&out);
+  w.U8(kValueVersion);
+  w.Sid(RoleBytes(role.sid));
+  w.U8(role.type == RoleScope::kDeployment ? 0 : 1);
+  w.I64(absl::ToUnixSeconds(role.date_created));
+  w.I64(absl::ToUnixSeconds(role.date_updated));
+  w.Str(role.friendly_name);
+  w.U32(static_cast<uint32_t>(role.permissions.size()));
+  for (const std::string& p : role.permissions) w.Str(p);
+  return out;
+}
+
+absl::StatusOr<Role> DecodeRole(std::string_view value, const std::string& service_sid,
+                                const std::string& account_sid) {
+  Reader r(value);
+  const uint8_t version = r.U8();
+  if (r.ok() && version != kValueVersion) return Corrupt("unknown Role value version");
+  Role role;
+  role.sid = FormatSid("RL", r.Sid());
+  role.account_sid = account_sid;
+  role.service_sid = service_sid;
+  const uint8_t type = r.U8();
+  role.type = type == 0 ? RoleScope::kDeployment : RoleScope::kChannel;
+  role.date_created = absl::FromUnixSeconds(r.I64());
+  role.date_updated = absl::FromUnixSeconds(r.I64());
+  role.friendly_name = r.Str();
+  const uint32_t count = r.U32();
+  // Each permission takes at least its 4-byte length: a count beyond what
+  // the value can hold is corruption, not a reason to reserve memory.
+  if (r.ok() && count <= value.size() / 4) {
+    for (uint32_t i = 0; i < count && r.ok(); ++i) role.permissions.emplace_back(r.Str());
+  } else {
+    return Corrupt("malformed Role " + role.sid + " of " + service_sid);
+  }
+  if (!r.done() || type > 1) return Corrupt("malformed Role " + role.sid + " of " + service_sid);
+  return role;
+}
+
+// User v1: version, sequence, role_sid, date_created, date_updated,
+// joined_channels_count, flags (bit 0: friendly_name set), identity,
+// attributes (empty: never set), friendly_name.
+void EncodeUser(const UserRecord& record, std::string* out) {
+  out->clear();
+  const std::optional<std::string_view> friendly = record.friendly_name();
+  out->reserve(1 + 8 + 16 + 8 * 3 + 1 + 12 + record.identity().size() +
+               record.attributes().size() + (friendly ? friendly->size() : 0));
+  Writer w(out);
+  w.U8(kValueVersion);
+  w.U64(record.sequence);
+  w.Sid(record.role_sid);
+  w.I64(record.date_created);
+  w.I64(record.date_updated);
+  w.I64(record.joined_channels_count);
+  w.U8(friendly ? 1 : 0);
+  w.Str(record.identity());
+  w.Str(record.attributes());
+  w.Str(friendly.value_or(std::string_view()));
+}
+
+absl::StatusOr<UserRecord::Ptr> DecodeUser(std::string_view value, const SidBytes& sid) {
+  Reader r(value);
+  const uint8_t version = r.U8();
+  if (r.ok() && version != kValueVersion) return Corrupt("unknown User value version");
+  const uint64_t sequence = r.U64();
+  const SidBytes role = r.Sid();
+  const int64_t date_created = r.I64();
+  const int64_t date_updated = r.I64();
+  const int64_t joined = r.I64();
+  const uint8_t flags = r.U8();
+  UserRecord::Text text;
+  text.identity = r.Str();
+  text.attributes = r.Str();
+  const std::string_view friendly = r.Str();
+  if (!r.done() || flags > 1 || (flags == 0 && !friendly.empty())) {
+    return Corrupt("malformed User " + FormatSid("US", sid));
+  }
+  if (flags == 1) text.friendly_name = friendly;
+  UserRecord::Ptr record = UserRecord::Make(text);
+  record->sequence = sequence;
+  record->sid = sid;
+  record->role_sid = role;
+  record->date_created = date_created;
+  record->date_updated = date_updated;
+  record->joined_channels_count = joined;
+  return record;
+}
+
+std::string EncodeSequence(uint64_t sequence) {
+  std::string out;
+  Writer(&out).U64(sequence);
+  return out;
+}
+
+bool DecodeSequence(std::string_view value, uint64_t* sequence) {
+  Reader r(value);
+  *sequence = r.U64();
+  return r.done();
+}
+
+}  // namespace userstore::internal::durable

@@ -1,0 +1,85 @@
+// The on-disk layout of a durable store: RocksDB keys and value encodings.
+//
+// Every key starts with a one-letter kind and '/'; SIDs are their 16 raw
+// bytes (docs/durable.md has the table):
+//   m/format            1 byte: the directory's format version (kFormatVersion)
+//   m/account_sid       16 bytes: the AC SID every Service belongs to
+//   m/page_token_key    the page-token HMAC key (StoreOptions::page_token_key)
+//   s/<IS>              a Service (EncodeService)
+//   r/<IS><index BE64>  its roles, index 0, 1, ... in the order they were added
+//   u/<IS><US>          a user (EncodeUser): every field but presence
+//   h/<IS>              8 bytes LE: the highest sequence of a deleted user
+//                       (merged with max, see MaxSequenceMergeOperator), so
+//                       sequence numbers are never reused after a restart
+// Every value starts with a version byte (kValueVersion); integers are
+// little-endian fixed width, strings a 32-bit length then the bytes. A value
+// must be consumed exactly: trailing bytes are corruption.
+//
+// Thread-safety: pure functions; thread-safe.
+#ifndef USERSTORE_SRC_DURABLE_CODEC_H_
+#define USERSTORE_SRC_DURABLE_CODEC_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "sid/sid.h"
+#include "store/user_record.h"
+#include "userstore/service.h"
+
+namespace userstore::internal::durable {
+
+inline constexpr uint8_t kFormatVersion = 1;  // value of m/format
+inline constexpr uint8_t kValueVersion = 1;   // first byte of s/, r/, u/ values
+
+inline constexpr std::string_view kMetaPrefix = "m/";
+inline constexpr std::string_view kServicePrefix = "s/";
+inline constexpr std::string_view kRolePrefix = "r/";
+inline constexpr std::string_view kUserPrefix = "u/";
+inline constexpr std::string_view kHighWaterPrefix = "h/";
+
+inline constexpr std::string_view kMetaFormat = "m/format";
+inline constexpr std::string_view kMetaAccountSid = "m/account_sid";
+inline constexpr std::string_view kMetaPageTokenKey = "m/page_token_key";
+
+// ---- keys (O(1)) -----------------------------------------------------------
+std::string ServiceKey(const SidBytes& service);
+std::string RoleKey(const SidBytes& service, uint64_t index);
+std::string UserRecordKey(const SidBytes& service, const SidBytes& user);
+std::string HighWaterKey(const SidBytes& service);
+// The prefix of every key of `kind` (one of the k*Prefix) for one Service.
+std::string ServicePrefix(std::string_view kind, const SidBytes& service);
+
+// Each parser: false unless `key` has exactly that kind's shape.
+bool ParseServiceKey(std::string_view key, SidBytes* service);
+bool ParseRoleKey(std::string_view key, SidBytes* service, uint64_t* index);
+bool ParseUserRecordKey(std::string_view key, SidBytes* service, SidBytes* user);
+bool ParseHighWaterKey(std::string_view key, SidBytes* service);
+
+// ---- values (O(size)) ------------------------------------------------------
+// Decoders fail with kDataLoss (500/20500) naming what is wrong.
+
+// REQUIRES: the default role SIDs of `service` are well-formed RL SIDs.
+std::string EncodeService(const Service& service);
+// `sid` and `account_sid` come from the key and the metadata.
+absl::StatusOr<Service> DecodeService(std::string_view value, const SidBytes& sid,
+                                      const std::string& account_sid);
+
+// REQUIRES: role.sid is a well-formed RL SID.
+std::string EncodeRole(const Role& role);
+absl::StatusOr<Role> DecodeRole(std::string_view value, const std::string& service_sid,
+                                const std::string& account_sid);
+
+// Writes `record` without presence (runtime state) into `*out`.
+void EncodeUser(const UserRecord& record, std::string* out);
+// A record with `sid` (from the key), presence unknown.
+absl::StatusOr<UserRecord::Ptr> DecodeUser(std::string_view value, const SidBytes& sid);
+
+std::string EncodeSequence(uint64_t sequence);
+bool DecodeSequence(std::string_view value, uint64_t* sequence);
+
+}  // namespace userstore::internal::durable
+
+#endif  // USERSTORE_SRC_DURABLE_CODEC_H_

@@ -1,0 +1,90 @@
+// RocksJournal: the Journal (store/journal.h) of a durable Store, writing
+// each change as one RocksDB WriteBatch in the layout of durable/codec.h;
+// and the helpers that open a store directory's RocksDB.
+//
+// Write path: the Store calls the journal under the locks that order the
+// change in memory; the journal encodes it, writes one batch (the WAL append
+// is atomic; with `sync` the WAL is fsync'ed, concurrent writers sharing one
+// fsync through RocksDB's group commit) and returns. An error leaves memory
+// unchanged (the Store applies the change only after OK), and the journal
+// then refuses every later write (fail-stop, see failed_) until the Store is
+// reopened; reads keep working.
+//
+// Thread-safety: RocksJournal is thread-safe; the DB handle is too.
+#ifndef USERSTORE_SRC_DURABLE_ROCKS_JOURNAL_H_
+#define USERSTORE_SRC_DURABLE_ROCKS_JOURNAL_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/mutex.h"
+#include "rocksdb/db.h"
+#include "sid/sid.h"
+#include "store/journal.h"
+
+namespace userstore::internal::durable {
+
+// How to open a store directory.
+struct RocksOpen {
+  bool read_only = false;  // no LOCK taken, nothing written (check, stats)
+  bool create = false;     // create the directory (mode 0700) and the DB if missing
+  rocksdb::Env* env = nullptr;  // null: rocksdb::Env::Default(); tests inject faults
+};
+
+// Opens the RocksDB in `path`. Errors (all 500/20500): kFailedPrecondition
+// when the directory is locked by another open (this process or another),
+// when it holds files that are not RocksDB's (a mistyped path), or when it
+// does not exist and !create; kDataLoss corrupt; kUnavailable other I/O.
+absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenRocks(std::string_view path,
+                                                       const RocksOpen& how);
+
+// A RocksDB status as a userstore error (500/20500): kDataLoss for
+// corruption, kUnavailable for the rest. `what` says what was being done.
+absl::Status FromRocks(const rocksdb::Status& status, std::string_view what);
+
+class RocksJournal final : public Journal {
+ public:
+  // `next_role_index`: per Service, the index its next role gets (the count
+  // of roles already stored), as recovery found it.
+  RocksJournal(std::unique_ptr<rocksdb::DB> db, bool sync,
+               absl::flat_hash_map<SidBytes, uint64_t> next_role_index);
+  // Syncs the WAL (so a clean close is durable even with sync = false) and
+  // closes the DB.
+  ~RocksJournal() override;
+
+  // Errors of each: 500/20500 kUnavailable (or kDataLoss) when the write
+  // fails or an earlier one did.
+  absl::Status PutService(const Service& service, const std::vector<Role>& roles) override;
+  absl::Status PutRole(const Role& role) override;
+  absl::Status PutUser(std::string_view service_sid, const UserRecord& record) override;
+  absl::Status DeleteUser(std::string_view service_sid, const UserRecord& record) override;
+
+  rocksdb::DB* db() const { return db_.get(); }
+
+ private:
+  absl::Status Write(rocksdb::WriteBatch* batch);
+
+  const std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::WriteOptions write_options_;
+  // Set by the first failed write; from then on every write fails. A failed
+  // batch may still have reached the log (e.g. the fsync failed after the
+  // append): memory, which did not apply it, may now lag the disk, and a
+  // later write built on memory (a retried create) could contradict it.
+  // Refusing writes until the Store is reopened (and rebuilt from the disk)
+  // rules that out.
+  std::atomic<bool> failed_{false};
+  // Role writes are rare: one lock orders them and their indices.
+  SharedMutex roles_mu_;
+  absl::flat_hash_map<SidBytes, uint64_t> next_role_index_ ABSL_GUARDED_BY(roles_mu_);
+};
+
+}  // namespace userstore::internal::durable
+
+#endif  // USERSTORE_SRC_DURABLE_ROCKS_JOURNAL_H_

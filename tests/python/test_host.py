@@ -1,0 +1,296 @@
+"""The example host itself (examples/http_server, userstore-http): HTTP Basic
+authentication, the request log, what reaches the facade unchanged, errors
+that HTTP itself produces, flags, the environment and clean stopping.
+
+Run by ctest (python_test_host); needs USERSTORE_HTTP_SERVER.
+"""
+import base64
+import re
+import signal
+import subprocess
+import time
+import unittest
+
+import requests
+
+import host
+from host import ACCOUNT_SID, AUTH_TOKEN, ROLE_SID, SERVICE_SID, Host
+
+AUTH = (ACCOUNT_SID, AUTH_TOKEN)
+JSON = "application/json; charset=utf-8"
+
+
+def twilio_error(response, status, code):
+    """The Twilio error body: exactly code, message, more_info, status."""
+    body = response.json()
+    return (response.status_code == status and body["status"] == status
+            and body["code"] == code
+            and body["more_info"] == "https://www.twilio.com/docs/errors/%d" % code
+            and set(body) == {"code", "message", "more_info", "status"})
+
+
+class AuthAndForwardingTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.host = Host("--service", SERVICE_SID, "--role", ROLE_SID).start()
+        cls.session = requests.Session()
+        cls.host.sessions.append(cls.session)
+        cls.users_url = "%s/v2/Services/%s/Users" % (cls.host.origin, SERVICE_SID)
+
+    @classmethod
+    def tearDownClass(cls):
+        status = cls.host.stop()
+        if status != 0:
+            raise AssertionError("userstore-http exited %r\n%s" % (status, cls.host.log()))
+
+    def get(self, url, **kwargs):
+        return self.session.get(url, **kwargs)
+
+    def assertUnauthorized(self, response):
+        self.assertTrue(twilio_error(response, 401, 20003), response.text)
+        self.assertEqual(response.json()["message"], "Authenticate")
+        self.assertEqual(response.headers["WWW-Authenticate"], 'Basic realm="Twilio API"')
+        self.assertEqual(response.headers["Content-Type"], JSON)
+
+    def test_missing_or_wrong_credentials_get_401_20003(self):
+        def basic(raw):
+            return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+        cases = {
+            "no header": {},
+            "wrong token": basic(b"%s:nope" % ACCOUNT_SID.encode()),
+            "wrong account": basic(b"AC" + b"1" * 32 + b":" + AUTH_TOKEN.encode()),
+            "token as user": basic(b"%s:%s" % (AUTH_TOKEN.encode(), ACCOUNT_SID.encode())),
+            "no colon": basic(ACCOUNT_SID.encode() + AUTH_TOKEN.encode()),
+            "token prefix": basic(b"%s:%s" % (ACCOUNT_SID.encode(), AUTH_TOKEN[:-1].encode())),
+            "token plus more": basic(b"%s:%sx" % (ACCOUNT_SID.encode(), AUTH_TOKEN.encode())),
+            "empty": basic(b":"),
+            "not base64": {"Authorization": "Basic !!!not-base64!!!"},
+            "bearer": {"Authorization": "Bearer " + AUTH_TOKEN},
+            "scheme only": {"Authorization": "Basic"},
+        }
+        for name, headers in cases.items():
+            with self.subTest(name):
+                self.assertUnauthorized(self.get(self.users_url, headers=headers))
+                self.assertUnauthorized(self.session.post(
+                    self.users_url, data={"Identity": "intruder-" + name}, headers=headers))
+        # Nothing was created, and the right credentials work, with the
+        # scheme in any case.
+        self.assertEqual(self.get(self.users_url + "/intruder-no%20header", auth=AUTH)
+                         .status_code, 404)
+        token = base64.b64encode(("%s:%s" % AUTH).encode()).decode()
+        for scheme in ["Basic", "basic", "BASIC"]:
+            response = self.get(self.users_url, headers={"Authorization": scheme + " " + token})
+            self.assertEqual(response.status_code, 200, response.text)
+
+    def test_a_401_on_a_keep_alive_connection_leaves_it_usable(self):
+        # The body of a rejected POST is read, so the next request on the
+        # same connection parses.
+        session = requests.Session()
+        self.host.sessions.append(session)
+        response = session.post(self.users_url, data={"Attributes": "x" * 20000},
+                                auth=(ACCOUNT_SID, "wrong"))
+        self.assertUnauthorized(response)
+        response = session.post(self.users_url, data={"Identity": "after-401"}, auth=AUTH)
+        self.assertEqual(response.status_code, 201, response.text)
+
+    def test_requests_reach_the_facade_unchanged(self):
+        # Raw target (percent-encoding kept for the facade), headers, body.
+        response = self.session.post(
+            self.users_url, auth=AUTH,
+            data="Identity=team%2Falice&FriendlyName=A+B&Attributes=%7B%22k%22%3A1%7D",
+            headers={"Content-Type": "application/x-www-form-urlencoded",
+                     "X-Twilio-Webhook-Enabled": "true"})
+        self.assertEqual(response.status_code, 201, response.text)
+        self.assertEqual(response.headers["Content-Type"], JSON)
+        user = response.json()
+        self.assertEqual((user["identity"], user["friendly_name"], user["attributes"]),
+                         ("team/alice", "A B", '{"k":1}'))
+        response = self.get(self.users_url + "/team%2Falice", auth=AUTH)
+        self.assertEqual(response.json()["sid"], user["sid"])
+        # The facade sees the webhook header (an invalid value is its 400).
+        response = self.session.post(self.users_url, auth=AUTH, data={"Identity": "w"},
+                                     headers={"X-Twilio-Webhook-Enabled": "maybe"})
+        self.assertTrue(twilio_error(response, 400, 20001), response.text)
+        # 204 has an empty body.
+        response = self.session.delete(self.users_url + "/team%2Falice", auth=AUTH)
+        self.assertEqual(response.status_code, 204)
+        self.assertEqual(response.content, b"")
+
+    def test_a_16_kib_attributes_fits(self):
+        # 16 KiB of attributes is ~48 KiB once form-encoded: more than
+        # httplib's own 8 KiB limit for form bodies, which the host avoids.
+        attributes = '{"k":"' + "%" * 16376 + '"}'  # '%' is sent as %25
+        self.assertEqual(len(attributes.encode()), 16384)
+        response = self.session.post(self.users_url, auth=AUTH,
+                                     data={"Identity": "big", "Attributes": attributes})
+        self.assertEqual(response.status_code, 201, response.text)
+        self.assertEqual(response.json()["attributes"], attributes)
+
+    def test_methods_and_paths_the_facade_refuses(self):
+        response = self.session.put(self.users_url + "/someone", auth=AUTH)
+        self.assertTrue(twilio_error(response, 405, 20001), response.text)
+        self.assertEqual(response.headers["Allow"], "GET, POST, DELETE")
+        response = self.session.patch(self.users_url, auth=AUTH)
+        self.assertTrue(twilio_error(response, 405, 20001), response.text)
+        self.assertEqual(response.headers["Allow"], "GET, POST")
+        response = self.session.head(self.users_url, auth=AUTH)
+        self.assertEqual(response.status_code, 405)
+        response = self.get(self.host.origin + "/v2/Nope", auth=AUTH)
+        self.assertTrue(twilio_error(response, 404, 20404), response.text)
+        # A decoded %0A still reaches the facade (not httplib's empty 404).
+        response = self.get(self.users_url + "%0A/x", auth=AUTH)
+        self.assertTrue(twilio_error(response, 404, 20404), response.text)
+        # An unknown Service (the host has --service).
+        response = self.get("%s/v2/Services/IS%s/Users" % (self.host.origin, "e" * 32),
+                            auth=AUTH)
+        self.assertTrue(twilio_error(response, 404, 20404), response.text)
+
+    def test_oversized_requests_get_twilio_error_bodies(self):
+        # Over the facade's 64 KiB body limit: its 400.
+        response = self.session.post(self.users_url, auth=AUTH,
+                                     data={"Identity": "x", "Attributes": "a" * 70000})
+        self.assertTrue(twilio_error(response, 400, 20001), response.text)
+        self.assertIn("Request body too long", response.json()["message"])
+        # Over the host's 1 MiB read limit: 413, still a Twilio body.
+        response = self.session.post(self.users_url, auth=AUTH,
+                                     data={"Identity": "x", "Attributes": "a" * (1 << 20)})
+        self.assertTrue(twilio_error(response, 413, 20001), response.text)
+        # A request target over httplib's 8 KiB: 414 with a Twilio body.
+        response = self.get(self.users_url + "/" + "k" * 9000, auth=AUTH)
+        self.assertTrue(twilio_error(response, 414, 20001), response.text)
+
+    def test_one_log_line_per_request(self):
+        marker = "log-marker-%d" % time.monotonic_ns()
+        self.get(self.users_url + "/" + marker, auth=AUTH)  # 404
+        self.session.post(self.users_url, data={"Identity": marker}, auth=AUTH)  # 201
+        self.get(self.users_url + "/" + marker, auth=AUTH)  # 200
+        self.get(self.users_url + "/" + marker)  # 401
+        marker_lines = self.host.log_lines_matching(marker, 3)
+        pattern = re.compile(
+            r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ 127\.0\.0\.1:\d+ '
+            r'"(GET|POST) (\S+) HTTP/1\.1" (\d{3}) (\d+) (\d+(\.\d+)?ms)$')
+        matches = [pattern.match(l) for l in marker_lines]
+        self.assertTrue(all(matches), marker_lines)
+        self.assertEqual([m.group(3) for m in matches], ["404", "200", "401"])
+        for match in matches:
+            self.assertEqual(match.group(2), "/v2/Services/%s/Users/%s" % (SERVICE_SID, marker))
+        # No credential ever reaches the log.
+        self.assertNotIn(AUTH_TOKEN, self.host.log())
+
+
+class FlagsTest(unittest.TestCase):
+
+    def run_host(self, *args, env=None, credentials=True):
+        full_env = dict(host.os.environ)
+        full_env.pop("TWILIO_ACCOUNT_SID", None)
+        full_env.pop("TWILIO_AUTH_TOKEN", None)
+        if credentials:
+            full_env.update({"TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+                             "TWILIO_AUTH_TOKEN": AUTH_TOKEN})
+        full_env.update(env or {})
+        return subprocess.run([host.server_binary()] + list(args), env=full_env,
+                              capture_output=True, text=True, timeout=60)
+
+    def test_help_and_version(self):
+        out = self.run_host("--help", credentials=False)
+        self.assertEqual(out.returncode, 0)
+        self.assertIn("usage: userstore-http", out.stdout)
+        for flag in ["--port", "--base-url", "--service", "--role", "--account-sid",
+                     "--auth-token", "--host"]:
+            self.assertIn(flag, out.stdout)
+        out = self.run_host("--version", credentials=False)
+        self.assertEqual((out.returncode, out.stdout), (0, "userstore-http 0.1.0\n"))
+
+    def test_bad_command_lines_exit_2(self):
+        cases = [
+            (["--port", "x"], "--port must be an integer"),
+            (["--port", "65536"], "--port must be an integer"),
+            (["--port=-1"], "--port must be an integer"),
+            (["--port"], "needs a value"),
+            (["--bogus", "1"], "unknown flag '--bogus'"),
+            (["stray"], "unexpected argument 'stray'"),
+            (["--role", ROLE_SID], "--role needs at least one --service"),
+            (["--port", "0", "--service", "IS123"], "--service IS123"),
+            (["--port", "0", "--service", SERVICE_SID, "--service", SERVICE_SID],
+             "--service " + SERVICE_SID),
+            (["--port", "0", "--service", SERVICE_SID, "--role", "RLxyz"], "--role RLxyz"),
+            (["--port", "0", "--account-sid", "AC123"], ""),
+            (["--port", "0", "--base-url", "ftp://x"], ""),
+        ]
+        for args, message in cases:
+            with self.subTest(args=args):
+                out = self.run_host(*args)
+                self.assertEqual(out.returncode, 2, out.stderr)
+                self.assertIn(message, out.stderr)
+                self.assertEqual(out.stdout, "")
+
+    def test_credentials_are_required(self):
+        out = self.run_host("--port", "0", credentials=False)
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("no account SID", out.stderr)
+        out = self.run_host("--port", "0", credentials=False,
+                            env={"TWILIO_ACCOUNT_SID": ACCOUNT_SID})
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("no auth token", out.stderr)
+        out = self.run_host("--port", "0", "--account-sid", ACCOUNT_SID, "--auth-token", "",
+                            credentials=False)
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("no auth token", out.stderr)
+
+    def test_flags_override_the_environment(self):
+        other_sid, other_token = "AC" + "9" * 32, "flag-token"
+        with Host("--account-sid", other_sid, "--auth-token=" + other_token) as h:
+            with requests.Session() as s:
+                url = "%s/v2/Services/%s/Users" % (h.origin, SERVICE_SID)
+                self.assertEqual(s.get(url, auth=AUTH).status_code, 401)
+                response = s.post(url, data={"Identity": "x"}, auth=(other_sid, other_token))
+                self.assertEqual(response.status_code, 201, response.text)
+                self.assertEqual(response.json()["account_sid"], other_sid)
+            self.assertEqual(h.stop(), 0, h.log())
+
+    def test_services_are_created_on_first_use_without_service(self):
+        with Host() as h:
+            with requests.Session() as s:
+                service = "IS" + "5" * 32
+                url = "%s/v2/Services/%s/Users" % (h.origin, service)
+                response = s.post(url, data={"Identity": "first"}, auth=AUTH)
+                self.assertEqual(response.status_code, 201, response.text)
+                self.assertEqual(response.json()["service_sid"], service)
+                # The default base URL is the host itself.
+                self.assertEqual(response.json()["url"], "%s/%s" % (url, response.json()["sid"]))
+            self.assertEqual(h.stop(), 0, h.log())
+
+    def test_base_url_with_a_path(self):
+        with Host("--service", SERVICE_SID, "--base-url", "http://example.test/api/chat/v2") as h:
+            with requests.Session() as s:
+                url = "%s/api/chat/v2/Services/%s/Users" % (h.origin, SERVICE_SID)
+                response = s.post(url, data={"Identity": "p"}, auth=AUTH)
+                self.assertEqual(response.status_code, 201, response.text)
+                self.assertTrue(response.json()["url"].startswith(
+                    "http://example.test/api/chat/v2/Services/"))
+                self.assertEqual(s.get(h.origin + "/v2/Services/%s/Users" % SERVICE_SID,
+                                       auth=AUTH).status_code, 404)
+            self.assertEqual(h.stop(), 0, h.log())
+
+    def test_sigterm_and_sigint_stop_it_cleanly(self):
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with self.subTest(signal=sig):
+                h = Host().start()
+                with requests.Session() as s:
+                    self.assertEqual(s.get(h.origin + "/v2/Nope", auth=AUTH).status_code, 404)
+                started = time.monotonic()
+                h.proc.send_signal(sig)
+                self.assertEqual(h.proc.wait(timeout=30), 0)
+                self.assertLess(time.monotonic() - started, 10)
+                h.stop()
+
+    def test_port_in_use_exits_1(self):
+        with Host() as h:
+            out = self.run_host("--port", str(h.port))
+            self.assertEqual(out.returncode, 1)
+            self.assertIn("cannot bind 127.0.0.1:%d" % h.port, out.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
