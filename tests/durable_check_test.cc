@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -94,17 +95,19 @@ class DurableCheckTest : public ::testing::Test {
 
   // Writes a user record directly.
   void PutUser(const char* service, const std::string& identity, uint64_t sequence,
-               const SidBytes& role, std::string_view attributes = {}) {
+               const SidBytes& role, std::string_view attributes = {},
+               std::optional<SidBytes> sid = std::nullopt) {
     UserRecord::Ptr r = UserRecord::Make({identity, attributes, std::nullopt});
     r->sequence = sequence;
-    r->sid = internal::RandomSidBytes();
+    r->sid = sid.value_or(internal::RandomSidBytes());
     r->role_sid = role;
     r->date_created = r->date_updated = 1500000000;
     std::string value;
     internal::durable::EncodeUser(*r, &value);
     Damage([&](rocksdb::DB* db) {
       ASSERT_TRUE(db->Put(rocksdb::WriteOptions(),
-                          internal::durable::UserRecordKey(*ParseSid(service, "IS"), r->sid), value)
+                          internal::durable::UserRecordKey(*ParseSid(service, "IS"), sequence),
+                          value)
                       .ok());
     });
   }
@@ -182,9 +185,9 @@ TEST_F(DurableCheckTest, FindsDuplicateIdentity) {
   ExpectProblem("rebuilding the index failed");
 }
 
-TEST_F(DurableCheckTest, FindsDuplicateSequence) {
-  PutUser(kService, "fresh", 1, role());
-  ExpectProblem("sequence 1 used twice");
+TEST_F(DurableCheckTest, FindsDuplicateSid) {
+  PutUser(kService, "fresh", 100, role(), {}, *ParseSid(sids_[1], "US"));
+  ExpectProblem("user " + sids_[1] + " of " + kService + ": SID stored twice");
 }
 
 TEST_F(DurableCheckTest, FindsBadAttributesAndIdentity) {
@@ -204,12 +207,11 @@ TEST_F(DurableCheckTest, FindsUserOfUnknownService) {
 TEST_F(DurableCheckTest, FindsUnknownKeysAndUndecodableValues) {
   Damage([&](rocksdb::DB* db) {
     ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "x/what", "?").ok());
-    const std::string key = internal::durable::UserRecordKey(*ParseSid(kService, "IS"),
-                                                              *ParseSid(sids_[0], "US"));
+    const std::string key = internal::durable::UserRecordKey(*ParseSid(kService, "IS"), 1);
     ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, "\x01short").ok());
   });
   ExpectProblem("unknown key \"x/what\"");
-  ExpectProblem("malformed User " + sids_[0]);
+  ExpectProblem("malformed User with sequence 1 of " + std::string(kService));
 }
 
 TEST_F(DurableCheckTest, FindsRoleGapAndMissingMetadata) {

@@ -2,8 +2,11 @@
 //
 //   userstore [FLAGS] replay FILE.http
 //   userstore [FLAGS] stdio
+//   userstore check DIR
+//   userstore stats DIR
 // Flags may come before or after the command; `--flag value` and
-// `--flag=value` are both accepted; `--` ends the flags.
+// `--flag=value` are both accepted; `--` ends the flags. `--sync` and
+// `--no-sync` take no value.
 //
 // Thread-safety: pure functions, thread-safe.
 #ifndef USERSTORE_TOOLS_CLI_ARGS_H_
@@ -18,11 +21,16 @@
 
 namespace userstore::cli {
 
-enum class Command { kNone, kReplay, kStdio };
+enum class Command { kNone, kReplay, kStdio, kCheck, kStats };
 
 struct CliOptions {
   Command command = Command::kNone;
   std::string file;                     // replay: the .http file
+  std::string dir;                      // check, stats: the store directory
+  // --data-dir: replay / stdio open a durable Store there (Store::Open);
+  // empty: an in-memory Store (Store::Create).
+  std::string data_dir;
+  bool sync = true;                     // --sync (default) / --no-sync
   std::vector<std::string> services;    // --service (repeatable), in order
   std::vector<std::string> roles;       // --role (repeatable), in order
   std::string account_sid;              // --account; empty: minted
@@ -33,9 +41,12 @@ struct CliOptions {
 
 // Parses the arguments after argv[0]. With --help or --version nothing else
 // is checked. Errors: kInvalidArgument for an unknown flag, a flag without
-// its value, a missing or unknown command, replay without exactly one FILE,
-// stdio with an argument, or --role without any --service (roles are added
-// to the Services named by --service). SIDs are checked later, by the Store.
+// its value (or --sync / --no-sync with one), a missing or unknown command,
+// replay without exactly one FILE, stdio with an argument, check or stats
+// without exactly one DIR or with any flag, --role without any --service
+// (roles are added to the Services named by --service), --sync / --no-sync
+// without --data-dir, or an empty --data-dir. SIDs are checked later, by the
+// Store.
 // Complexity: O(total length of the arguments).
 absl::StatusOr<CliOptions> ParseArgs(
     const std::vector<absl::string_view>& args);

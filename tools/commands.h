@@ -1,16 +1,22 @@
-// The two commands of the `userstore` program, over a REST facade.
+// The commands of the `userstore` program: replay and stdio over a REST
+// facade; check and stats over a durable store directory.
 //
 // Thread-safety: each command runs on the calling thread; the facade is
 // thread-safe.
 #ifndef USERSTORE_TOOLS_COMMANDS_H_
 #define USERSTORE_TOOLS_COMMANDS_H_
 
+#include <cstdint>
 #include <istream>
 #include <ostream>
 #include <string>
 #include <string_view>
 
 #include "userstore/rest.h"
+
+namespace userstore::internal::durable {
+struct StoreStats;  // src/durable/check.h
+}  // namespace userstore::internal::durable
 
 namespace userstore::cli {
 
@@ -39,6 +45,31 @@ std::string FormatExchange(const Request& request, const Response& response);
 // the end of input, 1 if `out` fails. Complexity: O(input + the requests'
 // work).
 int RunStdio(const RestFacade& facade, std::istream& in, std::ostream& out);
+
+// `userstore check DIR`: CheckStore(dir) (src/durable/check.h, read-only),
+// FormatCheckReport to `out`. Returns 0 when the store is sound, 1 when
+// problems were found (they are listed), 2 after writing "userstore: ..."
+// to `err` when the directory cannot be checked (missing, not a store,
+// another format, I/O error). Complexity: O(size of the store) time, one
+// rebuilt index of memory.
+int RunCheck(const std::string& dir, std::ostream& out, std::ostream& err);
+
+// `userstore stats DIR`: ComputeStats(dir) (read-only), FormatStatsTable to
+// `out`. Returns 0, or 2 after writing "userstore: ..." to `err` when the
+// directory cannot be read or a key does not decode (run check).
+// Complexity: O(size of the store) time, O(Services) memory.
+int RunStats(const std::string& dir, std::ostream& out, std::ostream& err);
+
+// The text of `stats`: a summary (path, format, account, totals, bytes on
+// disk), then a table with one row per Service (SID, friendly name, users,
+// bytes of its users, roles, last creation sequence, reachability) and a
+// total row. Columns are aligned; friendly names are C-escaped (so the
+// table stays aligned and free of control characters); sizes are in B,
+// KiB, MiB or GiB. O(size of the stats).
+std::string FormatStatsTable(const internal::durable::StoreStats& stats);
+
+// `bytes` as "612 B", "1.5 KiB", "23.4 MiB", "1.0 GiB". O(1).
+std::string HumanBytes(uint64_t bytes);
 
 }  // namespace userstore::cli
 

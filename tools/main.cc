@@ -1,12 +1,16 @@
 // The `userstore` command-line program: replays .http files and serves a
-// JSON-lines protocol on stdin/stdout against an in-memory Store, through
-// the REST facade. See docs/cli.md.
+// JSON-lines protocol on stdin/stdout through the REST facade, against an
+// in-memory Store or a durable one (--data-dir); checks and counts a durable
+// store's directory. See docs/cli.md.
+#include <unistd.h>
+
 #include <iostream>
 #include <vector>
 
 #include "absl/strings/string_view.h"
 #include "cli_args.h"
 #include "commands.h"
+#include "progress.h"
 #include "session.h"
 
 #ifndef USERSTORE_VERSION
@@ -31,7 +35,14 @@ int main(int argc, char** argv) {
     std::cout << "userstore " << USERSTORE_VERSION << "\n";
     return 0;
   }
-  absl::StatusOr<cli::Session> session = cli::MakeSession(*options);
+  if (options->command == cli::Command::kCheck) {
+    return cli::RunCheck(options->dir, std::cout, std::cerr);
+  }
+  if (options->command == cli::Command::kStats) {
+    return cli::RunStats(options->dir, std::cout, std::cerr);
+  }
+  cli::RecoveryProgress progress(&std::cerr, isatty(STDERR_FILENO) == 1);
+  absl::StatusOr<cli::Session> session = cli::MakeSession(*options, &progress);
   if (!session.ok()) {
     std::cerr << "userstore: " << session.status().message() << "\n";
     return 2;

@@ -1,5 +1,6 @@
 // The Store and REST facade a `userstore` command runs against, built from
-// the command-line flags.
+// the command-line flags: in memory (Store::Create), or durable in
+// --data-dir (Store::Open).
 //
 // Thread-safety: a Session is not copyable; its facade is thread-safe.
 #ifndef USERSTORE_TOOLS_SESSION_H_
@@ -9,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "cli_args.h"
+#include "progress.h"
 #include "userstore/rest.h"
 #include "userstore/store.h"
 
@@ -19,14 +21,25 @@ struct Session {
   std::unique_ptr<RestFacade> facade;  // uses *store
 };
 
-// Makes a Store (account and base URL from the flags), creates each
+// Makes a Store (account and base URL from the flags): with --data-dir,
+// Store::Open(data_dir) with DurableOptions{sync, progress reports to
+// `*progress`, then its Finish line}, else Store::Create. Then creates each
 // --service and adds each --role to each of them (deployment scope), and a
 // facade over it that auto-creates Services when no --service was given.
-// Errors: those of Store::Create (400/20001 bad --account or --base-url),
-// Store::CreateService (400/20001 malformed, 409/20001 repeated SID) and
-// Store::AddRole (400/20001 malformed, 409/20001 repeated SID).
-// Complexity: O(#services * #roles).
-absl::StatusOr<Session> MakeSession(const CliOptions& options);
+// With --data-dir, a Service or role that already exists is left as it is
+// (409 from CreateService / AddRole is not an error), so the same command
+// line can be run again against the same directory.
+// `progress` may be null (no reports; ignored without --data-dir).
+// Errors: those of Store::Create (400/20001 bad --account or --base-url) or
+// Store::Open (also: an --account other than the stored one, a directory in
+// use or not a store, corruption, I/O errors); 400/20001 (kInvalidArgument) a
+// --service or --role given twice; Store::CreateService (400/20001
+// malformed) and Store::AddRole (400/20001 malformed; 409/20001 repeated SID
+// in memory). Each message names the flag or the directory.
+// Complexity: O(#services * #roles), plus the recovery of --data-dir
+// (O(users) time and memory).
+absl::StatusOr<Session> MakeSession(const CliOptions& options,
+                                    RecoveryProgress* progress = nullptr);
 
 }  // namespace userstore::cli
 

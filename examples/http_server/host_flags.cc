@@ -19,11 +19,21 @@ token.
                        first line on stdout is "listening on http://ADDR:PORT"
   --base-url URL       base of every url, links and paging URL
                        (default http://ADDR:PORT/v2, i.e. this host)
+  --data-dir DIR       keep Services, roles and users in the durable store
+                       in DIR (created when missing), so they survive
+                       restarts; one process at a time. Default: in memory,
+                       lost when the host stops
+  --sync               with --data-dir: each acknowledged write is fsync'ed
+                       (survives a power cut; the default)
+  --no-sync            with --data-dir: writes reach the OS only (survive a
+                       crash of the host, not of the machine); faster
   --service IS...      create this Service (repeatable); without any,
-                       a Service is created the first time a request names it
+                       a Service is created the first time a request names it.
+                       With --data-dir, one that exists is kept
   --role RL...         add this deployment-scope role to every --service
-                       (repeatable)
-  --account-sid AC...  the account (default $TWILIO_ACCOUNT_SID)
+                       (repeatable); with --data-dir, one that exists is kept
+  --account-sid AC...  the account (default $TWILIO_ACCOUNT_SID); with
+                       --data-dir it must be the store's own
   --auth-token TOKEN   the auth token (default $TWILIO_AUTH_TOKEN; prefer the
                        environment: flags are visible to other local users)
   --help, --version
@@ -35,6 +45,7 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
   HostFlags flags;
   std::optional<std::string> account_sid;
   std::optional<std::string> auth_token;
+  bool sync_given = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--help" || arg == "-h") {
@@ -54,9 +65,17 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
       name = arg.substr(0, eq);
       value = std::string(arg.substr(eq + 1));
     }
+    if (name == "--sync" || name == "--no-sync") {
+      if (value.has_value()) {
+        return absl::InvalidArgumentError(absl::StrCat("flag ", name, " takes no value"));
+      }
+      flags.sync = name == "--sync";
+      sync_given = true;
+      continue;
+    }
     if (name != "--host" && name != "--port" && name != "--base-url" &&
         name != "--service" && name != "--role" && name != "--account-sid" &&
-        name != "--auth-token") {
+        name != "--auth-token" && name != "--data-dir") {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag '", name, "'"));
     }
     if (!value.has_value()) {
@@ -78,6 +97,9 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
       flags.port = port;
     } else if (name == "--base-url") {
       flags.base_url = *value;
+    } else if (name == "--data-dir") {
+      if (value->empty()) return absl::InvalidArgumentError("--data-dir needs a directory");
+      flags.data_dir = *value;
     } else if (name == "--service") {
       flags.services.push_back(*value);
     } else if (name == "--role") {
@@ -90,6 +112,9 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
   }
   if (!flags.roles.empty() && flags.services.empty()) {
     return absl::InvalidArgumentError("--role needs at least one --service");
+  }
+  if (sync_given && flags.data_dir.empty()) {
+    return absl::InvalidArgumentError("--sync / --no-sync need --data-dir");
   }
   auto from_env = [env](const char* name) {
     const char* value = env != nullptr ? env(name) : nullptr;

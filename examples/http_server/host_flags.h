@@ -1,10 +1,12 @@
 // Command-line flags of the example HTTP host (userstore-http).
 //
 //   userstore-http [--host ADDR] [--port N] [--base-url URL]
+//                  [--data-dir DIR [--sync | --no-sync]]
 //                  [--service IS...]... [--role RL...]...
 //                  [--account-sid AC...] [--auth-token TOKEN]
 //
-// `--flag value` and `--flag=value` are both accepted. The account SID and
+// `--flag value` and `--flag=value` are both accepted (`--sync` and
+// `--no-sync` take no value). The account SID and
 // auth token default to the environment variables Twilio's helper libraries
 // read, TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN. Thread-safety: pure
 // functions, thread-safe.
@@ -27,8 +29,10 @@ struct HostFlags {
   std::vector<std::string> roles;       // --role (repeatable, needs --service)
   std::string account_sid;              // --account-sid / $TWILIO_ACCOUNT_SID
   std::string auth_token;               // --auth-token / $TWILIO_AUTH_TOKEN
-  // --data-dir arrives with the durable mode: parse it here and open the
-  // Store from it in MakeStore (main.cc).
+  // --data-dir: serve the durable Store kept in this directory
+  // (Store::Open); empty: an in-memory Store that lives as long as the host.
+  std::string data_dir;
+  bool sync = true;                     // --sync (default) / --no-sync
   bool help = false;
   bool version = false;
 };
@@ -37,9 +41,10 @@ struct HostFlags {
 // (nullptr when unset), so tests can pass a fake. With --help or --version
 // nothing else is checked.
 // Errors: kInvalidArgument for an unknown flag or argument, a flag without
-// its value, a --port that is not an integer in [0, 65535], --role without
-// --service, or a missing account SID or auth token (flag and environment
-// both unset or empty). SIDs are checked later, by the Store.
+// its value (or --sync / --no-sync with one), a --port that is not an
+// integer in [0, 65535], --role without --service, an empty --data-dir,
+// --sync / --no-sync without --data-dir, or a missing account SID or auth
+// token (flag and environment both unset or empty). SIDs are checked later, by the Store.
 // Complexity: O(total length of the arguments).
 absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
                                          const char* (*env)(const char*));

@@ -5,7 +5,9 @@
 // raw request target, headers, body) to RestFacade::Handle, whose Response is
 // written back. The network lives here only: the library has no socket code,
 // and this is the only target that links cpp-httplib. One log line per
-// request goes to stderr. SIGINT / SIGTERM stop the server cleanly.
+// request goes to stderr. SIGINT / SIGTERM stop the server cleanly. With
+// --data-dir the Store is durable (Store::Open): Services, roles and users
+// survive a restart of the host.
 //
 // Usage: see HostUsage() in host_flags.cc, or docs/api.md.
 #include <pthread.h>
@@ -15,6 +17,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -55,26 +58,67 @@ std::string Authority(const std::string& host, int port) {
   return absl::StrCat(ipv6 ? "[" : "", host, ipv6 ? "]" : "", ":", port);
 }
 
+// `status` with its message prefixed by `what`.
+absl::Status Prefixed(const absl::Status& status, const std::string& what) {
+  return absl::Status(status.code(), absl::StrCat(what, ": ", status.message()));
+}
+
+// kInvalidArgument naming the first value given twice in `values`, if any.
+absl::Status NoRepeats(const std::vector<std::string>& values, const char* flag) {
+  for (size_t i = 0; i < values.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (values[i] == values[j]) {
+        return absl::InvalidArgumentError(absl::StrCat(flag, " ", values[i], ": given twice"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+// In memory (Store::Create), or with --data-dir the durable Store kept there
+// (Store::Open), which then logs "opened DIR: N users in S s".
+absl::StatusOr<std::unique_ptr<userstore::Store>> OpenStore(
+    const HostFlags& flags, userstore::StoreOptions options) {
+  if (flags.data_dir.empty()) return userstore::Store::Create(std::move(options));
+  uint64_t users = 0;
+  userstore::DurableOptions durable;
+  durable.sync = flags.sync;
+  durable.progress = [&users](uint64_t loaded, uint64_t) { users = loaded; };
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::unique_ptr<userstore::Store>> store =
+      userstore::Store::Open(flags.data_dir, std::move(options), std::move(durable));
+  if (!store.ok()) return Prefixed(store.status(), "--data-dir " + flags.data_dir);
+  std::fprintf(stderr, "userstore-http: opened %s: %llu users in %.2f s%s\n",
+               flags.data_dir.c_str(), static_cast<unsigned long long>(users),
+               absl::ToDoubleSeconds(absl::Now() - start),
+               flags.sync ? "" : " (--no-sync)");
+  return store;
+}
+
 // The Store the host serves, with the --service Services and --role roles.
-// This is where --data-dir will open a durable Store (Store::Open) instead of
-// Store::Create; on a reopened store a --service that already exists is then
-// fine (409 from CreateService / AddRole must be tolerated).
+// A reopened durable store (--data-dir) may hold them already: there, 409
+// from CreateService / AddRole leaves the existing one as it is.
 absl::StatusOr<std::unique_ptr<userstore::Store>> MakeStore(const HostFlags& flags,
                                                             std::string base_url) {
+  if (absl::Status s = NoRepeats(flags.services, "--service"); !s.ok()) return s;
+  if (absl::Status s = NoRepeats(flags.roles, "--role"); !s.ok()) return s;
   userstore::StoreOptions options;
   options.account_sid = flags.account_sid;
   options.base_url = std::move(base_url);
   absl::StatusOr<std::unique_ptr<userstore::Store>> store =
-      userstore::Store::Create(std::move(options));
+      OpenStore(flags, std::move(options));
   if (!store.ok()) return store.status();
+  const bool keep_existing = !flags.data_dir.empty();
+  auto tolerated = [keep_existing](const absl::Status& status) {
+    return status.ok() ||
+           (keep_existing && status.code() == absl::StatusCode::kAlreadyExists);
+  };
   for (const std::string& service_sid : flags.services) {
     userstore::ServiceCreate service;
     service.sid = service_sid;
     absl::StatusOr<userstore::Service> created = (*store)->CreateService(service);
-    if (!created.ok()) {
-      return absl::Status(created.status().code(),
-                          absl::StrCat("--service ", service_sid, ": ",
-                                       created.status().message()));
+    if (!tolerated(created.status())) {
+      return Prefixed(created.status(), "--service " + service_sid);
     }
     for (const std::string& role_sid : flags.roles) {
       userstore::RoleCreate role;
@@ -82,10 +126,8 @@ absl::StatusOr<std::unique_ptr<userstore::Store>> MakeStore(const HostFlags& fla
       role.friendly_name = role_sid;
       role.type = userstore::RoleScope::kDeployment;
       absl::StatusOr<userstore::Role> added = (*store)->AddRole(service_sid, role);
-      if (!added.ok()) {
-        return absl::Status(added.status().code(),
-                            absl::StrCat("--role ", role_sid, ": ",
-                                         added.status().message()));
+      if (!tolerated(added.status())) {
+        return Prefixed(added.status(), "--role " + role_sid);
       }
     }
   }
@@ -184,6 +226,17 @@ void LogRequest(const httplib::Request& req, const httplib::Response& res) {
 }
 
 int Run(const HostFlags& flags) {
+  // SIGINT / SIGTERM are blocked in every thread and taken by one waiting
+  // thread, which stops the server. Block them first: every thread started
+  // later inherits the mask, httplib's workers and also the storage
+  // engine's background threads of a --data-dir Store (one of those with
+  // the signals unblocked would take SIGTERM's default action and kill the
+  // host without closing the store).
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   httplib::Server server;
   // httplib writes a response's headers and body separately: without
   // TCP_NODELAY, Nagle's algorithm and the client's delayed ACK hold the
@@ -266,13 +319,6 @@ int Run(const HostFlags& flags) {
   server.set_payload_max_length(kMaxPayloadBytes);
   server.set_keep_alive_max_count(1000);
 
-  // SIGINT / SIGTERM are blocked in every thread (httplib's workers inherit
-  // the mask) and taken by one waiting thread, which stops the server.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::atomic<bool> listen_returned{false};
   std::thread stopper([&server, &listen_returned, stop_signals] {
     int signal_number = 0;

@@ -156,7 +156,7 @@ absl::StatusOr<CheckReport> CheckStore(std::string_view path) {
     std::optional<Service> service;
     std::vector<Role> roles;  // in key (index) order
     absl::flat_hash_map<SidBytes, RoleScope> role_scope;
-    absl::flat_hash_set<uint64_t> sequences;
+    absl::flat_hash_set<SidBytes> sids;
   };
   std::map<SidBytes, ServiceInfo> services;
   absl::flat_hash_map<SidBytes, uint64_t> users_per_service;
@@ -172,7 +172,6 @@ absl::StatusOr<CheckReport> CheckStore(std::string_view path) {
     const std::string_view key = it->key().ToStringView();
     const std::string_view value = it->value().ToStringView();
     SidBytes service;
-    SidBytes user;
     uint64_t index;
     if (key.starts_with(kMetaPrefix)) {
       if (key != kMetaFormat && key != kMetaAccountSid && key != kMetaPageTokenKey) {
@@ -220,19 +219,20 @@ absl::StatusOr<CheckReport> CheckStore(std::string_view path) {
       }
       services[service].service = *std::move(s);
     } else if (key.starts_with(kUserPrefix)) {
-      if (!ParseUserRecordKey(key, &service, &user)) {
+      uint64_t sequence;
+      if (!ParseUserRecordKey(key, &service, &sequence)) {
         problems.Add("malformed user key " + Printable(key));
         continue;
       }
       ++report.users;
       ++users_per_service[service];
-      const std::string name = FormatSid("US", user) + " of " + FormatSid("IS", service);
-      absl::StatusOr<UserRecord::Ptr> record = DecodeUser(value, user);
+      absl::StatusOr<UserRecord::Ptr> record = DecodeUser(value, sequence);
       if (!record.ok()) {
-        problems.Add(std::string(record.status().message()));
+        problems.Add(std::string(record.status().message()) + " of " + FormatSid("IS", service));
         continue;
       }
       const UserRecord& r = **record;
+      const std::string name = FormatSid("US", r.sid) + " of " + FormatSid("IS", service);
       auto info = services.find(service);
       if (info == services.end() || !info->second.service) {
         problems.Add("user " + name + ": unknown Service");
@@ -262,8 +262,8 @@ absl::StatusOr<CheckReport> CheckStore(std::string_view path) {
       if (r.date_updated < r.date_created) problems.Add("user " + name + ": updated before created");
       if (r.joined_channels_count < 0) problems.Add("user " + name + ": negative joined_channels_count");
       if (r.sequence == 0) problems.Add("user " + name + ": sequence 0");
-      if (!info->second.sequences.insert(r.sequence).second) {
-        problems.Add(absl::StrCat("user ", name, ": sequence ", r.sequence, " used twice"));
+      if (!info->second.sids.insert(r.sid).second) {
+        problems.Add("user " + name + ": SID stored twice");
       }
     } else {
       problems.Add("unknown key " + Printable(key));
@@ -357,15 +357,10 @@ absl::StatusOr<StoreStats> ComputeStats(std::string_view path) {
     const std::string_view value = it->value().ToStringView();
     stats.live_bytes += key.size() + value.size();
     SidBytes service;
-    SidBytes user;
     uint64_t index;
-    if (ParseUserRecordKey(key, &service, &user)) {
-      // Only the sequence is needed: byte 0 is the version, bytes 1..8 it.
-      uint64_t sequence;
-      if (value.size() < 9 || static_cast<uint8_t>(value[0]) != kValueVersion ||
-          !DecodeSequence(value.substr(1, 8), &sequence)) {
-        return corrupt(key);
-      }
+    uint64_t sequence;
+    if (ParseUserRecordKey(key, &service, &sequence)) {
+      if (value.empty() || static_cast<uint8_t>(value[0]) != kValueVersion) return corrupt(key);
       ServiceStats& s = services[service];
       ++s.users;
       s.user_bytes += key.size() + value.size();
@@ -374,7 +369,6 @@ absl::StatusOr<StoreStats> ComputeStats(std::string_view path) {
     } else if (ParseRoleKey(key, &service, &index)) {
       ++services[service].roles;
     } else if (ParseHighWaterKey(key, &service)) {
-      uint64_t sequence;
       if (!DecodeSequence(value, &sequence)) return corrupt(key);
       ServiceStats& s = services[service];
       s.max_sequence = std::max(s.max_sequence, sequence);

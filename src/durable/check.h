@@ -46,7 +46,7 @@ inline constexpr size_t kMaxProblems = 100;
 //    U+0000 and not SID-shaped; friendly name valid UTF-8 when set;
 //    attributes empty or a JSON object; role a service-scope role of the
 //    Service; date_updated >= date_created; joined_channels_count >= 0;
-//    sequence >= 1; identities and sequences unique per Service;
+//    sequence >= 1; SIDs and identities unique per Service;
 //  - the index rebuilt from it (as Store::Open does) agrees: every user is
 //    found by SID and by identity with the same record, and a paging walk
 //    returns every user exactly once.

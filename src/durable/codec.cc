@@ -97,6 +97,13 @@ void PutBigEndian64(uint64_t v, std::string* out) {
   for (int i = 7; i >= 0; --i) out->push_back(static_cast<char>(v >> (8 * i)));
 }
 
+// REQUIRES: bytes.size() == 8.
+uint64_t GetBigEndian64(std::string_view bytes) {
+  uint64_t v = 0;
+  for (char c : bytes) v = (v << 8) | static_cast<uint8_t>(c);
+  return v;
+}
+
 // Strips `kind` and reads one SID; `rest` gets what follows.
 bool SplitKey(std::string_view key, std::string_view kind, size_t rest_size,
               SidBytes* sid, std::string_view* rest) {
@@ -124,9 +131,9 @@ std::string RoleKey(const SidBytes& service, uint64_t index) {
   return key;
 }
 
-std::string UserRecordKey(const SidBytes& service, const SidBytes& user) {
+std::string UserRecordKey(const SidBytes& service, uint64_t sequence) {
   std::string key = Key(kUserPrefix, service);
-  Writer(&key).Sid(user);
+  PutBigEndian64(sequence, &key);  // big-endian: key order is creation order
   return key;
 }
 
@@ -143,15 +150,14 @@ bool ParseHighWaterKey(std::string_view key, SidBytes* service) {
 bool ParseRoleKey(std::string_view key, SidBytes* service, uint64_t* index) {
   std::string_view rest;
   if (!SplitKey(key, kRolePrefix, 8, service, &rest)) return false;
-  *index = 0;
-  for (char c : rest) *index = (*index << 8) | static_cast<uint8_t>(c);
+  *index = GetBigEndian64(rest);
   return true;
 }
 
-bool ParseUserRecordKey(std::string_view key, SidBytes* service, SidBytes* user) {
+bool ParseUserRecordKey(std::string_view key, SidBytes* service, uint64_t* sequence) {
   std::string_view rest;
-  if (!SplitKey(key, kUserPrefix, 16, service, &rest)) return false;
-  std::memcpy(user->bytes.data(), rest.data(), 16);
+  if (!SplitKey(key, kUserPrefix, 8, service, &rest)) return false;
+  *sequence = GetBigEndian64(rest);
   return true;
 }
 
@@ -233,17 +239,17 @@ absl::StatusOr<Role> DecodeRole(std::string_view value, const std::string& servi
   return role;
 }
 
-// User v1: version, sequence, role_sid, date_created, date_updated,
+// User v1: version, sid, role_sid, date_created, date_updated,
 // joined_channels_count, flags (bit 0: friendly_name set), identity,
-// attributes (empty: never set), friendly_name.
+// attributes (empty: never set), friendly_name. The sequence is the key's.
 void EncodeUser(const UserRecord& record, std::string* out) {
   out->clear();
   const std::optional<std::string_view> friendly = record.friendly_name();
-  out->reserve(1 + 8 + 16 + 8 * 3 + 1 + 12 + record.identity().size() +
+  out->reserve(1 + 16 + 16 + 8 * 3 + 1 + 12 + record.identity().size() +
                record.attributes().size() + (friendly ? friendly->size() : 0));
   Writer w(out);
   w.U8(kValueVersion);
-  w.U64(record.sequence);
+  w.Sid(record.sid);
   w.Sid(record.role_sid);
   w.I64(record.date_created);
   w.I64(record.date_updated);
@@ -254,11 +260,11 @@ void EncodeUser(const UserRecord& record, std::string* out) {
   w.Str(friendly.value_or(std::string_view()));
 }
 
-absl::StatusOr<UserRecord::Ptr> DecodeUser(std::string_view value, const SidBytes& sid) {
+absl::StatusOr<UserRecord::Ptr> DecodeUser(std::string_view value, uint64_t sequence) {
   Reader r(value);
   const uint8_t version = r.U8();
   if (r.ok() && version != kValueVersion) return Corrupt("unknown User value version");
-  const uint64_t sequence = r.U64();
+  const SidBytes sid = r.Sid();
   const SidBytes role = r.Sid();
   const int64_t date_created = r.I64();
   const int64_t date_updated = r.I64();
@@ -269,7 +275,8 @@ absl::StatusOr<UserRecord::Ptr> DecodeUser(std::string_view value, const SidByte
   text.attributes = r.Str();
   const std::string_view friendly = r.Str();
   if (!r.done() || flags > 1 || (flags == 0 && !friendly.empty())) {
-    return Corrupt("malformed User " + FormatSid("US", sid));
+    return Corrupt("malformed User with sequence " + std::to_string(sequence) +
+                   (r.ok() ? " (" + FormatSid("US", sid) + ")" : std::string()));
   }
   if (flags == 1) text.friendly_name = friendly;
   UserRecord::Ptr record = UserRecord::Make(text);

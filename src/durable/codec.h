@@ -7,7 +7,9 @@
 //   m/page_token_key    the page-token HMAC key (StoreOptions::page_token_key)
 //   s/<IS>              a Service (EncodeService)
 //   r/<IS><index BE64>  its roles, index 0, 1, ... in the order they were added
-//   u/<IS><US>          a user (EncodeUser): every field but presence
+//   u/<IS><seq BE64>    a user (EncodeUser), keyed by its creation sequence
+//                       (so recovery reads users in creation order): every
+//                       field but presence
 //   h/<IS>              8 bytes LE: the highest sequence of a deleted user
 //                       (merged with max, see MaxSequenceMergeOperator), so
 //                       sequence numbers are never reused after a restart
@@ -47,7 +49,7 @@ inline constexpr std::string_view kMetaPageTokenKey = "m/page_token_key";
 // ---- keys (O(1)) -----------------------------------------------------------
 std::string ServiceKey(const SidBytes& service);
 std::string RoleKey(const SidBytes& service, uint64_t index);
-std::string UserRecordKey(const SidBytes& service, const SidBytes& user);
+std::string UserRecordKey(const SidBytes& service, uint64_t sequence);
 std::string HighWaterKey(const SidBytes& service);
 // The prefix of every key of `kind` (one of the k*Prefix) for one Service.
 std::string ServicePrefix(std::string_view kind, const SidBytes& service);
@@ -55,7 +57,7 @@ std::string ServicePrefix(std::string_view kind, const SidBytes& service);
 // Each parser: false unless `key` has exactly that kind's shape.
 bool ParseServiceKey(std::string_view key, SidBytes* service);
 bool ParseRoleKey(std::string_view key, SidBytes* service, uint64_t* index);
-bool ParseUserRecordKey(std::string_view key, SidBytes* service, SidBytes* user);
+bool ParseUserRecordKey(std::string_view key, SidBytes* service, uint64_t* sequence);
 bool ParseHighWaterKey(std::string_view key, SidBytes* service);
 
 // ---- values (O(size)) ------------------------------------------------------
@@ -72,10 +74,11 @@ std::string EncodeRole(const Role& role);
 absl::StatusOr<Role> DecodeRole(std::string_view value, const std::string& service_sid,
                                 const std::string& account_sid);
 
-// Writes `record` without presence (runtime state) into `*out`.
+// Writes `record` without presence (runtime state) and without its sequence
+// (the key holds it) into `*out`.
 void EncodeUser(const UserRecord& record, std::string* out);
-// A record with `sid` (from the key), presence unknown.
-absl::StatusOr<UserRecord::Ptr> DecodeUser(std::string_view value, const SidBytes& sid);
+// A record with `sequence` (from the key), presence unknown.
+absl::StatusOr<UserRecord::Ptr> DecodeUser(std::string_view value, uint64_t sequence);
 
 std::string EncodeSequence(uint64_t sequence);
 bool DecodeSequence(std::string_view value, uint64_t* sequence);

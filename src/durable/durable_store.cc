@@ -63,21 +63,26 @@ constexpr std::string_view kPlaceholderIdentity("\0userstore-sequence-high-water
 // journal is attached yet). The StoreImpl hook only raises the counter
 // through RestoreUser.
 absl::Status RaiseSequence(StoreImpl* impl, const std::string& service_sid, uint64_t sequence) {
-  for (;;) {
+  for (int attempt = 0;; ++attempt) {
     UserRecord::Ptr placeholder = UserRecord::Make({kPlaceholderIdentity, {}, std::nullopt});
     placeholder->sequence = sequence;
     placeholder->sid = RandomSidBytes();
     const std::string sid = FormatSid("US", placeholder->sid);
     absl::Status s = impl->RestoreUser(service_sid, std::move(placeholder));
-    if (s.code() == absl::StatusCode::kAlreadyExists) continue;  // SID collision: 2^-128
-    USERSTORE_RETURN_IF_ERROR(s);
+    // A SID collision (odds 2^-128): mint again. Twice in a row: the identity
+    // itself is taken, which only a corrupt store could do.
+    if (s.code() == absl::StatusCode::kAlreadyExists && attempt < 2) continue;
+    if (!s.ok()) return Corrupt("cannot restore the sequence of " + service_sid);
     return impl->DeleteUser(service_sid, sid);
   }
 }
 
 // Restores users into the index on worker threads while the opening thread
-// reads and decodes the next ones (reading and inserting take about equal
-// time). Users arrive in batches of one Service; RestoreUser is thread-safe.
+// reads and decodes the next ones. Users arrive in creation order (the key
+// order), in batches of one Service; RestoreUser is thread-safe. With one
+// worker (kRestoreWorkers) the index is built exactly in creation order, as
+// a memory Store's is (records allocated in that order: paging touches
+// neighbours).
 // The queue holds at most kMaxQueued batches, so memory stays bounded.
 class ParallelRestorer {
  public:
@@ -171,11 +176,10 @@ class ParallelRestorer {
   std::atomic<uint64_t> restored_{0};
 };
 
-// Restoring threads besides the reading one: up to 3, at least 1.
-int RestoreWorkers() {
-  const unsigned cores = std::thread::hardware_concurrency();
-  return static_cast<int>(std::clamp<unsigned>(cores > 1 ? cores - 1 : 1, 1, 3));
-}
+// One restoring thread besides the reading one: more would gain little
+// (every insert takes the Service's one order-index lock) and would build the
+// index out of creation order.
+constexpr int kRestoreWorkers = 1;
 
 }  // namespace
 
@@ -200,16 +204,16 @@ absl::StatusOr<std::optional<Meta>> ReadMeta(rocksdb::DB* db) {
   Meta meta;
   std::string account;
   s = db->Get(rocksdb::ReadOptions(), std::string(kMetaAccountSid), &account);
+  if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading the store's metadata");
   if (s.IsNotFound() || account.size() != 16) return Corrupt("m/account_sid missing or malformed");
-  USERSTORE_RETURN_IF_ERROR(FromRocks(s, "reading the store's metadata"));
   SidBytes sid;
   std::copy(account.begin(), account.end(), sid.bytes.begin());
   meta.account_sid = FormatSid("AC", sid);
   s = db->Get(rocksdb::ReadOptions(), std::string(kMetaPageTokenKey), &meta.page_token_key);
+  if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading the store's metadata");
   if (s.IsNotFound() || meta.page_token_key.empty()) {
     return Corrupt("m/page_token_key missing or empty");
   }
-  USERSTORE_RETURN_IF_ERROR(FromRocks(s, "reading the store's metadata"));
   return std::optional<Meta>(std::move(meta));
 }
 
@@ -292,27 +296,26 @@ absl::StatusOr<LoadResult> Load(rocksdb::DB* db, const Meta& meta, StoreImpl* im
   const std::string* current_text = nullptr;  // in `services`: stable while scanning
   uint64_t* current_max = nullptr;
   uint64_t* current_count = nullptr;
-  ParallelRestorer restorer(impl, RestoreWorkers());
+  ParallelRestorer restorer(impl, kRestoreWorkers);
   absl::Status scanned =
       ScanPrefix(db, kUserPrefix, [&](std::string_view key, std::string_view value) {
         SidBytes service;
-        SidBytes user;
-        if (!ParseUserRecordKey(key, &service, &user)) {
+        uint64_t sequence;
+        if (!ParseUserRecordKey(key, &service, &sequence) || sequence == 0) {
           return Corrupt("bad key " + Printable(key));
         }
         if (current_text == nullptr || service != current) {  // keys are grouped by Service
           auto it = services.find(service);
           if (it == services.end()) {
-            return Corrupt("user " + FormatSid("US", user) + " of an unknown Service " +
-                           FormatSid("IS", service));
+            return Corrupt("users of an unknown Service " + FormatSid("IS", service));
           }
           current = service;
           current_text = &it->second.service.sid;
           current_max = &max_sequence[service];
           current_count = &stored[service];
         }
-        USERSTORE_ASSIGN_OR_RETURN(UserRecord::Ptr record, DecodeUser(value, user));
-        *current_max = std::max(*current_max, record->sequence);
+        USERSTORE_ASSIGN_OR_RETURN(UserRecord::Ptr record, DecodeUser(value, sequence));
+        *current_max = std::max(*current_max, sequence);  // (keys ascend: the last)
         ++*current_count;
         ++result.users;
         if (!restorer.Add(current_text, std::move(record))) {
@@ -327,12 +330,14 @@ absl::StatusOr<LoadResult> Load(rocksdb::DB* db, const Meta& meta, StoreImpl* im
   const absl::Status restored = restorer.Finish();
   USERSTORE_RETURN_IF_ERROR(restored);
   USERSTORE_RETURN_IF_ERROR(scanned);
-  // The order index is keyed by sequence: a duplicate would hide a user
-  // from paging while the SID and identity indexes hold it.
+  // Every user read is in the index (duplicate SIDs and identities were
+  // refused by RestoreUser; sequences are keys, hence unique).
   for (const ServiceState* service : impl->Services()) {
     const uint64_t count = stored[*ParseSid(service->sid(), "IS")];
     if (service->users().size() != count) {
-      return Corrupt("Service " + service->sid() + " has users sharing a sequence number");
+      return Corrupt("Service " + service->sid() + ": " + std::to_string(count) +
+                     " users stored but " + std::to_string(service->users().size()) +
+                     " indexed");
     }
   }
   for (const auto& [sid, sequence] : high_water) {

@@ -9,7 +9,6 @@
 #include <mutex>
 #include <utility>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "common/status_macros.h"
 #include "durable/codec.h"
@@ -114,11 +113,13 @@ absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenRocks(std::string_view path,
   if (!s.ok()) {
     // PosixEnv: "While lock file: DIR/LOCK: Resource temporarily unavailable"
     // (another process); "lock hold by current process" (this one).
-    if (s.IsIOError() && absl::StrContains(absl::AsciiStrToLower(s.ToString()), "lock")) {
+    const std::string text = s.ToString();
+    if (s.IsIOError() && (absl::StrContains(text, "While lock file") ||
+                          absl::StrContains(text, "lock hold by current process"))) {
       return Error(absl::StatusCode::kFailedPrecondition,
                    "userstore directory " + dir +
                        " is already open (by this or another process; one at a time): " +
-                       s.ToString());
+                       text);
     }
     return FromRocks(s, "cannot open userstore directory " + dir);
   }
@@ -191,7 +192,7 @@ absl::Status RocksJournal::PutUser(std::string_view service_sid, const UserRecor
   thread_local std::string value;
   EncodeUser(record, &value);
   rocksdb::WriteBatch batch(/*reserved_bytes=*/value.size() + 64);
-  batch.Put(UserRecordKey(*sid, record.sid), value);
+  batch.Put(UserRecordKey(*sid, record.sequence), value);
   return Write(&batch);
 }
 
@@ -199,7 +200,7 @@ absl::Status RocksJournal::DeleteUser(std::string_view service_sid, const UserRe
   const std::optional<SidBytes> sid = ParseSid(service_sid, "IS");
   if (!sid) return Error(absl::StatusCode::kInternal, "journal: malformed Service SID");
   rocksdb::WriteBatch batch;
-  batch.Delete(UserRecordKey(*sid, record.sid));
+  batch.Delete(UserRecordKey(*sid, record.sequence));
   // Remember the sequence, so that it is never handed out again after a
   // restart even if this was the newest user.
   batch.Merge(HighWaterKey(*sid), EncodeSequence(record.sequence));

@@ -39,6 +39,37 @@ TEST(CliArgsTest, StdioDefaults) {
   EXPECT_EQ(o->account_sid, "");
 }
 
+TEST(CliArgsTest, DataDirAndSync) {
+  absl::StatusOr<CliOptions> o = ParseArgs({"stdio", "--data-dir", "/tmp/d"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->data_dir, "/tmp/d");
+  EXPECT_TRUE(o->sync);
+  o = ParseArgs({"--data-dir=d", "--no-sync", "replay", "f.http"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->command, Command::kReplay);
+  EXPECT_EQ(o->data_dir, "d");
+  EXPECT_FALSE(o->sync);
+  // The last of --sync / --no-sync wins.
+  o = ParseArgs({"stdio", "--no-sync", "--data-dir", "d", "--sync"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_TRUE(o->sync);
+  // Without --data-dir: memory.
+  o = ParseArgs({"stdio"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->data_dir, "");
+}
+
+TEST(CliArgsTest, CheckAndStatsTakeOneDirectory) {
+  absl::StatusOr<CliOptions> o = ParseArgs({"check", "/var/lib/users"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->command, Command::kCheck);
+  EXPECT_EQ(o->dir, "/var/lib/users");
+  o = ParseArgs({"stats", "--", "-odd-dir"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->command, Command::kStats);
+  EXPECT_EQ(o->dir, "-odd-dir");
+}
+
 TEST(CliArgsTest, DoubleDashEndsFlags) {
   absl::StatusOr<CliOptions> o = ParseArgs({"replay", "--", "--odd.http"});
   ASSERT_TRUE(o.ok()) << o.status();
@@ -72,6 +103,15 @@ TEST(CliArgsTest, Errors) {
       {{"stdio", "--services=x"}, "unknown flag --services"},
       {{"stdio", "--service"}, "--service needs a value"},
       {{"stdio", "--role", kRL}, "--role needs at least one --service"},
+      {{"stdio", "--no-sync"}, "--sync / --no-sync need --data-dir"},
+      {{"stdio", "--sync"}, "--sync / --no-sync need --data-dir"},
+      {{"stdio", "--data-dir", "d", "--sync=yes"}, "--sync takes no value"},
+      {{"stdio", "--data-dir="}, "--data-dir needs a directory"},
+      {{"stdio", "--data-dir"}, "--data-dir needs a value"},
+      {{"check"}, "check takes exactly one DIR"},
+      {{"stats", "a", "b"}, "stats takes exactly one DIR"},
+      {{"check", "d", "--data-dir", "d"}, "check takes no flag"},
+      {{"--service", kIS1, "stats", "d"}, "stats takes no flag"},
   };
   for (const Case& c : cases) {
     absl::StatusOr<CliOptions> o = ParseArgs(c.args);
@@ -82,8 +122,10 @@ TEST(CliArgsTest, Errors) {
 
 TEST(CliArgsTest, UsageNamesEveryFlagAndCommand) {
   const std::string usage = Usage();
-  for (const char* word : {"replay", "stdio", "--service", "--role",
-                           "--account", "--base-url", "--help", "--version"}) {
+  for (const char* word :
+       {"replay", "stdio", "check DIR", "stats DIR", "--data-dir", "--sync",
+        "--no-sync", "--service", "--role", "--account", "--base-url", "--help",
+        "--version"}) {
     EXPECT_THAT(usage, HasSubstr(word));
   }
 }

@@ -197,7 +197,7 @@ class FlagsTest(unittest.TestCase):
         self.assertEqual(out.returncode, 0)
         self.assertIn("usage: userstore-http", out.stdout)
         for flag in ["--port", "--base-url", "--service", "--role", "--account-sid",
-                     "--auth-token", "--host"]:
+                     "--auth-token", "--host", "--data-dir", "--sync", "--no-sync"]:
             self.assertIn(flag, out.stdout)
         out = self.run_host("--version", credentials=False)
         self.assertEqual((out.returncode, out.stdout), (0, "userstore-http 0.1.0\n"))
