@@ -4,7 +4,8 @@
 #      Python tests of examples/http_server with Twilio's client library;
 #      then examples/consumer against the installed package, static and shared;
 #   2. clang ASan+UBSan build of the same tests;
-#   3. clang TSan build of the same tests (concurrency tests included).
+#   3. clang TSan build of the same tests (concurrency tests included);
+#   4. every fuzzer for USERSTORE_FUZZ_SECONDS (default 60) from its corpus.
 # Conformance data (JSONTestSuite, Twilio fixtures) is used when ../shared
 # exists beside the checkout, or wherever the USERSTORE_*_DIR variables point.
 # Set USERSTORE_QUICK=1 to run only step 1.
@@ -20,12 +21,16 @@ if [[ -z "${USERSTORE_TWILIO_FIXTURES_DIR:-}" && -d "$shared/twilio-fixtures" ]]
   export USERSTORE_TWILIO_FIXTURES_DIR="$shared/twilio-fixtures"
 fi
 
+passed=0
 run_suite() {  # name, extra cmake args...
   local name=$1; shift
   echo "=== $name"
   cmake -S . -B "build-ci-$name" -G Ninja -DUSERSTORE_BUILD_TESTS=ON "$@" >/dev/null
   cmake --build "build-ci-$name" -j2
-  (cd "build-ci-$name" && ctest --output-on-failure -j2 --timeout 600)
+  (cd "build-ci-$name" && ctest --output-on-failure -j2 --timeout 600) | tee "build-ci-$name.log"
+  local n
+  n=$(sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' "build-ci-$name.log")
+  passed=$((passed + ${n:-0}))
 }
 
 run_suite gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=g++
@@ -42,4 +47,9 @@ if [[ "${USERSTORE_QUICK:-0}" != 1 ]]; then
   run_suite tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
     -DUSERSTORE_SANITIZE=thread
 fi
+if [[ "${USERSTORE_QUICK:-0}" != 1 ]]; then
+  # Every fuzzer for a bounded time from its corpus (libFuzzer, ASan+UBSan).
+  USERSTORE_FUZZ_SECONDS=${USERSTORE_FUZZ_SECONDS:-60} bash scripts/fuzz.sh
+fi
 echo "all suites passed"
+echo "tests: ${passed} passed, 0 failed"
