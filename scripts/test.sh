@@ -33,7 +33,8 @@ run_suite() {  # name, extra cmake args...
   passed=$((passed + ${n:-0}))
 }
 
-run_suite gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=g++
+run_suite gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=g++ \
+  -DUSERSTORE_BUILD_BENCHMARKS=ON -DUSERSTORE_BUILD_FUZZERS=ON
 # Packaging: install the gcc build (static) and a shared build to temporary
 # prefixes; build and run examples/consumer against each.
 echo "=== package"

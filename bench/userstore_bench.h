@@ -1,0 +1,23 @@
+// Registration of the userstore benchmark suite (userstore_bench.cc).
+#ifndef USERSTORE_BENCH_USERSTORE_BENCH_H_
+#define USERSTORE_BENCH_USERSTORE_BENCH_H_
+
+#include <cstddef>
+#include <vector>
+
+namespace userstore::bench {
+
+// Registers every benchmark once per store size in `user_counts`, in run
+// order: for each N, the memory benchmarks (which build the fixtures), then
+// each operation on every system. REQUIRES: every count >= 1.
+void RegisterBenchmarks(const std::vector<size_t>& user_counts);
+
+// Builds every system's fixture for each N, in a fixed order, before any
+// benchmark runs: each preload's memory delta is then measured on a heap no
+// benchmark has churned yet, whatever the filter or run order (e.g.
+// --benchmark_enable_random_interleaving). O(N) per system.
+void PrebuildFixtures(const std::vector<size_t>& user_counts);
+
+}  // namespace userstore::bench
+
+#endif  // USERSTORE_BENCH_USERSTORE_BENCH_H_

@@ -1,0 +1,460 @@
+// Fuzz target: the whole REST facade (include/userstore/rest.h) over a Store
+// holding two Services and a few users.
+//
+// Input: text, requests separated by a line "===". Each request is
+//   METHOD TARGET          (first line; split on the first space)
+//   Name: value            (header lines, up to an empty line)
+//
+//   body                   (everything after the empty line)
+// Optional first lines: "#auto" serves through a facade with
+// auto_create_services; "#root", "#deep" and "#pct" use a Store whose base
+// URL has no path, three segments and a trailing slash, or percent-encoded
+// segments ("/a%20b/v%2F2").
+// Placeholders, expanded anywhere: {IS} / {IS2} the two Service SIDs, {US0}..
+// {US3} the SIDs of the first Service's seed users, {TOKEN} a valid
+// next-page token of the first Service (PageSize=1), {TOKEN2} one of the second
+// Service, {PAD:n} n bytes of 'x' (n <= 70000, to reach the body and target
+// bounds), and a header line {HEADERS:n} adds n headers (n <= 200).
+//
+// Properties, for every request:
+//   - the status is one the contract allows (200, 201, 204, 400, 404, 405,
+//     409), never 5xx, with a Twilio code allowed for it;
+//   - 204 has an empty body and no headers; any other response has
+//     Content-Type application/json; charset=utf-8 and a body that simdjson
+//     accepts; an error body has exactly code, message, more_info (the
+//     code's Twilio page) and status (= the HTTP status); a 405 has Allow;
+//   - success bodies have the shape of their route (user, page, service,
+//     roles) and a page holds at most meta.page_size <= 100 users;
+//   - a users page's url, first_page_url, next_page_url and
+//     previous_page_url, followed verbatim, are served (200, the page they
+//     name); only next (and previous on page 0) may be null;
+//   - a request that is not a successful create, update or delete leaves
+//     every user of both Services exactly as it was; a successful one has
+//     the effect its body shows (the user fetched from the Store renders to
+//     the same JSON, a deleted user is gone).
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "fuzz/fuzz_util.h"
+#include "userstore/error.h"
+#include "userstore/json.h"
+#include "userstore/rest.h"
+#include "userstore/store.h"
+
+namespace userstore::fuzz {
+namespace {
+
+constexpr char kServiceA[] = "ISaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+constexpr char kServiceB[] = "ISbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+constexpr char kJsonType[] = "application/json; charset=utf-8";
+constexpr size_t kMaxRequests = 16;
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+absl::string_view Av(std::string_view s) { return {s.data(), s.size()}; }
+
+struct World {
+  std::unique_ptr<Store> store;
+  std::vector<std::string> seed_sids;  // users of Service A
+  std::string token_a, token_b;
+};
+
+World MakeWorld(const std::string& base_url) {
+  World w;
+  StoreOptions options;
+  options.account_sid = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+  options.page_token_key = "rest-facade-fuzzer";
+  options.clock = [] { return absl::FromUnixSeconds(1458853519); };
+  if (!base_url.empty()) options.base_url = base_url;
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Create(options);
+  FUZZ_CHECK(store.ok(), "Store::Create: %s", Describe(store.status()).c_str());
+  w.store = *std::move(store);
+  ServiceCreate a;
+  a.sid = kServiceA;
+  a.reachability_enabled = true;
+  ServiceCreate b;
+  b.sid = kServiceB;
+  FUZZ_CHECK(w.store->CreateService(a).ok() && w.store->CreateService(b).ok(),
+             "CreateService");
+  const char* identities[] = {"alice", "bob", "team/alice", "a b"};
+  for (const char* identity : identities) {
+    UserCreate create;
+    create.identity = identity;
+    if (create.identity == "bob") {
+      create.attributes = R"({"team":"blue","n":[1,2,{"x":null}]})";
+      create.friendly_name = "Bob \"B\" \\ Smith";
+    }
+    absl::StatusOr<User> user = w.store->CreateUser(kServiceA, create);
+    FUZZ_CHECK(user.ok(), "CreateUser: %s", Describe(user.status()).c_str());
+    w.seed_sids.push_back(user->sid);
+  }
+  FUZZ_CHECK(w.store->SetUserOnline(kServiceA, "alice", true).ok(), "SetUserOnline");
+  UserCreate other;
+  other.identity = "alice";
+  FUZZ_CHECK(w.store->CreateUser(kServiceB, other).ok(), "CreateUser B");
+  UserCreate other2;
+  other2.identity = "carol";
+  FUZZ_CHECK(w.store->CreateUser(kServiceB, other2).ok(), "CreateUser B");
+  PageRequest first;
+  first.page_size = 1;
+  absl::StatusOr<Page> pa = w.store->ListUsers(kServiceA, first);
+  absl::StatusOr<Page> pb = w.store->ListUsers(kServiceB, first);
+  FUZZ_CHECK(pa.ok() && pb.ok(), "ListUsers");
+  w.token_a = pa->next_page_token;
+  w.token_b = pb->next_page_token;
+  return w;
+}
+
+// Every user of both Services, fetched one by one (so presence counts too):
+// equal snapshots mean an unchanged store. (Compared as values, not rendered,
+// so the checks add no JSON-writer coverage noise.)
+std::vector<User> Snapshot(const Store& store) {
+  std::vector<User> out;
+  for (const char* service : {kServiceA, kServiceB}) {
+    PageRequest request;
+    request.page_size = 100;
+    for (;;) {
+      absl::StatusOr<Page> page = store.ListUsers(service, request);
+      FUZZ_CHECK(page.ok(), "ListUsers: %s", Describe(page.status()).c_str());
+      for (const User& listed : page->users) {
+        absl::StatusOr<User> user = store.FetchUser(service, listed.sid);
+        FUZZ_CHECK(user.ok(), "FetchUser of a listed user: %s",
+                   Describe(user.status()).c_str());
+        out.push_back(*std::move(user));
+      }
+      if (page->next_page_token.empty()) break;
+      request.page_token = page->next_page_token;
+      request.page += 1;
+    }
+  }
+  return out;
+}
+
+bool SameUsers(const std::vector<User>& a, const std::vector<User>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const User& x = a[i];
+    const User& y = b[i];
+    if (x.sid != y.sid || x.account_sid != y.account_sid ||
+        x.service_sid != y.service_sid || x.role_sid != y.role_sid ||
+        x.identity != y.identity || x.attributes != y.attributes ||
+        x.is_online != y.is_online || x.is_notifiable != y.is_notifiable ||
+        x.friendly_name != y.friendly_name ||
+        x.joined_channels_count != y.joined_channels_count ||
+        x.date_created != y.date_created || x.date_updated != y.date_updated) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string Expand(std::string_view text, const World& w) {
+  std::string out = absl::StrReplaceAll(
+      Av(text), {{"{IS}", kServiceA},
+                 {"{IS2}", kServiceB},
+                 {"{US0}", w.seed_sids[0]},
+                 {"{US1}", w.seed_sids[1]},
+                 {"{US2}", w.seed_sids[2]},
+                 {"{US3}", w.seed_sids[3]},
+                 {"{TOKEN}", w.token_a},
+                 {"{TOKEN2}", w.token_b}});
+  // {PAD:n}
+  std::string result;
+  size_t pos = 0;
+  for (;;) {
+    const size_t at = out.find("{PAD:", pos);
+    const size_t end = at == std::string::npos ? at : out.find('}', at);
+    if (end == std::string::npos) break;
+    uint32_t n = 0;
+    if (!absl::SimpleAtoi(absl::string_view(out).substr(at + 5, end - at - 5), &n) ||
+        n > 70000) {
+      result.append(out, pos, end + 1 - pos);
+    } else {
+      result.append(out, pos, at - pos);
+      result.append(n, 'x');
+    }
+    pos = end + 1;
+  }
+  result.append(out, pos, std::string::npos);
+  return result;
+}
+
+struct ParsedInput {
+  bool auto_create = false;
+  std::string base_url;  // empty: the default
+  std::vector<std::string_view> requests;
+};
+
+ParsedInput SplitInput(std::string_view text) {
+  ParsedInput in;
+  while (!text.empty() && text[0] == '#') {
+    const size_t nl = text.find('\n');
+    const std::string_view flag = text.substr(0, nl);
+    if (flag == "#auto") in.auto_create = true;
+    if (flag == "#root") in.base_url = "http://localhost:8080";
+    if (flag == "#deep") in.base_url = "https://chat.example.com/api/chat/v2/";
+    if (flag == "#pct") in.base_url = "http://localhost:8080/a%20b/v%2F2";
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+  }
+  for (absl::string_view part : absl::StrSplit(Av(text), "\n===\n")) {
+    if (in.requests.size() == kMaxRequests) break;
+    in.requests.emplace_back(part.data(), part.size());
+  }
+  return in;
+}
+
+Request MakeRequest(std::string_view text, const World& w) {
+  Request request;
+  size_t nl = text.find('\n');
+  std::string_view line = text.substr(0, nl);
+  text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+  const size_t space = line.find(' ');
+  request.method = std::string(line.substr(0, space));
+  if (space != std::string_view::npos) request.target = Expand(line.substr(space + 1), w);
+  // Headers up to an empty line.
+  while (!text.empty()) {
+    nl = text.find('\n');
+    line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    if (line.empty()) break;
+    uint32_t n = 0;
+    if (line.substr(0, 9) == "{HEADERS:" && line.back() == '}' &&
+        absl::SimpleAtoi(Av(line.substr(9, line.size() - 10)), &n) && n <= 200) {
+      for (uint32_t i = 0; i < n; ++i) request.headers.emplace_back("X-Pad", "1");
+      continue;
+    }
+    const size_t colon = line.find(':');
+    std::string_view value =
+        colon == std::string_view::npos ? std::string_view() : line.substr(colon + 1);
+    if (!value.empty() && value[0] == ' ') value.remove_prefix(1);
+    request.headers.emplace_back(std::string(line.substr(0, colon)), Expand(value, w));
+  }
+  request.body = Expand(text, w);
+  return request;
+}
+
+const std::string* FindHeader(const Response& r, std::string_view name) {
+  for (const auto& [n, v] : r.headers) {
+    if (n == name) return &v;
+  }
+  return nullptr;
+}
+
+bool CodeAllowed(int status, int64_t code) {
+  static const std::set<int64_t> k400 = {
+      twilio_code::kInvalidParameter,     twilio_code::kUpdateWithoutParameters,
+      twilio_code::kFriendlyNameTooLong,  twilio_code::kRoleNotFound,
+      twilio_code::kRoleWrongType,        twilio_code::kIdentityEmpty,
+      twilio_code::kIdentityIsSid,        twilio_code::kIdentityTooLong,
+      twilio_code::kAttributesTooLong,    twilio_code::kAttributesInvalid};
+  switch (status) {
+    case 400:
+      return k400.count(code) > 0;
+    case 404:
+      return code == twilio_code::kNotFound;
+    case 405:
+      return code == twilio_code::kInvalidParameter;
+    case 409:
+      return code == twilio_code::kUserAlreadyExists;
+  }
+  return false;
+}
+
+void CheckErrorBody(const Response& r, simdjson::dom::object body, const std::string& dump) {
+  int64_t code = 0, status = 0;
+  std::string_view message, more_info;
+  FUZZ_CHECK(body.size() == 4 && body["code"].get(code) == simdjson::SUCCESS &&
+                 body["message"].get(message) == simdjson::SUCCESS &&
+                 body["more_info"].get(more_info) == simdjson::SUCCESS &&
+                 body["status"].get(status) == simdjson::SUCCESS,
+             "malformed error body: %s", dump.c_str());
+  FUZZ_CHECK(status == r.status, "error body status %lld vs HTTP %d: %s",
+             static_cast<long long>(status), r.status, dump.c_str());
+  FUZZ_CHECK(CodeAllowed(r.status, code), "code %lld not allowed with %d: %s",
+             static_cast<long long>(code), r.status, dump.c_str());
+  FUZZ_CHECK(more_info == absl::StrCat("https://www.twilio.com/docs/errors/", code),
+             "more_info: %s", dump.c_str());
+  FUZZ_CHECK(!message.empty(), "empty message: %s", dump.c_str());
+  if (r.status == 405) FUZZ_CHECK(FindHeader(r, "Allow") != nullptr, "405 without Allow");
+}
+
+// Checks a success body; returns the user SID for user bodies ("" otherwise).
+std::string CheckSuccessBody(simdjson::dom::object body, const std::string& dump) {
+  std::string_view sid;
+  if (body["sid"].get(sid) == simdjson::SUCCESS) {
+    std::string_view identity, attributes;
+    if (sid.substr(0, 2) == "US") {
+      FUZZ_CHECK(sid.size() == 34 && body["identity"].get(identity) == simdjson::SUCCESS &&
+                     body["attributes"].get(attributes) == simdjson::SUCCESS &&
+                     body.size() == 14,
+                 "malformed user body: %s", dump.c_str());
+      return std::string(sid);
+    }
+    FUZZ_CHECK(sid.substr(0, 2) == "IS" && sid.size() == 34, "unexpected body: %s",
+               dump.c_str());
+    return "";
+  }
+  simdjson::dom::object meta;
+  FUZZ_CHECK(body["meta"].get(meta) == simdjson::SUCCESS, "no meta: %s", dump.c_str());
+  std::string_view key;
+  int64_t page_size = 0;
+  FUZZ_CHECK(meta["key"].get(key) == simdjson::SUCCESS &&
+                 meta["page_size"].get(page_size) == simdjson::SUCCESS,
+             "malformed meta: %s", dump.c_str());
+  simdjson::dom::array items;
+  FUZZ_CHECK(body[key].get(items) == simdjson::SUCCESS, "no %.*s array: %s",
+             static_cast<int>(key.size()), key.data(), dump.c_str());
+  if (key == "users") {
+    FUZZ_CHECK(page_size >= 1 && page_size <= 100 &&
+                   static_cast<int64_t>(items.size()) <= page_size,
+               "page of %zu users, page_size %lld", items.size(),
+               static_cast<long long>(page_size));
+  } else {
+    FUZZ_CHECK(key == "roles", "meta.key %.*s", static_cast<int>(key.size()), key.data());
+  }
+  return "";
+}
+
+// The origin of the Store's base URL ("https://chat.twilio.com" for
+// "https://chat.twilio.com/v2"): a paging URL minus it is a request target.
+std::string_view Origin(std::string_view base_url) {
+  const size_t scheme = base_url.find("://");
+  const size_t path = base_url.find('/', scheme == std::string_view::npos ? 0 : scheme + 3);
+  return base_url.substr(0, path);
+}
+
+// A users page's meta URLs, followed verbatim as a client does, are served:
+// 200 with the page index they name.
+void FollowPagingLinks(const RestFacade& facade, const Store& store,
+                       simdjson::dom::object body, const std::string& dump) {
+  simdjson::dom::object meta;
+  std::string_view key;
+  if (body["meta"].get(meta) != simdjson::SUCCESS || meta["key"].get(key) != simdjson::SUCCESS ||
+      key != "users") {
+    return;
+  }
+  int64_t page = 0;
+  FUZZ_CHECK(meta["page"].get(page) == simdjson::SUCCESS, "meta.page: %s", dump.c_str());
+  const std::string_view origin = Origin(store.options().base_url);
+  const struct {
+    const char* name;
+    int64_t page;
+  } links[] = {{"url", page}, {"first_page_url", 0}, {"next_page_url", page + 1},
+               {"previous_page_url", page - 1}};
+  for (const auto& link : links) {
+    simdjson::dom::element value;
+    FUZZ_CHECK(meta[link.name].get(value) == simdjson::SUCCESS, "meta.%s missing: %s",
+               link.name, dump.c_str());
+    if (value.is_null()) {
+      FUZZ_CHECK(std::string_view(link.name) == "next_page_url" ||
+                     (std::string_view(link.name) == "previous_page_url" && page == 0),
+                 "meta.%s is null: %s", link.name, dump.c_str());
+      continue;
+    }
+    std::string_view url;
+    FUZZ_CHECK(value.get(url) == simdjson::SUCCESS && url.substr(0, origin.size()) == origin,
+               "meta.%s not below %.*s: %s", link.name, static_cast<int>(origin.size()),
+               origin.data(), dump.c_str());
+    Request follow;
+    follow.method = "GET";
+    follow.target = std::string(url.substr(origin.size()));
+    const Response r = facade.Handle(follow);
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    int64_t got_page = -1;
+    FUZZ_CHECK(r.status == 200 && parser.parse(r.body).get(root) == simdjson::SUCCESS &&
+                   root["meta"]["page"].get(got_page) == simdjson::SUCCESS &&
+                   got_page == link.page,
+               "following meta.%s (%s) gave %d %s; from %s", link.name,
+               follow.target.c_str(), r.status, r.body.substr(0, 300).c_str(), dump.c_str());
+  }
+}
+
+void CheckOne(const RestFacade& facade, World& w, const Request& request) {
+  const std::vector<User> before = Snapshot(*w.store);
+  const Response r = facade.Handle(request);
+  const std::string dump = absl::StrCat(request.method, " ", request.target.substr(0, 200),
+                                        " -> ", r.status, " ", r.body.substr(0, 400));
+
+  static const bool verbose = std::getenv("USERSTORE_FUZZ_VERBOSE") != nullptr;
+  if (verbose) std::fprintf(stderr, "%s\n", dump.c_str());
+
+  FUZZ_CHECK(r.status == 200 || r.status == 201 || r.status == 204 || r.status == 400 ||
+                 r.status == 404 || r.status == 405 || r.status == 409,
+             "status not allowed: %s", dump.c_str());
+  bool mutated = false;
+  if (r.status == 204) {
+    FUZZ_CHECK(r.body.empty() && r.headers.empty(), "204 with a body or headers: %s",
+               dump.c_str());
+    FUZZ_CHECK(request.method == "DELETE", "204 for %s", dump.c_str());
+    // Exactly one user fewer.
+    FUZZ_CHECK(Snapshot(*w.store).size() + 1 == before.size(),
+               "delete did not remove exactly one user: %s", dump.c_str());
+    mutated = true;
+  } else {
+    const std::string* type = FindHeader(r, "Content-Type");
+    FUZZ_CHECK(type != nullptr && *type == kJsonType, "Content-Type: %s", dump.c_str());
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    FUZZ_CHECK(parser.parse(r.body).get(root) == simdjson::SUCCESS, "body not JSON: %s",
+               dump.c_str());
+    simdjson::dom::object body;
+    FUZZ_CHECK(root.get(body) == simdjson::SUCCESS, "body not an object: %s",
+               dump.c_str());
+    if (r.status >= 400) {
+      CheckErrorBody(r, body, dump);
+    } else {
+      FUZZ_CHECK(r.status == 200 || request.method == "POST", "%s", dump.c_str());
+      const std::string sid = CheckSuccessBody(body, dump);
+      if (request.method == "GET") FollowPagingLinks(facade, *w.store, body, dump);
+      if (request.method == "POST") {
+        FUZZ_CHECK(!sid.empty(), "POST success without a user: %s", dump.c_str());
+        // The stored user renders to exactly this body (same SID, fields).
+        std::string_view service;
+        FUZZ_CHECK(body["service_sid"].get(service) == simdjson::SUCCESS, "service_sid");
+        absl::StatusOr<User> stored = w.store->FetchUser(service, sid);
+        FUZZ_CHECK(stored.ok(), "created/updated user not in the store: %s",
+                   dump.c_str());
+        FUZZ_CHECK(UserJson(*stored, w.store->options().base_url) == r.body,
+                   "response differs from the stored user: %s", dump.c_str());
+        mutated = true;
+      }
+    }
+  }
+  if (!mutated) {
+    FUZZ_CHECK(SameUsers(Snapshot(*w.store), before), "store changed by %s", dump.c_str());
+  }
+}
+
+}  // namespace
+}  // namespace userstore::fuzz
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace userstore;
+  using namespace userstore::fuzz;
+  const ParsedInput input =
+      SplitInput(std::string_view(reinterpret_cast<const char*>(data), size));
+  World world = MakeWorld(input.base_url);
+  FacadeOptions options;
+  options.auto_create_services = input.auto_create;
+  const RestFacade facade(world.store.get(), options);
+  for (std::string_view text : input.requests) {
+    CheckOne(facade, world, MakeRequest(text, world));
+  }
+  return 0;
+}

@@ -1,0 +1,818 @@
+// Fuzz target: model-based test of the Store (include/userstore/store.h).
+//
+// The input is a sequence of operations (one selector byte, then operands):
+// create, update, delete, get-or-create, fetch by SID (either hex case) or
+// identity, presence and channel-count changes, clock moves, and paging
+// walks (forward, backward over previous-page tokens, and forward with
+// creates / deletes between pages). Each is applied to a fresh Store with two
+// Services and to a plain model (std::map from identity to the expected user,
+// per Service). Properties:
+//   - every operation succeeds exactly when the model says it must, and fails
+//     with one of the Twilio codes the model derives from the rules of
+//     store.h / behaviour.md §4 (the exact code when only one rule applies);
+//   - after every operation the Store's full listing equals the model's users
+//     in creation order (every field), and the touched user fetches (by SID
+//     and by identity) as the model predicts; a failed operation changes
+//     nothing;
+//   - a paging walk returns exactly the model's users in creation order, full
+//     pages until the last, no next token on the last page, previous tokens
+//     leading back to the same pages, tokens rejected by the other Service;
+//   - a walk with creates and deletes between pages returns each user at most
+//     once, in creation order, including every user that existed for the
+//     whole walk, and none that never existed; each page is exactly the users
+//     alive after the last one shown; its previous and next tokens lead
+//     exactly to the users alive before / after it (an empty page included);
+//   - the same backward: from the last page over previous tokens, with
+//     writes between pages, each page is exactly the users alive before the
+//     previous page's first one;
+//   - post-event listeners fire exactly once per successful create / update
+//     with webhook_enabled, never otherwise.
+#include <simdjson.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/time/time.h"
+#include "fuzz/fuzz_util.h"
+#include "userstore/attributes.h"
+#include "userstore/error.h"
+#include "userstore/store.h"
+
+namespace userstore::fuzz {
+namespace {
+
+constexpr size_t kMaxOps = 64;
+constexpr char kServiceA[] = "ISaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";  // reachability on
+constexpr char kServiceB[] = "ISbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";  // reachability off
+constexpr char kExtraRole[] = "RLeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";   // deployment
+constexpr char kChannelRole[] = "RLcccccccccccccccccccccccccccccccc"; // channel
+constexpr char kUnknownRole[] = "RL00000000000000000000000000000000";
+constexpr int64_t kStart = 1458853519;
+
+// Debian's Abseil has its own string_view, so no absl::AsciiStrTo*(string_view).
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = absl::ascii_tolower(static_cast<unsigned char>(c));
+  return out;
+}
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = absl::ascii_toupper(static_cast<unsigned char>(c));
+  return out;
+}
+
+// ---- the model -------------------------------------------------------------
+
+struct ModelUser {
+  std::string sid;  // lowercase, as minted
+  std::string identity;
+  std::string role_sid;
+  std::string attributes = "{}";
+  std::optional<std::string> friendly_name;
+  std::optional<bool> online, notifiable;
+  int64_t joined = 0;
+  int64_t created = 0, updated = 0;
+  uint64_t order = 0;  // creation order within the run
+};
+
+struct ModelService {
+  std::string sid;
+  bool reachability = false;
+  std::string default_role;
+  std::map<std::string, ModelUser> users;  // by identity
+
+  ModelUser* FindKey(std::string_view key) {
+    if (IsUserSid(key)) {
+      const std::string lower = Lower(key.substr(2));
+      for (auto& [identity, user] : users) {
+        if (user.sid.substr(2) == lower) return &user;
+      }
+      return nullptr;
+    }
+    auto it = users.find(std::string(key));
+    return it == users.end() ? nullptr : &it->second;
+  }
+  std::vector<const ModelUser*> InOrder() const {
+    std::vector<const ModelUser*> out;
+    for (const auto& [identity, user] : users) out.push_back(&user);
+    std::sort(out.begin(), out.end(),
+              [](const ModelUser* a, const ModelUser* b) { return a->order < b->order; });
+    return out;
+  }
+
+  static bool IsUserSid(std::string_view key) {
+    if (key.size() != 34 || key.substr(0, 2) != "US") return false;
+    for (char c : key.substr(2)) {
+      if (!absl::ascii_isxdigit(static_cast<unsigned char>(c))) return false;
+    }
+    return true;
+  }
+};
+
+// The Twilio codes a request may fail with; empty: it must succeed.
+using Codes = std::set<int>;
+
+size_t CodePoints(std::string_view s) {
+  size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+bool IsText(std::string_view s) {
+  return simdjson::validate_utf8(s.data(), s.size()) && s.find('\0') == std::string_view::npos;
+}
+
+void IdentityCodes(std::string_view identity, Codes* codes) {
+  if (identity.empty()) {
+    codes->insert(twilio_code::kIdentityEmpty);
+    return;
+  }
+  if (!IsText(identity)) {
+    codes->insert(twilio_code::kInvalidParameter);
+    return;  // the length of invalid UTF-8 is not meaningful
+  }
+  if (CodePoints(identity) > 256) codes->insert(twilio_code::kIdentityTooLong);
+  if (ModelService::IsUserSid(identity)) codes->insert(twilio_code::kIdentityIsSid);
+}
+
+void FriendlyNameCodes(const std::optional<std::string>& name, Codes* codes) {
+  if (!name) return;
+  if (!IsText(*name)) {
+    codes->insert(twilio_code::kInvalidParameter);
+  } else if (CodePoints(*name) > 256) {
+    codes->insert(twilio_code::kFriendlyNameTooLong);
+  }
+}
+
+void AttributesCodes(const std::optional<std::string>& attributes, Codes* codes) {
+  // The validator itself is checked against an oracle by attributes_fuzzer.
+  if (attributes) {
+    const absl::Status s = ValidateAttributes(*attributes, Limits());
+    if (!s.ok()) codes->insert(TwilioCode(s));
+  }
+}
+
+// The canonical (lowercase) role a RoleSid names, or its error.
+std::optional<std::string> RoleCodes(const std::optional<std::string>& role,
+                                     const ModelService& service, Codes* codes) {
+  if (!role) return std::nullopt;
+  bool shaped = role->size() == 34 && role->substr(0, 2) == "RL";
+  for (size_t i = 2; shaped && i < role->size(); ++i) {
+    shaped = absl::ascii_isxdigit(static_cast<unsigned char>((*role)[i]));
+  }
+  if (!shaped) {
+    codes->insert(twilio_code::kInvalidParameter);
+    return std::nullopt;
+  }
+  const std::string lower = "RL" + Lower(role->substr(2));
+  if (lower == kChannelRole) {
+    codes->insert(twilio_code::kRoleWrongType);
+  } else if (lower != kExtraRole && lower != service.default_role) {
+    codes->insert(twilio_code::kRoleNotFound);
+  }
+  return lower;
+}
+
+// ---- operands ----------------------------------------------------------------
+
+std::string Repeat(std::string_view s, size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out.append(s);
+  return out;
+}
+
+std::string PickIdentity(ByteReader& in) {
+  static const std::vector<std::string>* const kPool = new std::vector<std::string>{
+      "alice", "bob", "Alice", "team/alice", "a b", " ", "\xc3\xa9t\xc3\xa9",
+      "US" + std::string(32, '0'),  // SID-shaped: 50206
+      "US" + std::string(32, 'F'),  // SID-shaped, upper hex
+      "us" + std::string(32, '0'),  // not a SID (prefix case)
+      "US" + std::string(31, '0'), "US" + std::string(33, '0'),
+      std::string(256, 'x'), std::string(257, 'x'),
+      Repeat("\xc3\xa9", 256), Repeat("\xc3\xa9", 257),
+      "", "\xff", std::string("a\0b", 3), "\xed\xa0\x80", "\xc0\xaf", "a\x01" "b"};
+  const uint8_t b = in.Byte();
+  if (b < 0xC0) return (*kPool)[b % kPool->size()];
+  return in.ShortString(12);
+}
+
+std::optional<std::string> PickFriendlyName(ByteReader& in) {
+  switch (in.Pick(10)) {
+    case 0: case 1: case 2: return std::nullopt;
+    case 3: return std::string();
+    case 4: return std::string("Alice \"A\" Smith");
+    case 5: return std::string(256, 'n');
+    case 6: return std::string(257, 'n');
+    case 7: return std::string("\xff");
+    case 8: return std::string("n\0", 2);
+    default: return in.ShortString(16);
+  }
+}
+
+std::optional<std::string> PickAttributes(ByteReader& in) {
+  switch (in.Pick(13)) {
+    case 0: case 1: case 2: return std::nullopt;
+    case 3: return std::string("{}");
+    case 4: return std::string(R"( {"a":1,"b":[true,null,"\u00e9"]} )");
+    case 5: return std::string("[]");
+    case 6: return std::string();
+    case 7: return std::string("{");
+    case 8: return "{\"k\":\"" + std::string(16384 - 8, 'v') + "\"}";  // exactly 16384
+    case 9: return "{\"k\":\"" + std::string(16385 - 8, 'v') + "\"}";  // 50303
+    case 10: return Repeat("{\"a\":", 127) + "{}" + std::string(127, '}');  // depth 128
+    case 11: return Repeat("{\"a\":", 128) + "{}" + std::string(128, '}');  // depth 129
+    default: return in.ShortString(24);
+  }
+}
+
+std::optional<std::string> PickRole(ByteReader& in, const ModelService& service) {
+  switch (in.Pick(9)) {
+    case 0: case 1: case 2: return std::nullopt;
+    case 3: return service.default_role;
+    case 4: return std::string(kExtraRole);
+    case 5: return "RL" + Upper(std::string(kExtraRole).substr(2));
+    case 6: return std::string(kChannelRole);
+    case 7: return std::string(kUnknownRole);
+    default: return std::string(in.Bool() ? "RLxyz" : "rleeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee");
+  }
+}
+
+// ---- the harness -------------------------------------------------------------
+
+class Harness {
+ public:
+  Harness() {
+    StoreOptions options;
+    options.account_sid = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    options.page_token_key = "store-model-fuzzer";
+    auto clock = clock_;
+    options.clock = [clock] { return absl::FromUnixSeconds(clock->load()); };
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Create(options);
+    FUZZ_CHECK(store.ok(), "Store::Create: %s", Describe(store.status()).c_str());
+    store_ = *std::move(store);
+    auto events = events_;
+    store_->AddPostEventListener([events](const UserEvent&) { ++*events; });
+    services_[0] = MakeService(kServiceA, true);
+    services_[1] = MakeService(kServiceB, false);
+  }
+
+  void Run(ByteReader& in) {
+    for (size_t op = 0; op < kMaxOps && !in.empty(); ++op) {
+      ModelService& service = services_[in.Byte() & 1];
+      Step(in, service);
+      FUZZ_CHECK(*events_ == expected_events_, "%d post events, expected %d",
+                 events_->load(), expected_events_);
+    }
+  }
+
+ private:
+  ModelService MakeService(const char* sid, bool reachability) {
+    ServiceCreate create;
+    create.sid = sid;
+    create.reachability_enabled = reachability;
+    absl::StatusOr<Service> service = store_->CreateService(create);
+    FUZZ_CHECK(service.ok(), "CreateService: %s", Describe(service.status()).c_str());
+    RoleCreate extra;
+    extra.sid = kExtraRole;
+    extra.friendly_name = "extra";
+    RoleCreate channel;
+    channel.sid = kChannelRole;
+    channel.friendly_name = "channel";
+    channel.type = RoleScope::kChannel;
+    FUZZ_CHECK(store_->AddRole(sid, extra).ok() && store_->AddRole(sid, channel).ok(),
+               "AddRole");
+    ModelService model;
+    model.sid = sid;
+    model.reachability = reachability;
+    model.default_role = service->default_service_role_sid;
+    return model;
+  }
+
+  // A key addressing a user (or nobody): identity, SID, upper-case SID, the
+  // SID of a user of the other Service, or a fresh identity.
+  std::string PickKey(ByteReader& in, ModelService& service) {
+    const uint8_t how = in.Byte();
+    std::vector<const ModelUser*> users = service.InOrder();
+    ModelService& other = services_[&service == &services_[0] ? 1 : 0];
+    std::vector<const ModelUser*> others = other.InOrder();
+    const size_t i = in.Byte();
+    switch (how % 6) {
+      case 0: if (!users.empty()) return users[i % users.size()]->identity; break;
+      case 1: if (!users.empty()) return users[i % users.size()]->sid; break;
+      case 2:
+        if (!users.empty()) {
+          return "US" + Upper(users[i % users.size()]->sid.substr(2));
+        }
+        break;
+      case 3: if (!others.empty()) return others[i % others.size()]->sid; break;
+      case 4: return "US" + std::string(32, '7');  // well-formed, never minted
+      default: break;
+    }
+    return PickIdentity(in);
+  }
+
+  void Step(ByteReader& in, ModelService& service) {
+    switch (in.Pick(13)) {
+      case 0: case 1: Create(in, service); break;
+      case 2: Update(in, service); break;
+      case 3: Delete(in, service); break;
+      case 4: GetOrCreate(in, service); break;
+      case 5: case 6: Fetch(service, PickKey(in, service)); break;
+      case 7: Walk(in, service); break;
+      case 8: WalkWithWrites(in, service); break;
+      case 9: WalkBackWithWrites(in, service); break;
+      case 10: Presence(in, service); break;
+      case 11: JoinedChannels(in, service); break;
+      default: clock_->fetch_add(in.Pick(3)); break;
+    }
+    CheckListing(service);
+  }
+
+  // Checks `status` against the expected codes; true when it must succeed.
+  static void CheckOutcome(const absl::Status& status, const Codes& codes, const char* op) {
+    if (codes.empty()) {
+      FUZZ_CHECK(status.ok(), "%s must succeed: %s", op, Describe(status).c_str());
+      return;
+    }
+    FUZZ_CHECK(!status.ok(), "%s must fail with one of %zu codes (first %d)", op,
+               codes.size(), *codes.begin());
+    FUZZ_CHECK(codes.count(TwilioCode(status)) > 0, "%s failed with %s, expected %d%s",
+               op, Describe(status).c_str(), *codes.begin(),
+               codes.size() > 1 ? " or another" : "");
+    const int http = HttpStatus(status);
+    const int code = TwilioCode(status);
+    const int expected_http = code == twilio_code::kNotFound          ? 404
+                              : code == twilio_code::kUserAlreadyExists ? 409
+                                                                        : 400;
+    FUZZ_CHECK(http == expected_http, "%s: HTTP %d for code %d", op, http, code);
+  }
+
+  void ExpectUser(const User& got, const ModelUser& want, const ModelService& service,
+                  bool for_list, const char* op) {
+    FUZZ_CHECK(got.sid == want.sid && got.identity == want.identity, "%s: sid/identity", op);
+    FUZZ_CHECK(got.account_sid == "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" &&
+                   got.service_sid == service.sid,
+               "%s: account/service", op);
+    FUZZ_CHECK(got.role_sid == want.role_sid, "%s: role %s, expected %s", op,
+               got.role_sid.c_str(), want.role_sid.c_str());
+    FUZZ_CHECK(got.attributes == want.attributes, "%s: attributes", op);
+    FUZZ_CHECK(got.friendly_name == want.friendly_name, "%s: friendly_name", op);
+    FUZZ_CHECK(got.joined_channels_count == want.joined, "%s: joined %lld vs %lld", op,
+               static_cast<long long>(got.joined_channels_count),
+               static_cast<long long>(want.joined));
+    FUZZ_CHECK(got.date_created == absl::FromUnixSeconds(want.created) &&
+                   got.date_updated == absl::FromUnixSeconds(want.updated),
+               "%s: dates", op);
+    const bool shown = !for_list && service.reachability;
+    FUZZ_CHECK(got.is_online == (shown ? want.online : std::nullopt) &&
+                   got.is_notifiable == (shown ? want.notifiable : std::nullopt),
+               "%s: presence", op);
+  }
+
+  void Create(ByteReader& in, ModelService& service) {
+    UserCreate params;
+    params.identity = PickIdentity(in);
+    params.friendly_name = PickFriendlyName(in);
+    params.attributes = PickAttributes(in);
+    params.role_sid = PickRole(in, service);
+    params.webhook_enabled = in.Bool();
+    Codes codes;
+    IdentityCodes(params.identity, &codes);
+    FriendlyNameCodes(params.friendly_name, &codes);
+    AttributesCodes(params.attributes, &codes);
+    std::optional<std::string> role = RoleCodes(params.role_sid, service, &codes);
+    if (codes.empty() && service.users.count(params.identity) > 0) {
+      codes.insert(twilio_code::kUserAlreadyExists);
+    }
+    absl::StatusOr<User> user = store_->CreateUser(service.sid, params);
+    CheckOutcome(user.status(), codes, "CreateUser");
+    if (!user.ok()) return;
+    ModelUser m;
+    m.sid = user->sid;
+    FUZZ_CHECK(m.sid.size() == 34 && m.sid.substr(0, 2) == "US" &&
+                   m.sid == "US" + Lower(m.sid.substr(2)),
+               "minted SID %s", m.sid.c_str());
+    FUZZ_CHECK(minted_.insert(m.sid).second, "SID %s minted twice", m.sid.c_str());
+    m.identity = params.identity;
+    m.role_sid = role.value_or(service.default_role);
+    if (params.attributes) m.attributes = *params.attributes;
+    if (params.friendly_name && !params.friendly_name->empty()) {
+      m.friendly_name = params.friendly_name;
+    }
+    m.created = m.updated = clock_->load();
+    m.order = next_order_++;
+    order_of_sid_[m.sid] = m.order;
+    ExpectUser(*user, m, service, false, "CreateUser result");
+    service.users[m.identity] = m;
+    if (params.webhook_enabled) ++expected_events_;
+    Fetch(service, m.sid);
+  }
+
+  void Update(ByteReader& in, ModelService& service) {
+    const std::string key = PickKey(in, service);
+    UserUpdate params;
+    params.friendly_name = PickFriendlyName(in);
+    params.attributes = PickAttributes(in);
+    params.role_sid = PickRole(in, service);
+    params.webhook_enabled = in.Bool();
+    Codes codes;
+    if (!params.friendly_name && !params.attributes && !params.role_sid) {
+      codes.insert(twilio_code::kUpdateWithoutParameters);
+    }
+    FriendlyNameCodes(params.friendly_name, &codes);
+    AttributesCodes(params.attributes, &codes);
+    std::optional<std::string> role = RoleCodes(params.role_sid, service, &codes);
+    ModelUser* target = service.FindKey(key);
+    if (target == nullptr) codes.insert(twilio_code::kNotFound);
+    absl::StatusOr<User> user = store_->UpdateUser(service.sid, key, params);
+    CheckOutcome(user.status(), codes, "UpdateUser");
+    if (!user.ok()) return;
+    if (params.attributes) target->attributes = *params.attributes;
+    if (params.friendly_name) {
+      target->friendly_name = params.friendly_name->empty()
+                                  ? std::nullopt
+                                  : std::optional<std::string>(*params.friendly_name);
+    }
+    if (role) target->role_sid = *role;
+    target->updated = std::max(clock_->load(), target->created);
+    ExpectUser(*user, *target, service, false, "UpdateUser result");
+    if (params.webhook_enabled) ++expected_events_;
+    Fetch(service, target->identity);
+  }
+
+  void Delete(ByteReader& in, ModelService& service) {
+    const std::string key = PickKey(in, service);
+    ModelUser* target = service.FindKey(key);
+    Codes codes;
+    if (target == nullptr) codes.insert(twilio_code::kNotFound);
+    const absl::Status status = store_->DeleteUser(service.sid, key);
+    CheckOutcome(status, codes, "DeleteUser");
+    if (!status.ok()) return;
+    const std::string sid = target->sid, identity = target->identity;
+    service.users.erase(identity);
+    Fetch(service, sid);
+    Fetch(service, identity);
+  }
+
+  void GetOrCreate(ByteReader& in, ModelService& service) {
+    const std::string identity = PickIdentity(in);
+    Codes codes;
+    IdentityCodes(identity, &codes);
+    absl::StatusOr<User> user = store_->GetOrCreateUser(service.sid, identity);
+    CheckOutcome(user.status(), codes, "GetOrCreateUser");
+    if (!user.ok()) return;
+    auto it = service.users.find(identity);
+    if (it == service.users.end()) {
+      ModelUser m;
+      m.sid = user->sid;
+      FUZZ_CHECK(minted_.insert(m.sid).second, "SID %s minted twice", m.sid.c_str());
+      m.identity = identity;
+      m.role_sid = service.default_role;
+      m.created = m.updated = clock_->load();
+      m.order = next_order_++;
+      order_of_sid_[m.sid] = m.order;
+      it = service.users.emplace(identity, m).first;
+    }
+    ExpectUser(*user, it->second, service, false, "GetOrCreateUser result");
+  }
+
+  void Fetch(ModelService& service, const std::string& key) {
+    const ModelUser* want = service.FindKey(key);
+    absl::StatusOr<User> got = store_->FetchUser(service.sid, key);
+    CheckOutcome(got.status(), want ? Codes{} : Codes{twilio_code::kNotFound}, "FetchUser");
+    if (got.ok()) ExpectUser(*got, *want, service, false, "FetchUser");
+  }
+
+  void Presence(ByteReader& in, ModelService& service) {
+    const std::string key = PickKey(in, service);
+    const bool online_field = in.Bool(), value = in.Bool();
+    ModelUser* target = service.FindKey(key);
+    absl::StatusOr<User> user = online_field
+                                    ? store_->SetUserOnline(service.sid, key, value)
+                                    : store_->SetUserNotifiable(service.sid, key, value);
+    CheckOutcome(user.status(), target ? Codes{} : Codes{twilio_code::kNotFound},
+                 "SetPresence");
+    if (!user.ok()) return;
+    (online_field ? target->online : target->notifiable) = value;
+    ExpectUser(*user, *target, service, false, "SetPresence result");
+  }
+
+  void JoinedChannels(ByteReader& in, ModelService& service) {
+    const std::string key = PickKey(in, service);
+    static const int64_t kDeltas[] = {1, 2, -1, -3, 0, std::numeric_limits<int64_t>::max(),
+                                      std::numeric_limits<int64_t>::min()};
+    const int64_t delta = kDeltas[in.Pick(7)];
+    ModelUser* target = service.FindKey(key);
+    Codes codes;
+    int64_t next = 0;
+    if (target == nullptr) {
+      codes.insert(twilio_code::kNotFound);
+    } else if (__builtin_add_overflow(target->joined, delta, &next) || next < 0) {
+      codes.insert(twilio_code::kInvalidParameter);
+    }
+    absl::StatusOr<User> user = store_->AddJoinedChannels(service.sid, key, delta);
+    CheckOutcome(user.status(), codes, "AddJoinedChannels");
+    if (!user.ok()) return;
+    target->joined = next;
+    ExpectUser(*user, *target, service, false, "AddJoinedChannels result");
+  }
+
+  static int64_t EffectiveSize(int64_t requested) {
+    if (requested == 0) return 50;
+    return std::min<int64_t>(requested, 100);
+  }
+
+  static int64_t PickPageSize(ByteReader& in) {
+    static const int64_t kSizes[] = {1, 2, 3, 1, 2, 5, 0, 150};
+    return kSizes[in.Pick(8)];
+  }
+
+  absl::StatusOr<Page> List(const ModelService& service, int64_t size, int64_t page,
+                            const std::string& token) {
+    PageRequest request;
+    request.page_size = size;
+    request.page = page;
+    request.page_token = token;
+    return store_->ListUsers(service.sid, request);
+  }
+
+  // Full walk with no writes: exactly the model, full pages, and previous
+  // tokens lead back page by page.
+  void Walk(ByteReader& in, ModelService& service) {
+    const int64_t size = PickPageSize(in);
+    const int64_t n = EffectiveSize(size);
+    const std::vector<const ModelUser*> want = service.InOrder();
+    std::vector<Page> pages;
+    std::string token;
+    size_t seen = 0;
+    for (int64_t index = 0;; ++index) {
+      absl::StatusOr<Page> page = List(service, size, index, token);
+      FUZZ_CHECK(page.ok(), "ListUsers page %lld: %s", static_cast<long long>(index),
+                 Describe(page.status()).c_str());
+      FUZZ_CHECK(page->page == index && page->page_size == n && page->page_token == token,
+                 "page echo");
+      FUZZ_CHECK(page->previous_page_token.empty() == (index == 0), "previous token on page %lld",
+                 static_cast<long long>(index));
+      const bool last = page->next_page_token.empty();
+      const size_t expected = last ? want.size() - seen : static_cast<size_t>(n);
+      FUZZ_CHECK(page->users.size() == expected, "page %lld has %zu users, expected %zu",
+                 static_cast<long long>(index), page->users.size(), expected);
+      for (const User& u : page->users) {
+        ExpectUser(u, *want[seen++], service, true, "walk");
+      }
+      pages.push_back(*page);
+      if (last) break;
+      token = page->next_page_token;
+      // Another Service rejects the token.
+      const ModelService& other = services_[&service == &services_[0] ? 1 : 0];
+      absl::StatusOr<Page> foreign = List(other, size, index + 1, token);
+      FUZZ_CHECK(!foreign.ok() && TwilioCode(foreign.status()) == twilio_code::kInvalidParameter,
+                 "foreign token: %s", Describe(foreign.status()).c_str());
+    }
+    FUZZ_CHECK(seen == want.size(), "walk saw %zu of %zu users", seen, want.size());
+    // Back from the last page over previous tokens.
+    for (size_t k = pages.size() - 1; k > 0; --k) {
+      absl::StatusOr<Page> back =
+          List(service, size, static_cast<int64_t>(k) - 1, pages[k].previous_page_token);
+      FUZZ_CHECK(back.ok(), "previous page: %s", Describe(back.status()).c_str());
+      FUZZ_CHECK(back->users.size() == pages[k - 1].users.size(),
+                 "previous of page %zu has %zu users, forward had %zu", k, back->users.size(),
+                 pages[k - 1].users.size());
+      for (size_t j = 0; j < back->users.size(); ++j) {
+        FUZZ_CHECK(back->users[j].sid == pages[k - 1].users[j].sid, "previous page differs");
+      }
+      FUZZ_CHECK(!back->next_page_token.empty(), "previous page without a next token");
+    }
+  }
+
+  // A position between users, by creation order: users with order > `order`
+  // (or >= when `inclusive`) are after it.
+  struct Bound {
+    uint64_t order = 0;
+    bool inclusive = false;
+  };
+
+  uint64_t OrderOf(const std::string& sid) const {
+    auto it = order_of_sid_.find(sid);
+    FUZZ_CHECK(it != order_of_sid_.end(), "listed a user that never existed: %s", sid.c_str());
+    return it->second;
+  }
+
+  // The first `n` users now alive after `b`, in creation order.
+  static std::vector<std::string> AliveAfter(const ModelService& service, Bound b, size_t n) {
+    std::vector<std::string> out;
+    for (const ModelUser* u : service.InOrder()) {
+      if (out.size() == n) break;
+      if (u->order > b.order || (b.inclusive && u->order == b.order)) out.push_back(u->sid);
+    }
+    return out;
+  }
+
+  // The last `n` users now alive before `b` (order < b, or <= when inclusive).
+  static std::vector<std::string> AliveBefore(const ModelService& service, Bound b, size_t n) {
+    std::vector<std::string> all;
+    for (const ModelUser* u : service.InOrder()) {
+      if (u->order < b.order || (b.inclusive && u->order == b.order)) all.push_back(u->sid);
+    }
+    if (all.size() > n) all.erase(all.begin(), all.end() - static_cast<ptrdiff_t>(n));
+    return all;
+  }
+
+  static std::vector<std::string> Sids(const Page& page) {
+    std::vector<std::string> out;
+    for (const User& u : page.users) out.push_back(u.sid);
+    return out;
+  }
+
+  static void ExpectSids(const Page& page, const std::vector<std::string>& want,
+                         const char* what) {
+    const std::vector<std::string> got = Sids(page);
+    FUZZ_CHECK(got == want, "%s: %zu users (first %s), expected %zu (first %s)", what,
+               got.size(), got.empty() ? "-" : got[0].c_str(), want.size(),
+               want.empty() ? "-" : want[0].c_str());
+  }
+
+  // Follows `page`'s previous and next tokens (no writes in between) and
+  // checks they lead exactly to the neighbouring users. For an empty page the
+  // positions are `empty_prev` (users before it) and `empty_next` (after it).
+  void CheckLinks(const ModelService& service, int64_t size, int64_t index, const Page& page,
+                  Bound empty_prev, Bound empty_next) {
+    const size_t n = static_cast<size_t>(EffectiveSize(size));
+    Bound prev = empty_prev, next = empty_next;
+    if (!page.users.empty()) {
+      prev = {OrderOf(page.users.front().sid), false};
+      next = {OrderOf(page.users.back().sid), false};
+    }
+    FUZZ_CHECK(page.previous_page_token.empty() == (index == 0), "previous token on page %lld",
+               static_cast<long long>(index));
+    if (index > 0) {
+      absl::StatusOr<Page> before = List(service, size, index - 1, page.previous_page_token);
+      FUZZ_CHECK(before.ok(), "previous page: %s", Describe(before.status()).c_str());
+      ExpectSids(*before, AliveBefore(service, prev, n), "previous page");
+    }
+    const std::vector<std::string> after = AliveAfter(service, next, n);
+    FUZZ_CHECK(page.next_page_token.empty() == after.empty(),
+               "next token %s but %zu users follow", page.next_page_token.empty() ? "absent" : "set",
+               after.size());
+    if (!after.empty()) {
+      absl::StatusOr<Page> following = List(service, size, index + 1, page.next_page_token);
+      FUZZ_CHECK(following.ok(), "next page: %s", Describe(following.status()).c_str());
+      ExpectSids(*following, after, "next page");
+    }
+  }
+
+  void Writes(ByteReader& in, ModelService& service) {
+    for (size_t w = in.Pick(3); w > 0; --w) {
+      switch (in.Pick(3)) {
+        case 0: Create(in, service); break;
+        case 1: GetOrCreate(in, service); break;
+        default: Delete(in, service); break;
+      }
+    }
+  }
+
+  // From the last page back to page 0 over previous tokens, with writes
+  // between pages: each page is exactly the users alive before the previous
+  // page's first one, and every user alive for the whole walk is seen.
+  void WalkBackWithWrites(ByteReader& in, ModelService& service) {
+    const int64_t size = PickPageSize(in);
+    const size_t n = static_cast<size_t>(EffectiveSize(size));
+    std::string token;
+    int64_t index = 0;
+    Page last;
+    for (;; ++index) {
+      absl::StatusOr<Page> page = List(service, size, index, token);
+      FUZZ_CHECK(page.ok(), "ListUsers: %s", Describe(page.status()).c_str());
+      if (page->next_page_token.empty()) {
+        last = *std::move(page);
+        break;
+      }
+      token = page->next_page_token;
+    }
+    if (index == 0) return;
+    FUZZ_CHECK(!last.users.empty(), "empty last page %lld without writes",
+               static_cast<long long>(index));
+    Bound bound{OrderOf(last.users.front().sid), false};
+    std::set<std::string> whole;  // alive before `bound` for the whole walk
+    for (const std::string& sid : AliveBefore(service, bound, SIZE_MAX)) whole.insert(sid);
+    std::set<std::string> seen;
+    token = last.previous_page_token;
+    for (int64_t k = index - 1; k >= 0; --k) {
+      Writes(in, service);
+      for (auto it = whole.begin(); it != whole.end();) {
+        it = service.FindKey(*it) ? std::next(it) : whole.erase(it);
+      }
+      absl::StatusOr<Page> page = List(service, size, k, token);
+      FUZZ_CHECK(page.ok(), "previous page %lld: %s", static_cast<long long>(k),
+                 Describe(page.status()).c_str());
+      ExpectSids(*page, AliveBefore(service, bound, n), "backward page");
+      for (const User& u : page->users) {
+        FUZZ_CHECK(seen.insert(u.sid).second, "user %s listed twice", u.sid.c_str());
+      }
+      // An empty backward page continues, forward, from its own position.
+      CheckLinks(service, size, k, *page, bound, {bound.order, true});
+      if (!page->users.empty()) bound = {OrderOf(page->users.front().sid), false};
+      token = page->previous_page_token;
+    }
+    for (const std::string& sid : whole) {
+      FUZZ_CHECK(seen.count(sid) > 0, "user %s alive during the backward walk not listed",
+                 sid.c_str());
+    }
+  }
+
+  // A walk with creates, deletes and get-or-creates between pages.
+  void WalkWithWrites(ByteReader& in, ModelService& service) {
+    const int64_t size = PickPageSize(in);
+    std::map<std::string, uint64_t> order_of;  // every user alive at some point
+    std::set<std::string> whole_walk;          // alive from start to end
+    for (const ModelUser* u : service.InOrder()) {
+      order_of[u->sid] = u->order;
+      whole_walk.insert(u->sid);
+    }
+    std::set<std::string> seen;
+    uint64_t last_order = 0;
+    bool first = true;
+    std::string token;
+    const size_t n = static_cast<size_t>(EffectiveSize(size));
+    for (int64_t index = 0; index < 1000; ++index) {
+      absl::StatusOr<Page> page = List(service, size, index, token);
+      FUZZ_CHECK(page.ok(), "ListUsers: %s", Describe(page.status()).c_str());
+      // Exactly the users now alive after the last one shown.
+      ExpectSids(*page, AliveAfter(service, {last_order, false}, n), "forward page");
+      // An empty forward page (all later users deleted) sits just after the
+      // last user shown.
+      CheckLinks(service, size, index, *page, {last_order, true}, {last_order, false});
+      for (const User& u : page->users) {
+        FUZZ_CHECK(seen.insert(u.sid).second, "user %s listed twice", u.sid.c_str());
+        auto it = order_of.find(u.sid);
+        FUZZ_CHECK(it != order_of.end(), "listed a user that never existed");
+        FUZZ_CHECK(first || it->second > last_order, "walk out of creation order");
+        first = false;
+        last_order = it->second;
+      }
+      if (page->next_page_token.empty()) break;
+      token = page->next_page_token;
+      Writes(in, service);
+      for (const ModelUser* u : service.InOrder()) order_of.emplace(u->sid, u->order);
+      for (auto it = whole_walk.begin(); it != whole_walk.end();) {
+        it = service.FindKey(*it) ? std::next(it) : whole_walk.erase(it);
+      }
+    }
+    for (const std::string& sid : whole_walk) {
+      FUZZ_CHECK(seen.count(sid) > 0, "user %s alive during the whole walk not listed",
+                 sid.c_str());
+    }
+  }
+
+  // The whole listing equals the model, field by field.
+  void CheckListing(const ModelService& service) {
+    const std::vector<const ModelUser*> want = service.InOrder();
+    size_t seen = 0;
+    std::string token;
+    for (int64_t index = 0;; ++index) {
+      absl::StatusOr<Page> page = List(service, 100, index, token);
+      FUZZ_CHECK(page.ok(), "ListUsers: %s", Describe(page.status()).c_str());
+      for (const User& u : page->users) {
+        FUZZ_CHECK(seen < want.size(), "store lists more users than the model (%zu)",
+                   want.size());
+        ExpectUser(u, *want[seen++], service, true, "listing");
+      }
+      if (page->next_page_token.empty()) break;
+      token = page->next_page_token;
+    }
+    FUZZ_CHECK(seen == want.size(), "store lists %zu users, model has %zu", seen,
+               want.size());
+  }
+
+  std::shared_ptr<std::atomic<int64_t>> clock_ =
+      std::make_shared<std::atomic<int64_t>>(kStart);
+  std::shared_ptr<std::atomic<int>> events_ = std::make_shared<std::atomic<int>>(0);
+  int expected_events_ = 0;
+  std::unique_ptr<Store> store_;
+  ModelService services_[2];
+  std::set<std::string> minted_;
+  std::map<std::string, uint64_t> order_of_sid_;  // every user ever created
+  uint64_t next_order_ = 1;
+};
+
+}  // namespace
+}  // namespace userstore::fuzz
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  userstore::fuzz::ByteReader in(data, size);
+  userstore::fuzz::Harness harness;
+  harness.Run(in);
+  return 0;
+}
