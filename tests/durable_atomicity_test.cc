@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "durable/durable_store.h"
 #include "gtest/gtest.h"
+#include "tests/support/temp_dir.h"
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
 #include "store/journal.h"
@@ -37,18 +38,10 @@ using internal::UserRecord;
 
 constexpr char kService[] = "IScccccccccccccccccccccccccccccccc";
 
-class TempDir {
+// A fresh directory per test.
+class TempDir : public testing::TempDir {
  public:
-  TempDir() {
-    std::string pattern = ::testing::TempDir() + "userstore-atomicity-XXXXXX";
-    path_ = mkdtemp(pattern.data());
-    EXPECT_FALSE(path_.empty());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
+  TempDir() : testing::TempDir("userstore-atomicity") {}
 };
 
 absl::Status Injected() {

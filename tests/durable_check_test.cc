@@ -15,6 +15,7 @@
 #include "durable/codec.h"
 #include "durable/rocks_journal.h"
 #include "gtest/gtest.h"
+#include "tests/support/temp_dir.h"
 #include "store/user_record.h"
 #include "tests/support/test_store.h"
 #include "userstore/store.h"
@@ -32,18 +33,10 @@ using internal::durable::CheckStore;
 constexpr char kService[] = "ISdddddddddddddddddddddddddddddddd";
 constexpr char kOther[] = "ISeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
 
-class TempDir {
+// A fresh directory per test.
+class TempDir : public testing::TempDir {
  public:
-  TempDir() {
-    std::string pattern = ::testing::TempDir() + "userstore-check-XXXXXX";
-    path_ = mkdtemp(pattern.data());
-    EXPECT_FALSE(path_.empty());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
+  TempDir() : testing::TempDir("userstore-check") {}
 };
 
 UserCreate Id(const std::string& identity) {

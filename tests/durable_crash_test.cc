@@ -46,6 +46,7 @@
 #include "absl/strings/str_split.h"
 #include "durable/check.h"
 #include "gtest/gtest.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_store.h"
 #include "userstore/error.h"
 #include "userstore/store.h"
@@ -415,18 +416,10 @@ class Writer {
   std::string buffer_;
 };
 
-class TempDir {
+// A fresh directory per test.
+class TempDir : public testing::TempDir {
  public:
-  TempDir() {
-    std::string pattern = ::testing::TempDir() + "userstore-crash-XXXXXX";
-    path_ = mkdtemp(pattern.data());
-    EXPECT_FALSE(path_.empty());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
+  TempDir() : testing::TempDir("userstore-crash") {}
 };
 
 TEST(DurableCrash, KillCyclesLoseNoAcknowledgedWrite) {

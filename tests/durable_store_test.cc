@@ -17,6 +17,7 @@
 #include "durable/rocks_journal.h"
 #include "rocksdb/write_batch.h"
 #include "gtest/gtest.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_store.h"
 #include "userstore/error.h"
 #include "userstore/store.h"
@@ -29,19 +30,10 @@ using testing::FakeClock;
 constexpr char kService[] = "ISbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 constexpr char kAccount[] = "AC0123456789abcdef0123456789abcdef";
 
-// A fresh directory per test (tests run in parallel), removed at the end.
-class TempDir {
+// A fresh directory per test.
+class TempDir : public testing::TempDir {
  public:
-  TempDir() {
-    std::string pattern = ::testing::TempDir() + "userstore-durable-XXXXXX";
-    path_ = mkdtemp(pattern.data());
-    EXPECT_FALSE(path_.empty());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
+  TempDir() : testing::TempDir("userstore-durable") {}
 };
 
 // Every field of a User, for comparisons with a readable diff.
