@@ -57,6 +57,8 @@ bool ParseUsers(const std::string& text, std::vector<size_t>* out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::string command_line = argv[0];
+  for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
   std::string users_text = "100000";
   if (const char* env = std::getenv("USERSTORE_BENCH_USERS")) users_text = env;
   bool prebuild = true;
@@ -91,6 +93,7 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("build_type", USERSTORE_BENCH_BUILD_TYPE);
   benchmark::AddCustomContext("cxx_flags", USERSTORE_BENCH_CXX_FLAGS);
   benchmark::AddCustomContext("users", users_text);
+  benchmark::AddCustomContext("command_line", command_line);
   benchmark::AddCustomContext("huge_pages", userstore::bench::HugePageMode());
   userstore::bench::RegisterBenchmarks(users);
   if (prebuild && !list_only) userstore::bench::PrebuildFixtures(users);

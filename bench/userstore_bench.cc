@@ -346,6 +346,7 @@ void RegisterBenchmarks(const std::vector<size_t>& user_counts) {
       Register<TypicalStore>(op, n);
       Register<SqliteStore>(op, n);
     }
+    RegisterPairedBenchmarks(n);
     const std::string machine = "/machine/" + std::to_string(n);
     benchmark::RegisterBenchmark(("BM_RandomChase" + machine).c_str(),
                                  [n](State& s) { BM_Machine<true>(s, n); })

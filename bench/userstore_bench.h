@@ -12,6 +12,9 @@ namespace userstore::bench {
 // each operation on every system. REQUIRES: every count >= 1.
 void RegisterBenchmarks(const std::vector<size_t>& user_counts);
 
+// Registers the paired benchmarks of store size `n` (paired_bench.cc).
+void RegisterPairedBenchmarks(size_t n);
+
 // Builds every system's fixture for each N, in a fixed order, before any
 // benchmark runs: each preload's memory delta is then measured on a heap no
 // benchmark has churned yet, whatever the filter or run order (e.g.

@@ -46,6 +46,7 @@ def load(path):
         run = json.load(f)
     singles = collections.defaultdict(list)
     medians = {}
+    cvs = []
     for b in run["benchmarks"]:
         if b.get("error_occurred"):
             continue
@@ -54,13 +55,20 @@ def load(path):
         if b.get("run_type") == "aggregate":
             if b.get("aggregate_name") == "median":
                 medians[key] = b
+            elif b.get("aggregate_name") == "cv" and f["op"] != "BM_Memory":
+                cvs.append(b["real_time"])
         else:
             singles[key].append(b)
     results = {}
     for key, runs in singles.items():
         results[key] = runs[len(runs) // 2] if len(runs) > 1 else runs[0]
     results.update(medians)
-    return run["context"], results
+    context = dict(run["context"])
+    if cvs:
+        cvs.sort()
+        context["noise"] = (f"coefficient of variation over repetitions: median "
+                            f"{100 * cvs[len(cvs) // 2]:.0f} %, max {100 * cvs[-1]:.0f} %")
+    return context, results
 
 
 # Which clock the time tables use: "real" (wall clock, the default) or "cpu"
@@ -111,7 +119,9 @@ def setup_block(context, results):
         f"benchmark:   Google Benchmark (library_build_type: {context.get('library_build_type', '?')})",
         f"users (N):   {', '.join(str(n) for n in ns_list)}",
         f"huge pages:  {context.get('huge_pages', '?')}",
-        f"load avg:    {', '.join(f'{x:.2f}' for x in context.get('load_avg', []))}",
+        f"load avg:    {', '.join(f'{x:.2f}' for x in context.get('load_avg', []))} (at start)",
+        f"noise:       {context.get('noise', 'single run (no repetitions)')}",
+        f"command:     {context.get('command_line', '?')}",
         "```",
     ]
     return "\n".join(lines)
@@ -149,44 +159,72 @@ def times_table(results, n):
 
 
 def targets_table(results, n):
-    """The issue 3 targets, each as a measured ratio against its bound."""
+    """The issue 3 targets, each as a measured ratio against its bound: from
+    the separate benchmarks, and from the paired ones (BM_Pair*: both sides
+    in alternating blocks of one run) when present; the status follows the
+    paired figure when there is one."""
     rows = []
 
-    def add(label, value, bound, at_most):
+    def pair(op, systems):
+        e = get(results, op, systems, n)
+        return e["ratio"] if e and "ratio" in e else None
+
+    def add(label, separate, paired, bound, at_most):
+        sign = "≤" if at_most else "≥"
+        value = paired if paired is not None else separate
         if value is None:
-            rows.append(f"| {label} | – | {'≤' if at_most else '≥'} {bound} | not measured |")
-            return
-        ok = value <= bound if at_most else value >= bound
-        rows.append(f"| {label} | {value:.2f} | {'≤' if at_most else '≥'} {bound} | "
-                    f"{'met' if ok else '**missed**'} |")
+            status = "not measured"
+        else:
+            status = "met" if (value <= bound if at_most else value >= bound) else "**missed**"
+        fmt = lambda v: "–" if v is None else f"{v:.2f}"
+        rows.append(f"| {label} | {fmt(separate)} | {fmt(paired)} | {sign} {bound} | {status} |")
 
     t = lambda op, s, th=1: time_of(results, op, s, n, th)
     for op, label in [("BM_FetchBySid", "fetch by SID"), ("BM_FetchByIdentity", "fetch by identity")]:
-        add(f"{label}: userstore / ideal time", ratio(t(op, "userstore"), t(op, "ideal")), 1.3, True)
-        add(f"{label}: sqlite / userstore time", ratio(t(op, "sqlite"), t(op, "userstore")), 6, False)
-    add("create: userstore / ideal time", ratio(t("BM_Create", "userstore"), t("BM_Create", "ideal")), 1.5, True)
-    add("update: userstore / ideal time", ratio(t("BM_Update", "userstore"), t("BM_Update", "ideal")), 1.5, True)
+        pop = op.replace("BM_", "BM_Pair")
+        add(f"{label}: userstore / ideal time", ratio(t(op, "userstore"), t(op, "ideal")),
+            pair(pop, "userstore:ideal"), 1.3, True)
+        add(f"{label}: sqlite / userstore time", ratio(t(op, "sqlite"), t(op, "userstore")),
+            pair(pop, "sqlite:userstore"), 6, False)
+    add("create: userstore / ideal time", ratio(t("BM_Create", "userstore"), t("BM_Create", "ideal")),
+        None, 1.5, True)
+    add("update: userstore / ideal time", ratio(t("BM_Update", "userstore"), t("BM_Update", "ideal")),
+        pair("BM_PairUpdate", "userstore:ideal"), 1.5, True)
     add("list 50 (random token): userstore / ideal time",
-        ratio(t("BM_ListRandom", "userstore"), t("BM_ListRandom", "ideal")), 1.3, True)
+        ratio(t("BM_ListRandom", "userstore"), t("BM_ListRandom", "ideal")),
+        pair("BM_PairListRandom", "userstore:ideal"), 1.3, True)
     add("list 50 at 90% / first page (userstore)",
-        ratio(t("BM_List90", "userstore"), t("BM_ListFirst", "userstore")), 1.2, True)
+        ratio(t("BM_List90", "userstore"), t("BM_ListFirst", "userstore")),
+        pair("BM_PairList90:ListFirst", "userstore"), 1.2, True)
     for op, label in [("BM_FetchBySid", "fetch by SID"), ("BM_FetchByIdentity", "fetch by identity"),
                       ("BM_ListRandom", "list 50")]:
         one = get(results, op, "userstore", n, 1)
         two = get(results, op, "userstore", n, 2)
         value = ratio(two["items_per_second"], one["items_per_second"]) if one and two else None
-        add(f"{label}: items/s at 2 threads / 1 thread (userstore)", value, 1.8, False)
+        add(f"{label}: items/s at 2 threads / 1 thread (userstore)", value, None, 1.8, False)
     for op, label in [("BM_RandomChase", "dependent"), ("BM_RandomLoads", "independent")]:
         one = get(results, op, "machine", n, 1)
         two = get(results, op, "machine", n, 2)
         if one and two:
             value = two["items_per_second"] / one["items_per_second"]
             rows.append(f"| (ceiling) the machine's {label} random loads, no store code: "
-                        f"2 threads / 1 thread | {value:.2f} | – | reference |")
+                        f"2 threads / 1 thread | {value:.2f} | – | – | reference |")
     mem = get(results, "BM_Memory", "userstore", n)
     value = ratio(mem["bytes_per_user"], mem["payload_bytes_per_user"]) if mem else None
-    add("memory: RSS bytes per user / payload bytes (userstore)", value, 1.5, True)
-    return "\n".join(["| target | measured | bound | status |", "|---|---|---|---|"] + rows)
+    add("memory: RSS bytes per user / payload bytes (userstore)", value, None, 1.5, True)
+    return "\n".join(["| target | separate runs | paired | bound | status |",
+                      "|---|---|---|---|---|"] + rows)
+
+
+def paired_table(results, n):
+    out = ["| operation | A : B | A per op | B per op | A / B |", "|---|---|---|---|---|"]
+    for (op, systems, size, threads), e in sorted(results.items()):
+        if size != n or not op.startswith("BM_Pair") or "ratio" not in e:
+            continue
+        label = op[len("BM_Pair"):]
+        out.append(f"| {label} | {systems} | {fmt_time(e['a_ns'])} | {fmt_time(e['b_ns'])} | "
+                   f"{e['ratio']:.2f}× |")
+    return "\n".join(out) if len(out) > 2 else None
 
 
 def threads_table(results, n):
@@ -256,6 +294,10 @@ def main():
         clock = "wall clock" if CLOCK == "real" else "CPU time of one thread"
         print(f"\n### N = {n:,}: time per operation (median, {clock})\n")
         print(times_table(results, n))
+        paired = paired_table(results, n)
+        if paired:
+            print(f"\n### N = {n:,}: paired ratios (alternating blocks in one run, median)\n")
+            print(paired)
         print(f"\n### N = {n:,}: read and create scaling\n")
         print(threads_table(results, n))
         print(f"\n### N = {n:,}: memory\n")

@@ -13,6 +13,10 @@
 # Environment:
 #   USERSTORE_COVERAGE_BUILD_DIR  build directory (default build-coverage)
 #   USERSTORE_COVERAGE_TESTS      ctest -R regex to run a subset (default all)
+#   USERSTORE_COVERAGE_EXTRA_CORPUS  a directory with <target>/ corpora to replay
+#                                 as well (default build-ci-fuzz/fuzz-work, the
+#                                 corpus scripts/fuzz.sh accumulates; "" for
+#                                 none)
 #   LLVM_SUFFIX                   tool suffix (default -14: llvm-cov-14)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,6 +57,17 @@ status=0
   ctest "${ctest_args[@]}") || status=$?
 if ((status != 0)); then
   echo "coverage: some tests failed (exit $status); the figures still count what ran"
+fi
+
+extra=${USERSTORE_COVERAGE_EXTRA_CORPUS-build-ci-fuzz/fuzz-work}
+if [[ -n "$extra" && -d "$extra" ]]; then
+  for bin in "$build"/fuzz/*_fuzzer; do
+    t=$(basename "$bin")
+    [[ -d "$extra/$t" ]] || continue
+    echo "=== coverage: replaying $extra/$t ($(find "$extra/$t" -type f | wc -l) units)"
+    LLVM_PROFILE_FILE="$root/$out/profiles/%4m.profraw" "$bin" "$extra/$t" 2>/dev/null \
+      || echo "coverage: a unit of $extra/$t failed (replay it with $bin)"
+  done
 fi
 
 "$profdata" merge -sparse "$out"/profiles/*.profraw -o "$out/merged.profdata"

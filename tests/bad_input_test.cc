@@ -767,6 +767,45 @@ TEST_F(BadInputTest, WebhookHeaderFiresListenerOnce) {
   EXPECT_EQ(events_, 1);
 }
 
+// ---- host configuration: StoreOptions::base_url -------------------------------
+
+// store.h: Store::Create fails with 400/20001 when base_url "is not an
+// absolute http(s) URL". Texts that are not URLs at all must be refused there,
+// not accepted and then answered with 400 "base_url is not an absolute URL"
+// on every request, which blames each client for the host's mistake.
+TEST(BaseUrlTest, CreateRefusesTextsThatAreNotAbsoluteUrls) {
+  for (const char* base : {"https://host/v2 x", "https://a b/v2", "https://host/v2#frag",
+                           "https://host/%zz", "https:///v2", "http://"}) {
+    SCOPED_TRACE(base);
+    StoreOptions options;
+    options.base_url = base;
+    EXPECT_TWILIO_ERROR(Store::Create(options), 400, kBadParam);
+  }
+}
+
+// store.h: Store::Create fails with 400/20001 when a limit is 0 (and the
+// default page size must fit under the maximum).
+TEST(StoreOptionsTest, CreateRefusesZeroLimits) {
+  std::vector<std::pair<const char*, std::function<void(Limits&)>>> cases = {
+      {"identity", [](Limits& l) { l.max_identity_chars = 0; }},
+      {"friendly_name", [](Limits& l) { l.max_friendly_name_chars = 0; }},
+      {"attributes_bytes", [](Limits& l) { l.max_attributes_bytes = 0; }},
+      {"attributes_depth", [](Limits& l) { l.max_attributes_depth = 0; }},
+      {"default_page_size", [](Limits& l) { l.default_page_size = 0; }},
+      {"max_page_size", [](Limits& l) { l.max_page_size = 0; }},
+      {"default_over_max", [](Limits& l) { l.default_page_size = l.max_page_size + 1; }},
+  };
+  for (const auto& [name, mutate] : cases) {
+    SCOPED_TRACE(name);
+    StoreOptions options;
+    mutate(options.limits);
+    EXPECT_TWILIO_ERROR(Store::Create(options), 400, kBadParam);
+  }
+  StoreOptions ones;
+  ones.limits = {1, 1, 1, 1, 1, 1};
+  EXPECT_TRUE(Store::Create(ones).ok());
+}
+
 // ---- deep nesting on a small stack ------------------------------------------------
 
 constexpr size_t kSmallStack = 256 * 1024;

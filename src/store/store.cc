@@ -3,12 +3,29 @@
 
 #include <utility>
 
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
 #include "absl/strings/match.h"
 #include "sid/sid.h"
 #include "store/store_impl.h"
 #include "userstore/error.h"
 
 namespace userstore {
+namespace {
+
+// An absolute http(s) URL with a host and no query or fragment (Boost.URL's
+// RFC 3986 parser), so that "{base}/Services/..." is a URL too.
+bool IsHttpBaseUrl(std::string_view text) {
+  auto url = boost::urls::parse_absolute_uri(boost::urls::string_view(text.data(), text.size()));
+  if (!url) return false;
+  const bool http = url->scheme_id() == boost::urls::scheme::http ||
+                    url->scheme_id() == boost::urls::scheme::https;
+  return http && url->has_authority() && !url->encoded_host().empty() && !url->has_query() &&
+         !url->has_fragment() && !url->has_userinfo();
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Create(StoreOptions options) {
   if (options.account_sid.empty()) {
@@ -20,11 +37,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Create(StoreOptions options) {
                       "account_sid must match ^AC[0-9a-fA-F]{32}$");
   }
   while (absl::EndsWith(options.base_url, "/")) options.base_url.pop_back();
-  const bool http = absl::StartsWith(options.base_url, "http://") &&
-                    options.base_url.size() > 7;
-  const bool https = absl::StartsWith(options.base_url, "https://") &&
-                     options.base_url.size() > 8;
-  if (!http && !https) {
+  if (!IsHttpBaseUrl(options.base_url)) {
     return BadRequest(twilio_code::kInvalidParameter,
                       "base_url must be an absolute http(s) URL");
   }
