@@ -96,6 +96,7 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("command_line", command_line);
   benchmark::AddCustomContext("huge_pages", userstore::bench::HugePageMode());
   userstore::bench::RegisterBenchmarks(users);
+  userstore::bench::RegisterDurableBenchmarks(users);
   if (prebuild && !list_only) userstore::bench::PrebuildFixtures(users);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

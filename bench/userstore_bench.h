@@ -12,6 +12,11 @@ namespace userstore::bench {
 // each operation on every system. REQUIRES: every count >= 1.
 void RegisterBenchmarks(const std::vector<size_t>& user_counts);
 
+// Registers the durable-mode benchmarks (durable_bench.cc): durable creates
+// and updates with sync on and off against SQLite WAL, recovery time, and
+// durable vs memory reads, once per store size.
+void RegisterDurableBenchmarks(const std::vector<size_t>& user_counts);
+
 // Registers the paired benchmarks of store size `n` (paired_bench.cc).
 void RegisterPairedBenchmarks(size_t n);
 

@@ -31,8 +31,13 @@ OPS = [
 
 
 def parse_name(run_name):
-    """BM_Op/system/N[/iterations:K][/real_time][/threads:T] -> fields."""
+    """BM_Op/system/N[/iterations:K][/real_time][/threads:T] -> fields.
+
+    None for names of another shape (the durable-mode benchmarks, whose
+    figures docs/durable.md reports)."""
     parts = run_name.split("/")
+    if len(parts) < 3 or not parts[2].isdigit():
+        return None
     fields = {"op": parts[0], "system": parts[1], "n": int(parts[2]), "threads": 1}
     for p in parts[3:]:
         if p.startswith("threads:"):
@@ -51,6 +56,8 @@ def load(path):
         if b.get("error_occurred"):
             continue
         f = parse_name(b.get("run_name", b["name"]))
+        if f is None:
+            continue
         key = (f["op"], f["system"], f["n"], f["threads"])
         if b.get("run_type") == "aggregate":
             if b.get("aggregate_name") == "median":
