@@ -69,6 +69,36 @@ TEST(FormatTwilioDateTest, UtcSecondsWithZ) {
             "2024-02-29T23:59:59Z");
 }
 
+// The direct printer agrees with absl::FormatTime's "%Y-%m-%dT%H:%M:%SZ"
+// everywhere: across the years it prints itself (1000-9999, fractions and
+// times before 1970 included) and beyond them, where it defers to FormatTime
+// (which does not pad years before 1000).
+TEST(FormatTwilioDateTest, AgreesWithAbslFormatTime) {
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  auto reference = [&](absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, utc); };
+  std::vector<absl::Time> times = {
+      absl::FromCivil(absl::CivilSecond(1000, 1, 1, 0, 0, 0), utc),
+      absl::FromCivil(absl::CivilSecond(9999, 12, 31, 23, 59, 59), utc),
+      absl::FromCivil(absl::CivilSecond(999, 12, 31, 23, 59, 59), utc),
+      absl::FromCivil(absl::CivilSecond(10000, 1, 1, 0, 0, 0), utc),
+      absl::FromCivil(absl::CivilSecond(-1, 12, 31, 23, 59, 59), utc),
+      absl::UnixEpoch() - absl::Milliseconds(1),
+      absl::InfiniteFuture(),
+      absl::InfinitePast(),
+  };
+  // A deterministic sweep of seconds over years 1000..9999.
+  const int64_t lo = absl::ToUnixSeconds(times[0]);
+  const int64_t hi = absl::ToUnixSeconds(times[1]);
+  uint64_t x = 0x9E3779B97F4A7C15u;
+  for (int i = 0; i < 20000; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    times.push_back(absl::FromUnixSeconds(lo + static_cast<int64_t>(x % static_cast<uint64_t>(hi - lo + 1))));
+  }
+  for (absl::Time t : times) EXPECT_EQ(FormatTwilioDate(t), reference(t)) << t;
+  EXPECT_EQ(FormatTwilioDate(times[0]), "1000-01-01T00:00:00Z");
+  EXPECT_EQ(FormatTwilioDate(times[5]), "1969-12-31T23:59:59Z");
+}
+
 // ---- users ------------------------------------------------------------------
 
 TEST(UserJsonTest, EveryFieldInTwilioOrder) {

@@ -3,6 +3,7 @@
 
 #include <regex.h>
 
+#include <optional>
 #include <set>
 #include <string>
 
@@ -65,6 +66,42 @@ TEST(SidTest, ShapedRejectsNonHexAtEveryPosition) {
       EXPECT_FALSE(ParseSid(s, "US").has_value()) << i;
     }
   }
+}
+
+// Every byte value at every digit position: accepted exactly when it is a
+// hex digit, and then read as that digit's value.
+TEST(SidTest, ParseChecksEveryByteValueAtEveryPosition) {
+  for (size_t i = 2; i < 34; ++i) {
+    for (int c = 0; c < 256; ++c) {
+      std::string s = std::string("US") + std::string(32, '0');
+      s[i] = static_cast<char>(c);
+      const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+      std::optional<SidBytes> sid = ParseSid(s, "US");
+      ASSERT_EQ(sid.has_value(), hex) << i << " " << c;
+      ASSERT_EQ(IsSidShaped(s, "US"), hex) << i << " " << c;
+      if (!hex) continue;
+      const int value = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+      const size_t byte = (i - 2) / 2;
+      const int expected = (i % 2 == 0) ? value << 4 : value;
+      for (size_t b = 0; b < 16; ++b) EXPECT_EQ(sid->bytes[b], b == byte ? expected : 0);
+    }
+  }
+}
+
+// Equality and hashing see every byte.
+TEST(SidTest, EqualityAndHashSeeEveryByte) {
+  const SidBytes zero;
+  absl::flat_hash_set<SidBytes> set = {zero};
+  for (size_t b = 0; b < 16; ++b) {
+    SidBytes other;
+    other.bytes[b] = 1;
+    EXPECT_FALSE(other == zero) << b;
+    EXPECT_TRUE(other != zero) << b;
+    EXPECT_TRUE(zero < other) << b;
+    EXPECT_TRUE(set.insert(other).second) << b;
+  }
+  EXPECT_EQ(set.size(), 17u);
+  EXPECT_TRUE(set.contains(SidBytes{}));
 }
 
 TEST(SidTest, ParseReadsBytes) {

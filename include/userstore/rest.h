@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "userstore/export.h"
 #include "userstore/store.h"
 
@@ -64,6 +65,9 @@ class USERSTORE_EXPORT RestFacade {
  private:
   Store* store_;
   FacadeOptions options_;
+  // The decoded path segments of the Store's base_url, computed once (e.g.
+  // {"v2"}); an error only for a base_url Store::Create would have refused.
+  absl::StatusOr<std::vector<std::string>> base_segments_;
 };
 
 }  // namespace userstore

@@ -17,6 +17,7 @@
 #include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "json/json_dom.h"
 #include "json/json_writer.h"
@@ -222,7 +223,27 @@ void WriteDom(simdjson::dom::element root, JsonWriter* w) {
 }  // namespace
 
 std::string FormatTwilioDate(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+  // Every rendered user carries two dates, so the common case (years
+  // 1000-9999) prints the civil fields directly; absl::FormatTime, about ten
+  // times slower, handles the rest (and infinite times) the same way.
+  const absl::CivilSecond c = absl::ToCivilSecond(t, absl::UTCTimeZone());
+  if (t == absl::InfiniteFuture() || t == absl::InfinitePast() || c.year() < 1000 ||
+      c.year() > 9999) {
+    return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+  }
+  std::string out = "0000-00-00T00:00:00Z";
+  auto put = [&out](size_t at, int64_t value, int digits) {
+    for (int i = digits - 1; i >= 0; --i, value /= 10) {
+      out[at + static_cast<size_t>(i)] = static_cast<char>('0' + value % 10);
+    }
+  };
+  put(0, c.year(), 4);
+  put(5, c.month(), 2);
+  put(8, c.day(), 2);
+  put(11, c.hour(), 2);
+  put(14, c.minute(), 2);
+  put(17, c.second(), 2);
+  return out;
 }
 
 std::string UserJson(const User& user, std::string_view base_url) {

@@ -195,6 +195,7 @@ class Handler {
 };
 
 Response HandleRequest(Store* store, const FacadeOptions& options,
+                       const absl::StatusOr<std::vector<std::string>>& base,
                        const Request& request) {
   if (absl::Status bounds = internal::CheckRequestBounds(
           request.target, request.body.size(), request.headers.size());
@@ -204,8 +205,6 @@ Response HandleRequest(Store* store, const FacadeOptions& options,
   absl::StatusOr<Target> target =
       internal::ParseTarget(request.target, internal::kMaxParams);
   if (!target.ok()) return ErrorResponse(target.status());
-  absl::StatusOr<std::vector<std::string>> base =
-      internal::BasePathSegments(store->options().base_url);
   if (!base.ok()) return ErrorResponse(base.status());
 
   std::optional<Route> route = internal::MatchRoute(target->segments, *base);
@@ -227,11 +226,13 @@ Response HandleRequest(Store* store, const FacadeOptions& options,
 }  // namespace
 
 RestFacade::RestFacade(Store* store, FacadeOptions options)
-    : store_(store), options_(std::move(options)) {}
+    : store_(store),
+      options_(std::move(options)),
+      base_segments_(internal::BasePathSegments(store->options().base_url)) {}
 
 Response RestFacade::Handle(const Request& request) const {
   try {
-    return HandleRequest(store_, options_, request);
+    return HandleRequest(store_, options_, base_segments_, request);
   } catch (...) {  // allocation failure (std::bad_alloc); nothing else throws
     return ErrorResponse(TwilioError(absl::StatusCode::kInternal, 500,
                                      twilio_code::kInternal, "Internal error"));

@@ -6,18 +6,42 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <array>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
 
 namespace userstore::internal {
 namespace {
 
 constexpr size_t kPrefixChars = 2;
 constexpr size_t kHexChars = 2 * sizeof(SidBytes::bytes);  // 32
+
+// The value of each hex digit (either case); 0xFF for any other byte.
+constexpr std::array<uint8_t, 256> kNibble = [] {
+  std::array<uint8_t, 256> t{};
+  for (uint8_t& v : t) v = 0xFF;
+  for (int c = 0; c < 10; ++c) t['0' + c] = static_cast<uint8_t>(c);
+  for (int c = 0; c < 6; ++c) {
+    t['a' + c] = static_cast<uint8_t>(10 + c);
+    t['A' + c] = static_cast<uint8_t>(10 + c);
+  }
+  return t;
+}();
+
+// "00" .. "ff": the two lowercase hex digits of each byte value.
+constexpr std::array<char, 512> kHexPairs = [] {
+  std::array<char, 512> t{};
+  constexpr char kDigits[] = "0123456789abcdef";
+  for (int b = 0; b < 256; ++b) {
+    t[2 * b] = kDigits[b >> 4];
+    t[2 * b + 1] = kDigits[b & 0x0F];
+  }
+  return t;
+}();
 
 }  // namespace
 
@@ -32,22 +56,36 @@ bool IsSidShaped(std::string_view text, std::string_view prefix) {
   });
 }
 
+// ParseSid and FormatSid run on every request (the Service SID and the
+// user's SID), so they use lookup tables rather than absl's hex helpers,
+// which allocate a temporary string each.
 std::optional<SidBytes> ParseSid(std::string_view text, std::string_view prefix) {
-  // absl::HexStringToBytes does not validate its input: check first.
-  if (!IsSidShaped(text, prefix)) return std::nullopt;
-  const std::string_view hex = text.substr(kPrefixChars);
-  const std::string raw =
-      absl::HexStringToBytes(absl::string_view(hex.data(), hex.size()));
+  if (text.size() != kPrefixChars + kHexChars || prefix.size() != kPrefixChars ||
+      text[0] != prefix[0] || text[1] != prefix[1]) {
+    return std::nullopt;
+  }
+  const auto* hex = reinterpret_cast<const unsigned char*>(text.data()) + kPrefixChars;
   SidBytes sid;
-  std::copy(raw.begin(), raw.end(), sid.bytes.begin());
+  uint8_t invalid = 0;  // high bits set by any non-hex digit
+  for (size_t i = 0; i < sid.bytes.size(); ++i) {
+    const uint8_t hi = kNibble[hex[2 * i]];
+    const uint8_t lo = kNibble[hex[2 * i + 1]];
+    invalid |= hi | lo;
+    sid.bytes[i] = static_cast<uint8_t>((hi << 4) | (lo & 0x0F));
+  }
+  if ((invalid & 0xF0) != 0) return std::nullopt;
   return sid;
 }
 
 std::string FormatSid(std::string_view prefix, const SidBytes& sid) {
-  // BytesToHexString prints lowercase digits.
-  std::string out(prefix);
-  out += absl::BytesToHexString(absl::string_view(
-      reinterpret_cast<const char*>(sid.bytes.data()), sid.bytes.size()));
+  std::string out(prefix.size() + kHexChars, '\0');
+  char* p = out.data();
+  std::memcpy(p, prefix.data(), prefix.size());
+  p += prefix.size();
+  for (uint8_t b : sid.bytes) {
+    std::memcpy(p, &kHexPairs[2 * b], 2);
+    p += 2;
+  }
   return out;
 }
 

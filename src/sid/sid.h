@@ -9,17 +9,23 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace userstore::internal {
 
+// Equality and hashing read the 16 bytes as two 64-bit words (no memcmp
+// call on the lookup path); ordering is lexicographic by byte.
 struct SidBytes {
   std::array<uint8_t, 16> bytes{};
 
   friend bool operator==(const SidBytes& a, const SidBytes& b) {
-    return a.bytes == b.bytes;
+    uint64_t x[2], y[2];
+    std::memcpy(x, a.bytes.data(), sizeof(x));
+    std::memcpy(y, b.bytes.data(), sizeof(y));
+    return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
   }
   friend bool operator!=(const SidBytes& a, const SidBytes& b) { return !(a == b); }
   friend bool operator<(const SidBytes& a, const SidBytes& b) {
@@ -27,7 +33,9 @@ struct SidBytes {
   }
   template <typename H>
   friend H AbslHashValue(H h, const SidBytes& s) {
-    return H::combine_contiguous(std::move(h), s.bytes.data(), s.bytes.size());
+    uint64_t x[2];
+    std::memcpy(x, s.bytes.data(), sizeof(x));
+    return H::combine(std::move(h), x[0], x[1]);
   }
 };
 

@@ -166,7 +166,7 @@ absl::StatusOr<User> StoreImpl::UpdateUser(std::string_view service_sid,
   USERSTORE_RETURN_IF_ERROR(ValidateCommon(*service, params.role_sid, params.attributes,
                                            params.friendly_name, &role));
   const int64_t now = absl::ToUnixSeconds(Now());
-  auto build = [&](const UserRecord& r) -> absl::StatusOr<UserRecord::Ptr> {
+  auto text_of = [&](const UserRecord& r) {
     UserRecord::Text text = r.text();
     if (params.attributes) text.attributes = *params.attributes;
     if (params.friendly_name) {
@@ -174,9 +174,31 @@ absl::StatusOr<User> StoreImpl::UpdateUser(std::string_view service_sid,
                                ? std::nullopt
                                : std::optional<std::string_view>(*params.friendly_name);
     }
-    UserRecord::Ptr next = UserRecord::Make(text, &r);
-    if (params.role_sid) next->role_sid = role;
-    next->date_updated = std::max(now, r.date_created);
+    return text;
+  };
+  auto stamp = [&](UserRecord& r) {
+    if (params.role_sid) r.role_sid = role;
+    r.date_updated = std::max(now, r.date_created);
+  };
+  if (journal_ == nullptr) {
+    // Memory only: rewrite the record in place when the new text fits its
+    // block (the common case for an attributes update of similar size).
+    std::optional<User> updated;
+    const bool found = service->users().Modify(ParseUserKey(key), [&](UserRecord& r) {
+      const UserRecord::Text text = text_of(r);
+      if (!r.AssignTextInPlace(text.attributes, text.friendly_name)) return;
+      stamp(r);
+      updated = ToUser(*service, r, false);
+    });
+    if (!found) return UserNotFound(*service, key);
+    if (updated) {
+      if (params.webhook_enabled) Fire(UserEvent::Type::kUserUpdated, *updated);
+      return *std::move(updated);
+    }
+  }
+  auto build = [&](const UserRecord& r) -> absl::StatusOr<UserRecord::Ptr> {
+    UserRecord::Ptr next = UserRecord::Make(text_of(r), &r);
+    stamp(*next);
     return next;
   };
   USERSTORE_ASSIGN_OR_RETURN(User user, Replace(*service, key, build));

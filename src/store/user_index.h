@@ -15,7 +15,8 @@
 //     the identity shard exclusively while changing all three, so two inserts
 //     of one identity serialize there and exactly one wins.
 //   - A record is read only under its SID shard's lock. A write builds a
-//     replacement (text changes) or changes header fields in place, under the
+//     replacement or changes the record in place (header fields, or text
+//     that fits its block, identity unchanged), under the
 //     SID shard's exclusive lock, so a reader copies either the old or the
 //     new state, never a mix. Lookups by identity hold the identity shard
 //     (shared) while taking the SID shard, so they are linearizable too.
@@ -91,8 +92,9 @@ class UserIndex {
   Outcome Replace(const UserKey& key, const Build& build, const Persist& persist,
                   const Visit& on_replaced, absl::Status* error);
 
-  // Changes header fields of the record in place (no persistence: runtime
-  // state only). False if absent.
+  // Changes the record in place under its SID shard's exclusive lock (no
+  // persistence): header fields, or the text through AssignTextInPlace;
+  // never the identity, SID or sequence. False if absent.
   bool Modify(const UserKey& key, const std::function<void(UserRecord&)>& modify);
 
   // Erases the user after `persist(record)`. kDone, kAbsent or kFailed.

@@ -1,14 +1,21 @@
 #include "store/user_record.h"
 
+#include <malloc.h>
+
+#include <cstdlib>
 #include <cstring>
 #include <new>
+#include <string>
 
 namespace userstore::internal {
 
 UserRecord::Ptr UserRecord::Make(const Text& text, const UserRecord* base) {
   const size_t friendly = text.friendly_name ? text.friendly_name->size() : 0;
   const size_t tail = text.identity.size() + text.attributes.size() + friendly;
-  void* block = ::operator new(sizeof(UserRecord) + tail);
+  // malloc (not operator new) so that malloc_usable_size is defined for the
+  // block whatever operator new the host links in.
+  void* block = std::malloc(sizeof(UserRecord) + tail);
+  if (block == nullptr) throw std::bad_alloc();
   auto* r = new (block) UserRecord();
   if (base != nullptr) {
     r->sequence = base->sequence;
@@ -33,9 +40,32 @@ UserRecord::Ptr UserRecord::Make(const Text& text, const UserRecord* base) {
   return Ptr(r);
 }
 
+bool UserRecord::AssignTextInPlace(std::string_view attributes,
+                                   std::optional<std::string_view> friendly_name) {
+  const size_t friendly = friendly_name ? friendly_name->size() : 0;
+  const size_t capacity = malloc_usable_size(this) - sizeof(UserRecord);
+  if (identity_size_ + attributes.size() + friendly > capacity) return false;
+  // Either input may view the text being overwritten: the attributes move
+  // with memmove; the friendly name is copied aside first when it lives here.
+  std::string saved;
+  if (friendly_name && friendly > 0 && friendly_name->data() >= tail() &&
+      friendly_name->data() < tail() + capacity) {
+    saved.assign(*friendly_name);
+    friendly_name = saved;
+  }
+  char* out = tail() + identity_size_;
+  if (!attributes.empty()) std::memmove(out, attributes.data(), attributes.size());
+  out += attributes.size();
+  if (friendly > 0) std::memcpy(out, friendly_name->data(), friendly);
+  attributes_size_ = static_cast<uint32_t>(attributes.size());
+  friendly_name_size_ = static_cast<uint32_t>(friendly);
+  has_friendly_name_ = friendly_name.has_value();
+  return true;
+}
+
 void UserRecord::Deleter::operator()(UserRecord* record) const {
   record->~UserRecord();
-  ::operator delete(static_cast<void*>(record));
+  std::free(record);
 }
 
 }  // namespace userstore::internal

@@ -2,10 +2,13 @@
 //
 // One heap block per user: a fixed header followed by the identity, the
 // attributes and the friendly name bytes (no per-field std::string). The
-// text fields are immutable; a change of attributes or friendly name builds a
-// new record (UserRecord::Make with the old one as base) that replaces the
-// old under the index's locks. Header fields may change in place under the
-// record's SID-shard lock.
+// block comes from malloc, so its usable size (malloc_usable_size) bounds
+// what fits without a new allocation. A change of attributes or friendly
+// name either rewrites the text in place when it fits the block
+// (AssignTextInPlace; memory-only stores) or builds a new record
+// (UserRecord::Make with the old one as base) that replaces the old under
+// the index's locks. The identity never changes. Header fields and the text
+// change only under the record's SID-shard lock, held exclusively.
 //
 // Thread-compatible: the UserIndex's locks guard every access
 // (see user_index.h).
@@ -49,6 +52,13 @@ class UserRecord {
     return std::string_view(tail() + identity_size_ + attributes_size_, friendly_name_size_);
   }
   Text text() const { return {identity(), attributes(), friendly_name()}; }
+
+  // Replaces the attributes and friendly name with `attributes` and
+  // `friendly_name` (which may view this record's own text) when the
+  // identity and the new text fit the record's block; returns false and
+  // changes nothing otherwise. O(record size).
+  bool AssignTextInPlace(std::string_view attributes,
+                         std::optional<std::string_view> friendly_name);
 
   // Bytes of heap this record occupies (header plus text).
   size_t allocated_size() const {
