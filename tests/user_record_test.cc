@@ -77,6 +77,22 @@ TEST(UserRecordTest, InPlaceUsesTheWholeBlockAndNoMore) {
   EXPECT_FALSE(r->friendly_name().has_value());
 }
 
+// Shrinking in place is refused once more than 255 bytes would sit unused.
+TEST(UserRecordTest, InPlaceRefusesToStrandMoreThan255Bytes) {
+  UserRecord::Ptr r = UserRecord::Make({"id", std::string(1000, 'a'), std::nullopt});
+  EXPECT_FALSE(r->AssignTextInPlace("{}", std::nullopt));
+  EXPECT_EQ(r->attributes(), std::string(1000, 'a'));
+  const size_t block = TextCapacity(*r);
+  // Leaving exactly 255 bytes unused is allowed; 256 is not.
+  const size_t keep = block - r->identity().size() - 255;
+  EXPECT_FALSE(r->AssignTextInPlace(std::string(keep - 1, 'b'), std::nullopt));
+  ASSERT_TRUE(r->AssignTextInPlace(std::string(keep, 'b'), std::nullopt));
+  EXPECT_EQ(r->attributes(), std::string(keep, 'b'));
+  // The block is as big as before: it can grow back to the original size.
+  ASSERT_TRUE(r->AssignTextInPlace(std::string(block - 2, 'c'), std::nullopt));
+  EXPECT_EQ(r->attributes(), std::string(block - 2, 'c'));
+}
+
 TEST(UserRecordTest, InPlaceAcceptsTextViewingTheRecordItself) {
   UserRecord::Ptr r =
       UserRecord::Make({"alice", R"({"a":"long enough attributes"})", std::string_view("Friendly")});

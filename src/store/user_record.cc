@@ -1,22 +1,26 @@
 #include "store/user_record.h"
 
-#include <malloc.h>
-
-#include <cstdlib>
+#include <cstdint>
 #include <cstring>
 #include <new>
 #include <string>
 
 namespace userstore::internal {
 
+// The header fits 80 bytes; the slack byte lives in what was padding.
+static_assert(sizeof(UserRecord) == 80);
+
 UserRecord::Ptr UserRecord::Make(const Text& text, const UserRecord* base) {
   const size_t friendly = text.friendly_name ? text.friendly_name->size() : 0;
   const size_t tail = text.identity.size() + text.attributes.size() + friendly;
-  // malloc (not operator new) so that malloc_usable_size is defined for the
-  // block whatever operator new the host links in.
-  void* block = std::malloc(sizeof(UserRecord) + tail);
-  if (block == nullptr) throw std::bad_alloc();
+  // glibc's malloc serves a request of n bytes from a chunk of
+  // round_up(n + 8, 16) bytes; asking for all of it costs nothing there and
+  // leaves room for in-place updates (AssignTextInPlace).
+  const size_t needed = sizeof(UserRecord) + tail;
+  const size_t size = ((needed + 8 + 15) & ~size_t{15}) - 8;
+  void* block = ::operator new(size);
   auto* r = new (block) UserRecord();
+  r->slack_ = static_cast<uint8_t>(size - needed);
   if (base != nullptr) {
     r->sequence = base->sequence;
     r->sid = base->sid;
@@ -43,8 +47,11 @@ UserRecord::Ptr UserRecord::Make(const Text& text, const UserRecord* base) {
 bool UserRecord::AssignTextInPlace(std::string_view attributes,
                                    std::optional<std::string_view> friendly_name) {
   const size_t friendly = friendly_name ? friendly_name->size() : 0;
-  const size_t capacity = malloc_usable_size(this) - sizeof(UserRecord);
-  if (identity_size_ + attributes.size() + friendly > capacity) return false;
+  const size_t capacity = identity_size_ + attributes_size_ + friendly_name_size_ + slack_;
+  const size_t text = identity_size_ + attributes.size() + friendly;
+  // Too big, or so much smaller that over 255 bytes would sit unused (a
+  // fresh, smaller record gives them back).
+  if (text > capacity || capacity - text > UINT8_MAX) return false;
   // Either input may view the text being overwritten: the attributes move
   // with memmove; the friendly name is copied aside first when it lives here.
   std::string saved;
@@ -60,12 +67,13 @@ bool UserRecord::AssignTextInPlace(std::string_view attributes,
   attributes_size_ = static_cast<uint32_t>(attributes.size());
   friendly_name_size_ = static_cast<uint32_t>(friendly);
   has_friendly_name_ = friendly_name.has_value();
+  slack_ = static_cast<uint8_t>(capacity - identity_size_ - attributes_size_ - friendly_name_size_);
   return true;
 }
 
 void UserRecord::Deleter::operator()(UserRecord* record) const {
   record->~UserRecord();
-  std::free(record);
+  ::operator delete(static_cast<void*>(record));
 }
 
 }  // namespace userstore::internal

@@ -2,9 +2,10 @@
 //
 // One heap block per user: a fixed header followed by the identity, the
 // attributes and the friendly name bytes (no per-field std::string). The
-// block comes from malloc, so its usable size (malloc_usable_size) bounds
-// what fits without a new allocation. A change of attributes or friendly
-// name either rewrites the text in place when it fits the block
+// block is sized up to the next multiple of 16 bytes less 8 (what glibc's
+// malloc hands out anyway), and the record remembers that slack, so a
+// change of attributes or friendly name either rewrites the text in place
+// when it fits the block
 // (AssignTextInPlace; memory-only stores) or builds a new record
 // (UserRecord::Make with the old one as base) that replaces the old under
 // the index's locks. The identity never changes. Header fields and the text
@@ -55,8 +56,9 @@ class UserRecord {
 
   // Replaces the attributes and friendly name with `attributes` and
   // `friendly_name` (which may view this record's own text) when the
-  // identity and the new text fit the record's block; returns false and
-  // changes nothing otherwise. O(record size).
+  // identity and the new text fit the record's block and leave at most 255
+  // bytes of it unused; returns false and changes nothing otherwise (the
+  // caller then builds a new record). O(record size).
   bool AssignTextInPlace(std::string_view attributes,
                          std::optional<std::string_view> friendly_name);
 
@@ -82,6 +84,7 @@ class UserRecord {
   char* tail() { return reinterpret_cast<char*>(this + 1); }
 
   bool has_friendly_name_ = false;
+  uint8_t slack_ = 0;  // block bytes past the text, 0..255
   uint32_t identity_size_ = 0;
   uint32_t attributes_size_ = 0;
   uint32_t friendly_name_size_ = 0;
