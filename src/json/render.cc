@@ -224,7 +224,7 @@ void WriteDom(simdjson::dom::element root, JsonWriter* w) {
 
 std::string FormatTwilioDate(absl::Time t) {
   // Every rendered user carries two dates, so the common case (years
-  // 1000-9999) prints the civil fields directly; absl::FormatTime, about ten
+  // 1000-9999) prints the civil fields directly; absl::FormatTime, about three
   // times slower, handles the rest (and infinite times) the same way.
   const absl::CivilSecond c = absl::ToCivilSecond(t, absl::UTCTimeZone());
   if (t == absl::InfiniteFuture() || t == absl::InfinitePast() || c.year() < 1000 ||
