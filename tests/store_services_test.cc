@@ -48,6 +48,25 @@ TEST(StoreServices, GivenSidsAreCheckedAndCanonical) {
   EXPECT_TWILIO_ERROR(t->FetchService("ISffffffffffffffffffffffffffffffff"), 404, 20404);
 }
 
+// Roles of a Service that does not exist: 404/20404, and nothing is created.
+TEST(StoreServices, RolesOfAnUnknownServiceAreNotFound) {
+  TestStore t;
+  absl::StatusOr<std::vector<Role>> before = t->ListRoles(kServiceSid);
+  ASSERT_OK(before);
+  const std::string unknown = "ISffffffffffffffffffffffffffffffff";
+  RoleCreate role;
+  role.friendly_name = "moderator";
+  EXPECT_TWILIO_ERROR(t->AddRole(unknown, role), 404, 20404);
+  EXPECT_TWILIO_ERROR(t->ListRoles(unknown), 404, 20404);
+  EXPECT_TWILIO_ERROR(t->AddRole("not-a-sid", role), 404, 20404);
+  EXPECT_TWILIO_ERROR(t->ListRoles("not-a-sid"), 404, 20404);
+  EXPECT_TWILIO_ERROR(t->FetchService(unknown), 404, 20404);
+  absl::StatusOr<std::vector<Role>> after = t->ListRoles(kServiceSid);
+  ASSERT_OK(after);
+  ASSERT_EQ(after->size(), before->size());  // the known Service is untouched
+  for (const Role& r : *after) EXPECT_NE(r.friendly_name, "moderator");
+}
+
 TEST(StoreServices, OptionsAreValidated) {
   StoreOptions o;
   o.account_sid = "AC1";

@@ -54,15 +54,21 @@ class Host:
         self.sessions = []  # requests sessions to close before stopping
         self.origin = None  # http://127.0.0.1:PORT
         self.port = None
-        self._log = None
+        self._log_path = None  # the server's stderr, while it runs
         self._final_log = ""
 
     def start(self):
-        self._log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
-        self.proc = subprocess.Popen(
-            [server_binary(), "--port", "0"] + self.args,
-            stdout=subprocess.PIPE, stderr=self._log, env=self.env,
-            text=True)
+        # The server appends to its own open file (O_APPEND); log() reads the
+        # file through another one. (Sharing one open file, and so one file
+        # offset, let a server write land at the reader's seek(0) and hide
+        # or overwrite earlier lines.)
+        fd, self._log_path = tempfile.mkstemp(prefix="userstore-http-", suffix=".log")
+        os.close(fd)
+        with open(self._log_path, "ab") as server_log:
+            self.proc = subprocess.Popen(
+                [server_binary(), "--port", "0"] + self.args,
+                stdout=subprocess.PIPE, stderr=server_log, env=self.env,
+                text=True)
         # The first stdout line names the bound port; a dead process gives "".
         timer = threading.Timer(60, self.proc.kill)
         timer.start()
@@ -105,19 +111,19 @@ class Host:
         return self.proc.returncode
 
     def _close_files(self):
-        if self._log.closed:
+        if self._log_path is None:
             return
         self.proc.stdout.close()
         self._final_log = self.log()
-        self._log.close()
+        os.unlink(self._log_path)
+        self._log_path = None
 
     def log(self):
         """The server's stderr so far (its request log)."""
-        if self._log.closed:
+        if self._log_path is None:
             return self._final_log
-        self._log.flush()
-        self._log.seek(0)
-        return self._log.read()
+        with open(self._log_path, encoding="utf-8", errors="replace") as f:
+            return f.read()
 
     def log_lines_matching(self, pattern, count, timeout=10.0):
         """Waits until `count` log lines match `pattern`; returns them all.
