@@ -54,29 +54,6 @@ absl::Status ScanPrefix(rocksdb::DB* db, std::string_view prefix, Visit&& visit)
   return FromRocks(it->status(), "reading the store");
 }
 
-// The identity of the placeholder user that lifts a Service's sequence
-// counter (RaiseSequence). It holds U+0000, which no real identity can.
-constexpr std::string_view kPlaceholderIdentity("\0userstore-sequence-high-water", 30);
-
-// Makes later sequences of `service_sid` exceed `sequence`: restores a
-// placeholder user with that sequence and deletes it again (memory only: no
-// journal is attached yet). The StoreImpl hook only raises the counter
-// through RestoreUser.
-absl::Status RaiseSequence(StoreImpl* impl, const std::string& service_sid, uint64_t sequence) {
-  for (int attempt = 0;; ++attempt) {
-    UserRecord::Ptr placeholder = UserRecord::Make({kPlaceholderIdentity, {}, std::nullopt});
-    placeholder->sequence = sequence;
-    placeholder->sid = RandomSidBytes();
-    const std::string sid = FormatSid("US", placeholder->sid);
-    absl::Status s = impl->RestoreUser(service_sid, std::move(placeholder));
-    // A SID collision (odds 2^-128): mint again. Twice in a row: the identity
-    // itself is taken, which only a corrupt store could do.
-    if (s.code() == absl::StatusCode::kAlreadyExists && attempt < 2) continue;
-    if (!s.ok()) return Corrupt("cannot restore the sequence of " + service_sid);
-    return impl->DeleteUser(service_sid, sid);
-  }
-}
-
 // Restores users into the index on worker threads while the opening thread
 // reads and decodes the next ones. Users arrive in creation order (the key
 // order), in batches of one Service; RestoreUser is thread-safe. With one
@@ -345,7 +322,7 @@ absl::StatusOr<LoadResult> Load(rocksdb::DB* db, const Meta& meta, StoreImpl* im
       return Corrupt("sequence high water of an unknown Service " + FormatSid("IS", sid));
     }
     if (sequence > max_sequence[sid]) {
-      USERSTORE_RETURN_IF_ERROR(RaiseSequence(impl, FormatSid("IS", sid), sequence));
+      USERSTORE_RETURN_IF_ERROR(impl->RestoreSequence(FormatSid("IS", sid), sequence));
     }
   }
   if (progress) progress(result.users, result.users);

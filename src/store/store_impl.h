@@ -69,6 +69,10 @@ class StoreImpl {
   // 409/50201 duplicate identity or SID.
   absl::Status RestoreService(const Service& service, const std::vector<Role>& roles);
   absl::Status RestoreUser(std::string_view service_sid, UserRecord::Ptr record);
+  // Makes the Service's later sequences exceed `sequence` (its journaled high
+  // water: users created and deleted after the last one still restored).
+  // Errors: 404/20404 unknown Service.
+  absl::Status RestoreSequence(std::string_view service_sid, uint64_t sequence);
   // From now on every change is written to `journal` first. Call once, after
   // recovery and before serving.
   void SetJournal(std::unique_ptr<Journal> journal);

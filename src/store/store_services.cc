@@ -135,6 +135,12 @@ absl::Status StoreImpl::RestoreService(const Service& service, const std::vector
   return absl::OkStatus();
 }
 
+absl::Status StoreImpl::RestoreSequence(std::string_view service_sid, uint64_t sequence) {
+  USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
+  service->EnsureSequenceAbove(sequence);
+  return absl::OkStatus();
+}
+
 absl::Status StoreImpl::RestoreUser(std::string_view service_sid, UserRecord::Ptr record) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
   service->EnsureSequenceAbove(record->sequence);
