@@ -83,10 +83,16 @@ void* Allocate(size_t n, size_t align) {
   if (p != nullptr) Add(p);
   return p;
 }
+// This file's operator new allocates with malloc, so free is the match; at
+// -O3 gcc 12 inlines Free into operator delete and warns anyway.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpragmas"
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void Free(void* p) {
   Remove(p);
   std::free(p);
 }
+#pragma GCC diagnostic pop
 
 }  // namespace heap
 
