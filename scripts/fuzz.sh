@@ -11,6 +11,8 @@
 #   USERSTORE_FUZZ_TARGETS    space-separated targets (default: every
 #                             fuzz/*_fuzzer.cc)
 #   USERSTORE_FUZZ_BUILD_DIR  build directory (default build-ci-fuzz)
+#   USERSTORE_FUZZ_BUILD_ONLY 1: build the targets and stop (used by
+#                             scripts/fuzz-campaign.sh)
 #   USERSTORE_FUZZ_WORK_DIR   where new corpus units go (default
 #                             <build>/fuzz-work/<target>; never the checked-in
 #                             corpus, so a run leaves the tree clean unless it
@@ -36,6 +38,7 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
   -DUSERSTORE_BUILD_TESTS=OFF -DUSERSTORE_BUILD_TOOLS=OFF \
   -DUSERSTORE_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build "$build" --target "${targets[@]}" -j2
+[[ "${USERSTORE_FUZZ_BUILD_ONLY:-0}" == 1 ]] && exit 0
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
