@@ -22,7 +22,9 @@ lanes=${USERSTORE_FUZZ_LANES:-$(nproc)}
 chunk=${USERSTORE_FUZZ_CHUNK:-600}
 build=${USERSTORE_FUZZ_BUILD_DIR:-build-ci-fuzz}
 export USERSTORE_FUZZ_BUILD_DIR=$build
-USERSTORE_FUZZ_BUILD_ONLY=1 bash scripts/fuzz.sh
+# Every target: an inherited USERSTORE_FUZZ_TARGETS would leave some unbuilt.
+env -u USERSTORE_FUZZ_TARGETS USERSTORE_FUZZ_BUILD_ONLY=1 bash scripts/fuzz.sh
+rev=$(git rev-parse --short HEAD)  # what the binaries were built from
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
@@ -30,6 +32,7 @@ ledger="$build/fuzz-campaign.tsv"
 stop="$build/fuzz-campaign.stop"
 locks="$build/fuzz-campaign.locks"
 rm -f "$stop"
+rm -rf "$locks"  # one campaign per build directory: old locks are stale
 mkdir -p "$locks"
 touch "$ledger"
 targets=()
@@ -54,9 +57,9 @@ lane() {
     mkdir -p "$work" "$artifacts" "$(dirname "$log")"
     local dict=()
     [[ -f "fuzz/$t.dict" ]] && dict=(-dict="fuzz/$t.dict")
-    local start rev rc=0
+    local start rc=0
     start=$(date -u +%FT%TZ)
-    rev=$(git rev-parse --short HEAD)
+    rm -rf "$artifacts" && mkdir -p "$artifacts"  # only this chunk's findings
     nice -n 10 /usr/bin/time -f "%e %U %S" -o "$timing" "$build/fuzz/$t" \
       -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2560 -print_final_stats=1 \
       -artifact_prefix="$artifacts/" "${dict[@]}" "$work" "fuzz/corpus/$t" >"$log" 2>&1 || rc=$?
@@ -85,5 +88,8 @@ pids=()
 for ((i = 0; i < lanes; i++)); do lane & pids+=($!); sleep 1; done
 status=0
 for p in "${pids[@]}"; do wait "$p" || status=1; done
-for t in "${targets[@]}"; do echo "fuzz: $t: $(cpu_done "$t") CPU seconds in $ledger"; done
+for t in "${targets[@]}"; do
+  echo "fuzz: $t: $(cpu_done "$t") of $goal CPU seconds (ledger $ledger)"
+  (($(cpu_done "$t") >= goal)) || status=1  # stopped early: not done
+done
 exit $status

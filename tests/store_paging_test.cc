@@ -1,4 +1,5 @@
 // Keyset paging (behaviour.md §5) through the C++ API.
+#include <limits>
 #include <set>
 #include <string>
 #include <vector>
@@ -25,6 +26,23 @@ std::vector<std::string> Identities(const Page& p) {
   std::vector<std::string> out;
   for (const User& u : p.users) out.push_back(u.identity);
   return out;
+}
+
+// A host may allow pages of any size: a request for the largest one costs
+// what the Service holds, not what the page size would allow (the page
+// buffers are sized by the users present).
+TEST(StorePaging, HugeMaximumPageSizeAllocatesForTheUsersPresent) {
+  StoreOptions options;
+  options.limits.max_page_size = std::numeric_limits<int64_t>::max();
+  TestStore t(options);
+  CreateN(t, 3);
+  PageRequest r;
+  r.page_size = std::numeric_limits<int64_t>::max();
+  absl::StatusOr<Page> p = t->ListUsers(kServiceSid, r);
+  ASSERT_OK(p);
+  EXPECT_EQ(p->page_size, std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(Identities(*p), (std::vector<std::string>{"user0", "user1", "user2"}));
+  EXPECT_EQ(p->next_page_token, "");
 }
 
 TEST(StorePaging, DefaultAndClampedPageSizes) {
@@ -141,7 +159,9 @@ TEST(StorePaging, WalkSeesSurvivorsExactlyOnceUnderChurn) {
   for (int i = 0; i < 200; ++i) {
     const std::string id = "user" + std::to_string(i);
     const bool deleted = i % 5 == 0 && i / 5 < step;
-    if (!deleted) EXPECT_EQ(seen.count(id), 1u) << id;
+    if (!deleted) {
+      EXPECT_EQ(seen.count(id), 1u) << id;
+    }
     EXPECT_LE(seen.count(id), 1u) << id;
   }
 }

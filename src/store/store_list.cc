@@ -37,7 +37,8 @@ absl::StatusOr<Page> StoreImpl::ListUsers(std::string_view service_sid,
   const size_t n = static_cast<size_t>(page.page_size);
   const bool forward = cursor.direction == PageCursor::Direction::kAfter;
 
-  page.users.reserve(n + 1);
+  // n + 1 users at most (one ahead), and never more than the Service holds.
+  page.users.reserve(std::min(n + 1, service->users().size() + 1));
   std::vector<uint64_t> seqs = service->users().Scan(
       forward, cursor.sequence, n + 1, [&](const UserRecord& r) {
         page.users.push_back(ToUser(*service, r, /*for_list=*/true));

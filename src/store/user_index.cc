@@ -1,5 +1,7 @@
 #include "store/user_index.h"
 
+#include <algorithm>
+
 #include <string>
 #include <utility>
 
@@ -176,6 +178,11 @@ std::vector<uint64_t> UserIndex::Scan(bool forward, uint64_t sequence, size_t li
     batch.clear();
     {
       ReaderLock lock(&order_mu_);
+      // At most `limit` and never more than the users there are (a host may
+      // allow large pages).
+      const size_t most = std::min(limit, order_.size());
+      if (result.capacity() < most) result.reserve(most);
+      if (batch.capacity() < std::min(want, most)) batch.reserve(std::min(want, most));
       if (forward) {
         for (auto it = order_.upper_bound(cursor); it != order_.end() && batch.size() < want;
              ++it) {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <new>
 #include <string>
 
@@ -55,8 +56,9 @@ bool UserRecord::AssignTextInPlace(std::string_view attributes,
   // Either input may view the text being overwritten: the attributes move
   // with memmove; the friendly name is copied aside first when it lives here.
   std::string saved;
-  if (friendly_name && friendly > 0 && friendly_name->data() >= tail() &&
-      friendly_name->data() < tail() + capacity) {
+  const std::less<const char*> before;  // a total order, even across objects
+  if (friendly_name && friendly > 0 && !before(friendly_name->data(), tail()) &&
+      before(friendly_name->data(), tail() + capacity)) {
     saved.assign(*friendly_name);
     friendly_name = saved;
   }

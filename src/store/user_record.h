@@ -43,7 +43,8 @@ class UserRecord {
   };
 
   // A new record holding `text`, with header fields copied from `base` when
-  // given (zero otherwise). One allocation of sizeof(UserRecord) + the text.
+  // given (zero otherwise). One allocation of sizeof(UserRecord) + the text,
+  // rounded up to glibc's chunk size (up to 15 spare bytes).
   static Ptr Make(const Text& text, const UserRecord* base = nullptr);
 
   std::string_view identity() const { return {tail(), identity_size_}; }
@@ -62,9 +63,9 @@ class UserRecord {
   bool AssignTextInPlace(std::string_view attributes,
                          std::optional<std::string_view> friendly_name);
 
-  // Bytes of heap this record occupies (header plus text).
+  // Bytes of heap this record's block holds (header, text and spare bytes).
   size_t allocated_size() const {
-    return sizeof(UserRecord) + identity_size_ + attributes_size_ + friendly_name_size_;
+    return sizeof(UserRecord) + identity_size_ + attributes_size_ + friendly_name_size_ + slack_;
   }
 
   // Header fields.

@@ -64,11 +64,16 @@ class Host:
         # or overwrite earlier lines.)
         fd, self._log_path = tempfile.mkstemp(prefix="userstore-http-", suffix=".log")
         os.close(fd)
-        with open(self._log_path, "ab") as server_log:
-            self.proc = subprocess.Popen(
-                [server_binary(), "--port", "0"] + self.args,
-                stdout=subprocess.PIPE, stderr=server_log, env=self.env,
-                text=True)
+        try:
+            with open(self._log_path, "ab") as server_log:
+                self.proc = subprocess.Popen(
+                    [server_binary(), "--port", "0"] + self.args,
+                    stdout=subprocess.PIPE, stderr=server_log, env=self.env,
+                    text=True)
+        except BaseException:
+            os.unlink(self._log_path)
+            self._log_path = None
+            raise
         # The first stdout line names the bound port; a dead process gives "".
         timer = threading.Timer(60, self.proc.kill)
         timer.start()
