@@ -145,19 +145,11 @@ void BM_Delete(State& state, size_t n) {
 // Where a list benchmark starts.
 enum class From { kStart, kRandom, kNinetyPercent };
 
-// One page of kPageSize users from a cursor (keyset).
-template <typename S, From from>
-void BM_List(State& state, size_t n) {
-  Fixture<S>& f = Fixture<S>::Get(n);
-  if (state.thread_index() == 0) f.Restore();
-  const Workload& w = f.workload();
-  const size_t ninety = std::min(n * 9 / 10 / kCursorStride, f.positions() - 1);
-  uint64_t p = w.ProbeStart();
+// Times `next_page()` once per iteration; an empty page is an error.
+template <typename NextPage>
+void TimePages(State& state, NextPage next_page) {
   for (auto _ : state) {
-    size_t k = 0;
-    if (from == From::kRandom) k = w.Probe(p++) % f.positions();
-    if (from == From::kNinetyPercent) k = ninety;
-    auto page = f.system().List(f.CursorAt(k), kPageSize);
+    auto page = next_page();
     if (page.users.empty()) {
       state.SkipWithError("empty page");
       break;
@@ -167,21 +159,29 @@ void BM_List(State& state, size_t n) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// One page of kPageSize users from a cursor (keyset).
+template <typename S, From from>
+void BM_List(State& state, size_t n) {
+  Fixture<S>& f = Fixture<S>::Get(n);
+  if (state.thread_index() == 0) f.Restore();
+  const Workload& w = f.workload();
+  const size_t ninety = std::min(n * 9 / 10 / kCursorStride, f.positions() - 1);
+  uint64_t p = w.ProbeStart();
+  TimePages(state, [&] {
+    size_t k = 0;
+    if (from == From::kRandom) k = w.Probe(p++) % f.positions();
+    if (from == From::kNinetyPercent) k = ninety;
+    return f.system().List(f.CursorAt(k), kPageSize);
+  });
+}
+
 // SQLite only: the same page at 90% with LIMIT/OFFSET, as a host without
 // keyset cursors pages.
 void BM_ListOffset90(State& state, size_t n) {
   Fixture<SqliteStore>& f = Fixture<SqliteStore>::Get(n);
   f.Restore();
   const int64_t offset = static_cast<int64_t>(n * 9 / 10);
-  for (auto _ : state) {
-    auto page = f.system().ListOffset(offset, kPageSize);
-    if (page.users.empty()) {
-      state.SkipWithError("empty page");
-      break;
-    }
-    benchmark::DoNotOptimize(page);
-  }
-  state.SetItemsProcessed(state.iterations());
+  TimePages(state, [&] { return f.system().ListOffset(offset, kPageSize); });
 }
 
 // End to end through RestFacade::Handle: request bytes in, response bytes out.
