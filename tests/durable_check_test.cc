@@ -81,7 +81,7 @@ class DurableCheckTest : public ::testing::Test {
   // Applies `edit` to the closed store's RocksDB.
   void Damage(const std::function<void(rocksdb::DB*)>& edit) {
     internal::durable::RocksOpen how;
-    absl::StatusOr<std::unique_ptr<rocksdb::DB>> db = internal::durable::OpenRocks(path(), how);
+    absl::StatusOr<internal::durable::StoreDb> db = internal::durable::OpenRocks(path(), how);
     ASSERT_OK(db);
     edit(db->get());
   }

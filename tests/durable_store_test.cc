@@ -423,7 +423,7 @@ TEST_F(DurableStoreTest, NewDirectoryIsPrivate) {
 // Rewrites one key of a closed store through RocksDB directly.
 void PutRaw(const std::string& path, const std::string& key, const std::string& value) {
   internal::durable::RocksOpen how;
-  absl::StatusOr<std::unique_ptr<rocksdb::DB>> db = internal::durable::OpenRocks(path, how);
+  absl::StatusOr<internal::durable::StoreDb> db = internal::durable::OpenRocks(path, how);
   ASSERT_OK(db);
   ASSERT_TRUE((*db)->Put(rocksdb::WriteOptions(), key, value).ok());
 }
@@ -491,7 +491,7 @@ TEST_F(DurableStoreTest, RecoveryOfManyUsersReportsProgress) {
   }
   {
     internal::durable::RocksOpen how;
-    absl::StatusOr<std::unique_ptr<rocksdb::DB>> db =
+    absl::StatusOr<internal::durable::StoreDb> db =
         internal::durable::OpenRocks(dir_.Sub("store"), how);
     ASSERT_OK(db);
     rocksdb::WriteBatch batch;

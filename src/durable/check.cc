@@ -56,25 +56,6 @@ class Problems {
   CheckReport* const report_;
 };
 
-// Holds RocksDB's LOCK of a directory while it is free, so that no Store
-// opens it during a check; says whether someone else holds it.
-class DirectoryLock {
- public:
-  explicit DirectoryLock(const std::string& dir) {
-    const rocksdb::Status s = rocksdb::Env::Default()->LockFile(dir + "/LOCK", &lock_);
-    if (!s.ok()) lock_ = nullptr;
-  }
-  ~DirectoryLock() {
-    if (lock_ != nullptr) rocksdb::Env::Default()->UnlockFile(lock_).PermitUncheckedError();
-  }
-  DirectoryLock(const DirectoryLock&) = delete;
-  DirectoryLock& operator=(const DirectoryLock&) = delete;
-  bool held() const { return lock_ != nullptr; }
-
- private:
-  rocksdb::FileLock* lock_ = nullptr;
-};
-
 StoreOptions OptionsFor(const Meta& meta) {
   StoreOptions options;
   options.account_sid = meta.account_sid;
@@ -137,10 +118,17 @@ absl::StatusOr<CheckReport> CheckStore(std::string_view path) {
   Problems problems(&report);
   RocksOpen how;
   how.read_only = true;
-  USERSTORE_ASSIGN_OR_RETURN(std::unique_ptr<rocksdb::DB> db, OpenRocks(path, how));
-  DirectoryLock lock(report.path);
-  report.in_use = !lock.held();
-  absl::StatusOr<std::optional<Meta>> meta_or = ReadMeta(db.get());
+  // Asked, never taken: a check must not keep a Store from opening.
+  report.in_use =
+      DirectoryClaim::Held(report.path) || LockedByAnotherProcess(report.path);
+  absl::StatusOr<StoreDb> db = OpenRocks(path, how);
+  if (!db.ok()) {
+    // A damaged store is what check is for: a report, not an error.
+    if (db.status().code() != absl::StatusCode::kDataLoss) return db.status();
+    problems.Add(std::string(db.status().message()));
+    return report;
+  }
+  absl::StatusOr<std::optional<Meta>> meta_or = ReadMeta(db->get());
   if (!meta_or.ok()) {
     if (meta_or.status().code() != absl::StatusCode::kDataLoss) return meta_or.status();
     problems.Add(std::string(meta_or.status().message()));
@@ -166,7 +154,7 @@ absl::StatusOr<CheckReport> CheckStore(std::string_view path) {
   rocksdb::ReadOptions read;
   read.fill_cache = false;
   read.readahead_size = 2 << 20;
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read));
+  std::unique_ptr<rocksdb::Iterator> it((*db)->NewIterator(read));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     ++report.keys;
     const std::string_view key = it->key().ToStringView();
@@ -308,12 +296,16 @@ absl::StatusOr<CheckReport> CheckStore(std::string_view path) {
     return report;
   }
   StoreImpl impl(OptionsFor(meta));
-  absl::StatusOr<LoadResult> loaded = Load(db.get(), meta, &impl, nullptr);
+  absl::StatusOr<LoadResult> loaded = Load(db->get(), meta, &impl, nullptr);
   if (!loaded.ok()) {
     problems.Add("rebuilding the index failed: " + std::string(loaded.status().message()));
     return report;
   }
   VerifyIndex(impl, users_per_service, &problems);
+  // Not damage to the data: reported after the data's own checks.
+  if (std::string open = OpenToOthers(report.path); !open.empty()) {
+    problems.Add(open + ": readable by other users (the next Store::Open makes it private)");
+  }
   return report;
 }
 
@@ -336,7 +328,7 @@ absl::StatusOr<StoreStats> ComputeStats(std::string_view path) {
   stats.path = std::string(path);
   RocksOpen how;
   how.read_only = true;
-  USERSTORE_ASSIGN_OR_RETURN(std::unique_ptr<rocksdb::DB> db, OpenRocks(path, how));
+  USERSTORE_ASSIGN_OR_RETURN(StoreDb db, OpenRocks(path, how));
   USERSTORE_ASSIGN_OR_RETURN(std::optional<Meta> meta, ReadMeta(db.get()));
   if (meta) {
     stats.account_sid = meta->account_sid;

@@ -167,7 +167,15 @@ absl::StatusOr<std::optional<Meta>> ReadMeta(rocksdb::DB* db) {
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
     it->SeekToFirst();
     USERSTORE_RETURN_IF_ERROR(FromRocks(it->status(), "reading the store"));
-    if (!it->Valid()) return std::optional<Meta>();
+    if (!it->Valid()) {
+      // No key at all: a new store, unless RocksDB has recorded writes (its
+      // last sequence number lives in the MANIFEST): then the data is gone.
+      if (db->GetLatestSequenceNumber() != 0) {
+        return Corrupt("the store holds no key although writes were recorded "
+                       "(its data files are missing)");
+      }
+      return std::optional<Meta>();
+    }
     return Error(absl::StatusCode::kFailedPrecondition,
                  "the directory holds RocksDB data that is not a userstore store "
                  "(no m/format key)");
@@ -345,7 +353,7 @@ absl::StatusOr<std::unique_ptr<StoreImpl>> OpenDurable(std::string_view path,
   RocksOpen how;
   how.create = true;
   how.env = hooks.env;
-  USERSTORE_ASSIGN_OR_RETURN(std::unique_ptr<rocksdb::DB> db, OpenRocks(path, how));
+  USERSTORE_ASSIGN_OR_RETURN(StoreDb db, OpenRocks(path, how));
   USERSTORE_ASSIGN_OR_RETURN(std::optional<Meta> stored, ReadMeta(db.get()));
   if (!stored) {
     stored = Meta{checked.account_sid, checked.page_token_key};

@@ -33,7 +33,9 @@ struct Meta {
   std::string page_token_key;  // non-empty
 };
 
-// The metadata of `db`; nullopt when `db` holds no key at all (a new store).
+// The metadata of `db`; nullopt when `db` holds no key at all and RocksDB
+// recorded no write (a new store); kDataLoss when it holds no key but did
+// record writes (its data files were lost).
 // Errors (500/20500): kFailedPrecondition when `db` holds keys but no
 // userstore format mark, or another format version; kDataLoss when the
 // metadata is malformed; kUnavailable on read errors.

@@ -4,15 +4,21 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 #include <mutex>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "durable/codec.h"
 #include "rocksdb/merge_operator.h"
+#include "rocksdb/metadata.h"
 #include "rocksdb/write_batch.h"
 #include "userstore/error.h"
 
@@ -50,13 +56,76 @@ class MaxSequenceMerge final : public rocksdb::AssociativeMergeOperator {
   const char* Name() const override { return "userstore.MaxSequence"; }
 };
 
-// The files RocksDB keeps in a DB directory.
-bool IsRocksFile(const std::string& name) {
-  return name == "CURRENT" || name == "IDENTITY" || name == "LOCK" ||
-         absl::StartsWith(name, "LOG") || absl::StartsWith(name, "MANIFEST-") ||
-         absl::StartsWith(name, "OPTIONS-") || absl::EndsWith(name, ".log") ||
-         absl::EndsWith(name, ".sst") || absl::EndsWith(name, ".blob") ||
-         absl::EndsWith(name, ".dbtmp");
+// RocksDB's informational log. Its own file logger (LOG in the directory)
+// asserts, and so aborts the process in Debian's build, when it writes after
+// a failed write: on a full disk the first failed user write killed the
+// host. Ours writes nothing to the directory: errors and worse go to stderr,
+// and the last warnings that mention corruption are kept, because RocksDB's
+// status for a damaged log says "checksum mismatch" without naming the file
+// (its warning does: "000004.log: dropping 3262 bytes; Corruption: ...").
+class StderrLogger final : public rocksdb::Logger {
+ public:
+  StderrLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    Logv(rocksdb::InfoLogLevel::WARN_LEVEL, format, ap);
+  }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel()) return;
+    char line[1024];
+    std::vsnprintf(line, sizeof(line), format, ap);
+    if (level >= rocksdb::InfoLogLevel::ERROR_LEVEL) {
+      std::fprintf(stderr, "userstore: rocksdb: %s\n", line);
+    }
+    if (absl::StrContains(line, "Corruption")) {
+      WriterLock lock(&mu_);
+      if (corruption_.size() < kKept) corruption_.emplace_back(line);
+    }
+  }
+  // The first warnings about corruption, joined.
+  std::string Corruption() {
+    ReaderLock lock(&mu_);
+    return absl::StrJoin(corruption_, "; ");
+  }
+
+ private:
+  static constexpr size_t kKept = 4;
+  SharedMutex mu_;
+  std::vector<std::string> corruption_ ABSL_GUARDED_BY(mu_);
+};
+
+// The kinds of DirectoryState that RocksDB may create a database in.
+bool MayCreateIn(DirectoryState state) {
+  return state == DirectoryState::kMissing || state == DirectoryState::kEmpty ||
+         state == DirectoryState::kIncomplete;
+}
+
+// Refuses what is not a complete store (or may not be created into).
+absl::Status CheckOpenable(const std::string& dir, const DirectoryInspection& found,
+                           const RocksOpen& how) {
+  switch (found.state) {
+    case DirectoryState::kStore:
+      return absl::OkStatus();
+    case DirectoryState::kMissing:
+    case DirectoryState::kEmpty:
+    case DirectoryState::kIncomplete:
+      if (how.create && !how.read_only) return absl::OkStatus();
+      return Error(absl::StatusCode::kFailedPrecondition,
+                   "no userstore directory at " + dir +
+                       (found.state == DirectoryState::kMissing ? ""
+                                                                : " (no store in it)"));
+    case DirectoryState::kDamaged:
+      return Error(absl::StatusCode::kDataLoss,
+                   "userstore directory " + dir + " is damaged: its CURRENT file is missing "
+                   "but it holds the store's files (" + found.detail +
+                       "); refusing to open it (nothing was changed; restore CURRENT or "
+                       "the directory from a backup)");
+    case DirectoryState::kForeign:
+      return Error(absl::StatusCode::kFailedPrecondition,
+                   dir + " holds files that are not userstore's (" + found.detail +
+                       "): not a store directory");
+  }
+  return Error(absl::StatusCode::kInternal, "unknown directory state");
 }
 
 }  // namespace
@@ -68,65 +137,125 @@ absl::Status FromRocks(const rocksdb::Status& status, std::string_view what) {
   return Error(absl::StatusCode::kUnavailable, message);
 }
 
-absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenRocks(std::string_view path,
-                                                       const RocksOpen& how) {
-  namespace fs = std::filesystem;
-  const std::string dir(path);
+namespace {
+
+rocksdb::Options RocksOptions(const RocksOpen& how, std::shared_ptr<rocksdb::Logger> logger) {
+  rocksdb::Options options;
+  options.merge_operator = std::make_shared<MaxSequenceMerge>();
+  if (how.env != nullptr) options.env = how.env;
+  options.info_log = std::move(logger);
+  options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  options.max_background_jobs = 2;
+  // Reads are served from memory: the memtable is only a write buffer.
+  options.write_buffer_size = 32 << 20;
+  return options;
+}
+
+// A failed open as a userstore error.
+absl::Status OpenError(const std::string& dir, const rocksdb::Status& s,
+                       StderrLogger* logger) {
+  // PosixEnv: "While lock file: DIR/LOCK: Resource temporarily unavailable"
+  // (another process); "lock hold by current process" (this one).
+  const std::string text = s.ToString();
+  if (s.IsIOError() && (absl::StrContains(text, "While lock file") ||
+                        absl::StrContains(text, "lock hold by current process"))) {
+    return Error(absl::StatusCode::kFailedPrecondition,
+                 "userstore directory " + dir +
+                     " is already open (by this or another process; one at a time): " + text);
+  }
+  // Corruption, or a file the MANIFEST names is gone: damaged, not busy.
+  if (s.IsCorruption() || s.IsPathNotFound()) {
+    const std::string detail = logger->Corruption();
+    return Error(absl::StatusCode::kDataLoss,
+                 "userstore directory " + dir + " is damaged: " + text +
+                     (detail.empty() ? "" : " (" + detail + ")") +
+                     "; nothing was changed");
+  }
+  return FromRocks(s, "cannot open userstore directory " + dir);
+}
+
+// Tables in the directory that the MANIFEST does not reference are deleted
+// by a writable open as leftovers of an interrupted flush. When the store
+// then reads as empty, they are not leftovers: the MANIFEST lost them.
+absl::Status VerifyTables(const std::string& dir, rocksdb::DB* db) {
+  std::vector<rocksdb::LiveFileMetaData> live;
+  db->GetLiveFilesMetaData(&live);
+  absl::flat_hash_set<std::string> referenced;
+  for (const rocksdb::LiveFileMetaData& f : live) referenced.insert(f.relative_filename);
+  std::string orphan;
   std::error_code ec;
-  if (!fs::exists(dir, ec)) {
-    if (!how.create) {
-      return Error(absl::StatusCode::kFailedPrecondition,
-                   "no userstore directory at " + dir);
-    }
+  for (std::filesystem::directory_iterator it(dir, ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (absl::EndsWith(name, ".sst") && !referenced.contains(name)) orphan = name;
+  }
+  if (orphan.empty()) return absl::OkStatus();
+  std::unique_ptr<rocksdb::Iterator> keys(db->NewIterator(rocksdb::ReadOptions()));
+  keys->SeekToFirst();
+  if (keys->Valid() || !keys->status().ok()) return absl::OkStatus();
+  return Error(absl::StatusCode::kDataLoss,
+               "userstore directory " + dir + " is damaged: it reads as empty but holds " +
+                   orphan + ", a table its MANIFEST does not name (a damaged MANIFEST); "
+                   "nothing was changed");
+}
+
+}  // namespace
+
+absl::StatusOr<StoreDb> OpenRocks(std::string_view path, const RocksOpen& how) {
+  const std::string dir(path);
+  // Judged before RocksDB touches anything; a missing directory is made
+  // first, since a claim needs its device and inode.
+  USERSTORE_ASSIGN_OR_RETURN(DirectoryInspection found, InspectDirectory(dir));
+  USERSTORE_RETURN_IF_ERROR(CheckOpenable(dir, found, how));
+  if (found.state == DirectoryState::kMissing) {
     // 0700: the directory holds the page-token key.
     if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
       return Error(absl::StatusCode::kUnavailable,
                    "cannot create " + dir + ": " + std::strerror(errno));
     }
-  } else if (!fs::is_directory(dir, ec)) {
-    return Error(absl::StatusCode::kFailedPrecondition, dir + " is not a directory");
-  } else {
-    // Refuse to scatter RocksDB files among someone else's (a mistyped path).
-    // Only RocksDB's own names may be there (an interrupted creation leaves
-    // some without CURRENT; RocksDB then starts afresh).
-    for (const auto& entry : fs::directory_iterator(dir, ec)) {
-      if (!IsRocksFile(entry.path().filename().string())) {
-        return Error(absl::StatusCode::kFailedPrecondition,
-                     dir + " holds files that are not userstore's (" +
-                         entry.path().filename().string() + "): not a store directory");
-      }
-    }
+  }
+  std::unique_ptr<DirectoryClaim> claim;
+  if (!how.read_only) {
+    USERSTORE_ASSIGN_OR_RETURN(claim, DirectoryClaim::Acquire(dir));
+    // Inspected again under the claim: another thread of this process may
+    // have created the store in between.
+    USERSTORE_ASSIGN_OR_RETURN(found, InspectDirectory(dir));
+    USERSTORE_RETURN_IF_ERROR(CheckOpenable(dir, found, how));
   }
 
-  rocksdb::Options options;
-  options.create_if_missing = how.create;
-  options.merge_operator = std::make_shared<MaxSequenceMerge>();
-  if (how.env != nullptr) options.env = how.env;
-  options.max_background_jobs = 2;
-  options.keep_log_file_num = 3;
-  // Reads are served from memory: the memtable is only a write buffer.
-  options.write_buffer_size = 32 << 20;
+  auto logger = std::make_shared<StderrLogger>();
+  rocksdb::Options options = RocksOptions(how, logger);
   rocksdb::DB* raw = nullptr;
-  const rocksdb::Status s = how.read_only
-                                ? rocksdb::DB::OpenForReadOnly(options, dir, &raw)
-                                : rocksdb::DB::Open(options, dir, &raw);
-  if (!s.ok()) {
-    // PosixEnv: "While lock file: DIR/LOCK: Resource temporarily unavailable"
-    // (another process); "lock hold by current process" (this one).
-    const std::string text = s.ToString();
-    if (s.IsIOError() && (absl::StrContains(text, "While lock file") ||
-                          absl::StrContains(text, "lock hold by current process"))) {
+  std::unique_ptr<rocksdb::DB> db;
+  if (found.state == DirectoryState::kStore) {
+    // A read-only open first: it changes no file, so a damaged store is
+    // refused before a writable open could repair it by deleting files.
+    if (!how.read_only && LockedByAnotherProcess(dir)) {
       return Error(absl::StatusCode::kFailedPrecondition,
                    "userstore directory " + dir +
-                       " is already open (by this or another process; one at a time): " +
-                       text);
+                       " is already open (by this or another process; one at a time)");
     }
-    return FromRocks(s, "cannot open userstore directory " + dir);
+    rocksdb::Status s;
+    // A running Store may replace its MANIFEST between the read of CURRENT
+    // and the open of the file it names: a vanished file is read again.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      s = rocksdb::DB::OpenForReadOnly(options, dir, &raw);
+      if (!s.IsPathNotFound()) break;
+    }
+    if (!s.ok()) return OpenError(dir, s, logger.get());
+    db.reset(raw);
+    USERSTORE_RETURN_IF_ERROR(VerifyTables(dir, db.get()));
+    if (how.read_only) return StoreDb(nullptr, std::move(db));
+    db.reset();
   }
-  return std::unique_ptr<rocksdb::DB>(raw);
+  USERSTORE_RETURN_IF_ERROR(MakePrivate(dir));
+  options.create_if_missing = how.create && MayCreateIn(found.state);
+  const rocksdb::Status s = rocksdb::DB::Open(options, dir, &raw);
+  if (!s.ok()) return OpenError(dir, s, logger.get());
+  return StoreDb(std::move(claim), std::unique_ptr<rocksdb::DB>(raw));
 }
 
-RocksJournal::RocksJournal(std::unique_ptr<rocksdb::DB> db, bool sync,
+RocksJournal::RocksJournal(StoreDb db, bool sync,
                            absl::flat_hash_map<SidBytes, uint64_t> next_role_index)
     : db_(std::move(db)) {
   write_options_.sync = sync;

@@ -25,6 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/mutex.h"
+#include "durable/directory.h"
 #include "rocksdb/db.h"
 #include "sid/sid.h"
 #include "store/journal.h"
@@ -38,12 +39,42 @@ struct RocksOpen {
   rocksdb::Env* env = nullptr;  // null: rocksdb::Env::Default(); tests inject faults
 };
 
-// Opens the RocksDB in `path`. Errors (all 500/20500): kFailedPrecondition
-// when the directory is locked by another open (this process or another),
-// when it holds files that are not RocksDB's (a mistyped path), or when it
-// does not exist and !create; kDataLoss corrupt; kUnavailable other I/O.
-absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenRocks(std::string_view path,
-                                                       const RocksOpen& how);
+// An open store directory: its RocksDB and, unless read-only, this process's
+// claim on the directory (directory.h), released after the DB is closed.
+// Movable; the DB closes when the StoreDb dies.
+class StoreDb {
+ public:
+  StoreDb(std::unique_ptr<DirectoryClaim> claim, std::unique_ptr<rocksdb::DB> db)
+      : claim_(std::move(claim)), db_(std::move(db)) {}
+  rocksdb::DB* get() const { return db_.get(); }
+  rocksdb::DB* operator->() const { return db_.get(); }
+
+ private:
+  std::unique_ptr<DirectoryClaim> claim_;  // declared first: released last
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+// Opens the RocksDB in `path` (docs/durable.md, "Opening" and "Damage"):
+//  - a missing or empty directory (or one whose creation was interrupted
+//    before RocksDB wrote `CURRENT`, with no data file) is created into, only
+//    when `how.create`; a directory is created with mode 0700;
+//  - anything else must be a complete store: it is opened without
+//    create_if_missing, so RocksDB never initialises over it;
+//  - a writable open makes the directory 0700 and its files 0600;
+//  - the write-ahead log is recovered with kTolerateCorruptedTailRecords: a
+//    torn final record (a write never acknowledged) is dropped, any other
+//    damage fails the open;
+//  - RocksDB's informational log goes to a logger of ours (errors to
+//    stderr), not to a LOG file: on a full disk RocksDB's own file logger
+//    aborts the process.
+// Errors (all 500/20500): kFailedPrecondition when the directory is already
+// open (this process, under any spelling, or another process), when it holds
+// files that are not RocksDB's (a mistyped path), when it does not exist (or
+// is empty) and !create, or when its modes cannot be made private;
+// kDataLoss when it is a damaged store (no `CURRENT` beside data files, a
+// missing or truncated table or MANIFEST, a corrupt log record): nothing in
+// the directory is changed then; kUnavailable other I/O errors.
+absl::StatusOr<StoreDb> OpenRocks(std::string_view path, const RocksOpen& how);
 
 // A RocksDB status as a userstore error (500/20500): kDataLoss for
 // corruption, kUnavailable for the rest. `what` says what was being done.
@@ -53,7 +84,7 @@ class RocksJournal final : public Journal {
  public:
   // `next_role_index`: per Service, the index its next role gets (the count
   // of roles already stored), as recovery found it.
-  RocksJournal(std::unique_ptr<rocksdb::DB> db, bool sync,
+  RocksJournal(StoreDb db, bool sync,
                absl::flat_hash_map<SidBytes, uint64_t> next_role_index);
   // Syncs the WAL (so a clean close is durable even with sync = false) and
   // closes the DB.
@@ -71,7 +102,7 @@ class RocksJournal final : public Journal {
  private:
   absl::Status Write(rocksdb::WriteBatch* batch);
 
-  const std::unique_ptr<rocksdb::DB> db_;
+  const StoreDb db_;
   rocksdb::WriteOptions write_options_;
   // Set by the first failed write; from then on every write fails. A failed
   // batch may still have reached the log (e.g. the fsync failed after the

@@ -220,7 +220,7 @@ TEST(CheckCommandTest, ProblemsExitOneAndAreListed) {
   {
     // Damage the store behind its back: a key of no known shape, written
     // through the store's own RocksDB options (its merge operator).
-    absl::StatusOr<std::unique_ptr<rocksdb::DB>> db =
+    absl::StatusOr<internal::durable::StoreDb> db =
         internal::durable::OpenRocks(tmp.store(), internal::durable::RocksOpen{});
     ASSERT_TRUE(db.ok()) << db.status();
     ASSERT_TRUE((*db)->Put(rocksdb::WriteOptions(), "\x7fjunk", "x").ok());
@@ -234,6 +234,30 @@ TEST(CheckCommandTest, ProblemsExitOneAndAreListed) {
   EXPECT_GE(std::count(text.begin(), text.end(), '\n'), 2) << text;
   EXPECT_THAT(text, HasSubstr("\n  ")) << text;
   EXPECT_EQ(err.str(), "");
+}
+
+// A truncated table or MANIFEST is damage to report (exit 1), not a
+// directory that cannot be checked (exit 2).
+TEST(CheckCommandTest, TruncatedTableOrManifestExitsOneWithAReport) {
+  for (const std::string kind : {".sst", "MANIFEST-"}) {
+    TempDir tmp;
+    MakeStore(tmp.store());
+    // Reopened once: RocksDB moves what the log holds into a table.
+    ASSERT_TRUE(MakeSession(DataDirOptions(tmp.store())).ok());
+    std::string victim;
+    for (const auto& entry : std::filesystem::directory_iterator(tmp.store())) {
+      if (entry.path().filename().string().find(kind) != std::string::npos) {
+        victim = entry.path().string();
+      }
+    }
+    ASSERT_FALSE(victim.empty()) << kind;
+    std::filesystem::resize_file(victim, std::filesystem::file_size(victim) / 2);
+    std::ostringstream out, err;
+    EXPECT_EQ(RunCheck(tmp.store(), out, err), 1) << kind << ": " << err.str();
+    EXPECT_THAT(out.str(), StartsWith(tmp.store() + ": 1 problem(s)")) << kind;
+    EXPECT_THAT(out.str(), HasSubstr("is damaged")) << kind;
+    EXPECT_EQ(err.str(), "");
+  }
 }
 
 TEST(CheckCommandTest, MissingDirectoryExitsTwo) {
