@@ -5,6 +5,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include <chrono>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -14,8 +16,11 @@
 #include "bench/baseline_typical.h"
 #include "bench/fixture.h"
 #include "bench/machine.h"
+#include "bench/memory.h"
 #include "bench/system_userstore.h"
+#include "absl/strings/str_format.h"
 #include "userstore/rest.h"
+#include "userstore/store.h"
 
 namespace userstore::bench {
 namespace {
@@ -45,6 +50,30 @@ void BM_Memory(State& state, size_t n) {
   state.counters["heap_bytes_per_user"] = f.preload_memory().heap_bytes / users;
   state.counters["payload_bytes_per_user"] = f.workload().payload_bytes_per_user;
   state.counters["preload_s"] = f.preload_seconds();
+}
+
+// Services: RSS and heap per Service, and time per CreateService, for
+// `services` Services in one Store (each with its four default roles and an
+// empty user index). Issue 10: memory per Service must stay O(1) amortised.
+void BM_ServicesMemory(State& state, size_t services) {
+  for (auto _ : state) {
+    StoreOptions options;
+    options.limits.max_services = services;
+    std::unique_ptr<Store> store = Store::Create(options).value();
+    const MemorySnapshot before = TakeMemorySnapshot();
+    const auto start = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < services; ++i) {
+      ServiceCreate create;
+      create.sid = absl::StrFormat("IS%032x", i + 1);
+      if (Failed(state, store->CreateService(create).status())) return;
+    }
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    const MemorySnapshot after = TakeMemorySnapshot();
+    const double n = static_cast<double>(services);
+    state.counters["rss_bytes_per_service"] = static_cast<double>(after.rss_bytes - before.rss_bytes) / n;
+    state.counters["heap_bytes_per_service"] = static_cast<double>(after.heap_bytes - before.heap_bytes) / n;
+    state.counters["create_us_per_service"] = took.count() * 1e6 / n;
+  }
 }
 
 // Creates of distinct new identities (validation + SID minting + insert);
@@ -335,6 +364,11 @@ void PrebuildFixtures(const std::vector<size_t>& user_counts) {
 }
 
 void RegisterBenchmarks(const std::vector<size_t>& user_counts) {
+  for (size_t services : {size_t{1000}, size_t{100000}}) {
+    benchmark::RegisterBenchmark(("BM_ServicesMemory/" + std::to_string(services)).c_str(),
+                                 [services](State& s) { BM_ServicesMemory(s, services); })
+        ->Iterations(1)->Unit(benchmark::kMillisecond);
+  }
   for (size_t n : user_counts) {
     // Grouped by operation, so the systems compared are measured close in
     // time; memory first, so the fixtures are built (and measured) first.

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "durable/codec.h"
 #include "durable/rocks_journal.h"
 #include "rocksdb/write_batch.h"
@@ -576,6 +577,38 @@ TEST_F(DurableStoreTest, DeletedIdentityCanBeTakenAgain) {
   ASSERT_EQ(users.size(), 2u);
   EXPECT_EQ(users[0].sid, new_sid);
   EXPECT_EQ(users[1].identity, "implicit");
+}
+
+}  // namespace
+}  // namespace userstore
+
+namespace userstore {
+namespace {
+
+// Recovery restores every Service it finds, even past a lowered
+// max_services; only new ones are refused. Many Services reopen quickly
+// (one snapshot is built for all of them).
+TEST_F(DurableStoreTest, EveryServiceIsRestoredWhateverMaxServices) {
+  constexpr int kServices = 2000;
+  {
+    std::unique_ptr<Store> store = Open();
+    ASSERT_NE(store, nullptr);
+    for (int i = 0; i < kServices; ++i) {
+      ServiceCreate create;
+      create.sid = absl::StrFormat("IS%032x", i + 1);
+      ASSERT_OK(store->CreateService(create));
+    }
+  }
+  StoreOptions limited;
+  limited.limits.max_services = 10;
+  std::unique_ptr<Store> store = Open(limited);
+  ASSERT_NE(store, nullptr);
+  for (int i = 0; i < kServices; ++i) {
+    ASSERT_OK(store->FetchService(absl::StrFormat("IS%032x", i + 1)));
+  }
+  ServiceCreate more;
+  more.sid = absl::StrFormat("IS%032x", kServices + 1);
+  EXPECT_TWILIO_ERROR(store->CreateService(more), 403, 20403);
 }
 
 }  // namespace

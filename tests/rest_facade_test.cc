@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
 #include "rest/params.h"
 #include "simdjson.h"
@@ -731,14 +732,48 @@ TEST_F(RestFacadeAutoCreateTest, WellFormedUnknownServiceIsCreated) {
   EXPECT_EQ(Json(r.body).Str("/role_sid"), service->default_service_role_sid);
   // Later requests use the same Service.
   EXPECT_EQ(Get("/v2/Services/" + sid + "/Users/auto").status, 200);
+  // Reads and deletes never create a Service.
   const std::string other = "IS" + Hex32('e');
-  r = Get("/v2/Services/" + other + "/Roles");
-  ASSERT_EQ(r.status, 200);
-  EXPECT_EQ(Json(r.body).ArraySize("/roles"), 4u);
+  ExpectError(Get("/v2/Services/" + other + "/Roles"), 404, 20404);
+  ExpectError(Get("/v2/Services/" + other + "/Users/auto"), 404, 20404);
+  ExpectError(Get("/v2/Services/" + other), 404, 20404);
+  EXPECT_EQ(Do("DELETE", "/v2/Services/" + other + "/Users/auto").status, 404);
+  EXPECT_FALSE(t_->FetchService(other).ok());
+  // A write does.
+  r = Post("/v2/Services/" + other + "/Users/auto", "FriendlyName=x");
+  EXPECT_EQ(r.status, 404) << r.body;  // the Service now exists, the user not
+  EXPECT_TRUE(t_->FetchService(other).ok());
   // A malformed SID is still unknown.
   ExpectError(Get("/v2/Services/ISnope/Users"), 404, 20404,
               "The requested resource /Services/ISnope/Users was not found");
   ExpectError(Get("/v2/Services/IS" + Hex32('g') + "/Users"), 404, 20404);
+}
+
+// The denial of service of issue 10: reads of ever new Service SIDs created
+// a Service each. Now reads create nothing, and writes stop at the limit.
+class RestFacadeServiceLimitTest : public RestFacadeTest {
+ protected:
+  static StoreOptions Limited() {
+    StoreOptions options;
+    options.limits.max_services = 3;  // kServiceSid is the first
+    return options;
+  }
+  RestFacadeServiceLimitTest() : RestFacadeTest(Limited(), FacadeOptions{true}) {}
+};
+
+TEST_F(RestFacadeServiceLimitTest, ReadsCreateNothingAndWritesStopAtTheLimit) {
+  for (int i = 0; i < 1000; ++i) {
+    const std::string sid = absl::StrFormat("IS%032x", 0x1000 + i);
+    ASSERT_EQ(Get("/v2/Services/" + sid + "/Users/x").status, 404) << sid;
+  }
+  EXPECT_FALSE(t_->FetchService(absl::StrFormat("IS%032x", 0x1000)).ok());
+  EXPECT_EQ(Post("/v2/Services/IS" + Hex32('1') + "/Users", "Identity=a").status, 201);
+  EXPECT_EQ(Post("/v2/Services/IS" + Hex32('2') + "/Users", "Identity=a").status, 201);
+  ExpectError(Post("/v2/Services/IS" + Hex32('3') + "/Users", "Identity=a"), 403, 20403,
+              "Service limit reached: this Store holds at most 3 Services");
+  EXPECT_FALSE(t_->FetchService("IS" + Hex32('3')).ok());
+  // The Services that exist keep working.
+  EXPECT_EQ(Get("/v2/Services/IS" + Hex32('2') + "/Users/a").status, 200);
 }
 
 TEST_F(RestFacadeAutoCreateTest, RacingFirstRequestsAllSucceed) {

@@ -1,5 +1,11 @@
 // Services and roles of the C++ API, and Store options.
+#include <atomic>
 #include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_format.h"
 
 #include "gtest/gtest.h"
 #include "tests/support/test_store.h"
@@ -80,6 +86,74 @@ TEST(StoreServices, OptionsAreValidated) {
   ASSERT_OK(s);
   EXPECT_EQ((*s)->options().base_url, "http://localhost:8080/v2");
   EXPECT_TRUE(std::regex_match((*s)->options().account_sid, std::regex("AC[0-9a-f]{32}")));
+}
+
+std::string NthService(int i) { return absl::StrFormat("IS%032x", i + 1); }
+
+// Services created one by one are found at every step: the lock-free
+// snapshot and the recent Services beside it never hide one.
+TEST(StoreServices, EveryServiceIsFoundAtEveryStep) {
+  std::unique_ptr<Store> store = Store::Create().value();
+  for (int i = 0; i < 3000; ++i) {
+    ServiceCreate create;
+    create.sid = NthService(i);
+    ASSERT_OK(store->CreateService(create));
+    ASSERT_OK(store->FetchService(NthService(i)));
+    ASSERT_OK(store->FetchService(NthService(i / 2)));
+    ASSERT_OK(store->FetchService(NthService(i - i % 64)));
+    EXPECT_TWILIO_ERROR(store->CreateService(create), 409, 20001);
+    EXPECT_TWILIO_ERROR(store->FetchService(NthService(i + 1)), 404, 20404);
+  }
+  for (int i = 0; i < 3000; ++i) ASSERT_OK(store->FetchService(NthService(i)));
+}
+
+// Readers never miss a Service whose creation has returned, while a writer
+// keeps creating (and merging snapshots). Run under TSan in CI.
+TEST(StoreServices, ConcurrentReadersNeverMissACreatedService) {
+  std::unique_ptr<Store> store = Store::Create().value();
+  constexpr int kServices = 4000;
+  std::atomic<int> created{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; ++t) {
+    readers.emplace_back([&, t] {
+      uint64_t x = 88172645463325252ull + static_cast<uint64_t>(t);
+      while (created.load() < kServices) {
+        const int n = created.load();
+        if (n == 0) continue;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        const int i = static_cast<int>(x % static_cast<uint64_t>(n));
+        ASSERT_OK(store->FetchService(NthService(i)));
+        ASSERT_OK(store->ListRoles(NthService(n - 1)));
+      }
+    });
+  }
+  for (int i = 0; i < kServices; ++i) {
+    ServiceCreate create;
+    create.sid = NthService(i);
+    ASSERT_OK(store->CreateService(create));
+    created.store(i + 1);
+  }
+  for (std::thread& t : readers) t.join();
+}
+
+TEST(StoreServices, CreationStopsAtMaxServices) {
+  StoreOptions options;
+  options.limits.max_services = 5;
+  std::unique_ptr<Store> store = Store::Create(options).value();
+  for (int i = 0; i < 5; ++i) {
+    ServiceCreate create;
+    create.sid = NthService(i);
+    ASSERT_OK(store->CreateService(create));
+  }
+  ServiceCreate sixth;
+  sixth.sid = NthService(5);
+  absl::StatusOr<Service> refused = store->CreateService(sixth);
+  EXPECT_TWILIO_ERROR(refused, 403, 20403);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(refused.status().message(),
+            "Service limit reached: this Store holds at most 5 Services");
+  EXPECT_TWILIO_ERROR(store->FetchService(NthService(5)), 404, 20404);
+  for (int i = 0; i < 5; ++i) ASSERT_OK(store->FetchService(NthService(i)));
 }
 
 }  // namespace

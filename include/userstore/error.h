@@ -25,6 +25,7 @@ namespace twilio_code {
 inline constexpr int kInvalidParameter = 20001;    // 400 (405 for a bad method)
 inline constexpr int kAuthenticationFailed = 20003;  // 401 (example HTTP host)
 inline constexpr int kUpdateWithoutParameters = 20161;  // 400
+inline constexpr int kForbidden = 20403;           // 403, a Store limit (max_services)
 inline constexpr int kNotFound = 20404;            // 404
 inline constexpr int kInternal = 20500;            // 500, never expected
 inline constexpr int kFriendlyNameTooLong = 50003;   // 400

@@ -32,6 +32,11 @@ struct Limits {
   // served (a larger PageSize is clamped to it, as Twilio's clients expect).
   int64_t default_page_size = 50;
   int64_t max_page_size = 100;
+  // Services a Store may hold (CreateService, and the REST facade's
+  // auto_create_services). At the limit: 403/20403 (kResourceExhausted).
+  // Services already in a durable store are all restored, whatever the
+  // limit. Each costs about 7.5 KiB of memory (BM_ServicesMemory).
+  size_t max_services = 10000;
 };
 
 struct StoreOptions {

@@ -47,8 +47,11 @@ struct Response {
 };
 
 struct FacadeOptions {
-  // Development convenience: a well-formed but unknown Service SID in a path
-  // is registered (with its default roles) on first use instead of 404.
+  // Development convenience: a well-formed but unknown Service SID in the
+  // path of a write (POST) is registered (with its default roles) before the
+  // write instead of 404. Reads (GET, HEAD) and DELETE never create one: an
+  // unknown Service is 404/20404 for them. Bounded by
+  // Limits::max_services (past it: 403/20403).
   bool auto_create_services = false;
 };
 

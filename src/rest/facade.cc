@@ -83,12 +83,13 @@ class Handler {
   }
 
  private:
-  // The path's Service; with auto_create_services, a well-formed unknown SID
-  // is registered first (a concurrent creator winning the race is fine).
+  // The path's Service; with auto_create_services, a write (POST) to a
+  // well-formed unknown SID registers it first (a concurrent creator winning
+  // the race is fine). Reads and deletes never create anything.
   absl::StatusOr<Service> ResolveService() {
     absl::StatusOr<Service> service = store_->FetchService(route_.service_sid);
     if (service.ok() || HttpStatus(service.status()) != 404 ||
-        !options_.auto_create_services ||
+        !options_.auto_create_services || request_.method != "POST" ||
         !internal::IsSidShaped(route_.service_sid, "IS")) {
       return service;
     }

@@ -1,12 +1,19 @@
 // StoreImpl: the engine behind userstore::Store (include/userstore/store.h).
 //
 // Thread safety and invariants:
-//   - The set of Services is published as an immutable snapshot map
-//     (copy-on-write): readers load it with one atomic acquire and take no
-//     lock, so the read path has no Store-wide lock. CreateService copies the
-//     map under `services_mu_` and publishes the copy; old maps are retired
-//     (kept until the Store dies) because readers may still hold them. This
-//     makes CreateService O(number of Services): Stores hold few Services.
+//   - Services are found through an immutable snapshot map, loaded with one
+//     atomic acquire and read with no lock, plus `recent_`, the Services
+//     created since the snapshot was built, read under `services_mu_`
+//     (shared). A lookup that misses the snapshot takes that lock and looks
+//     again in the current snapshot and in `recent_`, so it never misses a
+//     Service that exists. When `recent_` reaches 1/8 of the snapshot (or
+//     while the snapshot is small), the two are merged into a new snapshot;
+//     the old one is retired (kept until the Store dies: readers may hold
+//     it). Snapshots grow geometrically, so all retained maps together hold
+//     O(Services) entries and creating S Services copies O(S) entries.
+//     Recovery restores every Service into `recent_` and builds one snapshot
+//     (SetJournal).
+//   - The number of Services is bounded by Limits::max_services.
 //   - ServiceStates are never destroyed before the Store, so a pointer
 //     obtained from any snapshot stays valid.
 //   - Listeners: a copy-on-write vector behind `listeners_mu_`; fired with
@@ -104,9 +111,14 @@ class StoreImpl {
   // The journal hook for writes to `service`'s users (null without journal).
   UserIndex::Persist PersistUser(const ServiceState& service) const;
   UserIndex::Persist PersistErase(const ServiceState& service) const;
-  // Publishes a new Service. REQUIRES: services_mu_ held.
-  ServiceState* Publish(const Service& service, const std::vector<Role>& roles)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(services_mu_);
+  // Adds a new Service to `recent_`, and merges `recent_` into a new
+  // snapshot when it has grown enough (never when `defer_snapshot`).
+  ServiceState* Publish(const Service& service, const std::vector<Role>& roles,
+                        bool defer_snapshot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(services_mu_);
+  // Publishes snapshot + recent_ as the new snapshot.
+  void RebuildSnapshot() ABSL_EXCLUSIVE_LOCKS_REQUIRED(services_mu_);
+  // Whether a Service with `sid` exists.
+  bool HasService(const SidBytes& sid) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(services_mu_);
   void Fire(UserEvent::Type type, const User& user) const;
   absl::Status UserNotFound(const ServiceState& service, std::string_view key) const;
 
@@ -115,8 +127,9 @@ class StoreImpl {
 
   std::unique_ptr<Journal> journal_;  // null: memory only; set once before use
 
-  std::atomic<const ServiceMap*> services_;
-  SharedMutex services_mu_;  // serializes Service and role writes
+  std::atomic<const ServiceMap*> services_;  // the snapshot
+  mutable SharedMutex services_mu_;  // serializes Service and role writes
+  ServiceMap recent_ ABSL_GUARDED_BY(services_mu_);  // not in the snapshot yet
   std::vector<std::unique_ptr<const ServiceMap>> service_maps_
       ABSL_GUARDED_BY(services_mu_);  // current and retired snapshots
   std::vector<std::unique_ptr<ServiceState>> service_states_

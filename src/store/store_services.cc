@@ -61,6 +61,11 @@ absl::StatusOr<ServiceState*> StoreImpl::FindService(std::string_view service_si
   if (std::optional<SidBytes> sid = ParseSid(service_sid, "IS")) {
     const ServiceMap* map = services_.load(std::memory_order_acquire);
     if (auto it = map->find(*sid); it != map->end()) return it->second;
+    // Created since the snapshot (or merged into a newer one meanwhile).
+    ReaderLock lock(&services_mu_);
+    map = services_.load(std::memory_order_relaxed);
+    if (auto it = map->find(*sid); it != map->end()) return it->second;
+    if (auto it = recent_.find(*sid); it != recent_.end()) return it->second;
   }
   return NotFound("The requested resource /Services/" + std::string(service_sid) +
                   " was not found");
@@ -100,23 +105,50 @@ absl::StatusOr<Service> StoreImpl::CreateService(const ServiceCreate& params) {
   service.default_channel_role_sid = roles[3].sid;
 
   WriterLock lock(&services_mu_);
-  if (services_.load(std::memory_order_relaxed)->contains(sid)) {
+  if (HasService(sid)) {
     return TwilioError(absl::StatusCode::kAlreadyExists, 409,
                        twilio_code::kInvalidParameter, "Service already exists");
   }
+  if (service_states_.size() >= options_.limits.max_services) {
+    return TwilioError(absl::StatusCode::kResourceExhausted, 403, twilio_code::kForbidden,
+                       "Service limit reached: this Store holds at most " +
+                           std::to_string(options_.limits.max_services) + " Services");
+  }
   if (journal_) USERSTORE_RETURN_IF_ERROR(journal_->PutService(service, roles));
-  Publish(service, roles);
+  Publish(service, roles, /*defer_snapshot=*/false);
   return service;
 }
 
-ServiceState* StoreImpl::Publish(const Service& service, const std::vector<Role>& roles) {
-  const ServiceMap* current = services_.load(std::memory_order_relaxed);
+bool StoreImpl::HasService(const SidBytes& sid) const {
+  return services_.load(std::memory_order_relaxed)->contains(sid) || recent_.contains(sid);
+}
+
+ServiceState* StoreImpl::Publish(const Service& service, const std::vector<Role>& roles,
+                                 bool defer_snapshot) {
   service_states_.push_back(std::make_unique<ServiceState>(service, roles));
-  auto next = std::make_unique<ServiceMap>(*current);
-  next->emplace(*ParseSid(service.sid, "IS"), service_states_.back().get());
+  ServiceState* state = service_states_.back().get();
+  recent_.emplace(*ParseSid(service.sid, "IS"), state);
+  // Small stores always read lock-free; larger ones merge geometrically.
+  constexpr size_t kAlwaysMergeBelow = 64;
+  constexpr size_t kMergeAtFraction = 8;  // recent_ reaches 1/8 of the snapshot
+  const size_t snapshot = services_.load(std::memory_order_relaxed)->size();
+  if (!defer_snapshot &&
+      (snapshot < kAlwaysMergeBelow || recent_.size() * kMergeAtFraction >= snapshot)) {
+    RebuildSnapshot();
+  }
+  return state;
+}
+
+void StoreImpl::RebuildSnapshot() {
+  if (recent_.empty()) return;
+  const ServiceMap* current = services_.load(std::memory_order_relaxed);
+  auto next = std::make_unique<ServiceMap>();
+  next->reserve(current->size() + recent_.size());
+  next->insert(current->begin(), current->end());
+  next->insert(recent_.begin(), recent_.end());
   service_maps_.push_back(std::move(next));
   services_.store(service_maps_.back().get(), std::memory_order_release);
-  return service_states_.back().get();
+  recent_.clear();
 }
 
 absl::Status StoreImpl::RestoreService(const Service& service, const std::vector<Role>& roles) {
@@ -127,11 +159,13 @@ absl::Status StoreImpl::RestoreService(const Service& service, const std::vector
     return BadRequest(twilio_code::kInvalidParameter, "Restored Service is malformed");
   }
   WriterLock lock(&services_mu_);
-  if (services_.load(std::memory_order_relaxed)->contains(*sid)) {
+  if (HasService(*sid)) {
     return TwilioError(absl::StatusCode::kAlreadyExists, 409,
                        twilio_code::kInvalidParameter, "Service already exists");
   }
-  Publish(service, roles);
+  // Not bounded by max_services (a store keeps what it has); one snapshot
+  // is built for all of them when recovery ends (SetJournal).
+  Publish(service, roles, /*defer_snapshot=*/true);
   return absl::OkStatus();
 }
 
@@ -155,13 +189,17 @@ absl::Status StoreImpl::RestoreUser(std::string_view service_sid, UserRecord::Pt
   }
 }
 
-void StoreImpl::SetJournal(std::unique_ptr<Journal> journal) { journal_ = std::move(journal); }
+void StoreImpl::SetJournal(std::unique_ptr<Journal> journal) {
+  WriterLock lock(&services_mu_);
+  RebuildSnapshot();
+  journal_ = std::move(journal);
+}
 
 std::vector<const ServiceState*> StoreImpl::Services() const {
+  ReaderLock lock(&services_mu_);
   std::vector<const ServiceState*> out;
-  for (const auto& [sid, state] : *services_.load(std::memory_order_acquire)) {
-    out.push_back(state);
-  }
+  out.reserve(service_states_.size());
+  for (const auto& state : service_states_) out.push_back(state.get());
   return out;
 }
 

@@ -81,12 +81,13 @@ def main():
                                                  "GET /v2/Services/%s/Users/"
                                                  "{{nope.response.body.sid}}\n" % (IS1, IS1))],
                         1, "line 3: {{nope.response.body.sid}}: no earlier request")
-        check(out.count("### ") == 1 and "HTTP/1.1 200 OK" in out, out)
+        # The first request ran (a read: its unknown Service is not created).
+        check(out.count("### ") == 1 and "HTTP/1.1 404 Not Found" in out, out)
         expect(binary, ["replay", write("url.http", "GET /v2/Users/with space\n")], 1,
                "expected a request line")
         expect(binary, ["replay", write("url2.http", "GET v2/Services\n")], 1,
                "neither absolute")
-        # 4xx responses are still a successful replay (auto-created Service).
+        # 4xx responses are still a successful replay.
         out, _ = expect(binary, ["replay", write("4xx.http",
                                                  "GET /v2/Services/%s/Users/nobody\n"
                                                  "###\n"
