@@ -13,11 +13,12 @@
 // Text without a closing `}}` is left as written. REST Client's system
 // variables (`{{$guid}}`, ...) and `request.*` references are not supported.
 //
-// Expansion is bounded (docs/cli.md, "Limits"): one request's expansions
-// (URL, header names and values, body) share an ExpansionBudget of
-// kMaxExpandedRequestBytes bytes of output and kMaxReferencesPerRequest
-// resolved references, checked before anything is appended, so a small file
-// of nested variables cannot make a huge string (or take exponential time).
+// Expansion is bounded (docs/cli.md, "Limits of variable expansion"): one
+// request's expansions (URL, header names and values, body) share an
+// ExpansionBudget of kMaxExpandedRequestBytes bytes of output and
+// kMaxReferencesPerRequest resolved references, checked before anything is
+// appended, so a small file of nested variables cannot make a huge string (or
+// take exponential time).
 //
 // Thread-safety: thread-compatible (Expand is const; Record* mutate).
 #ifndef USERSTORE_TOOLS_HTTP_VARS_H_

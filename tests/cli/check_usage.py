@@ -83,6 +83,15 @@ def main():
         (["stdio", "extra"], "stdio takes no argument"),
         (["stdio", "--service"], "--service needs a value"),
         (["--role", RL, "stdio"], "--role needs at least one --service"),
+        # Issue 10, item 14: empty values were taken as "none" (a random
+        # Service, role or account).
+        (["--service=", "stdio"], "userstore: --service needs a SID (the value is empty)"),
+        (["--service", "", "stdio"], "--service needs a SID (the value is empty)"),
+        (["--service", IS1, "--role=", "stdio"], "--role needs a SID (the value is empty)"),
+        (["--account=", "stdio"], "--account needs a SID (the value is empty)"),
+        (["--base-url=", "stdio"], "--base-url needs a URL (the value is empty)"),
+        (["--account", "AC" + "a" * 32, "--account", "AC" + "b" * 32, "stdio"],
+         "--account given twice (it takes one value)"),
     ]:
         _, err = expect(binary, args, 2, has)
         check("usage: userstore" in err, "no usage text for %s" % args)
@@ -90,6 +99,11 @@ def main():
     for args, has in [
         (["--service", "ISnot-a-sid", "stdio"], "--service ISnot-a-sid"),
         (["--service", IS1, "--service", IS1, "stdio"], "--service " + IS1),
+        # SIDs compared in canonical form: either hex case is the same SID.
+        (["--service", "IS" + "a" * 32, "--service", "IS" + "A" * 32, "stdio"],
+         "--service IS%s: given twice (as IS%s;" % ("A" * 32, "a" * 32)),
+        (["--service", IS1, "--role", RL, "--role", RL.upper(), "stdio"],
+         "--role %s: given twice (as %s;" % (RL.upper(), RL)),
         (["--service", IS1, "--role", "RLbad", "stdio"], "--role RLbad"),
         (["--account", "ACnope", "stdio"], ""),
         (["--base-url", "not a url", "stdio"], ""),
