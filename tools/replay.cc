@@ -1,5 +1,5 @@
 #include <fstream>
-#include <sstream>
+#include <string>
 #include <utility>
 
 #include "absl/status/statusor.h"
@@ -66,12 +66,27 @@ std::string FormatExchange(const Request& request, const Response& response) {
 int RunReplay(const RestFacade& facade, const std::string& path,
               std::ostream& out, std::ostream& err) {
   std::ifstream stream(path, std::ios::binary);
-  std::stringstream text;
-  if (!stream || !(text << stream.rdbuf())) {
+  if (!stream) {
     err << "userstore: cannot read " << path << "\n";
     return 1;
   }
-  absl::StatusOr<HttpFile> file = ParseHttpFile(text.str());
+  // Reads at most kMaxHttpFileBytes + 1 bytes (a pipe has no size to check
+  // first).
+  std::string text;
+  char chunk[64 * 1024];
+  while (stream.read(chunk, sizeof(chunk)) || stream.gcount() > 0) {
+    if (text.size() + stream.gcount() > kMaxHttpFileBytes) {
+      err << "userstore: " << path << ": " << HttpFileTooLarge().message()
+          << "\n";
+      return 1;
+    }
+    text.append(chunk, stream.gcount());
+  }
+  if (stream.bad()) {
+    err << "userstore: cannot read " << path << "\n";
+    return 1;
+  }
+  absl::StatusOr<HttpFile> file = ParseHttpFile(text);
   if (!file.ok()) {
     err << "userstore: " << path << ": " << file.status().message() << "\n";
     return 1;

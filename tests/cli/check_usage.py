@@ -70,7 +70,16 @@ def check_expansion_limits(binary, write):
                       "and body together)", "HTTP/1.1 400 Bad Request")
     check("Request body too long (limit 65536 bytes)" in out, out[:400])
     check(out.count("### ") == 1, out[:400])
-    return 2
+    # A .http file is at most 64 MiB: one byte more is refused before any
+    # request runs (it was read, split and replayed in full).
+    path = write("huge.http", "GET /v2/Services/%s/Users\n\n" % IS1)
+    with open(path, "a") as f:
+        f.truncate(64 * 1024 * 1024 + 1)  # NUL bytes: the body
+    out, err = expect(binary, ["replay", path], 1,
+                      "huge.http: the file is larger than 67108864 bytes "
+                      "(64 MiB), the limit of a .http file")
+    check(out == "", out[:400])
+    return 3
 
 
 def main():
