@@ -1,6 +1,7 @@
 #include "http_vars.h"
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -9,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
@@ -80,7 +82,15 @@ absl::StatusOr<std::string> BodyPathToJsonPointer(absl::string_view path) {
               absl::StrCat("bad body path ", path));
         }
       }
-      AppendPointerToken(index, &pointer);
+      // In range and canonical: simdjson's at_pointer wraps an index past
+      // 2^64 around (18446744073709551617 would be 1), and refuses a
+      // leading zero.
+      uint32_t number;
+      if (!absl::SimpleAtoi(index, &number)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "bad body path ", path, ": index ", index, " out of range"));
+      }
+      AppendPointerToken(absl::StrCat(number), &pointer);
       indices.remove_prefix(close + 1);
     }
   }

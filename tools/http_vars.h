@@ -99,8 +99,9 @@ class VariableContext {
 };
 
 // Converts a body path (`$.a.b[0]`, `a.b[0]`, `$`) to a JSON Pointer
-// (RFC 6901: "/a/b/0", ""). Errors: kInvalidArgument for an empty segment or
-// an unclosed / non-numeric `[...]`. O(|path|).
+// (RFC 6901: "/a/b/0", ""); an index is written in canonical form (`[007]`
+// is "/7"). Errors: kInvalidArgument for an empty segment, an unclosed /
+// non-numeric `[...]`, or an index over 2^32 - 1. O(|path|).
 absl::StatusOr<std::string> BodyPathToJsonPointer(absl::string_view path);
 
 }  // namespace userstore::cli

@@ -118,6 +118,21 @@ TEST(HttpVarsTest, RequestVariableErrors) {
               HasSubstr("no such field"));
   EXPECT_THAT(ExpandError(context, "{{create.response.body.roles[5]}}"),
               HasSubstr("no such field"));
+  // Indices are range-checked and canonical.
+  EXPECT_THAT(
+      ExpandError(context,
+                  "{{create.response.body.roles[99999999999999999999999]}}"),
+      HasSubstr("index 99999999999999999999999 out of range"));
+  EXPECT_THAT(
+      ExpandError(context, "{{create.response.body.roles[4294967295]}}"),
+      HasSubstr("no such field"));
+  // 2^64 + 1 used to wrap around to 1 in simdjson: the field "b".
+  EXPECT_EQ(
+      ExpandError(context,
+                  "{{create.response.body.roles[18446744073709551617]}}"),
+      "{{create.response.body.roles[18446744073709551617]}}: bad body path "
+      "roles[18446744073709551617]: index 18446744073709551617 out of range");
+  EXPECT_EQ(ExpandOk(context, "{{create.response.body.roles[01]}}"), "b");
   EXPECT_THAT(ExpandError(context, "{{deleted.response.body.sid}}"),
               HasSubstr("not JSON"));
   EXPECT_THAT(ExpandError(context, "{{create.request.body.sid}}"),
@@ -161,8 +176,7 @@ TEST(HttpVarsTest, NestedVariablesStopAtTheReferenceLimit) {
 
 // ... and, with a longer leaf (1000 bytes: 4.3 TB in all), the byte limit.
 TEST(HttpVarsTest, NestedVariablesStopAtTheByteLimit) {
-  const VariableContext context =
-      NestedSixteenfold(8, std::string(1000, 'x'));
+  const VariableContext context = NestedSixteenfold(8, std::string(1000, 'x'));
   const absl::Time start = absl::Now();
   EXPECT_EQ(ExpandError(context, "/v2/{{v8}}"),
             "variables expand to more than 1048576 bytes in this request (the "
@@ -174,8 +188,7 @@ TEST(HttpVarsTest, NestedVariablesStopAtTheByteLimit) {
 TEST(HttpVarsTest, ByteLimitIsInclusive) {
   static_assert(kMaxExpandedRequestBytes == 1024 * 1024);
   // 16 * 16 * 4096 bytes = exactly 1 MiB.
-  const VariableContext context =
-      NestedSixteenfold(2, std::string(4096, 'x'));
+  const VariableContext context = NestedSixteenfold(2, std::string(4096, 'x'));
   const std::string at_limit = ExpandOk(context, "{{v2}}");
   EXPECT_EQ(at_limit.size(), kMaxExpandedRequestBytes);
   EXPECT_EQ(at_limit.find_first_not_of('x'), std::string::npos);
@@ -240,9 +253,11 @@ TEST(BodyPathToJsonPointerTest, Conversions) {
     const char* path;
     const char* pointer;
   } cases[] = {
-      {"$", ""},       {"sid", "/sid"},       {"$.sid", "/sid"},
-      {"a.b", "/a/b"}, {"a[0]", "/a/0"},      {"a[0][12].b", "/a/0/12/b"},
-      {"$[3]", "/3"},  {"x~y/z", "/x~0y~1z"},
+      {"$", ""},          {"sid", "/sid"},
+      {"$.sid", "/sid"},  {"a.b", "/a/b"},
+      {"a[0]", "/a/0"},   {"a[0][12].b", "/a/0/12/b"},
+      {"$[3]", "/3"},     {"x~y/z", "/x~0y~1z"},
+      {"a[007]", "/a/7"}, {"a[4294967295]", "/a/4294967295"},
   };
   for (const Case& c : cases) {
     absl::StatusOr<std::string> pointer = BodyPathToJsonPointer(c.path);
@@ -250,7 +265,8 @@ TEST(BodyPathToJsonPointerTest, Conversions) {
     EXPECT_EQ(*pointer, c.pointer) << c.path;
   }
   for (const char* bad :
-       {"a.", ".a", "a..b", "a[", "a[]", "a[x]", "a[1]b", "$x"}) {
+       {"a.", ".a", "a..b", "a[", "a[]", "a[x]", "a[1]b", "$x", "a[-1]",
+        "a[4294967296]", "a[18446744073709551617]"}) {
     EXPECT_FALSE(BodyPathToJsonPointer(bad).ok()) << bad;
   }
 }
