@@ -2,6 +2,7 @@
 
 #include <cstddef>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -74,6 +75,8 @@ absl::StatusOr<CliOptions> ParseArgs(
   bool any_flag = false;
   bool sync_given = false;
   bool data_dir_given = false;
+  // --account, --base-url, --data-dir: given at most once.
+  absl::flat_hash_set<absl::string_view> single_valued;
   for (size_t i = 0; i < args.size(); ++i) {
     absl::string_view arg = args[i];
     if (flags_done || !absl::StartsWith(arg, "-") || arg == "-") {
@@ -117,14 +120,25 @@ absl::StatusOr<CliOptions> ParseArgs(
       }
       value = args[++i];
     }
+    // An empty value would silently mean "none" (a minted Service, role or
+    // account), so every value flag refuses it.
+    if (value.empty()) {
+      return UsageError(absl::StrCat(name, " needs ",
+                                     name == "--data-dir"   ? "a directory"
+                                     : name == "--base-url" ? "a URL"
+                                                            : "a SID",
+                                     " (the value is empty)"));
+    }
     if (name == "--service") {
       options.services.emplace_back(value);
     } else if (name == "--role") {
       options.roles.emplace_back(value);
+    } else if (!single_valued.insert(name).second) {
+      return UsageError(
+          absl::StrCat(name, " given twice (it takes one value)"));
     } else if (name == "--account") {
       options.account_sid = std::string(value);
     } else if (name == "--data-dir") {
-      if (value.empty()) return UsageError("--data-dir needs a directory");
       options.data_dir = std::string(value);
       data_dir_given = true;
     } else {

@@ -45,8 +45,10 @@ struct CliOptions {
 // replay without exactly one FILE, stdio with an argument, check or stats
 // without exactly one DIR or with any flag, --role without any --service
 // (roles are added to the Services named by --service), --sync / --no-sync
-// without --data-dir, or an empty --data-dir. SIDs are checked later, by the
-// Store.
+// without --data-dir, an empty value of any flag (--service=, --role=,
+// --account=, --base-url=, --data-dir=), or --account, --base-url or
+// --data-dir given twice. SIDs are checked later: repeats by MakeSession
+// (session.h), the rest by the Store.
 // Complexity: O(total length of the arguments).
 absl::StatusOr<CliOptions> ParseArgs(
     const std::vector<absl::string_view>& args);

@@ -24,9 +24,11 @@ namespace userstore::cli {
 // then for each request expands its variables (http_vars.h), sends it to
 // `facade` and writes FormatExchange to `out`. Returns 0 when every request
 // got a response (4xx included); 1 after writing "userstore: ..." to `err`
-// when the file cannot be read, does not parse, holds no request, or a
-// request's variables or URL cannot be resolved (requests before it have
-// run). Complexity: O(file size + the requests' work).
+// when the file cannot be read, is larger than kMaxHttpFileBytes (at most
+// that much is read), does not parse, holds no request, or a request's
+// variables or URL cannot be resolved or expand past the ExpansionBudget
+// (http_vars.h; requests before it have run).
+// Complexity: O(file size + the requests' work).
 int RunReplay(const RestFacade& facade, const std::string& path,
               std::ostream& out, std::ostream& err);
 

@@ -6,7 +6,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 
@@ -78,28 +77,19 @@ bool IsFormUrlEncoded(const HeaderList& headers) {
   return false;
 }
 
-std::string JoinBody(std::vector<absl::string_view> lines, bool form) {
-  while (!lines.empty() && absl::StripAsciiWhitespace(lines.back()).empty()) {
-    lines.pop_back();
-  }
-  std::string body;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (i > 0 && !(form && absl::StartsWith(lines[i], "&"))) body += '\n';
-    absl::StrAppend(&body, lines[i]);
-  }
-  return body;
-}
-
 enum class State { kBefore, kHeaders, kBody };
 
 class Parser {
  public:
+  // REQUIRES: text.size() <= kMaxHttpFileBytes (so line numbers fit an int).
   absl::StatusOr<HttpFile> Run(absl::string_view text) {
-    std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
-    for (size_t i = 0; i < lines.size(); ++i) {
-      absl::string_view line = lines[i];
+    // Lines are visited one at a time (no vector of them: a file of empty
+    // lines would take 16 bytes of memory per byte).
+    int number = 0;
+    for (absl::string_view line : absl::StrSplit(text, '\n')) {
+      ++number;
       absl::ConsumeSuffix(&line, "\r");
-      absl::Status s = Line(line, static_cast<int>(i) + 1);
+      absl::Status s = Line(line, number);
       if (!s.ok()) return s;
     }
     Finish();
@@ -122,6 +112,7 @@ class Parser {
       case State::kHeaders:
         if (trimmed.empty()) {
           state_ = State::kBody;
+          form_ = IsFormUrlEncoded(request_.headers);
           return absl::OkStatus();
         }
         if (IsComment(trimmed)) return absl::OkStatus();
@@ -132,7 +123,7 @@ class Parser {
         }
         return Header(trimmed, number);
       case State::kBody:
-        body_.push_back(line);
+        BodyLine(line, trimmed.empty());
         return absl::OkStatus();
     }
     return absl::OkStatus();
@@ -192,14 +183,28 @@ class Parser {
     return absl::OkStatus();
   }
 
+  // Appends a body line to request_.body: joined with "\n", except that a
+  // form body's line starting with `&` joins the previous one directly.
+  // Trailing blank lines are cut by Finish.
+  void BodyLine(absl::string_view line, bool blank) {
+    if (body_lines_ > 0 && !(form_ && absl::StartsWith(line, "&"))) {
+      request_.body.push_back('\n');
+    }
+    absl::StrAppend(&request_.body, line);
+    ++body_lines_;
+    if (!blank) body_kept_ = request_.body.size();
+  }
+
   // Closes the current block (a `###` line or the end of the file).
   void Finish() {
     if (state_ != State::kBefore) {
-      request_.body = JoinBody(body_, IsFormUrlEncoded(request_.headers));
+      request_.body.resize(body_kept_);  // drops the trailing blank lines
       file_.requests.push_back(std::move(request_));
     }
     request_ = HttpFileRequest{};
-    body_.clear();
+    body_lines_ = 0;
+    body_kept_ = 0;
+    form_ = false;
     name_.clear();
     state_ = State::kBefore;
   }
@@ -208,13 +213,22 @@ class Parser {
   State state_ = State::kBefore;
   std::string name_;  // pending `# @name`
   HttpFileRequest request_;
-  std::vector<absl::string_view> body_;
+  bool form_ = false;      // request_ is form-urlencoded (body lines)
+  size_t body_lines_ = 0;  // body lines appended to request_.body
+  size_t body_kept_ = 0;   // request_.body's size to its last non-blank line
 };
 
 }  // namespace
 
 absl::StatusOr<HttpFile> ParseHttpFile(absl::string_view text) {
+  if (text.size() > kMaxHttpFileBytes) return HttpFileTooLarge();
   return Parser().Run(text);
+}
+
+absl::Status HttpFileTooLarge() {
+  return absl::InvalidArgumentError(
+      absl::StrCat("the file is larger than ", kMaxHttpFileBytes,
+                   " bytes (64 MiB), the limit of a .http file"));
 }
 
 }  // namespace userstore::cli

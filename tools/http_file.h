@@ -22,10 +22,12 @@
 #ifndef USERSTORE_TOOLS_HTTP_FILE_H_
 #define USERSTORE_TOOLS_HTTP_FILE_H_
 
+#include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
@@ -50,12 +52,21 @@ struct HttpFile {
   std::vector<HttpFileRequest> requests;
 };
 
+// The largest `.http` file replayed: 64 MiB, far above any hand-written
+// file, and it keeps line numbers (int) and memory bounded.
+inline constexpr size_t kMaxHttpFileBytes = 64 * 1024 * 1024;
+
 // Parses the text of a `.http` file ("\n" or "\r\n" line ends).
 // Errors: kInvalidArgument "line N: ..." for a request line whose first word
 // is not an HTTP method, a header line without `:`, an `@` line that is not
-// `@name = value`, or a request name that is not [A-Za-z0-9_-]+.
-// Complexity: O(|text|).
+// `@name = value`, or a request name that is not [A-Za-z0-9_-]+;
+// HttpFileTooLarge() for a text of more than kMaxHttpFileBytes.
+// Complexity: O(|text|) time and memory (about |text| for the result).
 absl::StatusOr<HttpFile> ParseHttpFile(absl::string_view text);
+
+// kInvalidArgument "the file is larger than 67108864 bytes (64 MiB), the
+// limit of a .http file".
+absl::Status HttpFileTooLarge();
 
 }  // namespace userstore::cli
 

@@ -1,11 +1,16 @@
 #include "http_vars.h"
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
@@ -19,6 +24,21 @@ constexpr int kMaxDepth = 16;
 
 absl::Status Error(absl::string_view reference, absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat("{{", reference, "}}: ", why));
+}
+
+// Appends `piece` to `*out` if the budget has room for it; never allocates
+// past budget->max_bytes.
+absl::Status Append(absl::string_view piece, ExpansionBudget* budget,
+                    std::string* out) {
+  if (piece.size() > budget->max_bytes - budget->bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "variables expand to more than ", budget->max_bytes,
+        " bytes in this request (the limit for its URL, headers and body "
+        "together)"));
+  }
+  budget->bytes += piece.size();
+  out->append(piece.data(), piece.size());
+  return absl::OkStatus();
 }
 
 void AppendPointerToken(absl::string_view token, std::string* pointer) {
@@ -62,7 +82,15 @@ absl::StatusOr<std::string> BodyPathToJsonPointer(absl::string_view path) {
               absl::StrCat("bad body path ", path));
         }
       }
-      AppendPointerToken(index, &pointer);
+      // In range and canonical: simdjson's at_pointer wraps an index past
+      // 2^64 around (18446744073709551617 would be 1), and refuses a
+      // leading zero.
+      uint32_t number;
+      if (!absl::SimpleAtoi(index, &number)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "bad body path ", path, ": index ", index, " out of range"));
+      }
+      AppendPointerToken(absl::StrCat(number), &pointer);
       indices.remove_prefix(close + 1);
     }
   }
@@ -74,44 +102,70 @@ void VariableContext::AddFileVariables(
   for (const auto& [name, value] : variables) file_variables_[name] = value;
 }
 
+struct VariableContext::Recorded {
+  Response response;
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;  // valid when is_json
+  bool is_json = false;
+};
+
 void VariableContext::RecordResponse(absl::string_view request_name,
                                      const Response& response) {
-  responses_[request_name] = response;
+  auto recorded = std::make_shared<Recorded>();
+  recorded->response = response;
+  recorded->is_json =
+      !recorded->parser.parse(simdjson::padded_string(response.body))
+           .get(recorded->root);
+  responses_[request_name] = std::move(recorded);
+}
+
+absl::StatusOr<std::string> VariableContext::Expand(
+    absl::string_view text, ExpansionBudget* budget) const {
+  std::string out;
+  if (absl::Status s = ExpandInto(text, 0, budget, &out); !s.ok()) return s;
+  return out;
 }
 
 absl::StatusOr<std::string> VariableContext::Expand(
     absl::string_view text) const {
-  return ExpandAt(text, 0);
+  ExpansionBudget budget;
+  return Expand(text, &budget);
 }
 
-absl::StatusOr<std::string> VariableContext::ExpandAt(absl::string_view text,
-                                                      int depth) const {
-  std::string out;
+absl::Status VariableContext::ExpandInto(absl::string_view text, int depth,
+                                         ExpansionBudget* budget,
+                                         std::string* out) const {
   while (true) {
     const size_t open = text.find("{{");
     const size_t close =
         open == absl::string_view::npos ? open : text.find("}}", open + 2);
-    if (close == absl::string_view::npos) {
-      absl::StrAppend(&out, text);
-      return out;
+    if (close == absl::string_view::npos) return Append(text, budget, out);
+    if (absl::Status s = Append(text.substr(0, open), budget, out); !s.ok()) {
+      return s;
     }
-    absl::StrAppend(&out, text.substr(0, open));
-    absl::StatusOr<std::string> value = Resolve(
+    if (budget->references >= budget->max_references) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "more than ", budget->max_references,
+          " {{...}} references to expand in this request (nested ones "
+          "included)"));
+    }
+    ++budget->references;
+    absl::Status s = ResolveInto(
         absl::StripAsciiWhitespace(text.substr(open + 2, close - open - 2)),
-        depth);
-    if (!value.ok()) return value.status();
-    absl::StrAppend(&out, *value);
+        depth, budget, out);
+    if (!s.ok()) return s;
     text.remove_prefix(close + 2);
   }
 }
 
-absl::StatusOr<std::string> VariableContext::Resolve(
-    absl::string_view reference, int depth) const {
+absl::Status VariableContext::ResolveInto(absl::string_view reference,
+                                          int depth, ExpansionBudget* budget,
+                                          std::string* out) const {
   if (absl::StartsWith(reference, "$")) {
     return Error(reference, "system variables are not supported");
   }
   if (reference.find('.') != absl::string_view::npos) {
-    return ResolveRequestVariable(reference);
+    return ResolveRequestVariableInto(reference, budget, out);
   }
   auto it = file_variables_.find(reference);
   if (it == file_variables_.end()) {
@@ -121,11 +175,12 @@ absl::StatusOr<std::string> VariableContext::Resolve(
   if (depth >= kMaxDepth) {
     return Error(reference, "variables nested too deep (a cycle?)");
   }
-  return ExpandAt(it->second, depth + 1);
+  return ExpandInto(it->second, depth + 1, budget, out);
 }
 
-absl::StatusOr<std::string> VariableContext::ResolveRequestVariable(
-    absl::string_view reference) const {
+absl::Status VariableContext::ResolveRequestVariableInto(
+    absl::string_view reference, ExpansionBudget* budget,
+    std::string* out) const {
   // name.response.(body|headers).rest
   std::vector<absl::string_view> parts =
       absl::StrSplit(reference, absl::MaxSplits('.', 3));
@@ -141,28 +196,31 @@ absl::StatusOr<std::string> VariableContext::ResolveRequestVariable(
                  absl::StrCat("no earlier request named '", parts[0],
                               "' (add '# @name ", parts[0], "' above it)"));
   }
-  const Response& response = it->second;
+  const Recorded& recorded = *it->second;
   if (parts[2] == "headers") {
-    for (const auto& [name, value] : response.headers) {
-      if (absl::EqualsIgnoreCase(name, parts[3])) return value;
+    for (const auto& [name, value] : recorded.response.headers) {
+      if (absl::EqualsIgnoreCase(name, parts[3])) {
+        return Append(value, budget, out);
+      }
     }
     return Error(reference, "no such response header");
   }
-  if (parts[3] == "*") return response.body;
+  if (parts[3] == "*") return Append(recorded.response.body, budget, out);
   absl::StatusOr<std::string> pointer = BodyPathToJsonPointer(parts[3]);
   if (!pointer.ok()) return Error(reference, pointer.status().message());
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (parser.parse(simdjson::padded_string(response.body)).get(root)) {
+  if (!recorded.is_json) {
     return Error(reference, "the response body is not JSON");
   }
   simdjson::dom::element field;
-  if (root.at_pointer(*pointer).get(field)) {
+  if (recorded.root.at_pointer(*pointer).get(field)) {
     return Error(reference, "no such field in the response body");
   }
   std::string_view text;
-  if (!field.get_string().get(text)) return std::string(text);
-  return simdjson::minify(field);
+  if (!field.get_string().get(text)) {
+    return Append(absl::string_view(text.data(), text.size()), budget, out);
+  }
+  // At most the size of the body, which is in memory already.
+  return Append(simdjson::minify(field), budget, out);
 }
 
 }  // namespace userstore::cli

@@ -1,5 +1,5 @@
 #include <fstream>
-#include <sstream>
+#include <string>
 #include <utility>
 
 #include "absl/status/statusor.h"
@@ -15,25 +15,29 @@
 namespace userstore::cli {
 namespace {
 
-// Expands the variables of `file_request` into a facade Request.
+// Expands the variables of `file_request` into a facade Request. Its URL,
+// header names and values and body share one ExpansionBudget.
 absl::StatusOr<Request> BuildRequest(const HttpFileRequest& file_request,
                                      const VariableContext& variables) {
   Request request;
   request.method = file_request.method;
-  absl::StatusOr<std::string> url = variables.Expand(file_request.url);
+  ExpansionBudget budget;
+  absl::StatusOr<std::string> url = variables.Expand(file_request.url, &budget);
   if (!url.ok()) return url.status();
   absl::StatusOr<std::string> target = RequestTarget(*url);
   if (!target.ok()) return target.status();
   request.target = *std::move(target);
   for (const auto& [name, value] : file_request.headers) {
-    absl::StatusOr<std::string> expanded_name = variables.Expand(name);
+    absl::StatusOr<std::string> expanded_name = variables.Expand(name, &budget);
     if (!expanded_name.ok()) return expanded_name.status();
-    absl::StatusOr<std::string> expanded_value = variables.Expand(value);
+    absl::StatusOr<std::string> expanded_value =
+        variables.Expand(value, &budget);
     if (!expanded_value.ok()) return expanded_value.status();
     request.headers.emplace_back(*std::move(expanded_name),
                                  *std::move(expanded_value));
   }
-  absl::StatusOr<std::string> body = variables.Expand(file_request.body);
+  absl::StatusOr<std::string> body =
+      variables.Expand(file_request.body, &budget);
   if (!body.ok()) return body.status();
   request.body = *std::move(body);
   return request;
@@ -62,12 +66,27 @@ std::string FormatExchange(const Request& request, const Response& response) {
 int RunReplay(const RestFacade& facade, const std::string& path,
               std::ostream& out, std::ostream& err) {
   std::ifstream stream(path, std::ios::binary);
-  std::stringstream text;
-  if (!stream || !(text << stream.rdbuf())) {
+  if (!stream) {
     err << "userstore: cannot read " << path << "\n";
     return 1;
   }
-  absl::StatusOr<HttpFile> file = ParseHttpFile(text.str());
+  // Reads at most kMaxHttpFileBytes + 1 bytes (a pipe has no size to check
+  // first).
+  std::string text;
+  char chunk[64 * 1024];
+  while (stream.read(chunk, sizeof(chunk)) || stream.gcount() > 0) {
+    if (text.size() + stream.gcount() > kMaxHttpFileBytes) {
+      err << "userstore: " << path << ": " << HttpFileTooLarge().message()
+          << "\n";
+      return 1;
+    }
+    text.append(chunk, stream.gcount());
+  }
+  if (stream.bad()) {
+    err << "userstore: cannot read " << path << "\n";
+    return 1;
+  }
+  absl::StatusOr<HttpFile> file = ParseHttpFile(text);
   if (!file.ok()) {
     err << "userstore: " << path << ": " << file.status().message() << "\n";
     return 1;

@@ -1,13 +1,16 @@
 #include "session.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
-#include "absl/container/flat_hash_set.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "sid/sid.h"  // internal: no public header parses SIDs
 #include "userstore/service.h"
 
 namespace userstore::cli {
@@ -18,15 +21,28 @@ absl::Status Prefixed(const absl::Status& status, absl::string_view what) {
   return absl::Status(status.code(), absl::StrCat(what, ": ", status.message()));
 }
 
-// kInvalidArgument naming the first value given twice in `values`, if any.
+// kInvalidArgument naming the first SID given twice in `values`, if any.
+// SIDs are compared in canonical form (the Store's: `prefix` and lowercase
+// hex), so ISAB... and ISab... are the same Service; values that are not
+// `prefix` SIDs are compared as written (the Store rejects them later).
 absl::Status NoRepeats(const std::vector<std::string>& values,
-                       absl::string_view flag) {
-  absl::flat_hash_set<absl::string_view> seen;
+                       absl::string_view flag, std::string_view prefix) {
+  // canonical SID -> the value as first given
+  absl::flat_hash_map<std::string, absl::string_view> seen;
   for (const std::string& value : values) {
-    if (!seen.insert(value).second) {
+    const std::optional<internal::SidBytes> sid =
+        internal::ParseSid(value, prefix);
+    std::string canonical =
+        sid.has_value() ? internal::FormatSid(prefix, *sid) : value;
+    auto [it, inserted] = seen.try_emplace(std::move(canonical), value);
+    if (inserted) continue;
+    if (it->second == value) {
       return absl::InvalidArgumentError(
           absl::StrCat(flag, " ", value, ": given twice"));
     }
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, " ", value, ": given twice (as ", it->second,
+                     "; a SID's hex digits are compared in either case)"));
   }
   return absl::OkStatus();
 }
@@ -60,8 +76,13 @@ absl::StatusOr<std::unique_ptr<Store>> OpenStore(const CliOptions& options,
 
 absl::StatusOr<Session> MakeSession(const CliOptions& options,
                                     RecoveryProgress* progress) {
-  if (absl::Status s = NoRepeats(options.services, "--service"); !s.ok()) return s;
-  if (absl::Status s = NoRepeats(options.roles, "--role"); !s.ok()) return s;
+  if (absl::Status s = NoRepeats(options.services, "--service", "IS");
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = NoRepeats(options.roles, "--role", "RL"); !s.ok()) {
+    return s;
+  }
   StoreOptions store_options;
   store_options.account_sid = options.account_sid;
   if (options.base_url.has_value()) store_options.base_url = *options.base_url;

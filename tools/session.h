@@ -33,7 +33,8 @@ struct Session {
 // Errors: those of Store::Create (400/20001 bad --account or --base-url) or
 // Store::Open (also: an --account other than the stored one, a directory in
 // use or not a store, corruption, I/O errors); 400/20001 (kInvalidArgument) a
-// --service or --role given twice; Store::CreateService (400/20001
+// --service or --role given twice (SIDs compared in canonical form: either
+// hex case is the same SID); Store::CreateService (400/20001
 // malformed) and Store::AddRole (400/20001 malformed; 409/20001 repeated SID
 // in memory). Each message names the flag or the directory.
 // Complexity: O(#services * #roles), plus the recovery of --data-dir

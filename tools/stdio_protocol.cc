@@ -31,6 +31,10 @@ absl::StatusOr<std::string> RequiredString(simdjson::dom::object object,
 }  // namespace
 
 absl::StatusOr<Request> ParseStdioRequest(absl::string_view line) {
+  if (line.size() > kMaxStdioLineBytes) {
+    return Malformed(absl::StrCat("longer than ", kMaxStdioLineBytes,
+                                  " bytes (the limit of a line)"));
+  }
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (auto error =

@@ -11,6 +11,7 @@
 #ifndef USERSTORE_TOOLS_STDIO_PROTOCOL_H_
 #define USERSTORE_TOOLS_STDIO_PROTOCOL_H_
 
+#include <cstddef>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -19,11 +20,18 @@
 
 namespace userstore::cli {
 
+// The longest input line parsed: 1 MiB, as for one request of `replay`
+// (16 times the facade's body bound, room for JSON escapes). simdjson's
+// parse of a line takes several times its size; longer lines are refused
+// before it.
+inline constexpr size_t kMaxStdioLineBytes = 1024 * 1024;
+
 // Parses one input line (parsed with simdjson; at most one JSON value).
-// Errors: 400/20001 (BadRequest) when the line is not valid JSON, not an
-// object, "method" or "path" is missing, empty or not a string, "headers" is
-// not an object of strings, or "body" is neither a string nor null.
-// Complexity: O(|line|).
+// Errors: 400/20001 (BadRequest) when the line is longer than
+// kMaxStdioLineBytes, not valid JSON, not an object, "method" or "path" is
+// missing, empty or not a string, "headers" is not an object of strings, or
+// "body" is neither a string nor null.
+// Complexity: O(min(|line|, kMaxStdioLineBytes)).
 absl::StatusOr<Request> ParseStdioRequest(absl::string_view line);
 
 // Renders `response` as one compact JSON object, without a newline (written

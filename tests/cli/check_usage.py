@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 
 IS1 = "IS" + "1" * 32
 RL = "RL" + "a" * 32
@@ -37,6 +38,50 @@ def expect(binary, args, status, stderr_has="", stdout_has=""):
     return out, err
 
 
+def nested_sixteenfold(levels, leaf):
+    """@v0 = leaf; each @vK = 16 references to @v(K-1)."""
+    lines = ["@v0 = " + leaf]
+    for k in range(1, levels + 1):
+        lines.append("@v%d = %s" % (k, "{{v%d}}" % (k - 1) * 16))
+    return "\n".join(lines) + "\n"
+
+
+def check_expansion_limits(binary, write):
+    """Issue 10, item 8: nested variables are bounded per request."""
+    # The issue's file: 8 levels of 16 copies (17 GB expanded) used to die
+    # with std::bad_alloc. Now: exit 1 naming the line, fast.
+    text = nested_sixteenfold(8, "abcd") + "\nGET /v2/Services/%s/Users/{{v8}}\n" % IS1
+    check(len(text) < 1000, len(text))
+    path = write("bomb.http", text)
+    start = time.monotonic()
+    _, err = expect(binary, ["replay", path], 1,
+                    "bomb.http: line 11: more than 4096 {{...}} references to "
+                    "expand in this request")
+    check(time.monotonic() - start < 20, "took %.1f s" % (time.monotonic() - start))
+    # 1 MiB of URL, headers and body together: 512 KiB is sent (and refused
+    # by the facade's 64 KiB bound), 64 KiB + 1 MiB is not.
+    text = (nested_sixteenfold(1, "x" * 4096) +
+            "\nPOST /v2/Services/%s/Users\n\n%s\n"
+            "###\nPOST /v2/Services/%s/Users\nX-Big: {{v1}}\n\n%s\n"
+            % (IS1, "{{v1}}" * 8, IS1, "{{v1}}" * 16))
+    out, err = expect(binary, ["replay", write("big.http", text)], 1,
+                      "big.http: line 8: variables expand to more than 1048576 "
+                      "bytes in this request (the limit for its URL, headers "
+                      "and body together)", "HTTP/1.1 400 Bad Request")
+    check("Request body too long (limit 65536 bytes)" in out, out[:400])
+    check(out.count("### ") == 1, out[:400])
+    # A .http file is at most 64 MiB: one byte more is refused before any
+    # request runs (it was read, split and replayed in full).
+    path = write("huge.http", "GET /v2/Services/%s/Users\n\n" % IS1)
+    with open(path, "a") as f:
+        f.truncate(64 * 1024 * 1024 + 1)  # NUL bytes: the body
+    out, err = expect(binary, ["replay", path], 1,
+                      "huge.http: the file is larger than 67108864 bytes "
+                      "(64 MiB), the limit of a .http file")
+    check(out == "", out[:400])
+    return 3
+
+
 def main():
     binary = sys.argv[1]
     n = 0
@@ -47,6 +92,15 @@ def main():
         (["stdio", "extra"], "stdio takes no argument"),
         (["stdio", "--service"], "--service needs a value"),
         (["--role", RL, "stdio"], "--role needs at least one --service"),
+        # Issue 10, item 14: empty values were taken as "none" (a random
+        # Service, role or account).
+        (["--service=", "stdio"], "userstore: --service needs a SID (the value is empty)"),
+        (["--service", "", "stdio"], "--service needs a SID (the value is empty)"),
+        (["--service", IS1, "--role=", "stdio"], "--role needs a SID (the value is empty)"),
+        (["--account=", "stdio"], "--account needs a SID (the value is empty)"),
+        (["--base-url=", "stdio"], "--base-url needs a URL (the value is empty)"),
+        (["--account", "AC" + "a" * 32, "--account", "AC" + "b" * 32, "stdio"],
+         "--account given twice (it takes one value)"),
     ]:
         _, err = expect(binary, args, 2, has)
         check("usage: userstore" in err, "no usage text for %s" % args)
@@ -54,6 +108,11 @@ def main():
     for args, has in [
         (["--service", "ISnot-a-sid", "stdio"], "--service ISnot-a-sid"),
         (["--service", IS1, "--service", IS1, "stdio"], "--service " + IS1),
+        # SIDs compared in canonical form: either hex case is the same SID.
+        (["--service", "IS" + "a" * 32, "--service", "IS" + "A" * 32, "stdio"],
+         "--service IS%s: given twice (as IS%s;" % ("A" * 32, "a" * 32)),
+        (["--service", IS1, "--role", RL, "--role", RL.upper(), "stdio"],
+         "--role %s: given twice (as %s;" % (RL.upper(), RL)),
         (["--service", IS1, "--role", "RLbad", "stdio"], "--role RLbad"),
         (["--account", "ACnope", "stdio"], ""),
         (["--base-url", "not a url", "stdio"], ""),
@@ -103,6 +162,7 @@ def main():
               (code, out[:400], err))
         check("no such field" in err, err)
         n += 8
+        n += check_expansion_limits(binary, write)
     print("ok: %d cases" % n)
 
 

@@ -107,6 +107,7 @@ TEST(CliArgsTest, Errors) {
       {{"stdio", "--sync"}, "--sync / --no-sync need --data-dir"},
       {{"stdio", "--data-dir", "d", "--sync=yes"}, "--sync takes no value"},
       {{"stdio", "--data-dir="}, "--data-dir needs a directory"},
+      {{"stdio", "--data-dir", ""}, "--data-dir needs a directory"},
       {{"stdio", "--data-dir"}, "--data-dir needs a value"},
       {{"check"}, "check takes exactly one DIR"},
       {{"stats", "a", "b"}, "stats takes exactly one DIR"},
@@ -117,6 +118,57 @@ TEST(CliArgsTest, Errors) {
     absl::StatusOr<CliOptions> o = ParseArgs(c.args);
     ASSERT_FALSE(o.ok()) << c.message;
     EXPECT_THAT(o.status().message(), HasSubstr(c.message));
+  }
+}
+
+// Issue 10, item 14: an empty value used to be taken as "none": --service=
+// created a Service with a random SID, --role= a random role, --account= a
+// random account. Every value flag now refuses one.
+TEST(CliArgsTest, EmptyValuesAreUsageErrors) {
+  struct Case {
+    std::vector<absl::string_view> args;
+    const char* message;
+  } cases[] = {
+      {{"stdio", "--service="}, "--service needs a SID (the value is empty)"},
+      {{"stdio", "--service", ""}, "--service needs a SID (the value is empty)"},
+      {{"replay", "f.http", "--service", kIS1, "--role="},
+       "--role needs a SID (the value is empty)"},
+      {{"stdio", "--service", kIS1, "--role", ""},
+       "--role needs a SID (the value is empty)"},
+      {{"stdio", "--account="}, "--account needs a SID (the value is empty)"},
+      {{"stdio", "--account", ""}, "--account needs a SID (the value is empty)"},
+      {{"stdio", "--base-url="}, "--base-url needs a URL (the value is empty)"},
+      {{"stdio", "--data-dir="}, "--data-dir needs a directory (the value is "
+                                 "empty)"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<CliOptions> o = ParseArgs(c.args);
+    ASSERT_FALSE(o.ok()) << c.message;
+    EXPECT_EQ(o.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(o.status().message(), c.message);
+  }
+}
+
+// A flag of one value given twice was "the last one wins", silently.
+TEST(CliArgsTest, SingleValuedFlagsGivenTwiceAreUsageErrors) {
+  constexpr char kAC[] = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+  struct Case {
+    std::vector<absl::string_view> args;
+    const char* message;
+  } cases[] = {
+      {{"stdio", "--account", kAC, "--account=ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"},
+       "--account given twice (it takes one value)"},
+      {{"--account", kAC, "stdio", "--account", kAC},
+       "--account given twice (it takes one value)"},
+      {{"stdio", "--base-url=http://a/v2", "--base-url=http://b/v2"},
+       "--base-url given twice (it takes one value)"},
+      {{"--data-dir=a", "replay", "f.http", "--data-dir", "b"},
+       "--data-dir given twice (it takes one value)"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<CliOptions> o = ParseArgs(c.args);
+    ASSERT_FALSE(o.ok()) << c.message;
+    EXPECT_EQ(o.status().message(), c.message);
   }
 }
 

@@ -183,6 +183,50 @@ TEST(DurableSessionTest, RepeatedFlagsAreRejectedInBothModes) {
   EXPECT_FALSE(std::filesystem::exists(tmp.store()));
 }
 
+// Issue 10, item 14: SIDs are compared in canonical form (either hex case is
+// the same SID to the Store). A repeat that differs only in case used to
+// pass the check: with --data-dir the second Service (or role) was then
+// "already there" and silently kept.
+TEST(DurableSessionTest, RepeatsDifferingInHexCaseAreRejectedInBothModes) {
+  constexpr char kIS1Upper[] = "ISAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+  constexpr char kRLMixed[] = "RLaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaA";
+  TempDir tmp;
+  for (const std::string& dir : {std::string(), tmp.store()}) {
+    CliOptions options = DataDirOptions(dir);
+    options.services = {kIS1, kIS2, kIS1Upper};
+    absl::StatusOr<Session> session = MakeSession(options);
+    ASSERT_FALSE(session.ok()) << dir;
+    EXPECT_EQ(session.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(session.status().message(),
+              absl::StrCat("--service ", kIS1Upper, ": given twice (as ", kIS1,
+                           "; a SID's hex digits are compared in either "
+                           "case)"));
+    options = DataDirOptions(dir);
+    options.services = {kIS1};
+    options.roles = {kRLMixed, kRL};
+    session = MakeSession(options);
+    ASSERT_FALSE(session.ok()) << dir;
+    EXPECT_EQ(session.status().message(),
+              absl::StrCat("--role ", kRL, ": given twice (as ", kRLMixed,
+                           "; a SID's hex digits are compared in either "
+                           "case)"));
+  }
+  EXPECT_FALSE(std::filesystem::exists(tmp.store()));
+  // One SID in upper case alone is fine: the Store keeps it in lower case.
+  CliOptions options = DataDirOptions(tmp.store());
+  options.services = {kIS1Upper};
+  options.roles = {kRLMixed};
+  absl::StatusOr<Session> session = MakeSession(options);
+  ASSERT_TRUE(session.ok()) << session.status();
+  EXPECT_EQ(Send(*session, "GET", absl::StrCat("/v2/Services/", kIS1, "/Users"))
+                .status,
+            200);
+  absl::StatusOr<std::vector<Role>> roles = session->store->ListRoles(kIS1);
+  ASSERT_TRUE(roles.ok()) << roles.status();
+  EXPECT_TRUE(std::any_of(roles->begin(), roles->end(),
+                          [&](const Role& r) { return r.sid == kRL; }));
+}
+
 TEST(DurableSessionTest, MalformedSidsAreStillErrorsWithADataDir) {
   TempDir tmp;
   CliOptions options = DataDirOptions(tmp.store());

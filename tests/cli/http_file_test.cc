@@ -6,6 +6,7 @@
 #include <sstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -206,6 +207,43 @@ TEST(HttpFileTest, Errors) {
     EXPECT_EQ(file.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(file.status().message(), HasSubstr(c.message)) << c.text;
   }
+}
+
+// Issue 10 (one more pass): a file's lines used to be split into a vector
+// (16 bytes per line: a file of newlines took 16 times its size) and counted
+// in an int with no bound. Files over 64 MiB are refused; lines are visited
+// one at a time.
+TEST(HttpFileTest, FilesOverTheSizeLimitAreRefused) {
+  static_assert(kMaxHttpFileBytes == 64 * 1024 * 1024);
+  std::string text = "POST /v2/Services\n\n";
+  const size_t head = text.size();
+  text.resize(kMaxHttpFileBytes, 'x');  // exactly at the limit: parsed
+  absl::StatusOr<HttpFile> file = ParseHttpFile(text);
+  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_EQ(file->requests.size(), 1u);
+  EXPECT_EQ(file->requests[0].url, "/v2/Services");
+  EXPECT_EQ(file->requests[0].body.size(), kMaxHttpFileBytes - head);
+  text.push_back('x');
+  file = ParseHttpFile(text);
+  ASSERT_FALSE(file.ok());
+  EXPECT_EQ(file.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(file.status().message(),
+            "the file is larger than 67108864 bytes (64 MiB), the limit of a "
+            ".http file");
+}
+
+TEST(HttpFileTest, ManyBlankLinesKeepLineNumbersAndInnerBodyLines) {
+  std::string text(1000000, '\n');
+  absl::StrAppend(&text,
+                  "POST /v2/Services/IS1/Users\n"
+                  "Content-Type: application/x-www-form-urlencoded\n\n"
+                  "\n  \nIdentity=a\n&FriendlyName=b\n\n\n",
+                  std::string(1000, '\n'), "### next\n", "GET /v2/x\n");
+  HttpFile file = ParseOk(text);
+  ASSERT_EQ(file.requests.size(), 2u);
+  EXPECT_EQ(file.requests[0].line, 1000001);
+  EXPECT_EQ(file.requests[0].body, "\n  \nIdentity=a&FriendlyName=b");
+  EXPECT_EQ(file.requests[1].line, 1000001 + 10 + 1000);
 }
 
 TEST(HttpFileTest, ParsesTheTwilioDocsExample) {

@@ -1,7 +1,14 @@
 // Tests of `{{...}}` expansion (tools/http_vars.h).
 #include "http_vars.h"
 
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -111,6 +118,21 @@ TEST(HttpVarsTest, RequestVariableErrors) {
               HasSubstr("no such field"));
   EXPECT_THAT(ExpandError(context, "{{create.response.body.roles[5]}}"),
               HasSubstr("no such field"));
+  // Indices are range-checked and canonical.
+  EXPECT_THAT(
+      ExpandError(context,
+                  "{{create.response.body.roles[99999999999999999999999]}}"),
+      HasSubstr("index 99999999999999999999999 out of range"));
+  EXPECT_THAT(
+      ExpandError(context, "{{create.response.body.roles[4294967295]}}"),
+      HasSubstr("no such field"));
+  // 2^64 + 1 used to wrap around to 1 in simdjson: the field "b".
+  EXPECT_EQ(
+      ExpandError(context,
+                  "{{create.response.body.roles[18446744073709551617]}}"),
+      "{{create.response.body.roles[18446744073709551617]}}: bad body path "
+      "roles[18446744073709551617]: index 18446744073709551617 out of range");
+  EXPECT_EQ(ExpandOk(context, "{{create.response.body.roles[01]}}"), "b");
   EXPECT_THAT(ExpandError(context, "{{deleted.response.body.sid}}"),
               HasSubstr("not JSON"));
   EXPECT_THAT(ExpandError(context, "{{create.request.body.sid}}"),
@@ -121,14 +143,121 @@ TEST(HttpVarsTest, RequestVariableErrors) {
               HasSubstr("bad body path"));
 }
 
+// @v0 = `leaf`, and each @vK = 16 references to @v(K-1): {{vK}} would be
+// 16^K copies of `leaf`.
+VariableContext NestedSixteenfold(int levels, absl::string_view leaf) {
+  std::vector<std::pair<std::string, std::string>> variables = {
+      {"v0", std::string(leaf)}};
+  for (int k = 1; k <= levels; ++k) {
+    std::string value;
+    for (int i = 0; i < 16; ++i) absl::StrAppend(&value, "{{v", k - 1, "}}");
+    variables.emplace_back(absl::StrCat("v", k), value);
+  }
+  VariableContext context;
+  context.AddFileVariables(variables);
+  return context;
+}
+
+// Issue 10, item 8: a few hundred bytes of nested variables (8 levels of 16
+// copies of 4 bytes: 17 GB) used to be expanded in full and die with
+// std::bad_alloc. The expansion stops at a limit, before allocating past it:
+// here the reference count (16^8 references)...
+TEST(HttpVarsTest, NestedVariablesStopAtTheReferenceLimit) {
+  const VariableContext context = NestedSixteenfold(8, "abcd");
+  const absl::Time start = absl::Now();
+  EXPECT_EQ(ExpandError(context, "/v2/{{v8}}"),
+            "more than 4096 {{...}} references to expand in this request "
+            "(nested ones included)");
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  // The leaf alone, and 16^2 copies of it, are fine.
+  EXPECT_EQ(ExpandOk(context, "{{v0}}"), "abcd");
+  EXPECT_EQ(ExpandOk(context, "{{v2}}").size(), 256u * 4);
+}
+
+// ... and, with a longer leaf (1000 bytes: 4.3 TB in all), the byte limit.
+TEST(HttpVarsTest, NestedVariablesStopAtTheByteLimit) {
+  const VariableContext context = NestedSixteenfold(8, std::string(1000, 'x'));
+  const absl::Time start = absl::Now();
+  EXPECT_EQ(ExpandError(context, "/v2/{{v8}}"),
+            "variables expand to more than 1048576 bytes in this request (the "
+            "limit for its URL, headers and body together)");
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_EQ(ExpandOk(context, "{{v2}}"), std::string(256 * 1000, 'x'));
+}
+
+TEST(HttpVarsTest, ByteLimitIsInclusive) {
+  static_assert(kMaxExpandedRequestBytes == 1024 * 1024);
+  // 16 * 16 * 4096 bytes = exactly 1 MiB.
+  const VariableContext context = NestedSixteenfold(2, std::string(4096, 'x'));
+  const std::string at_limit = ExpandOk(context, "{{v2}}");
+  EXPECT_EQ(at_limit.size(), kMaxExpandedRequestBytes);
+  EXPECT_EQ(at_limit.find_first_not_of('x'), std::string::npos);
+  EXPECT_THAT(ExpandError(context, "{{v2}}/"),
+              HasSubstr("more than 1048576 bytes"));
+  EXPECT_THAT(ExpandError(context, "/{{v2}}"),
+              HasSubstr("more than 1048576 bytes"));
+}
+
+// References that expand to nothing cost no bytes, but are counted: 16^8
+// empty references used to take exponential time.
+TEST(HttpVarsTest, ReferencesAreCounted) {
+  const VariableContext context = NestedSixteenfold(8, "");
+  const absl::Time start = absl::Now();
+  EXPECT_THAT(ExpandError(context, "{{v8}}"),
+              HasSubstr("more than 4096 {{...}} references to expand in this "
+                        "request"));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  // 16 + 16^2 + 16 ^ 3 = 4368 references: one level fewer is 273.
+  EXPECT_EQ(ExpandOk(context, "{{v2}}"), "");
+}
+
+TEST(HttpVarsTest, OneBudgetIsSharedByTheExpansionsOfARequest) {
+  VariableContext context;
+  context.AddFileVariables({{"five", "12345"}});
+  context.RecordResponse("create", CreatedUser());
+  ExpansionBudget budget;
+  budget.max_bytes = 12;
+  budget.max_references = 3;
+  absl::StatusOr<std::string> a = context.Expand("{{five}}", &budget);
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(*a, "12345");
+  absl::StatusOr<std::string> b =
+      context.Expand("/{{create.response.body.sid}}", &budget);
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(*b, "/US0123");
+  EXPECT_EQ(budget.bytes, 12u);
+  EXPECT_EQ(budget.references, 2u);
+  absl::StatusOr<std::string> c = context.Expand("x", &budget);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(),
+            "variables expand to more than 12 bytes in this request (the "
+            "limit for its URL, headers and body together)");
+  // Request variables are charged too, before they are appended.
+  ExpansionBudget small;
+  small.max_bytes = 20;
+  absl::StatusOr<std::string> body =
+      context.Expand("{{create.response.body.*}}", &small);
+  ASSERT_FALSE(body.ok());
+  EXPECT_THAT(body.status().message(), HasSubstr("more than 20 bytes"));
+  EXPECT_EQ(small.bytes, 0u);
+  ExpansionBudget one_reference;
+  one_reference.max_references = 1;
+  absl::StatusOr<std::string> two =
+      context.Expand("{{five}}{{five}}", &one_reference);
+  ASSERT_FALSE(two.ok());
+  EXPECT_THAT(two.status().message(), HasSubstr("more than 1 {{...}}"));
+}
+
 TEST(BodyPathToJsonPointerTest, Conversions) {
   struct Case {
     const char* path;
     const char* pointer;
   } cases[] = {
-      {"$", ""},       {"sid", "/sid"},       {"$.sid", "/sid"},
-      {"a.b", "/a/b"}, {"a[0]", "/a/0"},      {"a[0][12].b", "/a/0/12/b"},
-      {"$[3]", "/3"},  {"x~y/z", "/x~0y~1z"},
+      {"$", ""},          {"sid", "/sid"},
+      {"$.sid", "/sid"},  {"a.b", "/a/b"},
+      {"a[0]", "/a/0"},   {"a[0][12].b", "/a/0/12/b"},
+      {"$[3]", "/3"},     {"x~y/z", "/x~0y~1z"},
+      {"a[007]", "/a/7"}, {"a[4294967295]", "/a/4294967295"},
   };
   for (const Case& c : cases) {
     absl::StatusOr<std::string> pointer = BodyPathToJsonPointer(c.path);
@@ -136,7 +265,8 @@ TEST(BodyPathToJsonPointerTest, Conversions) {
     EXPECT_EQ(*pointer, c.pointer) << c.path;
   }
   for (const char* bad :
-       {"a.", ".a", "a..b", "a[", "a[]", "a[x]", "a[1]b", "$x"}) {
+       {"a.", ".a", "a..b", "a[", "a[]", "a[x]", "a[1]b", "$x", "a[-1]",
+        "a[4294967296]", "a[18446744073709551617]"}) {
     EXPECT_FALSE(BodyPathToJsonPointer(bad).ok()) << bad;
   }
 }

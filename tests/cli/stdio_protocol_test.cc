@@ -69,6 +69,30 @@ TEST(ParseStdioRequestTest, MalformedLinesAre400With20001) {
   }
 }
 
+// Issue 10 (one more pass): simdjson's parse takes several times the size of
+// a line, so lines over 1 MiB are refused before it.
+TEST(ParseStdioRequestTest, LinesOverOneMebibyteAreRefused) {
+  static_assert(kMaxStdioLineBytes == 1024 * 1024);
+  const std::string head = R"({"method":"POST","path":"/a","body":")";
+  const std::string tail = R"("})";
+  std::string line =
+      head + std::string(kMaxStdioLineBytes - head.size() - tail.size(), 'x') +
+      tail;
+  ASSERT_EQ(line.size(), kMaxStdioLineBytes);
+  absl::StatusOr<Request> request = ParseStdioRequest(line);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->body.size(),
+            kMaxStdioLineBytes - head.size() - tail.size());
+  line.insert(head.size(), "x");
+  request = ParseStdioRequest(line);
+  ASSERT_FALSE(request.ok());
+  EXPECT_EQ(HttpStatus(request.status()), 400);
+  EXPECT_EQ(TwilioCode(request.status()), 20001);
+  EXPECT_EQ(request.status().message(),
+            "Malformed stdio request line: longer than 1048576 bytes (the "
+            "limit of a line)");
+}
+
 TEST(FormatStdioResponseTest, IsOneLineOfJsonThatRoundTrips) {
   Response response;
   response.status = 201;
