@@ -1,11 +1,44 @@
 #include "host_flags.h"
 
 #include <charconv>
+#include <string_view>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
 namespace userstore_http {
+namespace {
+
+// `value` in the canonical spelling of a SID (Twilio's: the two-letter
+// prefix, then 32 lowercase hex digits) when it is `prefix` followed by 32
+// hex digits in any case; otherwise unchanged (the Store rejects it later
+// with its own message). So "ISAAAA..." and "ISaaaa..." are one Service.
+std::string CanonicalSid(std::string value, std::string_view prefix) {
+  if (value.size() != prefix.size() + 32 || !value.starts_with(prefix)) return value;
+  for (size_t i = prefix.size(); i < value.size(); ++i) {
+    if (!absl::ascii_isxdigit(static_cast<unsigned char>(value[i]))) return value;
+  }
+  absl::AsciiStrToLower(&value);
+  value.replace(0, prefix.size(), prefix);
+  return value;
+}
+
+// kInvalidArgument naming the first value given twice in `values` (already
+// canonical), if any.
+absl::Status NoRepeats(const std::vector<std::string>& values, const char* flag) {
+  absl::flat_hash_set<std::string_view> seen;
+  for (const std::string& value : values) {
+    if (!seen.insert(value).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag, " ", value, ": given twice (SIDs are compared in lowercase)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 std::string HostUsage() {
   return R"(usage: userstore-http [FLAGS]
@@ -33,7 +66,9 @@ token.
   --role RL...         add this deployment-scope role to every --service
                        (repeatable); with --data-dir, one that exists is kept
   --account-sid AC...  the account (default $TWILIO_ACCOUNT_SID); with
-                       --data-dir it must be the store's own
+                       --data-dir it must be the store's own. Hex digits
+                       are taken in lowercase: clients authenticate as
+                       ACabcd... also when ACABCD... is given
   --auth-token TOKEN   the auth token (default $TWILIO_AUTH_TOKEN; prefer the
                        environment: flags are visible to other local users)
   --help, --version
@@ -100,16 +135,23 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
     } else if (name == "--data-dir") {
       if (value->empty()) return absl::InvalidArgumentError("--data-dir needs a directory");
       flags.data_dir = *value;
-    } else if (name == "--service") {
-      flags.services.push_back(*value);
-    } else if (name == "--role") {
-      flags.roles.push_back(*value);
+    } else if (name == "--service" || name == "--role") {
+      if (value->empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(name, " needs a SID, not an empty value"));
+      }
+      if (name == "--service") {
+        flags.services.push_back(CanonicalSid(*value, "IS"));
+      } else {
+        flags.roles.push_back(CanonicalSid(*value, "RL"));
+      }
     } else if (name == "--account-sid") {
       account_sid = *value;
     } else {
       auth_token = *value;
     }
   }
+  if (absl::Status s = NoRepeats(flags.services, "--service"); !s.ok()) return s;
+  if (absl::Status s = NoRepeats(flags.roles, "--role"); !s.ok()) return s;
   if (!flags.roles.empty() && flags.services.empty()) {
     return absl::InvalidArgumentError("--role needs at least one --service");
   }
@@ -120,7 +162,7 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
     const char* value = env != nullptr ? env(name) : nullptr;
     return std::string(value != nullptr ? value : "");
   };
-  flags.account_sid = account_sid.value_or(from_env("TWILIO_ACCOUNT_SID"));
+  flags.account_sid = CanonicalSid(account_sid.value_or(from_env("TWILIO_ACCOUNT_SID")), "AC");
   flags.auth_token = auth_token.value_or(from_env("TWILIO_AUTH_TOKEN"));
   if (flags.account_sid.empty()) {
     return absl::InvalidArgumentError(

@@ -43,8 +43,12 @@ struct HostFlags {
 // Errors: kInvalidArgument for an unknown flag or argument, a flag without
 // its value (or --sync / --no-sync with one), a --port that is not an
 // integer in [0, 65535], --role without --service, an empty --data-dir,
-// --sync / --no-sync without --data-dir, or a missing account SID or auth
-// token (flag and environment both unset or empty). SIDs are checked later, by the Store.
+// --sync / --no-sync without --data-dir, an empty --service or --role, a
+// --service or --role given twice (also in another hex case), or a missing
+// account SID or auth token (flag and environment both unset or empty).
+// SID-shaped values (PP + 32 hex digits, any case) are returned in canonical
+// form, PP + lowercase hex: --account-sid ACAAAA... becomes ACaaaa...; other
+// values are kept as given and checked later, by the Store.
 // Complexity: O(total length of the arguments).
 absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
                                          const char* (*env)(const char*));

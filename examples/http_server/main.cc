@@ -29,6 +29,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -63,18 +64,6 @@ absl::Status Prefixed(const absl::Status& status, const std::string& what) {
   return absl::Status(status.code(), absl::StrCat(what, ": ", status.message()));
 }
 
-// kInvalidArgument naming the first value given twice in `values`, if any.
-absl::Status NoRepeats(const std::vector<std::string>& values, const char* flag) {
-  for (size_t i = 0; i < values.size(); ++i) {
-    for (size_t j = 0; j < i; ++j) {
-      if (values[i] == values[j]) {
-        return absl::InvalidArgumentError(absl::StrCat(flag, " ", values[i], ": given twice"));
-      }
-    }
-  }
-  return absl::OkStatus();
-}
-
 // In memory (Store::Create), or with --data-dir the durable Store kept there
 // (Store::Open), which then logs "opened DIR: N users in S s".
 absl::StatusOr<std::unique_ptr<userstore::Store>> OpenStore(
@@ -100,8 +89,6 @@ absl::StatusOr<std::unique_ptr<userstore::Store>> OpenStore(
 // from CreateService / AddRole leaves the existing one as it is.
 absl::StatusOr<std::unique_ptr<userstore::Store>> MakeStore(const HostFlags& flags,
                                                             std::string base_url) {
-  if (absl::Status s = NoRepeats(flags.services, "--service"); !s.ok()) return s;
-  if (absl::Status s = NoRepeats(flags.roles, "--role"); !s.ok()) return s;
   userstore::StoreOptions options;
   options.account_sid = flags.account_sid;
   options.base_url = std::move(base_url);
@@ -211,14 +198,20 @@ void LogRequest(const httplib::Request& req, const httplib::Response& res) {
     elapsed = absl::StrCat(static_cast<int64_t>(ms.count() * 100) / 100.0, "ms");
     request_start.reset();
   }
-  // A request httplib could not parse has no method, target or peer.
+  // A request httplib could not parse has no method, target or peer. Every
+  // byte that came from the client is C-escaped (\x1b, \r, \", \\, \x7f,
+  // bytes >= 0x80 as \xNN): a request target cannot write terminal escape
+  // sequences, a second line or an unbalanced quote into the log.
   std::string peer = req.remote_addr.empty()
                          ? "-"
-                         : absl::StrCat(req.remote_addr, ":", req.remote_port);
+                         : absl::StrCat(absl::CHexEscape(req.remote_addr), ":",
+                                        req.remote_port);
   std::string request_line =
       req.method.empty()
           ? "-"
-          : absl::StrCat("\"", req.method, " ", req.target, " ", req.version, "\"");
+          : absl::StrCat("\"", absl::CHexEscape(req.method), " ",
+                         absl::CHexEscape(req.target), " ",
+                         absl::CHexEscape(req.version), "\"");
   std::string line = absl::StrCat(userstore::FormatTwilioDate(absl::Now()), " ",
                                   peer, " ", request_line, " ", res.status, " ",
                                   res.body.size(), " ", elapsed, "\n");
@@ -272,7 +265,9 @@ int Run(const HostFlags& flags) {
   userstore::FacadeOptions facade_options;
   facade_options.auto_create_services = flags.services.empty();
   userstore::RestFacade facade(store->get(), facade_options);
-  BasicAuth auth(flags.account_sid, flags.auth_token);
+  // The Store's account SID is the canonical spelling (AC + lowercase hex)
+  // whatever case --account-sid was given in: clients authenticate as that.
+  BasicAuth auth((*store)->options().account_sid, flags.auth_token);
 
   // Every path, every method httplib accepts ([\s\S] also matches a decoded
   // %0A, which '.' would not); routing is the facade's job.
