@@ -147,16 +147,42 @@ void Serve(const userstore::RestFacade& facade, const BasicAuth& auth,
   }
   request.body = std::move(body);
   userstore::Response response = facade.Handle(request);
+  if (request.method == "HEAD") {
+    // RFC 9110 §9.3.2: HEAD gets GET's status and header fields, and a
+    // Content-Length, when sent, must be the GET content's length
+    // (§8.6). The facade decides whether HEAD is served and answers it
+    // without content; httplib would then send "Content-Length: 0". So
+    // when the facade gave neither content nor a Content-Length, ask it the
+    // same request as a GET and keep that content when the status agrees:
+    // httplib sends its length and never a HEAD response's content. (When
+    // a write changed the answer in between, the HEAD answer is sent.)
+    bool has_length = false;
+    for (const auto& header : response.headers) {
+      has_length |= absl::EqualsIgnoreCase(header.first, "Content-Length");
+    }
+    if (response.body.empty() && !has_length && response.status != 204 &&
+        response.status != 304) {
+      request.method = "GET";
+      userstore::Response get = facade.Handle(request);
+      if (get.status == response.status) response.body = std::move(get.body);
+    }
+  }
   res.status = response.status;
   std::string content_type = kJsonContentType;
+  std::string content_type_given;
   for (const auto& [name, value] : response.headers) {
     if (absl::EqualsIgnoreCase(name, "Content-Type")) {
       content_type = value;
+      content_type_given = value;
     } else {
       res.set_header(name, value);
     }
   }
-  if (!response.body.empty()) res.set_content(response.body, content_type);
+  if (!response.body.empty()) {
+    res.set_content(response.body, content_type);
+  } else if (!content_type_given.empty()) {  // e.g. HEAD, whose GET has one
+    res.set_header("Content-Type", content_type_given);
+  }
 }
 
 // Errors httplib produces itself (malformed request line, URI over 8 KiB,
@@ -214,7 +240,8 @@ void LogRequest(const httplib::Request& req, const httplib::Response& res) {
                          absl::CHexEscape(req.version), "\"");
   std::string line = absl::StrCat(userstore::FormatTwilioDate(absl::Now()), " ",
                                   peer, " ", request_line, " ", res.status, " ",
-                                  res.body.size(), " ", elapsed, "\n");
+                                  req.method == "HEAD" ? 0 : res.body.size(),  // sent
+                                  " ", elapsed, "\n");
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
@@ -298,7 +325,7 @@ int Run(const HostFlags& flags) {
     }
     Serve(facade, auth, req, std::move(body), res);
   };
-  server.Get(kAnyPath, handler);  // GET and HEAD
+  server.Get(kAnyPath, handler);  // GET and HEAD (httplib routes HEAD here)
   server.Post(kAnyPath, body_handler);
   server.Put(kAnyPath, body_handler);
   server.Patch(kAnyPath, body_handler);

@@ -134,8 +134,6 @@ class AuthAndForwardingTest(unittest.TestCase):
         response = self.session.patch(self.users_url, auth=AUTH)
         self.assertTrue(twilio_error(response, 405, 20001), response.text)
         self.assertEqual(response.headers["Allow"], "GET, POST")
-        response = self.session.head(self.users_url, auth=AUTH)
-        self.assertEqual(response.status_code, 405)
         response = self.get(self.host.origin + "/v2/Nope", auth=AUTH)
         self.assertTrue(twilio_error(response, 404, 20404), response.text)
         # A decoded %0A still reaches the facade (not httplib's empty 404).
@@ -145,6 +143,39 @@ class AuthAndForwardingTest(unittest.TestCase):
         response = self.get("%s/v2/Services/IS%s/Users" % (self.host.origin, "e" * 32),
                             auth=AUTH)
         self.assertTrue(twilio_error(response, 404, 20404), response.text)
+
+    def test_head_gets_get_status_and_headers_without_content(self):
+        # RFC 9110 §9.3.2. Needs the facade's HEAD support (src/rest/).
+        response = self.session.post(self.users_url, data={"Identity": "head-me"}, auth=AUTH)
+        self.assertEqual(response.status_code, 201, response.text)
+        auth = "Authorization: Basic %s\r\n" % base64.b64encode(
+            ("%s:%s" % AUTH).encode()).decode()
+        base = "/v2/Services/%s/Users" % SERVICE_SID
+        for path, status in [(base + "/head-me", 200), (base, 200),
+                             (base + "/" + response.json()["sid"], 200),
+                             (base + "/nobody", 404)]:
+            with self.subTest(path=path):
+                get = self.get(self.host.origin + path, auth=AUTH)
+                self.assertEqual(get.status_code, status)
+                # A raw HEAD on its own connection: whatever follows the
+                # header block until the server closes would be content.
+                raw = self.host.raw_request(
+                    ("HEAD %s HTTP/1.1\r\nHost: x\r\n%sConnection: close\r\n\r\n"
+                     % (path, auth)).encode())
+                head, sep, content = raw.partition(b"\r\n\r\n")
+                self.assertEqual(sep, b"\r\n\r\n", raw)
+                self.assertEqual(content, b"")
+                lines = head.decode().split("\r\n")
+                self.assertEqual(lines[0].split(" ")[1], str(status), raw)
+                headers = {l.split(":", 1)[0].lower(): l.split(":", 1)[1].strip()
+                           for l in lines[1:]}
+                self.assertEqual(headers["content-type"], JSON)
+                self.assertEqual(int(headers["content-length"]), len(get.content))
+        # requests' own HEAD on a keep-alive connection, then a GET on it.
+        response = self.session.head(self.users_url + "/head-me", auth=AUTH)
+        self.assertEqual((response.status_code, response.content), (200, b""))
+        self.assertEqual(self.get(self.users_url + "/head-me", auth=AUTH).json()["identity"],
+                         "head-me")
 
     def test_oversized_requests_get_twilio_error_bodies(self):
         # Over the facade's 64 KiB body limit: its 400.
