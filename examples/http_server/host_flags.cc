@@ -38,6 +38,19 @@ absl::Status NoRepeats(const std::vector<std::string>& values, const char* flag)
   return absl::OkStatus();
 }
 
+// `value` as an integer in [min, max], else kInvalidArgument naming `flag`.
+absl::StatusOr<int> IntInRange(const std::string& flag, const std::string& value, int min,
+                               int max) {
+  int n = 0;
+  const char* end = value.data() + value.size();
+  auto [ptr, ec] = std::from_chars(value.data(), end, n);
+  if (ec != std::errc() || ptr != end || n < min || n > max) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, " must be an integer in [", min,
+                                                   ", ", max, "], not '", value, "'"));
+  }
+  return n;
+}
+
 }  // namespace
 
 std::string HostUsage() {
@@ -71,6 +84,14 @@ token.
                        ACabcd... also when ACABCD... is given
   --auth-token TOKEN   the auth token (default $TWILIO_AUTH_TOKEN; prefer the
                        environment: flags are visible to other local users)
+  --request-timeout S  a request's headers and body must arrive within S
+                       seconds of its first byte, else 408 and the
+                       connection closes (default 10; 1..3600)
+  --max-connections N  open connections at most (default 128; 1..4096);
+                       one more is answered 503 and closed
+  --max-connections-per-address N
+                       open connections from one client address at most
+                       (default 32; at most --max-connections)
   --help, --version
 )";
 }
@@ -110,7 +131,8 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
     }
     if (name != "--host" && name != "--port" && name != "--base-url" &&
         name != "--service" && name != "--role" && name != "--account-sid" &&
-        name != "--auth-token" && name != "--data-dir") {
+        name != "--auth-token" && name != "--data-dir" && name != "--request-timeout" &&
+        name != "--max-connections" && name != "--max-connections-per-address") {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag '", name, "'"));
     }
     if (!value.has_value()) {
@@ -119,7 +141,15 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
       }
       value = args[++i];
     }
-    if (name == "--host") {
+    if (name == "--request-timeout" || name == "--max-connections" ||
+        name == "--max-connections-per-address") {
+      const int max = name == "--request-timeout" ? 3600 : 4096;
+      absl::StatusOr<int> n = IntInRange(name, *value, 1, max);
+      if (!n.ok()) return n.status();
+      (name == "--request-timeout"   ? flags.request_timeout_seconds
+       : name == "--max-connections" ? flags.max_connections
+                                     : flags.max_connections_per_address) = *n;
+    } else if (name == "--host") {
       flags.host = *value;
     } else if (name == "--port") {
       int port = -1;
@@ -149,6 +179,11 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
     } else {
       auth_token = *value;
     }
+  }
+  if (flags.max_connections_per_address > flags.max_connections) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--max-connections-per-address (", flags.max_connections_per_address,
+        ") must not exceed --max-connections (", flags.max_connections, ")"));
   }
   if (absl::Status s = NoRepeats(flags.services, "--service"); !s.ok()) return s;
   if (absl::Status s = NoRepeats(flags.roles, "--role"); !s.ok()) return s;

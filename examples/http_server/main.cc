@@ -1,13 +1,15 @@
 // userstore-http: a small HTTP/1.1 host for userstore's REST facade.
 //
 // Every request is checked for HTTP Basic credentials (the account SID and
-// auth token, as Twilio's API wants them), then handed unchanged (method,
+// auth token, as Twilio's API wants them) as soon as its headers are in,
+// then handed unchanged (method,
 // raw request target, headers, body) to RestFacade::Handle, whose Response is
 // written back. The network lives here only: the library has no socket code,
 // and this is the only target that links cpp-httplib. One log line per
 // request goes to stderr. SIGINT / SIGTERM stop the server cleanly. With
 // --data-dir the Store is durable (Store::Open): Services, roles and users
-// survive a restart of the host.
+// survive a restart of the host. GuardedServer (guarded_server.h) bounds the
+// time a request may take to arrive and the connections per client address.
 //
 // Usage: see HostUsage() in host_flags.cc, or docs/api.md.
 #include <pthread.h>
@@ -34,6 +36,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "basic_auth.h"
+#include "guarded_server.h"
 #include "host_flags.h"
 #include "httplib.h"
 #include "userstore/userstore.h"
@@ -131,14 +134,11 @@ void Unauthorized(httplib::Response& res) {
                   kJsonContentType);
 }
 
-// Every request: credentials, then the facade. `body` is the request body
-// (req.body is empty when the body came through a ContentReader).
-void Serve(const userstore::RestFacade& facade, const BasicAuth& auth,
-           const httplib::Request& req, std::string body, httplib::Response& res) {
-  if (!auth.Check(req.get_header_value("Authorization"))) {
-    Unauthorized(res);
-    return;
-  }
+// Every authenticated request (the pre-routing handler checked the
+// credentials): the facade. `body` is the request body (req.body is empty
+// when the body came through a ContentReader).
+void Serve(const userstore::RestFacade& facade, const httplib::Request& req,
+           std::string body, httplib::Response& res) {
   userstore::Request request;
   request.method = req.method;
   request.target = req.target;  // raw: the facade decodes it itself
@@ -186,11 +186,19 @@ void Serve(const userstore::RestFacade& facade, const BasicAuth& auth,
 }
 
 // Errors httplib produces itself (malformed request line, URI over 8 KiB,
-// body over kMaxPayloadBytes, unsupported method) get a Twilio error body
-// too. Responses that already have a body (the facade's) are left alone.
+// body over kMaxPayloadBytes, unsupported method, and a request not read
+// whole by its deadline, which httplib sees as a malformed one and this
+// turns into 408) get a Twilio error body too. Responses that already have
+// a body (the facade's, a 401) are left alone.
 httplib::Server::HandlerResponse HttplibError(const httplib::Request&,
                                               httplib::Response& res) {
   if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+  if (ConnectionState* connection = ConnectionState::Current();
+      connection != nullptr && connection->deadline_passed) {
+    res.status = 408;
+    res.set_header("Connection", "close");
+    connection->close_after_response = true;
+  }
   int code = userstore::twilio_code::kInvalidParameter;
   std::string message = absl::StrCat("HTTP error ", res.status);
   switch (res.status) {
@@ -199,6 +207,7 @@ httplib::Server::HandlerResponse HttplibError(const httplib::Request&,
       code = userstore::twilio_code::kNotFound;
       message = "The requested resource was not found";
       break;
+    case 408: message = "Request timeout: the request did not arrive in time"; break;
     case 413: message = "Request body too large"; break;
     case 414: message = "Request target too long"; break;
   }
@@ -257,7 +266,11 @@ int Run(const HostFlags& flags) {
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  httplib::Server server;
+  ConnectionLimits limits;
+  limits.request_timeout = std::chrono::seconds(flags.request_timeout_seconds);
+  limits.max_connections = static_cast<size_t>(flags.max_connections);
+  limits.max_connections_per_address = static_cast<size_t>(flags.max_connections_per_address);
+  GuardedServer server(limits);
   // httplib writes a response's headers and body separately: without
   // TCP_NODELAY, Nagle's algorithm and the client's delayed ACK hold the
   // body back ~40 ms. (Socket options must be set before binding.)
@@ -300,7 +313,7 @@ int Run(const HostFlags& flags) {
   // %0A, which '.' would not); routing is the facade's job.
   constexpr char kAnyPath[] = R"([\s\S]*)";
   auto handler = [&](const httplib::Request& req, httplib::Response& res) {
-    Serve(facade, auth, req, req.body, res);
+    Serve(facade, req, req.body, res);
   };
   // Methods with a body read it through a ContentReader: httplib's own
   // reading refuses form bodies over 8 KiB
@@ -323,7 +336,7 @@ int Run(const HostFlags& flags) {
       if (res.status < 400) res.status = 400;
       return;
     }
-    Serve(facade, auth, req, std::move(body), res);
+    Serve(facade, req, std::move(body), res);
   };
   server.Get(kAnyPath, handler);  // GET and HEAD (httplib routes HEAD here)
   server.Post(kAnyPath, body_handler);
@@ -331,9 +344,28 @@ int Run(const HostFlags& flags) {
   server.Patch(kAnyPath, body_handler);
   server.Delete(kAnyPath, body_handler);
   server.Options(kAnyPath, handler);
-  server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+  // Runs once the headers are in, before any body is read: a request
+  // without the right credentials is answered 401 at once, without waiting
+  // for or buffering its body; a request that has one then closes its
+  // connection (after draining what the client still sends, bounded, so
+  // that the client reads the 401 rather than a reset).
+  server.set_pre_routing_handler([&auth](const httplib::Request& req,
+                                         httplib::Response& res) {
     request_start = std::chrono::steady_clock::now();
-    return httplib::Server::HandlerResponse::Unhandled;
+    if (auth.Check(req.get_header_value("Authorization"))) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    Unauthorized(res);
+    const bool has_body =
+        req.has_header("Transfer-Encoding") ||
+        (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0");
+    if (ConnectionState* connection = ConnectionState::Current();
+        connection != nullptr && has_body) {
+      res.set_header("Connection", "close");
+      connection->close_after_response = true;
+      connection->drain_before_close = true;
+    }
+    return httplib::Server::HandlerResponse::Handled;
   });
   server.set_error_handler(
       httplib::Server::HandlerWithResponse(HttplibError));
