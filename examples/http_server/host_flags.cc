@@ -1,11 +1,57 @@
 #include "host_flags.h"
 
 #include <charconv>
+#include <string_view>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
 namespace userstore_http {
+namespace {
+
+// `value` in the canonical spelling of a SID (Twilio's: the two-letter
+// prefix, then 32 lowercase hex digits) when it is `prefix` followed by 32
+// hex digits in any case; otherwise unchanged (the Store rejects it later
+// with its own message). So "ISAAAA..." and "ISaaaa..." are one Service.
+std::string CanonicalSid(std::string value, std::string_view prefix) {
+  if (value.size() != prefix.size() + 32 || !value.starts_with(prefix)) return value;
+  for (size_t i = prefix.size(); i < value.size(); ++i) {
+    if (!absl::ascii_isxdigit(static_cast<unsigned char>(value[i]))) return value;
+  }
+  absl::AsciiStrToLower(&value);
+  value.replace(0, prefix.size(), prefix);
+  return value;
+}
+
+// kInvalidArgument naming the first value given twice in `values` (already
+// canonical), if any.
+absl::Status NoRepeats(const std::vector<std::string>& values, const char* flag) {
+  absl::flat_hash_set<std::string_view> seen;
+  for (const std::string& value : values) {
+    if (!seen.insert(value).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag, " ", value, ": given twice (SIDs are compared in lowercase)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// `value` as an integer in [min, max], else kInvalidArgument naming `flag`.
+absl::StatusOr<int> IntInRange(const std::string& flag, const std::string& value, int min,
+                               int max) {
+  int n = 0;
+  const char* end = value.data() + value.size();
+  auto [ptr, ec] = std::from_chars(value.data(), end, n);
+  if (ec != std::errc() || ptr != end || n < min || n > max) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, " must be an integer in [", min,
+                                                   ", ", max, "], not '", value, "'"));
+  }
+  return n;
+}
+
+}  // namespace
 
 std::string HostUsage() {
   return R"(usage: userstore-http [FLAGS]
@@ -33,9 +79,19 @@ token.
   --role RL...         add this deployment-scope role to every --service
                        (repeatable); with --data-dir, one that exists is kept
   --account-sid AC...  the account (default $TWILIO_ACCOUNT_SID); with
-                       --data-dir it must be the store's own
+                       --data-dir it must be the store's own. Hex digits
+                       are taken in lowercase: clients authenticate as
+                       ACabcd... also when ACABCD... is given
   --auth-token TOKEN   the auth token (default $TWILIO_AUTH_TOKEN; prefer the
                        environment: flags are visible to other local users)
+  --request-timeout S  a request's headers and body must arrive within S
+                       seconds of its first byte, else 408 and the
+                       connection closes (default 10; 1..3600)
+  --max-connections N  open connections at most (default 128; 1..4096);
+                       one more is answered 503 and closed
+  --max-connections-per-address N
+                       open connections from one client address at most
+                       (default 32; at most --max-connections)
   --help, --version
 )";
 }
@@ -75,7 +131,8 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
     }
     if (name != "--host" && name != "--port" && name != "--base-url" &&
         name != "--service" && name != "--role" && name != "--account-sid" &&
-        name != "--auth-token" && name != "--data-dir") {
+        name != "--auth-token" && name != "--data-dir" && name != "--request-timeout" &&
+        name != "--max-connections" && name != "--max-connections-per-address") {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag '", name, "'"));
     }
     if (!value.has_value()) {
@@ -84,7 +141,15 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
       }
       value = args[++i];
     }
-    if (name == "--host") {
+    if (name == "--request-timeout" || name == "--max-connections" ||
+        name == "--max-connections-per-address") {
+      const int max = name == "--request-timeout" ? 3600 : 4096;
+      absl::StatusOr<int> n = IntInRange(name, *value, 1, max);
+      if (!n.ok()) return n.status();
+      (name == "--request-timeout"   ? flags.request_timeout_seconds
+       : name == "--max-connections" ? flags.max_connections
+                                     : flags.max_connections_per_address) = *n;
+    } else if (name == "--host") {
       flags.host = *value;
     } else if (name == "--port") {
       int port = -1;
@@ -100,16 +165,28 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
     } else if (name == "--data-dir") {
       if (value->empty()) return absl::InvalidArgumentError("--data-dir needs a directory");
       flags.data_dir = *value;
-    } else if (name == "--service") {
-      flags.services.push_back(*value);
-    } else if (name == "--role") {
-      flags.roles.push_back(*value);
+    } else if (name == "--service" || name == "--role") {
+      if (value->empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(name, " needs a SID, not an empty value"));
+      }
+      if (name == "--service") {
+        flags.services.push_back(CanonicalSid(*value, "IS"));
+      } else {
+        flags.roles.push_back(CanonicalSid(*value, "RL"));
+      }
     } else if (name == "--account-sid") {
       account_sid = *value;
     } else {
       auth_token = *value;
     }
   }
+  if (flags.max_connections_per_address > flags.max_connections) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--max-connections-per-address (", flags.max_connections_per_address,
+        ") must not exceed --max-connections (", flags.max_connections, ")"));
+  }
+  if (absl::Status s = NoRepeats(flags.services, "--service"); !s.ok()) return s;
+  if (absl::Status s = NoRepeats(flags.roles, "--role"); !s.ok()) return s;
   if (!flags.roles.empty() && flags.services.empty()) {
     return absl::InvalidArgumentError("--role needs at least one --service");
   }
@@ -120,7 +197,7 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
     const char* value = env != nullptr ? env(name) : nullptr;
     return std::string(value != nullptr ? value : "");
   };
-  flags.account_sid = account_sid.value_or(from_env("TWILIO_ACCOUNT_SID"));
+  flags.account_sid = CanonicalSid(account_sid.value_or(from_env("TWILIO_ACCOUNT_SID")), "AC");
   flags.auth_token = auth_token.value_or(from_env("TWILIO_AUTH_TOKEN"));
   if (flags.account_sid.empty()) {
     return absl::InvalidArgumentError(

@@ -4,6 +4,8 @@
 //                  [--data-dir DIR [--sync | --no-sync]]
 //                  [--service IS...]... [--role RL...]...
 //                  [--account-sid AC...] [--auth-token TOKEN]
+//                  [--request-timeout S] [--max-connections N]
+//                  [--max-connections-per-address N]
 //
 // `--flag value` and `--flag=value` are both accepted (`--sync` and
 // `--no-sync` take no value). The account SID and
@@ -33,6 +35,10 @@ struct HostFlags {
   // (Store::Open); empty: an in-memory Store that lives as long as the host.
   std::string data_dir;
   bool sync = true;                     // --sync (default) / --no-sync
+  // Limits against slow or numerous clients (GuardedServer):
+  int request_timeout_seconds = 10;     // --request-timeout: headers + body
+  int max_connections = 128;            // --max-connections
+  int max_connections_per_address = 32; // --max-connections-per-address
   bool help = false;
   bool version = false;
 };
@@ -42,9 +48,15 @@ struct HostFlags {
 // nothing else is checked.
 // Errors: kInvalidArgument for an unknown flag or argument, a flag without
 // its value (or --sync / --no-sync with one), a --port that is not an
-// integer in [0, 65535], --role without --service, an empty --data-dir,
-// --sync / --no-sync without --data-dir, or a missing account SID or auth
-// token (flag and environment both unset or empty). SIDs are checked later, by the Store.
+// integer in [0, 65535], a --request-timeout not in [1, 3600], a
+// --max-connections not in [1, 4096], a --max-connections-per-address not
+// in [1, --max-connections], --role without --service, an empty --data-dir,
+// --sync / --no-sync without --data-dir, an empty --service or --role, a
+// --service or --role given twice (also in another hex case), or a missing
+// account SID or auth token (flag and environment both unset or empty).
+// SID-shaped values (PP + 32 hex digits, any case) are returned in canonical
+// form, PP + lowercase hex: --account-sid ACAAAA... becomes ACaaaa...; other
+// values are kept as given and checked later, by the Store.
 // Complexity: O(total length of the arguments).
 absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
                                          const char* (*env)(const char*));

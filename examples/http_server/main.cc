@@ -1,13 +1,15 @@
 // userstore-http: a small HTTP/1.1 host for userstore's REST facade.
 //
 // Every request is checked for HTTP Basic credentials (the account SID and
-// auth token, as Twilio's API wants them), then handed unchanged (method,
+// auth token, as Twilio's API wants them) as soon as its headers are in,
+// then handed unchanged (method,
 // raw request target, headers, body) to RestFacade::Handle, whose Response is
 // written back. The network lives here only: the library has no socket code,
 // and this is the only target that links cpp-httplib. One log line per
 // request goes to stderr. SIGINT / SIGTERM stop the server cleanly. With
 // --data-dir the Store is durable (Store::Open): Services, roles and users
-// survive a restart of the host.
+// survive a restart of the host. GuardedServer (guarded_server.h) bounds the
+// time a request may take to arrive and the connections per client address.
 //
 // Usage: see HostUsage() in host_flags.cc, or docs/api.md.
 #include <pthread.h>
@@ -29,10 +31,12 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "basic_auth.h"
+#include "guarded_server.h"
 #include "host_flags.h"
 #include "httplib.h"
 #include "userstore/userstore.h"
@@ -63,18 +67,6 @@ absl::Status Prefixed(const absl::Status& status, const std::string& what) {
   return absl::Status(status.code(), absl::StrCat(what, ": ", status.message()));
 }
 
-// kInvalidArgument naming the first value given twice in `values`, if any.
-absl::Status NoRepeats(const std::vector<std::string>& values, const char* flag) {
-  for (size_t i = 0; i < values.size(); ++i) {
-    for (size_t j = 0; j < i; ++j) {
-      if (values[i] == values[j]) {
-        return absl::InvalidArgumentError(absl::StrCat(flag, " ", values[i], ": given twice"));
-      }
-    }
-  }
-  return absl::OkStatus();
-}
-
 // In memory (Store::Create), or with --data-dir the durable Store kept there
 // (Store::Open), which then logs "opened DIR: N users in S s".
 absl::StatusOr<std::unique_ptr<userstore::Store>> OpenStore(
@@ -100,8 +92,6 @@ absl::StatusOr<std::unique_ptr<userstore::Store>> OpenStore(
 // from CreateService / AddRole leaves the existing one as it is.
 absl::StatusOr<std::unique_ptr<userstore::Store>> MakeStore(const HostFlags& flags,
                                                             std::string base_url) {
-  if (absl::Status s = NoRepeats(flags.services, "--service"); !s.ok()) return s;
-  if (absl::Status s = NoRepeats(flags.roles, "--role"); !s.ok()) return s;
   userstore::StoreOptions options;
   options.account_sid = flags.account_sid;
   options.base_url = std::move(base_url);
@@ -144,14 +134,11 @@ void Unauthorized(httplib::Response& res) {
                   kJsonContentType);
 }
 
-// Every request: credentials, then the facade. `body` is the request body
-// (req.body is empty when the body came through a ContentReader).
-void Serve(const userstore::RestFacade& facade, const BasicAuth& auth,
-           const httplib::Request& req, std::string body, httplib::Response& res) {
-  if (!auth.Check(req.get_header_value("Authorization"))) {
-    Unauthorized(res);
-    return;
-  }
+// Every authenticated request (the pre-routing handler checked the
+// credentials): the facade. `body` is the request body (req.body is empty
+// when the body came through a ContentReader).
+void Serve(const userstore::RestFacade& facade, const httplib::Request& req,
+           std::string body, httplib::Response& res) {
   userstore::Request request;
   request.method = req.method;
   request.target = req.target;  // raw: the facade decodes it itself
@@ -160,24 +147,58 @@ void Serve(const userstore::RestFacade& facade, const BasicAuth& auth,
   }
   request.body = std::move(body);
   userstore::Response response = facade.Handle(request);
+  if (request.method == "HEAD") {
+    // RFC 9110 §9.3.2: HEAD gets GET's status and header fields, and a
+    // Content-Length, when sent, must be the GET content's length
+    // (§8.6). The facade decides whether HEAD is served and answers it
+    // without content; httplib would then send "Content-Length: 0". So
+    // when the facade gave neither content nor a Content-Length, ask it the
+    // same request as a GET and keep that content when the status agrees:
+    // httplib sends its length and never a HEAD response's content. (When
+    // a write changed the answer in between, the HEAD answer is sent.)
+    bool has_length = false;
+    for (const auto& header : response.headers) {
+      has_length |= absl::EqualsIgnoreCase(header.first, "Content-Length");
+    }
+    if (response.body.empty() && !has_length && response.status != 204 &&
+        response.status != 304) {
+      request.method = "GET";
+      userstore::Response get = facade.Handle(request);
+      if (get.status == response.status) response.body = std::move(get.body);
+    }
+  }
   res.status = response.status;
   std::string content_type = kJsonContentType;
+  std::string content_type_given;
   for (const auto& [name, value] : response.headers) {
     if (absl::EqualsIgnoreCase(name, "Content-Type")) {
       content_type = value;
+      content_type_given = value;
     } else {
       res.set_header(name, value);
     }
   }
-  if (!response.body.empty()) res.set_content(response.body, content_type);
+  if (!response.body.empty()) {
+    res.set_content(response.body, content_type);
+  } else if (!content_type_given.empty()) {  // e.g. HEAD, whose GET has one
+    res.set_header("Content-Type", content_type_given);
+  }
 }
 
 // Errors httplib produces itself (malformed request line, URI over 8 KiB,
-// body over kMaxPayloadBytes, unsupported method) get a Twilio error body
-// too. Responses that already have a body (the facade's) are left alone.
+// body over kMaxPayloadBytes, unsupported method, and a request not read
+// whole by its deadline, which httplib sees as a malformed one and this
+// turns into 408) get a Twilio error body too. Responses that already have
+// a body (the facade's, a 401) are left alone.
 httplib::Server::HandlerResponse HttplibError(const httplib::Request&,
                                               httplib::Response& res) {
   if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+  if (ConnectionState* connection = ConnectionState::Current();
+      connection != nullptr && connection->deadline_passed) {
+    res.status = 408;
+    res.set_header("Connection", "close");
+    connection->close_after_response = true;
+  }
   int code = userstore::twilio_code::kInvalidParameter;
   std::string message = absl::StrCat("HTTP error ", res.status);
   switch (res.status) {
@@ -186,6 +207,7 @@ httplib::Server::HandlerResponse HttplibError(const httplib::Request&,
       code = userstore::twilio_code::kNotFound;
       message = "The requested resource was not found";
       break;
+    case 408: message = "Request timeout: the request did not arrive in time"; break;
     case 413: message = "Request body too large"; break;
     case 414: message = "Request target too long"; break;
   }
@@ -211,17 +233,24 @@ void LogRequest(const httplib::Request& req, const httplib::Response& res) {
     elapsed = absl::StrCat(static_cast<int64_t>(ms.count() * 100) / 100.0, "ms");
     request_start.reset();
   }
-  // A request httplib could not parse has no method, target or peer.
+  // A request httplib could not parse has no method, target or peer. Every
+  // byte that came from the client is C-escaped (\x1b, \r, \", \\, \x7f,
+  // bytes >= 0x80 as \xNN): a request target cannot write terminal escape
+  // sequences, a second line or an unbalanced quote into the log.
   std::string peer = req.remote_addr.empty()
                          ? "-"
-                         : absl::StrCat(req.remote_addr, ":", req.remote_port);
+                         : absl::StrCat(absl::CHexEscape(req.remote_addr), ":",
+                                        req.remote_port);
   std::string request_line =
       req.method.empty()
           ? "-"
-          : absl::StrCat("\"", req.method, " ", req.target, " ", req.version, "\"");
+          : absl::StrCat("\"", absl::CHexEscape(req.method), " ",
+                         absl::CHexEscape(req.target), " ",
+                         absl::CHexEscape(req.version), "\"");
   std::string line = absl::StrCat(userstore::FormatTwilioDate(absl::Now()), " ",
                                   peer, " ", request_line, " ", res.status, " ",
-                                  res.body.size(), " ", elapsed, "\n");
+                                  req.method == "HEAD" ? 0 : res.body.size(),  // sent
+                                  " ", elapsed, "\n");
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
@@ -237,7 +266,11 @@ int Run(const HostFlags& flags) {
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  httplib::Server server;
+  ConnectionLimits limits;
+  limits.request_timeout = std::chrono::seconds(flags.request_timeout_seconds);
+  limits.max_connections = static_cast<size_t>(flags.max_connections);
+  limits.max_connections_per_address = static_cast<size_t>(flags.max_connections_per_address);
+  GuardedServer server(limits);
   // httplib writes a response's headers and body separately: without
   // TCP_NODELAY, Nagle's algorithm and the client's delayed ACK hold the
   // body back ~40 ms. (Socket options must be set before binding.)
@@ -272,13 +305,15 @@ int Run(const HostFlags& flags) {
   userstore::FacadeOptions facade_options;
   facade_options.auto_create_services = flags.services.empty();
   userstore::RestFacade facade(store->get(), facade_options);
-  BasicAuth auth(flags.account_sid, flags.auth_token);
+  // The Store's account SID is the canonical spelling (AC + lowercase hex)
+  // whatever case --account-sid was given in: clients authenticate as that.
+  BasicAuth auth((*store)->options().account_sid, flags.auth_token);
 
   // Every path, every method httplib accepts ([\s\S] also matches a decoded
   // %0A, which '.' would not); routing is the facade's job.
   constexpr char kAnyPath[] = R"([\s\S]*)";
   auto handler = [&](const httplib::Request& req, httplib::Response& res) {
-    Serve(facade, auth, req, req.body, res);
+    Serve(facade, req, req.body, res);
   };
   // Methods with a body read it through a ContentReader: httplib's own
   // reading refuses form bodies over 8 KiB
@@ -301,17 +336,36 @@ int Run(const HostFlags& flags) {
       if (res.status < 400) res.status = 400;
       return;
     }
-    Serve(facade, auth, req, std::move(body), res);
+    Serve(facade, req, std::move(body), res);
   };
-  server.Get(kAnyPath, handler);  // GET and HEAD
+  server.Get(kAnyPath, handler);  // GET and HEAD (httplib routes HEAD here)
   server.Post(kAnyPath, body_handler);
   server.Put(kAnyPath, body_handler);
   server.Patch(kAnyPath, body_handler);
   server.Delete(kAnyPath, body_handler);
   server.Options(kAnyPath, handler);
-  server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+  // Runs once the headers are in, before any body is read: a request
+  // without the right credentials is answered 401 at once, without waiting
+  // for or buffering its body; a request that has one then closes its
+  // connection (after draining what the client still sends, bounded, so
+  // that the client reads the 401 rather than a reset).
+  server.set_pre_routing_handler([&auth](const httplib::Request& req,
+                                         httplib::Response& res) {
     request_start = std::chrono::steady_clock::now();
-    return httplib::Server::HandlerResponse::Unhandled;
+    if (auth.Check(req.get_header_value("Authorization"))) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    Unauthorized(res);
+    const bool has_body =
+        req.has_header("Transfer-Encoding") ||
+        (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0");
+    if (ConnectionState* connection = ConnectionState::Current();
+        connection != nullptr && has_body) {
+      res.set_header("Connection", "close");
+      connection->close_after_response = true;
+      connection->drain_before_close = true;
+    }
+    return httplib::Server::HandlerResponse::Handled;
   });
   server.set_error_handler(
       httplib::Server::HandlerWithResponse(HttplibError));

@@ -7,6 +7,7 @@ a free loopback port (--port 0), with its log (stderr) in a temporary file.
 import os
 import re
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
@@ -129,6 +130,25 @@ class Host:
             return self._final_log
         with open(self._log_path, encoding="utf-8", errors="replace") as f:
             return f.read()
+
+    def log_bytes(self):
+        """The server's stderr so far, undecoded."""
+        if self._log_path is None:
+            return self._final_log.encode("utf-8", errors="replace")
+        with open(self._log_path, "rb") as f:
+            return f.read()
+
+    def raw_request(self, data, timeout=30.0):
+        """Sends `data` (bytes) on a new connection, returns everything the
+        server sends until it closes the connection."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as s:
+            s.sendall(data)
+            received = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    return received
+                received += chunk
 
     def log_lines_matching(self, pattern, count, timeout=10.0):
         """Waits until `count` log lines match `pattern`; returns them all.

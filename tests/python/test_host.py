@@ -134,8 +134,6 @@ class AuthAndForwardingTest(unittest.TestCase):
         response = self.session.patch(self.users_url, auth=AUTH)
         self.assertTrue(twilio_error(response, 405, 20001), response.text)
         self.assertEqual(response.headers["Allow"], "GET, POST")
-        response = self.session.head(self.users_url, auth=AUTH)
-        self.assertEqual(response.status_code, 405)
         response = self.get(self.host.origin + "/v2/Nope", auth=AUTH)
         self.assertTrue(twilio_error(response, 404, 20404), response.text)
         # A decoded %0A still reaches the facade (not httplib's empty 404).
@@ -145,6 +143,39 @@ class AuthAndForwardingTest(unittest.TestCase):
         response = self.get("%s/v2/Services/IS%s/Users" % (self.host.origin, "e" * 32),
                             auth=AUTH)
         self.assertTrue(twilio_error(response, 404, 20404), response.text)
+
+    def test_head_gets_get_status_and_headers_without_content(self):
+        # RFC 9110 §9.3.2. Needs the facade's HEAD support (src/rest/).
+        response = self.session.post(self.users_url, data={"Identity": "head-me"}, auth=AUTH)
+        self.assertEqual(response.status_code, 201, response.text)
+        auth = "Authorization: Basic %s\r\n" % base64.b64encode(
+            ("%s:%s" % AUTH).encode()).decode()
+        base = "/v2/Services/%s/Users" % SERVICE_SID
+        for path, status in [(base + "/head-me", 200), (base, 200),
+                             (base + "/" + response.json()["sid"], 200),
+                             (base + "/nobody", 404)]:
+            with self.subTest(path=path):
+                get = self.get(self.host.origin + path, auth=AUTH)
+                self.assertEqual(get.status_code, status)
+                # A raw HEAD on its own connection: whatever follows the
+                # header block until the server closes would be content.
+                raw = self.host.raw_request(
+                    ("HEAD %s HTTP/1.1\r\nHost: x\r\n%sConnection: close\r\n\r\n"
+                     % (path, auth)).encode())
+                head, sep, content = raw.partition(b"\r\n\r\n")
+                self.assertEqual(sep, b"\r\n\r\n", raw)
+                self.assertEqual(content, b"")
+                lines = head.decode().split("\r\n")
+                self.assertEqual(lines[0].split(" ")[1], str(status), raw)
+                headers = {l.split(":", 1)[0].lower(): l.split(":", 1)[1].strip()
+                           for l in lines[1:]}
+                self.assertEqual(headers["content-type"], JSON)
+                self.assertEqual(int(headers["content-length"]), len(get.content))
+        # requests' own HEAD on a keep-alive connection, then a GET on it.
+        response = self.session.head(self.users_url + "/head-me", auth=AUTH)
+        self.assertEqual((response.status_code, response.content), (200, b""))
+        self.assertEqual(self.get(self.users_url + "/head-me", auth=AUTH).json()["identity"],
+                         "head-me")
 
     def test_oversized_requests_get_twilio_error_bodies(self):
         # Over the facade's 64 KiB body limit: its 400.
@@ -177,6 +208,40 @@ class AuthAndForwardingTest(unittest.TestCase):
             self.assertEqual(match.group(2), "/v2/Services/%s/Users/%s" % (SERVICE_SID, marker))
         # No credential ever reaches the log.
         self.assertNotIn(AUTH_TOKEN, self.host.log())
+
+    def test_client_bytes_are_escaped_in_the_log(self):
+        # ESC sequences, CR, DEL, '"', '\\' and non-ASCII bytes in the request
+        # target (and method) reach the log C-escaped, one line per request,
+        # for a 401 and for authenticated requests alike.
+        marker = "esc-%d" % time.monotonic_ns()
+        auth = "Authorization: Basic %s\r\n" % base64.b64encode(
+            ("%s:%s" % AUTH).encode()).decode()
+        prefix = "/v2/Services/%s/Users/" % SERVICE_SID
+        cases = [  # (raw target suffix, escaped in the log, credentials)
+            (b"\x1b[2J\x1b]0;pwned\x07", r"\x1b[2J\x1b]0;pwned\x07", ""),
+            (b"a\rb\x7f\"c\\d", r"a\rb\x7f\"c\\d", ""),
+            (b"\xff\xfe\x1b[31m", r"\xff\xfe\x1b[31m", auth),
+            (b"q\"\x7f\r", r"q\"\x7f\r", auth),
+        ]
+        statuses = []
+        for i, (raw, escaped, credentials) in enumerate(cases):
+            target = prefix.encode() + ("%s-%d-" % (marker, i)).encode() + raw
+            response = self.host.raw_request(
+                b"GET " + target + b" HTTP/1.1\r\nHost: x\r\n" + credentials.encode() +
+                b"Connection: close\r\n\r\n")
+            statuses.append(response[9:12].decode())
+        # Unauthenticated: 401; with credentials the facade's 400 (the raw
+        # bytes are not valid in a request target).
+        self.assertEqual(statuses, ["401", "401", "400", "400"])
+        lines = self.host.log_lines_matching(marker, len(cases))
+        self.assertEqual(len(lines), len(cases), lines)
+        for i, (raw, escaped, credentials) in enumerate(cases):
+            expected = '"GET %s%s-%d-%s HTTP/1.1" %s ' % (
+                prefix, marker, i, escaped, statuses[i])
+            self.assertEqual(sum(expected in line for line in lines), 1, (expected, lines))
+        # Nothing but printable ASCII and newlines in the whole log.
+        log = self.host.log_bytes()
+        self.assertEqual([b for b in set(log) if (b < 0x20 and b != 0x0a) or b >= 0x7f], [])
 
 
 class FlagsTest(unittest.TestCase):
@@ -215,6 +280,15 @@ class FlagsTest(unittest.TestCase):
             (["--port", "0", "--service", SERVICE_SID, "--service", SERVICE_SID],
              "--service " + SERVICE_SID),
             (["--port", "0", "--service", SERVICE_SID, "--role", "RLxyz"], "--role RLxyz"),
+            (["--service="], "--service needs a SID, not an empty value"),
+            (["--service", ""], "--service needs a SID, not an empty value"),
+            (["--service", SERVICE_SID, "--role="], "--role needs a SID, not an empty value"),
+            (["--port", "0", "--service", SERVICE_SID, "--service", SERVICE_SID.upper()],
+             "--service %s: given twice" % SERVICE_SID),
+            (["--port", "0", "--service", "IS" + "Ab" * 16, "--service", "IS" + "aB" * 16],
+             "--service IS%s: given twice" % ("ab" * 16)),
+            (["--port", "0", "--service", SERVICE_SID, "--role", ROLE_SID,
+              "--role", "RL" + ROLE_SID[2:].upper()], "--role %s: given twice" % ROLE_SID),
             (["--port", "0", "--account-sid", "AC123"], ""),
             (["--port", "0", "--base-url", "ftp://x"], ""),
         ]
@@ -247,6 +321,32 @@ class FlagsTest(unittest.TestCase):
                 response = s.post(url, data={"Identity": "x"}, auth=(other_sid, other_token))
                 self.assertEqual(response.status_code, 201, response.text)
                 self.assertEqual(response.json()["account_sid"], other_sid)
+            self.assertEqual(h.stop(), 0, h.log())
+
+    def test_account_sid_in_another_hex_case_is_canonical(self):
+        # --account-sid ACABCD... is the account ACabcd...: responses carry
+        # that spelling and clients authenticate with it. The upper-case
+        # spelling of the user name is not accepted (Twilio's SIDs are
+        # lowercase hex and compared as given).
+        canonical = "AC" + "abcdef0123456789" * 2
+        typed = "AC" + canonical[2:].upper()
+        for flag in (["--account-sid", typed], ["--account-sid=" + typed]):
+            with self.subTest(flag=flag), Host("--service", SERVICE_SID.upper(), *flag) as h:
+                with requests.Session() as s:
+                    url = "%s/v2/Services/%s/Users" % (h.origin, SERVICE_SID)
+                    response = s.post(url, data={"Identity": "x"}, auth=(canonical, AUTH_TOKEN))
+                    self.assertEqual(response.status_code, 201, response.text)
+                    self.assertEqual(response.json()["account_sid"], canonical)
+                    self.assertEqual(response.json()["service_sid"], SERVICE_SID)
+                    self.assertEqual(s.get(url, auth=(typed, AUTH_TOKEN)).status_code, 401)
+                self.assertEqual(h.stop(), 0, h.log())
+                self.assertIn("account %s" % canonical, h.log())
+        # The same from the environment.
+        with Host("--service", SERVICE_SID, env={"TWILIO_ACCOUNT_SID": typed}) as h:
+            with requests.Session() as s:
+                url = "%s/v2/Services/%s/Users" % (h.origin, SERVICE_SID)
+                self.assertEqual(s.get(url, auth=(canonical, AUTH_TOKEN)).status_code, 200)
+                self.assertEqual(s.get(url, auth=(typed, AUTH_TOKEN)).status_code, 401)
             self.assertEqual(h.stop(), 0, h.log())
 
     def test_services_are_created_on_first_use_without_service(self):
