@@ -65,7 +65,8 @@ class USERSTORE_EXPORT Store {
   // start unknown after Open), creation order and sequence numbers, the
   // account_sid and the page-token key (so tokens issued before a restart
   // keep working after it). Not stored: base_url, limits, clock, listeners.
-  // The directory holds the page-token key: keep it private (created 0700).
+  // The directory holds the page-token key: every writable open makes it
+  // 0700 and the files in it 0600.
   //
   // A new store takes options.account_sid and options.page_token_key (minted
   // when empty, as Create does). An existing store keeps its own: an empty
@@ -76,11 +77,16 @@ class USERSTORE_EXPORT Store {
   // Errors: those of Create (400/20001) for invalid options; 400/20001
   // (kFailedPrecondition) options.account_sid or page_token_key differs from
   // the store's; 500/20500 with kFailedPrecondition when the directory is
-  // already open (in this or another process: one process at a time), or is
-  // not a userstore directory (another format version); kDataLoss when the
-  // store is corrupt; kUnavailable on I/O errors (the message names the path
-  // and the cause). A write through the returned Store may additionally fail
-  // with 500/20500 (kUnavailable) when the disk write fails.
+  // already open (in this or another process, under any spelling of its
+  // path: one open at a time), holds files that are not a store's, is not a
+  // userstore directory (another format version), or cannot be made private;
+  // kDataLoss when the store is damaged (a missing CURRENT, table or log, a
+  // truncated table or MANIFEST, a corrupt log record before the last one):
+  // the directory is then left exactly as it was and is never initialised
+  // over (docs/durable.md, "Damage"); kUnavailable on I/O errors (the message
+  // names the path and the cause). A write through the returned Store may
+  // additionally fail with 500/20500 (kUnavailable) when the disk write fails
+  // (a full disk): writes then stop until reopen, reads go on.
   //
   // Thread-safety: may be called from any thread; the returned Store is
   // thread-safe as Create's. The directory is closed (the log flushed to
