@@ -349,13 +349,18 @@ void FollowPagingLinks(const RestFacade& facade, const Store& store,
     return;
   }
   int64_t page = 0;
-  FUZZ_CHECK(meta["page"].get(page) == simdjson::SUCCESS, "meta.page: %s", dump.c_str());
+  FUZZ_CHECK(meta["page"].get(page) == simdjson::SUCCESS && page >= 0 &&
+                 page <= kMaxPageIndex,
+             "meta.page: %s", dump.c_str());
   const std::string_view origin = Origin(store.options().base_url);
   const struct {
     const char* name;
     int64_t page;
-  } links[] = {{"url", page}, {"first_page_url", 0}, {"next_page_url", page + 1},
-               {"previous_page_url", page - 1}};
+  } links[] = {{"url", page},
+               {"first_page_url", 0},
+               // (a page index is at most 2^63 - 2: page + 1 cannot overflow)
+               {"next_page_url", page < INT64_MAX ? page + 1 : -1},
+               {"previous_page_url", page > 0 ? page - 1 : -1}};
   for (const auto& link : links) {
     simdjson::dom::element value;
     FUZZ_CHECK(meta[link.name].get(value) == simdjson::SUCCESS, "meta.%s missing: %s",

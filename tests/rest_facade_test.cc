@@ -368,6 +368,41 @@ TEST_F(RestFacadeListTest, BadPagingParameters) {
   }
 }
 
+// Page is echoed and incremented into next_page_url: it is range-checked so
+// that every link the facade renders is one it serves (docs/rest.md).
+TEST_F(RestFacadeListTest, PageNearInt64MaxLinksOnlyToServedPages) {
+  for (int i = 0; i < 3; ++i) CreateOk("Identity=u" + std::to_string(i));
+  Response r = Get(std::string(kUsers) + "?PageSize=1");
+  ASSERT_EQ(r.status, 200);
+  const std::string next = Json(r.body).Str("/meta/next_page_url");
+  const std::string token = next.substr(next.find("PageToken="));
+  ExpectError(Get(std::string(kUsers) + "?PageSize=1&Page=9223372036854775807&" + token),
+              400, 20001, "Invalid Page: must be an integer from 0 to 9223372036854775806");
+  r = Get(std::string(kUsers) + "?PageSize=1&Page=9223372036854775806&" + token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json j(r.body);
+  EXPECT_EQ(j.Int("/meta/page"), 9223372036854775806);
+  EXPECT_EQ(j.Str("/users/0/identity"), "u1");
+  EXPECT_TRUE(j.IsNull("/meta/next_page_url"));  // no index after the last one
+  // Every link it does render is served.
+  for (const char* link : {"/meta/url", "/meta/first_page_url", "/meta/previous_page_url"}) {
+    SCOPED_TRACE(link);
+    const std::string url = j.Str(link);
+    ASSERT_EQ(url.rfind(kBase, 0), 0u) << url;
+    EXPECT_EQ(Get("/v2" + url.substr(std::string(kBase).size())).status, 200) << url;
+  }
+  EXPECT_EQ(j.Str("/meta/previous_page_url"),
+            std::string(kBase) + "/Services/" + kServiceSid +
+                "/Users?PageSize=1&Page=9223372036854775805&" +
+                j.Str("/meta/previous_page_url").substr(
+                    j.Str("/meta/previous_page_url").find("PageToken=")));
+  r = Get(std::string(kUsers) + "?PageSize=1&Page=9223372036854775805&" + token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string next_url = Json(r.body).Str("/meta/next_page_url");
+  EXPECT_NE(next_url.find("&Page=9223372036854775806&"), std::string::npos) << next_url;
+  EXPECT_EQ(Get("/v2" + next_url.substr(std::string(kBase).size())).status, 200);
+}
+
 TEST_F(RestFacadeListTest, PageTokenOfAnotherServiceIsRejected) {
   for (int i = 0; i < 3; ++i) CreateOk("Identity=u" + std::to_string(i));
   Response r = Get(std::string(kUsers) + "?PageSize=1");

@@ -83,7 +83,6 @@ TEST(StorePaging, WalkInCreationOrderWithLookAhead) {
   EXPECT_TRUE(p2->next_page_token.empty());
   ASSERT_FALSE(p2->previous_page_token.empty());
   // Going back returns the first page again.
-  r.page = 0;
   r.page_token = p2->previous_page_token;
   absl::StatusOr<Page> back = t->ListUsers(kServiceSid, r);
   ASSERT_OK(back);
@@ -164,6 +163,35 @@ TEST(StorePaging, WalkSeesSurvivorsExactlyOnceUnderChurn) {
     }
     EXPECT_LE(seen.count(id), 1u) << id;
   }
+}
+
+// Page is echoed and incremented (the next index): the largest index served
+// is kMaxPageIndex = 2^63 - 2, and that page names no next page, so every
+// index the Store hands out is one it serves.
+TEST(StorePaging, PageIndexLimit) {
+  TestStore t;
+  CreateN(t, 3);
+  PageRequest r;
+  r.page_size = 1;
+  absl::StatusOr<Page> p0 = t->ListUsers(kServiceSid, r);
+  ASSERT_OK(p0);
+  ASSERT_FALSE(p0->next_page_token.empty());
+  r.page_token = p0->next_page_token;
+  r.page = std::numeric_limits<int64_t>::max();
+  absl::StatusOr<Page> too_far = t->ListUsers(kServiceSid, r);
+  EXPECT_TWILIO_ERROR(too_far, 400, 20001);
+  EXPECT_EQ(too_far.status().message(), "Page must be at most 9223372036854775806");
+  r.page = 9223372036854775806;  // kMaxPageIndex
+  absl::StatusOr<Page> last = t->ListUsers(kServiceSid, r);
+  ASSERT_OK(last);
+  EXPECT_EQ(last->page, 9223372036854775806);
+  EXPECT_EQ(Identities(*last), (std::vector<std::string>{"user1"}));
+  EXPECT_EQ(last->next_page_token, "");  // user2 follows, but no index does
+  EXPECT_FALSE(last->previous_page_token.empty());
+  r.page = 9223372036854775805;
+  absl::StatusOr<Page> before_last = t->ListUsers(kServiceSid, r);
+  ASSERT_OK(before_last);
+  EXPECT_FALSE(before_last->next_page_token.empty());
 }
 
 TEST(StorePaging, EmptyServiceHasOneEmptyPage) {

@@ -81,8 +81,9 @@ absl::StatusOr<PageRequest> ParsePageRequest(const FormParams& query) {
   }
   if (std::optional<std::string_view> page = FindParam(query, "Page")) {
     std::optional<int64_t> n = ParseInteger(*page);
-    if (!n.has_value() || *n < 0) {
-      return InvalidParameter("Invalid Page: must be an integer of at least 0");
+    if (!n.has_value() || *n < 0 || *n > kMaxPageIndex) {
+      return InvalidParameter(absl::StrCat(
+          "Invalid Page: must be an integer from 0 to ", kMaxPageIndex));
     }
     request.page = *n;
   }

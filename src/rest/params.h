@@ -46,11 +46,12 @@ absl::StatusOr<bool> WebhookEnabled(
 
 // Twilio's list parameters from a decoded query: PageSize (integer >= 1,
 // larger than the store's maximum is left for the store to clamp), Page
-// (integer >= 0; > 0 requires PageToken) and PageToken (passed verbatim).
+// (integer 0..kMaxPageIndex; > 0 requires PageToken) and PageToken (passed
+// verbatim).
 // Integers are ASCII digits only (an optional leading '-' is read so that a
 // negative value gets the range message); no '+', spaces or exponent.
 // Errors: 400/20001 PageSize absent-valued, not an integer, < 1 or beyond
-// int64; 400/20001 Page not an integer, < 0 or beyond int64; 400/20001
+// int64; 400/20001 Page not an integer, < 0 or > kMaxPageIndex; 400/20001
 // Page > 0 without a non-empty PageToken. O(|query|).
 absl::StatusOr<PageRequest> ParsePageRequest(const FormParams& query);
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "store/store_impl.h"
 #include "userstore/error.h"
@@ -21,6 +22,10 @@ absl::StatusOr<Page> StoreImpl::ListUsers(std::string_view service_sid,
   }
   if (request.page < 0) {
     return BadRequest(twilio_code::kInvalidParameter, "Page must be at least 0");
+  }
+  if (request.page > kMaxPageIndex) {
+    return BadRequest(twilio_code::kInvalidParameter,
+                      absl::StrCat("Page must be at most ", kMaxPageIndex));
   }
   if (request.page > 0 && request.page_token.empty()) {
     return BadRequest(twilio_code::kInvalidParameter, "Page > 0 requires a PageToken");
@@ -61,7 +66,8 @@ absl::StatusOr<Page> StoreImpl::ListUsers(std::string_view service_sid,
     last -= 1;  // an empty backward page: everything from its position on
   }
   const bool has_next = forward ? more_beyond : service->users().AnyAfter(last);
-  if (has_next) {
+  // At the largest index there is no next index to name (kMaxPageIndex).
+  if (has_next && page.page < kMaxPageIndex) {
     page.next_page_token =
         tokens_.Encode(service->sid(), {PageCursor::Direction::kAfter, last});
   }
