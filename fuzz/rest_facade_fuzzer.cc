@@ -27,7 +27,9 @@
 //     roles) and a page holds at most meta.page_size <= 100 users;
 //   - a users page's url, first_page_url, next_page_url and
 //     previous_page_url, followed verbatim, are served (200, the page they
-//     name); only next (and previous on page 0) may be null;
+//     name); only next and previous may be null (previous always on page 0);
+//     next and previous name a non-empty page sharing no user with this one
+//     (so no link leads to an empty page or loops back to this one);
 //   - a request that is not a successful create, update or delete leaves
 //     every user of both Services exactly as it was; a successful one has
 //     the effect its body shows (the user fetched from the Store renders to
@@ -352,6 +354,14 @@ void FollowPagingLinks(const RestFacade& facade, const Store& store,
   FUZZ_CHECK(meta["page"].get(page) == simdjson::SUCCESS && page >= 0 &&
                  page <= kMaxPageIndex,
              "meta.page: %s", dump.c_str());
+  std::set<std::string_view> shown;  // the SIDs on this page
+  simdjson::dom::array users;
+  FUZZ_CHECK(body["users"].get(users) == simdjson::SUCCESS, "users: %s", dump.c_str());
+  for (simdjson::dom::element user : users) {
+    std::string_view sid;
+    FUZZ_CHECK(user["sid"].get(sid) == simdjson::SUCCESS, "user sid: %s", dump.c_str());
+    shown.insert(sid);
+  }
   const std::string_view origin = Origin(store.options().base_url);
   const struct {
     const char* name;
@@ -365,9 +375,12 @@ void FollowPagingLinks(const RestFacade& facade, const Store& store,
     simdjson::dom::element value;
     FUZZ_CHECK(meta[link.name].get(value) == simdjson::SUCCESS, "meta.%s missing: %s",
                link.name, dump.c_str());
+    FUZZ_CHECK(value.is_null() || page > 0 ||
+                   std::string_view(link.name) != "previous_page_url",
+               "meta.previous_page_url on page 0: %s", dump.c_str());
     if (value.is_null()) {
       FUZZ_CHECK(std::string_view(link.name) == "next_page_url" ||
-                     (std::string_view(link.name) == "previous_page_url" && page == 0),
+                     std::string_view(link.name) == "previous_page_url",
                  "meta.%s is null: %s", link.name, dump.c_str());
       continue;
     }
@@ -387,6 +400,20 @@ void FollowPagingLinks(const RestFacade& facade, const Store& store,
                    got_page == link.page,
                "following meta.%s (%s) gave %d %s; from %s", link.name,
                follow.target.c_str(), r.status, r.body.substr(0, 300).c_str(), dump.c_str());
+    // previous and next name a page of users not shown here (each looks one
+    // user behind / ahead): never an empty page, never this page again.
+    const std::string_view name = link.name;
+    if (name != "next_page_url" && name != "previous_page_url") continue;
+    simdjson::dom::array users;
+    FUZZ_CHECK(root["users"].get(users) == simdjson::SUCCESS && users.size() > 0,
+               "meta.%s (%s) names an empty page; from %s", link.name,
+               follow.target.c_str(), dump.c_str());
+    for (simdjson::dom::element user : users) {
+      std::string_view sid;
+      FUZZ_CHECK(user["sid"].get(sid) == simdjson::SUCCESS && shown.count(sid) == 0,
+                 "meta.%s (%s) shows %.*s again; from %s", link.name, follow.target.c_str(),
+                 static_cast<int>(sid.size()), sid.data(), dump.c_str());
+    }
   }
 }
 

@@ -403,6 +403,42 @@ TEST_F(RestFacadeListTest, PageNearInt64MaxLinksOnlyToServedPages) {
   EXPECT_EQ(Get("/v2" + next_url.substr(std::string(kBase).size())).status, 200);
 }
 
+// The issue-10 reproduction: a, b, c walked forward with PageSize=1; a and b
+// deleted; the stored previous_page_url of c's page gives an empty page that
+// must not link "previous" to itself.
+TEST_F(RestFacadeListTest, EmptyBackwardPageDoesNotLinkToItself) {
+  for (const char* id : {"a", "b", "c"}) CreateOk(std::string("Identity=") + id);
+  const size_t origin = std::string(kBase).size();
+  std::string target = std::string(kUsers) + "?PageSize=1";
+  std::string previous;
+  for (const char* id : {"a", "b", "c"}) {
+    Response r = Get(target);
+    ASSERT_EQ(r.status, 200) << r.body;
+    Json j(r.body);
+    ASSERT_EQ(j.Str("/users/0/identity"), id);
+    if (std::string_view(id) == "c") {
+      previous = j.Str("/meta/previous_page_url");
+      break;
+    }
+    target = "/v2" + j.Str("/meta/next_page_url").substr(origin);
+  }
+  ASSERT_EQ(Do("DELETE", std::string(kUsers) + "/a").status, 204);
+  ASSERT_EQ(Do("DELETE", std::string(kUsers) + "/b").status, 204);
+  Response r = Get("/v2" + previous.substr(origin));
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json j(r.body);
+  EXPECT_EQ(j.Int("/meta/page"), 1);
+  EXPECT_EQ(j.ArraySize("/users"), 0u);
+  EXPECT_TRUE(j.IsNull("/meta/previous_page_url")) << r.body;
+  ASSERT_FALSE(j.IsNull("/meta/next_page_url"));
+  r = Get("/v2" + j.Str("/meta/next_page_url").substr(origin));
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json c(r.body);
+  EXPECT_EQ(c.Str("/users/0/identity"), "c");
+  EXPECT_TRUE(c.IsNull("/meta/previous_page_url"));
+  EXPECT_TRUE(c.IsNull("/meta/next_page_url"));
+}
+
 TEST_F(RestFacadeListTest, PageTokenOfAnotherServiceIsRejected) {
   for (int i = 0; i < 3; ++i) CreateOk("Identity=u" + std::to_string(i));
   Response r = Get(std::string(kUsers) + "?PageSize=1");

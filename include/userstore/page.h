@@ -44,7 +44,8 @@ struct Page {
   // Token of the following page; empty when no user follows this page, and
   // at page index kMaxPageIndex.
   std::string next_page_token;
-  // Token of the preceding page; empty on page 0.
+  // Token of the preceding page; empty on page 0 and when no user precedes
+  // this page (so no token leads to an empty page or back to this one).
   std::string previous_page_token;
 };
 
