@@ -545,7 +545,14 @@ std::vector<Row> HeaderRows() {
   return {
       hook("Webhook_Empty", {{h, ""}}, 400, kBadParam),
       hook("Webhook_Whitespace", {{h, " "}}, 400, kBadParam),
-      hook("Webhook_TrailingSpace", {{h, "true "}}, 400, kBadParam),
+      // Leading / trailing SP and HTAB are not part of the value (RFC 9110 §5.5).
+      hook("Webhook_TrailingSpace", {{h, "true "}}, 201, 0),
+      hook("Webhook_LeadingSpace", {{h, " true"}}, 201, 0),
+      hook("Webhook_LeadingTab", {{h, "\ttrue"}}, 201, 0),
+      hook("Webhook_SurroundingOws", {{h, " \t false\t "}}, 201, 0),
+      hook("Webhook_LeadingNewline", {{h, "\ntrue"}}, 400, kBadParam),
+      hook("Webhook_TrailingCr", {{h, "true\r"}}, 400, kBadParam),
+      hook("Webhook_InnerSpace", {{h, "tr ue"}}, 400, kBadParam),
       hook("Webhook_Nul", {{h, std::string("true\0", 5)}}, 400, kBadParam),
       hook("Webhook_Yes", {{h, "yes"}}, 400, kBadParam),
       hook("Webhook_One", {{h, "1"}}, 400, kBadParam),

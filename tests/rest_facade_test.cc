@@ -699,10 +699,23 @@ TEST_F(RestFacadeTest, WebhookHeader) {
             200);
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[1], UserEvent::Type::kUserUpdated);
+  // Optional whitespace around the value is not part of it (RFC 9110 §5.5).
+  ASSERT_EQ(Create("Identity=padded", {{"X-Twilio-Webhook-Enabled", " true"}}).status, 201);
+  ASSERT_EQ(Post(std::string(kUsers) + "/padded", "FriendlyName=p",
+                 {{"X-Twilio-Webhook-Enabled", "\ttrue "}})
+                .status,
+            200);
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[2], UserEvent::Type::kUserAdded);
+  EXPECT_EQ(events[3], UserEvent::Type::kUserUpdated);
+  ASSERT_EQ(Create("Identity=padded-off", {{"X-Twilio-Webhook-Enabled", "false\t"}}).status,
+            201);
+  EXPECT_EQ(events.size(), 4u);
   const int64_t before = CountUsers();
+  ExpectError(Create("Identity=bad", {{"X-Twilio-Webhook-Enabled", "\ntrue"}}), 400, 20001);
   ExpectError(Create("Identity=bad", {{"X-Twilio-Webhook-Enabled", "yes"}}), 400, 20001);
   EXPECT_EQ(CountUsers(), before);
-  EXPECT_EQ(events.size(), 2u);
+  EXPECT_EQ(events.size(), 4u);
 }
 
 TEST_F(RestFacadeTest, RequestBounds) {

@@ -323,7 +323,21 @@ TEST(WebhookEnabled, Values) {
   EXPECT_TRUE(*WebhookEnabled(Headers{{"Other", "x"},
                                       {"X-Twilio-Webhook-Enabled", "true"},
                                       {"X-Twilio-Webhook-Enabled", "false"}}));
-  for (const char* v : {"", "1", "yes", " true", "true "}) {
+  // Optional whitespace (SP, HTAB) around a field value is not part of it
+  // (RFC 9110 §5.5).
+  for (const char* v : {" true", "true ", "\ttrue", " \t true\t ", "\tTrue\t"}) {
+    SCOPED_TRACE(v);
+    absl::StatusOr<bool> enabled = WebhookEnabled(Headers{{"X-Twilio-Webhook-Enabled", v}});
+    ASSERT_TRUE(enabled.ok()) << enabled.status();
+    EXPECT_TRUE(*enabled);
+  }
+  absl::StatusOr<bool> disabled =
+      WebhookEnabled(Headers{{"X-Twilio-Webhook-Enabled", " false\t"}});
+  ASSERT_TRUE(disabled.ok());
+  EXPECT_FALSE(*disabled);
+  // Other whitespace is not OWS; inner spaces stay.
+  for (const char* v : {"", " ", "\t \t", "1", "yes", "\ntrue", "true\r", "\vtrue",
+                        "true\f", "tr ue", "\xc2\xa0true"}) {
     SCOPED_TRACE(v);
     ExpectInvalid(WebhookEnabled(Headers{{"X-Twilio-Webhook-Enabled", v}}).status());
   }
@@ -334,6 +348,17 @@ TEST(FindHeader, CaseInsensitiveFirstWins) {
                                                         {"Content-Type", "b"}};
   EXPECT_EQ(*FindHeader(h, "CONTENT-TYPE"), "a");
   EXPECT_FALSE(FindHeader(h, "Content-Length").has_value());
+}
+
+// Every header the facade reads goes through FindHeader, which drops the
+// optional whitespace (SP and HTAB only) around the value (RFC 9110 §5.5).
+TEST(FindHeader, TrimsOptionalWhitespaceOnly) {
+  std::vector<std::pair<std::string, std::string>> h = {
+      {"A", " \t a \t b\t "}, {"B", "\r\n\v\fx\f"}, {"C", " \t "}, {"D", ""}};
+  EXPECT_EQ(*FindHeader(h, "a"), "a \t b");
+  EXPECT_EQ(*FindHeader(h, "B"), "\r\n\v\fx\f");
+  EXPECT_EQ(*FindHeader(h, "C"), "");
+  EXPECT_EQ(*FindHeader(h, "D"), "");
 }
 
 TEST(CheckRequestBounds, InclusiveLimits) {

@@ -53,8 +53,17 @@ absl::Status CheckRequestBounds(std::string_view target, size_t body_bytes,
 std::optional<std::string_view> FindHeader(
     const std::vector<std::pair<std::string, std::string>>& headers,
     std::string_view name) {
+  // RFC 9110 §5.5: OWS is SP / HTAB only (absl::StripAsciiWhitespace would
+  // also strip CR, LF, VT and FF, which are not optional whitespace).
+  constexpr std::string_view kOws = " \t";
   for (const auto& [n, v] : headers) {
-    if (absl::EqualsIgnoreCase(n, AbslView(name))) return std::string_view(v);
+    if (!absl::EqualsIgnoreCase(n, AbslView(name))) continue;
+    std::string_view value = v;
+    const size_t begin = value.find_first_not_of(kOws);
+    if (begin == std::string_view::npos) return std::string_view();
+    value.remove_prefix(begin);
+    value.remove_suffix(value.size() - 1 - value.find_last_not_of(kOws));
+    return value;
   }
   return std::nullopt;
 }

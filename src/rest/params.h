@@ -33,13 +33,17 @@ absl::Status CheckRequestBounds(std::string_view target, size_t body_bytes,
                                 size_t header_count);
 
 // The value of the first header whose name equals `name` ASCII
-// case-insensitively; nullopt when absent. O(number of headers).
+// case-insensitively, without leading and trailing optional whitespace (SP
+// and HTAB, RFC 9110 §5.5: not part of the field value; other bytes are
+// kept); nullopt when absent. Every header the facade reads goes through
+// here. O(number of headers + |value|).
 std::optional<std::string_view> FindHeader(
     const std::vector<std::pair<std::string, std::string>>& headers,
     std::string_view name);
 
 // X-Twilio-Webhook-Enabled: absent → false; "true" / "false" (ASCII case
-// ignored) → true / false. The first occurrence counts.
+// ignored, SP / HTAB around it ignored) → true / false. The first occurrence
+// counts.
 // Errors: 400/20001 any other value. O(number of headers).
 absl::StatusOr<bool> WebhookEnabled(
     const std::vector<std::pair<std::string, std::string>>& headers);
