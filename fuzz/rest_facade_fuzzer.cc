@@ -19,6 +19,8 @@
 // Properties, for every request:
 //   - the status is one the contract allows (200, 201, 204, 400, 404, 405,
 //     409), never 5xx, with a Twilio code allowed for it;
+//   - HEAD has GET's status and headers, an empty body and no effect (and
+//     the GET is checked as below);
 //   - 204 has an empty body and no headers; any other response has
 //     Content-Type application/json; charset=utf-8 and a body that simdjson
 //     accepts; an error body has exactly code, message, more_info (the
@@ -426,6 +428,19 @@ void CheckOne(const RestFacade& facade, World& w, const Request& request) {
   static const bool verbose = std::getenv("USERSTORE_FUZZ_VERBOSE") != nullptr;
   if (verbose) std::fprintf(stderr, "%s\n", dump.c_str());
 
+  if (request.method == "HEAD") {
+    // RFC 9110 §9.3.2: GET's status and headers, no content, no effect.
+    FUZZ_CHECK(r.body.empty(), "HEAD with a body: %s", dump.c_str());
+    FUZZ_CHECK(SameUsers(Snapshot(*w.store), before), "store changed by %s", dump.c_str());
+    Request get = request;
+    get.method = "GET";
+    const Response g = facade.Handle(get);
+    FUZZ_CHECK(g.status == r.status && g.headers == r.headers,
+               "HEAD differs from GET (%d %s): %s", g.status, g.body.substr(0, 200).c_str(),
+               dump.c_str());
+    CheckOne(facade, w, get);
+    return;
+  }
   FUZZ_CHECK(r.status == 200 || r.status == 201 || r.status == 204 || r.status == 400 ||
                  r.status == 404 || r.status == 405 || r.status == 409,
              "status not allowed: %s", dump.c_str());

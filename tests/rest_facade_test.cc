@@ -647,10 +647,11 @@ TEST_F(RestFacadeTest, WrongMethod405) {
     const char* allow;
   };
   const std::string service = std::string("/v2/Services/") + kServiceSid;
-  for (const Case& c : {Case{"PUT", kUsers, "GET, POST"}, Case{"DELETE", kUsers, "GET, POST"},
-                        Case{"POST", service, "GET"}, Case{"DELETE", service + "/Roles", "GET"},
-                        Case{"PATCH", std::string(kUsers) + "/alice", "GET, POST, DELETE"},
-                        Case{"get", kUsers, "GET, POST"}}) {
+  for (const Case& c :
+       {Case{"PUT", kUsers, "GET, HEAD, POST"}, Case{"DELETE", kUsers, "GET, HEAD, POST"},
+        Case{"POST", service, "GET, HEAD"}, Case{"DELETE", service + "/Roles", "GET, HEAD"},
+        Case{"PATCH", std::string(kUsers) + "/alice", "GET, HEAD, POST, DELETE"},
+        Case{"get", kUsers, "GET, HEAD, POST"}, Case{"head", kUsers, "GET, HEAD, POST"}}) {
     SCOPED_TRACE(std::string(c.method) + " " + c.target);
     Response r = Do(c.method, c.target, "Identity=x");
     ExpectError(r, 405, 20001);
@@ -661,6 +662,31 @@ TEST_F(RestFacadeTest, WrongMethod405) {
   EXPECT_EQ(CountUsers(), 0);
   // An unknown path is 404 whatever the method.
   ExpectError(Do("PUT", "/v2/Nope"), 404, 20404);
+}
+
+// RFC 9110 §9.3.2: HEAD is served wherever GET is, with GET's status and
+// headers and no content; it changes nothing.
+TEST_F(RestFacadeTest, HeadIsGetWithoutContent) {
+  CreateOk("Identity=alice");
+  const std::string service = std::string("/v2/Services/") + kServiceSid;
+  const std::string other = "/v2/Services/IS" + Hex32('f');
+  for (const std::string& target :
+       {std::string(kUsers), std::string(kUsers) + "?PageSize=1", std::string(kUsers) + "/alice",
+        service, service + "/Roles",
+        // errors too: unknown user, unknown Service, bad query, unknown path
+        std::string(kUsers) + "/nobody", other + "/Users", std::string(kUsers) + "?PageSize=0",
+        std::string("/v2/Nope")}) {
+    SCOPED_TRACE(target);
+    const Response get = Get(target);
+    const Response head = Do("HEAD", target, "Identity=x");
+    EXPECT_EQ(head.status, get.status);
+    EXPECT_EQ(head.headers, get.headers);
+    EXPECT_EQ(head.body, "");
+    EXPECT_FALSE(get.body.empty());
+  }
+  EXPECT_EQ(Do("HEAD", std::string(kUsers) + "/alice").status, 200);
+  EXPECT_EQ(Do("HEAD", std::string(kUsers) + "/nobody").status, 404);
+  EXPECT_EQ(CountUsers(), 1);  // HEAD with a body never creates
 }
 
 TEST_F(RestFacadeTest, ServiceAndRoles) {

@@ -254,9 +254,16 @@ TEST(MethodAllowed, PerRoute) {
   EXPECT_TRUE(MethodAllowed(RouteKind::kUser, "DELETE"));
   EXPECT_FALSE(MethodAllowed(RouteKind::kUser, "PUT"));
   EXPECT_FALSE(MethodAllowed(RouteKind::kUser, "get"));  // methods are case-sensitive
-  EXPECT_EQ(AllowedMethods(RouteKind::kUser), "GET, POST, DELETE");
-  EXPECT_EQ(AllowedMethods(RouteKind::kUsers), "GET, POST");
-  EXPECT_EQ(AllowedMethods(RouteKind::kService), "GET");
+  // HEAD wherever GET (RFC 9110 §9.3.2).
+  for (RouteKind kind :
+       {RouteKind::kService, RouteKind::kRoles, RouteKind::kUsers, RouteKind::kUser}) {
+    EXPECT_TRUE(MethodAllowed(kind, "HEAD"));
+    EXPECT_FALSE(MethodAllowed(kind, "head"));
+  }
+  EXPECT_EQ(AllowedMethods(RouteKind::kUser), "GET, HEAD, POST, DELETE");
+  EXPECT_EQ(AllowedMethods(RouteKind::kUsers), "GET, HEAD, POST");
+  EXPECT_EQ(AllowedMethods(RouteKind::kService), "GET, HEAD");
+  EXPECT_EQ(AllowedMethods(RouteKind::kRoles), "GET, HEAD");
 }
 
 TEST(PathForNotFound, StripsTheBaseOnly) {
