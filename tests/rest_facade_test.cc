@@ -357,6 +357,14 @@ TEST_F(RestFacadeListTest, PageSizeClampedTo100) {
   r = Get(std::string(kUsers) + "?PageSize=1");
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(Json(r.body).Int("/meta/page_size"), 1);
+  // Any size above the maximum, even beyond int64, is clamped the same way.
+  for (const char* size : {"9223372036854775807", "9223372036854775808",
+                           "123456789012345678901234567890"}) {
+    SCOPED_TRACE(size);
+    r = Get(std::string(kUsers) + "?PageSize=" + size);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(Json(r.body).Int("/meta/page_size"), 100);
+  }
 }
 
 TEST_F(RestFacadeListTest, BadPagingParameters) {

@@ -301,18 +301,44 @@ TEST(ParsePageRequest, Values) {
 }
 
 TEST(ParsePageRequest, BadPageSize) {
-  for (const char* v : {"0", "-1", "", "abc", "1.5", "+5", " 5", "5 ", "1e2",
-                        "0x10", "99999999999999999999"}) {
+  for (const char* v : {"0", "-1", "", "abc", "1.5", "+5", " 5", "5 ", "1e2", "0x10",
+                        "-99999999999999999999", "00", "-9223372036854775809"}) {
     SCOPED_TRACE(v);
-    ExpectInvalid(ParsePageRequest({{"PageSize", v}}).status());
+    absl::Status s = ParsePageRequest({{"PageSize", v}}).status();
+    ExpectInvalid(s);
+    EXPECT_EQ(s.message(), "Invalid PageSize: must be an integer of at least 1");
   }
 }
 
-TEST(ParsePageRequest, BadPage) {
-  for (const char* v : {"-1", "", "x", "+1", "1.0", "99999999999999999999"}) {
+// A PageSize above the maximum is clamped whatever its size: digits beyond
+// int64 are the largest request, not an error and not "below 1".
+TEST(ParsePageRequest, PageSizeBeyondInt64IsTheLargestRequest) {
+  for (const char* v : {"9223372036854775807", "9223372036854775808", "18446744073709551616",
+                        "99999999999999999999", "123456789012345678901234567890",
+                        "0000000000000000000000000000009223372036854775808"}) {
     SCOPED_TRACE(v);
-    ExpectInvalid(ParsePageRequest({{"Page", v}, {"PageToken", "t"}}).status());
+    absl::StatusOr<PageRequest> r = ParsePageRequest({{"PageSize", v}});
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->page_size, 9223372036854775807);
   }
+  absl::StatusOr<PageRequest> r = ParsePageRequest({{"PageSize", "0000000000000000000000007"}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->page_size, 7);
+}
+
+TEST(ParsePageRequest, BadPage) {
+  for (const char* v : {"-1", "", "x", "+1", "1.0", "99999999999999999999",
+                        "9223372036854775807", "9223372036854775808",
+                        "123456789012345678901234567890", "-99999999999999999999"}) {
+    SCOPED_TRACE(v);
+    absl::Status s = ParsePageRequest({{"Page", v}, {"PageToken", "t"}}).status();
+    ExpectInvalid(s);
+    EXPECT_EQ(s.message(), "Invalid Page: must be an integer from 0 to 9223372036854775806");
+  }
+  absl::StatusOr<PageRequest> max =
+      ParsePageRequest({{"Page", "9223372036854775806"}, {"PageToken", "t"}});
+  ASSERT_TRUE(max.ok());
+  EXPECT_EQ(max->page, 9223372036854775806);
   absl::Status s = ParsePageRequest({{"Page", "1"}}).status();
   ExpectInvalid(s);
   EXPECT_EQ(s.message(), "Page greater than 0 requires a PageToken");

@@ -54,8 +54,11 @@ absl::StatusOr<bool> WebhookEnabled(
 // verbatim).
 // Integers are ASCII digits only (an optional leading '-' is read so that a
 // negative value gets the range message); no '+', spaces or exponent.
-// Errors: 400/20001 PageSize absent-valued, not an integer, < 1 or beyond
-// int64; 400/20001 Page not an integer, < 0 or > kMaxPageIndex; 400/20001
+// PageSize digits beyond int64 read as INT64_MAX (above any maximum, so the
+// store clamps them like any large size).
+// Errors: 400/20001 PageSize absent-valued, not an integer or < 1 (a
+// negative beyond int64 included); 400/20001 Page not an integer, < 0 or >
+// kMaxPageIndex (beyond int64 included); 400/20001
 // Page > 0 without a non-empty PageToken. O(|query|).
 absl::StatusOr<PageRequest> ParsePageRequest(const FormParams& query);
 
