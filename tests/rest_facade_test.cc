@@ -560,6 +560,15 @@ TEST_F(RestFacadeTest, InvalidUtf8KeyStillGetsJsonBody) {
   }
 }
 
+// One bad byte in an echoed key replaces only itself: the key's valid
+// non-ASCII text is kept.
+TEST_F(RestFacadeTest, InvalidUtf8InKeyKeepsTheValidText) {
+  Response r = Get(std::string(kUsers) + "/caf%C3%A9%FF%E6%97%A5");
+  ExpectError(r, 404, 20404,
+              std::string("The requested resource /Services/") + kServiceSid +
+                  "/Users/caf\xC3\xA9\xEF\xBF\xBD\xE6\x97\xA5 was not found");
+}
+
 TEST_F(RestFacadeTest, IdentityErrors) {
   const int64_t before = CountUsers();
   ExpectError(Create(""), 400, 20001, "Missing required parameter Identity in the post body");
