@@ -19,23 +19,28 @@ Utf8Sequence NextUtf8Sequence(std::string_view text) {
   if (lead >= 0xC2 && lead <= 0xDF) {
     length = 2;
   } else if (lead == 0xE0) {
-    length = 3, low = 0xA0;  // no overlongs
+    length = 3;
+    low = 0xA0;  // no overlongs
   } else if ((lead >= 0xE1 && lead <= 0xEC) || lead == 0xEE || lead == 0xEF) {
     length = 3;
   } else if (lead == 0xED) {
-    length = 3, high = 0x9F;  // no surrogates
+    length = 3;
+    high = 0x9F;  // no surrogates
   } else if (lead == 0xF0) {
-    length = 4, low = 0x90;  // no overlongs
+    length = 4;
+    low = 0x90;  // no overlongs
   } else if (lead >= 0xF1 && lead <= 0xF3) {
     length = 4;
   } else if (lead == 0xF4) {
-    length = 4, high = 0x8F;  // nothing above U+10FFFF
+    length = 4;
+    high = 0x8F;  // nothing above U+10FFFF
   } else {
     return {1, false};  // 80..C1, F5..FF start no sequence
   }
   for (size_t i = 1; i < length; ++i) {
     if (i >= text.size() || byte(i) < low || byte(i) > high) return {i, false};
-    low = 0x80, high = 0xBF;
+    low = 0x80;
+    high = 0xBF;
   }
   return {length, true};
 }
