@@ -19,6 +19,8 @@
 // Properties, for every request:
 //   - the status is one the contract allows (200, 201, 204, 400, 404, 405,
 //     409), never 5xx, with a Twilio code allowed for it;
+//   - HEAD has GET's status and headers, an empty body and no effect (and
+//     the GET is checked as below);
 //   - 204 has an empty body and no headers; any other response has
 //     Content-Type application/json; charset=utf-8 and a body that simdjson
 //     accepts; an error body has exactly code, message, more_info (the
@@ -27,7 +29,9 @@
 //     roles) and a page holds at most meta.page_size <= 100 users;
 //   - a users page's url, first_page_url, next_page_url and
 //     previous_page_url, followed verbatim, are served (200, the page they
-//     name); only next (and previous on page 0) may be null;
+//     name); only next and previous may be null (previous always on page 0);
+//     next and previous name a non-empty page sharing no user with this one
+//     (so no link leads to an empty page or loops back to this one);
 //   - a request that is not a successful create, update or delete leaves
 //     every user of both Services exactly as it was; a successful one has
 //     the effect its body shows (the user fetched from the Store renders to
@@ -349,20 +353,36 @@ void FollowPagingLinks(const RestFacade& facade, const Store& store,
     return;
   }
   int64_t page = 0;
-  FUZZ_CHECK(meta["page"].get(page) == simdjson::SUCCESS, "meta.page: %s", dump.c_str());
+  FUZZ_CHECK(meta["page"].get(page) == simdjson::SUCCESS && page >= 0 &&
+                 page <= kMaxPageIndex,
+             "meta.page: %s", dump.c_str());
+  std::set<std::string_view> shown;  // the SIDs on this page
+  simdjson::dom::array users;
+  FUZZ_CHECK(body["users"].get(users) == simdjson::SUCCESS, "users: %s", dump.c_str());
+  for (simdjson::dom::element user : users) {
+    std::string_view sid;
+    FUZZ_CHECK(user["sid"].get(sid) == simdjson::SUCCESS, "user sid: %s", dump.c_str());
+    shown.insert(sid);
+  }
   const std::string_view origin = Origin(store.options().base_url);
   const struct {
     const char* name;
     int64_t page;
-  } links[] = {{"url", page}, {"first_page_url", 0}, {"next_page_url", page + 1},
-               {"previous_page_url", page - 1}};
+  } links[] = {{"url", page},
+               {"first_page_url", 0},
+               // (a page index is at most 2^63 - 2: page + 1 cannot overflow)
+               {"next_page_url", page < INT64_MAX ? page + 1 : -1},
+               {"previous_page_url", page > 0 ? page - 1 : -1}};
   for (const auto& link : links) {
     simdjson::dom::element value;
     FUZZ_CHECK(meta[link.name].get(value) == simdjson::SUCCESS, "meta.%s missing: %s",
                link.name, dump.c_str());
+    FUZZ_CHECK(value.is_null() || page > 0 ||
+                   std::string_view(link.name) != "previous_page_url",
+               "meta.previous_page_url on page 0: %s", dump.c_str());
     if (value.is_null()) {
       FUZZ_CHECK(std::string_view(link.name) == "next_page_url" ||
-                     (std::string_view(link.name) == "previous_page_url" && page == 0),
+                     std::string_view(link.name) == "previous_page_url",
                  "meta.%s is null: %s", link.name, dump.c_str());
       continue;
     }
@@ -382,6 +402,20 @@ void FollowPagingLinks(const RestFacade& facade, const Store& store,
                    got_page == link.page,
                "following meta.%s (%s) gave %d %s; from %s", link.name,
                follow.target.c_str(), r.status, r.body.substr(0, 300).c_str(), dump.c_str());
+    // previous and next name a page of users not shown here (each looks one
+    // user behind / ahead): never an empty page, never this page again.
+    const std::string_view name = link.name;
+    if (name != "next_page_url" && name != "previous_page_url") continue;
+    simdjson::dom::array users;
+    FUZZ_CHECK(root["users"].get(users) == simdjson::SUCCESS && users.size() > 0,
+               "meta.%s (%s) names an empty page; from %s", link.name,
+               follow.target.c_str(), dump.c_str());
+    for (simdjson::dom::element user : users) {
+      std::string_view sid;
+      FUZZ_CHECK(user["sid"].get(sid) == simdjson::SUCCESS && shown.count(sid) == 0,
+                 "meta.%s (%s) shows %.*s again; from %s", link.name, follow.target.c_str(),
+                 static_cast<int>(sid.size()), sid.data(), dump.c_str());
+    }
   }
 }
 
@@ -394,6 +428,19 @@ void CheckOne(const RestFacade& facade, World& w, const Request& request) {
   static const bool verbose = std::getenv("USERSTORE_FUZZ_VERBOSE") != nullptr;
   if (verbose) std::fprintf(stderr, "%s\n", dump.c_str());
 
+  if (request.method == "HEAD") {
+    // RFC 9110 §9.3.2: GET's status and headers, no content, no effect.
+    FUZZ_CHECK(r.body.empty(), "HEAD with a body: %s", dump.c_str());
+    FUZZ_CHECK(SameUsers(Snapshot(*w.store), before), "store changed by %s", dump.c_str());
+    Request get = request;
+    get.method = "GET";
+    const Response g = facade.Handle(get);
+    FUZZ_CHECK(g.status == r.status && g.headers == r.headers,
+               "HEAD differs from GET (%d %s): %s", g.status, g.body.substr(0, 200).c_str(),
+               dump.c_str());
+    CheckOne(facade, w, get);
+    return;
+  }
   FUZZ_CHECK(r.status == 200 || r.status == 201 || r.status == 204 || r.status == 400 ||
                  r.status == 404 || r.status == 405 || r.status == 409,
              "status not allowed: %s", dump.c_str());

@@ -20,8 +20,9 @@
 //   - a walk with creates and deletes between pages returns each user at most
 //     once, in creation order, including every user that existed for the
 //     whole walk, and none that never existed; each page is exactly the users
-//     alive after the last one shown; its previous and next tokens lead
-//     exactly to the users alive before / after it (an empty page included);
+//     alive after the last one shown; its previous and next tokens exist
+//     exactly when users are alive before / after it, and lead exactly to
+//     them (an empty page included: no token to an empty page or itself);
 //   - the same backward: from the last page over previous tokens, with
 //     writes between pages, each page is exactly the users alive before the
 //     previous page's first one;
@@ -655,12 +656,18 @@ class Harness {
       prev = {OrderOf(page.users.front().sid), false};
       next = {OrderOf(page.users.back().sid), false};
     }
-    FUZZ_CHECK(page.previous_page_token.empty() == (index == 0), "previous token on page %lld",
-               static_cast<long long>(index));
-    if (index > 0) {
-      absl::StatusOr<Page> before = List(service, size, index - 1, page.previous_page_token);
-      FUZZ_CHECK(before.ok(), "previous page: %s", Describe(before.status()).c_str());
-      ExpectSids(*before, AliveBefore(service, prev, n), "previous page");
+    // A previous token exists exactly when a user precedes the page (never
+    // on page 0), as a next token exactly when one follows.
+    const std::vector<std::string> before =
+        index > 0 ? AliveBefore(service, prev, n) : std::vector<std::string>();
+    FUZZ_CHECK(page.previous_page_token.empty() == before.empty(),
+               "previous token %s on page %lld but %zu users precede",
+               page.previous_page_token.empty() ? "absent" : "set",
+               static_cast<long long>(index), before.size());
+    if (!before.empty()) {
+      absl::StatusOr<Page> preceding = List(service, size, index - 1, page.previous_page_token);
+      FUZZ_CHECK(preceding.ok(), "previous page: %s", Describe(preceding.status()).c_str());
+      ExpectSids(*preceding, before, "previous page");
     }
     const std::vector<std::string> after = AliveAfter(service, next, n);
     FUZZ_CHECK(page.next_page_token.empty() == after.empty(),
@@ -725,6 +732,7 @@ class Harness {
       CheckLinks(service, size, k, *page, bound, {bound.order, true});
       if (!page->users.empty()) bound = {OrderOf(page->users.front().sid), false};
       token = page->previous_page_token;
+      if (token.empty()) break;  // no user precedes the page (CheckLinks)
     }
     for (const std::string& sid : whole) {
       FUZZ_CHECK(seen.count(sid) > 0, "user %s alive during the backward walk not listed",

@@ -269,6 +269,42 @@ TEST(AttributesTest, NumbersBeyond64BitsAreRejected) {
   EXPECT_EQ(Code(R"({"a":1.8e308})"), 50304);
 }
 
+// A number beyond the supported range is valid JSON (RFC 8259 §9 lets an
+// implementation limit the range): the message says so, not "not valid JSON".
+// A malformed number, or a big one in a text that is invalid elsewhere, is
+// still "not valid JSON". Code 50304 either way.
+TEST(AttributesTest, OutOfRangeNumbersAreReportedAsSuch) {
+  const std::string range =
+      "Attributes must be a valid JSON object: the text is valid JSON, but a number in it is "
+      "beyond the supported range (integers must fit in 64 bits, other numbers in a double)";
+  const std::string syntax =
+      "Attributes must be a valid JSON object: the text is not valid JSON (RFC 8259, UTF-8)";
+  for (const char* text :
+       {R"({"a":18446744073709551616})", R"({"a":-9223372036854775809})",
+        R"({"a":123456789012345678901234567890})", R"({"a":[1,{"b":100000000000000000000}]})",
+        R"({"a":1e400})", R"({"a":-1.5e+9999})", R"({"a":1e400,"a":1})"}) {
+    SCOPED_TRACE(text);
+    absl::Status s = ValidateAttributes(text, Limits());
+    EXPECT_EQ(TwilioCode(s), 50304);
+    EXPECT_EQ(HttpStatus(s), 400);
+    EXPECT_EQ(s.message(), range);
+  }
+  for (const char* text :
+       {R"({"a":01})", R"({"a":1.})", R"({"a":-})", R"({"a":1e})", R"({"a":.5})",
+        R"({"a":100000000000000000000,"b":tru})", R"({"a":1e400,"b":"\ud800"})",
+        R"([18446744073709551616,])", "{\"a\":1e400} x"}) {
+    SCOPED_TRACE(text);
+    absl::Status s = ValidateAttributes(text, Limits());
+    EXPECT_EQ(TwilioCode(s), 50304);
+    EXPECT_EQ(s.message(), syntax);
+  }
+  // Not an object: the range is reported first (the value is never read).
+  EXPECT_EQ(ValidateAttributes("[18446744073709551616]", Limits()).message(), range);
+  EXPECT_FALSE(IsValidJson("[18446744073709551616]"));  // valid, but not accepted
+  internal::JsonDocument doc;
+  EXPECT_EQ(doc.Parse("[18446744073709551616]", 10), internal::JsonError::kNumberRange);
+}
+
 // ---- IsValidJson ------------------------------------------------------------
 
 TEST(IsValidJsonTest, AnyTopLevelType) {

@@ -498,8 +498,48 @@ TEST(JsonWriterTest, EscapesEveryControlCharacter) {
 }
 
 TEST(JsonWriterTest, InvalidUtf8BecomesReplacementCharacters) {
-  EXPECT_EQ(internal::JsonQuote("a\xC3\xA9\xFF"), "\"a\\ufffd\\ufffd\\ufffd\"");
+  // Only the ill-formed sequences are replaced; valid text around them stays.
+  EXPECT_EQ(internal::JsonQuote("a\xC3\xA9\xFF"), "\"a\xC3\xA9\\ufffd\"");
   EXPECT_EQ(internal::JsonQuote("a\xC3\xA9"), "\"a\xC3\xA9\"");
+}
+
+// One U+FFFD per maximal subpart (Unicode 15 §3.9, "U+FFFD Substitution of
+// Maximal Subparts"; the W3C/WHATWG decoder's practice): a truncated but so
+// far valid sequence is one replacement, a byte that cannot start or continue
+// one is one replacement each.
+TEST(JsonWriterTest, ReplacesMaximalSubpartsOnly) {
+  constexpr char R[] = "\\ufffd";  // the escape as written
+  struct Case {
+    std::string in, out;
+  };
+  const std::string nihon = "\xE6\x97\xA5\xE6\x9C\xAC";  // 日本
+  const std::string go = "\xE8\xAA\x9E";                  // 語
+  const std::string emoji = "\xF0\x9F\x98\x80";          // U+1F600
+  for (const Case& c : std::vector<Case>{
+           {nihon + "\xFF" + go, nihon + R + go},
+           {"caf\xC3\xA9 \xC3", "caf\xC3\xA9 " + std::string(R)},  // truncated at the end
+           {"\xE6\x97x" + go, std::string(R) + "x" + go},      // truncated 3-byte: one
+           {"\xF0\x9F\x98" + emoji, std::string(R) + emoji},  // truncated 4-byte: one
+           {"\xF0\x9F\x98", R},
+           {"\xC0\xAF", std::string(R) + R},            // overlong: C0 never starts one
+           {"\xE0\x80\xAF", std::string(R) + R + R},    // overlong 3-byte
+           {"\xF0\x80\x80\xAF", std::string(R) + R + R + R},
+           {"\xED\xA0\x80" + nihon, std::string(R) + R + R + nihon},  // surrogate D800
+           {"\xED\x9F\xBF", "\xED\x9F\xBF"},             // U+D7FF is fine
+           {"\xF4\x90\x80\x80", std::string(R) + R + R + R},  // above U+10FFFF
+           {"\xF4\x8F\xBF\xBF", "\xF4\x8F\xBF\xBF"},      // U+10FFFF is fine
+           {"\x80\xBF" + emoji, std::string(R) + R + emoji},  // lone continuations
+           {"\xF5\xFE\xFF", std::string(R) + R + R},
+           {"\xE1\x80\n\xC3\xA9", std::string(R) + "\\n\xC3\xA9"},  // escapes still apply
+           // Unicode 15 Table 3-8.
+           {"\x61\xF1\x80\x80\xE1\x80\xC2\x62\x80\x63\x80\xBF\x64",
+            std::string("a") + R + R + R + "b" + R + "c" + R + R + "d"},
+       }) {
+    SCOPED_TRACE(c.in);
+    const std::string quoted = internal::JsonQuote(c.in);
+    EXPECT_EQ(quoted, "\"" + c.out + "\"");
+    EXPECT_TRUE(IsValidJson(quoted));
+  }
 }
 
 TEST(JsonWriterTest, CompactAndPretty) {

@@ -358,6 +358,14 @@ TEST_F(RestFacadeListTest, PageSizeClampedTo100) {
   r = Get(std::string(kUsers) + "?PageSize=1");
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(Json(r.body).Int("/meta/page_size"), 1);
+  // Any size above the maximum, even beyond int64, is clamped the same way.
+  for (const char* size : {"9223372036854775807", "9223372036854775808",
+                           "123456789012345678901234567890"}) {
+    SCOPED_TRACE(size);
+    r = Get(std::string(kUsers) + "?PageSize=" + size);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(Json(r.body).Int("/meta/page_size"), 100);
+  }
 }
 
 TEST_F(RestFacadeListTest, BadPagingParameters) {
@@ -367,6 +375,77 @@ TEST_F(RestFacadeListTest, BadPagingParameters) {
     SCOPED_TRACE(q);
     ExpectError(Get(std::string(kUsers) + "?" + q), 400, 20001);
   }
+}
+
+// Page is echoed and incremented into next_page_url: it is range-checked so
+// that every link the facade renders is one it serves (docs/rest.md).
+TEST_F(RestFacadeListTest, PageNearInt64MaxLinksOnlyToServedPages) {
+  for (int i = 0; i < 3; ++i) CreateOk("Identity=u" + std::to_string(i));
+  Response r = Get(std::string(kUsers) + "?PageSize=1");
+  ASSERT_EQ(r.status, 200);
+  const std::string next = Json(r.body).Str("/meta/next_page_url");
+  const std::string token = next.substr(next.find("PageToken="));
+  ExpectError(Get(std::string(kUsers) + "?PageSize=1&Page=9223372036854775807&" + token),
+              400, 20001, "Invalid Page: must be an integer from 0 to 9223372036854775806");
+  r = Get(std::string(kUsers) + "?PageSize=1&Page=9223372036854775806&" + token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json j(r.body);
+  EXPECT_EQ(j.Int("/meta/page"), 9223372036854775806);
+  EXPECT_EQ(j.Str("/users/0/identity"), "u1");
+  EXPECT_TRUE(j.IsNull("/meta/next_page_url"));  // no index after the last one
+  // Every link it does render is served.
+  for (const char* link : {"/meta/url", "/meta/first_page_url", "/meta/previous_page_url"}) {
+    SCOPED_TRACE(link);
+    const std::string url = j.Str(link);
+    ASSERT_EQ(url.rfind(kBase, 0), 0u) << url;
+    EXPECT_EQ(Get("/v2" + url.substr(std::string(kBase).size())).status, 200) << url;
+  }
+  EXPECT_EQ(j.Str("/meta/previous_page_url"),
+            std::string(kBase) + "/Services/" + kServiceSid +
+                "/Users?PageSize=1&Page=9223372036854775805&" +
+                j.Str("/meta/previous_page_url").substr(
+                    j.Str("/meta/previous_page_url").find("PageToken=")));
+  r = Get(std::string(kUsers) + "?PageSize=1&Page=9223372036854775805&" + token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string next_url = Json(r.body).Str("/meta/next_page_url");
+  EXPECT_NE(next_url.find("&Page=9223372036854775806&"), std::string::npos) << next_url;
+  EXPECT_EQ(Get("/v2" + next_url.substr(std::string(kBase).size())).status, 200);
+}
+
+// The issue-10 reproduction: a, b, c walked forward with PageSize=1; a and b
+// deleted; the stored previous_page_url of c's page gives an empty page that
+// must not link "previous" to itself.
+TEST_F(RestFacadeListTest, EmptyBackwardPageDoesNotLinkToItself) {
+  for (const char* id : {"a", "b", "c"}) CreateOk(std::string("Identity=") + id);
+  const size_t origin = std::string(kBase).size();
+  std::string target = std::string(kUsers) + "?PageSize=1";
+  std::string previous;
+  for (const char* id : {"a", "b", "c"}) {
+    Response r = Get(target);
+    ASSERT_EQ(r.status, 200) << r.body;
+    Json j(r.body);
+    ASSERT_EQ(j.Str("/users/0/identity"), id);
+    if (std::string_view(id) == "c") {
+      previous = j.Str("/meta/previous_page_url");
+      break;
+    }
+    target = "/v2" + j.Str("/meta/next_page_url").substr(origin);
+  }
+  ASSERT_EQ(Do("DELETE", std::string(kUsers) + "/a").status, 204);
+  ASSERT_EQ(Do("DELETE", std::string(kUsers) + "/b").status, 204);
+  Response r = Get("/v2" + previous.substr(origin));
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json j(r.body);
+  EXPECT_EQ(j.Int("/meta/page"), 1);
+  EXPECT_EQ(j.ArraySize("/users"), 0u);
+  EXPECT_TRUE(j.IsNull("/meta/previous_page_url")) << r.body;
+  ASSERT_FALSE(j.IsNull("/meta/next_page_url"));
+  r = Get("/v2" + j.Str("/meta/next_page_url").substr(origin));
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json c(r.body);
+  EXPECT_EQ(c.Str("/users/0/identity"), "c");
+  EXPECT_TRUE(c.IsNull("/meta/previous_page_url"));
+  EXPECT_TRUE(c.IsNull("/meta/next_page_url"));
 }
 
 TEST_F(RestFacadeListTest, PageTokenOfAnotherServiceIsRejected) {
@@ -482,6 +561,15 @@ TEST_F(RestFacadeTest, InvalidUtf8KeyStillGetsJsonBody) {
   }
 }
 
+// One bad byte in an echoed key replaces only itself: the key's valid
+// non-ASCII text is kept.
+TEST_F(RestFacadeTest, InvalidUtf8InKeyKeepsTheValidText) {
+  Response r = Get(std::string(kUsers) + "/caf%C3%A9%FF%E6%97%A5");
+  ExpectError(r, 404, 20404,
+              std::string("The requested resource /Services/") + kServiceSid +
+                  "/Users/caf\xC3\xA9\xEF\xBF\xBD\xE6\x97\xA5 was not found");
+}
+
 TEST_F(RestFacadeTest, IdentityErrors) {
   const int64_t before = CountUsers();
   ExpectError(Create(""), 400, 20001, "Missing required parameter Identity in the post body");
@@ -577,10 +665,11 @@ TEST_F(RestFacadeTest, WrongMethod405) {
     const char* allow;
   };
   const std::string service = std::string("/v2/Services/") + kServiceSid;
-  for (const Case& c : {Case{"PUT", kUsers, "GET, POST"}, Case{"DELETE", kUsers, "GET, POST"},
-                        Case{"POST", service, "GET"}, Case{"DELETE", service + "/Roles", "GET"},
-                        Case{"PATCH", std::string(kUsers) + "/alice", "GET, POST, DELETE"},
-                        Case{"get", kUsers, "GET, POST"}}) {
+  for (const Case& c :
+       {Case{"PUT", kUsers, "GET, HEAD, POST"}, Case{"DELETE", kUsers, "GET, HEAD, POST"},
+        Case{"POST", service, "GET, HEAD"}, Case{"DELETE", service + "/Roles", "GET, HEAD"},
+        Case{"PATCH", std::string(kUsers) + "/alice", "GET, HEAD, POST, DELETE"},
+        Case{"get", kUsers, "GET, HEAD, POST"}, Case{"head", kUsers, "GET, HEAD, POST"}}) {
     SCOPED_TRACE(std::string(c.method) + " " + c.target);
     Response r = Do(c.method, c.target, "Identity=x");
     ExpectError(r, 405, 20001);
@@ -591,6 +680,31 @@ TEST_F(RestFacadeTest, WrongMethod405) {
   EXPECT_EQ(CountUsers(), 0);
   // An unknown path is 404 whatever the method.
   ExpectError(Do("PUT", "/v2/Nope"), 404, 20404);
+}
+
+// RFC 9110 §9.3.2: HEAD is served wherever GET is, with GET's status and
+// headers and no content; it changes nothing.
+TEST_F(RestFacadeTest, HeadIsGetWithoutContent) {
+  CreateOk("Identity=alice");
+  const std::string service = std::string("/v2/Services/") + kServiceSid;
+  const std::string other = "/v2/Services/IS" + Hex32('f');
+  for (const std::string& target :
+       {std::string(kUsers), std::string(kUsers) + "?PageSize=1", std::string(kUsers) + "/alice",
+        service, service + "/Roles",
+        // errors too: unknown user, unknown Service, bad query, unknown path
+        std::string(kUsers) + "/nobody", other + "/Users", std::string(kUsers) + "?PageSize=0",
+        std::string("/v2/Nope")}) {
+    SCOPED_TRACE(target);
+    const Response get = Get(target);
+    const Response head = Do("HEAD", target, "Identity=x");
+    EXPECT_EQ(head.status, get.status);
+    EXPECT_EQ(head.headers, get.headers);
+    EXPECT_EQ(head.body, "");
+    EXPECT_FALSE(get.body.empty());
+  }
+  EXPECT_EQ(Do("HEAD", std::string(kUsers) + "/alice").status, 200);
+  EXPECT_EQ(Do("HEAD", std::string(kUsers) + "/nobody").status, 404);
+  EXPECT_EQ(CountUsers(), 1);  // HEAD with a body never creates
 }
 
 TEST_F(RestFacadeTest, ServiceAndRoles) {
@@ -629,10 +743,23 @@ TEST_F(RestFacadeTest, WebhookHeader) {
             200);
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[1], UserEvent::Type::kUserUpdated);
+  // Optional whitespace around the value is not part of it (RFC 9110 §5.5).
+  ASSERT_EQ(Create("Identity=padded", {{"X-Twilio-Webhook-Enabled", " true"}}).status, 201);
+  ASSERT_EQ(Post(std::string(kUsers) + "/padded", "FriendlyName=p",
+                 {{"X-Twilio-Webhook-Enabled", "\ttrue "}})
+                .status,
+            200);
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[2], UserEvent::Type::kUserAdded);
+  EXPECT_EQ(events[3], UserEvent::Type::kUserUpdated);
+  ASSERT_EQ(Create("Identity=padded-off", {{"X-Twilio-Webhook-Enabled", "false\t"}}).status,
+            201);
+  EXPECT_EQ(events.size(), 4u);
   const int64_t before = CountUsers();
+  ExpectError(Create("Identity=bad", {{"X-Twilio-Webhook-Enabled", "\ntrue"}}), 400, 20001);
   ExpectError(Create("Identity=bad", {{"X-Twilio-Webhook-Enabled", "yes"}}), 400, 20001);
   EXPECT_EQ(CountUsers(), before);
-  EXPECT_EQ(events.size(), 2u);
+  EXPECT_EQ(events.size(), 4u);
 }
 
 TEST_F(RestFacadeTest, RequestBounds) {

@@ -254,9 +254,16 @@ TEST(MethodAllowed, PerRoute) {
   EXPECT_TRUE(MethodAllowed(RouteKind::kUser, "DELETE"));
   EXPECT_FALSE(MethodAllowed(RouteKind::kUser, "PUT"));
   EXPECT_FALSE(MethodAllowed(RouteKind::kUser, "get"));  // methods are case-sensitive
-  EXPECT_EQ(AllowedMethods(RouteKind::kUser), "GET, POST, DELETE");
-  EXPECT_EQ(AllowedMethods(RouteKind::kUsers), "GET, POST");
-  EXPECT_EQ(AllowedMethods(RouteKind::kService), "GET");
+  // HEAD wherever GET (RFC 9110 §9.3.2).
+  for (RouteKind kind :
+       {RouteKind::kService, RouteKind::kRoles, RouteKind::kUsers, RouteKind::kUser}) {
+    EXPECT_TRUE(MethodAllowed(kind, "HEAD"));
+    EXPECT_FALSE(MethodAllowed(kind, "head"));
+  }
+  EXPECT_EQ(AllowedMethods(RouteKind::kUser), "GET, HEAD, POST, DELETE");
+  EXPECT_EQ(AllowedMethods(RouteKind::kUsers), "GET, HEAD, POST");
+  EXPECT_EQ(AllowedMethods(RouteKind::kService), "GET, HEAD");
+  EXPECT_EQ(AllowedMethods(RouteKind::kRoles), "GET, HEAD");
 }
 
 TEST(PathForNotFound, StripsTheBaseOnly) {
@@ -294,18 +301,44 @@ TEST(ParsePageRequest, Values) {
 }
 
 TEST(ParsePageRequest, BadPageSize) {
-  for (const char* v : {"0", "-1", "", "abc", "1.5", "+5", " 5", "5 ", "1e2",
-                        "0x10", "99999999999999999999"}) {
+  for (const char* v : {"0", "-1", "", "abc", "1.5", "+5", " 5", "5 ", "1e2", "0x10",
+                        "-99999999999999999999", "00", "-9223372036854775809"}) {
     SCOPED_TRACE(v);
-    ExpectInvalid(ParsePageRequest({{"PageSize", v}}).status());
+    absl::Status s = ParsePageRequest({{"PageSize", v}}).status();
+    ExpectInvalid(s);
+    EXPECT_EQ(s.message(), "Invalid PageSize: must be an integer of at least 1");
   }
 }
 
-TEST(ParsePageRequest, BadPage) {
-  for (const char* v : {"-1", "", "x", "+1", "1.0", "99999999999999999999"}) {
+// A PageSize above the maximum is clamped whatever its size: digits beyond
+// int64 are the largest request, not an error and not "below 1".
+TEST(ParsePageRequest, PageSizeBeyondInt64IsTheLargestRequest) {
+  for (const char* v : {"9223372036854775807", "9223372036854775808", "18446744073709551616",
+                        "99999999999999999999", "123456789012345678901234567890",
+                        "0000000000000000000000000000009223372036854775808"}) {
     SCOPED_TRACE(v);
-    ExpectInvalid(ParsePageRequest({{"Page", v}, {"PageToken", "t"}}).status());
+    absl::StatusOr<PageRequest> r = ParsePageRequest({{"PageSize", v}});
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->page_size, 9223372036854775807);
   }
+  absl::StatusOr<PageRequest> r = ParsePageRequest({{"PageSize", "0000000000000000000000007"}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->page_size, 7);
+}
+
+TEST(ParsePageRequest, BadPage) {
+  for (const char* v : {"-1", "", "x", "+1", "1.0", "99999999999999999999",
+                        "9223372036854775807", "9223372036854775808",
+                        "123456789012345678901234567890", "-99999999999999999999"}) {
+    SCOPED_TRACE(v);
+    absl::Status s = ParsePageRequest({{"Page", v}, {"PageToken", "t"}}).status();
+    ExpectInvalid(s);
+    EXPECT_EQ(s.message(), "Invalid Page: must be an integer from 0 to 9223372036854775806");
+  }
+  absl::StatusOr<PageRequest> max =
+      ParsePageRequest({{"Page", "9223372036854775806"}, {"PageToken", "t"}});
+  ASSERT_TRUE(max.ok());
+  EXPECT_EQ(max->page, 9223372036854775806);
   absl::Status s = ParsePageRequest({{"Page", "1"}}).status();
   ExpectInvalid(s);
   EXPECT_EQ(s.message(), "Page greater than 0 requires a PageToken");
@@ -323,7 +356,21 @@ TEST(WebhookEnabled, Values) {
   EXPECT_TRUE(*WebhookEnabled(Headers{{"Other", "x"},
                                       {"X-Twilio-Webhook-Enabled", "true"},
                                       {"X-Twilio-Webhook-Enabled", "false"}}));
-  for (const char* v : {"", "1", "yes", " true", "true "}) {
+  // Optional whitespace (SP, HTAB) around a field value is not part of it
+  // (RFC 9110 §5.5).
+  for (const char* v : {" true", "true ", "\ttrue", " \t true\t ", "\tTrue\t"}) {
+    SCOPED_TRACE(v);
+    absl::StatusOr<bool> enabled = WebhookEnabled(Headers{{"X-Twilio-Webhook-Enabled", v}});
+    ASSERT_TRUE(enabled.ok()) << enabled.status();
+    EXPECT_TRUE(*enabled);
+  }
+  absl::StatusOr<bool> disabled =
+      WebhookEnabled(Headers{{"X-Twilio-Webhook-Enabled", " false\t"}});
+  ASSERT_TRUE(disabled.ok());
+  EXPECT_FALSE(*disabled);
+  // Other whitespace is not OWS; inner spaces stay.
+  for (const char* v : {"", " ", "\t \t", "1", "yes", "\ntrue", "true\r", "\vtrue",
+                        "true\f", "tr ue", "\xc2\xa0true"}) {
     SCOPED_TRACE(v);
     ExpectInvalid(WebhookEnabled(Headers{{"X-Twilio-Webhook-Enabled", v}}).status());
   }
@@ -334,6 +381,17 @@ TEST(FindHeader, CaseInsensitiveFirstWins) {
                                                         {"Content-Type", "b"}};
   EXPECT_EQ(*FindHeader(h, "CONTENT-TYPE"), "a");
   EXPECT_FALSE(FindHeader(h, "Content-Length").has_value());
+}
+
+// Every header the facade reads goes through FindHeader, which drops the
+// optional whitespace (SP and HTAB only) around the value (RFC 9110 §5.5).
+TEST(FindHeader, TrimsOptionalWhitespaceOnly) {
+  std::vector<std::pair<std::string, std::string>> h = {
+      {"A", " \t a \t b\t "}, {"B", "\r\n\v\fx\f"}, {"C", " \t "}, {"D", ""}};
+  EXPECT_EQ(*FindHeader(h, "a"), "a \t b");
+  EXPECT_EQ(*FindHeader(h, "B"), "\r\n\v\fx\f");
+  EXPECT_EQ(*FindHeader(h, "C"), "");
+  EXPECT_EQ(*FindHeader(h, "D"), "");
 }
 
 TEST(CheckRequestBounds, InclusiveLimits) {

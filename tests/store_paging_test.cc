@@ -83,7 +83,6 @@ TEST(StorePaging, WalkInCreationOrderWithLookAhead) {
   EXPECT_TRUE(p2->next_page_token.empty());
   ASSERT_FALSE(p2->previous_page_token.empty());
   // Going back returns the first page again.
-  r.page = 0;
   r.page_token = p2->previous_page_token;
   absl::StatusOr<Page> back = t->ListUsers(kServiceSid, r);
   ASSERT_OK(back);
@@ -137,6 +136,96 @@ TEST(StorePaging, TokenSurvivesDeletionOfItsUser) {
   EXPECT_EQ(Identities(*p2), (std::vector<std::string>{"user4", "user5"}));
 }
 
+// A link names a page only when a user is there: previous looks one user
+// behind as next looks one ahead, so no link leads to an empty page (or back
+// to the same one) in either direction.
+TEST(StorePaging, EmptyBackwardPageHasNoPreviousToken) {
+  TestStore t;
+  CreateN(t, 3);  // user0, user1, user2
+  PageRequest r;
+  r.page_size = 1;
+  std::string previous;
+  for (int page = 0; page < 3; ++page) {
+    absl::StatusOr<Page> p = t->ListUsers(kServiceSid, r);
+    ASSERT_OK(p);
+    ASSERT_EQ(Identities(*p), (std::vector<std::string>{"user" + std::to_string(page)}));
+    previous = p->previous_page_token;
+    r.page = page + 1;
+    r.page_token = p->next_page_token;
+  }
+  ASSERT_FALSE(previous.empty());  // page 2 (user2) links back
+  ASSERT_OK(t->DeleteUser(kServiceSid, "user0"));
+  ASSERT_OK(t->DeleteUser(kServiceSid, "user1"));
+  r.page = 1;
+  r.page_token = previous;
+  absl::StatusOr<Page> back = t->ListUsers(kServiceSid, r);
+  ASSERT_OK(back);
+  EXPECT_TRUE(back->users.empty());
+  EXPECT_EQ(back->previous_page_token, "");  // was `previous` itself: a loop
+  ASSERT_FALSE(back->next_page_token.empty());  // user2 is still ahead
+  r.page = 2;
+  r.page_token = back->next_page_token;
+  absl::StatusOr<Page> ahead = t->ListUsers(kServiceSid, r);
+  ASSERT_OK(ahead);
+  EXPECT_EQ(Identities(*ahead), (std::vector<std::string>{"user2"}));
+  EXPECT_EQ(ahead->previous_page_token, "");  // nothing precedes user2 now
+  EXPECT_EQ(ahead->next_page_token, "");
+}
+
+TEST(StorePaging, BackwardPageLinksPreviousOnlyWhenAUserPrecedes) {
+  TestStore t;
+  CreateN(t, 4);  // user0..user3
+  PageRequest r;
+  r.page_size = 2;
+  absl::StatusOr<Page> p0 = t->ListUsers(kServiceSid, r);
+  ASSERT_OK(p0);
+  r.page = 1;
+  r.page_token = p0->next_page_token;
+  absl::StatusOr<Page> p1 = t->ListUsers(kServiceSid, r);  // user2, user3
+  ASSERT_OK(p1);
+  ASSERT_FALSE(p1->previous_page_token.empty());
+  r.page_token = p1->previous_page_token;
+  r.page = 1;  // any index > 0 asks for the previous link too
+  absl::StatusOr<Page> back = t->ListUsers(kServiceSid, r);  // user0, user1
+  ASSERT_OK(back);
+  EXPECT_EQ(Identities(*back), (std::vector<std::string>{"user0", "user1"}));
+  EXPECT_EQ(back->previous_page_token, "");  // exactly full: nothing before
+  ASSERT_OK(t->DeleteUser(kServiceSid, "user0"));
+  back = t->ListUsers(kServiceSid, r);
+  ASSERT_OK(back);
+  EXPECT_EQ(Identities(*back), (std::vector<std::string>{"user1"}));
+  EXPECT_EQ(back->previous_page_token, "");
+  EXPECT_FALSE(back->next_page_token.empty());
+}
+
+TEST(StorePaging, EmptyForwardPageLinksBackOnlyToUsers) {
+  TestStore t;
+  CreateN(t, 3);
+  PageRequest r;
+  r.page_size = 1;
+  absl::StatusOr<Page> p = t->ListUsers(kServiceSid, r);
+  ASSERT_OK(p);
+  r.page = 1;
+  r.page_token = p->next_page_token;  // after user0
+  ASSERT_OK(t->DeleteUser(kServiceSid, "user1"));
+  ASSERT_OK(t->DeleteUser(kServiceSid, "user2"));
+  absl::StatusOr<Page> empty = t->ListUsers(kServiceSid, r);
+  ASSERT_OK(empty);
+  EXPECT_TRUE(empty->users.empty());
+  EXPECT_EQ(empty->next_page_token, "");
+  ASSERT_FALSE(empty->previous_page_token.empty());  // user0 is behind
+  PageRequest back = r;
+  back.page_token = empty->previous_page_token;
+  absl::StatusOr<Page> p0 = t->ListUsers(kServiceSid, back);
+  ASSERT_OK(p0);
+  EXPECT_EQ(Identities(*p0), (std::vector<std::string>{"user0"}));
+  ASSERT_OK(t->DeleteUser(kServiceSid, "user0"));
+  empty = t->ListUsers(kServiceSid, r);
+  ASSERT_OK(empty);
+  EXPECT_EQ(empty->previous_page_token, "");  // nobody behind any more
+  EXPECT_EQ(empty->next_page_token, "");
+}
+
 TEST(StorePaging, WalkSeesSurvivorsExactlyOnceUnderChurn) {
   TestStore t;
   CreateN(t, 200);
@@ -164,6 +253,35 @@ TEST(StorePaging, WalkSeesSurvivorsExactlyOnceUnderChurn) {
     }
     EXPECT_LE(seen.count(id), 1u) << id;
   }
+}
+
+// Page is echoed and incremented (the next index): the largest index served
+// is kMaxPageIndex = 2^63 - 2, and that page names no next page, so every
+// index the Store hands out is one it serves.
+TEST(StorePaging, PageIndexLimit) {
+  TestStore t;
+  CreateN(t, 3);
+  PageRequest r;
+  r.page_size = 1;
+  absl::StatusOr<Page> p0 = t->ListUsers(kServiceSid, r);
+  ASSERT_OK(p0);
+  ASSERT_FALSE(p0->next_page_token.empty());
+  r.page_token = p0->next_page_token;
+  r.page = std::numeric_limits<int64_t>::max();
+  absl::StatusOr<Page> too_far = t->ListUsers(kServiceSid, r);
+  EXPECT_TWILIO_ERROR(too_far, 400, 20001);
+  EXPECT_EQ(too_far.status().message(), "Page must be at most 9223372036854775806");
+  r.page = 9223372036854775806;  // kMaxPageIndex
+  absl::StatusOr<Page> last = t->ListUsers(kServiceSid, r);
+  ASSERT_OK(last);
+  EXPECT_EQ(last->page, 9223372036854775806);
+  EXPECT_EQ(Identities(*last), (std::vector<std::string>{"user1"}));
+  EXPECT_EQ(last->next_page_token, "");  // user2 follows, but no index does
+  EXPECT_FALSE(last->previous_page_token.empty());
+  r.page = 9223372036854775805;
+  absl::StatusOr<Page> before_last = t->ListUsers(kServiceSid, r);
+  ASSERT_OK(before_last);
+  EXPECT_FALSE(before_last->next_page_token.empty());
 }
 
 TEST(StorePaging, EmptyServiceHasOneEmptyPage) {

@@ -23,13 +23,16 @@ namespace userstore {
 // most limits.max_attributes_depth, and that value is an object (surrounding
 // JSON whitespace allowed).
 // Errors: 400/50303 too long (checked before any parsing); 400/50304 anything
-// else. Complexity: O(|text|); no recursion, so deep nesting is safe on small
+// else, the message saying which (not valid JSON; valid JSON with a number
+// beyond the supported range: an integer beyond 64 bits or a number beyond a
+// double's range; too deep; not an object). Complexity: O(|text|); no recursion, so deep nesting is safe on small
 // thread stacks.
 USERSTORE_EXPORT absl::Status ValidateAttributes(std::string_view text,
                                                  const Limits& limits);
 
 // True when `text` is one syntactically valid JSON document of any type
-// (RFC 8259 and UTF-8), with no nesting limit beyond `max_depth`. This is the
+// (RFC 8259 and UTF-8) whose numbers are within range (integers within
+// 64 bits, others within a double), with no nesting limit beyond `max_depth`. This is the
 // syntax check ValidateAttributes uses, exposed for conformance tests.
 USERSTORE_EXPORT bool IsValidJson(std::string_view text,
                                   size_t max_depth = 1024);

@@ -10,6 +10,7 @@
 #define USERSTORE_PAGE_H_
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -17,12 +18,18 @@
 
 namespace userstore {
 
+// The largest Page index served: 2^63 - 2, so that the next index (Page + 1)
+// is always representable. A page at this index has no next page (its
+// next_page_token is empty), so every link the server emits names a page it
+// serves.
+inline constexpr int64_t kMaxPageIndex = std::numeric_limits<int64_t>::max() - 1;
+
 struct PageRequest {
   // Twilio's PageSize. 0: Limits::default_page_size (50). < 0 is rejected
   // (400/20001); above Limits::max_page_size (100) it is clamped.
   int64_t page_size = 0;
-  // Twilio's Page: the page index, "simply for client state". >= 0; > 0
-  // requires a page_token (400/20001 otherwise).
+  // Twilio's Page: the page index, "simply for client state". 0 to
+  // kMaxPageIndex; > 0 requires a page_token (400/20001 otherwise).
   int64_t page = 0;
   // Twilio's PageToken: empty for the first page, else a token from a Page
   // of the same Service. Malformed, altered or foreign: 400/20001.
@@ -34,9 +41,11 @@ struct Page {
   int64_t page = 0;         // echo of PageRequest::page
   int64_t page_size = 0;    // the effective page size (after default/clamp)
   std::string page_token;   // echo of PageRequest::page_token
-  // Token of the following page; empty when no user follows this page.
+  // Token of the following page; empty when no user follows this page, and
+  // at page index kMaxPageIndex.
   std::string next_page_token;
-  // Token of the preceding page; empty on page 0.
+  // Token of the preceding page; empty on page 0 and when no user precedes
+  // this page (so no token leads to an empty page or back to this one).
   std::string previous_page_token;
 };
 

@@ -10,6 +10,8 @@
 //   DELETE /v2/Services/{IS}/Users/{key}      delete                  204
 //   GET    /v2/Services/{IS}                  the Service
 //   GET    /v2/Services/{IS}/Roles            the Service's roles
+// HEAD is served wherever GET is: GET's status and headers, no body (RFC 9110
+// §9.3.2).
 // The path is split into segments before each is percent-decoded once (so
 // Users/team%2Falice is identity "team/alice"); form bodies are
 // application/x-www-form-urlencoded ('+' is a space). Unknown paths get
@@ -32,7 +34,7 @@
 namespace userstore {
 
 struct Request {
-  std::string method;  // "GET", "POST", "DELETE" (case-sensitive, as HTTP)
+  std::string method;  // "GET", "HEAD", "POST", "DELETE" (case-sensitive, as HTTP)
   std::string target;  // raw request target: path plus optional "?query"
   // Header names are matched case-insensitively; values as sent.
   std::vector<std::pair<std::string, std::string>> headers;
@@ -41,7 +43,9 @@ struct Request {
 
 struct Response {
   int status = 200;  // HTTP status
-  // "Content-Type: application/json; charset=utf-8" unless the body is empty.
+  // "Content-Type: application/json; charset=utf-8" unless the status is 204
+  // (a HEAD response keeps GET's headers, Content-Type included, with an
+  // empty body).
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;  // Twilio JSON, or empty (204)
 };

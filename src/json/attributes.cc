@@ -25,6 +25,12 @@ absl::Status ValidateAttributes(std::string_view text, const Limits& limits) {
       return BadRequest(twilio_code::kAttributesInvalid,
                         "Attributes must be a valid JSON object: the text is "
                         "not valid JSON (RFC 8259, UTF-8)");
+    case internal::JsonError::kNumberRange:
+      return BadRequest(twilio_code::kAttributesInvalid,
+                        "Attributes must be a valid JSON object: the text is "
+                        "valid JSON, but a number in it is beyond the supported "
+                        "range (integers must fit in 64 bits, other numbers in a "
+                        "double)");
     case internal::JsonError::kTooDeep:
       return BadRequest(
           twilio_code::kAttributesInvalid,

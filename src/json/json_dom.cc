@@ -1,6 +1,11 @@
 #include "json/json_dom.h"
 
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/parse_options.hpp>
+
 #include <algorithm>
+#include <new>
 #include <utility>
 
 #include "absl/container/inlined_vector.h"
@@ -19,6 +24,26 @@ ThreadParser& GetThreadParser() {
   return tp;
 }
 
+// simdjson's NUMBER_ERROR: kNumberRange when `text` is one valid JSON text
+// (so the number is well-formed but out of simdjson's range), else kSyntax.
+// Boost.JSON reads integers beyond 64 bits as doubles and huge exponents as
+// infinity, and checks the rest of RFC 8259 (UTF-8, escapes and surrogates,
+// trailing data) as strictly. Its parser is iterative (no recursion), and a
+// monotonic resource makes the tree's destruction O(1), so any depth is safe.
+JsonError ClassifyNumberError(std::string_view text) {
+  try {
+    boost::json::monotonic_resource resource;
+    boost::json::parse_options options;
+    options.max_depth = text.size() + 1;  // deeper than any text: depth is ours
+    boost::system::error_code error;
+    boost::json::parse(boost::json::string_view(text.data(), text.size()), error,
+                       &resource, options);
+    return error ? JsonError::kSyntax : JsonError::kNumberRange;
+  } catch (const std::bad_alloc&) {
+    return JsonError::kNoMemory;
+  }
+}
+
 }  // namespace
 
 const char* JsonErrorName(JsonError error) {
@@ -31,6 +56,8 @@ const char* JsonErrorName(JsonError error) {
       return "nested too deeply";
     case JsonError::kNoMemory:
       return "out of memory";
+    case JsonError::kNumberRange:
+      return "number beyond the supported range";
   }
   return "unknown error";
 }
@@ -109,6 +136,8 @@ JsonError JsonDocument::Parse(std::string_view text, size_t max_depth) {
     case simdjson::MEMALLOC:
     case simdjson::CAPACITY:
       return JsonError::kNoMemory;
+    case simdjson::NUMBER_ERROR:
+      return ClassifyNumberError(text);
     default:
       return JsonError::kSyntax;
   }

@@ -3,7 +3,10 @@
 // All JSON parsing in userstore goes through here: simdjson's DOM parser (a
 // validating RFC 8259 parser: UTF-8 checked, lone surrogate escapes and
 // numbers outside the 64-bit / double range rejected; docs/json.md) plus an
-// exact nesting-depth check. Depth is counted as userstore documents it:
+// exact nesting-depth check. simdjson 3.0.1 reports a number out of range and
+// a malformed number alike (NUMBER_ERROR; it has no BIGINT_ERROR), so on that
+// error the text is checked again with Boost.JSON, which reads any number, to
+// tell the two apart (kNumberRange vs kSyntax). Depth is counted as userstore documents it:
 // every array or object adds one level, empty or not, and scalars add none
 // ("1" is depth 0, "{}" and {"a":1} depth 1, {"a":[]} depth 2). simdjson's own
 // limit counts only non-empty containers, so the parser is given one level of
@@ -28,9 +31,13 @@ namespace userstore::internal {
 enum class JsonError {
   kOk = 0,
   kSyntax,    // not one RFC 8259 JSON text (includes bad UTF-8, surrogates,
-              // numbers out of range, a BOM, trailing content, empty input)
+              // malformed numbers, a BOM, trailing content, empty input)
   kTooDeep,   // valid JSON nested deeper than the given max_depth
   kNoMemory,  // the parser could not allocate its buffers
+  // Valid RFC 8259 JSON holding a number simdjson cannot represent: an
+  // integer beyond 64 bits (below -2^63 or above 2^64 - 1) or a number beyond
+  // a double's range (1e400). RFC 8259 §9 allows such limits.
+  kNumberRange,
 };
 
 // A short English description of `error` ("ok", "not valid JSON", ...).

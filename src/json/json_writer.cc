@@ -50,16 +50,35 @@ bool AppendEscape(unsigned char c, std::string* out) {
 }  // namespace
 
 void AppendJsonString(std::string_view text, std::string* out) {
-  const bool utf8 = IsValidUtf8(text);
+  const bool utf8 = IsValidUtf8(text);  // the common case: no sequence checks
   out->reserve(out->size() + text.size() + 2);
   out->push_back('"');
   size_t run_start = 0;  // start of the pending run of bytes copied verbatim
-  for (size_t i = 0; i < text.size(); ++i) {
+  size_t i = 0;
+  while (i < text.size()) {
     const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\' && (utf8 || c < 0x80)) continue;
+    if (c >= 0x80) {
+      if (utf8) {
+        ++i;
+        continue;
+      }
+      const Utf8Sequence sequence = NextUtf8Sequence(text.substr(i));
+      if (!sequence.valid) {
+        // One U+FFFD per maximal subpart of an ill-formed sequence.
+        out->append(text.data() + run_start, i - run_start);
+        out->append("\\ufffd");
+        run_start = i + sequence.length;
+      }
+      i += sequence.length;
+      continue;
+    }
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
     out->append(text.data() + run_start, i - run_start);
-    run_start = i + 1;
-    if (!AppendEscape(c, out)) out->append("\\ufffd");  // byte of bad UTF-8
+    AppendEscape(c, out);
+    run_start = ++i;
   }
   out->append(text.data() + run_start, text.size() - run_start);
   out->push_back('"');

@@ -23,8 +23,10 @@ namespace userstore::internal {
 // '"' -> \", '\' -> \\, the control characters U+0000..U+001F as \b \f \n \r
 // \t or \u00XX; every other byte is copied as is (so UTF-8 text, including
 // U+007F, U+2028 and U+2029, stays byte-for-byte). If `text` is not valid
-// UTF-8 (e.g. an unvalidated key echoed in an error message), each byte
-// >= 0x80 is written as \ufffd instead, so the output is always valid JSON.
+// UTF-8 (e.g. an unvalidated key echoed in an error message), each maximal
+// subpart of an ill-formed sequence is written as \ufffd (Unicode 15 §3.9;
+// NextUtf8Sequence in common/utf8.h) and every well-formed sequence is still
+// copied as is, so the output is always valid JSON and keeps the valid text.
 // Complexity: O(|text|).
 void AppendJsonString(std::string_view text, std::string* out);
 

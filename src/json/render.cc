@@ -106,12 +106,13 @@ void WriteMeta(std::string_view list_url, int64_t page, int64_t page_size,
   if (previous_token.empty()) {
     w->Null();
   } else {
-    w->String(PageUrl(list_url, page_size, std::max<int64_t>(page - 1, 0),
-                      previous_token));
+    w->String(PageUrl(list_url, page_size, page > 0 ? page - 1 : 0, previous_token));
   }
   w->Member("url", PageUrl(list_url, page_size, page, token));
   w->Key("next_page_url");
-  if (next_token.empty()) {
+  // No index follows kMaxPageIndex (the Store never issues a next token
+  // there; a hand-built Page must not overflow page + 1 either).
+  if (next_token.empty() || page >= kMaxPageIndex) {
     w->Null();
   } else {
     w->String(PageUrl(list_url, page_size, page + 1, next_token));

@@ -3,6 +3,7 @@
 // this file only sequences them and renders (json.h). Order of checks for
 // every request (docs/rest.md): bounds → target syntax → route (404) →
 // method (405) → Service (404, or auto-create) → parameters (400) → Store.
+// HEAD is handled as GET and its body dropped at the end (RFC 9110 §9.3.2).
 #include <exception>
 #include <optional>
 #include <string>
@@ -109,10 +110,10 @@ class Handler {
         return JsonResponse(200, ServiceJson(service, base_url_));
       case RouteKind::kRoles:
         return ListRoles(service);
-      case RouteKind::kUsers:
+      case RouteKind::kUsers:  // GET or HEAD (handled as GET) otherwise
         if (method == "POST") return CreateUser(service);
         return ListUsers(service);
-      case RouteKind::kUser:
+      case RouteKind::kUser:  // GET or HEAD otherwise
         if (method == "POST") return UpdateUser(service);
         if (method == "DELETE") return DeleteUser(service);
         return FetchUser(service);
@@ -232,12 +233,17 @@ RestFacade::RestFacade(Store* store, FacadeOptions options)
       base_segments_(internal::BasePathSegments(store->options().base_url)) {}
 
 Response RestFacade::Handle(const Request& request) const {
+  Response response;
   try {
-    return HandleRequest(store_, options_, base_segments_, request);
+    response = HandleRequest(store_, options_, base_segments_, request);
   } catch (...) {  // allocation failure (std::bad_alloc); nothing else throws
-    return ErrorResponse(TwilioError(absl::StatusCode::kInternal, 500,
-                                     twilio_code::kInternal, "Internal error"));
+    response = ErrorResponse(TwilioError(absl::StatusCode::kInternal, 500,
+                                         twilio_code::kInternal, "Internal error"));
   }
+  // RFC 9110 §9.3.2: HEAD is answered as GET (routed and handled as a GET
+  // above), with the same status and headers and no content.
+  if (request.method == "HEAD") response.body.clear();
+  return response;
 }
 
 }  // namespace userstore

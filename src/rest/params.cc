@@ -1,6 +1,7 @@
 #include "rest/params.h"
 
 #include <cstdint>
+#include <limits>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -18,14 +19,20 @@ absl::Status InvalidParameter(std::string_view message) {
   return BadRequest(twilio_code::kInvalidParameter, message);
 }
 
+// True for ^[0-9]+$.
+bool IsDigits(std::string_view text) {
+  if (text.empty()) return false;
+  for (char c : text) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
 // Parses ^-?[0-9]+$ into an int64; nullopt for anything else or overflow.
 std::optional<int64_t> ParseInteger(std::string_view text) {
   std::string_view digits = text;
   if (!digits.empty() && digits.front() == '-') digits.remove_prefix(1);
-  if (digits.empty()) return std::nullopt;
-  for (char c : digits) {
-    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return std::nullopt;
-  }
+  if (!IsDigits(digits)) return std::nullopt;
   int64_t value = 0;
   if (!absl::SimpleAtoi(AbslView(text), &value)) return std::nullopt;  // overflow
   return value;
@@ -53,8 +60,17 @@ absl::Status CheckRequestBounds(std::string_view target, size_t body_bytes,
 std::optional<std::string_view> FindHeader(
     const std::vector<std::pair<std::string, std::string>>& headers,
     std::string_view name) {
+  // RFC 9110 §5.5: OWS is SP / HTAB only (absl::StripAsciiWhitespace would
+  // also strip CR, LF, VT and FF, which are not optional whitespace).
+  constexpr std::string_view kOws = " \t";
   for (const auto& [n, v] : headers) {
-    if (absl::EqualsIgnoreCase(n, AbslView(name))) return std::string_view(v);
+    if (!absl::EqualsIgnoreCase(n, AbslView(name))) continue;
+    std::string_view value = v;
+    const size_t begin = value.find_first_not_of(kOws);
+    if (begin == std::string_view::npos) return std::string_view();
+    value.remove_prefix(begin);
+    value.remove_suffix(value.size() - 1 - value.find_last_not_of(kOws));
+    return value;
   }
   return std::nullopt;
 }
@@ -74,6 +90,9 @@ absl::StatusOr<PageRequest> ParsePageRequest(const FormParams& query) {
   PageRequest request;
   if (std::optional<std::string_view> size = FindParam(query, "PageSize")) {
     std::optional<int64_t> n = ParseInteger(*size);
+    // Digits beyond int64 are a size above any maximum: the largest request,
+    // which the Store clamps like any other (not an error, not "below 1").
+    if (!n.has_value() && IsDigits(*size)) n = std::numeric_limits<int64_t>::max();
     if (!n.has_value() || *n < 1) {
       return InvalidParameter("Invalid PageSize: must be an integer of at least 1");
     }
@@ -81,8 +100,9 @@ absl::StatusOr<PageRequest> ParsePageRequest(const FormParams& query) {
   }
   if (std::optional<std::string_view> page = FindParam(query, "Page")) {
     std::optional<int64_t> n = ParseInteger(*page);
-    if (!n.has_value() || *n < 0) {
-      return InvalidParameter("Invalid Page: must be an integer of at least 0");
+    if (!n.has_value() || *n < 0 || *n > kMaxPageIndex) {
+      return InvalidParameter(absl::StrCat(
+          "Invalid Page: must be an integer from 0 to ", kMaxPageIndex));
     }
     request.page = *n;
   }

@@ -33,24 +33,32 @@ absl::Status CheckRequestBounds(std::string_view target, size_t body_bytes,
                                 size_t header_count);
 
 // The value of the first header whose name equals `name` ASCII
-// case-insensitively; nullopt when absent. O(number of headers).
+// case-insensitively, without leading and trailing optional whitespace (SP
+// and HTAB, RFC 9110 §5.5: not part of the field value; other bytes are
+// kept); nullopt when absent. Every header the facade reads goes through
+// here. O(number of headers + |value|).
 std::optional<std::string_view> FindHeader(
     const std::vector<std::pair<std::string, std::string>>& headers,
     std::string_view name);
 
 // X-Twilio-Webhook-Enabled: absent → false; "true" / "false" (ASCII case
-// ignored) → true / false. The first occurrence counts.
+// ignored, SP / HTAB around it ignored) → true / false. The first occurrence
+// counts.
 // Errors: 400/20001 any other value. O(number of headers).
 absl::StatusOr<bool> WebhookEnabled(
     const std::vector<std::pair<std::string, std::string>>& headers);
 
 // Twilio's list parameters from a decoded query: PageSize (integer >= 1,
 // larger than the store's maximum is left for the store to clamp), Page
-// (integer >= 0; > 0 requires PageToken) and PageToken (passed verbatim).
+// (integer 0..kMaxPageIndex; > 0 requires PageToken) and PageToken (passed
+// verbatim).
 // Integers are ASCII digits only (an optional leading '-' is read so that a
 // negative value gets the range message); no '+', spaces or exponent.
-// Errors: 400/20001 PageSize absent-valued, not an integer, < 1 or beyond
-// int64; 400/20001 Page not an integer, < 0 or beyond int64; 400/20001
+// PageSize digits beyond int64 read as INT64_MAX (above any maximum, so the
+// store clamps them like any large size).
+// Errors: 400/20001 PageSize absent-valued, not an integer or < 1 (a
+// negative beyond int64 included); 400/20001 Page not an integer, < 0 or >
+// kMaxPageIndex (beyond int64 included); 400/20001
 // Page > 0 without a non-empty PageToken. O(|query|).
 absl::StatusOr<PageRequest> ParsePageRequest(const FormParams& query);
 

@@ -48,14 +48,16 @@ std::optional<Route> MatchRoute(const std::vector<std::string>& segments,
 }
 
 bool MethodAllowed(RouteKind kind, std::string_view method) {
+  // HEAD wherever GET (RFC 9110 §9.3.2); every route serves GET.
+  if (method == "GET" || method == "HEAD") return true;
   switch (kind) {
     case RouteKind::kService:
     case RouteKind::kRoles:
-      return method == "GET";
+      return false;
     case RouteKind::kUsers:
-      return method == "GET" || method == "POST";
+      return method == "POST";
     case RouteKind::kUser:
-      return method == "GET" || method == "POST" || method == "DELETE";
+      return method == "POST" || method == "DELETE";
   }
   return false;
 }
@@ -64,11 +66,11 @@ std::string_view AllowedMethods(RouteKind kind) {
   switch (kind) {
     case RouteKind::kService:
     case RouteKind::kRoles:
-      return "GET";
+      return "GET, HEAD";
     case RouteKind::kUsers:
-      return "GET, POST";
+      return "GET, HEAD, POST";
     case RouteKind::kUser:
-      return "GET, POST, DELETE";
+      return "GET, HEAD, POST, DELETE";
   }
   return "";
 }

@@ -35,10 +35,11 @@ struct Route {
 std::optional<Route> MatchRoute(const std::vector<std::string>& segments,
                                 const std::vector<std::string>& base);
 
-// True when `method` is served on `kind` (see the table above).
+// True when `method` is served on `kind` (see the table above); HEAD is
+// served wherever GET is (RFC 9110 §9.3.2), i.e. on every route.
 bool MethodAllowed(RouteKind kind, std::string_view method);
 
-// The value of a 405's Allow header for `kind`, e.g. "GET, POST".
+// The value of a 405's Allow header for `kind`, e.g. "GET, HEAD, POST".
 std::string_view AllowedMethods(RouteKind kind);
 
 // The path an unknown-path 404 message names: `encoded_path` (as sent) with

@@ -2,10 +2,13 @@
 //
 // A forward page after sequence S reads up to page_size + 1 users after S
 // (one ahead, so a full last page gets no next token); a backward page
-// (a previous_page token) reads up to page_size + 1 users before S.
+// (a previous_page token) reads up to page_size + 1 users before S (one
+// behind, so a full first page gets no previous token). The link on the
+// other side is checked with one index lookup (AnyAfter / AnyBefore).
 #include <algorithm>
 #include <limits>
 
+#include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "store/store_impl.h"
 #include "userstore/error.h"
@@ -21,6 +24,10 @@ absl::StatusOr<Page> StoreImpl::ListUsers(std::string_view service_sid,
   }
   if (request.page < 0) {
     return BadRequest(twilio_code::kInvalidParameter, "Page must be at least 0");
+  }
+  if (request.page > kMaxPageIndex) {
+    return BadRequest(twilio_code::kInvalidParameter,
+                      absl::StrCat("Page must be at most ", kMaxPageIndex));
   }
   if (request.page > 0 && request.page_token.empty()) {
     return BadRequest(twilio_code::kInvalidParameter, "Page > 0 requires a PageToken");
@@ -43,7 +50,9 @@ absl::StatusOr<Page> StoreImpl::ListUsers(std::string_view service_sid,
       forward, cursor.sequence, n + 1, [&](const UserRecord& r) {
         page.users.push_back(ToUser(*service, r, /*for_list=*/true));
       });
-  const bool more_beyond = seqs.size() > n;  // the one-ahead user exists
+  // The one-ahead user exists: beyond the last user shown when forward,
+  // before the first user shown when backward.
+  const bool more_beyond = seqs.size() > n;
   if (more_beyond) {
     seqs.pop_back();
     page.users.pop_back();
@@ -53,7 +62,11 @@ absl::StatusOr<Page> StoreImpl::ListUsers(std::string_view service_sid,
     std::reverse(page.users.begin(), page.users.end());
   }
 
-  // Next: after the last user shown, if any user follows it.
+  // A link is given only when a user is there to show, so no link leads to
+  // an empty page or back to this one: next looks one user ahead of the last
+  // user shown, previous one user behind the first (docs/design.md).
+  //
+  // Next: after the last user shown (an empty page: after the position).
   uint64_t last = cursor.sequence;
   if (!seqs.empty()) {
     last = seqs.back();
@@ -61,23 +74,25 @@ absl::StatusOr<Page> StoreImpl::ListUsers(std::string_view service_sid,
     last -= 1;  // an empty backward page: everything from its position on
   }
   const bool has_next = forward ? more_beyond : service->users().AnyAfter(last);
-  if (has_next) {
+  // At the largest index there is no next index to name (kMaxPageIndex).
+  if (has_next && page.page < kMaxPageIndex) {
     page.next_page_token =
         tokens_.Encode(service->sid(), {PageCursor::Direction::kAfter, last});
   }
-  // Previous: before the first user shown (Twilio gives none on page 0).
+  // Previous: before the first user shown (an empty page: before the
+  // position); Twilio gives none on page 0.
   if (page.page > 0) {
-    uint64_t first;
+    uint64_t first = cursor.sequence;
     if (!seqs.empty()) {
       first = seqs.front();
-    } else if (forward) {
-      first = cursor.sequence == std::numeric_limits<uint64_t>::max() ? cursor.sequence
-                                                                       : cursor.sequence + 1;
-    } else {
-      first = cursor.sequence;
+    } else if (forward && first < std::numeric_limits<uint64_t>::max()) {
+      first += 1;  // an empty forward page: everything up to its position
     }
-    page.previous_page_token =
-        tokens_.Encode(service->sid(), {PageCursor::Direction::kBefore, first});
+    const bool has_previous = forward ? service->users().AnyBefore(first) : more_beyond;
+    if (has_previous) {
+      page.previous_page_token =
+          tokens_.Encode(service->sid(), {PageCursor::Direction::kBefore, first});
+    }
   }
   return page;
 }

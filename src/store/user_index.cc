@@ -215,6 +215,11 @@ bool UserIndex::AnyAfter(uint64_t sequence) const {
   return order_.upper_bound(sequence) != order_.end();
 }
 
+bool UserIndex::AnyBefore(uint64_t sequence) const {
+  ReaderLock lock(&order_mu_);
+  return order_.lower_bound(sequence) != order_.begin();
+}
+
 size_t UserIndex::size() const {
   ReaderLock lock(&order_mu_);
   return order_.size();

@@ -111,6 +111,9 @@ class UserIndex {
   // True if some user has a sequence greater than `sequence`.
   bool AnyAfter(uint64_t sequence) const;
 
+  // True if some user has a sequence less than `sequence`.
+  bool AnyBefore(uint64_t sequence) const;
+
   // Number of users.
   size_t size() const;
 

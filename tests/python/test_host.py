@@ -130,10 +130,14 @@ class AuthAndForwardingTest(unittest.TestCase):
     def test_methods_and_paths_the_facade_refuses(self):
         response = self.session.put(self.users_url + "/someone", auth=AUTH)
         self.assertTrue(twilio_error(response, 405, 20001), response.text)
-        self.assertEqual(response.headers["Allow"], "GET, POST, DELETE")
+        self.assertEqual(response.headers["Allow"], "GET, HEAD, POST, DELETE")
         response = self.session.patch(self.users_url, auth=AUTH)
         self.assertTrue(twilio_error(response, 405, 20001), response.text)
-        self.assertEqual(response.headers["Allow"], "GET, POST")
+        self.assertEqual(response.headers["Allow"], "GET, HEAD, POST")
+        # HEAD is served wherever GET is (RFC 9110 §9.3.2): GET's status, no body.
+        response = self.session.head(self.users_url, auth=AUTH)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.content, b"")
         response = self.get(self.host.origin + "/v2/Nope", auth=AUTH)
         self.assertTrue(twilio_error(response, 404, 20404), response.text)
         # A decoded %0A still reaches the facade (not httplib's empty 404).
