@@ -18,7 +18,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "durable/durable_store.h"
+#include "durable/open.h"
 #include "gtest/gtest.h"
 #include "tests/support/temp_dir.h"
 #include "rocksdb/env.h"

@@ -17,6 +17,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/strings.h"
 
 namespace userstore {
 namespace {
@@ -55,7 +56,7 @@ absl::Status TwilioError(absl::StatusCode code, int http_status, int twilio_code
   // An OK code would silently drop message and payload; keep the contract's
   // promise of a non-OK status instead.
   if (code == absl::StatusCode::kOk) code = absl::StatusCode::kInternal;
-  absl::Status status(code, absl::string_view(message.data(), message.size()));
+  absl::Status status(code, internal::ToAbsl(message));
   status.SetPayload(kTwilioPayloadUrl,
                     absl::Cord(absl::StrCat(twilio_code, " ", http_status)));
   return status;

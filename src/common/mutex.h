@@ -1,4 +1,5 @@
-// Capability-annotated locks over std::shared_mutex.
+// Capability-annotated locks over std::shared_mutex and std::mutex, and a
+// condition variable that waits on the latter.
 //
 // Why not absl::Mutex: Debian's Abseil libraries are not built with
 // ThreadSanitizer, so TSan cannot see absl::Mutex lock/unlock and reports false
@@ -8,6 +9,8 @@
 #ifndef USERSTORE_SRC_COMMON_MUTEX_H_
 #define USERSTORE_SRC_COMMON_MUTEX_H_
 
+#include <condition_variable>
+#include <mutex>
 #include <shared_mutex>
 
 #include "absl/base/thread_annotations.h"
@@ -55,6 +58,55 @@ class ABSL_SCOPED_LOCKABLE ReaderLock {
 
  private:
   SharedMutex* const mu_;
+};
+
+// An exclusive-only mutex, for state that a CondVar waits on.
+class ABSL_LOCKABLE Mutex {
+ public:
+  Mutex() = default;
+  Mutex(const Mutex&) = delete;
+  Mutex& operator=(const Mutex&) = delete;
+
+  void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() { mu_.lock(); }
+  void Unlock() ABSL_UNLOCK_FUNCTION() { mu_.unlock(); }
+
+ private:
+  friend class CondVar;
+  std::mutex mu_;
+};
+
+// Holds `mu` for the scope.
+class ABSL_SCOPED_LOCKABLE MutexLock {
+ public:
+  explicit MutexLock(Mutex* mu) ABSL_EXCLUSIVE_LOCK_FUNCTION(mu) : mu_(mu) { mu_->Lock(); }
+  ~MutexLock() ABSL_UNLOCK_FUNCTION() { mu_->Unlock(); }
+  MutexLock(const MutexLock&) = delete;
+  MutexLock& operator=(const MutexLock&) = delete;
+
+ private:
+  Mutex* const mu_;
+};
+
+// A condition variable that waits on a Mutex (as leveldb's port::CondVar).
+// Wait(mu) releases `mu` while it waits and holds it again on return;
+// wake-ups may be spurious, so callers wait in a loop on their condition.
+// Every Wait of one CondVar must name the same Mutex.
+class CondVar {
+ public:
+  CondVar() = default;
+  CondVar(const CondVar&) = delete;
+  CondVar& operator=(const CondVar&) = delete;
+
+  void Wait(Mutex* mu) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    std::unique_lock<std::mutex> lock(mu->mu_, std::adopt_lock);
+    cv_.wait(lock);
+    lock.release();  // still held: the caller's MutexLock unlocks it
+  }
+  void Signal() { cv_.notify_one(); }
+  void SignalAll() { cv_.notify_all(); }
+
+ private:
+  std::condition_variable cv_;
 };
 
 }  // namespace userstore::internal

@@ -5,15 +5,11 @@
 #include <utility>
 #include <vector>
 
+#include "durable/errors.h"
 #include "userstore/error.h"
 
 namespace userstore::internal::durable {
 namespace {
-
-absl::Status Corrupt(std::string_view what) {
-  return TwilioError(absl::StatusCode::kDataLoss, 500, twilio_code::kInternal,
-                     "userstore data is corrupt: " + std::string(what));
-}
 
 // Appends little-endian fixed-width integers and length-prefixed strings.
 class Writer {

@@ -13,16 +13,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "common/mutex.h"
+#include "durable/errors.h"
 #include "userstore/error.h"
 
 namespace userstore::internal::durable {
 namespace {
 
 namespace fs = std::filesystem;
-
-absl::Status Error(absl::StatusCode code, const std::string& message) {
-  return TwilioError(code, 500, twilio_code::kInternal, message);
-}
 
 // The files RocksDB keeps in a DB directory.
 bool IsRocksFile(const std::string& name) {

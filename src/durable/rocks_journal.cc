@@ -17,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "durable/codec.h"
+#include "durable/errors.h"
 #include "rocksdb/merge_operator.h"
 #include "rocksdb/metadata.h"
 #include "rocksdb/write_batch.h"
@@ -34,10 +35,6 @@
 
 namespace userstore::internal::durable {
 namespace {
-
-absl::Status Error(absl::StatusCode code, std::string_view message) {
-  return TwilioError(code, 500, twilio_code::kInternal, message);
-}
 
 // h/<IS> values: 8-byte little-endian sequences combined with max, so
 // concurrent deletes need no read-modify-write and no ordering.
@@ -129,6 +126,13 @@ absl::Status CheckOpenable(const std::string& dir, const DirectoryInspection& fo
 }
 
 }  // namespace
+
+rocksdb::ReadOptions ScanOptions() {
+  rocksdb::ReadOptions read;
+  read.fill_cache = false;  // a one-time scan: do not evict anything for it
+  read.readahead_size = kScanReadaheadBytes;
+  return read;
+}
 
 absl::Status FromRocks(const rocksdb::Status& status, std::string_view what) {
   if (status.ok()) return absl::OkStatus();

@@ -76,6 +76,11 @@ class StoreDb {
 // the directory is changed then; kUnavailable other I/O errors.
 absl::StatusOr<StoreDb> OpenRocks(std::string_view path, const RocksOpen& how);
 
+// Read options for a scan that visits each key once (recovery, check,
+// stats): no block cache pollution, kScanReadaheadBytes of readahead.
+inline constexpr size_t kScanReadaheadBytes = 2 << 20;
+rocksdb::ReadOptions ScanOptions();
+
 // A RocksDB status as a userstore error (500/20500): kDataLoss for
 // corruption, kUnavailable for the rest. `what` says what was being done.
 absl::Status FromRocks(const rocksdb::Status& status, std::string_view what);

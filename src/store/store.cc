@@ -27,11 +27,13 @@ bool IsHttpBaseUrl(std::string_view text) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Store>> Store::Create(StoreOptions options) {
+namespace internal {
+
+absl::StatusOr<StoreOptions> CheckStoreOptions(StoreOptions options) {
   if (options.account_sid.empty()) {
-    options.account_sid = internal::MintSid("AC");
-  } else if (auto sid = internal::ParseSid(options.account_sid, "AC")) {
-    options.account_sid = internal::FormatSid("AC", *sid);
+    options.account_sid = MintSid("AC");
+  } else if (auto sid = ParseSid(options.account_sid, "AC")) {
+    options.account_sid = FormatSid("AC", *sid);
   } else {
     return BadRequest(twilio_code::kInvalidParameter,
                       "account_sid must match ^AC[0-9a-fA-F]{32}$");
@@ -50,10 +52,18 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Create(StoreOptions options) {
   }
   if (options.page_token_key.empty()) {
     options.page_token_key.resize(32);
-    internal::RandomBytes(options.page_token_key.data(), options.page_token_key.size());
+    RandomBytes(options.page_token_key.data(), options.page_token_key.size());
   }
+  return options;
+}
+
+}  // namespace internal
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Create(StoreOptions options) {
+  absl::StatusOr<StoreOptions> checked = internal::CheckStoreOptions(std::move(options));
+  if (!checked.ok()) return checked.status();
   return std::unique_ptr<Store>(
-      new Store(std::make_unique<internal::StoreImpl>(std::move(options))));
+      new Store(std::make_unique<internal::StoreImpl>(*std::move(checked))));
 }
 
 Store::Store(std::unique_ptr<internal::StoreImpl> impl) : impl_(std::move(impl)) {}

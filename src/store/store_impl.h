@@ -33,17 +33,18 @@
 #include "common/mutex.h"
 #include "sid/sid.h"
 #include "store/journal.h"
+#include "store/restore.h"
 #include "store/service_state.h"
 #include "token/page_token.h"
 #include "userstore/store.h"
 
 namespace userstore::internal {
 
-class StoreImpl {
+class StoreImpl final : public RestoreTarget {
  public:
   // REQUIRES: `options` already validated and completed by Store::Create.
   explicit StoreImpl(StoreOptions options);
-  ~StoreImpl();
+  ~StoreImpl() override;
 
   const StoreOptions& options() const { return options_; }
 
@@ -69,17 +70,11 @@ class StoreImpl {
 
   void AddPostEventListener(Store::PostEventListener listener);
 
-  // ---- Durable mode (see journal.h) ---------------------------------------
-  // Recovery: put back a Service with all its roles (defaults included), and
-  // then its users, exactly as they were journaled. Not journaled again.
-  // Errors: 409/20001 duplicate Service; 404/20404 unknown Service;
-  // 409/50201 duplicate identity or SID.
-  absl::Status RestoreService(const Service& service, const std::vector<Role>& roles);
-  absl::Status RestoreUser(std::string_view service_sid, UserRecord::Ptr record);
-  // Makes the Service's later sequences exceed `sequence` (its journaled high
-  // water: users created and deleted after the last one still restored).
-  // Errors: 404/20404 unknown Service.
-  absl::Status RestoreSequence(std::string_view service_sid, uint64_t sequence);
+  // ---- Durable mode (see journal.h and restore.h) --------------------------
+  absl::Status RestoreService(const Service& service, const std::vector<Role>& roles) override;
+  absl::Status RestoreUser(std::string_view service_sid, UserRecord::Ptr record) override;
+  absl::Status RestoreSequence(std::string_view service_sid, uint64_t sequence) override;
+  uint64_t IndexedUsers(std::string_view service_sid) const override;
   // From now on every change is written to `journal` first. Call once, after
   // recovery and before serving.
   void SetJournal(std::unique_ptr<Journal> journal);
@@ -139,6 +134,12 @@ class StoreImpl {
   std::shared_ptr<const std::vector<Store::PostEventListener>> listeners_
       ABSL_GUARDED_BY(listeners_mu_);
 };
+
+// Validates `options` and completes them (a minted account SID and page-token
+// key when empty, the canonical account SID, base_url without a trailing
+// slash): what Store::Create and Store::Open both do before anything else.
+// Errors: 400/20001 (kInvalidArgument) naming the option.
+absl::StatusOr<StoreOptions> CheckStoreOptions(StoreOptions options);
 
 // A store key parsed per store.h: a SID when SID-shaped, else an identity.
 UserKey ParseUserKey(std::string_view key);

@@ -14,7 +14,11 @@ struct DefaultRole {
   std::vector<std::string> permissions;
 };
 
-// Twilio's default roles of a new Chat Service and their permissions.
+// Twilio's default roles of a new Chat Service and their permissions, in
+// this order; the Service's defaults are these (by index).
+constexpr size_t kServiceUserRole = 1;   // default_service_role_sid
+constexpr size_t kChannelAdminRole = 2;  // default_channel_creator_role_sid
+constexpr size_t kChannelUserRole = 3;   // default_channel_role_sid
 const std::vector<DefaultRole>& DefaultRoles() {
   static const auto* roles = new std::vector<DefaultRole>{
       {"service admin",
@@ -100,9 +104,9 @@ absl::StatusOr<Service> StoreImpl::CreateService(const ServiceCreate& params) {
     role.date_created = role.date_updated = now;
     roles.push_back(std::move(role));
   }
-  service.default_service_role_sid = roles[1].sid;
-  service.default_channel_creator_role_sid = roles[2].sid;
-  service.default_channel_role_sid = roles[3].sid;
+  service.default_service_role_sid = roles[kServiceUserRole].sid;
+  service.default_channel_creator_role_sid = roles[kChannelAdminRole].sid;
+  service.default_channel_role_sid = roles[kChannelUserRole].sid;
 
   WriterLock lock(&services_mu_);
   if (HasService(sid)) {
@@ -187,6 +191,11 @@ absl::Status StoreImpl::RestoreUser(std::string_view service_sid, UserRecord::Pt
     default:
       return Conflict(twilio_code::kUserAlreadyExists, "Restored user is a duplicate");
   }
+}
+
+uint64_t StoreImpl::IndexedUsers(std::string_view service_sid) const {
+  absl::StatusOr<ServiceState*> service = FindService(service_sid);
+  return service.ok() ? (*service)->users().size() : 0;
 }
 
 void StoreImpl::SetJournal(std::unique_ptr<Journal> journal) {

@@ -27,6 +27,7 @@
 #include <utility>
 
 #include "absl/strings/escaping.h"
+#include "common/strings.h"
 #include "userstore/error.h"
 
 namespace userstore::internal {
@@ -151,7 +152,7 @@ std::string PageTokenCodec::Encode(std::string_view service_sid,
   std::array<char, kTokenBytes> raw;
   std::copy(header.begin(), header.end(), raw.begin());
   std::copy(mac.begin(), mac.end(), raw.begin() + kHeaderBytes);
-  return absl::WebSafeBase64Escape(absl::string_view(raw.data(), raw.size()));
+  return absl::WebSafeBase64Escape(ToAbsl(std::string_view(raw.data(), raw.size())));
 }
 
 absl::StatusOr<PageCursor> PageTokenCodec::Decode(std::string_view service_sid,
@@ -161,7 +162,7 @@ absl::StatusOr<PageCursor> PageTokenCodec::Decode(std::string_view service_sid,
   if (token.size() != kTokenChars) return InvalidToken();
   std::string raw;
   // (Debian's Abseil has its own absl::string_view: convert explicitly.)
-  if (!absl::WebSafeBase64Unescape(absl::string_view(token.data(), token.size()),
+  if (!absl::WebSafeBase64Unescape(ToAbsl(token),
                                    &raw) ||
       raw.size() != kTokenBytes) {
     return InvalidToken();

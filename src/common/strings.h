@@ -1,0 +1,34 @@
+// Small string helpers shared by the layers: conversions between the
+// std::string_view of our interfaces and Debian's absl::string_view (a class
+// of its own there: ABSL_OPTION_USE_STD_STRING_VIEW is 0), and bytes quoted
+// for messages.
+//
+// Thread-safety: pure functions.
+#ifndef USERSTORE_SRC_COMMON_STRINGS_H_
+#define USERSTORE_SRC_COMMON_STRINGS_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/string_view.h"
+
+namespace userstore::internal {
+
+inline absl::string_view ToAbsl(std::string_view text) {
+  return absl::string_view(text.data(), text.size());
+}
+
+inline std::string_view ToStd(absl::string_view text) {
+  return std::string_view(text.data(), text.size());
+}
+
+// `bytes` in double quotes, with C escapes for every byte that is not
+// printable ASCII (and for `"` and `\`): safe in a one-line message.
+inline std::string Quoted(std::string_view bytes) {
+  return "\"" + absl::CEscape(ToAbsl(bytes)) + "\"";
+}
+
+}  // namespace userstore::internal
+
+#endif  // USERSTORE_SRC_COMMON_STRINGS_H_

@@ -1,0 +1,44 @@
+// RestoreTarget: the part of a Store that recovery (durable/recovery.cc)
+// writes through. It puts back Services, users and sequence high waters
+// exactly as they were journaled, before any journal is attached (nothing is
+// journaled again), and counts what was put back. StoreImpl implements it;
+// recovery sees nothing else of the Store.
+//
+// Thread-safety: RestoreUser may be called from several threads at once;
+// the other calls from one thread, not concurrently with RestoreUser.
+#ifndef USERSTORE_SRC_STORE_RESTORE_H_
+#define USERSTORE_SRC_STORE_RESTORE_H_
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "store/user_record.h"
+#include "userstore/service.h"
+
+namespace userstore::internal {
+
+class RestoreTarget {
+ public:
+  virtual ~RestoreTarget() = default;
+
+  // Puts back a Service with all its roles (defaults included). Not bounded
+  // by Limits::max_services. Errors: 409/20001 duplicate Service; 400/20001
+  // malformed (its default service role is not among `roles`).
+  virtual absl::Status RestoreService(const Service& service,
+                                      const std::vector<Role>& roles) = 0;
+  // Puts back a user of a restored Service. Errors: 404/20404 unknown
+  // Service; 409/50201 duplicate identity or SID.
+  virtual absl::Status RestoreUser(std::string_view service_sid, UserRecord::Ptr record) = 0;
+  // Makes the Service's later sequences exceed `sequence` (its journaled
+  // high water: users created and deleted after the last one restored).
+  // Errors: 404/20404 unknown Service.
+  virtual absl::Status RestoreSequence(std::string_view service_sid, uint64_t sequence) = 0;
+  // The number of users in the Service's index (0 for an unknown Service).
+  virtual uint64_t IndexedUsers(std::string_view service_sid) const = 0;
+};
+
+}  // namespace userstore::internal
+
+#endif  // USERSTORE_SRC_STORE_RESTORE_H_
