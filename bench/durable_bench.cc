@@ -229,7 +229,8 @@ class SqliteWal {
     sqlite3_bind_int64(insert_, 7, r.date_updated);
     const int rc = sqlite3_step(insert_);
     if (rc == SQLITE_CONSTRAINT) {
-      return Conflict(twilio_code::kUserAlreadyExists, "identity taken");
+      return TwilioError(absl::StatusCode::kAlreadyExists, 409,
+                         twilio_code::kUserAlreadyExists, "identity taken");
     }
     if (rc != SQLITE_DONE) return absl::InternalError(sqlite3_errmsg(db_));
     return ToUser(sid, r, ids_);

@@ -20,6 +20,8 @@
 namespace userstore {
 namespace {
 
+using internal::IsValidJson;
+
 // {"a":{"a":...{"a":1}...}} with `levels` objects.
 std::string NestedObjects(int levels, const std::string& innermost = "1") {
   std::string s;

@@ -43,9 +43,11 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
+#include "json/json_dom.h"
 #include "rest/params.h"
 #include "simdjson.h"
 #include "tests/support/test_store.h"
+#include "tools/json_output.h"
 #include "userstore/attributes.h"
 #include "userstore/json.h"
 #include "userstore/rest.h"
@@ -124,6 +126,9 @@ void operator delete[](void* p, size_t, std::align_val_t) noexcept { heap::Free(
 
 namespace userstore {
 namespace {
+
+using cli::PrettyJson;
+using internal::IsValidJson;
 
 using testing::kRoleSid;
 using testing::kServiceSid;

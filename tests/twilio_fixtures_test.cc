@@ -21,6 +21,7 @@
 
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "common/twilio_errors.h"
 #include "userstore/error.h"
 #include "userstore/json.h"
 #include "userstore/page.h"
@@ -28,6 +29,10 @@
 
 namespace userstore {
 namespace {
+
+using internal::BadRequest;
+using internal::Conflict;
+using internal::NotFound;
 
 constexpr char kBase[] = "https://chat.twilio.com/v2";
 

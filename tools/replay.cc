@@ -9,8 +9,8 @@
 #include "commands.h"
 #include "http_file.h"
 #include "http_vars.h"
+#include "json_output.h"
 #include "request_target.h"
-#include "userstore/json.h"
 
 namespace userstore::cli {
 namespace {

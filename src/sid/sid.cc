@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "absl/strings/ascii.h"
+#include "userstore/sid.h"
 
 namespace userstore::internal {
 namespace {
@@ -116,3 +117,14 @@ std::string MintSid(std::string_view prefix) {
 }
 
 }  // namespace userstore::internal
+
+namespace userstore {
+
+std::optional<std::string> CanonicalSid(std::string_view text, std::string_view prefix) {
+  if (prefix.size() != 2) return std::nullopt;
+  const std::optional<internal::SidBytes> sid = internal::ParseSid(text, prefix);
+  if (!sid.has_value()) return std::nullopt;
+  return internal::FormatSid(prefix, *sid);
+}
+
+}  // namespace userstore

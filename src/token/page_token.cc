@@ -27,6 +27,7 @@
 #include <utility>
 
 #include "absl/strings/escaping.h"
+#include "common/twilio_errors.h"
 #include "userstore/error.h"
 
 namespace userstore::internal {
