@@ -306,7 +306,7 @@ void BM_DurableCreate(State& state, bool sqlite, bool sync, size_t n) {
   const Workload& w = GetWorkload(n);
   Store* store = sqlite ? nullptr : &DurableStore(n, sync);
   SqliteWal* db = sqlite ? &SqliteStore(n, sync) : nullptr;
-  size_t i = state.thread_index();
+  size_t i = static_cast<size_t>(state.thread_index());  // >= 0
   for (auto _ : state) {
     UserCreate c;
     c.identity = FreshIdentity();

@@ -673,7 +673,7 @@ class BadInputTest : public ::testing::TestWithParam<Row> {
 
   std::string Expand(std::string_view text) const {
     std::string upper = alice_;
-    for (size_t i = 2; i < upper.size(); ++i) upper[i] = absl::ascii_toupper(upper[i]);
+    for (size_t i = 2; i < upper.size(); ++i) upper[i] = absl::ascii_toupper(static_cast<unsigned char>(upper[i]));
     std::string pct;
     for (char c : token_) absl::StrAppend(&pct, absl::StrFormat("%%%02X", c));
     return absl::StrReplaceAll(

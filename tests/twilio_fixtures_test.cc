@@ -256,8 +256,8 @@ TEST_P(TwilioFixturesTest, ListBodies) {
 INSTANTIATE_TEST_SUITE_P(Sources, TwilioFixturesTest,
                          testing::Values("twilio-python", "twilio-node",
                                          "twilio-java", "twilio-oai"),
-                         [](const testing::TestParamInfo<const char*>& info) {
-                           std::string name = info.param;
+                         [](const testing::TestParamInfo<const char*>& param_info) {
+                           std::string name = param_info.param;
                            for (char& ch : name) {
                              if (ch == '-') ch = '_';
                            }
