@@ -34,7 +34,9 @@ void BindText(sqlite3_stmt* stmt, int index, std::string_view text) {
 
 std::string_view ColumnText(sqlite3_stmt* stmt, int column) {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
-  return p ? std::string_view(p, sqlite3_column_bytes(stmt, column)) : std::string_view();
+  // sqlite3_column_bytes is never negative.
+  return p ? std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(stmt, column)))
+           : std::string_view();
 }
 
 // The User of the current row (columns as kColumns).

@@ -229,7 +229,8 @@ class SqliteWal {
     sqlite3_bind_int64(insert_, 7, r.date_updated);
     const int rc = sqlite3_step(insert_);
     if (rc == SQLITE_CONSTRAINT) {
-      return Conflict(twilio_code::kUserAlreadyExists, "identity taken");
+      return TwilioError(absl::StatusCode::kAlreadyExists, 409,
+                         twilio_code::kUserAlreadyExists, "identity taken");
     }
     if (rc != SQLITE_DONE) return absl::InternalError(sqlite3_errmsg(db_));
     return ToUser(sid, r, ids_);
@@ -305,7 +306,7 @@ void BM_DurableCreate(State& state, bool sqlite, bool sync, size_t n) {
   const Workload& w = GetWorkload(n);
   Store* store = sqlite ? nullptr : &DurableStore(n, sync);
   SqliteWal* db = sqlite ? &SqliteStore(n, sync) : nullptr;
-  size_t i = state.thread_index();
+  size_t i = static_cast<size_t>(state.thread_index());  // >= 0
   for (auto _ : state) {
     UserCreate c;
     c.identity = FreshIdentity();

@@ -81,7 +81,7 @@ class Fixture {
   void Restore() {
     if (created_[0] == 0 && created_[1] == 0 && !contended_created_ && deleted_ == 0) return;
     Bulk bulk(system_.get());
-    for (int t = 0; t < kMaxThreads; ++t) {
+    for (size_t t = 0; t < kMaxThreads; ++t) {
       const size_t count = created_[t].exchange(0);
       for (size_t j = 0; j < count; ++j) {
         Check(system_->Delete(w_.fresh_identities[t * w_.batch + j]), "undo create");
@@ -122,7 +122,7 @@ class Fixture {
     std::vector<uint32_t> order(w.users);
     std::iota(order.begin(), order.end(), 0u);
     std::shuffle(order.begin(), order.end(), std::mt19937_64(7));
-    victims_.assign(order.begin(), order.begin() + std::min(w.batch, order.size()));
+    victims_.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(std::min(w.batch, order.size())));
   }
 
   // Users loaded per bulk transaction (systems that have them: SQLite).

@@ -30,7 +30,8 @@ using Clock = std::chrono::steady_clock;
 template <typename S, bool by_identity>
 bool FetchBlock(Fixture<S>& f, uint64_t p, int count) {
   const Workload& w = f.workload();
-  for (int i = 0; i < count; ++i) {
+  // count: a block size, >= 0.
+  for (uint64_t i = 0; i < static_cast<uint64_t>(count); ++i) {
     const uint32_t u = w.Probe(p + i);
     absl::StatusOr<User> user =
         f.system().Fetch(by_identity ? std::string_view(w.identities[u]) : f.Sid(u));
@@ -45,7 +46,8 @@ template <typename S>
 bool UpdateBlock(Fixture<S>& f, const std::vector<UserUpdate>& updates, uint64_t p,
                  int count) {
   const Workload& w = f.workload();
-  for (int i = 0; i < count; ++i) {
+  // count: a block size, >= 0.
+  for (uint64_t i = 0; i < static_cast<uint64_t>(count); ++i) {
     const UserUpdate& update = updates[(p + i) % updates.size()];
     absl::StatusOr<User> user = f.system().Update(f.Sid(w.Probe(p + i)), update);
     if (!user.ok()) return false;
@@ -59,7 +61,8 @@ bool UpdateBlock(Fixture<S>& f, const std::vector<UserUpdate>& updates, uint64_t
 template <typename S>
 bool ListBlock(Fixture<S>& f, uint64_t p, int count, long at) {
   const Workload& w = f.workload();
-  for (int i = 0; i < count; ++i) {
+  // count: a block size, >= 0.
+  for (uint64_t i = 0; i < static_cast<uint64_t>(count); ++i) {
     const size_t k = at >= 0 ? static_cast<size_t>(at) : w.Probe(p + i) % f.positions();
     auto page = f.system().List(f.CursorAt(k), kPageSize);
     if (page.users.empty()) return false;
@@ -88,7 +91,7 @@ void RunPaired(State& state, int block, const Workload& w, A&& a, B&& b) {
       }
       (run_a ? a_ns : b_ns) += ns;
     }
-    p += block;
+    p += static_cast<uint64_t>(block);  // block > 0
     a_first = !a_first;
   }
   const double ops = static_cast<double>(state.iterations()) * block;

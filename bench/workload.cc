@@ -59,9 +59,10 @@ std::unique_ptr<Workload> Build(size_t users) {
     std::string id = RandomText(rng, length(rng), kIdentityAlphabet);
     if (seen.insert(id).second) all.push_back(std::move(id));
   }
+  const auto split = static_cast<std::ptrdiff_t>(users);  // users <= all.size()
   w->identities.assign(std::make_move_iterator(all.begin()),
-                       std::make_move_iterator(all.begin() + users));
-  w->fresh_identities.assign(std::make_move_iterator(all.begin() + users),
+                       std::make_move_iterator(all.begin() + split));
+  w->fresh_identities.assign(std::make_move_iterator(all.begin() + split),
                              std::make_move_iterator(all.end()));
   w->contended_identity = "Contended.Identity";  // uppercase: never generated
 

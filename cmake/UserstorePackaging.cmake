@@ -60,8 +60,8 @@ function(_userstore_find_dependency target out)
     set(${out} "simdjson" PARENT_SCOPE)
   elseif(target MATCHES "^OpenSSL::")
     set(${out} "OpenSSL" PARENT_SCOPE)
-  elseif(target STREQUAL "Boost::url")
-    set(${out} "Boost 1.81 CONFIG COMPONENTS url" PARENT_SCOPE)
+  elseif(target MATCHES "^Boost::(url|json)$")
+    set(${out} "Boost 1.81 CONFIG COMPONENTS ${CMAKE_MATCH_1}" PARENT_SCOPE)
   elseif(target STREQUAL "Boost::headers")
     set(${out} "Boost 1.81 CONFIG" PARENT_SCOPE)
   elseif(target STREQUAL "Threads::Threads")
@@ -86,8 +86,8 @@ function(_userstore_pkg_config target out)
     set(${out} "module libcrypto" PARENT_SCOPE)
   elseif(target STREQUAL "OpenSSL::SSL")
     set(${out} "module libssl" PARENT_SCOPE)
-  elseif(target STREQUAL "Boost::url")
-    set(${out} "libs -lboost_url" PARENT_SCOPE)
+  elseif(target MATCHES "^Boost::(url|json)$")
+    set(${out} "libs -lboost_${CMAKE_MATCH_1}" PARENT_SCOPE)
   elseif(target STREQUAL "Boost::headers")
     set(${out} "none" PARENT_SCOPE)
   elseif(target STREQUAL "Threads::Threads")
@@ -150,9 +150,26 @@ foreach(kind public private)
   endforeach()
 endforeach()
 list(REMOVE_DUPLICATES _userstore_config_deps)
-# Boost::headers comes with any find_package(Boost): one Boost line is enough.
-if(_userstore_config_deps MATCHES "find_dependency\\(Boost [^)]*COMPONENTS")
-  list(REMOVE_ITEM _userstore_config_deps "find_dependency(Boost 1.81 CONFIG)")
+# Boost: one find_dependency naming every component (Boost::headers comes with
+# any find_package(Boost)).
+set(_userstore_boost_components)
+set(_userstore_boost_any OFF)
+foreach(line IN LISTS _userstore_config_deps)
+  if(line MATCHES "^find_dependency\\(Boost 1.81 CONFIG( COMPONENTS ([a-z_]+))?\\)$")
+    set(_userstore_boost_any ON)
+    if(CMAKE_MATCH_2)
+      list(APPEND _userstore_boost_components ${CMAKE_MATCH_2})
+    endif()
+  endif()
+endforeach()
+if(_userstore_boost_any)
+  list(FILTER _userstore_config_deps EXCLUDE REGEX "^find_dependency\\(Boost ")
+  set(_userstore_boost_line "find_dependency(Boost 1.81 CONFIG")
+  if(_userstore_boost_components)
+    list(JOIN _userstore_boost_components " " _userstore_boost_list)
+    string(APPEND _userstore_boost_line " COMPONENTS ${_userstore_boost_list}")
+  endif()
+  list(APPEND _userstore_config_deps "${_userstore_boost_line})")
 endif()
 list(REMOVE_DUPLICATES _userstore_pc_libs_private)
 list(JOIN _userstore_config_deps "\n" USERSTORE_CONFIG_DEPENDENCIES)
@@ -168,6 +185,10 @@ else()
 endif()
 
 # ---- install rules ------------------------------------------------------------
+# Only with USERSTORE_INSTALL (ON when userstore is the top-level project).
+if(NOT USERSTORE_INSTALL)
+  return()
+endif()
 set(USERSTORE_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/userstore)
 
 install(TARGETS userstore EXPORT userstoreTargets
@@ -175,9 +196,9 @@ install(TARGETS userstore EXPORT userstoreTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/userstore
-  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
-  FILES_MATCHING PATTERN "*.h")
+# Exactly the headers userstore_header_check compiles one by one.
+install(FILES ${USERSTORE_PUBLIC_HEADERS}
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/userstore)
 install(EXPORT userstoreTargets
   NAMESPACE userstore::
   DESTINATION ${USERSTORE_INSTALL_CMAKEDIR})

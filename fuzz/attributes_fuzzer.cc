@@ -10,7 +10,7 @@
 //     syntax, depth, object) gives the expected code; checked with the default
 //     Limits and with tight ones (64 bytes, depth 3) so both bounds are hit;
 //   - IsValidJson agrees with the oracle;
-//   - PrettyJson (json.h) returns an invalid or too deep (> 1024) text
+//   - PrettyJson (tools/json_output.h) returns an invalid or too deep (> 1024) text
 //     unchanged, and re-indents a valid one into JSON with the same minified
 //     form;
 //   - an accepted text is stored by Store::CreateUser, read back by FetchUser
@@ -25,6 +25,8 @@
 #include <string_view>
 
 #include "fuzz/fuzz_util.h"
+#include "json/json_dom.h"
+#include "tools/json_output.h"
 #include "userstore/attributes.h"
 #include "userstore/error.h"
 #include "userstore/json.h"
@@ -32,6 +34,9 @@
 
 namespace userstore::fuzz {
 namespace {
+
+using cli::PrettyJson;
+using internal::IsValidJson;
 
 constexpr char kService[] = "IS00000000000000000000000000000001";
 

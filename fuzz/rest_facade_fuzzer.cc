@@ -406,11 +406,11 @@ void FollowPagingLinks(const RestFacade& facade, const Store& store,
     // user behind / ahead): never an empty page, never this page again.
     const std::string_view name = link.name;
     if (name != "next_page_url" && name != "previous_page_url") continue;
-    simdjson::dom::array users;
-    FUZZ_CHECK(root["users"].get(users) == simdjson::SUCCESS && users.size() > 0,
+    simdjson::dom::array linked_users;
+    FUZZ_CHECK(root["users"].get(linked_users) == simdjson::SUCCESS && linked_users.size() > 0,
                "meta.%s (%s) names an empty page; from %s", link.name,
                follow.target.c_str(), dump.c_str());
-    for (simdjson::dom::element user : users) {
+    for (simdjson::dom::element user : linked_users) {
       std::string_view sid;
       FUZZ_CHECK(user["sid"].get(sid) == simdjson::SUCCESS && shown.count(sid) == 0,
                  "meta.%s (%s) shows %.*s again; from %s", link.name, follow.target.c_str(),

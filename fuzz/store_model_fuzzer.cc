@@ -336,7 +336,7 @@ class Harness {
       case 9: WalkBackWithWrites(in, service); break;
       case 10: Presence(in, service); break;
       case 11: JoinedChannels(in, service); break;
-      default: clock_->fetch_add(in.Pick(3)); break;
+      default: clock_->fetch_add(static_cast<int64_t>(in.Pick(3))); break;  // 0..2
     }
     CheckListing(service);
   }

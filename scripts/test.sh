@@ -25,7 +25,7 @@ passed=0
 run_suite() {  # name, extra cmake args...
   local name=$1; shift
   echo "=== $name"
-  cmake -S . -B "build-ci-$name" -G Ninja -DUSERSTORE_BUILD_TESTS=ON "$@" >/dev/null
+  cmake -S . -B "build-ci-$name" -G Ninja -DUSERSTORE_BUILD_TESTS=ON -DUSERSTORE_WERROR=ON "$@" >/dev/null
   cmake --build "build-ci-$name" -j2
   (cd "build-ci-$name" && ctest --output-on-failure -j2 --timeout 600) | tee "build-ci-$name.log"
   local n

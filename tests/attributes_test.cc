@@ -20,6 +20,8 @@
 namespace userstore {
 namespace {
 
+using internal::IsValidJson;
+
 // {"a":{"a":...{"a":1}...}} with `levels` objects.
 std::string NestedObjects(int levels, const std::string& innermost = "1") {
   std::string s;
@@ -31,7 +33,7 @@ std::string NestedObjects(int levels, const std::string& innermost = "1") {
 
 // {"a":[[...[]...]]}: one object holding `arrays` nested arrays, the
 // innermost one empty; depth 1 + arrays.
-std::string ObjectOfNestedArrays(int arrays) {
+std::string ObjectOfNestedArrays(size_t arrays) {
   return "{\"a\":" + std::string(arrays, '[') + std::string(arrays, ']') + "}";
 }
 

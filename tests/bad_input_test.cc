@@ -43,9 +43,11 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
+#include "json/json_dom.h"
 #include "rest/params.h"
 #include "simdjson.h"
 #include "tests/support/test_store.h"
+#include "tools/json_output.h"
 #include "userstore/attributes.h"
 #include "userstore/json.h"
 #include "userstore/rest.h"
@@ -124,6 +126,9 @@ void operator delete[](void* p, size_t, std::align_val_t) noexcept { heap::Free(
 
 namespace userstore {
 namespace {
+
+using cli::PrettyJson;
+using internal::IsValidJson;
 
 using testing::kRoleSid;
 using testing::kServiceSid;
@@ -668,7 +673,7 @@ class BadInputTest : public ::testing::TestWithParam<Row> {
 
   std::string Expand(std::string_view text) const {
     std::string upper = alice_;
-    for (size_t i = 2; i < upper.size(); ++i) upper[i] = absl::ascii_toupper(upper[i]);
+    for (size_t i = 2; i < upper.size(); ++i) upper[i] = absl::ascii_toupper(static_cast<unsigned char>(upper[i]));
     std::string pct;
     for (char c : token_) absl::StrAppend(&pct, absl::StrFormat("%%%02X", c));
     return absl::StrReplaceAll(

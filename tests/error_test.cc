@@ -6,10 +6,15 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/cord.h"
+#include "common/twilio_errors.h"
 #include "gtest/gtest.h"
 
 namespace userstore {
 namespace {
+
+using internal::BadRequest;
+using internal::Conflict;
+using internal::NotFound;
 
 TEST(ErrorTest, TwilioErrorCarriesCodeStatusAndMessage) {
   absl::Status s = TwilioError(absl::StatusCode::kUnimplemented, 405,

@@ -10,13 +10,23 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/twilio_errors.h"
 #include "gtest/gtest.h"
+#include "json/json_dom.h"
 #include "json/json_writer.h"
+#include "tools/json_output.h"
 #include "userstore/attributes.h"
 #include "userstore/error.h"
 
 namespace userstore {
 namespace {
+
+using cli::PrettyJson;
+using internal::IsValidJson;
+
+using internal::BadRequest;
+using internal::Conflict;
+using internal::NotFound;
 
 constexpr char kBase[] = "https://chat.twilio.com/v2";
 constexpr char kAccount[] = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";

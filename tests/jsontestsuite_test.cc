@@ -18,12 +18,15 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "json/json_dom.h"
 #include "userstore/attributes.h"
 #include "userstore/error.h"
 #include "userstore/options.h"
 
 namespace userstore {
 namespace {
+
+using internal::IsValidJson;
 
 // The i_ verdicts (true: accepted), as measured with simdjson 3.0.1 and
 // documented in docs/json.md.

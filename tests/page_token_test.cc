@@ -244,7 +244,7 @@ TEST_F(PageTokenTest, ConcurrentUseAcrossThreads) {
   PageTokenCodec other("another key");
   std::vector<std::thread> threads;
   std::vector<int> failures(4, 0);
-  for (int t = 0; t < 4; ++t) {
+  for (size_t t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (uint64_t i = 0; i < 2000; ++i) {
         const PageTokenCodec& c = (i + t) % 2 ? codec_ : other;
@@ -273,7 +273,7 @@ TEST_F(PageTokenTest, CostPerCall) {
   }
   auto t1 = std::chrono::steady_clock::now();
   int ok = 0;
-  for (int i = 0; i < kIters; ++i) ok += codec_.Decode(kService, tokens[i]).ok();
+  for (size_t i = 0; i < tokens.size(); ++i) ok += codec_.Decode(kService, tokens[i]).ok();
   auto t2 = std::chrono::steady_clock::now();
   EXPECT_EQ(ok, kIters);
   const double enc =

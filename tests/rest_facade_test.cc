@@ -917,11 +917,11 @@ TEST_F(RestFacadeAutoCreateTest, RacingFirstRequestsAllSucceed) {
         r.method = "POST";
         r.target = users;
         r.body = "Identity=t" + std::to_string(i);
-        statuses[i] = facade_.Handle(r).status;
+        statuses[static_cast<size_t>(i)] = facade_.Handle(r).status;
       });
     }
     for (std::thread& th : threads) th.join();
-    for (int i = 0; i < kThreads; ++i) EXPECT_EQ(statuses[i], 201) << c << i;
+    for (int i = 0; i < kThreads; ++i) EXPECT_EQ(statuses[static_cast<size_t>(i)], 201) << c << i;
     Response r = Get(users);
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(Json(r.body).ArraySize("/users"), static_cast<size_t>(kThreads));
@@ -938,7 +938,7 @@ TEST_F(RestFacadeTest, ConcurrentCreatesOfOneIdentityHaveOneWinner) {
       r.method = "POST";
       r.target = kUsers;
       r.body = "Identity=same";
-      statuses[i] = facade_.Handle(r).status;
+      statuses[static_cast<size_t>(i)] = facade_.Handle(r).status;
     });
   }
   for (std::thread& th : threads) th.join();

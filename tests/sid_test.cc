@@ -107,7 +107,7 @@ TEST(SidTest, EqualityAndHashSeeEveryByte) {
 TEST(SidTest, ParseReadsBytes) {
   std::optional<SidBytes> sid = ParseSid("US000102030405060708090a0b0c0d0e0f", "US");
   ASSERT_TRUE(sid.has_value());
-  for (int i = 0; i < 16; ++i) EXPECT_EQ(sid->bytes[i], i);
+  for (size_t i = 0; i < 16; ++i) EXPECT_EQ(sid->bytes[i], i);
 }
 
 TEST(SidTest, ParseAcceptsEitherCaseAsTheSameSid) {

@@ -54,14 +54,14 @@ TEST(StoreConcurrency, GetOrCreateRacersGetTheSameUser) {
   constexpr int kRounds = 100;
   std::vector<std::vector<std::string>> sids(kThreads, std::vector<std::string>(kRounds));
   RunThreads(kThreads, [&](int th) {
-    for (int r = 0; r < kRounds; ++r) {
+    for (size_t r = 0; r < kRounds; ++r) {
       absl::StatusOr<User> u = t->GetOrCreateUser(kServiceSid, absl::StrCat("g-", r));
       ASSERT_TRUE(u.ok()) << u.status();
-      sids[th][r] = u->sid;
+      sids[static_cast<size_t>(th)][r] = u->sid;
     }
   });
-  for (int r = 0; r < kRounds; ++r) {
-    for (int th = 1; th < kThreads; ++th) EXPECT_EQ(sids[th][r], sids[0][r]);
+  for (size_t r = 0; r < kRounds; ++r) {
+    for (size_t th = 1; th < kThreads; ++th) EXPECT_EQ(sids[th][r], sids[0][r]);
   }
   EXPECT_EQ(t->ListUsers(kServiceSid, {})->users.size(), 50u);
 }

@@ -114,9 +114,9 @@ TEST(StoreServices, ConcurrentReadersNeverMissACreatedService) {
   constexpr int kServices = 4000;
   std::atomic<int> created{0};
   std::vector<std::thread> readers;
-  for (int t = 0; t < 3; ++t) {
+  for (uint64_t t = 0; t < 3; ++t) {
     readers.emplace_back([&, t] {
-      uint64_t x = 88172645463325252ull + static_cast<uint64_t>(t);
+      uint64_t x = uint64_t{88172645463325252u} + t;
       while (created.load() < kServices) {
         const int n = created.load();
         if (n == 0) continue;

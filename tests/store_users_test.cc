@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "gtest/gtest.h"
 #include "tests/support/test_store.h"
 #include "userstore/json.h"
@@ -67,7 +68,7 @@ TEST(StoreUsers, FetchBySidOrIdentity) {
   EXPECT_EQ(by_identity->sid, u->sid);
   // SID hex is compared case-insensitively.
   std::string upper = u->sid;
-  for (size_t i = 2; i < upper.size(); ++i) upper[i] = std::toupper(upper[i]);
+  for (size_t i = 2; i < upper.size(); ++i) upper[i] = absl::ascii_toupper(static_cast<unsigned char>(upper[i]));
   ASSERT_OK(t->FetchUser(kServiceSid, upper));
 }
 

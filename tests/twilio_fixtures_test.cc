@@ -21,6 +21,7 @@
 
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "common/twilio_errors.h"
 #include "userstore/error.h"
 #include "userstore/json.h"
 #include "userstore/page.h"
@@ -28,6 +29,10 @@
 
 namespace userstore {
 namespace {
+
+using internal::BadRequest;
+using internal::Conflict;
+using internal::NotFound;
 
 constexpr char kBase[] = "https://chat.twilio.com/v2";
 
@@ -251,8 +256,8 @@ TEST_P(TwilioFixturesTest, ListBodies) {
 INSTANTIATE_TEST_SUITE_P(Sources, TwilioFixturesTest,
                          testing::Values("twilio-python", "twilio-node",
                                          "twilio-java", "twilio-oai"),
-                         [](const testing::TestParamInfo<const char*>& info) {
-                           std::string name = info.param;
+                         [](const testing::TestParamInfo<const char*>& param_info) {
+                           std::string name = param_info.param;
                            for (char& ch : name) {
                              if (ch == '-') ch = '_';
                            }

@@ -12,11 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "userstore/inspect.h"
 #include "userstore/rest.h"
-
-namespace userstore::internal::durable {
-struct StoreStats;  // src/durable/check.h
-}  // namespace userstore::internal::durable
 
 namespace userstore::cli {
 
@@ -48,7 +45,7 @@ std::string FormatExchange(const Request& request, const Response& response);
 // work).
 int RunStdio(const RestFacade& facade, std::istream& in, std::ostream& out);
 
-// `userstore check DIR`: CheckStore(dir) (src/durable/check.h, read-only),
+// `userstore check DIR`: CheckStore(dir) (userstore/inspect.h, read-only),
 // FormatCheckReport to `out`. Returns 0 when the store is sound, 1 when
 // problems were found (they are listed), 2 after writing "userstore: ..."
 // to `err` when the directory cannot be checked (missing, not a store,
@@ -68,7 +65,7 @@ int RunStats(const std::string& dir, std::ostream& out, std::ostream& err);
 // total row. Columns are aligned; friendly names are C-escaped (so the
 // table stays aligned and free of control characters); sizes are in B,
 // KiB, MiB or GiB. O(size of the stats).
-std::string FormatStatsTable(const internal::durable::StoreStats& stats);
+std::string FormatStatsTable(const StoreStats& stats);
 
 // `bytes` as "612 B", "1.5 KiB", "23.4 MiB", "1.0 GiB". O(1).
 std::string HumanBytes(uint64_t bytes);

@@ -9,12 +9,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "commands.h"
-#include "durable/check.h"
+#include "userstore/inspect.h"
 
 namespace userstore::cli {
 namespace {
-
-namespace durable = ::userstore::internal::durable;
 
 // Rows of cells laid out in columns separated by two spaces; a column is
 // left-aligned when its `left` entry is true, else right-aligned. Trailing
@@ -53,7 +51,7 @@ std::string HumanBytes(uint64_t bytes) {
   return absl::StrFormat("%.1f %s", value, kUnits[unit]);
 }
 
-std::string FormatStatsTable(const durable::StoreStats& stats) {
+std::string FormatStatsTable(const StoreStats& stats) {
   std::string out = absl::StrFormat(
       "store    %s\n"
       "format   %d\n"
@@ -73,7 +71,7 @@ std::string FormatStatsTable(const durable::StoreStats& stats) {
   uint64_t users = 0;
   uint64_t user_bytes = 0;
   uint64_t roles = 0;
-  for (const durable::ServiceStats& s : stats.services) {
+  for (const ServiceStats& s : stats.services) {
     rows.push_back({s.sid,
                     s.friendly_name.empty() ? "-" : absl::CHexEscape(s.friendly_name),
                     absl::StrCat(s.users), HumanBytes(s.user_bytes),
@@ -91,17 +89,17 @@ std::string FormatStatsTable(const durable::StoreStats& stats) {
 }
 
 int RunCheck(const std::string& dir, std::ostream& out, std::ostream& err) {
-  absl::StatusOr<durable::CheckReport> report = durable::CheckStore(dir);
+  absl::StatusOr<CheckReport> report = CheckStore(dir);
   if (!report.ok()) {
     err << "userstore: check " << dir << ": " << report.status().message() << "\n";
     return 2;
   }
-  out << durable::FormatCheckReport(*report) << std::flush;
+  out << FormatCheckReport(*report) << std::flush;
   return report->ok() ? 0 : 1;
 }
 
 int RunStats(const std::string& dir, std::ostream& out, std::ostream& err) {
-  absl::StatusOr<durable::StoreStats> stats = durable::ComputeStats(dir);
+  absl::StatusOr<StoreStats> stats = ComputeStats(dir);
   if (!stats.ok()) {
     err << "userstore: stats " << dir << ": " << stats.status().message() << "\n";
     return 2;

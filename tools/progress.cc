@@ -16,8 +16,9 @@ std::string FormatProgressBar(uint64_t loaded, uint64_t total, int width) {
                  : static_cast<double>(loaded) / static_cast<double>(total);
   const int cells = std::min(width, static_cast<int>(fraction * width));
   const int percent = std::min(100, static_cast<int>(fraction * 100));
-  return absl::StrCat("[", std::string(cells, '#'),
-                      std::string(width - cells, '.'), "] ",
+  // 0 <= cells <= width: both counts are non-negative.
+  return absl::StrCat("[", std::string(static_cast<size_t>(cells), '#'),
+                      std::string(static_cast<size_t>(width - cells), '.'), "] ",
                       absl::StrFormat("%3d%%", percent), " ", loaded, "/",
                       total, " users");
 }

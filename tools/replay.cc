@@ -9,8 +9,8 @@
 #include "commands.h"
 #include "http_file.h"
 #include "http_vars.h"
+#include "json_output.h"
 #include "request_target.h"
-#include "userstore/json.h"
 
 namespace userstore::cli {
 namespace {
@@ -48,7 +48,10 @@ absl::StatusOr<Request> BuildRequest(const HttpFileRequest& file_request,
 std::string FormatExchange(const Request& request, const Response& response) {
   namespace http = boost::beast::http;
   const auto reason =
-      http::obsolete_reason(http::int_to_status(response.status));
+      // A status outside 0..999 is no HTTP status: no reason phrase.
+      http::obsolete_reason(response.status >= 0 && response.status <= 999
+                                ? http::int_to_status(static_cast<unsigned>(response.status))
+                                : http::status::unknown);
   std::string out =
       absl::StrCat("### ", request.method, " ", request.target, "\nHTTP/1.1 ",
                    response.status, " ", std::string(reason), "\n");
@@ -75,12 +78,14 @@ int RunReplay(const RestFacade& facade, const std::string& path,
   std::string text;
   char chunk[64 * 1024];
   while (stream.read(chunk, sizeof(chunk)) || stream.gcount() > 0) {
-    if (text.size() + stream.gcount() > kMaxHttpFileBytes) {
+    // 0 < gcount <= sizeof(chunk).
+    const size_t got = static_cast<size_t>(stream.gcount());
+    if (text.size() + got > kMaxHttpFileBytes) {
       err << "userstore: " << path << ": " << HttpFileTooLarge().message()
           << "\n";
       return 1;
     }
-    text.append(chunk, stream.gcount());
+    text.append(chunk, got);
   }
   if (stream.bad()) {
     err << "userstore: cannot read " << path << "\n";

@@ -10,8 +10,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "sid/sid.h"  // internal: no public header parses SIDs
 #include "userstore/service.h"
+#include "userstore/sid.h"
 
 namespace userstore::cli {
 namespace {
@@ -30,10 +30,7 @@ absl::Status NoRepeats(const std::vector<std::string>& values,
   // canonical SID -> the value as first given
   absl::flat_hash_map<std::string, absl::string_view> seen;
   for (const std::string& value : values) {
-    const std::optional<internal::SidBytes> sid =
-        internal::ParseSid(value, prefix);
-    std::string canonical =
-        sid.has_value() ? internal::FormatSid(prefix, *sid) : value;
+    std::string canonical = CanonicalSid(value, prefix).value_or(value);
     auto [it, inserted] = seen.try_emplace(std::move(canonical), value);
     if (inserted) continue;
     if (it->second == value) {

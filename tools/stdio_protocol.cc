@@ -5,7 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "json/json_writer.h"
+#include "json_output.h"
 #include "simdjson.h"
 #include "userstore/error.h"
 
@@ -13,8 +13,9 @@ namespace userstore::cli {
 namespace {
 
 absl::Status Malformed(absl::string_view why) {
-  return BadRequest(twilio_code::kInvalidParameter,
-                    absl::StrCat("Malformed stdio request line: ", why));
+  return TwilioError(absl::StatusCode::kInvalidArgument, 400,
+                     twilio_code::kInvalidParameter,
+                     absl::StrCat("Malformed stdio request line: ", why));
 }
 
 absl::StatusOr<std::string> RequiredString(simdjson::dom::object object,
@@ -80,16 +81,14 @@ absl::StatusOr<Request> ParseStdioRequest(absl::string_view line) {
 }
 
 std::string FormatStdioResponse(const Response& response) {
-  internal::JsonWriter writer;
-  writer.BeginObject();
-  writer.MemberInt("status", response.status);
-  writer.Key("headers");
-  writer.BeginObject();
-  for (const auto& [name, value] : response.headers) writer.Member(name, value);
-  writer.EndObject();
-  writer.Member("body", response.body);
-  writer.EndObject();
-  return writer.Release();
+  std::string line = absl::StrCat("{\"status\":", response.status, ",\"headers\":{");
+  bool first = true;
+  for (const auto& [name, value] : response.headers) {
+    absl::StrAppend(&line, first ? "" : ",", JsonString(name), ":", JsonString(value));
+    first = false;
+  }
+  absl::StrAppend(&line, "},\"body\":", JsonString(response.body), "}");
+  return line;
 }
 
 }  // namespace userstore::cli

@@ -27,7 +27,7 @@ namespace userstore::cli {
 inline constexpr size_t kMaxStdioLineBytes = 1024 * 1024;
 
 // Parses one input line (parsed with simdjson; at most one JSON value).
-// Errors: 400/20001 (BadRequest) when the line is longer than
+// Errors: 400/20001 (kInvalidArgument) when the line is longer than
 // kMaxStdioLineBytes, not valid JSON, not an object, "method" or "path" is
 // missing, empty or not a string, "headers" is not an object of strings, or
 // "body" is neither a string nor null.

@@ -16,6 +16,10 @@
 #   3. shared only: every strong symbol the .so exports is public API
 #      (userstore::..., never userstore::internal::...), and the consumer
 #      loads the installed .so.
+# Then the consumer is built once more with userstore as a subdirectory
+# (add_subdirectory of this checkout): only the library is built (no tools,
+# tests, examples or install rules), and none of userstore's warning flags
+# reach the consumer's own compile command.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 static_build=${1:?usage: check.sh STATIC_BUILD_DIR SHARED_BUILD_DIR}
@@ -76,4 +80,19 @@ check() {  # kind build_dir
 
 check static "$static_build"
 check shared "$shared_build"
-echo "consumer: static and shared packages passed"
+
+echo "--- add_subdirectory(userstore)"
+sub=$work/subdirectory
+cmake -S examples/consumer -B "$sub" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DUSERSTORE_SOURCE_DIR="$PWD" >/dev/null
+for target in userstore_cli userstore_http_server userstore_header_check; do
+  if ninja -C "$sub" -t targets all | grep -q "^$target:"; then
+    echo "add_subdirectory built $target: only the library should be on by default"; exit 1
+  fi
+done
+if ninja -C "$sub" -t commands consumer | grep 'main\.cc' | grep -q -- '-Wconversion\|-Werror\|-Wshadow'; then
+  echo "userstore's warning flags leak into the consumer's compile command"; exit 1
+fi
+cmake --build "$sub" --target consumer -j2
+"$sub/consumer" >/dev/null
+echo "consumer: static and shared packages, and add_subdirectory, passed"

@@ -30,13 +30,6 @@ namespace userstore {
 USERSTORE_EXPORT absl::Status ValidateAttributes(std::string_view text,
                                                  const Limits& limits);
 
-// True when `text` is one syntactically valid JSON document of any type
-// (RFC 8259 and UTF-8) whose numbers are within range (integers within
-// 64 bits, others within a double), with no nesting limit beyond `max_depth`. This is the
-// syntax check ValidateAttributes uses, exposed for conformance tests.
-USERSTORE_EXPORT bool IsValidJson(std::string_view text,
-                                  size_t max_depth = 1024);
-
 }  // namespace userstore
 
 #endif  // USERSTORE_ATTRIBUTES_H_

@@ -20,7 +20,8 @@
 namespace userstore {
 
 // Twilio error codes userstore returns. Source: Twilio's error dictionary
-// (https://www.twilio.com/docs/errors/<code>) and ../shared/spec/behaviour.md §4.
+// (https://www.twilio.com/docs/errors/<code>); docs/errors.md lists when each
+// is returned.
 namespace twilio_code {
 inline constexpr int kInvalidParameter = 20001;    // 400 (405 for a bad method)
 inline constexpr int kAuthenticationFailed = 20003;  // 401 (example HTTP host)
@@ -53,15 +54,6 @@ USERSTORE_EXPORT int TwilioCode(const absl::Status& status);
 // The HTTP status for `status`: 200 for OK; the attached status when the
 // status came from userstore; 500 for any other non-OK status.
 USERSTORE_EXPORT int HttpStatus(const absl::Status& status);
-
-// Shorthands for the statuses userstore returns most. Each sets the absl code
-// that matches the HTTP status (400 kInvalidArgument, 404 kNotFound,
-// 409 kAlreadyExists, 405 kUnimplemented).
-USERSTORE_EXPORT absl::Status BadRequest(int twilio_code,
-                                         std::string_view message);  // 400
-USERSTORE_EXPORT absl::Status NotFound(std::string_view message);  // 404/20404
-USERSTORE_EXPORT absl::Status Conflict(int twilio_code,
-                                       std::string_view message);  // 409
 
 }  // namespace userstore
 

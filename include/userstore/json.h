@@ -1,7 +1,8 @@
 // Twilio-shaped JSON rendering of users, pages, services, roles and errors.
 //
-// Output is compact UTF-8 JSON with keys in Twilio's order
-// (../shared/spec/behaviour.md §2, §4, §5): a single user's
+// Output is compact UTF-8 JSON with keys in Twilio's order (docs/json.md,
+// and the examples of https://www.twilio.com/docs/chat/rest/user-resource):
+// a single user's
 // `joined_channels_count` comes before `date_created`; in list items it comes
 // after `date_updated`, as in Twilio's fixtures. Dates are
 // YYYY-MM-DDTHH:MM:SSZ (UTC). URLs are absolute, built from `base_url`
@@ -50,11 +51,6 @@ USERSTORE_EXPORT std::string RolesPageJson(const std::vector<Role>& roles,
 // "https://www.twilio.com/docs/errors/C", "status": S}, C and S from
 // TwilioCode() / HttpStatus(). REQUIRES: !status.ok().
 USERSTORE_EXPORT std::string ErrorJson(const absl::Status& status);
-
-// Re-indents compact JSON `json` with two spaces per level (for humans, e.g.
-// the `userstore replay` output). Returns the input unchanged when it is not
-// valid JSON.
-USERSTORE_EXPORT std::string PrettyJson(std::string_view json);
 
 }  // namespace userstore
 

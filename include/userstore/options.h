@@ -15,8 +15,8 @@
 
 namespace userstore {
 
-// Input limits. Defaults are ../shared/spec/behaviour.md §4 (decisions marked
-// [D] there) and docs/errors.md. Each bound is inclusive: a value exactly at
+// Input limits. Defaults are Twilio's documented limits where it documents
+// them, and userstore's choices otherwise (docs/errors.md lists each). Each bound is inclusive: a value exactly at
 // the limit is accepted, one unit over is rejected with the code named.
 struct Limits {
   // `identity`, in Unicode code points (not bytes). Over: 400/50207.

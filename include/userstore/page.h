@@ -1,6 +1,6 @@
 // One page of a Users list, and how to ask for it.
 //
-// Paging is keyset based (../shared/spec/behaviour.md §5): users are listed in
+// Paging is keyset based (docs/design.md, "Paging"): users are listed in
 // ascending creation order; a page token names a position in that order (after
 // or before a user), is bound to its Service and authenticated, so a page
 // costs O(log n + page_size) whatever its offset, and a walk with tokens sees

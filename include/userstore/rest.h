@@ -16,7 +16,9 @@
 // Users/team%2Falice is identity "team/alice"); form bodies are
 // application/x-www-form-urlencoded ('+' is a space). Unknown paths get
 // 404/20404, known paths with another method 405/20001. Errors carry Twilio's
-// error body (json.h, ErrorJson). Source: ../shared/spec/behaviour.md §3-§6.
+// error body (json.h, ErrorJson). Source: Twilio's User resource
+// (https://www.twilio.com/docs/chat/rest/user-resource); the rules in full are
+// docs/rest.md.
 //
 // Thread-safety: Handle is thread-safe; the facade holds no mutable state of
 // its own. The Store must outlive the facade.
@@ -27,7 +29,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/status/statusor.h"
 #include "userstore/export.h"
 #include "userstore/store.h"
 
@@ -73,8 +74,8 @@ class USERSTORE_EXPORT RestFacade {
   Store* store_;
   FacadeOptions options_;
   // The decoded path segments of the Store's base_url, computed once (e.g.
-  // {"v2"}); an error only for a base_url Store::Create would have refused.
-  absl::StatusOr<std::vector<std::string>> base_segments_;
+  // {"v2"} for https://chat.twilio.com/v2).
+  std::vector<std::string> base_segments_;
 };
 
 }  // namespace userstore

@@ -1,7 +1,9 @@
 // Store: the embeddable engine holding Services, their Roles and their Users.
 //
 // A Store is an in-memory, concurrent implementation of the Twilio
-// Programmable Chat v2 User resource (../shared/spec/behaviour.md). Each
+// Programmable Chat v2 User resource
+// (https://www.twilio.com/docs/chat/rest/user-resource; docs/compatibility.md
+// compares each behaviour with Twilio's). Each
 // Service keeps a concurrent index from both `sid` and `identity` to its user
 // records plus an ordered index for paging (docs/design.md). Store::Create
 // makes a memory-only Store; Store::Open a durable one, whose writes also go

@@ -1,7 +1,7 @@
 // The User resource of Twilio Programmable Chat v2, as a value.
 //
-// Source: https://www.twilio.com/docs/chat/rest/user-resource (copy in
-// ../shared/seed/user-resource.txt) and ../shared/spec/behaviour.md §2-§3.
+// Source: https://www.twilio.com/docs/chat/rest/user-resource; where userstore
+// had to choose, docs/compatibility.md and docs/design.md say what and why.
 // A User returned by the Store is a snapshot: a plain value that stays valid
 // and unchanged whatever other threads do afterwards. Thread-compatible.
 #ifndef USERSTORE_USER_H_

@@ -4,11 +4,13 @@
 
 #include "userstore/attributes.h"  // IWYU pragma: export
 #include "userstore/error.h"       // IWYU pragma: export
+#include "userstore/inspect.h"     // IWYU pragma: export
 #include "userstore/json.h"        // IWYU pragma: export
 #include "userstore/options.h"     // IWYU pragma: export
 #include "userstore/page.h"        // IWYU pragma: export
 #include "userstore/rest.h"        // IWYU pragma: export
 #include "userstore/service.h"     // IWYU pragma: export
+#include "userstore/sid.h"         // IWYU pragma: export
 #include "userstore/store.h"       // IWYU pragma: export
 #include "userstore/user.h"        // IWYU pragma: export
 

@@ -5,6 +5,7 @@
 // copy of the status and reads well in absl::Status::ToString(). A status
 // without it (or with an unreadable one) is an internal error: 20500 / 500.
 // Thread-safe: pure functions.
+#include "common/twilio_errors.h"
 #include "userstore/error.h"
 
 #include <optional>
@@ -74,6 +75,8 @@ int HttpStatus(const absl::Status& status) {
   return pair.has_value() ? pair->http_status : 500;
 }
 
+namespace internal {
+
 absl::Status BadRequest(int twilio_code, std::string_view message) {
   return TwilioError(absl::StatusCode::kInvalidArgument, 400, twilio_code,
                      message);
@@ -89,4 +92,5 @@ absl::Status Conflict(int twilio_code, std::string_view message) {
                      message);
 }
 
+}  // namespace internal
 }  // namespace userstore

@@ -1,14 +1,17 @@
-// ValidateAttributes / IsValidJson: see include/userstore/attributes.h and
-// docs/json.md (what simdjson accepts, how depth is counted).
+// ValidateAttributes (include/userstore/attributes.h) and
+// internal::IsValidJson (json/json_dom.h): see docs/json.md (what simdjson accepts, how depth is counted).
 #include "userstore/attributes.h"
 
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "common/twilio_errors.h"
 #include "json/json_dom.h"
 #include "userstore/error.h"
 
 namespace userstore {
+
+using internal::BadRequest;
 
 absl::Status ValidateAttributes(std::string_view text, const Limits& limits) {
   if (text.size() > limits.max_attributes_bytes) {
@@ -50,9 +53,13 @@ absl::Status ValidateAttributes(std::string_view text, const Limits& limits) {
   return absl::OkStatus();
 }
 
+namespace internal {
+
 bool IsValidJson(std::string_view text, size_t max_depth) {
-  internal::JsonDocument doc;
-  return doc.Parse(text, max_depth) == internal::JsonError::kOk;
+  JsonDocument doc;
+  return doc.Parse(text, max_depth) == JsonError::kOk;
 }
+
+}  // namespace internal
 
 }  // namespace userstore

@@ -49,6 +49,14 @@ const char* JsonErrorName(JsonError error);
 // containers).
 size_t JsonDepth(simdjson::dom::element element, size_t stop_above);
 
+// True when `text` is one syntactically valid JSON document of any type
+// (RFC 8259 and UTF-8) whose numbers are within range (integers within
+// 64 bits, others within a double), nested at most `max_depth` deep (as
+// counted above). The syntax check ValidateAttributes uses; the conformance
+// tests call it directly. Thread-safe. Complexity: O(|text|), no recursion.
+// Defined in attributes.cc.
+bool IsValidJson(std::string_view text, size_t max_depth = 1024);
+
 class JsonDocument {
  public:
   // Texts up to this size are parsed with the thread's reused parser.

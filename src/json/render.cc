@@ -19,7 +19,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "json/json_dom.h"
 #include "json/json_writer.h"
 #include "userstore/error.h"
 #include "userstore/json.h"
@@ -32,9 +31,6 @@ using internal::JsonWriter;
 
 // Page size shown in a Roles list: all roles fit on page 0.
 constexpr int64_t kRolesPageSize = 50;
-
-// The depth PrettyJson accepts (simdjson's default limit).
-constexpr size_t kPrettyMaxDepth = 1024;
 
 // Debian's Abseil has its own absl::string_view (not std::string_view), so
 // std views are converted explicitly at Abseil calls.
@@ -137,88 +133,6 @@ void WriteRole(const Role& role, std::string_view base_url, JsonWriter* w) {
   w->Member("url", absl::StrCat(ServiceUrl(role.service_sid, base_url),
                                 "/Roles/", role.sid));
   w->EndObject();
-}
-
-// Writes one scalar DOM value.
-void WriteScalar(simdjson::dom::element e, JsonWriter* w) {
-  using simdjson::dom::element_type;
-  switch (e.type()) {
-    case element_type::INT64:
-      w->Int(e.get_int64().value_unsafe());
-      break;
-    case element_type::UINT64:
-      w->Uint(e.get_uint64().value_unsafe());
-      break;
-    case element_type::DOUBLE:
-      w->Double(e.get_double().value_unsafe());
-      break;
-    case element_type::STRING:
-      w->String(e.get_string().value_unsafe());
-      break;
-    case element_type::BOOL:
-      w->Bool(e.get_bool().value_unsafe());
-      break;
-    case element_type::NULL_VALUE:
-    default:
-      w->Null();
-      break;
-  }
-}
-
-// Re-emits `root` through `w`, iteratively (no recursion, any depth).
-void WriteDom(simdjson::dom::element root, JsonWriter* w) {
-  struct Frame {
-    bool is_object;
-    simdjson::dom::array::iterator array_it, array_end;
-    simdjson::dom::object::iterator object_it, object_end;
-  };
-  std::vector<Frame> stack;
-  // Writes `e`: a scalar at once, a container opened and pushed.
-  auto write_value = [&](simdjson::dom::element e) {
-    simdjson::dom::array array;
-    simdjson::dom::object object;
-    if (e.get(array) == simdjson::SUCCESS) {
-      w->BeginArray();
-      Frame f{};
-      f.is_object = false;
-      f.array_it = array.begin();
-      f.array_end = array.end();
-      stack.push_back(f);
-    } else if (e.get(object) == simdjson::SUCCESS) {
-      w->BeginObject();
-      Frame f{};
-      f.is_object = true;
-      f.object_it = object.begin();
-      f.object_end = object.end();
-      stack.push_back(f);
-    } else {
-      WriteScalar(e, w);
-    }
-  };
-  write_value(root);
-  while (!stack.empty()) {
-    Frame& top = stack.back();
-    if (top.is_object) {
-      if (top.object_it == top.object_end) {
-        stack.pop_back();
-        w->EndObject();
-        continue;
-      }
-      simdjson::dom::key_value_pair field = *top.object_it;
-      ++top.object_it;
-      w->Key(field.key);
-      write_value(field.value);  // may invalidate `top`
-    } else {
-      if (top.array_it == top.array_end) {
-        stack.pop_back();
-        w->EndArray();
-        continue;
-      }
-      simdjson::dom::element child = *top.array_it;
-      ++top.array_it;
-      write_value(child);  // may invalidate `top`
-    }
-  }
 }
 
 }  // namespace
@@ -362,16 +276,6 @@ std::string ErrorJson(const absl::Status& status) {
            absl::StrCat("https://www.twilio.com/docs/errors/", code));
   w.MemberInt("status", HttpStatus(status));
   w.EndObject();
-  return w.Release();
-}
-
-std::string PrettyJson(std::string_view json) {
-  internal::JsonDocument doc;
-  if (doc.Parse(json, kPrettyMaxDepth) != internal::JsonError::kOk) {
-    return std::string(json);
-  }
-  JsonWriter w(/*indent=*/2);
-  WriteDom(doc.root(), &w);
   return w.Release();
 }
 

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/twilio_errors.h"
 #include "rest/form.h"
 #include "rest/params.h"
 #include "rest/router.h"
@@ -27,8 +28,10 @@
 namespace userstore {
 namespace {
 
+using internal::BadRequest;
 using internal::FindParam;
 using internal::FormParams;
+using internal::NotFound;
 using internal::Route;
 using internal::RouteKind;
 using internal::Target;
@@ -197,7 +200,7 @@ class Handler {
 };
 
 Response HandleRequest(Store* store, const FacadeOptions& options,
-                       const absl::StatusOr<std::vector<std::string>>& base,
+                       const std::vector<std::string>& base,
                        const Request& request) {
   if (absl::Status bounds = internal::CheckRequestBounds(
           request.target, request.body.size(), request.headers.size());
@@ -207,12 +210,11 @@ Response HandleRequest(Store* store, const FacadeOptions& options,
   absl::StatusOr<Target> target =
       internal::ParseTarget(request.target, internal::kMaxParams);
   if (!target.ok()) return ErrorResponse(target.status());
-  if (!base.ok()) return ErrorResponse(base.status());
 
-  std::optional<Route> route = internal::MatchRoute(target->segments, *base);
+  std::optional<Route> route = internal::MatchRoute(target->segments, base);
   if (!route.has_value()) {
     return ErrorResponse(ResourceNotFound(
-        internal::PathForNotFound(target->encoded_path, target->segments, *base)));
+        internal::PathForNotFound(target->encoded_path, target->segments, base)));
   }
   if (!internal::MethodAllowed(route->kind, request.method)) {
     Response response = ErrorResponse(TwilioError(
@@ -230,7 +232,10 @@ Response HandleRequest(Store* store, const FacadeOptions& options,
 RestFacade::RestFacade(Store* store, FacadeOptions options)
     : store_(store),
       options_(std::move(options)),
-      base_segments_(internal::BasePathSegments(store->options().base_url)) {}
+      // Store::Create accepted base_url as an absolute http(s) URL, which
+      // BasePathSegments never refuses.
+      base_segments_(internal::BasePathSegments(store->options().base_url)
+                         .value_or(std::vector<std::string>{})) {}
 
 Response RestFacade::Handle(const Request& request) const {
   Response response;

@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/twilio_errors.h"
 #include "userstore/error.h"
 
 namespace userstore::internal {

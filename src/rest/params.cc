@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/twilio_errors.h"
 #include "userstore/error.h"
 
 namespace userstore::internal {

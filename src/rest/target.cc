@@ -4,6 +4,7 @@
 #include <boost/url/pct_string_view.hpp>
 #include <boost/url/url_view.hpp>
 
+#include "common/twilio_errors.h"
 #include "userstore/error.h"
 
 namespace userstore::internal {

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "absl/strings/ascii.h"
+#include "userstore/sid.h"
 
 namespace userstore::internal {
 namespace {
@@ -24,8 +25,8 @@ constexpr size_t kHexChars = 2 * sizeof(SidBytes::bytes);  // 32
 constexpr std::array<uint8_t, 256> kNibble = [] {
   std::array<uint8_t, 256> t{};
   for (uint8_t& v : t) v = 0xFF;
-  for (int c = 0; c < 10; ++c) t['0' + c] = static_cast<uint8_t>(c);
-  for (int c = 0; c < 6; ++c) {
+  for (size_t c = 0; c < 10; ++c) t['0' + c] = static_cast<uint8_t>(c);
+  for (size_t c = 0; c < 6; ++c) {
     t['a' + c] = static_cast<uint8_t>(10 + c);
     t['A' + c] = static_cast<uint8_t>(10 + c);
   }
@@ -36,7 +37,7 @@ constexpr std::array<uint8_t, 256> kNibble = [] {
 constexpr std::array<char, 512> kHexPairs = [] {
   std::array<char, 512> t{};
   constexpr char kDigits[] = "0123456789abcdef";
-  for (int b = 0; b < 256; ++b) {
+  for (size_t b = 0; b < 256; ++b) {
     t[2 * b] = kDigits[b >> 4];
     t[2 * b + 1] = kDigits[b & 0x0F];
   }
@@ -116,3 +117,14 @@ std::string MintSid(std::string_view prefix) {
 }
 
 }  // namespace userstore::internal
+
+namespace userstore {
+
+std::optional<std::string> CanonicalSid(std::string_view text, std::string_view prefix) {
+  if (prefix.size() != 2) return std::nullopt;
+  const std::optional<internal::SidBytes> sid = internal::ParseSid(text, prefix);
+  if (!sid.has_value()) return std::nullopt;
+  return internal::FormatSid(prefix, *sid);
+}
+
+}  // namespace userstore

@@ -1,5 +1,6 @@
 #include "store/service_state.h"
 
+#include "common/twilio_errors.h"
 #include "userstore/error.h"
 
 namespace userstore::internal {

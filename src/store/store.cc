@@ -7,12 +7,15 @@
 #include <boost/url/url_view.hpp>
 
 #include "absl/strings/match.h"
+#include "common/twilio_errors.h"
 #include "sid/sid.h"
 #include "store/store_impl.h"
 #include "userstore/error.h"
 
 namespace userstore {
 namespace {
+
+using internal::BadRequest;
 
 // An absolute http(s) URL with a host and no query or fragment (Boost.URL's
 // RFC 3986 parser), so that "{base}/Services/..." is a URL too.

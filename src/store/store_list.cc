@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/twilio_errors.h"
 #include "store/store_impl.h"
 #include "userstore/error.h"
 

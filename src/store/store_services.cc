@@ -2,6 +2,7 @@
 #include <utility>
 
 #include "common/status_macros.h"
+#include "common/twilio_errors.h"
 #include "store/store_impl.h"
 #include "userstore/error.h"
 

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "common/status_macros.h"
+#include "common/twilio_errors.h"
 #include "store/store_impl.h"
 #include "store/validate.h"
 #include "userstore/attributes.h"

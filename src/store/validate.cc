@@ -1,5 +1,6 @@
 #include "store/validate.h"
 
+#include "common/twilio_errors.h"
 #include "common/utf8.h"
 #include "sid/sid.h"
 #include "userstore/error.h"

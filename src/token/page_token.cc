@@ -28,6 +28,7 @@
 
 #include "absl/strings/escaping.h"
 #include "common/strings.h"
+#include "common/twilio_errors.h"
 #include "userstore/error.h"
 
 namespace userstore::internal {
@@ -131,7 +132,7 @@ Header MakeHeader(const PageCursor& cursor) {
   Header h;
   h[0] = kVersion;
   h[1] = static_cast<uint8_t>(cursor.direction);
-  for (int i = 0; i < 8; ++i) {
+  for (size_t i = 0; i < 8; ++i) {
     h[2 + i] = static_cast<uint8_t>(cursor.sequence >> (56 - 8 * i));
   }
   return h;
@@ -188,7 +189,7 @@ absl::StatusOr<PageCursor> PageTokenCodec::Decode(std::string_view service_sid,
   PageCursor cursor;
   cursor.direction = static_cast<PageCursor::Direction>(header[1]);
   cursor.sequence = 0;
-  for (int i = 0; i < 8; ++i) {
+  for (size_t i = 0; i < 8; ++i) {
     cursor.sequence = (cursor.sequence << 8) | header[2 + i];
   }
   return cursor;

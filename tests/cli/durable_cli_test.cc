@@ -331,7 +331,7 @@ TEST(StatsCommandTest, CountsUsersPerService) {
 }
 
 TEST(StatsCommandTest, TableLayout) {
-  internal::durable::StoreStats stats;
+  StoreStats stats;
   stats.path = "/d";
   stats.account_sid = kAC1;
   stats.format_version = 1;
@@ -340,7 +340,7 @@ TEST(StatsCommandTest, TableLayout) {
   stats.disk_bytes = 3 << 20;
   stats.sst_bytes = 2 << 20;
   stats.wal_bytes = 1536;
-  internal::durable::ServiceStats a;
+  ServiceStats a;
   a.sid = kIS1;
   a.friendly_name = "chat\n";
   a.users = 1200;
@@ -348,7 +348,7 @@ TEST(StatsCommandTest, TableLayout) {
   a.roles = 4;
   a.max_sequence = 1300;
   a.reachability_enabled = true;
-  internal::durable::ServiceStats b;
+  ServiceStats b;
   b.sid = kIS2;
   b.users = 3;
   b.user_bytes = 900;
