@@ -649,7 +649,7 @@ TEST(UserIndexTest, ScanSkipsUsersErasedWhileItResolvesInEitherDirection) {
 TEST(UserIndexTest, ConcurrentReadersAndWritersKeepTheInvariants) {
   constexpr uint64_t kStable = 48;     // never erased; sequences 1..kStable
   constexpr size_t kWriters = 2;
-  constexpr size_t kOpsPerWriter = 2000;
+  constexpr size_t kOpsPerWriter = 6000;
   constexpr size_t kContested = 60;    // identities every writer tries to create
   UserIndex index;
   std::atomic<uint64_t> next_id{1};    // SIDs and sequences
@@ -658,8 +658,8 @@ TEST(UserIndexTest, ConcurrentReadersAndWritersKeepTheInvariants) {
     ASSERT_EQ(Put(index, absl::StrCat("stable-", i), id, id), InsertOutcome::kInserted);
   }
 
-  constexpr int kReads = 3000;         // per reader: by identity and by SID
-  constexpr int kWalks = 60;           // per scanner: whole walks, 7 per page
+  constexpr int kReads = 9000;         // per reader: by identity and by SID
+  constexpr int kWalks = 150;          // per scanner: whole walks, 7 per page
   // Every thread waits for all to start, so their work overlaps.
   constexpr int kThreads = static_cast<int>(kWriters) + 3;
   std::atomic<int> waiting{kThreads};
