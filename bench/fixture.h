@@ -73,7 +73,7 @@ class Fixture {
   const std::vector<uint32_t>& victims() const { return victims_; }
 
   // Undo log. Thread t created fresh_identities[t * batch, t * batch + count).
-  void NoteCreated(int thread, size_t count) { created_[thread] += count; }
+  void NoteCreated(int thread, size_t count) { created_[static_cast<size_t>(thread)] += count; }
   void NoteContendedCreated() { contended_created_ = true; }
   // victims()[0, count) were deleted.
   void NoteDeleted(size_t count) { deleted_ += count; }

@@ -46,8 +46,9 @@ void BM_Memory(State& state, size_t n) {
   Fixture<S>& f = Fixture<S>::Get(n);
   for (auto _ : state) benchmark::DoNotOptimize(&f);
   const double users = static_cast<double>(n);
-  state.counters["bytes_per_user"] = f.preload_memory().rss_bytes / users;
-  state.counters["heap_bytes_per_user"] = f.preload_memory().heap_bytes / users;
+  state.counters["bytes_per_user"] = static_cast<double>(f.preload_memory().rss_bytes) / users;
+  state.counters["heap_bytes_per_user"] =
+      static_cast<double>(f.preload_memory().heap_bytes) / users;
   state.counters["payload_bytes_per_user"] = f.workload().payload_bytes_per_user;
   state.counters["preload_s"] = f.preload_seconds();
 }
@@ -84,10 +85,11 @@ void BM_Create(State& state, size_t n) {
   if (state.thread_index() == 0) f.Restore();
   const Workload& w = f.workload();
   const int t = state.thread_index();
+  const size_t tu = static_cast<size_t>(t);  // thread indexes are >= 0
   std::vector<UserCreate> requests(w.batch);
   for (size_t i = 0; i < w.batch; ++i) {
-    requests[i].identity = w.fresh_identities[t * w.batch + i];
-    requests[i].attributes = w.AttributesOf(i * 7 + t);
+    requests[i].identity = w.fresh_identities[tu * w.batch + i];
+    requests[i].attributes = w.AttributesOf(i * 7 + tu);
   }
   size_t i = 0;
   for (auto _ : state) {
@@ -273,8 +275,9 @@ template <bool chase>
 void BM_Machine(State& state, size_t n) {
   size_t lines = 0;
   const uint64_t* buffer = RandomCycle(n * 1024, &lines);
-  uint64_t line = (state.thread_index() * 7919 + 1) % lines;
-  std::mt19937_64 rng(state.thread_index() + 1);
+  const uint64_t thread = static_cast<uint64_t>(state.thread_index());  // >= 0
+  uint64_t line = (thread * 7919 + 1) % lines;
+  std::mt19937_64 rng(thread + 1);
   uint64_t sum = 0;
   for (auto _ : state) {
     for (int i = 0; i < 64; ++i) {

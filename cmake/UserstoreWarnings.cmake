@@ -28,25 +28,3 @@ function(userstore_target_warnings)
     target_compile_options(${target} PRIVATE ${USERSTORE_WARNING_FLAGS})
   endforeach()
 endfunction()
-
-# TEMPORARY: being fixed on other branches (issue 11: the durable rewrite and
-# the user index rewrite make these files clean themselves). Their warnings
-# stay visible but are not errors. Remove this list when those branches merge.
-set(USERSTORE_WARNINGS_NOT_YET_ERRORS
-  src/store/user_index.cc
-  tests/user_index_test.cc)
-
-# userstore_allow_temporary_warnings(dir): marks the files of the list above
-# that `dir` (a CMake source directory) builds as -Wno-error.
-function(userstore_allow_temporary_warnings dir)
-  if(NOT USERSTORE_WERROR)
-    return()
-  endif()
-  foreach(file IN LISTS USERSTORE_WARNINGS_NOT_YET_ERRORS)
-    set(path ${PROJECT_SOURCE_DIR}/${file})
-    if(EXISTS ${path})
-      set_source_files_properties(${path} DIRECTORY ${dir}
-        PROPERTIES COMPILE_OPTIONS -Wno-error)
-    endif()
-  endforeach()
-endfunction()

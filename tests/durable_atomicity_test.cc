@@ -163,9 +163,10 @@ TEST(DurableAtomicity, FailedJournalWritesChangeNothingInMemoryOrOnDisk) {
     EXPECT_EQ(RoleNames(*store), roles);
   }
   for (bool enabled : {true, false, true}) {
-    const bool before = store->FetchService(kService)->reachability_enabled;
+    ASSERT_OK_AND_ASSIGN(const Service before, store->FetchService(kService));
     absl::StatusOr<Service> s = store->SetReachabilityEnabled(kService, enabled);
-    EXPECT_EQ(store->FetchService(kService)->reachability_enabled, s.ok() ? enabled : before);
+    ASSERT_OK_AND_ASSIGN(const Service now, store->FetchService(kService));
+    EXPECT_EQ(now.reachability_enabled, s.ok() ? enabled : before.reachability_enabled);
   }
 
   // Four threads, each on its own identities, check every failed call.
@@ -215,7 +216,7 @@ TEST(DurableAtomicity, FailedJournalWritesChangeNothingInMemoryOrOnDisk) {
   EXPECT_GE(flaky->failures(), checked_failures.load());
 
   const std::vector<std::string> users = Snapshot(*store);
-  const Service service = *store->FetchService(kService);
+  ASSERT_OK_AND_ASSIGN(const Service service, store->FetchService(kService));
   EXPECT_GT(users.size(), 0u);
   store.reset();
   // The disk holds exactly what memory showed: no failed write, every other.

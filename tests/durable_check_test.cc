@@ -73,7 +73,8 @@ class DurableCheckTest : public ::testing::Test {
     }
     ASSERT_OK(s.CreateUser(kOther, Id("other")));
     ASSERT_OK(s.DeleteUser(kService, "user4"));  // the newest: a high water
-    role_ = s.FetchUser(kService, "user0")->role_sid;
+    ASSERT_OK_AND_ASSIGN(const User user0, s.FetchUser(kService, "user0"));
+    role_ = user0.role_sid;
   }
 
   std::string path() const { return dir_.Sub("store"); }
@@ -167,7 +168,8 @@ TEST_F(DurableCheckTest, FindsUnknownRole) {
 TEST_F(DurableCheckTest, FindsChannelScopeRole) {
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(path(), {});
   ASSERT_OK(store);
-  const std::string channel_role = (*store)->FetchService(kService)->default_channel_role_sid;
+  ASSERT_OK_AND_ASSIGN(const Service service, (*store)->FetchService(kService));
+  const std::string channel_role = service.default_channel_role_sid;
   store->reset();
   PutUser(kService, "channel-user", 100, *ParseSid(channel_role, "RL"));
   ExpectProblem("channel-scope role");

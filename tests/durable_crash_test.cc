@@ -95,7 +95,7 @@ void Emit(const std::string& line) {
 void WriterThread(Store* store, int t, uint64_t cycle, uint64_t seed,
                   std::map<std::string, User> mine, const std::string& user_role,
                   const std::string& admin_role) {
-  std::mt19937_64 rng(seed * 1000003 + t);
+  std::mt19937_64 rng(seed * 1000003 + static_cast<uint64_t>(t));  // t >= 0
   auto pick = [&](uint64_t n) { return n == 0 ? 0 : rng() % n; };
   uint64_t next = 0;
   for (;;) {
@@ -198,7 +198,7 @@ void WriterThread(Store* store, int t, uint64_t cycle, uint64_t seed,
           t >= kWriterThreads) {
         Fatal("unexpected identity " + u.identity);
       }
-      owned[t][u.identity] = u;
+      owned[static_cast<size_t>(t)][u.identity] = u;  // checked: 0 <= t < kWriterThreads
     }
     if (page->next_page_token.empty()) break;
     request.page_token = page->next_page_token;
@@ -209,7 +209,8 @@ void WriterThread(Store* store, int t, uint64_t cycle, uint64_t seed,
   const uint64_t seed = EnvNumber(kSeedEnv, 1);
   std::vector<std::thread> threads;
   for (int t = 0; t < kWriterThreads; ++t) {
-    threads.emplace_back(WriterThread, store, t, cycle, seed, owned[t], user_role, admin_role);
+    threads.emplace_back(WriterThread, store, t, cycle, seed, owned[static_cast<size_t>(t)],
+                         user_role, admin_role);
   }
   // The test kills us long before this; never outlive a test that died.
   std::this_thread::sleep_for(std::chrono::seconds(60));
@@ -378,7 +379,7 @@ class Writer {
       char chunk[65536];
       const ssize_t n = read(read_fd_, chunk, sizeof(chunk));
       if (n <= 0) return false;
-      buffer_.append(chunk, n);
+      buffer_.append(chunk, static_cast<size_t>(n));  // n > 0
       size_t start = 0;
       for (size_t nl; (nl = buffer_.find('\n', start)) != std::string::npos; start = nl + 1) {
         model->Apply(buffer_.substr(start, nl - start));

@@ -205,7 +205,8 @@ TEST_F(DurableStoreTest, EveryPersistentFieldSurvivesReopen) {
   EXPECT_EQ(plain->is_notifiable, std::nullopt);
   EXPECT_EQ(plain->friendly_name, std::nullopt);
   EXPECT_EQ(plain->attributes, "{}");
-  EXPECT_EQ(Describe(*store->FetchUser(kService, plain->sid)), Describe(*plain));
+  ASSERT_OK_AND_ASSIGN(const User plain_by_sid, store->FetchUser(kService, plain->sid));
+  EXPECT_EQ(Describe(plain_by_sid), Describe(*plain));
   absl::StatusOr<User> john = store->FetchUser(kService, "jöhn \t\"doe\"");
   ASSERT_OK(john);
   EXPECT_EQ(john->joined_channels_count, 40);
@@ -229,9 +230,9 @@ TEST_F(DurableStoreTest, WritesAfterReopenAppendAndRolesKeepTheirOrder) {
     ASSERT_OK(store->CreateUser(kService, Id(absl::StrCat("u", round))));
     absl::StatusOr<std::vector<Role>> roles = store->ListRoles(kService);
     ASSERT_OK(roles);
-    ASSERT_EQ(roles->size(), 5u + round);
+    ASSERT_EQ(roles->size(), 5u + static_cast<size_t>(round));
     for (int i = 0; i <= round; ++i) {
-      EXPECT_EQ((*roles)[4 + i].friendly_name, absl::StrCat("role ", i));
+      EXPECT_EQ((*roles)[4 + static_cast<size_t>(i)].friendly_name, absl::StrCat("role ", i));
     }
     std::vector<std::string> expected;
     for (int i = 0; i <= round; ++i) expected.push_back(absl::StrCat("u", i));
@@ -240,24 +241,32 @@ TEST_F(DurableStoreTest, WritesAfterReopenAppendAndRolesKeepTheirOrder) {
   std::unique_ptr<Store> store = Open();
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(Identities(Walk(*store, kService)), (std::vector<std::string>{"u0", "u1", "u2"}));
-  EXPECT_EQ(store->ListRoles(kService)->size(), 7u);
+  ASSERT_OK_AND_ASSIGN(const std::vector<Role> roles, store->ListRoles(kService));
+  EXPECT_EQ(roles.size(), 7u);
 }
 
 TEST_F(DurableStoreTest, ReachabilitySurvivesAndKeepsRoles) {
   {
     std::unique_ptr<Store> store = Open();
+    ASSERT_NE(store, nullptr);
     ASSERT_OK(store->CreateService(Svc()));
     ASSERT_OK(store->SetReachabilityEnabled(kService, true));
   }
   {
     std::unique_ptr<Store> store = Open();
-    EXPECT_TRUE(store->FetchService(kService)->reachability_enabled);
-    EXPECT_EQ(store->ListRoles(kService)->size(), 4u);
+    ASSERT_NE(store, nullptr);
+    ASSERT_OK_AND_ASSIGN(const Service service, store->FetchService(kService));
+    EXPECT_TRUE(service.reachability_enabled);
+    ASSERT_OK_AND_ASSIGN(const std::vector<Role> roles, store->ListRoles(kService));
+    EXPECT_EQ(roles.size(), 4u);
     ASSERT_OK(store->SetReachabilityEnabled(kService, false));
   }
   std::unique_ptr<Store> store = Open();
-  EXPECT_FALSE(store->FetchService(kService)->reachability_enabled);
-  EXPECT_EQ(store->ListRoles(kService)->size(), 4u);
+  ASSERT_NE(store, nullptr);
+  ASSERT_OK_AND_ASSIGN(const Service service, store->FetchService(kService));
+  EXPECT_FALSE(service.reachability_enabled);
+  ASSERT_OK_AND_ASSIGN(const std::vector<Role> roles, store->ListRoles(kService));
+  EXPECT_EQ(roles.size(), 4u);
 }
 
 TEST_F(DurableStoreTest, PageTokensIssuedBeforeARestartStillWork) {
@@ -487,8 +496,10 @@ TEST_F(DurableStoreTest, RecoveryOfManyUsersReportsProgress) {
   std::string role;
   {
     std::unique_ptr<Store> store = Open();
+    ASSERT_NE(store, nullptr);
     ASSERT_OK(store->CreateService(Svc()));
-    role = store->FetchService(kService)->default_service_role_sid;
+    ASSERT_OK_AND_ASSIGN(const Service service, store->FetchService(kService));
+    role = service.default_service_role_sid;
   }
   {
     internal::durable::RocksOpen how;

@@ -63,7 +63,8 @@ TEST(StoreConcurrency, GetOrCreateRacersGetTheSameUser) {
   for (size_t r = 0; r < kRounds; ++r) {
     for (size_t th = 1; th < kThreads; ++th) EXPECT_EQ(sids[th][r], sids[0][r]);
   }
-  EXPECT_EQ(t->ListUsers(kServiceSid, {})->users.size(), 50u);
+  ASSERT_OK_AND_ASSIGN(const Page page, t->ListUsers(kServiceSid, {}));
+  EXPECT_EQ(page.users.size(), 50u);
 }
 
 TEST(StoreConcurrency, NoLostUpdate) {
@@ -75,12 +76,16 @@ TEST(StoreConcurrency, NoLostUpdate) {
   RunThreads(kThreads, [&](int th) {
     for (int i = 0; i < kIncrements; ++i) {
       // Half the threads address the user by identity, half by SID.
-      std::string key = th % 2 ? "counter" : t->FetchUser(kServiceSid, "counter")->sid;
+      std::string key = "counter";
+      if (th % 2 == 0) {
+        ASSERT_OK_AND_ASSIGN(const User counter, t->FetchUser(kServiceSid, "counter"));
+        key = counter.sid;
+      }
       ASSERT_TRUE(t->AddJoinedChannels(kServiceSid, key, 1).ok());
     }
   });
-  EXPECT_EQ(t->FetchUser(kServiceSid, "counter")->joined_channels_count,
-            kThreads * kIncrements);
+  ASSERT_OK_AND_ASSIGN(const User counter, t->FetchUser(kServiceSid, "counter"));
+  EXPECT_EQ(counter.joined_channels_count, kThreads * kIncrements);
 }
 
 TEST(StoreConcurrency, ReadersNeverSeeATornUser) {

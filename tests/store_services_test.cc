@@ -93,7 +93,7 @@ std::string NthService(int i) { return absl::StrFormat("IS%032x", i + 1); }
 // Services created one by one are found at every step: the lock-free
 // snapshot and the recent Services beside it never hide one.
 TEST(StoreServices, EveryServiceIsFoundAtEveryStep) {
-  std::unique_ptr<Store> store = Store::Create().value();
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Store::Create());
   for (int i = 0; i < 3000; ++i) {
     ServiceCreate create;
     create.sid = NthService(i);
@@ -110,7 +110,7 @@ TEST(StoreServices, EveryServiceIsFoundAtEveryStep) {
 // Readers never miss a Service whose creation has returned, while a writer
 // keeps creating (and merging snapshots). Run under TSan in CI.
 TEST(StoreServices, ConcurrentReadersNeverMissACreatedService) {
-  std::unique_ptr<Store> store = Store::Create().value();
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Store::Create());
   constexpr int kServices = 4000;
   std::atomic<int> created{0};
   std::vector<std::thread> readers;
@@ -139,7 +139,7 @@ TEST(StoreServices, ConcurrentReadersNeverMissACreatedService) {
 TEST(StoreServices, CreationStopsAtMaxServices) {
   StoreOptions options;
   options.limits.max_services = 5;
-  std::unique_ptr<Store> store = Store::Create(options).value();
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Store::Create(options));
   for (int i = 0; i < 5; ++i) {
     ServiceCreate create;
     create.sid = NthService(i);

@@ -79,8 +79,10 @@ TEST(StoreUsers, IdentityIsCaseSensitiveAndByteExact) {
   ASSERT_OK(t->CreateUser(kServiceSid, Identity(" alice")));
   ASSERT_OK(t->CreateUser(kServiceSid, Identity("caf\xc3\xa9")));   // NFC
   ASSERT_OK(t->CreateUser(kServiceSid, Identity("cafe\xcc\x81")));  // NFD
-  EXPECT_EQ(t->FetchUser(kServiceSid, "Alice")->identity, "Alice");
-  EXPECT_EQ(t->FetchUser(kServiceSid, "alice")->identity, "alice");
+  ASSERT_OK_AND_ASSIGN(const User upper, t->FetchUser(kServiceSid, "Alice"));
+  EXPECT_EQ(upper.identity, "Alice");
+  ASSERT_OK_AND_ASSIGN(const User lower, t->FetchUser(kServiceSid, "alice"));
+  EXPECT_EQ(lower.identity, "alice");
   EXPECT_TWILIO_ERROR(t->FetchUser(kServiceSid, "ALICE"), 404, 20404);
 }
 
@@ -129,11 +131,13 @@ TEST(StoreUsers, FieldValidation) {
   EXPECT_TWILIO_ERROR(t->CreateUser(kServiceSid, c), 400, 20001);
   c.role_sid = "RLbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
   EXPECT_TWILIO_ERROR(t->CreateUser(kServiceSid, c), 400, 50100);
-  c.role_sid = t->FetchService(kServiceSid)->default_channel_role_sid;
+  ASSERT_OK_AND_ASSIGN(const Service service, t->FetchService(kServiceSid));
+  c.role_sid = service.default_channel_role_sid;
   EXPECT_TWILIO_ERROR(t->CreateUser(kServiceSid, c), 400, 50105);
   // None of the rejected creates left anything behind.
   EXPECT_TWILIO_ERROR(t->FetchUser(kServiceSid, "y"), 404, 20404);
-  EXPECT_EQ(t->ListUsers(kServiceSid, {})->users.size(), 1u);
+  ASSERT_OK_AND_ASSIGN(const Page page, t->ListUsers(kServiceSid, {}));
+  EXPECT_EQ(page.users.size(), 1u);
 }
 
 TEST(StoreUsers, UnknownServiceIsNotFound) {
@@ -193,7 +197,8 @@ TEST(StoreUsers, UpdateErrorsChangeNothing) {
   up.attributes = "not json";
   up.friendly_name = "would change";
   EXPECT_TWILIO_ERROR(t->UpdateUser(kServiceSid, "u", up), 400, 50304);
-  EXPECT_EQ(t->FetchUser(kServiceSid, "u")->friendly_name, std::nullopt);
+  ASSERT_OK_AND_ASSIGN(const User unchanged, t->FetchUser(kServiceSid, "u"));
+  EXPECT_EQ(unchanged.friendly_name, std::nullopt);
   up = {};
   up.friendly_name = "x";
   EXPECT_TWILIO_ERROR(t->UpdateUser(kServiceSid, "nobody", up), 404, 20404);
@@ -228,13 +233,16 @@ TEST(StoreUsers, ReachabilityRules) {
   ASSERT_OK(t->CreateUser(kServiceSid, Identity("r")));
   ASSERT_OK(t->SetUserOnline(kServiceSid, "r", true));
   // Reachability disabled (the default): always null.
-  EXPECT_EQ(t->FetchUser(kServiceSid, "r")->is_online, std::nullopt);
+  ASSERT_OK_AND_ASSIGN(User r, t->FetchUser(kServiceSid, "r"));
+  EXPECT_EQ(r.is_online, std::nullopt);
   ASSERT_OK(t->SetReachabilityEnabled(kServiceSid, true));
-  EXPECT_EQ(t->FetchUser(kServiceSid, "r")->is_online, true);
+  ASSERT_OK_AND_ASSIGN(r, t->FetchUser(kServiceSid, "r"));
+  EXPECT_EQ(r.is_online, true);
   // Never had a push registration: null even when enabled.
-  EXPECT_EQ(t->FetchUser(kServiceSid, "r")->is_notifiable, std::nullopt);
+  EXPECT_EQ(r.is_notifiable, std::nullopt);
   ASSERT_OK(t->SetUserNotifiable(kServiceSid, "r", false));
-  EXPECT_EQ(t->FetchUser(kServiceSid, "r")->is_notifiable, false);
+  ASSERT_OK_AND_ASSIGN(r, t->FetchUser(kServiceSid, "r"));
+  EXPECT_EQ(r.is_notifiable, false);
   // Lists always show null.
   absl::StatusOr<Page> page = t->ListUsers(kServiceSid, {});
   ASSERT_OK(page);
@@ -246,10 +254,13 @@ TEST(StoreUsers, ReachabilityRules) {
 TEST(StoreUsers, JoinedChannelsCount) {
   TestStore t;
   ASSERT_OK(t->CreateUser(kServiceSid, Identity("j")));
-  EXPECT_EQ(t->AddJoinedChannels(kServiceSid, "j", 3)->joined_channels_count, 3);
-  EXPECT_EQ(t->AddJoinedChannels(kServiceSid, "j", -1)->joined_channels_count, 2);
+  ASSERT_OK_AND_ASSIGN(User j, t->AddJoinedChannels(kServiceSid, "j", 3));
+  EXPECT_EQ(j.joined_channels_count, 3);
+  ASSERT_OK_AND_ASSIGN(j, t->AddJoinedChannels(kServiceSid, "j", -1));
+  EXPECT_EQ(j.joined_channels_count, 2);
   EXPECT_TWILIO_ERROR(t->AddJoinedChannels(kServiceSid, "j", -3), 400, 20001);
-  EXPECT_EQ(t->FetchUser(kServiceSid, "j")->joined_channels_count, 2);
+  ASSERT_OK_AND_ASSIGN(j, t->FetchUser(kServiceSid, "j"));
+  EXPECT_EQ(j.joined_channels_count, 2);
 }
 
 TEST(StoreUsers, ListenersFireOnlyWithWebhooksEnabled) {

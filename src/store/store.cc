@@ -115,11 +115,14 @@ absl::StatusOr<User> Store::GetOrCreateUser(std::string_view service_sid,
 }
 absl::StatusOr<User> Store::SetUserOnline(std::string_view service_sid,
                                           std::string_view key, bool online) {
-  return impl_->SetPresence(service_sid, key, /*online_field=*/true, online);
+  return impl_->SetPresence(service_sid, key, internal::PresenceField::kOnline,
+                            online ? internal::Presence::kTrue : internal::Presence::kFalse);
 }
 absl::StatusOr<User> Store::SetUserNotifiable(std::string_view service_sid,
                                               std::string_view key, bool notifiable) {
-  return impl_->SetPresence(service_sid, key, /*online_field=*/false, notifiable);
+  return impl_->SetPresence(service_sid, key, internal::PresenceField::kNotifiable,
+                            notifiable ? internal::Presence::kTrue
+                                       : internal::Presence::kFalse);
 }
 absl::StatusOr<User> Store::AddJoinedChannels(std::string_view service_sid,
                                               std::string_view key, int64_t delta) {

@@ -40,6 +40,13 @@
 
 namespace userstore::internal {
 
+// Which presence field SetPresence sets.
+enum class PresenceField { kOnline, kNotifiable };
+
+// How a user is rendered: as the resource itself (fetch, create, update), or
+// as an item of a list page, whose presence fields are always null.
+enum class UserView { kResource, kListItem };
+
 class StoreImpl final : public RestoreTarget {
  public:
   // REQUIRES: `options` already validated and completed by Store::Create.
@@ -63,8 +70,9 @@ class StoreImpl final : public RestoreTarget {
                                  const PageRequest& request) const;
   absl::StatusOr<User> GetOrCreateUser(std::string_view service_sid,
                                        std::string_view identity);
+  // Sets `field` (is_online or is_notifiable) of the user at `key` to `value`.
   absl::StatusOr<User> SetPresence(std::string_view service_sid, std::string_view key,
-                                   bool online_field, bool value);
+                                   PresenceField field, Presence value);
   absl::StatusOr<User> AddJoinedChannels(std::string_view service_sid,
                                          std::string_view key, int64_t delta);
 
@@ -86,8 +94,8 @@ class StoreImpl final : public RestoreTarget {
 
   absl::Time Now() const;
   absl::StatusOr<ServiceState*> FindService(std::string_view service_sid) const;
-  // The User value of `record`; `for_list` applies the list rule (presence null).
-  User ToUser(const ServiceState& service, const UserRecord& record, bool for_list) const;
+  // The User value of `record`; kListItem applies the list rule (presence null).
+  User ToUser(const ServiceState& service, const UserRecord& record, UserView view) const;
   // Validates the optional fields shared by create and update.
   absl::Status ValidateCommon(const ServiceState& service,
                               const std::optional<std::string>& role_sid,

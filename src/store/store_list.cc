@@ -44,12 +44,14 @@ absl::StatusOr<Page> StoreImpl::ListUsers(std::string_view service_sid,
                                           : std::min(request.page_size, limits.max_page_size);
   const size_t n = static_cast<size_t>(page.page_size);
   const bool forward = cursor.direction == PageCursor::Direction::kAfter;
+  const UserIndex::Direction direction =
+      forward ? UserIndex::Direction::kForward : UserIndex::Direction::kBackward;
 
   // n + 1 users at most (one ahead), and never more than the Service holds.
   page.users.reserve(std::min(n + 1, service->users().size() + 1));
   std::vector<uint64_t> seqs = service->users().Scan(
-      forward, cursor.sequence, n + 1, [&](const UserRecord& r) {
-        page.users.push_back(ToUser(*service, r, /*for_list=*/true));
+      direction, cursor.sequence, n + 1, [&](const UserRecord& r) {
+        page.users.push_back(ToUser(*service, r, UserView::kListItem));
       });
   // The one-ahead user exists: beyond the last user shown when forward,
   // before the first user shown when backward.

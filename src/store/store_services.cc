@@ -183,15 +183,16 @@ absl::Status StoreImpl::RestoreSequence(std::string_view service_sid, uint64_t s
 absl::Status StoreImpl::RestoreUser(std::string_view service_sid, UserRecord::Ptr record) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
   service->EnsureSequenceAbove(record->sequence);
-  absl::Status error;
-  switch (service->users().Insert(&record, nullptr, nullptr, nullptr, &error)) {
-    case UserIndex::Outcome::kDone:
+  USERSTORE_ASSIGN_OR_RETURN(const UserIndex::InsertOutcome outcome,
+                             service->users().Insert(&record, nullptr, nullptr, nullptr));
+  switch (outcome) {
+    case UserIndex::InsertOutcome::kInserted:
       return absl::OkStatus();
-    case UserIndex::Outcome::kFailed:
-      return error;
-    default:
+    case UserIndex::InsertOutcome::kTaken:
+    case UserIndex::InsertOutcome::kSidCollision:
       return Conflict(twilio_code::kUserAlreadyExists, "Restored user is a duplicate");
   }
+  return absl::InternalError("UserIndex::Insert returned an unknown outcome");
 }
 
 uint64_t StoreImpl::IndexedUsers(std::string_view service_sid) const {

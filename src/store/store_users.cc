@@ -28,7 +28,7 @@ UserKey ParseUserKey(std::string_view key) {
 }
 
 User StoreImpl::ToUser(const ServiceState& service, const UserRecord& r,
-                       bool for_list) const {
+                       UserView view) const {
   User u;
   u.sid = FormatSid("US", r.sid);
   u.account_sid = service.account_sid();
@@ -37,7 +37,8 @@ User StoreImpl::ToUser(const ServiceState& service, const UserRecord& r,
   u.identity = r.identity();
   const std::string_view attributes = r.attributes();
   u.attributes = attributes.empty() ? "{}" : attributes;
-  if (!for_list && service.reachability_enabled()) {
+  // Listed users carry no presence (null in list pages, as Twilio does).
+  if (view == UserView::kResource && service.reachability_enabled()) {
     u.is_online = PresenceValue(r.online);
     u.is_notifiable = PresenceValue(r.notifiable);
   }
@@ -83,26 +84,31 @@ absl::Status StoreImpl::ValidateCommon(const ServiceState& service,
 absl::StatusOr<User> StoreImpl::Insert(ServiceState& service, UserRecord::Ptr record,
                                        std::optional<User>* existing) {
   User created;
-  auto on_inserted = [&](const UserRecord& r) { created = ToUser(service, r, false); };
+  auto on_inserted = [&](const UserRecord& r) {
+    created = ToUser(service, r, UserView::kResource);
+  };
   UserIndex::Visit on_existing;
   if (existing) {
-    on_existing = [&](const UserRecord& r) { *existing = ToUser(service, r, false); };
+    on_existing = [&](const UserRecord& r) {
+      *existing = ToUser(service, r, UserView::kResource);
+    };
   }
   const UserIndex::Persist persist = PersistUser(service);
   for (;;) {
-    absl::Status error;
-    switch (service.users().Insert(&record, persist, on_inserted, on_existing, &error)) {
-      case UserIndex::Outcome::kDone:
+    USERSTORE_ASSIGN_OR_RETURN(const UserIndex::InsertOutcome outcome,
+                               service.users().Insert(&record, persist, on_inserted,
+                                                      on_existing));
+    switch (outcome) {
+      case UserIndex::InsertOutcome::kInserted:
         return created;
-      case UserIndex::Outcome::kSidCollision:
+      case UserIndex::InsertOutcome::kSidCollision:
         record->sid = RandomSidBytes();  // 2^-128 odds: mint again
         continue;
-      case UserIndex::Outcome::kFailed:
-        return error;
-      default:  // kTaken
+      case UserIndex::InsertOutcome::kTaken:
         if (existing && existing->has_value()) return **existing;
         return Conflict(twilio_code::kUserAlreadyExists, "User already exists");
     }
+    return absl::InternalError("UserIndex::Insert returned an unknown outcome");
   }
 }
 
@@ -136,7 +142,7 @@ absl::StatusOr<User> StoreImpl::GetOrCreateUser(std::string_view service_sid,
   std::optional<User> found;
   UserKey key;
   key.identity = identity;
-  service->users().Read(key, [&](const UserRecord& r) { found = ToUser(*service, r, false); });
+  service->users().Read(key, [&](const UserRecord& r) { found = ToUser(*service, r, UserView::kResource); });
   if (found) return *found;
   UserRecord::Ptr record = UserRecord::Make({identity, {}, std::nullopt});
   record->sequence = service->NextSequence();
@@ -151,7 +157,7 @@ absl::StatusOr<User> StoreImpl::FetchUser(std::string_view service_sid,
   USERSTORE_ASSIGN_OR_RETURN(const ServiceState* service, FindService(service_sid));
   std::optional<User> user;
   service->users().Read(ParseUserKey(key),
-                        [&](const UserRecord& r) { user = ToUser(*service, r, false); });
+                        [&](const UserRecord& r) { user = ToUser(*service, r, UserView::kResource); });
   if (!user) return UserNotFound(*service, key);
   return *std::move(user);
 }
@@ -189,7 +195,7 @@ absl::StatusOr<User> StoreImpl::UpdateUser(std::string_view service_sid,
       const UserRecord::Text text = text_of(r);
       if (!r.AssignTextInPlace(text.attributes, text.friendly_name)) return;
       stamp(r);
-      updated = ToUser(*service, r, false);
+      updated = ToUser(*service, r, UserView::kResource);
     });
     if (!found) return UserNotFound(*service, key);
     if (updated) {
@@ -210,41 +216,50 @@ absl::StatusOr<User> StoreImpl::UpdateUser(std::string_view service_sid,
 absl::StatusOr<User> StoreImpl::Replace(ServiceState& service, std::string_view key,
                                         const UserIndex::Build& build) {
   User user;
-  absl::Status error;
-  switch (service.users().Replace(
-      ParseUserKey(key), build, PersistUser(service),
-      [&](const UserRecord& r) { user = ToUser(service, r, false); }, &error)) {
-    case UserIndex::Outcome::kDone:
+  USERSTORE_ASSIGN_OR_RETURN(
+      const UserIndex::ChangeOutcome outcome,
+      service.users().Replace(ParseUserKey(key), build, PersistUser(service),
+                              [&](const UserRecord& r) {
+                                user = ToUser(service, r, UserView::kResource);
+                              }));
+  switch (outcome) {
+    case UserIndex::ChangeOutcome::kDone:
       return user;
-    case UserIndex::Outcome::kFailed:
-      return error;
-    default:
+    case UserIndex::ChangeOutcome::kAbsent:
       return UserNotFound(service, key);
   }
+  return absl::InternalError("UserIndex::Replace returned an unknown outcome");
 }
 
 absl::Status StoreImpl::DeleteUser(std::string_view service_sid, std::string_view key) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
-  absl::Status error;
-  switch (service->users().Erase(ParseUserKey(key), PersistErase(*service), &error)) {
-    case UserIndex::Outcome::kDone:
+  USERSTORE_ASSIGN_OR_RETURN(
+      const UserIndex::ChangeOutcome outcome,
+      service->users().Erase(ParseUserKey(key), PersistErase(*service)));
+  switch (outcome) {
+    case UserIndex::ChangeOutcome::kDone:
       return absl::OkStatus();
-    case UserIndex::Outcome::kFailed:
-      return error;
-    default:
+    case UserIndex::ChangeOutcome::kAbsent:
       return UserNotFound(*service, key);
   }
+  return absl::InternalError("UserIndex::Erase returned an unknown outcome");
 }
 
 absl::StatusOr<User> StoreImpl::SetPresence(std::string_view service_sid,
-                                            std::string_view key, bool online_field,
-                                            bool value) {
+                                            std::string_view key, PresenceField field,
+                                            Presence value) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
-  const Presence p = value ? Presence::kTrue : Presence::kFalse;
   std::optional<User> user;
   service->users().Modify(ParseUserKey(key), [&](UserRecord& r) {
-    (online_field ? r.online : r.notifiable) = p;
-    user = ToUser(*service, r, false);
+    switch (field) {
+      case PresenceField::kOnline:
+        r.online = value;
+        break;
+      case PresenceField::kNotifiable:
+        r.notifiable = value;
+        break;
+    }
+    user = ToUser(*service, r, UserView::kResource);
   });
   if (!user) return UserNotFound(*service, key);
   return *std::move(user);

@@ -9,13 +9,13 @@
 
 namespace userstore::internal {
 
-UserIndex::IdentityShard& UserIndex::identity_shard(std::string_view identity) const {
-  return identity_shards_[absl::Hash<std::string_view>{}(identity) % kShards];
+size_t UserIndex::IdentityShardOf(std::string_view identity) {
+  return absl::Hash<std::string_view>{}(identity) % kShards;
 }
 
-UserIndex::SidShard& UserIndex::sid_shard(const SidBytes& sid) const {
+size_t UserIndex::SidShardOf(const SidBytes& sid) {
   // SID bytes are uniformly random: the first byte picks the shard.
-  return sid_shards_[sid.bytes[0] % kShards];
+  return size_t{sid.bytes[0]} % kShards;
 }
 
 bool UserIndex::IdentityOf(const UserKey& key, std::string* identity) const {
@@ -26,32 +26,30 @@ bool UserIndex::IdentityOf(const UserKey& key, std::string* identity) const {
   return Read(key, [&](const UserRecord& r) { identity->assign(r.identity()); });
 }
 
-UserIndex::Outcome UserIndex::Insert(UserRecord::Ptr* record, const Persist& persist,
-                                     const Visit& on_inserted, const Visit& on_existing,
-                                     absl::Status* error) {
+absl::StatusOr<UserIndex::InsertOutcome> UserIndex::Insert(UserRecord::Ptr* record,
+                                                           const Persist& persist,
+                                                           const Visit& on_inserted,
+                                                           const Visit& on_existing) {
   UserRecord* raw = record->get();
   const std::string_view identity = raw->identity();
   IdentityShard& ids = identity_shard(identity);
   WriterLock identity_lock(&ids.mu);
   if (auto it = ids.by_identity.find(identity); it != ids.by_identity.end()) {
     if (on_existing) {
-      SidShard& shard = sid_shard(it->second);
+      const SidShard& shard = sid_shard(it->second);
       ReaderLock sid_lock(&shard.mu);
       auto rec = shard.by_sid.find(it->second);
       if (rec != shard.by_sid.end()) on_existing(*rec->second);
     }
-    return Outcome::kTaken;
+    return InsertOutcome::kTaken;
   }
   const SidBytes sid = raw->sid;
   SidShard& shard = sid_shard(sid);
   {
     WriterLock sid_lock(&shard.mu);
-    if (shard.by_sid.contains(sid)) return Outcome::kSidCollision;
+    if (shard.by_sid.contains(sid)) return InsertOutcome::kSidCollision;
     if (persist) {
-      if (absl::Status s = persist(*raw); !s.ok()) {
-        *error = std::move(s);
-        return Outcome::kFailed;
-      }
+      if (absl::Status s = persist(*raw); !s.ok()) return s;
     }
     shard.by_sid.emplace(sid, std::move(*record));
     ids.by_identity.emplace(identity, sid);
@@ -59,12 +57,12 @@ UserIndex::Outcome UserIndex::Insert(UserRecord::Ptr* record, const Persist& per
   }
   WriterLock order_lock(&order_mu_);
   order_.emplace(raw->sequence, sid);
-  return Outcome::kDone;
+  return InsertOutcome::kInserted;
 }
 
 bool UserIndex::Read(const UserKey& key, const Visit& read) const {
   auto read_sid = [&](const SidBytes& sid) {
-    SidShard& shard = sid_shard(sid);
+    const SidShard& shard = sid_shard(sid);
     ReaderLock lock(&shard.mu);
     auto it = shard.by_sid.find(sid);
     if (it == shard.by_sid.end()) return false;
@@ -72,14 +70,14 @@ bool UserIndex::Read(const UserKey& key, const Visit& read) const {
     return true;
   };
   if (key.sid) return read_sid(*key.sid);
-  IdentityShard& ids = identity_shard(key.identity);
+  const IdentityShard& ids = identity_shard(key.identity);
   ReaderLock identity_lock(&ids.mu);
   auto it = ids.by_identity.find(key.identity);
   if (it == ids.by_identity.end()) return false;
   return read_sid(it->second);
 }
 
-bool UserIndex::Modify(const UserKey& key, const std::function<void(UserRecord&)>& modify) {
+bool UserIndex::Modify(const UserKey& key, const Mutate& modify) {
   auto modify_sid = [&](const SidBytes& sid) {
     SidShard& shard = sid_shard(sid);
     WriterLock lock(&shard.mu);
@@ -96,36 +94,32 @@ bool UserIndex::Modify(const UserKey& key, const std::function<void(UserRecord&)
   return modify_sid(it->second);
 }
 
-UserIndex::Outcome UserIndex::Replace(const UserKey& key, const Build& build,
-                                      const Persist& persist, const Visit& on_replaced,
-                                      absl::Status* error) {
+absl::StatusOr<UserIndex::ChangeOutcome> UserIndex::Replace(const UserKey& key,
+                                                           const Build& build,
+                                                           const Persist& persist,
+                                                           const Visit& on_replaced) {
   // The identity shard comes first in the lock order; a SID is never
   // reused, so checking the identity still maps to key.sid detects a delete
   // (and re-create) in between.
   std::string identity;
-  if (!IdentityOf(key, &identity)) return Outcome::kAbsent;
+  if (!IdentityOf(key, &identity)) return ChangeOutcome::kAbsent;
+  if (resolved_hook_) resolved_hook_();
   UserRecord::Ptr old;
   {
     IdentityShard& ids = identity_shard(identity);
     WriterLock identity_lock(&ids.mu);
     auto id_it = ids.by_identity.find(identity);
-    if (id_it == ids.by_identity.end()) return Outcome::kAbsent;
+    if (id_it == ids.by_identity.end()) return ChangeOutcome::kAbsent;
     const SidBytes sid = id_it->second;
-    if (key.sid && sid != *key.sid) return Outcome::kAbsent;
+    if (key.sid && sid != *key.sid) return ChangeOutcome::kAbsent;
     SidShard& shard = sid_shard(sid);
     WriterLock sid_lock(&shard.mu);
     auto rec_it = shard.by_sid.find(sid);
-    if (rec_it == shard.by_sid.end()) return Outcome::kAbsent;  // unreachable
+    if (rec_it == shard.by_sid.end()) return ChangeOutcome::kAbsent;  // unreachable
     absl::StatusOr<UserRecord::Ptr> next = build(*rec_it->second);
-    if (!next.ok()) {
-      *error = next.status();
-      return Outcome::kFailed;
-    }
+    if (!next.ok()) return next.status();
     if (persist) {
-      if (absl::Status s = persist(**next); !s.ok()) {
-        *error = std::move(s);
-        return Outcome::kFailed;
-      }
+      if (absl::Status s = persist(**next); !s.ok()) return s;
     }
     UserRecord* raw = next->get();
     old = std::exchange(rec_it->second, *std::move(next));
@@ -133,30 +127,28 @@ UserIndex::Outcome UserIndex::Replace(const UserKey& key, const Build& build,
     ids.by_identity.emplace(raw->identity(), sid);
     if (on_replaced) on_replaced(*raw);
   }
-  return Outcome::kDone;  // `old` is freed here, with no lock held
+  return ChangeOutcome::kDone;  // `old` is freed here, with no lock held
 }
 
-UserIndex::Outcome UserIndex::Erase(const UserKey& key, const Persist& persist,
-                                    absl::Status* error) {
+absl::StatusOr<UserIndex::ChangeOutcome> UserIndex::Erase(const UserKey& key,
+                                                         const Persist& persist) {
   std::string identity;
-  if (!IdentityOf(key, &identity)) return Outcome::kAbsent;
+  if (!IdentityOf(key, &identity)) return ChangeOutcome::kAbsent;
+  if (resolved_hook_) resolved_hook_();
   UserRecord::Ptr doomed;
   {
     IdentityShard& ids = identity_shard(identity);
     WriterLock identity_lock(&ids.mu);
     auto id_it = ids.by_identity.find(identity);
-    if (id_it == ids.by_identity.end()) return Outcome::kAbsent;
+    if (id_it == ids.by_identity.end()) return ChangeOutcome::kAbsent;
     const SidBytes sid = id_it->second;
-    if (key.sid && sid != *key.sid) return Outcome::kAbsent;  // deleted and re-created
+    if (key.sid && sid != *key.sid) return ChangeOutcome::kAbsent;  // deleted and re-created
     SidShard& shard = sid_shard(sid);
     WriterLock sid_lock(&shard.mu);
     auto rec_it = shard.by_sid.find(sid);
-    if (rec_it == shard.by_sid.end()) return Outcome::kAbsent;  // unreachable
+    if (rec_it == shard.by_sid.end()) return ChangeOutcome::kAbsent;  // unreachable
     if (persist) {
-      if (absl::Status s = persist(*rec_it->second); !s.ok()) {
-        *error = std::move(s);
-        return Outcome::kFailed;
-      }
+      if (absl::Status s = persist(*rec_it->second); !s.ok()) return s;
     }
     doomed = std::move(rec_it->second);
     ids.by_identity.erase(id_it);  // its key views `doomed`, still alive
@@ -164,10 +156,10 @@ UserIndex::Outcome UserIndex::Erase(const UserKey& key, const Persist& persist,
     WriterLock order_lock(&order_mu_);
     order_.erase(doomed->sequence);
   }
-  return Outcome::kDone;  // `doomed` is freed here, with no lock held
+  return ChangeOutcome::kDone;  // `doomed` is freed here, with no lock held
 }
 
-std::vector<uint64_t> UserIndex::Scan(bool forward, uint64_t sequence, size_t limit,
+std::vector<uint64_t> UserIndex::Scan(Direction direction, uint64_t sequence, size_t limit,
                                       const Visit& read) const {
   std::vector<std::pair<uint64_t, SidBytes>> batch;
   std::vector<uint64_t> result;
@@ -183,7 +175,7 @@ std::vector<uint64_t> UserIndex::Scan(bool forward, uint64_t sequence, size_t li
       const size_t most = std::min(limit, order_.size());
       if (result.capacity() < most) result.reserve(most);
       if (batch.capacity() < std::min(want, most)) batch.reserve(std::min(want, most));
-      if (forward) {
+      if (direction == Direction::kForward) {
         for (auto it = order_.upper_bound(cursor); it != order_.end() && batch.size() < want;
              ++it) {
           batch.emplace_back(it->first, it->second);
@@ -199,7 +191,7 @@ std::vector<uint64_t> UserIndex::Scan(bool forward, uint64_t sequence, size_t li
     exhausted = batch.size() < want;
     for (const auto& [seq, sid] : batch) {
       cursor = seq;
-      SidShard& shard = sid_shard(sid);
+      const SidShard& shard = sid_shard(sid);
       ReaderLock lock(&shard.mu);
       auto it = shard.by_sid.find(sid);
       if (it == shard.by_sid.end()) continue;  // deleted since: skip

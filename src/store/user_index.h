@@ -36,7 +36,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -60,10 +62,28 @@ class UserIndex {
  public:
   static constexpr size_t kShards = 16;
 
-  // What a write did. kFailed: `*error` holds why (a Persist or Build error).
-  enum class Outcome { kDone, kAbsent, kTaken, kSidCollision, kFailed };
+  // What Insert did. A `persist` error comes back as the status instead.
+  enum class InsertOutcome {
+    kInserted,      // the index owns the record now
+    kTaken,         // another user holds the identity; nothing changed
+    kSidCollision,  // another user has the SID (2^-128 odds); nothing changed
+  };
+  // What Replace and Erase did. A `build` or `persist` error comes back as
+  // the status instead.
+  enum class ChangeOutcome {
+    kDone,    // the user at the key was replaced or erased
+    kAbsent,  // no user at the key (perhaps deleted meanwhile); nothing changed
+  };
+  // Which way Scan walks the creation order from its start.
+  enum class Direction {
+    kForward,   // ascending sequences after the start
+    kBackward,  // descending sequences before the start
+  };
+
   // Called with a record under its shard lock.
   using Visit = std::function<void(const UserRecord&)>;
+  // Called with a record under its SID shard's exclusive lock (Modify).
+  using Mutate = std::function<void(UserRecord&)>;
   // Records a change durably before it is applied (see journal.h); null in
   // memory-only mode. An error cancels the change.
   using Persist = std::function<absl::Status(const UserRecord&)>;
@@ -74,38 +94,41 @@ class UserIndex {
   UserIndex(const UserIndex&) = delete;
   UserIndex& operator=(const UserIndex&) = delete;
 
-  // Inserts `*record` (taking ownership on kDone) unless its identity is
+  // Inserts `*record` (taking ownership on kInserted) unless its identity is
   // taken (kTaken: `on_existing`, if given, sees the holder) or its SID
   // exists (kSidCollision; 128 random bits: never seen). `persist` runs after
-  // those checks, before anything changes. `on_inserted` sees the new record.
+  // those checks, before anything changes; its error is returned and
+  // `*record` stays with the caller. `on_inserted` sees the new record.
   // O(|identity|) + O(log n).
-  Outcome Insert(UserRecord::Ptr* record, const Persist& persist, const Visit& on_inserted,
-                 const Visit& on_existing, absl::Status* error);
+  absl::StatusOr<InsertOutcome> Insert(UserRecord::Ptr* record, const Persist& persist,
+                                       const Visit& on_inserted, const Visit& on_existing);
 
   // Calls `read` with the record under a shared lock. False if absent.
   bool Read(const UserKey& key, const Visit& read) const;
 
   // Replaces the record with `build(current)`, after `persist(replacement)`;
   // `on_replaced` sees the replacement. The replacement must keep the
-  // identity, SID and sequence. Holds the identity shard and the SID shard
+  // identity, SID and sequence. Errors: `build`'s or `persist`'s, with
+  // nothing changed. Holds the identity shard and the SID shard
   // exclusively. O(|identity| + record size).
-  Outcome Replace(const UserKey& key, const Build& build, const Persist& persist,
-                  const Visit& on_replaced, absl::Status* error);
+  absl::StatusOr<ChangeOutcome> Replace(const UserKey& key, const Build& build,
+                                        const Persist& persist, const Visit& on_replaced);
 
   // Changes the record in place under its SID shard's exclusive lock (no
   // persistence): header fields, or the text through AssignTextInPlace;
   // never the identity, SID or sequence. False if absent.
-  bool Modify(const UserKey& key, const std::function<void(UserRecord&)>& modify);
+  bool Modify(const UserKey& key, const Mutate& modify);
 
-  // Erases the user after `persist(record)`. kDone, kAbsent or kFailed.
-  Outcome Erase(const UserKey& key, const Persist& persist, absl::Status* error);
+  // Erases the user after `persist(record)`. Errors: `persist`'s, with
+  // nothing changed.
+  absl::StatusOr<ChangeOutcome> Erase(const UserKey& key, const Persist& persist);
 
-  // Up to `limit` records after (forward) or before (backward) `sequence` in
-  // creation order, resolved through their shards, nearest first (ascending
-  // when forward, descending when backward). `read` is called for each under
-  // its shard's lock. Returns the sequences of the records read, in the same
-  // order. O(log n + limit) absent concurrent deletes.
-  std::vector<uint64_t> Scan(bool forward, uint64_t sequence, size_t limit,
+  // Up to `limit` records after (kForward) or before (kBackward) `sequence`
+  // in creation order, resolved through their shards, nearest first
+  // (ascending when forward, descending when backward). `read` is called for
+  // each under its shard's lock. Returns the sequences of the records read,
+  // in the same order. O(log n + limit) absent concurrent deletes.
+  std::vector<uint64_t> Scan(Direction direction, uint64_t sequence, size_t limit,
                              const Visit& read) const;
 
   // True if some user has a sequence greater than `sequence`.
@@ -117,6 +140,13 @@ class UserIndex {
   // Number of users.
   size_t size() const;
 
+  // For tests: `hook` runs inside Replace and Erase after the key has been
+  // resolved to an identity and before that identity's shard is locked, with
+  // no lock held: the window in which another thread may delete and
+  // re-create the user. Null (the default) turns it off.
+  // REQUIRES: no other call on this index is running.
+  void SetResolvedHookForTesting(std::function<void()> hook) { resolved_hook_ = std::move(hook); }
+
  private:
   struct IdentityShard {
     mutable SharedMutex mu;
@@ -127,16 +157,26 @@ class UserIndex {
     absl::flat_hash_map<SidBytes, UserRecord::Ptr> by_sid ABSL_GUARDED_BY(mu);
   };
 
-  IdentityShard& identity_shard(std::string_view identity) const;
-  SidShard& sid_shard(const SidBytes& sid) const;
+  static size_t IdentityShardOf(std::string_view identity);
+  static size_t SidShardOf(const SidBytes& sid);
+  IdentityShard& identity_shard(std::string_view identity) {
+    return identity_shards_[IdentityShardOf(identity)];
+  }
+  const IdentityShard& identity_shard(std::string_view identity) const {
+    return identity_shards_[IdentityShardOf(identity)];
+  }
+  SidShard& sid_shard(const SidBytes& sid) { return sid_shards_[SidShardOf(sid)]; }
+  const SidShard& sid_shard(const SidBytes& sid) const { return sid_shards_[SidShardOf(sid)]; }
   // The identity of `key`: itself, or read through the SID shard. False if
   // the SID is absent.
   bool IdentityOf(const UserKey& key, std::string* identity) const;
 
-  mutable std::array<IdentityShard, kShards> identity_shards_;
-  mutable std::array<SidShard, kShards> sid_shards_;
+  std::array<IdentityShard, kShards> identity_shards_;
+  std::array<SidShard, kShards> sid_shards_;
   mutable SharedMutex order_mu_;
   absl::btree_map<uint64_t, SidBytes> order_ ABSL_GUARDED_BY(order_mu_);
+  // Set only while no call runs (SetResolvedHookForTesting); read unlocked.
+  std::function<void()> resolved_hook_;
 };
 
 }  // namespace userstore::internal

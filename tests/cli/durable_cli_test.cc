@@ -19,6 +19,7 @@
 #include "progress.h"
 #include "rocksdb/db.h"
 #include "session.h"
+#include "tests/support/test_store.h"
 #include "userstore/rest.h"
 
 namespace userstore::cli {
@@ -86,7 +87,8 @@ TEST(DurableSessionTest, ASecondRunSeesTheUsersOfTheFirst) {
     Response created = Send(*first, "POST", Users(kIS1),
                             absl::StrCat("Identity=alice&RoleSid=", kRL));
     ASSERT_EQ(created.status, 201) << created.body;
-    sid = first->store->FetchUser(kIS1, "alice")->sid;
+    ASSERT_OK_AND_ASSIGN(const User alice, first->store->FetchUser(kIS1, "alice"));
+    sid = alice.sid;
   }
   std::ostringstream err;
   RecoveryProgress progress(&err, /*terminal=*/false);
@@ -134,8 +136,8 @@ TEST(DurableSessionTest, WithoutServiceFlagsServicesAreCreatedOnFirstUseAndKept)
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_EQ(Send(*second, "GET", Users(kIS2) + "/bob").status, 200);
   // The account minted by the first run is the store's.
-  EXPECT_EQ(second->store->options().account_sid,
-            second->store->FetchUser(kIS2, "bob")->account_sid);
+  ASSERT_OK_AND_ASSIGN(const User bob, second->store->FetchUser(kIS2, "bob"));
+  EXPECT_EQ(second->store->options().account_sid, bob.account_sid);
 }
 
 TEST(DurableSessionTest, OpenErrorsNameTheDirectory) {

@@ -9,16 +9,21 @@ namespace userstore::testing {
 TestStore::TestStore(StoreOptions options) {
   if (options.account_sid.empty()) options.account_sid = kAccountSid;
   options.clock = [c = clock] { return c->Now(); };
-  auto created = Store::Create(std::move(options));
+  // A constructor cannot ASSERT: on failure `store` stays null and the
+  // failure, with its status, is recorded.
+  absl::StatusOr<std::unique_ptr<Store>> created = Store::Create(std::move(options));
   EXPECT_TRUE(created.ok()) << created.status();
+  if (!created.ok()) return;
   store = *std::move(created);
   ServiceCreate service;
   service.sid = kServiceSid;
-  EXPECT_TRUE(store->CreateService(service).ok());
+  absl::StatusOr<Service> created_service = store->CreateService(service);
+  EXPECT_TRUE(created_service.ok()) << created_service.status();
   RoleCreate role;
   role.sid = kRoleSid;
   role.friendly_name = "test role";
-  EXPECT_TRUE(store->AddRole(kServiceSid, role).ok());
+  absl::StatusOr<Role> added_role = store->AddRole(kServiceSid, role);
+  EXPECT_TRUE(added_role.ok()) << added_role.status();
 }
 
 }  // namespace userstore::testing

@@ -1,11 +1,12 @@
-// Test helpers: a Store with one Service and a settable clock, and status
-// assertions on Twilio codes.
+// Test helpers: a Store with one Service and a settable clock, status
+// assertions on Twilio codes, and ASSERT_OK_AND_ASSIGN.
 #ifndef USERSTORE_TESTS_SUPPORT_TEST_STORE_H_
 #define USERSTORE_TESTS_SUPPORT_TEST_STORE_H_
 
 #include <atomic>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -44,6 +45,22 @@ struct TestStore {
     const auto& _s = (expr);                                   \
     ASSERT_TRUE(_s.ok()) << ::userstore::testing::StatusOf(_s); \
   } while (false)
+
+// Unwraps the absl::StatusOr `expr` into `lhs` (a declaration such as
+// `User u` or `auto page`, or an assignable expression). When `expr` holds an
+// error, fails the test with that status and returns from the enclosing
+// function, as ASSERT_* does (so: only in functions returning void). Debian's
+// Abseil (20220623) has no such macro. Each use declares a hidden local named
+// after its line: one use per line.
+#define ASSERT_OK_AND_ASSIGN(lhs, expr)                                                  \
+  USERSTORE_ASSERT_OK_AND_ASSIGN_IMPL_(USERSTORE_TEST_CONCAT_(_us_status_or_, __LINE__), \
+                                       lhs, expr)
+#define USERSTORE_ASSERT_OK_AND_ASSIGN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                                         \
+  ASSERT_TRUE(tmp.ok()) << #expr << ": " << tmp.status();    \
+  lhs = std::move(tmp).value()
+#define USERSTORE_TEST_CONCAT_INNER_(a, b) a##b
+#define USERSTORE_TEST_CONCAT_(a, b) USERSTORE_TEST_CONCAT_INNER_(a, b)
 
 inline absl::Status StatusOf(const absl::Status& s) { return s; }
 template <typename T>
