@@ -1,7 +1,5 @@
 #include "json_output.h"
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/string_view.hpp>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -10,6 +8,7 @@
 #include <vector>
 
 #include "simdjson.h"
+#include "userstore/json.h"
 
 namespace userstore::cli {
 namespace {
@@ -72,9 +71,7 @@ void NewlineAndIndent(size_t level, std::string* out) {
 
 }  // namespace
 
-std::string JsonString(std::string_view text) {
-  return boost::json::serialize(boost::json::string_view(text.data(), text.size()));
-}
+std::string JsonString(std::string_view text) { return JsonQuote(text); }
 
 std::string PrettyJson(std::string_view json) {
   // simdjson limits the depth of non-empty containers only; one level of

@@ -1,6 +1,6 @@
 // JSON output of the `userstore` program: the re-indented bodies `replay`
 // prints and the response lines `stdio` writes. simdjson (the DOM parser)
-// reads, Boost.JSON (boost::json::serialize) escapes strings; nothing here
+// reads, userstore::JsonQuote escapes strings; nothing here
 // parses JSON by hand. Thread-safe (pure functions; each call has its own
 // parser).
 #ifndef USERSTORE_TOOLS_JSON_OUTPUT_H_
@@ -27,10 +27,9 @@ inline constexpr size_t kPrettyMaxDepth = 1024;
 // safe on a small stack. Complexity: O(|json|) time and memory.
 std::string PrettyJson(std::string_view json);
 
-// `text` as a JSON string literal, quotes included (Boost.JSON's escaping:
-// `"`, `\`, \b \f \n \r \t and \u00XX for the other control characters; the
-// rest byte for byte). REQUIRES: `text` is valid UTF-8 for the result to be
-// valid JSON. O(|text|).
+// `text` as a JSON string literal, quotes included (userstore::JsonQuote:
+// invalid UTF-8 becomes \ufffd, so the result is always valid JSON).
+// O(|text|).
 std::string JsonString(std::string_view text);
 
 }  // namespace userstore::cli

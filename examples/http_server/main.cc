@@ -34,6 +34,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "basic_auth.h"
 #include "guarded_server.h"
@@ -230,7 +231,7 @@ void LogRequest(const httplib::Request& req, const httplib::Response& res) {
   if (request_start.has_value()) {
     std::chrono::duration<double, std::milli> ms =
         std::chrono::steady_clock::now() - *request_start;
-    elapsed = absl::StrCat(static_cast<int64_t>(ms.count() * 100) / 100.0, "ms");
+    elapsed = absl::StrFormat("%.2fms", ms.count());
     request_start.reset();
   }
   // A request httplib could not parse has no method, target or peer. Every

@@ -52,6 +52,14 @@ USERSTORE_EXPORT std::string RolesPageJson(const std::vector<Role>& roles,
 // TwilioCode() / HttpStatus(). REQUIRES: !status.ok().
 USERSTORE_EXPORT std::string ErrorJson(const absl::Status& status);
 
+// `text` as a JSON string literal, quotes included: `"`, `\` and
+// U+0000..U+001F escaped (RFC 8259 §7), every other byte copied. Invalid
+// UTF-8 never makes invalid JSON: each maximal ill-formed subpart becomes
+// \ufffd (Unicode 15 §3.9) and the valid text around it is kept. For hosts
+// that wrap the facade's bodies in JSON of their own (as `userstore stdio`
+// does). Thread-safe; O(|text|).
+USERSTORE_EXPORT std::string JsonQuote(std::string_view text);
+
 }  // namespace userstore
 
 #endif  // USERSTORE_JSON_H_

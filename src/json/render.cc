@@ -265,6 +265,8 @@ std::string RolesPageJson(const std::vector<Role>& roles,
   return w.Release();
 }
 
+std::string JsonQuote(std::string_view text) { return internal::JsonQuote(text); }
+
 std::string ErrorJson(const absl::Status& status) {
   const int code = TwilioCode(status);
   JsonWriter w;
