@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  cmake ninja-build g++ clang-14 libclang-rt-14-dev llvm-14 python3
+  cmake ninja-build g++ clang-14 clang-format-14 libclang-rt-14-dev llvm-14 python3
   libabsl-dev libsimdjson-dev libssl-dev
   libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev librocksdb-dev
