@@ -27,9 +27,7 @@ std::string MintSid(std::string_view prefix) {
   return sid;
 }
 
-ServiceIds MintServiceIds() {
-  return ServiceIds{MintSid("AC"), MintSid("IS"), MintSid("RL")};
-}
+ServiceIds MintServiceIds() { return ServiceIds{MintSid("AC"), MintSid("IS"), MintSid("RL")}; }
 
 bool IsUserSid(std::string_view key) {
   if (key.size() != 34 || key[0] != 'U' || key[1] != 'S') return false;

@@ -95,8 +95,7 @@ SqliteStore::SqliteStore() : ids_(MintServiceIds()) {
   delete_by_sid_ = Prepare(db_, "DELETE FROM users WHERE sid = ?1");
   delete_by_identity_ = Prepare(db_, "DELETE FROM users WHERE identity = ?1");
   page_ = Prepare(db_, "SELECT " + cols + " FROM users WHERE rowid > ?1 ORDER BY rowid LIMIT ?2");
-  offset_page_ =
-      Prepare(db_, "SELECT " + cols + " FROM users ORDER BY rowid LIMIT ?2 OFFSET ?1");
+  offset_page_ = Prepare(db_, "SELECT " + cols + " FROM users ORDER BY rowid LIMIT ?2 OFFSET ?1");
 }
 
 SqliteStore::~SqliteStore() {
@@ -119,7 +118,8 @@ absl::StatusOr<User> SqliteStore::Create(const UserCreate& params) {
   u.role_sid = ids_.default_role_sid;
   u.identity = params.identity;
   u.attributes = params.attributes ? *params.attributes : std::string();
-  if (params.friendly_name && !params.friendly_name->empty()) u.friendly_name = params.friendly_name;
+  if (params.friendly_name && !params.friendly_name->empty())
+    u.friendly_name = params.friendly_name;
   u.date_created = u.date_updated = absl::FromUnixSeconds(NowSeconds());
   int rc;
   {
@@ -183,8 +183,7 @@ void SqliteStore::EndBulk() {
   if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) Die(db_, "COMMIT");
 }
 
-PageResult<SqliteStore::Cursor> SqliteStore::CollectPage(sqlite3_stmt* stmt,
-                                                         size_t limit) const {
+PageResult<SqliteStore::Cursor> SqliteStore::CollectPage(sqlite3_stmt* stmt, size_t limit) const {
   PageResult<Cursor> page;
   page.users.reserve(limit);
   while (sqlite3_step(stmt) == SQLITE_ROW) {

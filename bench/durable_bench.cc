@@ -229,8 +229,8 @@ class SqliteWal {
     sqlite3_bind_int64(insert_, 7, r.date_updated);
     const int rc = sqlite3_step(insert_);
     if (rc == SQLITE_CONSTRAINT) {
-      return TwilioError(absl::StatusCode::kAlreadyExists, 409,
-                         twilio_code::kUserAlreadyExists, "identity taken");
+      return TwilioError(absl::StatusCode::kAlreadyExists, 409, twilio_code::kUserAlreadyExists,
+                         "identity taken");
     }
     if (rc != SQLITE_DONE) return absl::InternalError(sqlite3_errmsg(db_));
     return ToUser(sid, r, ids_);
@@ -286,8 +286,7 @@ SqliteWal& SqliteStore(size_t n, bool sync) {
   std::lock_guard<std::mutex> lock(mu);
   std::unique_ptr<SqliteWal>& store = (*stores)[{n, sync}];
   if (!store) {
-    store = std::make_unique<SqliteWal>(NewDirectory(absl::StrCat("sqlite-", n, "-", sync)),
-                                        sync);
+    store = std::make_unique<SqliteWal>(NewDirectory(absl::StrCat("sqlite-", n, "-", sync)), sync);
     store->Preload(GetWorkload(n));
   }
   return *store;
@@ -329,8 +328,8 @@ void BM_DurableUpdate(State& state, bool sqlite, bool sync, size_t n) {
     // Every update changes the bytes: SQLite skips rewriting an unchanged
     // row (no page dirtied, no WAL frame, no fsync), which would not be the
     // same work. Pool attributes all start with `{"display_name":`.
-    const std::string attributes = absl::StrCat(R"({"rev":)", revision.fetch_add(1), ",",
-                                                w.AttributesOf(user).substr(1));
+    const std::string attributes =
+        absl::StrCat(R"({"rev":)", revision.fetch_add(1), ",", w.AttributesOf(user).substr(1));
     absl::StatusOr<User> u;
     if (sqlite) {
       u = db->UpdateAttributes(identity, attributes);

@@ -122,7 +122,8 @@ class Fixture {
     std::vector<uint32_t> order(w.users);
     std::iota(order.begin(), order.end(), 0u);
     std::shuffle(order.begin(), order.end(), std::mt19937_64(7));
-    victims_.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(std::min(w.batch, order.size())));
+    victims_.assign(order.begin(),
+                    order.begin() + static_cast<std::ptrdiff_t>(std::min(w.batch, order.size())));
   }
 
   // Users loaded per bulk transaction (systems that have them: SQLite).

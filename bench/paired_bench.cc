@@ -43,8 +43,7 @@ bool FetchBlock(Fixture<S>& f, uint64_t p, int count) {
 
 // `updates`: prebuilt requests (64), so no request is built while timed.
 template <typename S>
-bool UpdateBlock(Fixture<S>& f, const std::vector<UserUpdate>& updates, uint64_t p,
-                 int count) {
+bool UpdateBlock(Fixture<S>& f, const std::vector<UserUpdate>& updates, uint64_t p, int count) {
   const Workload& w = f.workload();
   // count: a block size, >= 0.
   for (uint64_t i = 0; i < static_cast<uint64_t>(count); ++i) {
@@ -156,8 +155,9 @@ void BM_PairList90First(State& state, size_t n) {
 void RegisterPairedBenchmarks(size_t n) {
   const std::string size = absl::StrCat("/", n);
   auto reg = [&](const char* name, void (*fn)(State&, size_t)) {
-    benchmark::RegisterBenchmark(absl::StrCat(name, size).c_str(), [fn, n](State& s) { fn(s, n); })
-        ->UseRealTime();
+    benchmark::RegisterBenchmark(absl::StrCat(name, size).c_str(), [fn, n](State& s) {
+      fn(s, n);
+    })->UseRealTime();
   };
   using U = UserstoreSystem;
   reg("BM_PairFetchBySid/userstore:ideal", BM_PairFetch<U, IdealStore, false>);

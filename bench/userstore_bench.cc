@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "bench/baseline_ideal.h"
 #include "bench/baseline_sqlite.h"
 #include "bench/baseline_typical.h"
@@ -18,7 +19,6 @@
 #include "bench/machine.h"
 #include "bench/memory.h"
 #include "bench/system_userstore.h"
-#include "absl/strings/str_format.h"
 #include "userstore/rest.h"
 #include "userstore/store.h"
 
@@ -71,8 +71,10 @@ void BM_ServicesMemory(State& state, size_t services) {
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
     const MemorySnapshot after = TakeMemorySnapshot();
     const double n = static_cast<double>(services);
-    state.counters["rss_bytes_per_service"] = static_cast<double>(after.rss_bytes - before.rss_bytes) / n;
-    state.counters["heap_bytes_per_service"] = static_cast<double>(after.heap_bytes - before.heap_bytes) / n;
+    state.counters["rss_bytes_per_service"] =
+        static_cast<double>(after.rss_bytes - before.rss_bytes) / n;
+    state.counters["heap_bytes_per_service"] =
+        static_cast<double>(after.heap_bytes - before.heap_bytes) / n;
     state.counters["create_us_per_service"] = took.count() * 1e6 / n;
   }
 }
@@ -370,14 +372,15 @@ void RegisterBenchmarks(const std::vector<size_t>& user_counts) {
   for (size_t services : {size_t{1000}, size_t{100000}}) {
     benchmark::RegisterBenchmark(("BM_ServicesMemory/" + std::to_string(services)).c_str(),
                                  [services](State& s) { BM_ServicesMemory(s, services); })
-        ->Iterations(1)->Unit(benchmark::kMillisecond);
+        ->Iterations(1)
+        ->Unit(benchmark::kMillisecond);
   }
   for (size_t n : user_counts) {
     // Grouped by operation, so the systems compared are measured close in
     // time; memory first, so the fixtures are built (and measured) first.
-    for (Op op : {Op::kMemory, Op::kFetchBySid, Op::kFetchByIdentity, Op::kListFirst,
-                  Op::kListRandom, Op::kListNinety, Op::kUpdate, Op::kCreate,
-                  Op::kCreateContended, Op::kDelete}) {
+    for (Op op :
+         {Op::kMemory, Op::kFetchBySid, Op::kFetchByIdentity, Op::kListFirst, Op::kListRandom,
+          Op::kListNinety, Op::kUpdate, Op::kCreate, Op::kCreateContended, Op::kDelete}) {
       Register<UserstoreSystem>(op, n);
       Register<IdealStore>(op, n);
       Register<TypicalStore>(op, n);
@@ -387,20 +390,24 @@ void RegisterBenchmarks(const std::vector<size_t>& user_counts) {
     const std::string machine = "/machine/" + std::to_string(n);
     benchmark::RegisterBenchmark(("BM_RandomChase" + machine).c_str(),
                                  [n](State& s) { BM_Machine<true>(s, n); })
-        ->UseRealTime()->Threads(1)->Threads(2);
+        ->UseRealTime()
+        ->Threads(1)
+        ->Threads(2);
     benchmark::RegisterBenchmark(("BM_RandomLoads" + machine).c_str(),
                                  [n](State& s) { BM_Machine<false>(s, n); })
-        ->UseRealTime()->Threads(1)->Threads(2);
+        ->UseRealTime()
+        ->Threads(1)
+        ->Threads(2);
     const std::string suffix = "/userstore/" + std::to_string(n);
-    benchmark::RegisterBenchmark(("BM_FacadeFetch" + suffix).c_str(),
-                                 [n](State& s) { BM_FacadeFetch(s, n); })
-        ->UseRealTime();
-    benchmark::RegisterBenchmark(("BM_FacadeListRandom" + suffix).c_str(),
-                                 [n](State& s) { BM_FacadeList<From::kRandom>(s, n); })
-        ->UseRealTime();
-    benchmark::RegisterBenchmark(("BM_FacadeList90" + suffix).c_str(),
-                                 [n](State& s) { BM_FacadeList<From::kNinetyPercent>(s, n); })
-        ->UseRealTime();
+    benchmark::RegisterBenchmark(("BM_FacadeFetch" + suffix).c_str(), [n](State& s) {
+      BM_FacadeFetch(s, n);
+    })->UseRealTime();
+    benchmark::RegisterBenchmark(("BM_FacadeListRandom" + suffix).c_str(), [n](State& s) {
+      BM_FacadeList<From::kRandom>(s, n);
+    })->UseRealTime();
+    benchmark::RegisterBenchmark(("BM_FacadeList90" + suffix).c_str(), [n](State& s) {
+      BM_FacadeList<From::kNinetyPercent>(s, n);
+    })->UseRealTime();
   }
 }
 

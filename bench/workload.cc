@@ -80,7 +80,8 @@ std::unique_ptr<Workload> Build(size_t users) {
 
   double bytes = 0;
   for (size_t i = 0; i < users; ++i) {
-    bytes += static_cast<double>(34 + 34 + w->identities[i].size() + w->AttributesOf(i).size() + 3 * 8);
+    bytes +=
+        static_cast<double>(34 + 34 + w->identities[i].size() + w->AttributesOf(i).size() + 3 * 8);
   }
   w->payload_bytes_per_user = bytes / static_cast<double>(users);
   return w;

@@ -92,9 +92,9 @@ Facts Examine(std::string_view text) {
   simdjson::dom::element root;
   const simdjson::error_code error =
       oracle()->parser.parse(text.data(), text.size(), true).get(root);
-  FUZZ_CHECK(error != simdjson::DEPTH_ERROR && error != simdjson::CAPACITY &&
-                 error != simdjson::MEMALLOC,
-             "oracle limits hit: %s", simdjson::error_message(error));
+  FUZZ_CHECK(
+      error != simdjson::DEPTH_ERROR && error != simdjson::CAPACITY && error != simdjson::MEMALLOC,
+      "oracle limits hit: %s", simdjson::error_message(error));
   if (error != simdjson::SUCCESS) return facts;
   facts.valid_json = true;
   facts.is_object = root.type() == simdjson::dom::element_type::OBJECT;
@@ -133,9 +133,9 @@ void CheckPretty(std::string_view text, const Facts& facts) {
   }
   static Oracle* second = new Oracle;  // a DOM lives as long as its parser
   simdjson::dom::element original, reindented;
-  FUZZ_CHECK(oracle()->parser.parse(text.data(), text.size(), true).get(original) ==
-                 simdjson::SUCCESS,
-             "oracle parse");
+  FUZZ_CHECK(
+      oracle()->parser.parse(text.data(), text.size(), true).get(original) == simdjson::SUCCESS,
+      "oracle parse");
   FUZZ_CHECK(second->parser.parse(pretty).get(reindented) == simdjson::SUCCESS,
              "PrettyJson output is not JSON: %s", pretty.c_str());
   FUZZ_CHECK(simdjson::minify(reindented) == simdjson::minify(original),
@@ -180,8 +180,7 @@ void CheckStoreRoundTrip(std::string_view text, const absl::Status& verdict) {
     FUZZ_CHECK(UserCount(store) == 0, "failed create left a user");
     return;
   }
-  FUZZ_CHECK(user.ok(), "CreateUser of accepted attributes: %s",
-             Describe(user.status()).c_str());
+  FUZZ_CHECK(user.ok(), "CreateUser of accepted attributes: %s", Describe(user.status()).c_str());
   FUZZ_CHECK(user->attributes == text, "create echoed different attributes");
   absl::StatusOr<User> fetched = store.FetchUser(kService, user->sid);
   FUZZ_CHECK(fetched.ok() && fetched->attributes == text,
@@ -194,8 +193,8 @@ void CheckStoreRoundTrip(std::string_view text, const absl::Status& verdict) {
   FUZZ_CHECK(parser.parse(json).get(root) == simdjson::SUCCESS, "UserJson not JSON: %s",
              json.c_str());
   std::string_view rendered;
-  FUZZ_CHECK(root["attributes"].get(rendered) == simdjson::SUCCESS,
-             "no attributes string in %s", json.c_str());
+  FUZZ_CHECK(root["attributes"].get(rendered) == simdjson::SUCCESS, "no attributes string in %s",
+             json.c_str());
   FUZZ_CHECK(rendered == text, "rendered attributes differ from the stored text");
 
   // An update with the same text is accepted too, and keeps it exactly.
@@ -226,8 +225,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CheckVerdict(text, facts, tight);
 
   FUZZ_CHECK(IsValidJson(text) == (facts.valid_json && facts.depth <= 1024),
-             "IsValidJson disagrees with the oracle (valid %d, depth %zu)",
-             facts.valid_json, facts.depth);
+             "IsValidJson disagrees with the oracle (valid %d, depth %zu)", facts.valid_json,
+             facts.depth);
 
   CheckPretty(text, facts);
   CheckStoreRoundTrip(text, ValidateAttributes(text, defaults));

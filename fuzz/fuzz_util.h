@@ -19,22 +19,21 @@
 namespace userstore::fuzz {
 
 // Aborts with a message when `cond` is false. Used for every fuzzed property.
-#define FUZZ_CHECK(cond, ...)                                                   \
-  do {                                                                          \
-    if (!(cond)) {                                                              \
-      std::fprintf(stderr, "%s:%d: property violated: %s\n  ", __FILE__,        \
-                   __LINE__, #cond);                                            \
-      std::fprintf(stderr, "" __VA_ARGS__);                                     \
-      std::fprintf(stderr, "\n");                                               \
-      std::abort();                                                             \
-    }                                                                           \
+#define FUZZ_CHECK(cond, ...)                                                              \
+  do {                                                                                     \
+    if (!(cond)) {                                                                         \
+      std::fprintf(stderr, "%s:%d: property violated: %s\n  ", __FILE__, __LINE__, #cond); \
+      std::fprintf(stderr, "" __VA_ARGS__);                                                \
+      std::fprintf(stderr, "\n");                                                          \
+      std::abort();                                                                        \
+    }                                                                                      \
   } while (false)
 
 // "HTTP/code message" of a status, for failure messages.
 inline std::string Describe(const absl::Status& status) {
   if (status.ok()) return "OK";
-  return std::to_string(HttpStatus(status)) + "/" +
-         std::to_string(TwilioCode(status)) + " " + std::string(status.message());
+  return std::to_string(HttpStatus(status)) + "/" + std::to_string(TwilioCode(status)) + " " +
+         std::string(status.message());
 }
 
 // Reads fuzz bytes front to back; past the end every read yields zeros / "".

@@ -30,15 +30,15 @@ constexpr char kOtherService[] = "IS00000000000000000000000000000002";
 constexpr size_t kTokenChars = 30;
 
 bool IsTokenChar(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '_';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_';
 }
 
-void ExpectRejected(const PageTokenCodec& codec, std::string_view service,
-                    std::string_view token, const char* what) {
+void ExpectRejected(const PageTokenCodec& codec, std::string_view service, std::string_view token,
+                    const char* what) {
   absl::StatusOr<PageCursor> decoded = codec.Decode(service, token);
-  FUZZ_CHECK(!decoded.ok(), "%s token accepted: %.*s", what,
-             static_cast<int>(token.size()), token.data());
+  FUZZ_CHECK(!decoded.ok(), "%s token accepted: %.*s", what, static_cast<int>(token.size()),
+             token.data());
   FUZZ_CHECK(HttpStatus(decoded.status()) == 400 &&
                  TwilioCode(decoded.status()) == twilio_code::kInvalidParameter,
              "%s token: %s", what, Describe(decoded.status()).c_str());
@@ -60,8 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ByteReader in(data, size);
   const PageTokenCodec& codec = *codecs[in.Pick(3)];
   PageCursor cursor;
-  cursor.direction = in.Bool() ? PageCursor::Direction::kBefore
-                               : PageCursor::Direction::kAfter;
+  cursor.direction = in.Bool() ? PageCursor::Direction::kBefore : PageCursor::Direction::kAfter;
   cursor.sequence = in.U64();
   const size_t edit_pos = in.Byte();
   const uint8_t edit_byte = in.Byte();

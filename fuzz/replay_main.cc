@@ -35,8 +35,7 @@ bool CollectInputs(const fs::path& arg, std::vector<fs::path>* inputs) {
   std::error_code ec;
   if (fs::is_directory(arg, ec)) {
     std::vector<fs::path> found;
-    for (fs::recursive_directory_iterator it(arg, ec), end; !ec && it != end;
-         it.increment(ec)) {
+    for (fs::recursive_directory_iterator it(arg, ec), end; !ec && it != end; it.increment(ec)) {
       if (it->is_regular_file(ec)) found.push_back(it->path());
     }
     if (ec) return false;

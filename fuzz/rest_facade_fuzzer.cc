@@ -93,8 +93,7 @@ World MakeWorld(const std::string& base_url) {
   a.reachability_enabled = true;
   ServiceCreate b;
   b.sid = kServiceB;
-  FUZZ_CHECK(w.store->CreateService(a).ok() && w.store->CreateService(b).ok(),
-             "CreateService");
+  FUZZ_CHECK(w.store->CreateService(a).ok() && w.store->CreateService(b).ok(), "CreateService");
   const char* identities[] = {"alice", "bob", "team/alice", "a b"};
   for (const char* identity : identities) {
     UserCreate create;
@@ -137,8 +136,7 @@ std::vector<User> Snapshot(const Store& store) {
       FUZZ_CHECK(page.ok(), "ListUsers: %s", Describe(page.status()).c_str());
       for (const User& listed : page->users) {
         absl::StatusOr<User> user = store.FetchUser(service, listed.sid);
-        FUZZ_CHECK(user.ok(), "FetchUser of a listed user: %s",
-                   Describe(user.status()).c_str());
+        FUZZ_CHECK(user.ok(), "FetchUser of a listed user: %s", Describe(user.status()).c_str());
         out.push_back(*std::move(user));
       }
       if (page->next_page_token.empty()) break;
@@ -154,12 +152,10 @@ bool SameUsers(const std::vector<User>& a, const std::vector<User>& b) {
   for (size_t i = 0; i < a.size(); ++i) {
     const User& x = a[i];
     const User& y = b[i];
-    if (x.sid != y.sid || x.account_sid != y.account_sid ||
-        x.service_sid != y.service_sid || x.role_sid != y.role_sid ||
-        x.identity != y.identity || x.attributes != y.attributes ||
+    if (x.sid != y.sid || x.account_sid != y.account_sid || x.service_sid != y.service_sid ||
+        x.role_sid != y.role_sid || x.identity != y.identity || x.attributes != y.attributes ||
         x.is_online != y.is_online || x.is_notifiable != y.is_notifiable ||
-        x.friendly_name != y.friendly_name ||
-        x.joined_channels_count != y.joined_channels_count ||
+        x.friendly_name != y.friendly_name || x.joined_channels_count != y.joined_channels_count ||
         x.date_created != y.date_created || x.date_updated != y.date_updated) {
       return false;
     }
@@ -168,15 +164,14 @@ bool SameUsers(const std::vector<User>& a, const std::vector<User>& b) {
 }
 
 std::string Expand(std::string_view text, const World& w) {
-  std::string out = absl::StrReplaceAll(
-      Av(text), {{"{IS}", kServiceA},
-                 {"{IS2}", kServiceB},
-                 {"{US0}", w.seed_sids[0]},
-                 {"{US1}", w.seed_sids[1]},
-                 {"{US2}", w.seed_sids[2]},
-                 {"{US3}", w.seed_sids[3]},
-                 {"{TOKEN}", w.token_a},
-                 {"{TOKEN2}", w.token_b}});
+  std::string out = absl::StrReplaceAll(Av(text), {{"{IS}", kServiceA},
+                                                   {"{IS2}", kServiceB},
+                                                   {"{US0}", w.seed_sids[0]},
+                                                   {"{US1}", w.seed_sids[1]},
+                                                   {"{US2}", w.seed_sids[2]},
+                                                   {"{US3}", w.seed_sids[3]},
+                                                   {"{TOKEN}", w.token_a},
+                                                   {"{TOKEN2}", w.token_b}});
   // {PAD:n}
   std::string result;
   size_t pos = 0;
@@ -185,8 +180,7 @@ std::string Expand(std::string_view text, const World& w) {
     const size_t end = at == std::string::npos ? at : out.find('}', at);
     if (end == std::string::npos) break;
     uint32_t n = 0;
-    if (!absl::SimpleAtoi(absl::string_view(out).substr(at + 5, end - at - 5), &n) ||
-        n > 70000) {
+    if (!absl::SimpleAtoi(absl::string_view(out).substr(at + 5, end - at - 5), &n) || n > 70000) {
       result.append(out, pos, end + 1 - pos);
     } else {
       result.append(out, pos, at - pos);
@@ -261,11 +255,11 @@ const std::string* FindHeader(const Response& r, std::string_view name) {
 
 bool CodeAllowed(int status, int64_t code) {
   static const std::set<int64_t> k400 = {
-      twilio_code::kInvalidParameter,     twilio_code::kUpdateWithoutParameters,
-      twilio_code::kFriendlyNameTooLong,  twilio_code::kRoleNotFound,
-      twilio_code::kRoleWrongType,        twilio_code::kIdentityEmpty,
-      twilio_code::kIdentityIsSid,        twilio_code::kIdentityTooLong,
-      twilio_code::kAttributesTooLong,    twilio_code::kAttributesInvalid};
+      twilio_code::kInvalidParameter,    twilio_code::kUpdateWithoutParameters,
+      twilio_code::kFriendlyNameTooLong, twilio_code::kRoleNotFound,
+      twilio_code::kRoleWrongType,       twilio_code::kIdentityEmpty,
+      twilio_code::kIdentityIsSid,       twilio_code::kIdentityTooLong,
+      twilio_code::kAttributesTooLong,   twilio_code::kAttributesInvalid};
   switch (status) {
     case 400:
       return k400.count(code) > 0;
@@ -304,13 +298,11 @@ std::string CheckSuccessBody(simdjson::dom::object body, const std::string& dump
     std::string_view identity, attributes;
     if (sid.substr(0, 2) == "US") {
       FUZZ_CHECK(sid.size() == 34 && body["identity"].get(identity) == simdjson::SUCCESS &&
-                     body["attributes"].get(attributes) == simdjson::SUCCESS &&
-                     body.size() == 14,
+                     body["attributes"].get(attributes) == simdjson::SUCCESS && body.size() == 14,
                  "malformed user body: %s", dump.c_str());
       return std::string(sid);
     }
-    FUZZ_CHECK(sid.substr(0, 2) == "IS" && sid.size() == 34, "unexpected body: %s",
-               dump.c_str());
+    FUZZ_CHECK(sid.substr(0, 2) == "IS" && sid.size() == 34, "unexpected body: %s", dump.c_str());
     return "";
   }
   simdjson::dom::object meta;
@@ -324,10 +316,9 @@ std::string CheckSuccessBody(simdjson::dom::object body, const std::string& dump
   FUZZ_CHECK(body[key].get(items) == simdjson::SUCCESS, "no %.*s array: %s",
              static_cast<int>(key.size()), key.data(), dump.c_str());
   if (key == "users") {
-    FUZZ_CHECK(page_size >= 1 && page_size <= 100 &&
-                   static_cast<int64_t>(items.size()) <= page_size,
-               "page of %zu users, page_size %lld", items.size(),
-               static_cast<long long>(page_size));
+    FUZZ_CHECK(
+        page_size >= 1 && page_size <= 100 && static_cast<int64_t>(items.size()) <= page_size,
+        "page of %zu users, page_size %lld", items.size(), static_cast<long long>(page_size));
   } else {
     FUZZ_CHECK(key == "roles", "meta.key %.*s", static_cast<int>(key.size()), key.data());
   }
@@ -344,8 +335,8 @@ std::string_view Origin(std::string_view base_url) {
 
 // A users page's meta URLs, followed verbatim as a client does, are served:
 // 200 with the page index they name.
-void FollowPagingLinks(const RestFacade& facade, const Store& store,
-                       simdjson::dom::object body, const std::string& dump) {
+void FollowPagingLinks(const RestFacade& facade, const Store& store, simdjson::dom::object body,
+                       const std::string& dump) {
   simdjson::dom::object meta;
   std::string_view key;
   if (body["meta"].get(meta) != simdjson::SUCCESS || meta["key"].get(key) != simdjson::SUCCESS ||
@@ -353,8 +344,7 @@ void FollowPagingLinks(const RestFacade& facade, const Store& store,
     return;
   }
   int64_t page = 0;
-  FUZZ_CHECK(meta["page"].get(page) == simdjson::SUCCESS && page >= 0 &&
-                 page <= kMaxPageIndex,
+  FUZZ_CHECK(meta["page"].get(page) == simdjson::SUCCESS && page >= 0 && page <= kMaxPageIndex,
              "meta.page: %s", dump.c_str());
   std::set<std::string_view> shown;  // the SIDs on this page
   simdjson::dom::array users;
@@ -375,10 +365,9 @@ void FollowPagingLinks(const RestFacade& facade, const Store& store,
                {"previous_page_url", page > 0 ? page - 1 : -1}};
   for (const auto& link : links) {
     simdjson::dom::element value;
-    FUZZ_CHECK(meta[link.name].get(value) == simdjson::SUCCESS, "meta.%s missing: %s",
-               link.name, dump.c_str());
-    FUZZ_CHECK(value.is_null() || page > 0 ||
-                   std::string_view(link.name) != "previous_page_url",
+    FUZZ_CHECK(meta[link.name].get(value) == simdjson::SUCCESS, "meta.%s missing: %s", link.name,
+               dump.c_str());
+    FUZZ_CHECK(value.is_null() || page > 0 || std::string_view(link.name) != "previous_page_url",
                "meta.previous_page_url on page 0: %s", dump.c_str());
     if (value.is_null()) {
       FUZZ_CHECK(std::string_view(link.name) == "next_page_url" ||
@@ -398,18 +387,17 @@ void FollowPagingLinks(const RestFacade& facade, const Store& store,
     simdjson::dom::element root;
     int64_t got_page = -1;
     FUZZ_CHECK(r.status == 200 && parser.parse(r.body).get(root) == simdjson::SUCCESS &&
-                   root["meta"]["page"].get(got_page) == simdjson::SUCCESS &&
-                   got_page == link.page,
-               "following meta.%s (%s) gave %d %s; from %s", link.name,
-               follow.target.c_str(), r.status, r.body.substr(0, 300).c_str(), dump.c_str());
+                   root["meta"]["page"].get(got_page) == simdjson::SUCCESS && got_page == link.page,
+               "following meta.%s (%s) gave %d %s; from %s", link.name, follow.target.c_str(),
+               r.status, r.body.substr(0, 300).c_str(), dump.c_str());
     // previous and next name a page of users not shown here (each looks one
     // user behind / ahead): never an empty page, never this page again.
     const std::string_view name = link.name;
     if (name != "next_page_url" && name != "previous_page_url") continue;
     simdjson::dom::array linked_users;
     FUZZ_CHECK(root["users"].get(linked_users) == simdjson::SUCCESS && linked_users.size() > 0,
-               "meta.%s (%s) names an empty page; from %s", link.name,
-               follow.target.c_str(), dump.c_str());
+               "meta.%s (%s) names an empty page; from %s", link.name, follow.target.c_str(),
+               dump.c_str());
     for (simdjson::dom::element user : linked_users) {
       std::string_view sid;
       FUZZ_CHECK(user["sid"].get(sid) == simdjson::SUCCESS && shown.count(sid) == 0,
@@ -422,8 +410,8 @@ void FollowPagingLinks(const RestFacade& facade, const Store& store,
 void CheckOne(const RestFacade& facade, World& w, const Request& request) {
   const std::vector<User> before = Snapshot(*w.store);
   const Response r = facade.Handle(request);
-  const std::string dump = absl::StrCat(request.method, " ", request.target.substr(0, 200),
-                                        " -> ", r.status, " ", r.body.substr(0, 400));
+  const std::string dump = absl::StrCat(request.method, " ", request.target.substr(0, 200), " -> ",
+                                        r.status, " ", r.body.substr(0, 400));
 
   static const bool verbose = std::getenv("USERSTORE_FUZZ_VERBOSE") != nullptr;
   if (verbose) std::fprintf(stderr, "%s\n", dump.c_str());
@@ -435,9 +423,8 @@ void CheckOne(const RestFacade& facade, World& w, const Request& request) {
     Request get = request;
     get.method = "GET";
     const Response g = facade.Handle(get);
-    FUZZ_CHECK(g.status == r.status && g.headers == r.headers,
-               "HEAD differs from GET (%d %s): %s", g.status, g.body.substr(0, 200).c_str(),
-               dump.c_str());
+    FUZZ_CHECK(g.status == r.status && g.headers == r.headers, "HEAD differs from GET (%d %s): %s",
+               g.status, g.body.substr(0, 200).c_str(), dump.c_str());
     CheckOne(facade, w, get);
     return;
   }
@@ -446,8 +433,7 @@ void CheckOne(const RestFacade& facade, World& w, const Request& request) {
              "status not allowed: %s", dump.c_str());
   bool mutated = false;
   if (r.status == 204) {
-    FUZZ_CHECK(r.body.empty() && r.headers.empty(), "204 with a body or headers: %s",
-               dump.c_str());
+    FUZZ_CHECK(r.body.empty() && r.headers.empty(), "204 with a body or headers: %s", dump.c_str());
     FUZZ_CHECK(request.method == "DELETE", "204 for %s", dump.c_str());
     // Exactly one user fewer.
     FUZZ_CHECK(Snapshot(*w.store).size() + 1 == before.size(),
@@ -461,8 +447,7 @@ void CheckOne(const RestFacade& facade, World& w, const Request& request) {
     FUZZ_CHECK(parser.parse(r.body).get(root) == simdjson::SUCCESS, "body not JSON: %s",
                dump.c_str());
     simdjson::dom::object body;
-    FUZZ_CHECK(root.get(body) == simdjson::SUCCESS, "body not an object: %s",
-               dump.c_str());
+    FUZZ_CHECK(root.get(body) == simdjson::SUCCESS, "body not an object: %s", dump.c_str());
     if (r.status >= 400) {
       CheckErrorBody(r, body, dump);
     } else {
@@ -475,8 +460,7 @@ void CheckOne(const RestFacade& facade, World& w, const Request& request) {
         std::string_view service;
         FUZZ_CHECK(body["service_sid"].get(service) == simdjson::SUCCESS, "service_sid");
         absl::StatusOr<User> stored = w.store->FetchUser(service, sid);
-        FUZZ_CHECK(stored.ok(), "created/updated user not in the store: %s",
-                   dump.c_str());
+        FUZZ_CHECK(stored.ok(), "created/updated user not in the store: %s", dump.c_str());
         FUZZ_CHECK(UserJson(*stored, w.store->options().base_url) == r.body,
                    "response differs from the stored user: %s", dump.c_str());
         mutated = true;
@@ -494,8 +478,7 @@ void CheckOne(const RestFacade& facade, World& w, const Request& request) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace userstore;
   using namespace userstore::fuzz;
-  const ParsedInput input =
-      SplitInput(std::string_view(reinterpret_cast<const char*>(data), size));
+  const ParsedInput input = SplitInput(std::string_view(reinterpret_cast<const char*>(data), size));
   World world = MakeWorld(input.base_url);
   FacadeOptions options;
   options.auto_create_services = input.auto_create;

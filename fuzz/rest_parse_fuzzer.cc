@@ -22,7 +22,6 @@
 //   - header lookup, the webhook header and the bounds follow params.h.
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -106,8 +105,8 @@ void CheckForm(std::string_view text, size_t max_params) {
   for (std::string_view piece : pieces) {
     const size_t eq = piece.find('=');
     std::optional<std::string> name = RefDecode(piece.substr(0, eq), true);
-    std::optional<std::string> value = RefDecode(
-        eq == std::string_view::npos ? std::string_view() : piece.substr(eq + 1), true);
+    std::optional<std::string> value =
+        RefDecode(eq == std::string_view::npos ? std::string_view() : piece.substr(eq + 1), true);
     if (!name || !value) {
       malformed = true;
       continue;
@@ -123,12 +122,10 @@ void CheckForm(std::string_view text, size_t max_params) {
     return;
   }
   if (malformed) {
-    FUZZ_CHECK(!params.ok() && IsInvalidParameter(params.status()),
-               "malformed escape accepted");
+    FUZZ_CHECK(!params.ok() && IsInvalidParameter(params.status()), "malformed escape accepted");
     return;
   }
-  FUZZ_CHECK(params.ok(), "well-formed form rejected: %s",
-             Describe(params.status()).c_str());
+  FUZZ_CHECK(params.ok(), "well-formed form rejected: %s", Describe(params.status()).c_str());
   FUZZ_CHECK(*params == expected, "decoded form differs from the reference reading");
 
   // First occurrence wins.
@@ -156,18 +153,15 @@ void CheckForm(std::string_view text, size_t max_params) {
 void CheckRoute(const internal::Target& target, const std::vector<std::string>& base) {
   const std::vector<std::string>& segs = target.segments;
   std::optional<internal::Route> route = internal::MatchRoute(segs, base);
-  const std::string not_found =
-      internal::PathForNotFound(target.encoded_path, segs, base);
-  FUZZ_CHECK(!not_found.empty() && not_found[0] == '/', "404 path '%s'",
-             not_found.c_str());
+  const std::string not_found = internal::PathForNotFound(target.encoded_path, segs, base);
+  FUZZ_CHECK(!not_found.empty() && not_found[0] == '/', "404 path '%s'", not_found.c_str());
   if (!route) return;
   FUZZ_CHECK(segs.size() >= base.size() + 2 && segs.size() <= base.size() + 4,
              "route with %zu segments", segs.size());
   for (size_t i = 0; i < base.size(); ++i) FUZZ_CHECK(segs[i] == base[i], "base mismatch");
   const size_t n = segs.size() - base.size();
   const std::string* s = segs.data() + base.size();
-  FUZZ_CHECK(s[0] == "Services" && !s[1].empty() && route->service_sid == s[1],
-             "service segment");
+  FUZZ_CHECK(s[0] == "Services" && !s[1].empty() && route->service_sid == s[1], "service segment");
   std::string path;
   for (size_t i = 0; i < n; ++i) {
     FUZZ_CHECK(!s[i].empty(), "empty segment routed");
@@ -234,30 +228,25 @@ void CheckPageRequest(const FormParams& query) {
 void CheckTarget(std::string_view text, size_t max_params) {
   absl::StatusOr<internal::Target> target = internal::ParseTarget(text, max_params);
   if (!target.ok()) {
-    FUZZ_CHECK(IsInvalidParameter(target.status()), "%s",
-               Describe(target.status()).c_str());
+    FUZZ_CHECK(IsInvalidParameter(target.status()), "%s", Describe(target.status()).c_str());
     // A plain origin-form target must be accepted: '/' first, then only
     // pchar / '?' bytes without escapes, and few enough query parameters.
     bool plain = !text.empty() && text[0] == '/';
     for (char c : text) {
       plain = plain && (absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
-                        std::string_view("-._~!$&'()*+,;=:@/?").find(c) !=
-                            std::string_view::npos);
+                        std::string_view("-._~!$&'()*+,;=:@/?").find(c) != std::string_view::npos);
     }
     if (plain) {
       const size_t q = text.find('?');
       absl::StatusOr<FormParams> query = internal::ParseForm(
-          q == std::string_view::npos ? std::string_view() : text.substr(q + 1),
-          max_params);
-      FUZZ_CHECK(!query.ok(), "plain target rejected: %s",
-                 Describe(target.status()).c_str());
+          q == std::string_view::npos ? std::string_view() : text.substr(q + 1), max_params);
+      FUZZ_CHECK(!query.ok(), "plain target rejected: %s", Describe(target.status()).c_str());
     }
     return;
   }
   const size_t q = text.find('?');
   const std::string_view path = text.substr(0, q);
-  FUZZ_CHECK(target->encoded_path == path, "encoded_path '%s'",
-             target->encoded_path.c_str());
+  FUZZ_CHECK(target->encoded_path == path, "encoded_path '%s'", target->encoded_path.c_str());
   FUZZ_CHECK(!path.empty() && path[0] == '/', "path without a leading '/'");
   const std::vector<std::string_view> raw = Split(path.substr(1), '/');
   const size_t expected_segments = path == "/" ? 0 : raw.size();
@@ -282,8 +271,7 @@ void CheckTarget(std::string_view text, size_t max_params) {
   FUZZ_CHECK(again.ok() && again->segments == target->segments,
              "re-encoded path did not round-trip: %s", rebuilt.c_str());
 
-  static const std::vector<std::string> kBases[] = {
-      {}, {"v2"}, {"api", "chat", "v2"}};
+  static const std::vector<std::string> kBases[] = {{}, {"v2"}, {"api", "chat", "v2"}};
   for (const auto& base : kBases) CheckRoute(*target, base);
   CheckPageRequest(target->query);
 }
@@ -291,8 +279,7 @@ void CheckTarget(std::string_view text, size_t max_params) {
 // Any bytes, percent-encoded into the {key} segment, address exactly them.
 void CheckKeyRoundTrip(std::string_view key) {
   if (key.empty()) return;
-  const std::string target =
-      "/v2/Services/ISx/Users/" + EncodeAll(key) + "?PageSize=1";
+  const std::string target = "/v2/Services/ISx/Users/" + EncodeAll(key) + "?PageSize=1";
   absl::StatusOr<internal::Target> parsed = internal::ParseTarget(target, 64);
   FUZZ_CHECK(parsed.ok(), "encoded key rejected: %s", Describe(parsed.status()).c_str());
   std::optional<internal::Route> route = internal::MatchRoute(parsed->segments, {"v2"});
@@ -304,10 +291,9 @@ void CheckHeaders(std::string_view text, size_t body_size) {
   std::vector<std::pair<std::string, std::string>> headers;
   for (std::string_view line : Split(text, '\n')) {
     const size_t colon = line.find(':');
-    headers.emplace_back(std::string(line.substr(0, colon)),
-                         colon == std::string_view::npos
-                             ? std::string()
-                             : std::string(line.substr(colon + 1)));
+    headers.emplace_back(
+        std::string(line.substr(0, colon)),
+        colon == std::string_view::npos ? std::string() : std::string(line.substr(colon + 1)));
   }
   std::optional<std::string> first;
   for (const auto& [n, v] : headers) {
@@ -327,8 +313,7 @@ void CheckHeaders(std::string_view text, size_t body_size) {
     FUZZ_CHECK(!webhook.ok() && IsInvalidParameter(webhook.status()), "bad header value");
   }
 
-  const absl::Status bounds =
-      internal::CheckRequestBounds(text, body_size, headers.size());
+  const absl::Status bounds = internal::CheckRequestBounds(text, body_size, headers.size());
   const bool within = text.size() <= internal::kMaxTargetBytes &&
                       body_size <= internal::kMaxBodyBytes &&
                       headers.size() <= internal::kMaxHeaders;

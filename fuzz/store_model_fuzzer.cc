@@ -55,10 +55,10 @@ namespace userstore::fuzz {
 namespace {
 
 constexpr size_t kMaxOps = 64;
-constexpr char kServiceA[] = "ISaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";  // reachability on
-constexpr char kServiceB[] = "ISbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";  // reachability off
-constexpr char kExtraRole[] = "RLeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";   // deployment
-constexpr char kChannelRole[] = "RLcccccccccccccccccccccccccccccccc"; // channel
+constexpr char kServiceA[] = "ISaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";     // reachability on
+constexpr char kServiceB[] = "ISbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";     // reachability off
+constexpr char kExtraRole[] = "RLeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";    // deployment
+constexpr char kChannelRole[] = "RLcccccccccccccccccccccccccccccccc";  // channel
 constexpr char kUnknownRole[] = "RL00000000000000000000000000000000";
 constexpr int64_t kStart = 1458853519;
 
@@ -195,15 +195,30 @@ std::string Repeat(std::string_view s, size_t n) {
 }
 
 std::string PickIdentity(ByteReader& in) {
-  static const std::vector<std::string>* const kPool = new std::vector<std::string>{
-      "alice", "bob", "Alice", "team/alice", "a b", " ", "\xc3\xa9t\xc3\xa9",
-      "US" + std::string(32, '0'),  // SID-shaped: 50206
-      "US" + std::string(32, 'F'),  // SID-shaped, upper hex
-      "us" + std::string(32, '0'),  // not a SID (prefix case)
-      "US" + std::string(31, '0'), "US" + std::string(33, '0'),
-      std::string(256, 'x'), std::string(257, 'x'),
-      Repeat("\xc3\xa9", 256), Repeat("\xc3\xa9", 257),
-      "", "\xff", std::string("a\0b", 3), "\xed\xa0\x80", "\xc0\xaf", "a\x01" "b"};
+  static const std::vector<std::string>* const kPool =
+      new std::vector<std::string>{"alice",
+                                   "bob",
+                                   "Alice",
+                                   "team/alice",
+                                   "a b",
+                                   " ",
+                                   "\xc3\xa9t\xc3\xa9",
+                                   "US" + std::string(32, '0'),  // SID-shaped: 50206
+                                   "US" + std::string(32, 'F'),  // SID-shaped, upper hex
+                                   "us" + std::string(32, '0'),  // not a SID (prefix case)
+                                   "US" + std::string(31, '0'),
+                                   "US" + std::string(33, '0'),
+                                   std::string(256, 'x'),
+                                   std::string(257, 'x'),
+                                   Repeat("\xc3\xa9", 256),
+                                   Repeat("\xc3\xa9", 257),
+                                   "",
+                                   "\xff",
+                                   std::string("a\0b", 3),
+                                   "\xed\xa0\x80",
+                                   "\xc0\xaf",
+                                   "a\x01"
+                                   "b"};
   const uint8_t b = in.Byte();
   if (b < 0xC0) return (*kPool)[b % kPool->size()];
   return in.ShortString(12);
@@ -211,42 +226,74 @@ std::string PickIdentity(ByteReader& in) {
 
 std::optional<std::string> PickFriendlyName(ByteReader& in) {
   switch (in.Pick(10)) {
-    case 0: case 1: case 2: return std::nullopt;
-    case 3: return std::string();
-    case 4: return std::string("Alice \"A\" Smith");
-    case 5: return std::string(256, 'n');
-    case 6: return std::string(257, 'n');
-    case 7: return std::string("\xff");
-    case 8: return std::string("n\0", 2);
-    default: return in.ShortString(16);
+    case 0:
+    case 1:
+    case 2:
+      return std::nullopt;
+    case 3:
+      return std::string();
+    case 4:
+      return std::string("Alice \"A\" Smith");
+    case 5:
+      return std::string(256, 'n');
+    case 6:
+      return std::string(257, 'n');
+    case 7:
+      return std::string("\xff");
+    case 8:
+      return std::string("n\0", 2);
+    default:
+      return in.ShortString(16);
   }
 }
 
 std::optional<std::string> PickAttributes(ByteReader& in) {
   switch (in.Pick(13)) {
-    case 0: case 1: case 2: return std::nullopt;
-    case 3: return std::string("{}");
-    case 4: return std::string(R"( {"a":1,"b":[true,null,"\u00e9"]} )");
-    case 5: return std::string("[]");
-    case 6: return std::string();
-    case 7: return std::string("{");
-    case 8: return "{\"k\":\"" + std::string(16384 - 8, 'v') + "\"}";  // exactly 16384
-    case 9: return "{\"k\":\"" + std::string(16385 - 8, 'v') + "\"}";  // 50303
-    case 10: return Repeat("{\"a\":", 127) + "{}" + std::string(127, '}');  // depth 128
-    case 11: return Repeat("{\"a\":", 128) + "{}" + std::string(128, '}');  // depth 129
-    default: return in.ShortString(24);
+    case 0:
+    case 1:
+    case 2:
+      return std::nullopt;
+    case 3:
+      return std::string("{}");
+    case 4:
+      return std::string(R"( {"a":1,"b":[true,null,"\u00e9"]} )");
+    case 5:
+      return std::string("[]");
+    case 6:
+      return std::string();
+    case 7:
+      return std::string("{");
+    case 8:
+      return "{\"k\":\"" + std::string(16384 - 8, 'v') + "\"}";  // exactly 16384
+    case 9:
+      return "{\"k\":\"" + std::string(16385 - 8, 'v') + "\"}";  // 50303
+    case 10:
+      return Repeat("{\"a\":", 127) + "{}" + std::string(127, '}');  // depth 128
+    case 11:
+      return Repeat("{\"a\":", 128) + "{}" + std::string(128, '}');  // depth 129
+    default:
+      return in.ShortString(24);
   }
 }
 
 std::optional<std::string> PickRole(ByteReader& in, const ModelService& service) {
   switch (in.Pick(9)) {
-    case 0: case 1: case 2: return std::nullopt;
-    case 3: return service.default_role;
-    case 4: return std::string(kExtraRole);
-    case 5: return "RL" + Upper(std::string(kExtraRole).substr(2));
-    case 6: return std::string(kChannelRole);
-    case 7: return std::string(kUnknownRole);
-    default: return std::string(in.Bool() ? "RLxyz" : "rleeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee");
+    case 0:
+    case 1:
+    case 2:
+      return std::nullopt;
+    case 3:
+      return service.default_role;
+    case 4:
+      return std::string(kExtraRole);
+    case 5:
+      return "RL" + Upper(std::string(kExtraRole).substr(2));
+    case 6:
+      return std::string(kChannelRole);
+    case 7:
+      return std::string(kUnknownRole);
+    default:
+      return std::string(in.Bool() ? "RLxyz" : "rleeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee");
   }
 }
 
@@ -273,8 +320,8 @@ class Harness {
     for (size_t op = 0; op < kMaxOps && !in.empty(); ++op) {
       ModelService& service = services_[in.Byte() & 1];
       Step(in, service);
-      FUZZ_CHECK(*events_ == expected_events_, "%d post events, expected %d",
-                 events_->load(), expected_events_);
+      FUZZ_CHECK(*events_ == expected_events_, "%d post events, expected %d", events_->load(),
+                 expected_events_);
     }
   }
 
@@ -292,8 +339,7 @@ class Harness {
     channel.sid = kChannelRole;
     channel.friendly_name = "channel";
     channel.type = RoleScope::kChannel;
-    FUZZ_CHECK(store_->AddRole(sid, extra).ok() && store_->AddRole(sid, channel).ok(),
-               "AddRole");
+    FUZZ_CHECK(store_->AddRole(sid, extra).ok() && store_->AddRole(sid, channel).ok(), "AddRole");
     ModelService model;
     model.sid = sid;
     model.reachability = reachability;
@@ -310,33 +356,65 @@ class Harness {
     std::vector<const ModelUser*> others = other.InOrder();
     const size_t i = in.Byte();
     switch (how % 6) {
-      case 0: if (!users.empty()) return users[i % users.size()]->identity; break;
-      case 1: if (!users.empty()) return users[i % users.size()]->sid; break;
+      case 0:
+        if (!users.empty()) return users[i % users.size()]->identity;
+        break;
+      case 1:
+        if (!users.empty()) return users[i % users.size()]->sid;
+        break;
       case 2:
         if (!users.empty()) {
           return "US" + Upper(users[i % users.size()]->sid.substr(2));
         }
         break;
-      case 3: if (!others.empty()) return others[i % others.size()]->sid; break;
-      case 4: return "US" + std::string(32, '7');  // well-formed, never minted
-      default: break;
+      case 3:
+        if (!others.empty()) return others[i % others.size()]->sid;
+        break;
+      case 4:
+        return "US" + std::string(32, '7');  // well-formed, never minted
+      default:
+        break;
     }
     return PickIdentity(in);
   }
 
   void Step(ByteReader& in, ModelService& service) {
     switch (in.Pick(13)) {
-      case 0: case 1: Create(in, service); break;
-      case 2: Update(in, service); break;
-      case 3: Delete(in, service); break;
-      case 4: GetOrCreate(in, service); break;
-      case 5: case 6: Fetch(service, PickKey(in, service)); break;
-      case 7: Walk(in, service); break;
-      case 8: WalkWithWrites(in, service); break;
-      case 9: WalkBackWithWrites(in, service); break;
-      case 10: Presence(in, service); break;
-      case 11: JoinedChannels(in, service); break;
-      default: clock_->fetch_add(static_cast<int64_t>(in.Pick(3))); break;  // 0..2
+      case 0:
+      case 1:
+        Create(in, service);
+        break;
+      case 2:
+        Update(in, service);
+        break;
+      case 3:
+        Delete(in, service);
+        break;
+      case 4:
+        GetOrCreate(in, service);
+        break;
+      case 5:
+      case 6:
+        Fetch(service, PickKey(in, service));
+        break;
+      case 7:
+        Walk(in, service);
+        break;
+      case 8:
+        WalkWithWrites(in, service);
+        break;
+      case 9:
+        WalkBackWithWrites(in, service);
+        break;
+      case 10:
+        Presence(in, service);
+        break;
+      case 11:
+        JoinedChannels(in, service);
+        break;
+      default:
+        clock_->fetch_add(static_cast<int64_t>(in.Pick(3)));
+        break;  // 0..2
     }
     CheckListing(service);
   }
@@ -347,14 +425,13 @@ class Harness {
       FUZZ_CHECK(status.ok(), "%s must succeed: %s", op, Describe(status).c_str());
       return;
     }
-    FUZZ_CHECK(!status.ok(), "%s must fail with one of %zu codes (first %d)", op,
-               codes.size(), *codes.begin());
-    FUZZ_CHECK(codes.count(TwilioCode(status)) > 0, "%s failed with %s, expected %d%s",
-               op, Describe(status).c_str(), *codes.begin(),
-               codes.size() > 1 ? " or another" : "");
+    FUZZ_CHECK(!status.ok(), "%s must fail with one of %zu codes (first %d)", op, codes.size(),
+               *codes.begin());
+    FUZZ_CHECK(codes.count(TwilioCode(status)) > 0, "%s failed with %s, expected %d%s", op,
+               Describe(status).c_str(), *codes.begin(), codes.size() > 1 ? " or another" : "");
     const int http = HttpStatus(status);
     const int code = TwilioCode(status);
-    const int expected_http = code == twilio_code::kNotFound          ? 404
+    const int expected_http = code == twilio_code::kNotFound            ? 404
                               : code == twilio_code::kUserAlreadyExists ? 409
                                                                         : 400;
     FUZZ_CHECK(http == expected_http, "%s: HTTP %d for code %d", op, http, code);
@@ -363,11 +440,11 @@ class Harness {
   void ExpectUser(const User& got, const ModelUser& want, const ModelService& service,
                   bool for_list, const char* op) {
     FUZZ_CHECK(got.sid == want.sid && got.identity == want.identity, "%s: sid/identity", op);
-    FUZZ_CHECK(got.account_sid == "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" &&
-                   got.service_sid == service.sid,
-               "%s: account/service", op);
-    FUZZ_CHECK(got.role_sid == want.role_sid, "%s: role %s, expected %s", op,
-               got.role_sid.c_str(), want.role_sid.c_str());
+    FUZZ_CHECK(
+        got.account_sid == "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" && got.service_sid == service.sid,
+        "%s: account/service", op);
+    FUZZ_CHECK(got.role_sid == want.role_sid, "%s: role %s, expected %s", op, got.role_sid.c_str(),
+               want.role_sid.c_str());
     FUZZ_CHECK(got.attributes == want.attributes, "%s: attributes", op);
     FUZZ_CHECK(got.friendly_name == want.friendly_name, "%s: friendly_name", op);
     FUZZ_CHECK(got.joined_channels_count == want.joined, "%s: joined %lld vs %lld", op,
@@ -402,9 +479,9 @@ class Harness {
     if (!user.ok()) return;
     ModelUser m;
     m.sid = user->sid;
-    FUZZ_CHECK(m.sid.size() == 34 && m.sid.substr(0, 2) == "US" &&
-                   m.sid == "US" + Lower(m.sid.substr(2)),
-               "minted SID %s", m.sid.c_str());
+    FUZZ_CHECK(
+        m.sid.size() == 34 && m.sid.substr(0, 2) == "US" && m.sid == "US" + Lower(m.sid.substr(2)),
+        "minted SID %s", m.sid.c_str());
     FUZZ_CHECK(minted_.insert(m.sid).second, "SID %s minted twice", m.sid.c_str());
     m.identity = params.identity;
     m.role_sid = role.value_or(service.default_role);
@@ -500,11 +577,9 @@ class Harness {
     const std::string key = PickKey(in, service);
     const bool online_field = in.Bool(), value = in.Bool();
     ModelUser* target = service.FindKey(key);
-    absl::StatusOr<User> user = online_field
-                                    ? store_->SetUserOnline(service.sid, key, value)
-                                    : store_->SetUserNotifiable(service.sid, key, value);
-    CheckOutcome(user.status(), target ? Codes{} : Codes{twilio_code::kNotFound},
-                 "SetPresence");
+    absl::StatusOr<User> user = online_field ? store_->SetUserOnline(service.sid, key, value)
+                                             : store_->SetUserNotifiable(service.sid, key, value);
+    CheckOutcome(user.status(), target ? Codes{} : Codes{twilio_code::kNotFound}, "SetPresence");
     if (!user.ok()) return;
     (online_field ? target->online : target->notifiable) = value;
     ExpectUser(*user, *target, service, false, "SetPresence result");
@@ -512,8 +587,8 @@ class Harness {
 
   void JoinedChannels(ByteReader& in, ModelService& service) {
     const std::string key = PickKey(in, service);
-    static const int64_t kDeltas[] = {1, 2, -1, -3, 0, std::numeric_limits<int64_t>::max(),
-                                      std::numeric_limits<int64_t>::min()};
+    static const int64_t kDeltas[] = {
+        1, 2, -1, -3, 0, std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min()};
     const int64_t delta = kDeltas[in.Pick(7)];
     ModelUser* target = service.FindKey(key);
     Codes codes;
@@ -637,11 +712,10 @@ class Harness {
     return out;
   }
 
-  static void ExpectSids(const Page& page, const std::vector<std::string>& want,
-                         const char* what) {
+  static void ExpectSids(const Page& page, const std::vector<std::string>& want, const char* what) {
     const std::vector<std::string> got = Sids(page);
-    FUZZ_CHECK(got == want, "%s: %zu users (first %s), expected %zu (first %s)", what,
-               got.size(), got.empty() ? "-" : got[0].c_str(), want.size(),
+    FUZZ_CHECK(got == want, "%s: %zu users (first %s), expected %zu (first %s)", what, got.size(),
+               got.empty() ? "-" : got[0].c_str(), want.size(),
                want.empty() ? "-" : want[0].c_str());
   }
 
@@ -662,17 +736,16 @@ class Harness {
         index > 0 ? AliveBefore(service, prev, n) : std::vector<std::string>();
     FUZZ_CHECK(page.previous_page_token.empty() == before.empty(),
                "previous token %s on page %lld but %zu users precede",
-               page.previous_page_token.empty() ? "absent" : "set",
-               static_cast<long long>(index), before.size());
+               page.previous_page_token.empty() ? "absent" : "set", static_cast<long long>(index),
+               before.size());
     if (!before.empty()) {
       absl::StatusOr<Page> preceding = List(service, size, index - 1, page.previous_page_token);
       FUZZ_CHECK(preceding.ok(), "previous page: %s", Describe(preceding.status()).c_str());
       ExpectSids(*preceding, before, "previous page");
     }
     const std::vector<std::string> after = AliveAfter(service, next, n);
-    FUZZ_CHECK(page.next_page_token.empty() == after.empty(),
-               "next token %s but %zu users follow", page.next_page_token.empty() ? "absent" : "set",
-               after.size());
+    FUZZ_CHECK(page.next_page_token.empty() == after.empty(), "next token %s but %zu users follow",
+               page.next_page_token.empty() ? "absent" : "set", after.size());
     if (!after.empty()) {
       absl::StatusOr<Page> following = List(service, size, index + 1, page.next_page_token);
       FUZZ_CHECK(following.ok(), "next page: %s", Describe(following.status()).c_str());
@@ -683,9 +756,15 @@ class Harness {
   void Writes(ByteReader& in, ModelService& service) {
     for (size_t w = in.Pick(3); w > 0; --w) {
       switch (in.Pick(3)) {
-        case 0: Create(in, service); break;
-        case 1: GetOrCreate(in, service); break;
-        default: Delete(in, service); break;
+        case 0:
+          Create(in, service);
+          break;
+        case 1:
+          GetOrCreate(in, service);
+          break;
+        default:
+          Delete(in, service);
+          break;
       }
     }
   }
@@ -793,19 +872,16 @@ class Harness {
       absl::StatusOr<Page> page = List(service, 100, index, token);
       FUZZ_CHECK(page.ok(), "ListUsers: %s", Describe(page.status()).c_str());
       for (const User& u : page->users) {
-        FUZZ_CHECK(seen < want.size(), "store lists more users than the model (%zu)",
-                   want.size());
+        FUZZ_CHECK(seen < want.size(), "store lists more users than the model (%zu)", want.size());
         ExpectUser(u, *want[seen++], service, true, "listing");
       }
       if (page->next_page_token.empty()) break;
       token = page->next_page_token;
     }
-    FUZZ_CHECK(seen == want.size(), "store lists %zu users, model has %zu", seen,
-               want.size());
+    FUZZ_CHECK(seen == want.size(), "store lists %zu users, model has %zu", seen, want.size());
   }
 
-  std::shared_ptr<std::atomic<int64_t>> clock_ =
-      std::make_shared<std::atomic<int64_t>>(kStart);
+  std::shared_ptr<std::atomic<int64_t>> clock_ = std::make_shared<std::atomic<int64_t>>(kStart);
   std::shared_ptr<std::atomic<int>> events_ = std::make_shared<std::atomic<int>>(0);
   int expected_events_ = 0;
   std::unique_ptr<Store> store_;

@@ -74,7 +74,7 @@ TEST(AttributesTest, SizeIsCheckedBeforeSyntax) {
 TEST(AttributesTest, CustomSizeLimit) {
   Limits limits;
   limits.max_attributes_bytes = 8;
-  EXPECT_EQ(Code("{\"a\":12}", limits), 0);   // 8 bytes
+  EXPECT_EQ(Code("{\"a\":12}", limits), 0);       // 8 bytes
   EXPECT_EQ(Code("{\"a\":123}", limits), 50303);  // 9 bytes
   EXPECT_EQ(Code("  {}    ", limits), 0);
 }
@@ -92,11 +92,11 @@ TEST(AttributesTest, DepthOfNestedObjectsHoldingScalar) {
 
 TEST(AttributesTest, EmptyInnermostContainerCountsAsALevel) {
   // simdjson alone does not count an empty container; userstore does.
-  EXPECT_EQ(Code(NestedObjects(127, "{}")), 0);    // depth 128
-  EXPECT_EQ(Code(NestedObjects(128, "{}")), 50304);  // depth 129
-  EXPECT_EQ(Code(ObjectOfNestedArrays(127)), 0);     // depth 128
+  EXPECT_EQ(Code(NestedObjects(127, "{}")), 0);       // depth 128
+  EXPECT_EQ(Code(NestedObjects(128, "{}")), 50304);   // depth 129
+  EXPECT_EQ(Code(ObjectOfNestedArrays(127)), 0);      // depth 128
   EXPECT_EQ(Code(ObjectOfNestedArrays(128)), 50304);  // depth 129
-  EXPECT_EQ(Code(NestedObjects(127, "[1]")), 0);     // depth 128
+  EXPECT_EQ(Code(NestedObjects(127, "[1]")), 0);      // depth 128
   EXPECT_EQ(Code(NestedObjects(128, "[1]")), 50304);  // depth 129
 }
 
@@ -124,15 +124,13 @@ TEST(AttributesTest, SmallDepthLimits) {
 TEST(AttributesTest, VeryDeepInputIsRejectedWithoutCrashing) {
   // Within the size limit, far beyond the depth limit.
   EXPECT_EQ(Code(NestedObjects(2500)), 50304);  // 15,001 bytes
-  EXPECT_EQ(Code("{\"a\":" + std::string(8000, '[') + std::string(8000, ']') + "}"),
-            50304);
+  EXPECT_EQ(Code("{\"a\":" + std::string(8000, '[') + std::string(8000, ']') + "}"), 50304);
 }
 
 // ---- top-level type ---------------------------------------------------------
 
 TEST(AttributesTest, TopLevelMustBeAnObject) {
-  for (const char* text : {"[]", "[{}]", "\"{}\"", "1", "-0.5", "true", "false",
-                           "null", "\"\""}) {
+  for (const char* text : {"[]", "[{}]", "\"{}\"", "1", "-0.5", "true", "false", "null", "\"\""}) {
     absl::Status s = ValidateAttributes(text, Limits());
     EXPECT_EQ(TwilioCode(s), 50304) << text;
     EXPECT_NE(s.message().find("object"), absl::string_view::npos) << s.message();
@@ -206,13 +204,8 @@ TEST(AttributesTest, RejectsInvalidJson) {
 
 TEST(AttributesTest, LoneSurrogateEscapesAreRejected) {
   for (const char* text : {
-           R"({"a":"\ud800"})",
-           R"({"a":"\udc00"})",
-           R"({"a":"\uDFFF"})",
-           R"({"a":"\ud800\ud800"})",
-           R"({"a":"\ud800\u0041"})",
-           R"({"a":"\ud800x"})",
-           R"({"a":"\ud800\n"})",
+           R"({"a":"\ud800"})", R"({"a":"\udc00"})", R"({"a":"\uDFFF"})", R"({"a":"\ud800\ud800"})",
+           R"({"a":"\ud800\u0041"})", R"({"a":"\ud800x"})", R"({"a":"\ud800\n"})",
            R"({"a":"\udd1e\ud834"})",  // inverted pair
            R"({"\ud800":1})",          // in a key
        }) {
@@ -238,9 +231,7 @@ TEST(AttributesTest, InvalidUtf8IsRejected) {
   }
 }
 
-TEST(AttributesTest, ByteOrderMarkIsRejected) {
-  EXPECT_EQ(Code("\xEF\xBB\xBF{}"), 50304);
-}
+TEST(AttributesTest, ByteOrderMarkIsRejected) { EXPECT_EQ(Code("\xEF\xBB\xBF{}"), 50304); }
 
 TEST(AttributesTest, NulCharacters) {
   // The escape is valid JSON (and stored as written).
@@ -255,10 +246,10 @@ TEST(AttributesTest, NulCharacters) {
 // ---- numbers ----------------------------------------------------------------
 
 TEST(AttributesTest, NumbersWithin64BitsAreAccepted) {
-  EXPECT_EQ(Code(R"({"a":18446744073709551615})"), 0);   // UINT64_MAX
-  EXPECT_EQ(Code(R"({"a":-9223372036854775808})"), 0);   // INT64_MIN
+  EXPECT_EQ(Code(R"({"a":18446744073709551615})"), 0);    // UINT64_MAX
+  EXPECT_EQ(Code(R"({"a":-9223372036854775808})"), 0);    // INT64_MIN
   EXPECT_EQ(Code(R"({"a":1.7976931348623157e308})"), 0);  // DBL_MAX
-  EXPECT_EQ(Code(R"({"a":1e-400})"), 0);  // underflows to 0: accepted
+  EXPECT_EQ(Code(R"({"a":1e-400})"), 0);                  // underflows to 0: accepted
   EXPECT_EQ(Code(R"({"a":123.456e-789})"), 0);
 }
 
@@ -266,7 +257,7 @@ TEST(AttributesTest, NumbersBeyond64BitsAreRejected) {
   EXPECT_EQ(Code(R"({"a":18446744073709551616})"), 50304);  // UINT64_MAX + 1
   EXPECT_EQ(Code(R"({"a":-9223372036854775809})"), 50304);  // INT64_MIN - 1
   EXPECT_EQ(Code(R"({"a":100000000000000000000000000000})"), 50304);
-  EXPECT_EQ(Code(R"({"a":1e400})"), 50304);   // overflows a double
+  EXPECT_EQ(Code(R"({"a":1e400})"), 50304);  // overflows a double
   EXPECT_EQ(Code(R"({"a":-1e400})"), 50304);
   EXPECT_EQ(Code(R"({"a":1.8e308})"), 50304);
 }
@@ -291,10 +282,9 @@ TEST(AttributesTest, OutOfRangeNumbersAreReportedAsSuch) {
     EXPECT_EQ(HttpStatus(s), 400);
     EXPECT_EQ(s.message(), range);
   }
-  for (const char* text :
-       {R"({"a":01})", R"({"a":1.})", R"({"a":-})", R"({"a":1e})", R"({"a":.5})",
-        R"({"a":100000000000000000000,"b":tru})", R"({"a":1e400,"b":"\ud800"})",
-        R"([18446744073709551616,])", "{\"a\":1e400} x"}) {
+  for (const char* text : {R"({"a":01})", R"({"a":1.})", R"({"a":-})", R"({"a":1e})", R"({"a":.5})",
+                           R"({"a":100000000000000000000,"b":tru})", R"({"a":1e400,"b":"\ud800"})",
+                           R"([18446744073709551616,])", "{\"a\":1e400} x"}) {
     SCOPED_TRACE(text);
     absl::Status s = ValidateAttributes(text, Limits());
     EXPECT_EQ(TwilioCode(s), 50304);
@@ -310,8 +300,8 @@ TEST(AttributesTest, OutOfRangeNumbersAreReportedAsSuch) {
 // ---- IsValidJson ------------------------------------------------------------
 
 TEST(IsValidJsonTest, AnyTopLevelType) {
-  for (const char* text : {"{}", "[]", "1", "-1.5e3", "\"s\"", "true", "false",
-                           "null", " [1, {\"a\": null}] "}) {
+  for (const char* text :
+       {"{}", "[]", "1", "-1.5e3", "\"s\"", "true", "false", "null", " [1, {\"a\": null}] "}) {
     EXPECT_TRUE(IsValidJson(text)) << text;
   }
   for (const char* text : {"", "[", "]", "[1,]", "nul", "'s'", "[1] [2]"}) {
@@ -328,8 +318,7 @@ TEST(IsValidJsonTest, MaxDepthIsInclusiveAndCountsEmptyContainers) {
   EXPECT_TRUE(IsValidJson("[[]]", 2));
   EXPECT_TRUE(IsValidJson(std::string(1024, '[') + std::string(1024, ']')));
   EXPECT_FALSE(IsValidJson(std::string(1025, '[') + std::string(1025, ']')));
-  EXPECT_TRUE(
-      IsValidJson(std::string(1025, '[') + std::string(1025, ']'), 1025));
+  EXPECT_TRUE(IsValidJson(std::string(1025, '[') + std::string(1025, ']'), 1025));
 }
 
 TEST(IsValidJsonTest, HugeMaxDepthIsHarmless) {
@@ -358,8 +347,7 @@ TEST(IsValidJsonTest, ConcurrentCallsAreIndependent) {
     threads.emplace_back([t, &failures] {
       for (int i = 0; i < 300; ++i) {
         const bool valid = (i + t) % 2 == 0;
-        const std::string text =
-            valid ? NestedObjects(1 + i % 128) : NestedObjects(129 + i % 50);
+        const std::string text = valid ? NestedObjects(1 + i % 128) : NestedObjects(129 + i % 50);
         if (ValidateAttributes(text, Limits()).ok() != valid) ++failures;
         if (IsValidJson(valid ? "[1,2]" : "[1,2") != valid) ++failures;
       }
@@ -390,8 +378,7 @@ TEST(JsonDocumentTest, ErrorKinds) {
   EXPECT_EQ(deep.Parse("[[[1]]]", 2), internal::JsonError::kTooDeep);
   internal::JsonDocument ok;
   EXPECT_EQ(ok.Parse("[[[1]]]", 3), internal::JsonError::kOk);
-  EXPECT_STREQ(internal::JsonErrorName(internal::JsonError::kTooDeep),
-               "nested too deeply");
+  EXPECT_STREQ(internal::JsonErrorName(internal::JsonError::kTooDeep), "nested too deeply");
 }
 
 TEST(JsonDepthTest, CountsEveryContainer) {
@@ -399,9 +386,8 @@ TEST(JsonDepthTest, CountsEveryContainer) {
     const char* text;
     size_t depth;
   } cases[] = {
-      {"1", 0},          {"\"s\"", 0},        {"{}", 1},
-      {"[]", 1},         {"{\"a\":1}", 1},    {"{\"a\":{}}", 2},
-      {"[[],[[]],1]", 3}, {"[{\"a\":[{}]}]", 4},
+      {"1", 0},         {"\"s\"", 0},      {"{}", 1},          {"[]", 1},
+      {"{\"a\":1}", 1}, {"{\"a\":{}}", 2}, {"[[],[[]],1]", 3}, {"[{\"a\":[{}]}]", 4},
   };
   for (const Case& c : cases) {
     internal::JsonDocument doc;
@@ -418,7 +404,7 @@ TEST(Utf8Test, IsValidUtf8) {
   EXPECT_TRUE(IsValidUtf8("plain ascii"));
   EXPECT_TRUE(IsValidUtf8("\xC3\xA9\xE6\x97\xA5\xF0\x9F\x98\x80"));
   EXPECT_TRUE(IsValidUtf8(std::string_view("a\0b", 3)));  // U+0000 is UTF-8
-  EXPECT_TRUE(IsValidUtf8("\xF4\x8F\xBF\xBF"));            // U+10FFFF
+  EXPECT_TRUE(IsValidUtf8("\xF4\x8F\xBF\xBF"));           // U+10FFFF
   EXPECT_FALSE(IsValidUtf8("\xFF"));
   EXPECT_FALSE(IsValidUtf8("\xC0\x80"));          // overlong NUL
   EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // surrogate
@@ -431,9 +417,9 @@ TEST(Utf8Test, CountCodePoints) {
   using internal::CountCodePoints;
   EXPECT_EQ(CountCodePoints(""), 0u);
   EXPECT_EQ(CountCodePoints("abc"), 3u);
-  EXPECT_EQ(CountCodePoints("\xC3\xA9"), 1u);            // é
+  EXPECT_EQ(CountCodePoints("\xC3\xA9"), 1u);                  // é
   EXPECT_EQ(CountCodePoints("\xE6\x97\xA5\xE6\x9C\xAC"), 2u);  // 日本
-  EXPECT_EQ(CountCodePoints("a\xF0\x9F\x98\x80z"), 3u);  // a😀z
+  EXPECT_EQ(CountCodePoints("a\xF0\x9F\x98\x80z"), 3u);        // a😀z
   // 256 two-byte characters: 512 bytes, 256 code points.
   std::string s;
   for (int i = 0; i < 256; ++i) s += "\xC3\xA9";

@@ -28,13 +28,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
-#include <new>
-#include <thread>
 #include <memory>
+#include <new>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -104,9 +104,7 @@ void* operator new(size_t n) {
 }
 void* operator new[](size_t n) { return operator new(n); }
 void* operator new(size_t n, const std::nothrow_t&) noexcept { return heap::Allocate(n, 0); }
-void* operator new[](size_t n, const std::nothrow_t&) noexcept {
-  return heap::Allocate(n, 0);
-}
+void* operator new[](size_t n, const std::nothrow_t&) noexcept { return heap::Allocate(n, 0); }
 void* operator new(size_t n, std::align_val_t a) {
   if (void* p = heap::Allocate(n, static_cast<size_t>(a))) return p;
   throw std::bad_alloc();
@@ -172,8 +170,8 @@ Row Get(std::string name, std::string target, int status, int code) {
 }
 
 Row Post(std::string name, std::string target, std::string body, int status, int code) {
-  return Row{std::move(name), "POST", std::move(target), std::move(body), status, code,
-             {}, std::nullopt};
+  return Row{std::move(name), "POST", std::move(target), std::move(body), status, code, {},
+             std::nullopt};
 }
 
 // A create that must succeed with `identity`.
@@ -197,8 +195,8 @@ std::string BodyOfSize(std::string_view prefix, size_t size) {
 
 // A target of exactly `size` bytes: `path` then "?PageSize=1&Pad=xxx...".
 std::string TargetOfSize(std::string_view path, size_t size) {
-  std::string target = absl::StrCat(absl::string_view(path.data(), path.size()),
-                                    "?PageSize=1&Pad=");
+  std::string target =
+      absl::StrCat(absl::string_view(path.data(), path.size()), "?PageSize=1&Pad=");
   target.append(size - target.size(), 'x');
   return target;
 }
@@ -224,20 +222,22 @@ std::vector<Row> IdentityRows() {
       Created("Identity_PlusIsSpace", "Identity=+", " "),
       Created("Identity_Tab", "Identity=%09", "\t"),
       Created("Identity_AtLimitAscii", "Identity=" + x256, x256),
-      Post("Identity_OverLimitAscii", kU, "Identity=" + x257, 400,
-           twilio_code::kIdentityTooLong),
+      Post("Identity_OverLimitAscii", kU, "Identity=" + x257, 400, twilio_code::kIdentityTooLong),
       Created("Identity_AtLimitTwoByteChars", "Identity=" + e256, Repeat("\xc3\xa9", 256)),
       Post("Identity_OverLimitTwoByteChars", kU, "Identity=" + e257, 400,
            twilio_code::kIdentityTooLong),
       Created("Identity_AtLimitFourByteChars", "Identity=" + Repeat("%F0%9F%98%80", 256),
               Repeat("\xf0\x9f\x98\x80", 256)),
-      Post("Identity_OverLimitFourByteChars", kU,
-           "Identity=" + Repeat("%F0%9F%98%80", 257), 400, twilio_code::kIdentityTooLong),
+      Post("Identity_OverLimitFourByteChars", kU, "Identity=" + Repeat("%F0%9F%98%80", 257), 400,
+           twilio_code::kIdentityTooLong),
       Post("Identity_NulEscaped", kU, "Identity=a%00b", 400, kBadParam),
       Post("Identity_NulRaw", kU, std::string("Identity=a\0b", 12), 400, kBadParam),
       Post("Identity_NulOnly", kU, "Identity=%00", 400, kBadParam),
       Post("Identity_InvalidUtf8Escaped", kU, "Identity=a%FFb", 400, kBadParam),
-      Post("Identity_InvalidUtf8Raw", kU, "Identity=a\xff" "b", 400, kBadParam),
+      Post("Identity_InvalidUtf8Raw", kU,
+           "Identity=a\xff"
+           "b",
+           400, kBadParam),
       Post("Identity_LoneContinuationByte", kU, "Identity=%80", 400, kBadParam),
       Post("Identity_TruncatedUtf8", kU, "Identity=%C3", 400, kBadParam),
       Post("Identity_Overlong2Byte", kU, "Identity=%C0%AF", 400, kBadParam),
@@ -249,8 +249,7 @@ std::vector<Row> IdentityRows() {
       Post("Identity_EscapeTruncatedAlone", kU, "Identity=%", 400, kBadParam),
       Post("Identity_EscapeTruncatedOneDigit", kU, "Identity=ab%4", 400, kBadParam),
       Post("Identity_EscapeNotHex", kU, "Identity=%zz", 400, kBadParam),
-      Post("Identity_EscapeBadInOtherParam", kU, "Identity=ok&FriendlyName=%G0", 400,
-           kBadParam),
+      Post("Identity_EscapeBadInOtherParam", kU, "Identity=ok&FriendlyName=%G0", 400, kBadParam),
       Created("Identity_DecodesToSlash", "Identity=team%2Fcarol", "team/carol"),
       Created("Identity_DecodesToQuestionMark", "Identity=c%3Fd", "c?d"),
       Created("Identity_DecodesToHash", "Identity=a%23b", "a#b"),
@@ -292,21 +291,21 @@ std::vector<Row> FriendlyNameRows() {
       Post("FriendlyName_Overlong", kU, create("%C1%BF"), 400, kBadParam),
       Post("FriendlyName_Utf8Surrogate", kU, create("%ED%BF%BF"), 400, kBadParam),
       Post("FriendlyName_EscapeTruncated", kU, create("ab%"), 400, kBadParam),
-      Created("FriendlyName_RepeatedFirstWins",
-              "Identity=fn&FriendlyName=ok&FriendlyName=" + n257, "fn"),
+      Created("FriendlyName_RepeatedFirstWins", "Identity=fn&FriendlyName=ok&FriendlyName=" + n257,
+              "fn"),
       Post("FriendlyName_RepeatedFirstInvalid", kU,
            "Identity=fn&FriendlyName=" + n257 + "&FriendlyName=ok", 400,
            twilio_code::kFriendlyNameTooLong),
-      Post("FriendlyName_UpdateEmptyClears", "/v2/Services/{IS}/Users/bob", "FriendlyName=",
-           200, 0),
-      Post("FriendlyName_UpdateAtLimit", "/v2/Services/{IS}/Users/bob", "FriendlyName=" + n256,
-           200, 0),
-      Post("FriendlyName_UpdateOverLimit", "/v2/Services/{IS}/Users/bob",
-           "FriendlyName=" + n257, 400, twilio_code::kFriendlyNameTooLong),
+      Post("FriendlyName_UpdateEmptyClears", "/v2/Services/{IS}/Users/bob", "FriendlyName=", 200,
+           0),
+      Post("FriendlyName_UpdateAtLimit", "/v2/Services/{IS}/Users/bob", "FriendlyName=" + n256, 200,
+           0),
+      Post("FriendlyName_UpdateOverLimit", "/v2/Services/{IS}/Users/bob", "FriendlyName=" + n257,
+           400, twilio_code::kFriendlyNameTooLong),
       Post("FriendlyName_UpdateNul", "/v2/Services/{IS}/Users/bob", "FriendlyName=%00", 400,
            kBadParam),
-      Post("FriendlyName_UpdateInvalidUtf8", "/v2/Services/{IS}/Users/bob",
-           "FriendlyName=\xc3", 400, kBadParam),
+      Post("FriendlyName_UpdateInvalidUtf8", "/v2/Services/{IS}/Users/bob", "FriendlyName=\xc3",
+           400, kBadParam),
   };
 }
 
@@ -330,8 +329,8 @@ std::vector<Row> AttributesRows() {
       Created("Attributes_AtDepthLimit", create(depth128), "at"),
       Post("Attributes_OverDepthLimit", kU, create(depth129), 400, kInvalid),
       Post("Attributes_DeepOpenBrackets", kU, create(std::string(16000, '[')), 400, kInvalid),
-      Post("Attributes_DeepBalancedArrays",
-           kU, create(std::string(8000, '[') + std::string(8000, ']')), 400, kInvalid),
+      Post("Attributes_DeepBalancedArrays", kU,
+           create(std::string(8000, '[') + std::string(8000, ']')), 400, kInvalid),
       Post("Attributes_DeepObjects", kU, create(Repeat("{\"a\":", 3000)), 400, kInvalid),
       Post("Attributes_NulRaw", kU, create(std::string("{\"a\":\"\0\"}", 9)), 400, kInvalid),
       Post("Attributes_NulEscapedInString", kU, create("{\"a\":\"%00\"}"), 400, kInvalid),
@@ -340,10 +339,8 @@ std::vector<Row> AttributesRows() {
       Post("Attributes_InvalidUtf8", kU, create("{\"a\":\"%FF\"}"), 400, kInvalid),
       Post("Attributes_Overlong", kU, create("{\"a\":\"%C0%AF\"}"), 400, kInvalid),
       Post("Attributes_Utf8Surrogate", kU, create("{\"a\":\"%ED%A0%80\"}"), 400, kInvalid),
-      Post("Attributes_LoneHighSurrogateEscape", kU, create("{\"a\":\"\\ud800\"}"), 400,
-           kInvalid),
-      Post("Attributes_LoneLowSurrogateEscape", kU, create("{\"a\":\"\\udc00\"}"), 400,
-           kInvalid),
+      Post("Attributes_LoneHighSurrogateEscape", kU, create("{\"a\":\"\\ud800\"}"), 400, kInvalid),
+      Post("Attributes_LoneLowSurrogateEscape", kU, create("{\"a\":\"\\udc00\"}"), 400, kInvalid),
       Post("Attributes_LoneSurrogateInKey", kU, create("{\"\\ud800\":1}"), 400, kInvalid),
       Post("Attributes_ReversedSurrogatePair", kU, create("{\"a\":\"\\udc00\\ud800\"}"), 400,
            kInvalid),
@@ -357,14 +354,14 @@ std::vector<Row> AttributesRows() {
       Post("Attributes_EscapeTruncated", kU, create("%7"), 400, kBadParam),
       Created("Attributes_PlusIsSpaceInside", create("{\"a\":\"x+y\"}"), "at"),
       Created("Attributes_RepeatedFirstWins", "Identity=at&Attributes={}&Attributes=[", "at"),
-      Post("Attributes_RepeatedFirstInvalid", kU, "Identity=at&Attributes=[&Attributes={}",
-           400, kInvalid),
+      Post("Attributes_RepeatedFirstInvalid", kU, "Identity=at&Attributes=[&Attributes={}", 400,
+           kInvalid),
       Post("Attributes_UpdateInvalid", "/v2/Services/{IS}/Users/bob", "Attributes=[]", 400,
            kInvalid),
-      Post("Attributes_UpdateOverLimit", "/v2/Services/{IS}/Users/bob",
-           "Attributes=" + over_limit, 400, kTooLong),
-      Post("Attributes_UpdateAtLimit", "/v2/Services/{IS}/Users/bob", "Attributes=" + at_limit,
-           200, 0),
+      Post("Attributes_UpdateOverLimit", "/v2/Services/{IS}/Users/bob", "Attributes=" + over_limit,
+           400, kTooLong),
+      Post("Attributes_UpdateAtLimit", "/v2/Services/{IS}/Users/bob", "Attributes=" + at_limit, 200,
+           0),
   };
 }
 
@@ -375,8 +372,7 @@ std::vector<Row> RoleSidRows() {
       Post("RoleSid_Empty", kU, create(""), 400, kBadParam),
       Post("RoleSid_NoEquals", kU, "Identity=rl&RoleSid", 400, kBadParam),
       Post("RoleSid_WhitespaceOnly", kU, create("%20"), 400, kBadParam),
-      Post("RoleSid_PaddedWithSpace", kU, create("%20" + std::string(kRoleSid)), 400,
-           kBadParam),
+      Post("RoleSid_PaddedWithSpace", kU, create("%20" + std::string(kRoleSid)), 400, kBadParam),
       Post("RoleSid_WrongPrefix", kU, create("XX" + hex), 400, kBadParam),
       Post("RoleSid_UserSid", kU, create("US" + hex), 400, kBadParam),
       Post("RoleSid_LowercasePrefix", kU, create("rl" + hex), 400, kBadParam),
@@ -391,10 +387,9 @@ std::vector<Row> RoleSidRows() {
       Post("RoleSid_ChannelRole", kU, create("{CHANNEL_ROLE}"), 400, twilio_code::kRoleWrongType),
       Post("RoleSid_RepeatedFirstWins", kU, create("RLbad&RoleSid=" + std::string(kRoleSid)), 400,
            kBadParam),
-      Post("RoleSid_UpdateUnknown", "/v2/Services/{IS}/Users/bob", "RoleSid=RL" +
-           std::string(32, '0'), 400, twilio_code::kRoleNotFound),
-      Post("RoleSid_UpdateMalformed", "/v2/Services/{IS}/Users/bob", "RoleSid=RL", 400,
-           kBadParam),
+      Post("RoleSid_UpdateUnknown", "/v2/Services/{IS}/Users/bob",
+           "RoleSid=RL" + std::string(32, '0'), 400, twilio_code::kRoleNotFound),
+      Post("RoleSid_UpdateMalformed", "/v2/Services/{IS}/Users/bob", "RoleSid=RL", 400, kBadParam),
   };
 }
 
@@ -438,13 +433,24 @@ std::vector<Row> PathKeyRows() {
       Get("Key_IdentityAtLimitUnknown", u + std::string(256, 'k'), 404, kNotFound),
       Get("Key_IdentityOverLimitUnknown", u + std::string(257, 'k'), 404, kNotFound),
       Row{"Key_DeleteUnknown", "DELETE", u + "nobody", "", 404, kNotFound, {}, std::nullopt},
-      Row{"Key_DeleteSidOfOtherService", "DELETE", u + "{BOB2}", "", 404, kNotFound, {},
+      Row{"Key_DeleteSidOfOtherService",
+          "DELETE",
+          u + "{BOB2}",
+          "",
+          404,
+          kNotFound,
+          {},
           std::nullopt},
-      Row{"Key_DeleteEncodedSlashRawSlash", "DELETE", u + "team/alice", "", 404, kNotFound, {},
+      Row{"Key_DeleteEncodedSlashRawSlash",
+          "DELETE",
+          u + "team/alice",
+          "",
+          404,
+          kNotFound,
+          {},
           std::nullopt},
       Post("Key_UpdateUnknown", u + "nobody", "FriendlyName=x", 404, kNotFound),
-      Post("Key_UpdateNoParameters", u + "alice", "", 400,
-           twilio_code::kUpdateWithoutParameters),
+      Post("Key_UpdateNoParameters", u + "alice", "", 400, twilio_code::kUpdateWithoutParameters),
       Post("Key_UpdateOnlyUnknownParameters", u + "alice", "Identity=x&Foo=1", 400,
            twilio_code::kUpdateWithoutParameters),
   };
@@ -459,12 +465,10 @@ std::vector<Row> ServiceSidRows() {
       Get("Service_WrongPrefix", "/v2/Services/XX" + hex + "/Users", 404, kNotFound),
       Get("Service_LowercasePrefix", "/v2/Services/is" + hex + "/Users", 404, kNotFound),
       Get("Service_UppercaseHex", "/v2/Services/IS" + std::string(32, 'A') + "/Users", 200, 0),
-      Get("Service_TooShort", "/v2/Services/IS" + std::string(31, 'a') + "/Users", 404,
+      Get("Service_TooShort", "/v2/Services/IS" + std::string(31, 'a') + "/Users", 404, kNotFound),
+      Get("Service_TooLong", "/v2/Services/IS" + std::string(33, 'a') + "/Users", 404, kNotFound),
+      Get("Service_UnknownWellFormed", "/v2/Services/IS" + std::string(32, 'c') + "/Users", 404,
           kNotFound),
-      Get("Service_TooLong", "/v2/Services/IS" + std::string(33, 'a') + "/Users", 404,
-          kNotFound),
-      Get("Service_UnknownWellFormed", "/v2/Services/IS" + std::string(32, 'c') + "/Users",
-          404, kNotFound),
       Get("Service_Nul", "/v2/Services/%00/Users", 404, kNotFound),
       Get("Service_InvalidUtf8", "/v2/Services/%FF/Users", 404, kNotFound),
       Get("Service_EscapeTruncated", "/v2/Services/IS%/Users", 400, kBadParam),
@@ -497,10 +501,8 @@ std::vector<Row> QueryRows() {
       Get("PageSize_OverMaxClamped", q + "PageSize=101", 200, 0),
       Get("PageSize_Int64Max", q + "PageSize=9223372036854775807", 200, 0),
       Get("PageSize_OverInt64Clamped", q + "PageSize=9223372036854775808", 200, 0),
-      Get("PageSize_ThirtyDigitsClamped", q + "PageSize=123456789012345678901234567890", 200,
-          0),
-      Get("PageSize_NegativeBeyondInt64", q + "PageSize=-99999999999999999999", 400,
-          kBadParam),
+      Get("PageSize_ThirtyDigitsClamped", q + "PageSize=123456789012345678901234567890", 200, 0),
+      Get("PageSize_NegativeBeyondInt64", q + "PageSize=-99999999999999999999", 400, kBadParam),
       Get("PageSize_Exponent", q + "PageSize=1e2", 400, kBadParam),
       Get("PageSize_Hex", q + "PageSize=0x10", 400, kBadParam),
       Get("PageSize_Nul", q + "PageSize=5%00", 400, kBadParam),
@@ -517,8 +519,7 @@ std::vector<Row> QueryRows() {
       Get("Page_PositiveWithEmptyToken", q + "Page=1&PageToken=", 400, kBadParam),
       Get("Page_OverInt64", q + "Page=9223372036854775808&PageToken={TOKEN}", 400, kBadParam),
       Get("Page_Int64Max", q + "Page=9223372036854775807&PageToken={TOKEN}", 400, kBadParam),
-      Get("Page_LargestIndex", q + "PageSize=1&Page=9223372036854775806&PageToken={TOKEN}", 200,
-          0),
+      Get("Page_LargestIndex", q + "PageSize=1&Page=9223372036854775806&PageToken={TOKEN}", 200, 0),
       Get("Page_WithToken", q + "PageSize=1&Page=1&PageToken={TOKEN}", 200, 0),
       Get("PageToken_Empty", q + "PageToken=", 200, 0),
       Get("PageToken_NoEquals", q + "PageToken", 200, 0),
@@ -526,16 +527,15 @@ std::vector<Row> QueryRows() {
       Get("PageToken_Garbage", q + "Page=1&PageToken=abc", 400, kBadParam),
       Get("PageToken_Truncated", q + "Page=1&PageToken={TOKEN_TRUNCATED}", 400, kBadParam),
       Get("PageToken_OneCharChanged", q + "Page=1&PageToken={TOKEN_CHANGED}", 400, kBadParam),
-      Get("PageToken_LastCharChanged", q + "Page=1&PageToken={TOKEN_LAST_CHANGED}", 400,
-          kBadParam),
+      Get("PageToken_LastCharChanged", q + "Page=1&PageToken={TOKEN_LAST_CHANGED}", 400, kBadParam),
       Get("PageToken_Extended", q + "Page=1&PageToken={TOKEN}A", 400, kBadParam),
       Get("PageToken_Padded", q + "Page=1&PageToken={TOKEN}%3D%3D", 400, kBadParam),
       Get("PageToken_Nul", q + "Page=1&PageToken={TOKEN}%00", 400, kBadParam),
       Get("PageToken_OtherService", q + "Page=1&PageToken={TOKEN2}", 400, kBadParam),
-      Get("PageToken_PercentEncodedIsDecoded", q + "PageSize=1&Page=1&PageToken={TOKEN_PCT}",
-          200, 0),
-      Get("PageToken_RepeatedFirstWins", q + "PageSize=1&Page=1&PageToken={TOKEN}&PageToken=x",
-          200, 0),
+      Get("PageToken_PercentEncodedIsDecoded", q + "PageSize=1&Page=1&PageToken={TOKEN_PCT}", 200,
+          0),
+      Get("PageToken_RepeatedFirstWins", q + "PageSize=1&Page=1&PageToken={TOKEN}&PageToken=x", 200,
+          0),
       Get("Query_EscapeTruncated", q + "x=%", 400, kBadParam),
       Get("Query_RawSpace", q + "PageSize=1 2", 400, kBadParam),
       Get("Query_EmptyPiecesIgnored", q + "&&PageSize=1&&", 200, 0),
@@ -591,8 +591,7 @@ std::vector<Row> BoundsAndMethodRows() {
       Get("Target_OverLimit", TargetOfSize(path, max_target + 1), 400, kBadParam),
       Get("Target_Empty", "", 400, kBadParam),
       Get("Target_NoLeadingSlash", "v2/Services/{IS}/Users", 400, kBadParam),
-      Get("Target_AbsoluteForm", "https://chat.twilio.com/v2/Services/{IS}/Users", 400,
-          kBadParam),
+      Get("Target_AbsoluteForm", "https://chat.twilio.com/v2/Services/{IS}/Users", 400, kBadParam),
       Get("Target_Asterisk", "*", 400, kBadParam),
       Get("Target_Nul", std::string("/v2/Services/\0", 14), 400, kBadParam),
       Created("Body_AtLimit", BodyOfSize("Identity=bd", max_body), "bd"),
@@ -604,7 +603,13 @@ std::vector<Row> BoundsAndMethodRows() {
       Row{"Method_Lowercase", "get", kU, "", 405, kBadParam, {}, std::nullopt},
       Row{"Method_Empty", "", kU, "", 405, kBadParam, {}, std::nullopt},
       Row{"Method_HeadLowercase", "head", kU, "", 405, kBadParam, {}, std::nullopt},
-      Row{"Method_Put", "PUT", std::string(kU) + "/alice", "FriendlyName=x", 405, kBadParam, {},
+      Row{"Method_Put",
+          "PUT",
+          std::string(kU) + "/alice",
+          "FriendlyName=x",
+          405,
+          kBadParam,
+          {},
           std::nullopt},
       Row{"Method_WithNul", std::string("GET\0", 4), kU, "", 405, kBadParam, {}, std::nullopt},
       Row{"Method_DeleteCollection", "DELETE", kU, "", 405, kBadParam, {}, std::nullopt},
@@ -614,9 +619,9 @@ std::vector<Row> BoundsAndMethodRows() {
 
 std::vector<Row> AllRows() {
   std::vector<Row> all;
-  for (auto rows : {IdentityRows(), FriendlyNameRows(), AttributesRows(), RoleSidRows(),
-                    PathKeyRows(), ServiceSidRows(), QueryRows(), HeaderRows(),
-                    BoundsAndMethodRows()}) {
+  for (auto rows :
+       {IdentityRows(), FriendlyNameRows(), AttributesRows(), RoleSidRows(), PathKeyRows(),
+        ServiceSidRows(), QueryRows(), HeaderRows(), BoundsAndMethodRows()}) {
     for (Row& r : rows) all.push_back(std::move(r));
   }
   return all;
@@ -673,24 +678,24 @@ class BadInputTest : public ::testing::TestWithParam<Row> {
 
   std::string Expand(std::string_view text) const {
     std::string upper = alice_;
-    for (size_t i = 2; i < upper.size(); ++i) upper[i] = absl::ascii_toupper(static_cast<unsigned char>(upper[i]));
+    for (size_t i = 2; i < upper.size(); ++i)
+      upper[i] = absl::ascii_toupper(static_cast<unsigned char>(upper[i]));
     std::string pct;
     for (char c : token_) absl::StrAppend(&pct, absl::StrFormat("%%%02X", c));
-    return absl::StrReplaceAll(
-        absl::string_view(text.data(), text.size()),
-        {{"{IS}", kServiceSid},
-         {"{IS2}", kOtherService},
-         {"{ALICE}", alice_},
-         {"{ALICE_UPPER}", upper},
-         {"{alice_lowerprefix}", "us" + alice_.substr(2)},
-         {"{BOB2}", bob2_},
-         {"{TOKEN}", token_},
-         {"{TOKEN2}", token2_},
-         {"{TOKEN_TRUNCATED}", token_.substr(0, token_.size() - 1)},
-         {"{TOKEN_CHANGED}", Changed(10)},
-         {"{TOKEN_LAST_CHANGED}", Changed(token_.size() - 1)},
-         {"{TOKEN_PCT}", pct},
-         {"{CHANNEL_ROLE}", channel_role_}});
+    return absl::StrReplaceAll(absl::string_view(text.data(), text.size()),
+                               {{"{IS}", kServiceSid},
+                                {"{IS2}", kOtherService},
+                                {"{ALICE}", alice_},
+                                {"{ALICE_UPPER}", upper},
+                                {"{alice_lowerprefix}", "us" + alice_.substr(2)},
+                                {"{BOB2}", bob2_},
+                                {"{TOKEN}", token_},
+                                {"{TOKEN2}", token2_},
+                                {"{TOKEN_TRUNCATED}", token_.substr(0, token_.size() - 1)},
+                                {"{TOKEN_CHANGED}", Changed(10)},
+                                {"{TOKEN_LAST_CHANGED}", Changed(token_.size() - 1)},
+                                {"{TOKEN_PCT}", pct},
+                                {"{CHANNEL_ROLE}", channel_role_}});
   }
 
   // Every user of both Services, fetched by SID and rendered.
@@ -849,9 +854,7 @@ void RunOnSmallStack(const std::function<void()>& fn) {
     (*static_cast<const std::function<void()>*>(arg))();
     return nullptr;
   };
-  ASSERT_EQ(pthread_create(&thread, &attr, trampoline,
-                           const_cast<std::function<void()>*>(&fn)),
-            0);
+  ASSERT_EQ(pthread_create(&thread, &attr, trampoline, const_cast<std::function<void()>*>(&fn)), 0);
   ASSERT_EQ(pthread_join(thread, nullptr), 0);
   pthread_attr_destroy(&attr);
 }
@@ -917,7 +920,9 @@ TEST(DeepNestingTest, StoreAndFacadeOnSmallStack) {
     create.attributes = deep;
     EXPECT_TWILIO_ERROR(store->CreateUser(kServiceSid, create), 400,
                         twilio_code::kAttributesInvalid);
-    Request request{"POST", std::string("/v2/Services/") + kServiceSid + "/Users", {},
+    Request request{"POST",
+                    std::string("/v2/Services/") + kServiceSid + "/Users",
+                    {},
                     "Identity=deep&Attributes=" + std::string(16000, '[')};
     const Response response = facade.Handle(request);
     EXPECT_EQ(response.status, 400) << response.body;
@@ -957,8 +962,7 @@ TEST(RequestMemoryTest, PeakHeapIsASmallMultipleOfRequestAndResponse) {
       {"create_16k_attributes_percent_encoded",
        {"POST", users, {}, "Identity=m1&Attributes=" + PercentEncodeAll(attributes)}},
       {"create_16k_attributes_raw", {"POST", users, {}, "Identity=m2&Attributes=" + attributes}},
-      {"deep_attributes",
-       {"POST", users, {}, "Identity=m3&Attributes=" + std::string(16384, '[')}},
+      {"deep_attributes", {"POST", users, {}, "Identity=m3&Attributes=" + std::string(16384, '[')}},
       {"body_64k_of_params", {"POST", users, {}, BodyOfSize(Params(63, "X=1"), 65536)}},
       {"body_64k_escapes", {"POST", users, {}, "Identity=" + Repeat("%41", 21800)}},
       {"target_8k", {"GET", TargetOfSize(users, 8192), {}, ""}},

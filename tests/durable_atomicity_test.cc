@@ -20,11 +20,11 @@
 #include "absl/strings/str_cat.h"
 #include "durable/open.h"
 #include "gtest/gtest.h"
-#include "tests/support/temp_dir.h"
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
 #include "store/journal.h"
 #include "store/store_impl.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_store.h"
 #include "userstore/error.h"
 #include "userstore/store.h"
@@ -242,8 +242,7 @@ class FaultyFileSystem final : public rocksdb::FileSystemWrapper {
   static const char* kClassName() { return "userstore.FaultyFileSystem"; }
   const char* Name() const override { return kClassName(); }
 
-  rocksdb::IOStatus NewWritableFile(const std::string& name,
-                                    const rocksdb::FileOptions& options,
+  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
                                     std::unique_ptr<rocksdb::FSWritableFile>* result,
                                     rocksdb::IODebugContext* dbg) override {
     rocksdb::IOStatus s = target()->NewWritableFile(name, options, result, dbg);

@@ -15,8 +15,8 @@
 #include "durable/codec.h"
 #include "durable/rocks_journal.h"
 #include "gtest/gtest.h"
-#include "tests/support/temp_dir.h"
 #include "store/user_record.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_store.h"
 #include "userstore/store.h"
 
@@ -224,8 +224,7 @@ TEST_F(DurableCheckTest, FindsRoleGapAndMissingMetadata) {
 }
 
 TEST_F(DurableCheckTest, StatsCountPerService) {
-  absl::StatusOr<internal::durable::StoreStats> stats =
-      internal::durable::ComputeStats(path());
+  absl::StatusOr<internal::durable::StoreStats> stats = internal::durable::ComputeStats(path());
   ASSERT_OK(stats);
   EXPECT_EQ(stats->format_version, 1);
   EXPECT_EQ(stats->users, 5u);

@@ -74,8 +74,8 @@ uint64_t EnvNumber(const char* name, uint64_t fallback) {
 // The persistent state of a user as one line field: sid|role|attributes|
 // friendly name ("~" when null)|joined_channels_count.
 std::string StateOf(const User& u) {
-  return absl::StrCat(u.sid, "|", u.role_sid, "|", u.attributes, "|",
-                      u.friendly_name.value_or("~"), "|", u.joined_channels_count);
+  return absl::StrCat(u.sid, "|", u.role_sid, "|", u.attributes, "|", u.friendly_name.value_or("~"),
+                      "|", u.joined_channels_count);
 }
 
 // ---- the writer (child process) ---------------------------------------------
@@ -134,9 +134,8 @@ void WriterThread(Store* store, int t, uint64_t cycle, uint64_t seed,
       if (!u.attributes && !u.friendly_name) u.role_sid = pick(2) == 0 ? admin_role : user_role;
       if (u.attributes) expected.attributes = *u.attributes;
       if (u.friendly_name) {
-        expected.friendly_name = u.friendly_name->empty()
-                                     ? std::nullopt
-                                     : std::optional<std::string>(*u.friendly_name);
+        expected.friendly_name =
+            u.friendly_name->empty() ? std::nullopt : std::optional<std::string>(*u.friendly_name);
       }
       if (u.role_sid) expected.role_sid = *u.role_sid;
       Emit(absl::StrCat("I\t", t, "\t", identity, "\t", StateOf(expected)));
@@ -145,8 +144,9 @@ void WriterThread(Store* store, int t, uint64_t cycle, uint64_t seed,
       Emit(absl::StrCat("A\t", t, "\t", identity, "\t", StateOf(*done)));
       it->second = *done;
     } else if (op <= 5) {
-      const int64_t delta =
-          expected.joined_channels_count > 0 && pick(3) == 0 ? -1 : 1 + static_cast<int64_t>(pick(5));
+      const int64_t delta = expected.joined_channels_count > 0 && pick(3) == 0
+                                ? -1
+                                : 1 + static_cast<int64_t>(pick(5));
       expected.joined_channels_count += delta;
       Emit(absl::StrCat("I\t", t, "\t", identity, "\t", StateOf(expected)));
       absl::StatusOr<User> done = store->AddJoinedChannels(kService, identity, delta);
@@ -306,8 +306,8 @@ class Model {
     return *actual == intent;
   }
 
-  std::map<std::string, std::string> acked_;    // identity -> last acknowledged state
-  std::map<std::string, std::string> pending_;  // identity -> the write in flight
+  std::map<std::string, std::string> acked_;      // identity -> last acknowledged state
+  std::map<std::string, std::string> pending_;    // identity -> the write in flight
   std::map<std::string, std::string> in_flight_;  // thread -> identity
   bool ready_ = false;
   uint64_t acks_ = 0;
@@ -450,16 +450,15 @@ TEST(DurableCrash, KillCyclesLoseNoAcknowledgedWrite) {
     if (rng() % 10 == 0) {
       // Kill while the writer may still be opening / recovering the store.
       ++early_kills;
-      writer.Pump(&model, std::chrono::steady_clock::now() +
-                              std::chrono::microseconds(rng() % 30000));
+      writer.Pump(&model,
+                  std::chrono::steady_clock::now() + std::chrono::microseconds(rng() % 30000));
     } else {
       ASSERT_TRUE(writer.WaitReady(&model)) << "the writer did not start";
       if (cycle % 10 == 1) {
         // One process at a time: the running writer holds the directory.
         ++lock_checks;
         absl::StatusOr<std::unique_ptr<Store>> second = Store::Open(dir, {});
-        EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition)
-            << second.status();
+        EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition) << second.status();
       }
       writer.Pump(&model, std::chrono::steady_clock::now() +
                               std::chrono::microseconds(1000 + rng() % 25000));
@@ -480,8 +479,7 @@ TEST(DurableCrash, KillCyclesLoseNoAcknowledgedWrite) {
       EXPECT_TRUE(it != model.users().end() && it->second == StateOf(u))
           << "unexpected user " << u.identity << " " << StateOf(u);
       absl::StatusOr<User> by_sid = store.FetchUser(kService, u.sid);
-      EXPECT_TRUE(by_sid.ok() && StateOf(*by_sid) == StateOf(u) &&
-                  by_sid->identity == u.identity)
+      EXPECT_TRUE(by_sid.ok() && StateOf(*by_sid) == StateOf(u) && by_sid->identity == u.identity)
           << u.sid;
     }
     EXPECT_EQ(walk.size(), model.users().size());
@@ -524,8 +522,7 @@ TEST(DurableCrash, KillCyclesLoseNoAcknowledgedWrite) {
     }
     reopened->reset();
     if (cycle % 10 == 0 || cycle == cycles) {
-      absl::StatusOr<internal::durable::CheckReport> report =
-          internal::durable::CheckStore(dir);
+      absl::StatusOr<internal::durable::CheckReport> report = internal::durable::CheckStore(dir);
       ASSERT_OK(report);
       EXPECT_TRUE(report->ok()) << internal::durable::FormatCheckReport(*report);
       EXPECT_EQ(report->users, model.users().size());

@@ -91,8 +91,7 @@ class DurableDamageTest : public ::testing::Test {
     std::map<std::string, std::string> files;
     for (const auto& entry : fs::directory_iterator(path())) {
       std::ifstream in(entry.path(), std::ios::binary);
-      files[entry.path().filename().string()] =
-          std::string(std::istreambuf_iterator<char>(in), {});
+      files[entry.path().filename().string()] = std::string(std::istreambuf_iterator<char>(in), {});
     }
     return files;
   }
@@ -120,8 +119,7 @@ class DurableDamageTest : public ::testing::Test {
       EXPECT_EQ(store.status().code(), absl::StatusCode::kDataLoss) << store.status();
       EXPECT_EQ(HttpStatus(store.status()), 500);
     }
-    absl::StatusOr<internal::durable::CheckReport> report =
-        internal::durable::CheckStore(path());
+    absl::StatusOr<internal::durable::CheckReport> report = internal::durable::CheckStore(path());
     ASSERT_OK(report);
     EXPECT_FALSE(report->ok());
     ASSERT_FALSE(report->problems.empty());
@@ -155,7 +153,7 @@ TEST_F(DurableDamageTest, InterruptedCreationWithoutDataIsCreatedAfresh) {
   std::ofstream(path() + "/MANIFEST-000001") << "";
   std::ofstream(path() + "/LOCK") << "";
   ASSERT_OK(Open(path()));  // created afresh
-  MakeStore(2, false);    // and it is a working store
+  MakeStore(2, false);      // and it is a working store
   EXPECT_EQ(CountUsers(path()), 2u);
 }
 
@@ -167,9 +165,8 @@ TEST_F(DurableDamageTest, SameDirectoryUnderAnotherSpellingIsAlreadyOpen) {
   fs::create_directory_symlink(path(), link);
   absl::StatusOr<std::unique_ptr<Store>> first = Open(path());
   ASSERT_OK(first);
-  for (const std::string& other :
-       {path() + "/", path() + "/.", dir_.path() + "/./store", link, link + "/",
-        dir_.path() + "/store/../store"}) {
+  for (const std::string& other : {path() + "/", path() + "/.", dir_.path() + "/./store", link,
+                                   link + "/", dir_.path() + "/store/../store"}) {
     absl::StatusOr<std::unique_ptr<Store>> second = Open(other);
     ASSERT_FALSE(second.ok()) << other << " opened a second time";
     EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition) << other;
@@ -235,8 +232,7 @@ TEST_F(DurableDamageTest, TornLogTailLosesOnlyTheLastWrite) {
   // Cut the last record (one user, ~150 bytes) in half: a write torn by a
   // crash, which was never acknowledged.
   fs::resize_file(logs[0], fs::file_size(logs[0]) - 60);
-  absl::StatusOr<internal::durable::CheckReport> report =
-      internal::durable::CheckStore(path());
+  absl::StatusOr<internal::durable::CheckReport> report = internal::durable::CheckStore(path());
   ASSERT_OK(report);
   EXPECT_TRUE(report->ok()) << internal::durable::FormatCheckReport(*report);
   EXPECT_EQ(report->users, 39u);
@@ -291,8 +287,7 @@ TEST_F(DurableDamageTest, PreExistingOpenDirectoryIsMadePrivate) {
   for (const auto& entry : fs::directory_iterator(path())) {
     fs::permissions(entry.path(), fs::perms(0644));
   }
-  absl::StatusOr<internal::durable::CheckReport> report =
-      internal::durable::CheckStore(path());
+  absl::StatusOr<internal::durable::CheckReport> report = internal::durable::CheckStore(path());
   ASSERT_OK(report);
   ASSERT_EQ(report->problems.size(), 1u) << internal::durable::FormatCheckReport(*report);
   EXPECT_THAT(report->problems[0], HasSubstr("mode 0755"));
@@ -314,8 +309,7 @@ TEST_F(DurableDamageTest, CheckNeverKeepsAStoreFromOpening) {
   std::atomic<int> checks{0};
   std::thread checker([&] {
     while (!stop.load()) {
-      absl::StatusOr<internal::durable::CheckReport> report =
-          internal::durable::CheckStore(path());
+      absl::StatusOr<internal::durable::CheckReport> report = internal::durable::CheckStore(path());
       EXPECT_TRUE(report.ok()) << report.status();
       ++checks;
     }

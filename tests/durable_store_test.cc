@@ -16,8 +16,8 @@
 #include "absl/strings/str_format.h"
 #include "durable/codec.h"
 #include "durable/rocks_journal.h"
-#include "rocksdb/write_batch.h"
 #include "gtest/gtest.h"
+#include "rocksdb/write_batch.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_store.h"
 #include "userstore/error.h"
@@ -42,16 +42,16 @@ std::string Describe(const User& u) {
   auto opt = [](const std::optional<bool>& b) { return b ? (*b ? "true" : "false") : "null"; };
   return absl::StrCat(u.sid, " ", u.account_sid, " ", u.service_sid, " ", u.role_sid, " [",
                       u.identity, "] ", u.attributes, " online=", opt(u.is_online),
-                      " notifiable=", opt(u.is_notifiable), " name=",
-                      u.friendly_name ? "[" + *u.friendly_name + "]" : "null",
-                      " joined=", u.joined_channels_count, " ",
-                      absl::FormatTime(u.date_created), " ", absl::FormatTime(u.date_updated));
+                      " notifiable=", opt(u.is_notifiable),
+                      " name=", u.friendly_name ? "[" + *u.friendly_name + "]" : "null",
+                      " joined=", u.joined_channels_count, " ", absl::FormatTime(u.date_created),
+                      " ", absl::FormatTime(u.date_updated));
 }
 
 std::string Describe(const Role& r) {
-  std::string out = absl::StrCat(r.sid, " ", r.account_sid, " ", r.service_sid, " ",
-                                 r.friendly_name, " ", r.type == RoleScope::kDeployment, " ",
-                                 absl::FormatTime(r.date_created));
+  std::string out =
+      absl::StrCat(r.sid, " ", r.account_sid, " ", r.service_sid, " ", r.friendly_name, " ",
+                   r.type == RoleScope::kDeployment, " ", absl::FormatTime(r.date_created));
   for (const auto& p : r.permissions) absl::StrAppend(&out, " ", p);
   return out;
 }

@@ -69,9 +69,8 @@ TEST(ErrorTest, PayloadSurvivesCopyMoveAndStatusOr) {
 }
 
 TEST(ErrorTest, NonUserstoreStatusIsInternal) {
-  for (const absl::Status& s :
-       {absl::InvalidArgumentError("x"), absl::NotFoundError("y"),
-        absl::InternalError("z"), absl::UnknownError("")}) {
+  for (const absl::Status& s : {absl::InvalidArgumentError("x"), absl::NotFoundError("y"),
+                                absl::InternalError("z"), absl::UnknownError("")}) {
     EXPECT_EQ(TwilioCode(s), 20500) << s;
     EXPECT_EQ(HttpStatus(s), 500) << s;
   }
@@ -88,9 +87,8 @@ TEST(ErrorTest, PayloadCanBeCopiedOntoAnotherStatus) {
   // A caller that rewrites the message but keeps payloads keeps the codes.
   absl::Status src = BadRequest(twilio_code::kRoleNotFound, "Role not found");
   absl::Status dst(src.code(), "context: Role not found");
-  src.ForEachPayload([&dst](absl::string_view url, const absl::Cord& payload) {
-    dst.SetPayload(url, payload);
-  });
+  src.ForEachPayload(
+      [&dst](absl::string_view url, const absl::Cord& payload) { dst.SetPayload(url, payload); });
   EXPECT_EQ(TwilioCode(dst), 50100);
   EXPECT_EQ(HttpStatus(dst), 400);
 }

@@ -1,8 +1,6 @@
 // Tests of the Twilio-shaped JSON renderers (json.h) and the internal writer
 // (src/json/json_writer.h): exact bytes, key order, nulls, escapes, dates,
 // paging URLs, error bodies and PrettyJson.
-#include "userstore/json.h"
-
 #include <limits>
 #include <optional>
 #include <string>
@@ -17,6 +15,7 @@
 #include "tools/json_output.h"
 #include "userstore/attributes.h"
 #include "userstore/error.h"
+#include "userstore/json.h"
 
 namespace userstore {
 namespace {
@@ -72,10 +71,9 @@ TEST(FormatTwilioDateTest, UtcSecondsWithZ) {
   EXPECT_EQ(FormatTwilioDate(FixtureTime()), "2016-03-24T21:05:19Z");
   EXPECT_EQ(FormatTwilioDate(absl::UnixEpoch()), "1970-01-01T00:00:00Z");
   // A fraction is dropped, never rounded.
-  EXPECT_EQ(FormatTwilioDate(FixtureTime() + absl::Milliseconds(999)),
-            "2016-03-24T21:05:19Z");
-  EXPECT_EQ(FormatTwilioDate(absl::FromCivil(absl::CivilSecond(2024, 2, 29, 23, 59, 59),
-                                             absl::UTCTimeZone())),
+  EXPECT_EQ(FormatTwilioDate(FixtureTime() + absl::Milliseconds(999)), "2016-03-24T21:05:19Z");
+  EXPECT_EQ(FormatTwilioDate(
+                absl::FromCivil(absl::CivilSecond(2024, 2, 29, 23, 59, 59), absl::UTCTimeZone())),
             "2024-02-29T23:59:59Z");
 }
 
@@ -102,7 +100,8 @@ TEST(FormatTwilioDateTest, AgreesWithAbslFormatTime) {
   uint64_t x = 0x9E3779B97F4A7C15u;
   for (int i = 0; i < 20000; ++i) {
     x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-    times.push_back(absl::FromUnixSeconds(lo + static_cast<int64_t>(x % static_cast<uint64_t>(hi - lo + 1))));
+    times.push_back(
+        absl::FromUnixSeconds(lo + static_cast<int64_t>(x % static_cast<uint64_t>(hi - lo + 1))));
   }
   for (absl::Time t : times) EXPECT_EQ(FormatTwilioDate(t), reference(t)) << t;
   EXPECT_EQ(FormatTwilioDate(times[0]), "1000-01-01T00:00:00Z");
@@ -112,19 +111,18 @@ TEST(FormatTwilioDateTest, AgreesWithAbslFormatTime) {
 // ---- users ------------------------------------------------------------------
 
 TEST(UserJsonTest, EveryFieldInTwilioOrder) {
-  const std::string expected =
-      std::string(R"({"sid":"USaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",)"
-                  R"("account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",)"
-                  R"("service_sid":"ISaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",)"
-                  R"("role_sid":"RLaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",)"
-                  R"("identity":"jing",)"
-                  R"("attributes":"{\"a\":1}",)"
-                  R"("is_online":true,"is_notifiable":false,)"
-                  R"("friendly_name":"Jing",)"
-                  R"("joined_channels_count":3,)"
-                  R"("date_created":"2016-03-24T21:05:19Z",)"
-                  R"("date_updated":"2016-03-24T21:06:20Z",)") +
-      Links() + R"(,"url":")" + kUserUrl + R"("})";
+  const std::string expected = std::string(R"({"sid":"USaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",)"
+                                           R"("account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",)"
+                                           R"("service_sid":"ISaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",)"
+                                           R"("role_sid":"RLaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",)"
+                                           R"("identity":"jing",)"
+                                           R"("attributes":"{\"a\":1}",)"
+                                           R"("is_online":true,"is_notifiable":false,)"
+                                           R"("friendly_name":"Jing",)"
+                                           R"("joined_channels_count":3,)"
+                                           R"("date_created":"2016-03-24T21:05:19Z",)"
+                                           R"("date_updated":"2016-03-24T21:06:20Z",)") +
+                               Links() + R"(,"url":")" + kUserUrl + R"("})";
   EXPECT_EQ(UserJson(FullUser(), kBase), expected);
 }
 
@@ -152,8 +150,7 @@ TEST(UserJsonTest, EscapesQuotesBackslashesAndControlCharacters) {
                       "\x7f\""),
             std::string::npos)
       << json;
-  EXPECT_NE(json.find(R"("friendly_name":"nul\u0000end")"), std::string::npos)
-      << json;
+  EXPECT_NE(json.find(R"("friendly_name":"nul\u0000end")"), std::string::npos) << json;
   // The stored text, byte-for-byte, inside a JSON string.
   EXPECT_NE(json.find(R"("attributes":"{\"q\":\"x\\\"y\",\"p\":\"a\\\\b\",)"
                       R"(\"u\":\"\\u00e9\"}")"),
@@ -167,8 +164,7 @@ TEST(UserJsonTest, Utf8IsKeptAsIs) {
   // é, 日本, 😀, U+2028 LINE SEPARATOR.
   u.identity = "\xC3\xA9\xE6\x97\xA5\xE6\x9C\xAC\xF0\x9F\x98\x80\xE2\x80\xA8";
   const std::string json = UserJson(u, kBase);
-  EXPECT_NE(json.find("\"identity\":\"" + u.identity + "\""), std::string::npos)
-      << json;
+  EXPECT_NE(json.find("\"identity\":\"" + u.identity + "\""), std::string::npos) << json;
 }
 
 TEST(UserJsonTest, UrlsUseTheSidAndTheBaseUrl) {
@@ -180,19 +176,17 @@ TEST(UserJsonTest, UrlsUseTheSidAndTheBaseUrl) {
                       R"(USaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"})"),
             std::string::npos)
       << json;
-  EXPECT_NE(json.find(R"("user_channels":"http://localhost:8080/v2/Services/)"),
-            std::string::npos);
+  EXPECT_NE(json.find(R"("user_channels":"http://localhost:8080/v2/Services/)"), std::string::npos);
 }
 
 // ---- pages ------------------------------------------------------------------
 
-std::string Meta(int page, int size, const std::string& prev,
-                 const std::string& url, const std::string& next) {
-  return std::string(R"({"meta":{"page":)") + std::to_string(page) +
-         R"(,"page_size":)" + std::to_string(size) + R"(,"first_page_url":")" +
-         kUsersUrl + "?PageSize=" + std::to_string(size) +
-         R"(&Page=0","previous_page_url":)" + prev + R"(,"url":)" + url +
-         R"(,"next_page_url":)" + next + R"(,"key":"users"},)";
+std::string Meta(int page, int size, const std::string& prev, const std::string& url,
+                 const std::string& next) {
+  return std::string(R"({"meta":{"page":)") + std::to_string(page) + R"(,"page_size":)" +
+         std::to_string(size) + R"(,"first_page_url":")" + kUsersUrl +
+         "?PageSize=" + std::to_string(size) + R"(&Page=0","previous_page_url":)" + prev +
+         R"(,"url":)" + url + R"(,"next_page_url":)" + next + R"(,"key":"users"},)";
 }
 
 std::string Quoted(const std::string& query) {
@@ -203,8 +197,7 @@ TEST(PageJsonTest, EmptyFirstPage) {
   Page page;
   page.page_size = 50;
   EXPECT_EQ(PageJson(page, kService, kBase),
-            Meta(0, 50, "null", Quoted("?PageSize=50&Page=0"), "null") +
-                R"("users":[]})");
+            Meta(0, 50, "null", Quoted("?PageSize=50&Page=0"), "null") + R"("users":[]})");
 }
 
 TEST(PageJsonTest, FirstPageWithNext) {
@@ -224,11 +217,10 @@ TEST(PageJsonTest, MiddlePageWithTokens) {
   page.page_token = "CUR";
   page.previous_page_token = "PREV";
   page.next_page_token = "NEXT";
-  EXPECT_EQ(PageJson(page, kService, kBase),
-            Meta(1, 2, Quoted("?PageSize=2&Page=0&PageToken=PREV"),
-                 Quoted("?PageSize=2&Page=1&PageToken=CUR"),
-                 Quoted("?PageSize=2&Page=2&PageToken=NEXT")) +
-                R"("users":[]})");
+  EXPECT_EQ(PageJson(page, kService, kBase), Meta(1, 2, Quoted("?PageSize=2&Page=0&PageToken=PREV"),
+                                                  Quoted("?PageSize=2&Page=1&PageToken=CUR"),
+                                                  Quoted("?PageSize=2&Page=2&PageToken=NEXT")) +
+                                                 R"("users":[]})");
 }
 
 TEST(PageJsonTest, LastPageHasNoNext) {
@@ -248,8 +240,7 @@ TEST(PageJsonTest, TokensArePercentEncoded) {
   page.page_size = 5;
   page.next_page_token = "a+b/c=d e";
   const std::string json = PageJson(page, kService, kBase);
-  EXPECT_NE(json.find("&PageToken=a%2Bb%2Fc%3Dd%20e\""), std::string::npos)
-      << json;
+  EXPECT_NE(json.find("&PageToken=a%2Bb%2Fc%3Dd%20e\""), std::string::npos) << json;
 }
 
 TEST(PageJsonTest, ListItemsPutJoinedChannelsCountAfterDates) {
@@ -259,21 +250,20 @@ TEST(PageJsonTest, ListItemsPutJoinedChannelsCountAfterDates) {
   u.is_online.reset();
   u.is_notifiable.reset();
   page.users = {u, u};
-  const std::string item =
-      std::string(R"({"sid":"USaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",)"
-                  R"("account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",)"
-                  R"("service_sid":"ISaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",)"
-                  R"("role_sid":"RLaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",)"
-                  R"("identity":"jing","attributes":"{\"a\":1}",)"
-                  R"("is_online":null,"is_notifiable":null,)"
-                  R"("friendly_name":"Jing",)"
-                  R"("date_created":"2016-03-24T21:05:19Z",)"
-                  R"("date_updated":"2016-03-24T21:06:20Z",)"
-                  R"("joined_channels_count":3,)") +
-      Links() + R"(,"url":")" + kUserUrl + R"("})";
+  const std::string item = std::string(R"({"sid":"USaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",)"
+                                       R"("account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",)"
+                                       R"("service_sid":"ISaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",)"
+                                       R"("role_sid":"RLaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",)"
+                                       R"("identity":"jing","attributes":"{\"a\":1}",)"
+                                       R"("is_online":null,"is_notifiable":null,)"
+                                       R"("friendly_name":"Jing",)"
+                                       R"("date_created":"2016-03-24T21:05:19Z",)"
+                                       R"("date_updated":"2016-03-24T21:06:20Z",)"
+                                       R"("joined_channels_count":3,)") +
+                           Links() + R"(,"url":")" + kUserUrl + R"("})";
   EXPECT_EQ(PageJson(page, kService, kBase),
-            Meta(0, 50, "null", Quoted("?PageSize=50&Page=0"), "null") +
-                R"("users":[)" + item + "," + item + "]}");
+            Meta(0, 50, "null", Quoted("?PageSize=50&Page=0"), "null") + R"("users":[)" + item +
+                "," + item + "]}");
 }
 
 // ---- services and roles -----------------------------------------------------
@@ -289,8 +279,7 @@ TEST(ServiceJsonTest, TwilioShape) {
   s.reachability_enabled = true;
   s.date_created = FixtureTime();
   s.date_updated = FixtureTime();
-  const std::string url =
-      "https://chat.twilio.com/v2/Services/ISaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+  const std::string url = "https://chat.twilio.com/v2/Services/ISaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
   const std::string expected =
       R"({"sid":"ISaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",)"
       R"("account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",)"
@@ -309,10 +298,12 @@ TEST(ServiceJsonTest, TwilioShape) {
       R"("notifications":{},)"
       R"("media":{"size_limit_mb":150,)"
       R"("compatibility_message":"Media messages are not supported by your client"},)"
-      R"("url":")" + url + R"(",)"
-      R"("links":{"channels":")" + url + R"(/Channels","users":")" + url +
-      R"(/Users","roles":")" + url + R"(/Roles","bindings":")" + url +
-      R"(/Bindings"}})";
+      R"("url":")" +
+      url +
+      R"(",)"
+      R"("links":{"channels":")" +
+      url + R"(/Channels","users":")" + url + R"(/Users","roles":")" + url +
+      R"(/Roles","bindings":")" + url + R"(/Bindings"}})";
   EXPECT_EQ(ServiceJson(s, kBase), expected);
 }
 
@@ -346,18 +337,16 @@ TEST(RoleJsonTest, TwilioShape) {
   r.type = RoleScope::kDeployment;
   r.permissions.clear();
   const std::string json = RoleJson(r, kBase);
-  EXPECT_NE(json.find(R"("type":"deployment","permissions":[],)"),
-            std::string::npos)
-      << json;
+  EXPECT_NE(json.find(R"("type":"deployment","permissions":[],)"), std::string::npos) << json;
 }
 
 TEST(RolesPageJsonTest, OnePageOfAllRoles) {
   const std::string roles_url =
       "https://chat.twilio.com/v2/Services/ISaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/"
       "Roles?PageSize=50&Page=0";
-  const std::string meta = R"({"meta":{"page":0,"page_size":50,"first_page_url":")" +
-                           roles_url + R"(","previous_page_url":null,"url":")" +
-                           roles_url + R"(","next_page_url":null,"key":"roles"},)";
+  const std::string meta = R"({"meta":{"page":0,"page_size":50,"first_page_url":")" + roles_url +
+                           R"(","previous_page_url":null,"url":")" + roles_url +
+                           R"(","next_page_url":null,"key":"roles"},)";
   EXPECT_EQ(RolesPageJson({}, kService, kBase), meta + R"("roles":[]})");
   EXPECT_EQ(RolesPageJson({ChannelUserRole(), ChannelUserRole()}, kService, kBase),
             meta + R"("roles":[)" + kRoleJson + "," + kRoleJson + "]}");
@@ -372,19 +361,17 @@ TEST(ErrorJsonTest, TwilioErrorBody) {
             R"({"code":20001,"message":"Missing required parameter Identity )"
             R"(in the post body","more_info":)"
             R"("https://www.twilio.com/docs/errors/20001","status":400})");
-  EXPECT_EQ(ErrorJson(Conflict(twilio_code::kUserAlreadyExists,
-                               "User already exists")),
+  EXPECT_EQ(ErrorJson(Conflict(twilio_code::kUserAlreadyExists, "User already exists")),
             R"({"code":50201,"message":"User already exists","more_info":)"
             R"("https://www.twilio.com/docs/errors/50201","status":409})");
 }
 
 TEST(ErrorJsonTest, EchoedInputIsEscaped) {
-  const std::string json = ErrorJson(NotFound(
-      "The requested resource /Services/IS1/Users/a\"b\\c\n\xFF was not found"));
-  EXPECT_EQ(json,
-            R"({"code":20404,"message":"The requested resource /Services/IS1/)"
-            R"(Users/a\"b\\c\n\ufffd was not found","more_info":)"
-            R"("https://www.twilio.com/docs/errors/20404","status":404})");
+  const std::string json =
+      ErrorJson(NotFound("The requested resource /Services/IS1/Users/a\"b\\c\n\xFF was not found"));
+  EXPECT_EQ(json, R"({"code":20404,"message":"The requested resource /Services/IS1/)"
+                  R"(Users/a\"b\\c\n\ufffd was not found","more_info":)"
+                  R"("https://www.twilio.com/docs/errors/20404","status":404})");
   EXPECT_TRUE(IsValidJson(json));
 }
 
@@ -464,9 +451,8 @@ TEST(PrettyJsonTest, RenderedBodiesRoundTrip) {
   Page page;
   page.page_size = 50;
   page.users = {FullUser()};
-  for (const std::string& json :
-       {UserJson(FullUser(), kBase), PageJson(page, kService, kBase),
-        RoleJson(ChannelUserRole(), kBase)}) {
+  for (const std::string& json : {UserJson(FullUser(), kBase), PageJson(page, kService, kBase),
+                                  RoleJson(ChannelUserRole(), kBase)}) {
     const std::string pretty = PrettyJson(json);
     EXPECT_NE(pretty, json);
     EXPECT_TRUE(IsValidJson(pretty));
@@ -523,22 +509,22 @@ TEST(JsonWriterTest, ReplacesMaximalSubpartsOnly) {
     std::string in, out;
   };
   const std::string nihon = "\xE6\x97\xA5\xE6\x9C\xAC";  // 日本
-  const std::string go = "\xE8\xAA\x9E";                  // 語
+  const std::string go = "\xE8\xAA\x9E";                 // 語
   const std::string emoji = "\xF0\x9F\x98\x80";          // U+1F600
   for (const Case& c : std::vector<Case>{
            {nihon + "\xFF" + go, nihon + R + go},
            {"caf\xC3\xA9 \xC3", "caf\xC3\xA9 " + std::string(R)},  // truncated at the end
-           {"\xE6\x97x" + go, std::string(R) + "x" + go},      // truncated 3-byte: one
-           {"\xF0\x9F\x98" + emoji, std::string(R) + emoji},  // truncated 4-byte: one
+           {"\xE6\x97x" + go, std::string(R) + "x" + go},          // truncated 3-byte: one
+           {"\xF0\x9F\x98" + emoji, std::string(R) + emoji},       // truncated 4-byte: one
            {"\xF0\x9F\x98", R},
-           {"\xC0\xAF", std::string(R) + R},            // overlong: C0 never starts one
-           {"\xE0\x80\xAF", std::string(R) + R + R},    // overlong 3-byte
+           {"\xC0\xAF", std::string(R) + R},          // overlong: C0 never starts one
+           {"\xE0\x80\xAF", std::string(R) + R + R},  // overlong 3-byte
            {"\xF0\x80\x80\xAF", std::string(R) + R + R + R},
            {"\xED\xA0\x80" + nihon, std::string(R) + R + R + nihon},  // surrogate D800
-           {"\xED\x9F\xBF", "\xED\x9F\xBF"},             // U+D7FF is fine
-           {"\xF4\x90\x80\x80", std::string(R) + R + R + R},  // above U+10FFFF
-           {"\xF4\x8F\xBF\xBF", "\xF4\x8F\xBF\xBF"},      // U+10FFFF is fine
-           {"\x80\xBF" + emoji, std::string(R) + R + emoji},  // lone continuations
+           {"\xED\x9F\xBF", "\xED\x9F\xBF"},                          // U+D7FF is fine
+           {"\xF4\x90\x80\x80", std::string(R) + R + R + R},          // above U+10FFFF
+           {"\xF4\x8F\xBF\xBF", "\xF4\x8F\xBF\xBF"},                  // U+10FFFF is fine
+           {"\x80\xBF" + emoji, std::string(R) + R + emoji},          // lone continuations
            {"\xF5\xFE\xFF", std::string(R) + R + R},
            {"\xE1\x80\n\xC3\xA9", std::string(R) + "\\n\xC3\xA9"},  // escapes still apply
            // Unicode 15 Table 3-8.

@@ -82,8 +82,8 @@ std::vector<SuiteFile> ReadSuite(const std::filesystem::path& dir) {
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     if (!entry.is_regular_file()) continue;
     std::ifstream in(entry.path(), std::ios::binary);
-    files.push_back({entry.path().filename().string(),
-                     std::string(std::istreambuf_iterator<char>(in), {})});
+    files.push_back(
+        {entry.path().filename().string(), std::string(std::istreambuf_iterator<char>(in), {})});
   }
   std::sort(files.begin(), files.end(),
             [](const SuiteFile& a, const SuiteFile& b) { return a.name < b.name; });

@@ -1,6 +1,9 @@
 // Tests of page token encoding and validation (src/token/page_token.h).
 #include "token/page_token.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -8,9 +11,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
@@ -24,12 +24,10 @@ using Direction = PageCursor::Direction;
 
 constexpr char kService[] = "IS0123456789abcdef0123456789abcdef";
 constexpr char kOtherService[] = "IS0123456789abcdef0123456789abcdee";
-constexpr char kAlphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 // The one error every bad token gets.
-void ExpectInvalid(const absl::StatusOr<PageCursor>& result,
-                   const std::string& what) {
+void ExpectInvalid(const absl::StatusOr<PageCursor>& result, const std::string& what) {
   ASSERT_FALSE(result.ok()) << what;
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument) << what;
   EXPECT_EQ(result.status().message(), "Invalid PageToken") << what;
@@ -40,13 +38,17 @@ void ExpectInvalid(const absl::StatusOr<PageCursor>& result,
 class PageTokenTest : public ::testing::Test {
  protected:
   PageTokenCodec codec_{"0123456789abcdef0123456789abcdef"};
-  const std::string token_ =
-      codec_.Encode(kService, PageCursor{Direction::kAfter, 123456789});
+  const std::string token_ = codec_.Encode(kService, PageCursor{Direction::kAfter, 123456789});
 };
 
 TEST_F(PageTokenTest, RoundTripsBothDirectionsAndEdgeSequences) {
-  const uint64_t sequences[] = {0,          1,          255,       256,
-                                123456789,  1ull << 32, 1ull << 63,
+  const uint64_t sequences[] = {0,
+                                1,
+                                255,
+                                256,
+                                123456789,
+                                1ull << 32,
+                                1ull << 63,
                                 std::numeric_limits<uint64_t>::max() - 1,
                                 std::numeric_limits<uint64_t>::max()};
   for (Direction d : {Direction::kAfter, Direction::kBefore}) {
@@ -104,8 +106,7 @@ TEST_F(PageTokenTest, EverySingleCharacterChangeIsRejected) {
 
 TEST_F(PageTokenTest, EveryTruncationIsRejected) {
   for (size_t n = 0; n < token_.size(); ++n) {
-    ExpectInvalid(codec_.Decode(kService, token_.substr(0, n)),
-                  "prefix " + std::to_string(n));
+    ExpectInvalid(codec_.Decode(kService, token_.substr(0, n)), "prefix " + std::to_string(n));
     ExpectInvalid(codec_.Decode(kService, token_.substr(token_.size() - n)),
                   "suffix " + std::to_string(n));
   }
@@ -120,9 +121,7 @@ TEST_F(PageTokenTest, AppendedCharactersAreRejected) {
   ExpectInvalid(codec_.Decode(kService, std::string(1 << 20, 'A')), "1 MiB");
 }
 
-TEST_F(PageTokenTest, EmptyIsRejected) {
-  ExpectInvalid(codec_.Decode(kService, ""), "empty");
-}
+TEST_F(PageTokenTest, EmptyIsRejected) { ExpectInvalid(codec_.Decode(kService, ""), "empty"); }
 
 TEST_F(PageTokenTest, PaddingIsRejected) {
   // Standard base64url with padding of the same 22 bytes.
@@ -162,8 +161,7 @@ TEST_F(PageTokenTest, TokenFromAnotherServiceIsRejected) {
   ExpectInvalid(codec_.Decode(kOtherService, token_), "other service");
   ExpectInvalid(codec_.Decode("", token_), "empty service");
   // The service SID is bound byte-exactly.
-  ExpectInvalid(codec_.Decode("IS0123456789ABCDEF0123456789ABCDEF", token_),
-                "uppercase service");
+  ExpectInvalid(codec_.Decode("IS0123456789ABCDEF0123456789ABCDEF", token_), "uppercase service");
   const std::string other = codec_.Encode(kOtherService, {Direction::kAfter, 123456789});
   EXPECT_NE(other, token_);
   ExpectInvalid(codec_.Decode(kService, other), "token of other service");
@@ -203,18 +201,15 @@ std::string ForgeWithKey(const std::string& key, const std::string& service,
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int mac_len = 0;
   EXPECT_NE(HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-                 reinterpret_cast<const unsigned char*>(input.data()), input.size(),
-                 mac, &mac_len),
+                 reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &mac_len),
             nullptr);
   EXPECT_EQ(mac_len, 32u);
-  return absl::WebSafeBase64Escape(header +
-                                   std::string(reinterpret_cast<char*>(mac), 12));
+  return absl::WebSafeBase64Escape(header + std::string(reinterpret_cast<char*>(mac), 12));
 }
 
 TEST_F(PageTokenTest, FormatMatchesSpecification) {
   std::string header("\x01\x00\x00\x00\x00\x00\x07\x5b\xcd\x15", 10);  // 123456789
-  EXPECT_EQ(ForgeWithKey("0123456789abcdef0123456789abcdef", kService, header),
-            token_);
+  EXPECT_EQ(ForgeWithKey("0123456789abcdef0123456789abcdef", kService, header), token_);
   header[1] = 1;
   EXPECT_EQ(ForgeWithKey("0123456789abcdef0123456789abcdef", kService, header),
             codec_.Encode(kService, {Direction::kBefore, 123456789}));
@@ -276,10 +271,8 @@ TEST_F(PageTokenTest, CostPerCall) {
   for (size_t i = 0; i < tokens.size(); ++i) ok += codec_.Decode(kService, tokens[i]).ok();
   auto t2 = std::chrono::steady_clock::now();
   EXPECT_EQ(ok, kIters);
-  const double enc =
-      std::chrono::duration<double, std::nano>(t1 - t0).count() / kIters;
-  const double dec =
-      std::chrono::duration<double, std::nano>(t2 - t1).count() / kIters;
+  const double enc = std::chrono::duration<double, std::nano>(t1 - t0).count() / kIters;
+  const double dec = std::chrono::duration<double, std::nano>(t2 - t1).count() / kIters;
   std::printf("page token: Encode %.0f ns/call, Decode %.0f ns/call\n", enc, dec);
   EXPECT_LT(enc, 100000.0);
   EXPECT_LT(dec, 100000.0);

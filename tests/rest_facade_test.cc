@@ -5,13 +5,12 @@
 // the webhook header and the request bounds. Bodies are read with simdjson.
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
-
 #include <cstdint>
 #include <memory>
 #include <set>
-#include <thread>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -78,8 +77,7 @@ class RestFacadeTest : public ::testing::Test {
   explicit RestFacadeTest(StoreOptions options = {}, FacadeOptions facade = {})
       : t_(std::move(options)), facade_(t_.store.get(), facade) {}
 
-  Response Do(std::string method, std::string target, std::string body = "",
-              Headers headers = {}) {
+  Response Do(std::string method, std::string target, std::string body = "", Headers headers = {}) {
     Request r;
     r.method = std::move(method);
     r.target = std::move(target);
@@ -112,15 +110,13 @@ class RestFacadeTest : public ::testing::Test {
   }
   // Expects an error response with these HTTP status and Twilio code (and
   // message, when given); the body must be Twilio's error shape.
-  void ExpectError(const Response& r, int status, int code,
-                   std::string_view message = {}) {
+  void ExpectError(const Response& r, int status, int code, std::string_view message = {}) {
     EXPECT_EQ(r.status, status) << r.body;
     Json j(r.body);
     if (!j.ok()) return;
     EXPECT_EQ(j.Int("/status"), status);
     EXPECT_EQ(j.Int("/code"), code) << r.body;
-    EXPECT_EQ(j.Str("/more_info"),
-              "https://www.twilio.com/docs/errors/" + std::to_string(code));
+    EXPECT_EQ(j.Str("/more_info"), "https://www.twilio.com/docs/errors/" + std::to_string(code));
     if (!message.empty()) {
       EXPECT_EQ(j.Str("/message"), message);
     }
@@ -140,7 +136,8 @@ class RestFacadeTest : public ::testing::Test {
 TEST_F(RestFacadeTest, Create201WithEveryField) {
   Response r = Create(
       "Identity=alice&FriendlyName=Alice+A&Attributes=%7B%22k%22%3A1%7D"
-      "&RoleSid=" + std::string(kRoleSid));
+      "&RoleSid=" +
+      std::string(kRoleSid));
   ASSERT_EQ(r.status, 201) << r.body;
   Json j(r.body);
   const std::string sid = j.Str("/sid");
@@ -182,8 +179,7 @@ TEST_F(RestFacadeTest, FetchBySidAndIdentity) {
     Json j(r.body);
     EXPECT_EQ(j.Str("/sid"), sid);
     EXPECT_EQ(j.Str("/identity"), "alice");
-    EXPECT_EQ(j.Str("/url"),
-              std::string(kBase) + "/Services/" + kServiceSid + "/Users/" + sid);
+    EXPECT_EQ(j.Str("/url"), std::string(kBase) + "/Services/" + kServiceSid + "/Users/" + sid);
   }
   // The SID's hex digits match in either case.
   std::string upper = sid;
@@ -209,8 +205,8 @@ TEST_F(RestFacadeTest, EncodedSlashIsOneSegment) {
 }
 
 TEST_F(RestFacadeTest, PlusIsLiteralInPathsAndSpaceInForms) {
-  const std::string plus = CreateOk("Identity=a%2Bb");   // "a+b"
-  const std::string space = CreateOk("Identity=a+b");    // "a b"
+  const std::string plus = CreateOk("Identity=a%2Bb");  // "a+b"
+  const std::string space = CreateOk("Identity=a+b");   // "a b"
   Response r = Get(std::string(kUsers) + "/a+b");
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(Json(r.body).Str("/sid"), plus);
@@ -307,8 +303,7 @@ TEST_F(RestFacadeListTest, FollowsNextPageUrlUntilNull) {
     created.push_back("user " + std::to_string(i));  // a space: '+' in the form
     CreateOk("Identity=user+" + std::to_string(i));
   }
-  std::vector<std::vector<std::string>> pages =
-      Walk(std::string(kUsers) + "?PageSize=3");
+  std::vector<std::vector<std::string>> pages = Walk(std::string(kUsers) + "?PageSize=3");
   ASSERT_EQ(pages.size(), 3u);
   EXPECT_EQ(pages[0].size(), 3u);
   EXPECT_EQ(pages[1].size(), 3u);
@@ -320,8 +315,7 @@ TEST_F(RestFacadeListTest, FollowsNextPageUrlUntilNull) {
 
 TEST_F(RestFacadeListTest, ExactlyFullLastPageHasNoNextLink) {
   for (int i = 0; i < 4; ++i) CreateOk("Identity=u" + std::to_string(i));
-  std::vector<std::vector<std::string>> pages =
-      Walk(std::string(kUsers) + "?PageSize=2");
+  std::vector<std::vector<std::string>> pages = Walk(std::string(kUsers) + "?PageSize=2");
   ASSERT_EQ(pages.size(), 2u);
   EXPECT_EQ(pages[1], (std::vector<std::string>{"u2", "u3"}));
 }
@@ -359,8 +353,8 @@ TEST_F(RestFacadeListTest, PageSizeClampedTo100) {
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(Json(r.body).Int("/meta/page_size"), 1);
   // Any size above the maximum, even beyond int64, is clamped the same way.
-  for (const char* size : {"9223372036854775807", "9223372036854775808",
-                           "123456789012345678901234567890"}) {
+  for (const char* size :
+       {"9223372036854775807", "9223372036854775808", "123456789012345678901234567890"}) {
     SCOPED_TRACE(size);
     r = Get(std::string(kUsers) + "?PageSize=" + size);
     ASSERT_EQ(r.status, 200) << r.body;
@@ -369,9 +363,9 @@ TEST_F(RestFacadeListTest, PageSizeClampedTo100) {
 }
 
 TEST_F(RestFacadeListTest, BadPagingParameters) {
-  for (const char* q : {"PageSize=0", "PageSize=-1", "PageSize=abc", "PageSize=",
-                        "PageSize=2.5", "Page=-1", "Page=x", "Page=1", "Page=1&PageToken=",
-                        "PageToken=garbage", "Page=1&PageToken=AAAA"}) {
+  for (const char* q :
+       {"PageSize=0", "PageSize=-1", "PageSize=abc", "PageSize=", "PageSize=2.5", "Page=-1",
+        "Page=x", "Page=1", "Page=1&PageToken=", "PageToken=garbage", "Page=1&PageToken=AAAA"}) {
     SCOPED_TRACE(q);
     ExpectError(Get(std::string(kUsers) + "?" + q), 400, 20001);
   }
@@ -385,8 +379,8 @@ TEST_F(RestFacadeListTest, PageNearInt64MaxLinksOnlyToServedPages) {
   ASSERT_EQ(r.status, 200);
   const std::string next = Json(r.body).Str("/meta/next_page_url");
   const std::string token = next.substr(next.find("PageToken="));
-  ExpectError(Get(std::string(kUsers) + "?PageSize=1&Page=9223372036854775807&" + token),
-              400, 20001, "Invalid Page: must be an integer from 0 to 9223372036854775806");
+  ExpectError(Get(std::string(kUsers) + "?PageSize=1&Page=9223372036854775807&" + token), 400,
+              20001, "Invalid Page: must be an integer from 0 to 9223372036854775806");
   r = Get(std::string(kUsers) + "?PageSize=1&Page=9223372036854775806&" + token);
   ASSERT_EQ(r.status, 200) << r.body;
   Json j(r.body);
@@ -403,8 +397,8 @@ TEST_F(RestFacadeListTest, PageNearInt64MaxLinksOnlyToServedPages) {
   EXPECT_EQ(j.Str("/meta/previous_page_url"),
             std::string(kBase) + "/Services/" + kServiceSid +
                 "/Users?PageSize=1&Page=9223372036854775805&" +
-                j.Str("/meta/previous_page_url").substr(
-                    j.Str("/meta/previous_page_url").find("PageToken=")));
+                j.Str("/meta/previous_page_url")
+                    .substr(j.Str("/meta/previous_page_url").find("PageToken=")));
   r = Get(std::string(kUsers) + "?PageSize=1&Page=9223372036854775805&" + token);
   ASSERT_EQ(r.status, 200) << r.body;
   const std::string next_url = Json(r.body).Str("/meta/next_page_url");
@@ -508,14 +502,14 @@ TEST_F(RestFacadeTest, DeleteThen404) {
   EXPECT_EQ(r.status, 204);
   EXPECT_TRUE(r.body.empty());
   EXPECT_TRUE(r.headers.empty());
-  const std::string message = std::string("The requested resource /Services/") +
-                              kServiceSid + "/Users/alice was not found";
+  const std::string message =
+      std::string("The requested resource /Services/") + kServiceSid + "/Users/alice was not found";
   ExpectError(Get(std::string(kUsers) + "/alice"), 404, 20404, message);
   ExpectError(Do("DELETE", std::string(kUsers) + "/alice"), 404, 20404, message);
   ExpectError(Post(std::string(kUsers) + "/alice", "FriendlyName=x"), 404, 20404, message);
   ExpectError(Get(std::string(kUsers) + "/" + sid), 404, 20404,
-              std::string("The requested resource /Services/") + kServiceSid + "/Users/" +
-                  sid + " was not found");
+              std::string("The requested resource /Services/") + kServiceSid + "/Users/" + sid +
+                  " was not found");
   // The identity is free again; a re-create gets a new SID.
   const std::string again = CreateOk("Identity=alice");
   EXPECT_NE(again, sid);
@@ -584,7 +578,7 @@ TEST_F(RestFacadeTest, IdentityErrors) {
   std::string too_long;
   for (int i = 0; i < 257; ++i) too_long += "%C3%A9";  // 257 code points, 514 bytes
   ExpectError(Create("Identity=" + too_long), 400, 50207);
-  EXPECT_EQ(CountUsers(), before + 1);  // only the "us…" identity was created
+  EXPECT_EQ(CountUsers(), before + 1);   // only the "us…" identity was created
   too_long.resize(too_long.size() - 6);  // 256: accepted
   EXPECT_EQ(Create("Identity=" + too_long).status, 201);
 }
@@ -600,8 +594,8 @@ TEST_F(RestFacadeTest, FriendlyNameErrors) {
   ExpectError(Create("Identity=a&FriendlyName=x%00"), 400, 20001);
   ExpectError(Create("Identity=a&FriendlyName=" + std::string(257, 'x')), 400, 50003);
   EXPECT_EQ(Create("Identity=a&FriendlyName=" + std::string(256, 'x')).status, 201);
-  ExpectError(Post(std::string(kUsers) + "/a", "FriendlyName=" + std::string(257, 'y')),
-              400, 50003);
+  ExpectError(Post(std::string(kUsers) + "/a", "FriendlyName=" + std::string(257, 'y')), 400,
+              50003);
 }
 
 TEST_F(RestFacadeTest, AttributesErrors) {
@@ -611,7 +605,7 @@ TEST_F(RestFacadeTest, AttributesErrors) {
   ExpectError(Create("Identity=a&Attributes=" + big), 400, 50303);
   big.erase(6, 1);  // 16,384: accepted
   EXPECT_EQ(Create("Identity=a&Attributes=" + big).status, 201);
-  ExpectError(Create("Identity=b&Attributes=%5B1%5D"), 400, 50304);   // [1]
+  ExpectError(Create("Identity=b&Attributes=%5B1%5D"), 400, 50304);  // [1]
   ExpectError(Create("Identity=b&Attributes=nope"), 400, 50304);
   ExpectError(Create("Identity=b&Attributes="), 400, 50304);
   ExpectError(Create("Identity=b&Attributes=%7B%22a%22%3A%22%5CuD800%22%7D"), 400,
@@ -643,18 +637,16 @@ TEST_F(RestFacadeTest, RoleErrors) {
 
 TEST_F(RestFacadeTest, UnknownPaths404) {
   ExpectError(Get("/v2/Nope"), 404, 20404, "The requested resource /Nope was not found");
-  ExpectError(Get("/v1/Services"), 404, 20404,
-              "The requested resource /v1/Services was not found");
+  ExpectError(Get("/v1/Services"), 404, 20404, "The requested resource /v1/Services was not found");
   ExpectError(Get("/"), 404, 20404, "The requested resource / was not found");
   ExpectError(Get("/v2"), 404, 20404, "The requested resource / was not found");
-  ExpectError(Get(std::string(kUsers) + "/"), 404, 20404);  // trailing slash
+  ExpectError(Get(std::string(kUsers) + "/"), 404, 20404);   // trailing slash
   EXPECT_EQ(Get(std::string(kUsers) + "?x=1").status, 200);  // unknown query ignored
-  ExpectError(Get("/v2/Services/" + std::string(kServiceSid) + "/Channels"), 404, 20404,
-              std::string("The requested resource /Services/") + kServiceSid +
-                  "/Channels was not found");
+  ExpectError(
+      Get("/v2/Services/" + std::string(kServiceSid) + "/Channels"), 404, 20404,
+      std::string("The requested resource /Services/") + kServiceSid + "/Channels was not found");
   ExpectError(Get("/v2/services/" + std::string(kServiceSid)), 404, 20404);
-  ExpectError(Get("/v2/Services/" + std::string(kServiceSid) + "/Users/a/Channels"), 404,
-              20404);
+  ExpectError(Get("/v2/Services/" + std::string(kServiceSid) + "/Users/a/Channels"), 404, 20404);
   ExpectError(Get("/v2/Services"), 404, 20404);
 }
 
@@ -737,10 +729,10 @@ TEST_F(RestFacadeTest, WebhookHeader) {
   EXPECT_EQ(events[0], UserEvent::Type::kUserAdded);
   ASSERT_EQ(Create("Identity=off", {{"X-Twilio-Webhook-Enabled", "false"}}).status, 201);
   EXPECT_EQ(events.size(), 1u);
-  ASSERT_EQ(Post(std::string(kUsers) + "/quiet", "FriendlyName=q",
-                 {{"X-Twilio-Webhook-Enabled", "True"}})
-                .status,
-            200);
+  ASSERT_EQ(
+      Post(std::string(kUsers) + "/quiet", "FriendlyName=q", {{"X-Twilio-Webhook-Enabled", "True"}})
+          .status,
+      200);
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[1], UserEvent::Type::kUserUpdated);
   // Optional whitespace around the value is not part of it (RFC 9110 §5.5).
@@ -752,8 +744,7 @@ TEST_F(RestFacadeTest, WebhookHeader) {
   ASSERT_EQ(events.size(), 4u);
   EXPECT_EQ(events[2], UserEvent::Type::kUserAdded);
   EXPECT_EQ(events[3], UserEvent::Type::kUserUpdated);
-  ASSERT_EQ(Create("Identity=padded-off", {{"X-Twilio-Webhook-Enabled", "false\t"}}).status,
-            201);
+  ASSERT_EQ(Create("Identity=padded-off", {{"X-Twilio-Webhook-Enabled", "false\t"}}).status, 201);
   EXPECT_EQ(events.size(), 4u);
   const int64_t before = CountUsers();
   ExpectError(Create("Identity=bad", {{"X-Twilio-Webhook-Enabled", "\ntrue"}}), 400, 20001);
@@ -830,10 +821,10 @@ TEST_F(RestFacadeLongBaseTest, LongerBasePath) {
   EXPECT_EQ(Post("/api/chat/v2" + users, "Identity=x").status, 201);
   EXPECT_EQ(Get("/api/chat/v2" + users + "/x").status, 200);
   ExpectError(Get("/v2" + users + "/x"), 404, 20404);
-  ExpectError(Get("/api/chat/v2/Nope"), 404, 20404,
-              "The requested resource /Nope was not found");
+  ExpectError(Get("/api/chat/v2/Nope"), 404, 20404, "The requested resource /Nope was not found");
   // Paging links carry the base path and are followable.
-  for (int i = 0; i < 2; ++i) EXPECT_EQ(Post("/api/chat/v2" + users, "Identity=y" + std::to_string(i)).status, 201);
+  for (int i = 0; i < 2; ++i)
+    EXPECT_EQ(Post("/api/chat/v2" + users, "Identity=y" + std::to_string(i)).status, 201);
   Response r = Get("/api/chat/v2" + users + "?PageSize=2");
   ASSERT_EQ(r.status, 200);
   std::string next = Json(r.body).Str("/meta/next_page_url");

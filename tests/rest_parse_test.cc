@@ -66,24 +66,23 @@ TEST(ParseTarget, EmptySegmentsAreKept) {
 }
 
 TEST(ParseTarget, MalformedEscapesAreRejected) {
-  for (const char* target : {"/Users/a%4", "/Users/a%zz", "/Users/%", "/Users/%G0",
-                             "/Users/x?a=%4", "/Users/x?a=%zz", "/Users/x?%"}) {
+  for (const char* target : {"/Users/a%4", "/Users/a%zz", "/Users/%", "/Users/%G0", "/Users/x?a=%4",
+                             "/Users/x?a=%zz", "/Users/x?%"}) {
     SCOPED_TRACE(target);
     ExpectInvalid(ParseTarget(target, 64).status());
   }
 }
 
 TEST(ParseTarget, NonOriginFormIsRejected) {
-  for (const char* target : {"", "*", "v2/Services", "http://h/v2/Services",
-                             "/a b", "/a#frag", "/a?x=a b", "/a?x={}"}) {
+  for (const char* target :
+       {"", "*", "v2/Services", "http://h/v2/Services", "/a b", "/a#frag", "/a?x=a b", "/a?x={}"}) {
     SCOPED_TRACE(target);
     ExpectInvalid(ParseTarget(target, 64).status());
   }
 }
 
 TEST(ParseTarget, QueryIsFormDecoded) {
-  absl::StatusOr<Target> t =
-      ParseTarget("/v2/Services/IS/Users?PageSize=5&x=a+b%2Bc&Page=0", 64);
+  absl::StatusOr<Target> t = ParseTarget("/v2/Services/IS/Users?PageSize=5&x=a+b%2Bc&Page=0", 64);
   ASSERT_TRUE(t.ok()) << t.status();
   EXPECT_EQ(t->segments.size(), 4u);
   EXPECT_EQ(t->query, (FormParams{{"PageSize", "5"}, {"x", "a b+c"}, {"Page", "0"}}));
@@ -157,16 +156,13 @@ TEST(ParseForm, RepeatedNamesFirstWins) {
 }
 
 TEST(ParseForm, RawBytesOutsideTheQueryGrammarAreLiteral) {
-  absl::StatusOr<FormParams> p =
-      ParseForm("Attributes={\"k\": [1]}&FriendlyName=\xC3\xA9 #?/", 64);
+  absl::StatusOr<FormParams> p = ParseForm("Attributes={\"k\": [1]}&FriendlyName=\xC3\xA9 #?/", 64);
   ASSERT_TRUE(p.ok()) << p.status();
-  EXPECT_EQ(*p, (FormParams{{"Attributes", "{\"k\": [1]}"},
-                            {"FriendlyName", "\xC3\xA9 #?/"}}));
+  EXPECT_EQ(*p, (FormParams{{"Attributes", "{\"k\": [1]}"}, {"FriendlyName", "\xC3\xA9 #?/"}}));
 }
 
 TEST(ParseForm, MalformedEscapeRejectsTheWholeText) {
-  for (const char* text : {"a=%4", "a=%zz", "a=%", "%=1", "ok=1&Identity=x%2", "a%g=1",
-                           "a=%%41"}) {
+  for (const char* text : {"a=%4", "a=%zz", "a=%", "%=1", "ok=1&Identity=x%2", "a%g=1", "a=%%41"}) {
     SCOPED_TRACE(text);
     absl::StatusOr<FormParams> p = ParseForm(text, 64);
     ExpectInvalid(p.status());
@@ -289,8 +285,8 @@ TEST(ParsePageRequest, Defaults) {
 }
 
 TEST(ParsePageRequest, Values) {
-  absl::StatusOr<PageRequest> r = ParsePageRequest(
-      {{"PageSize", "1000"}, {"Page", "3"}, {"PageToken", "tok"}, {"Other", "x"}});
+  absl::StatusOr<PageRequest> r =
+      ParsePageRequest({{"PageSize", "1000"}, {"Page", "3"}, {"PageToken", "tok"}, {"Other", "x"}});
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->page_size, 1000);  // clamping is the store's
   EXPECT_EQ(r->page, 3);
@@ -327,9 +323,9 @@ TEST(ParsePageRequest, PageSizeBeyondInt64IsTheLargestRequest) {
 }
 
 TEST(ParsePageRequest, BadPage) {
-  for (const char* v : {"-1", "", "x", "+1", "1.0", "99999999999999999999",
-                        "9223372036854775807", "9223372036854775808",
-                        "123456789012345678901234567890", "-99999999999999999999"}) {
+  for (const char* v :
+       {"-1", "", "x", "+1", "1.0", "99999999999999999999", "9223372036854775807",
+        "9223372036854775808", "123456789012345678901234567890", "-99999999999999999999"}) {
     SCOPED_TRACE(v);
     absl::Status s = ParsePageRequest({{"Page", v}, {"PageToken", "t"}}).status();
     ExpectInvalid(s);
@@ -364,13 +360,12 @@ TEST(WebhookEnabled, Values) {
     ASSERT_TRUE(enabled.ok()) << enabled.status();
     EXPECT_TRUE(*enabled);
   }
-  absl::StatusOr<bool> disabled =
-      WebhookEnabled(Headers{{"X-Twilio-Webhook-Enabled", " false\t"}});
+  absl::StatusOr<bool> disabled = WebhookEnabled(Headers{{"X-Twilio-Webhook-Enabled", " false\t"}});
   ASSERT_TRUE(disabled.ok());
   EXPECT_FALSE(*disabled);
   // Other whitespace is not OWS; inner spaces stay.
-  for (const char* v : {"", " ", "\t \t", "1", "yes", "\ntrue", "true\r", "\vtrue",
-                        "true\f", "tr ue", "\xc2\xa0true"}) {
+  for (const char* v : {"", " ", "\t \t", "1", "yes", "\ntrue", "true\r", "\vtrue", "true\f",
+                        "tr ue", "\xc2\xa0true"}) {
     SCOPED_TRACE(v);
     ExpectInvalid(WebhookEnabled(Headers{{"X-Twilio-Webhook-Enabled", v}}).status());
   }

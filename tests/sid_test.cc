@@ -176,9 +176,7 @@ TEST(SidTest, RandomBytesFillsBuffers) {
   RandomBytes(nullptr, 0);  // no-op
 }
 
-TEST(SidTest, RandomSidBytesDiffer) {
-  EXPECT_NE(RandomSidBytes(), RandomSidBytes());
-}
+TEST(SidTest, RandomSidBytesDiffer) { EXPECT_NE(RandomSidBytes(), RandomSidBytes()); }
 
 }  // namespace
 }  // namespace userstore::internal

@@ -132,8 +132,8 @@ TEST(StoreConcurrency, ReadersNeverSeeATornUser) {
           continue;
         }
         ++reads;
-        const std::string expected_name = absl::StrCat(
-            "v", u->attributes.substr(5, u->attributes.size() - 6));
+        const std::string expected_name =
+            absl::StrCat("v", u->attributes.substr(5, u->attributes.size() - 6));
         if (u->friendly_name != expected_name) ++torn;
       }
     }

@@ -69,8 +69,8 @@ TEST(StorePaging, WalkInCreationOrderWithLookAhead) {
   r.page_size = 5;
   absl::StatusOr<Page> p1 = t->ListUsers(kServiceSid, r);
   ASSERT_OK(p1);
-  EXPECT_EQ(Identities(*p1), (std::vector<std::string>{"user0", "user1", "user2", "user3",
-                                                        "user4"}));
+  EXPECT_EQ(Identities(*p1),
+            (std::vector<std::string>{"user0", "user1", "user2", "user3", "user4"}));
   EXPECT_TRUE(p1->previous_page_token.empty());
   ASSERT_FALSE(p1->next_page_token.empty());
   r.page = 1;
@@ -161,7 +161,7 @@ TEST(StorePaging, EmptyBackwardPageHasNoPreviousToken) {
   absl::StatusOr<Page> back = t->ListUsers(kServiceSid, r);
   ASSERT_OK(back);
   EXPECT_TRUE(back->users.empty());
-  EXPECT_EQ(back->previous_page_token, "");  // was `previous` itself: a loop
+  EXPECT_EQ(back->previous_page_token, "");     // was `previous` itself: a loop
   ASSERT_FALSE(back->next_page_token.empty());  // user2 is still ahead
   r.page = 2;
   r.page_token = back->next_page_token;

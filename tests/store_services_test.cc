@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
-
 #include "gtest/gtest.h"
 #include "tests/support/test_store.h"
 #include "userstore/store.h"

@@ -68,7 +68,8 @@ TEST(StoreUsers, FetchBySidOrIdentity) {
   EXPECT_EQ(by_identity->sid, u->sid);
   // SID hex is compared case-insensitively.
   std::string upper = u->sid;
-  for (size_t i = 2; i < upper.size(); ++i) upper[i] = absl::ascii_toupper(static_cast<unsigned char>(upper[i]));
+  for (size_t i = 2; i < upper.size(); ++i)
+    upper[i] = absl::ascii_toupper(static_cast<unsigned char>(upper[i]));
   ASSERT_OK(t->FetchUser(kServiceSid, upper));
 }
 
@@ -104,8 +105,7 @@ TEST(StoreUsers, IdentityValidation) {
   // One digit short of a SID is an ordinary identity.
   ASSERT_OK(t->CreateUser(kServiceSid, Identity("USaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")));
   EXPECT_TWILIO_ERROR(t->CreateUser(kServiceSid, Identity("bad\xff")), 400, 20001);
-  EXPECT_TWILIO_ERROR(t->CreateUser(kServiceSid, Identity(std::string("a\0b", 3))), 400,
-                      20001);
+  EXPECT_TWILIO_ERROR(t->CreateUser(kServiceSid, Identity(std::string("a\0b", 3))), 400, 20001);
   // 256 code points accepted (3-byte characters: 768 bytes), 257 rejected.
   std::string at_limit;
   for (int i = 0; i < 256; ++i) at_limit += "\xe2\x82\xac";  // U+20AC
@@ -151,9 +151,8 @@ TEST(StoreUsers, NotFoundMessageNamesTheResource) {
   TestStore t;
   absl::StatusOr<User> u = t->FetchUser(kServiceSid, "ghost");
   EXPECT_TWILIO_ERROR(u, 404, 20404);
-  EXPECT_EQ(u.status().message(),
-            std::string("The requested resource /Services/") + kServiceSid +
-                "/Users/ghost was not found");
+  EXPECT_EQ(u.status().message(), std::string("The requested resource /Services/") + kServiceSid +
+                                      "/Users/ghost was not found");
 }
 
 TEST(StoreUsers, UpdateChangesOnlyGivenFields) {

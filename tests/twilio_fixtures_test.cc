@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "gtest/gtest.h"
 #include "common/twilio_errors.h"
+#include "gtest/gtest.h"
 #include "userstore/error.h"
 #include "userstore/json.h"
 #include "userstore/page.h"
@@ -108,8 +108,7 @@ void CompareJson(simdjson::dom::element expected, simdjson::dom::element actual,
     for (size_t i = 0; i < e.size(); ++i) {
       ASSERT_EQ(a[i].first, e[i].first) << path << " key #" << i;
       ++stats->keys;
-      CompareJson(e[i].second, a[i].second,
-                  path + "." + std::string(e[i].first), stats);
+      CompareJson(e[i].second, a[i].second, path + "." + std::string(e[i].first), stats);
     }
   } else if (expected.type() == element_type::ARRAY) {
     std::vector<simdjson::dom::element> e, a;
@@ -134,8 +133,7 @@ std::string GetString(simdjson::dom::element obj, const char* key) {
   return std::string(s);
 }
 
-std::optional<std::string> GetOptionalString(simdjson::dom::element obj,
-                                             const char* key) {
+std::optional<std::string> GetOptionalString(simdjson::dom::element obj, const char* key) {
   if (obj[key].is_null()) return std::nullopt;
   return GetString(obj, key);
 }
@@ -149,8 +147,7 @@ std::optional<bool> GetOptionalBool(simdjson::dom::element obj, const char* key)
 absl::Time GetTime(simdjson::dom::element obj, const char* key) {
   absl::Time t;
   std::string err;
-  EXPECT_TRUE(absl::ParseTime("%Y-%m-%dT%H:%M:%SZ", GetString(obj, key), &t, &err))
-      << err;
+  EXPECT_TRUE(absl::ParseTime("%Y-%m-%dT%H:%M:%SZ", GetString(obj, key), &t, &err)) << err;
   return t;
 }
 
@@ -190,8 +187,7 @@ class TwilioFixturesTest : public testing::TestWithParam<const char*> {
   simdjson::dom::element Fixture(const std::string& name) {
     fixture_text_ = ReadFile(dir_ / GetParam() / name);
     simdjson::dom::element root;
-    EXPECT_EQ(fixture_parser_.parse(fixture_text_).get(root), simdjson::SUCCESS)
-        << name;
+    EXPECT_EQ(fixture_parser_.parse(fixture_text_).get(root), simdjson::SUCCESS) << name;
     return root;
   }
 
@@ -209,8 +205,7 @@ class TwilioFixturesTest : public testing::TestWithParam<const char*> {
 };
 
 TEST_P(TwilioFixturesTest, SingleUserBodies) {
-  for (const char* name :
-       {"fetch_response.json", "create_response.json", "update_response.json"}) {
+  for (const char* name : {"fetch_response.json", "create_response.json", "update_response.json"}) {
     SCOPED_TRACE(name);
     simdjson::dom::element fixture = Fixture(name);
     const User user = UserFromFixture(fixture);
@@ -228,8 +223,7 @@ TEST_P(TwilioFixturesTest, ListBodies) {
     const char* file;
     size_t users;
   };
-  for (const Case& c : {Case{"read_full_response.json", 1},
-                        Case{"read_empty_response.json", 0}}) {
+  for (const Case& c : {Case{"read_full_response.json", 1}, Case{"read_empty_response.json", 0}}) {
     SCOPED_TRACE(c.file);
     simdjson::dom::element fixture = Fixture(c.file);
     Page page;
@@ -243,8 +237,7 @@ TEST_P(TwilioFixturesTest, ListBodies) {
     for (simdjson::dom::element u : users) page.users.push_back(UserFromFixture(u));
     ASSERT_EQ(page.users.size(), c.users);
     const std::string service_sid =
-        c.users > 0 ? page.users[0].service_sid
-                    : std::string("ISaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+        c.users > 0 ? page.users[0].service_sid : std::string("ISaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
     CompareStats stats;
     CompareJson(fixture, Ours(PageJson(page, service_sid, kBase)), "", &stats);
     // meta + its 7 keys + users, and 16 keys per user.
@@ -254,8 +247,8 @@ TEST_P(TwilioFixturesTest, ListBodies) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sources, TwilioFixturesTest,
-                         testing::Values("twilio-python", "twilio-node",
-                                         "twilio-java", "twilio-oai"),
+                         testing::Values("twilio-python", "twilio-node", "twilio-java",
+                                         "twilio-oai"),
                          [](const testing::TestParamInfo<const char*>& param_info) {
                            std::string name = param_info.param;
                            for (char& ch : name) {
@@ -287,8 +280,7 @@ TEST(TwilioErrorFixturesTest, ErrorBodies) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.file);
-    const std::string fixture_text =
-        ReadFile(std::filesystem::path(dir) / "errors" / c.file);
+    const std::string fixture_text = ReadFile(std::filesystem::path(dir) / "errors" / c.file);
     const std::string ours_text = ErrorJson(c.status);
     simdjson::dom::parser p1, p2;
     simdjson::dom::element fixture, ours;

@@ -93,7 +93,8 @@ Seen Copy(const UserRecord& r) {
   s.sid = r.sid;
   s.sequence = r.sequence;
   s.attributes = std::string(r.attributes());
-  if (std::optional<std::string_view> name = r.friendly_name()) s.friendly_name = std::string(*name);
+  if (std::optional<std::string_view> name = r.friendly_name())
+    s.friendly_name = std::string(*name);
   s.version = r.joined_channels_count;
   s.online = r.online;
   return s;
@@ -184,8 +185,7 @@ TEST(UserIndexTest, TakenIdentityIsRefusedAndShowsItsHolder) {
         persisted = true;
         return absl::OkStatus();
       },
-      [&](const UserRecord&) { inserted = true; },
-      [&](const UserRecord& r) { holder = Copy(r); });
+      [&](const UserRecord&) { inserted = true; }, [&](const UserRecord& r) { holder = Copy(r); });
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   EXPECT_EQ(*outcome, InsertOutcome::kTaken);
   ASSERT_NE(second, nullptr);  // still the caller's
@@ -611,8 +611,8 @@ TEST(UserIndexTest, ScanSkipsUsersErasedWhileItResolvesInEitherDirection) {
   struct Case {
     Direction direction;
     uint64_t from;
-    uint64_t first;                 // the first user read
-    std::vector<uint64_t> doomed;   // erased while `first` is being read
+    uint64_t first;                // the first user read
+    std::vector<uint64_t> doomed;  // erased while `first` is being read
     std::vector<uint64_t> expected;
   };
   const Case cases[] = {
@@ -647,19 +647,19 @@ TEST(UserIndexTest, ScanSkipsUsersErasedWhileItResolvesInEitherDirection) {
 // and never misses one that existed throughout; at rest a user is in all
 // three structures. Bounded by operation counts (a few seconds under TSan).
 TEST(UserIndexTest, ConcurrentReadersAndWritersKeepTheInvariants) {
-  constexpr uint64_t kStable = 48;     // never erased; sequences 1..kStable
+  constexpr uint64_t kStable = 48;  // never erased; sequences 1..kStable
   constexpr size_t kWriters = 2;
   constexpr size_t kOpsPerWriter = 6000;
-  constexpr size_t kContested = 60;    // identities every writer tries to create
+  constexpr size_t kContested = 60;  // identities every writer tries to create
   UserIndex index;
-  std::atomic<uint64_t> next_id{1};    // SIDs and sequences
+  std::atomic<uint64_t> next_id{1};  // SIDs and sequences
   for (uint64_t i = 0; i < kStable; ++i) {
     const uint64_t id = next_id++;
     ASSERT_EQ(Put(index, absl::StrCat("stable-", i), id, id), InsertOutcome::kInserted);
   }
 
-  constexpr int kReads = 9000;         // per reader: by identity and by SID
-  constexpr int kWalks = 150;          // per scanner: whole walks, 7 per page
+  constexpr int kReads = 9000;  // per reader: by identity and by SID
+  constexpr int kWalks = 150;   // per scanner: whole walks, 7 per page
   // Every thread waits for all to start, so their work overlaps.
   constexpr int kThreads = static_cast<int>(kWriters) + 3;
   std::atomic<int> waiting{kThreads};
@@ -669,7 +669,7 @@ TEST(UserIndexTest, ConcurrentReadersAndWritersKeepTheInvariants) {
   };
   std::atomic<int64_t> updates{0};  // successful version bumps of stable users
   std::vector<std::vector<int>> wins(kWriters, std::vector<int>(kContested, 0));
-  std::atomic<int> failures{0};     // violations seen by any thread
+  std::atomic<int> failures{0};  // violations seen by any thread
 
   auto writer = [&](size_t w) {
     start_together();
@@ -720,8 +720,7 @@ TEST(UserIndexTest, ConcurrentReadersAndWritersKeepTheInvariants) {
           const uint64_t cid = next_id++;
           UserRecord::Ptr record =
               MakeRecord(absl::StrCat("contested-", contested), SidOf(cid), cid);
-          absl::StatusOr<InsertOutcome> outcome =
-              index.Insert(&record, nullptr, nullptr, nullptr);
+          absl::StatusOr<InsertOutcome> outcome = index.Insert(&record, nullptr, nullptr, nullptr);
           if (outcome.ok() && *outcome == InsertOutcome::kInserted) ++wins[w][contested];
           absl::StatusOr<ChangeOutcome> erased =
               index.Erase(op % 8 == 3 ? ByIdentity(churn) : BySid(SidOf(id)), nullptr);
@@ -758,18 +757,17 @@ TEST(UserIndexTest, ConcurrentReadersAndWritersKeepTheInvariants) {
       std::vector<uint64_t> walk;
       uint64_t position = direction == Direction::kForward ? 0 : kEnd;
       for (;;) {
-        std::vector<uint64_t> page =
-            index.Scan(direction, position, 7, [&](const UserRecord& r) {
-              if (r.identity().empty()) ++failures;
-            });
+        std::vector<uint64_t> page = index.Scan(direction, position, 7, [&](const UserRecord& r) {
+          if (r.identity().empty()) ++failures;
+        });
         walk.insert(walk.end(), page.begin(), page.end());
         if (page.size() < 7) break;
         position = page.back();
       }
       // Strictly ordered (so no user twice), every stable user present.
       for (size_t k = 1; k < walk.size(); ++k) {
-        const bool ordered = direction == Direction::kForward ? walk[k - 1] < walk[k]
-                                                              : walk[k - 1] > walk[k];
+        const bool ordered =
+            direction == Direction::kForward ? walk[k - 1] < walk[k] : walk[k - 1] > walk[k];
         if (!ordered) ++failures;
       }
       uint64_t stable_seen = 0;

@@ -94,8 +94,8 @@ TEST(UserRecordTest, InPlaceRefusesToStrandMoreThan255Bytes) {
 }
 
 TEST(UserRecordTest, InPlaceAcceptsTextViewingTheRecordItself) {
-  UserRecord::Ptr r =
-      UserRecord::Make({"alice", R"({"a":"long enough attributes"})", std::string_view("Friendly")});
+  UserRecord::Ptr r = UserRecord::Make(
+      {"alice", R"({"a":"long enough attributes"})", std::string_view("Friendly")});
   // Keep the attributes, move the friendly name (which sits after them).
   const std::string attributes(r->attributes());
   ASSERT_TRUE(r->AssignTextInPlace(R"({"b":1})", r->friendly_name()));

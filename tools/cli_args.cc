@@ -11,9 +11,7 @@
 namespace userstore::cli {
 namespace {
 
-absl::Status UsageError(absl::string_view why) {
-  return absl::InvalidArgumentError(why);
-}
+absl::Status UsageError(absl::string_view why) { return absl::InvalidArgumentError(why); }
 
 }  // namespace
 
@@ -67,8 +65,7 @@ opened.
 )";
 }
 
-absl::StatusOr<CliOptions> ParseArgs(
-    const std::vector<absl::string_view>& args) {
+absl::StatusOr<CliOptions> ParseArgs(const std::vector<absl::string_view>& args) {
   CliOptions options;
   std::vector<absl::string_view> positional;
   bool flags_done = false;
@@ -110,8 +107,8 @@ absl::StatusOr<CliOptions> ParseArgs(
       sync_given = true;
       continue;
     }
-    if (name != "--service" && name != "--role" && name != "--account" &&
-        name != "--base-url" && name != "--data-dir") {
+    if (name != "--service" && name != "--role" && name != "--account" && name != "--base-url" &&
+        name != "--data-dir") {
       return UsageError(absl::StrCat("unknown flag ", name));
     }
     if (!has_value) {
@@ -134,8 +131,7 @@ absl::StatusOr<CliOptions> ParseArgs(
     } else if (name == "--role") {
       options.roles.emplace_back(value);
     } else if (!single_valued.insert(name).second) {
-      return UsageError(
-          absl::StrCat(name, " given twice (it takes one value)"));
+      return UsageError(absl::StrCat(name, " given twice (it takes one value)"));
     } else if (name == "--account") {
       options.account_sid = std::string(value);
     } else if (name == "--data-dir") {
@@ -159,15 +155,13 @@ absl::StatusOr<CliOptions> ParseArgs(
     options.command = Command::kStdio;
     if (positional.size() != 1) return UsageError("stdio takes no argument");
   } else if (positional[0] == "check" || positional[0] == "stats") {
-    options.command =
-        positional[0] == "check" ? Command::kCheck : Command::kStats;
+    options.command = positional[0] == "check" ? Command::kCheck : Command::kStats;
     if (positional.size() != 2) {
-      return UsageError(
-          absl::StrCat(positional[0], " takes exactly one DIR (a store directory)"));
+      return UsageError(absl::StrCat(positional[0], " takes exactly one DIR (a store directory)"));
     }
     if (any_flag) {
-      return UsageError(absl::StrCat(positional[0], " takes no flag: userstore ",
-                                     positional[0], " DIR"));
+      return UsageError(
+          absl::StrCat(positional[0], " takes no flag: userstore ", positional[0], " DIR"));
     }
     options.dir = std::string(positional[1]);
     return options;

@@ -25,8 +25,8 @@ enum class Command { kNone, kReplay, kStdio, kCheck, kStats };
 
 struct CliOptions {
   Command command = Command::kNone;
-  std::string file;                     // replay: the .http file
-  std::string dir;                      // check, stats: the store directory
+  std::string file;  // replay: the .http file
+  std::string dir;   // check, stats: the store directory
   // --data-dir: replay / stdio open a durable Store there (Store::Open);
   // empty: an in-memory Store (Store::Create).
   std::string data_dir;
@@ -50,8 +50,7 @@ struct CliOptions {
 // --data-dir given twice. SIDs are checked later: repeats by MakeSession
 // (session.h), the rest by the Store.
 // Complexity: O(total length of the arguments).
-absl::StatusOr<CliOptions> ParseArgs(
-    const std::vector<absl::string_view>& args);
+absl::StatusOr<CliOptions> ParseArgs(const std::vector<absl::string_view>& args);
 
 // The usage text (ends with a newline).
 std::string Usage();

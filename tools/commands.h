@@ -26,8 +26,8 @@ namespace userstore::cli {
 // variables or URL cannot be resolved or expand past the ExpansionBudget
 // (http_vars.h; requests before it have run).
 // Complexity: O(file size + the requests' work).
-int RunReplay(const RestFacade& facade, const std::string& path,
-              std::ostream& out, std::ostream& err);
+int RunReplay(const RestFacade& facade, const std::string& path, std::ostream& out,
+              std::ostream& err);
 
 // The text replay prints for one request:
 //   ### METHOD TARGET

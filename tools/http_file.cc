@@ -12,9 +12,8 @@
 namespace userstore::cli {
 namespace {
 
-constexpr absl::string_view kMethods[] = {"GET",     "POST",    "PUT",
-                                          "DELETE",  "PATCH",   "HEAD",
-                                          "OPTIONS", "CONNECT", "TRACE"};
+constexpr absl::string_view kMethods[] = {"GET",  "POST",    "PUT",     "DELETE", "PATCH",
+                                          "HEAD", "OPTIONS", "CONNECT", "TRACE"};
 
 bool IsMethod(absl::string_view word) {
   const std::string upper = absl::AsciiStrToUpper(word);
@@ -27,8 +26,7 @@ bool IsMethod(absl::string_view word) {
 bool IsName(absl::string_view s) {
   if (s.empty()) return false;
   for (char c : s) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_' &&
-        c != '-') {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') {
       return false;
     }
   }
@@ -44,15 +42,13 @@ absl::Status LineError(int line, absl::string_view what) {
 }
 
 // `# @name NAME`, `// @name=NAME`: sets *name. Other comments: no-op.
-absl::Status ParseComment(absl::string_view trimmed, int line,
-                          std::string* name) {
+absl::Status ParseComment(absl::string_view trimmed, int line, std::string* name) {
   absl::string_view rest = trimmed;
   while (absl::ConsumePrefix(&rest, "#") || absl::ConsumePrefix(&rest, "/")) {
   }
   rest = absl::StripLeadingAsciiWhitespace(rest);
   if (!absl::ConsumePrefix(&rest, "@name")) return absl::OkStatus();
-  if (!rest.empty() &&
-      !absl::ascii_isspace(static_cast<unsigned char>(rest[0])) &&
+  if (!rest.empty() && !absl::ascii_isspace(static_cast<unsigned char>(rest[0])) &&
       rest[0] != '=') {
     return absl::OkStatus();  // e.g. "@named", not ours
   }
@@ -69,9 +65,8 @@ absl::Status ParseComment(absl::string_view trimmed, int line,
 bool IsFormUrlEncoded(const HeaderList& headers) {
   for (const auto& [name, value] : headers) {
     if (absl::EqualsIgnoreCase(name, "Content-Type")) {
-      return absl::StartsWithIgnoreCase(
-          absl::StripLeadingAsciiWhitespace(value),
-          "application/x-www-form-urlencoded");
+      return absl::StartsWithIgnoreCase(absl::StripLeadingAsciiWhitespace(value),
+                                        "application/x-www-form-urlencoded");
     }
   }
   return false;
@@ -116,8 +111,8 @@ class Parser {
           return absl::OkStatus();
         }
         if (IsComment(trimmed)) return absl::OkStatus();
-        if (request_.headers.empty() && (absl::StartsWith(trimmed, "?") ||
-                                         absl::StartsWith(trimmed, "&"))) {
+        if (request_.headers.empty() &&
+            (absl::StartsWith(trimmed, "?") || absl::StartsWith(trimmed, "&"))) {
           absl::StrAppend(&request_.url, trimmed);
           return absl::OkStatus();
         }
@@ -134,14 +129,12 @@ class Parser {
     if (eq == absl::string_view::npos) {
       return LineError(number, "expected a file variable '@name = value'");
     }
-    absl::string_view name =
-        absl::StripAsciiWhitespace(trimmed.substr(1, eq - 1));
+    absl::string_view name = absl::StripAsciiWhitespace(trimmed.substr(1, eq - 1));
     if (!IsName(name)) {
       return LineError(number, "a variable name must match [A-Za-z0-9_-]+");
     }
-    file_.variables.emplace_back(
-        std::string(name),
-        std::string(absl::StripAsciiWhitespace(trimmed.substr(eq + 1))));
+    file_.variables.emplace_back(std::string(name),
+                                 std::string(absl::StripAsciiWhitespace(trimmed.substr(eq + 1))));
     return absl::OkStatus();
   }
 
@@ -156,13 +149,11 @@ class Parser {
       request_.method = "GET";
       request_.url = std::string(words[0]);
     } else if (IsMethod(words[0]) &&
-               (words.size() == 2 ||
-                (words.size() == 3 && absl::StartsWith(words[2], "HTTP/")))) {
+               (words.size() == 2 || (words.size() == 3 && absl::StartsWith(words[2], "HTTP/")))) {
       request_.method = absl::AsciiStrToUpper(words[0]);
       request_.url = std::string(words[1]);
     } else {
-      return LineError(number,
-                       "expected a request line 'METHOD URL [HTTP/1.1]'");
+      return LineError(number, "expected a request line 'METHOD URL [HTTP/1.1]'");
     }
     state_ = State::kHeaders;
     return absl::OkStatus();
@@ -170,16 +161,14 @@ class Parser {
 
   absl::Status Header(absl::string_view trimmed, int number) {
     const size_t colon = trimmed.find(':');
-    absl::string_view name =
-        colon == absl::string_view::npos
-            ? absl::string_view()
-            : absl::StripAsciiWhitespace(trimmed.substr(0, colon));
+    absl::string_view name = colon == absl::string_view::npos
+                                 ? absl::string_view()
+                                 : absl::StripAsciiWhitespace(trimmed.substr(0, colon));
     if (name.empty() || name.find_first_of(" \t") != absl::string_view::npos) {
       return LineError(number, "expected a header line 'Name: value'");
     }
     request_.headers.emplace_back(
-        std::string(name),
-        std::string(absl::StripAsciiWhitespace(trimmed.substr(colon + 1))));
+        std::string(name), std::string(absl::StripAsciiWhitespace(trimmed.substr(colon + 1))));
     return absl::OkStatus();
   }
 
@@ -226,9 +215,8 @@ absl::StatusOr<HttpFile> ParseHttpFile(absl::string_view text) {
 }
 
 absl::Status HttpFileTooLarge() {
-  return absl::InvalidArgumentError(
-      absl::StrCat("the file is larger than ", kMaxHttpFileBytes,
-                   " bytes (64 MiB), the limit of a .http file"));
+  return absl::InvalidArgumentError(absl::StrCat("the file is larger than ", kMaxHttpFileBytes,
+                                                 " bytes (64 MiB), the limit of a .http file"));
 }
 
 }  // namespace userstore::cli

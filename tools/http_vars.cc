@@ -28,13 +28,12 @@ absl::Status Error(absl::string_view reference, absl::string_view why) {
 
 // Appends `piece` to `*out` if the budget has room for it; never allocates
 // past budget->max_bytes.
-absl::Status Append(absl::string_view piece, ExpansionBudget* budget,
-                    std::string* out) {
+absl::Status Append(absl::string_view piece, ExpansionBudget* budget, std::string* out) {
   if (piece.size() > budget->max_bytes - budget->bytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "variables expand to more than ", budget->max_bytes,
-        " bytes in this request (the limit for its URL, headers and body "
-        "together)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("variables expand to more than ", budget->max_bytes,
+                     " bytes in this request (the limit for its URL, headers and body "
+                     "together)"));
   }
   budget->bytes += piece.size();
   out->append(piece.data(), piece.size());
@@ -42,8 +41,7 @@ absl::Status Append(absl::string_view piece, ExpansionBudget* budget,
 }
 
 void AppendPointerToken(absl::string_view token, std::string* pointer) {
-  absl::StrAppend(pointer, "/",
-                  absl::StrReplaceAll(token, {{"~", "~0"}, {"/", "~1"}}));
+  absl::StrAppend(pointer, "/", absl::StrReplaceAll(token, {{"~", "~0"}, {"/", "~1"}}));
 }
 
 }  // namespace
@@ -51,8 +49,7 @@ void AppendPointerToken(absl::string_view token, std::string* pointer) {
 absl::StatusOr<std::string> BodyPathToJsonPointer(absl::string_view path) {
   absl::string_view rest = path;
   if (absl::ConsumePrefix(&rest, "$")) {
-    if (!rest.empty() && !absl::ConsumePrefix(&rest, ".") &&
-        !absl::StartsWith(rest, "[")) {
+    if (!rest.empty() && !absl::ConsumePrefix(&rest, ".") && !absl::StartsWith(rest, "[")) {
       return absl::InvalidArgumentError(absl::StrCat("bad body path ", path));
     }
   }
@@ -78,8 +75,7 @@ absl::StatusOr<std::string> BodyPathToJsonPointer(absl::string_view path) {
       absl::string_view index = indices.substr(1, close - 1);
       for (char c : index) {
         if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("bad body path ", path));
+          return absl::InvalidArgumentError(absl::StrCat("bad body path ", path));
         }
       }
       // In range and canonical: simdjson's at_pointer wraps an index past
@@ -87,8 +83,8 @@ absl::StatusOr<std::string> BodyPathToJsonPointer(absl::string_view path) {
       // leading zero.
       uint32_t number;
       if (!absl::SimpleAtoi(index, &number)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "bad body path ", path, ": index ", index, " out of range"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("bad body path ", path, ": index ", index, " out of range"));
       }
       AppendPointerToken(absl::StrCat(number), &pointer);
       indices.remove_prefix(close + 1);
@@ -109,58 +105,51 @@ struct VariableContext::Recorded {
   bool is_json = false;
 };
 
-void VariableContext::RecordResponse(absl::string_view request_name,
-                                     const Response& response) {
+void VariableContext::RecordResponse(absl::string_view request_name, const Response& response) {
   auto recorded = std::make_shared<Recorded>();
   recorded->response = response;
   recorded->is_json =
-      !recorded->parser.parse(simdjson::padded_string(response.body))
-           .get(recorded->root);
+      !recorded->parser.parse(simdjson::padded_string(response.body)).get(recorded->root);
   responses_[request_name] = std::move(recorded);
 }
 
-absl::StatusOr<std::string> VariableContext::Expand(
-    absl::string_view text, ExpansionBudget* budget) const {
+absl::StatusOr<std::string> VariableContext::Expand(absl::string_view text,
+                                                    ExpansionBudget* budget) const {
   std::string out;
   if (absl::Status s = ExpandInto(text, 0, budget, &out); !s.ok()) return s;
   return out;
 }
 
-absl::StatusOr<std::string> VariableContext::Expand(
-    absl::string_view text) const {
+absl::StatusOr<std::string> VariableContext::Expand(absl::string_view text) const {
   ExpansionBudget budget;
   return Expand(text, &budget);
 }
 
-absl::Status VariableContext::ExpandInto(absl::string_view text, int depth,
-                                         ExpansionBudget* budget,
+absl::Status VariableContext::ExpandInto(absl::string_view text, int depth, ExpansionBudget* budget,
                                          std::string* out) const {
   while (true) {
     const size_t open = text.find("{{");
-    const size_t close =
-        open == absl::string_view::npos ? open : text.find("}}", open + 2);
+    const size_t close = open == absl::string_view::npos ? open : text.find("}}", open + 2);
     if (close == absl::string_view::npos) return Append(text, budget, out);
     if (absl::Status s = Append(text.substr(0, open), budget, out); !s.ok()) {
       return s;
     }
     if (budget->references >= budget->max_references) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "more than ", budget->max_references,
-          " {{...}} references to expand in this request (nested ones "
-          "included)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("more than ", budget->max_references,
+                       " {{...}} references to expand in this request (nested ones "
+                       "included)"));
     }
     ++budget->references;
     absl::Status s = ResolveInto(
-        absl::StripAsciiWhitespace(text.substr(open + 2, close - open - 2)),
-        depth, budget, out);
+        absl::StripAsciiWhitespace(text.substr(open + 2, close - open - 2)), depth, budget, out);
     if (!s.ok()) return s;
     text.remove_prefix(close + 2);
   }
 }
 
-absl::Status VariableContext::ResolveInto(absl::string_view reference,
-                                          int depth, ExpansionBudget* budget,
-                                          std::string* out) const {
+absl::Status VariableContext::ResolveInto(absl::string_view reference, int depth,
+                                          ExpansionBudget* budget, std::string* out) const {
   if (absl::StartsWith(reference, "$")) {
     return Error(reference, "system variables are not supported");
   }
@@ -169,8 +158,7 @@ absl::Status VariableContext::ResolveInto(absl::string_view reference,
   }
   auto it = file_variables_.find(reference);
   if (it == file_variables_.end()) {
-    return Error(reference,
-                 "unknown variable (define it with '@name = value')");
+    return Error(reference, "unknown variable (define it with '@name = value')");
   }
   if (depth >= kMaxDepth) {
     return Error(reference, "variables nested too deep (a cycle?)");
@@ -178,23 +166,19 @@ absl::Status VariableContext::ResolveInto(absl::string_view reference,
   return ExpandInto(it->second, depth + 1, budget, out);
 }
 
-absl::Status VariableContext::ResolveRequestVariableInto(
-    absl::string_view reference, ExpansionBudget* budget,
-    std::string* out) const {
+absl::Status VariableContext::ResolveRequestVariableInto(absl::string_view reference,
+                                                         ExpansionBudget* budget,
+                                                         std::string* out) const {
   // name.response.(body|headers).rest
-  std::vector<absl::string_view> parts =
-      absl::StrSplit(reference, absl::MaxSplits('.', 3));
+  std::vector<absl::string_view> parts = absl::StrSplit(reference, absl::MaxSplits('.', 3));
   if (parts.size() != 4 || parts[1] != "response" ||
       (parts[2] != "body" && parts[2] != "headers") || parts[3].empty()) {
-    return Error(
-        reference,
-        "expected NAME.response.body.PATH or NAME.response.headers.NAME");
+    return Error(reference, "expected NAME.response.body.PATH or NAME.response.headers.NAME");
   }
   auto it = responses_.find(parts[0]);
   if (it == responses_.end()) {
-    return Error(reference,
-                 absl::StrCat("no earlier request named '", parts[0],
-                              "' (add '# @name ", parts[0], "' above it)"));
+    return Error(reference, absl::StrCat("no earlier request named '", parts[0], "' (add '# @name ",
+                                         parts[0], "' above it)"));
   }
   const Recorded& recorded = *it->second;
   if (parts[2] == "headers") {

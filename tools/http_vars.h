@@ -58,8 +58,7 @@ struct ExpansionBudget {
 class VariableContext {
  public:
   // Defines file variables; a later definition of a name wins.
-  void AddFileVariables(
-      const std::vector<std::pair<std::string, std::string>>& variables);
+  void AddFileVariables(const std::vector<std::pair<std::string, std::string>>& variables);
 
   // Remembers the response to the request named `request_name` (a later
   // response under the same name replaces it). Its body is parsed as JSON
@@ -78,20 +77,18 @@ class VariableContext {
   // partly consumed.
   // Complexity: O(max_bytes + max_references * (|body path| + |a JSON
   // field|)) time; O(max_bytes) memory.
-  absl::StatusOr<std::string> Expand(absl::string_view text,
-                                     ExpansionBudget* budget) const;
+  absl::StatusOr<std::string> Expand(absl::string_view text, ExpansionBudget* budget) const;
   // The same with a fresh budget of its own.
   absl::StatusOr<std::string> Expand(absl::string_view text) const;
 
  private:
   struct Recorded;  // a response and its parsed body (http_vars.cc)
 
-  absl::Status ExpandInto(absl::string_view text, int depth,
-                          ExpansionBudget* budget, std::string* out) const;
-  absl::Status ResolveInto(absl::string_view reference, int depth,
-                           ExpansionBudget* budget, std::string* out) const;
-  absl::Status ResolveRequestVariableInto(absl::string_view reference,
-                                          ExpansionBudget* budget,
+  absl::Status ExpandInto(absl::string_view text, int depth, ExpansionBudget* budget,
+                          std::string* out) const;
+  absl::Status ResolveInto(absl::string_view reference, int depth, ExpansionBudget* budget,
+                           std::string* out) const;
+  absl::Status ResolveRequestVariableInto(absl::string_view reference, ExpansionBudget* budget,
                                           std::string* out) const;
 
   absl::flat_hash_map<std::string, std::string> file_variables_;

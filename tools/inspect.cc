@@ -1,4 +1,6 @@
 // `userstore check DIR` and `userstore stats DIR`.
+#include "userstore/inspect.h"
+
 #include <algorithm>
 #include <cstddef>
 #include <string>
@@ -9,7 +11,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "commands.h"
-#include "userstore/inspect.h"
 
 namespace userstore::cli {
 namespace {
@@ -59,32 +60,27 @@ std::string FormatStatsTable(const StoreStats& stats) {
       "users    %d in %d service(s)\n"
       "data     %s of keys and values\n"
       "on disk  %s (sorted tables %s, write-ahead logs %s)\n",
-      stats.path, stats.format_version,
-      stats.account_sid.empty() ? "-" : stats.account_sid, stats.users,
-      stats.services.size(), HumanBytes(stats.live_bytes),
-      HumanBytes(stats.disk_bytes), HumanBytes(stats.sst_bytes),
-      HumanBytes(stats.wal_bytes));
+      stats.path, stats.format_version, stats.account_sid.empty() ? "-" : stats.account_sid,
+      stats.users, stats.services.size(), HumanBytes(stats.live_bytes),
+      HumanBytes(stats.disk_bytes), HumanBytes(stats.sst_bytes), HumanBytes(stats.wal_bytes));
   if (stats.services.empty()) return out;
   std::vector<std::vector<std::string>> rows;
-  rows.push_back({"SERVICE", "FRIENDLY NAME", "USERS", "USER DATA", "ROLES",
-                  "LAST SEQ", "REACHABILITY"});
+  rows.push_back(
+      {"SERVICE", "FRIENDLY NAME", "USERS", "USER DATA", "ROLES", "LAST SEQ", "REACHABILITY"});
   uint64_t users = 0;
   uint64_t user_bytes = 0;
   uint64_t roles = 0;
   for (const ServiceStats& s : stats.services) {
-    rows.push_back({s.sid,
-                    s.friendly_name.empty() ? "-" : absl::CHexEscape(s.friendly_name),
-                    absl::StrCat(s.users), HumanBytes(s.user_bytes),
-                    absl::StrCat(s.roles), absl::StrCat(s.max_sequence),
-                    s.reachability_enabled ? "on" : "off"});
+    rows.push_back({s.sid, s.friendly_name.empty() ? "-" : absl::CHexEscape(s.friendly_name),
+                    absl::StrCat(s.users), HumanBytes(s.user_bytes), absl::StrCat(s.roles),
+                    absl::StrCat(s.max_sequence), s.reachability_enabled ? "on" : "off"});
     users += s.users;
     user_bytes += s.user_bytes;
     roles += s.roles;
   }
-  rows.push_back({"total", "", absl::StrCat(users), HumanBytes(user_bytes),
-                  absl::StrCat(roles), "", ""});
-  absl::StrAppend(&out, "\n",
-                  Table(rows, {true, true, false, false, false, false, true}));
+  rows.push_back(
+      {"total", "", absl::StrCat(users), HumanBytes(user_bytes), absl::StrCat(roles), "", ""});
+  absl::StrAppend(&out, "\n", Table(rows, {true, true, false, false, false, false, true}));
   return out;
 }
 

@@ -118,8 +118,8 @@ std::string PrettyJson(std::string_view json) {
   if (!write_value(root)) return std::string(json);
   while (!stack.empty()) {
     Frame& top = stack.back();
-    const bool at_end = top.is_object ? top.object_it == top.object_end
-                                      : top.array_it == top.array_end;
+    const bool at_end =
+        top.is_object ? top.object_it == top.object_end : top.array_it == top.array_end;
     if (at_end) {
       const bool had_members = top.has_members;
       const char close = top.is_object ? '}' : ']';

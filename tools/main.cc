@@ -23,8 +23,7 @@ int main(int argc, char** argv) {
   std::vector<absl::string_view> args(argv + 1, argv + argc);
   absl::StatusOr<cli::CliOptions> options = cli::ParseArgs(args);
   if (!options.ok()) {
-    std::cerr << "userstore: " << options.status().message() << "\n\n"
-              << cli::Usage();
+    std::cerr << "userstore: " << options.status().message() << "\n\n" << cli::Usage();
     return 2;
   }
   if (options->help) {
@@ -48,8 +47,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (options->command == cli::Command::kReplay) {
-    return cli::RunReplay(*session->facade, options->file, std::cout,
-                          std::cerr);
+    return cli::RunReplay(*session->facade, options->file, std::cout, std::cerr);
   }
   return cli::RunStdio(*session->facade, std::cin, std::cout);
 }

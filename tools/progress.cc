@@ -12,19 +12,16 @@ std::string FormatProgressBar(uint64_t loaded, uint64_t total, int width) {
   total = std::max(total, loaded);
   // Whole cells and percent, rounded down: 100% only when all are loaded.
   const double fraction =
-      total == 0 ? 1.0
-                 : static_cast<double>(loaded) / static_cast<double>(total);
+      total == 0 ? 1.0 : static_cast<double>(loaded) / static_cast<double>(total);
   const int cells = std::min(width, static_cast<int>(fraction * width));
   const int percent = std::min(100, static_cast<int>(fraction * 100));
   // 0 <= cells <= width: both counts are non-negative.
   return absl::StrCat("[", std::string(static_cast<size_t>(cells), '#'),
                       std::string(static_cast<size_t>(width - cells), '.'), "] ",
-                      absl::StrFormat("%3d%%", percent), " ", loaded, "/",
-                      total, " users");
+                      absl::StrFormat("%3d%%", percent), " ", loaded, "/", total, " users");
 }
 
-std::string FormatOpenedLine(absl::string_view dir, uint64_t users,
-                             absl::Duration elapsed) {
+std::string FormatOpenedLine(absl::string_view dir, uint64_t users, absl::Duration elapsed) {
   return absl::StrFormat("opened %s: %d users in %.2f s", dir, users,
                          absl::ToDoubleSeconds(elapsed));
 }
@@ -34,8 +31,7 @@ void RecoveryProgress::Update(uint64_t loaded, uint64_t total) {
   if (!terminal_) return;
   // "\r" back to the start of the line, "\x1b[K" erases what a longer
   // earlier text left.
-  *err_ << "\rrecovering " << FormatProgressBar(loaded, total, kBarWidth)
-        << "\x1b[K" << std::flush;
+  *err_ << "\rrecovering " << FormatProgressBar(loaded, total, kBarWidth) << "\x1b[K" << std::flush;
   drawn_ = true;
 }
 

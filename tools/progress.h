@@ -27,15 +27,13 @@ namespace userstore::cli {
 std::string FormatProgressBar(uint64_t loaded, uint64_t total, int width);
 
 // "opened DIR: N users in S s" with S to two decimals (no newline). O(|DIR|).
-std::string FormatOpenedLine(absl::string_view dir, uint64_t users,
-                             absl::Duration elapsed);
+std::string FormatOpenedLine(absl::string_view dir, uint64_t users, absl::Duration elapsed);
 
 class RecoveryProgress {
  public:
   // Writes to `*err` (not owned, must outlive this); draws the bar only when
   // `terminal` (pass isatty(STDERR_FILENO)).
-  RecoveryProgress(std::ostream* err, bool terminal)
-      : err_(err), terminal_(terminal) {}
+  RecoveryProgress(std::ostream* err, bool terminal) : err_(err), terminal_(terminal) {}
 
   // The DurableOptions::progress callback: remembers the count and, on a
   // terminal, redraws the bar. O(bar width).

@@ -30,14 +30,11 @@ absl::StatusOr<Request> BuildRequest(const HttpFileRequest& file_request,
   for (const auto& [name, value] : file_request.headers) {
     absl::StatusOr<std::string> expanded_name = variables.Expand(name, &budget);
     if (!expanded_name.ok()) return expanded_name.status();
-    absl::StatusOr<std::string> expanded_value =
-        variables.Expand(value, &budget);
+    absl::StatusOr<std::string> expanded_value = variables.Expand(value, &budget);
     if (!expanded_value.ok()) return expanded_value.status();
-    request.headers.emplace_back(*std::move(expanded_name),
-                                 *std::move(expanded_value));
+    request.headers.emplace_back(*std::move(expanded_name), *std::move(expanded_value));
   }
-  absl::StatusOr<std::string> body =
-      variables.Expand(file_request.body, &budget);
+  absl::StatusOr<std::string> body = variables.Expand(file_request.body, &budget);
   if (!body.ok()) return body.status();
   request.body = *std::move(body);
   return request;
@@ -52,9 +49,8 @@ std::string FormatExchange(const Request& request, const Response& response) {
       http::obsolete_reason(response.status >= 0 && response.status <= 999
                                 ? http::int_to_status(static_cast<unsigned>(response.status))
                                 : http::status::unknown);
-  std::string out =
-      absl::StrCat("### ", request.method, " ", request.target, "\nHTTP/1.1 ",
-                   response.status, " ", std::string(reason), "\n");
+  std::string out = absl::StrCat("### ", request.method, " ", request.target, "\nHTTP/1.1 ",
+                                 response.status, " ", std::string(reason), "\n");
   for (const auto& [name, value] : response.headers) {
     absl::StrAppend(&out, name, ": ", value, "\n");
   }
@@ -66,8 +62,8 @@ std::string FormatExchange(const Request& request, const Response& response) {
   return out;
 }
 
-int RunReplay(const RestFacade& facade, const std::string& path,
-              std::ostream& out, std::ostream& err) {
+int RunReplay(const RestFacade& facade, const std::string& path, std::ostream& out,
+              std::ostream& err) {
   std::ifstream stream(path, std::ios::binary);
   if (!stream) {
     err << "userstore: cannot read " << path << "\n";
@@ -81,8 +77,7 @@ int RunReplay(const RestFacade& facade, const std::string& path,
     // 0 < gcount <= sizeof(chunk).
     const size_t got = static_cast<size_t>(stream.gcount());
     if (text.size() + got > kMaxHttpFileBytes) {
-      err << "userstore: " << path << ": " << HttpFileTooLarge().message()
-          << "\n";
+      err << "userstore: " << path << ": " << HttpFileTooLarge().message() << "\n";
       return 1;
     }
     text.append(chunk, got);

@@ -10,8 +10,7 @@ namespace userstore::cli {
 
 absl::StatusOr<std::string> RequestTarget(absl::string_view url) {
   boost::system::result<boost::urls::url_view> parsed =
-      boost::urls::parse_uri_reference(
-          boost::core::string_view(url.data(), url.size()));
+      boost::urls::parse_uri_reference(boost::core::string_view(url.data(), url.size()));
   if (!parsed) {
     return absl::InvalidArgumentError(
         absl::StrCat("invalid URL '", url, "': ", parsed.error().message(),
@@ -23,11 +22,10 @@ absl::StatusOr<std::string> RequestTarget(absl::string_view url) {
     target.push_back('/');
   }
   if (target.empty() || target[0] != '/') {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "URL '", url, "' is neither absolute (https://...) nor a path (/...)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("URL '", url, "' is neither absolute (https://...) nor a path (/...)"));
   }
-  if (u.has_query())
-    absl::StrAppend(&target, "?", std::string(u.encoded_query()));
+  if (u.has_query()) absl::StrAppend(&target, "?", std::string(u.encoded_query()));
   return target;
 }
 

@@ -25,8 +25,8 @@ absl::Status Prefixed(const absl::Status& status, absl::string_view what) {
 // SIDs are compared in canonical form (the Store's: `prefix` and lowercase
 // hex), so ISAB... and ISab... are the same Service; values that are not
 // `prefix` SIDs are compared as written (the Store rejects them later).
-absl::Status NoRepeats(const std::vector<std::string>& values,
-                       absl::string_view flag, std::string_view prefix) {
+absl::Status NoRepeats(const std::vector<std::string>& values, absl::string_view flag,
+                       std::string_view prefix) {
   // canonical SID -> the value as first given
   absl::flat_hash_map<std::string, absl::string_view> seen;
   for (const std::string& value : values) {
@@ -34,8 +34,7 @@ absl::Status NoRepeats(const std::vector<std::string>& values,
     auto [it, inserted] = seen.try_emplace(std::move(canonical), value);
     if (inserted) continue;
     if (it->second == value) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(flag, " ", value, ": given twice"));
+      return absl::InvalidArgumentError(absl::StrCat(flag, " ", value, ": given twice"));
     }
     return absl::InvalidArgumentError(
         absl::StrCat(flag, " ", value, ": given twice (as ", it->second,
@@ -71,10 +70,8 @@ absl::StatusOr<std::unique_ptr<Store>> OpenStore(const CliOptions& options,
 
 }  // namespace
 
-absl::StatusOr<Session> MakeSession(const CliOptions& options,
-                                    RecoveryProgress* progress) {
-  if (absl::Status s = NoRepeats(options.services, "--service", "IS");
-      !s.ok()) {
+absl::StatusOr<Session> MakeSession(const CliOptions& options, RecoveryProgress* progress) {
+  if (absl::Status s = NoRepeats(options.services, "--service", "IS"); !s.ok()) {
     return s;
   }
   if (absl::Status s = NoRepeats(options.roles, "--role", "RL"); !s.ok()) {
@@ -90,8 +87,7 @@ absl::StatusOr<Session> MakeSession(const CliOptions& options,
   // A reopened durable store may hold the Services and roles already.
   const bool keep_existing = !options.data_dir.empty();
   auto tolerated = [keep_existing](const absl::Status& status) {
-    return status.ok() ||
-           (keep_existing && status.code() == absl::StatusCode::kAlreadyExists);
+    return status.ok() || (keep_existing && status.code() == absl::StatusCode::kAlreadyExists);
   };
   Session session;
   session.store = *std::move(store);
@@ -115,8 +111,7 @@ absl::StatusOr<Session> MakeSession(const CliOptions& options,
   }
   FacadeOptions facade_options;
   facade_options.auto_create_services = options.services.empty();
-  session.facade =
-      std::make_unique<RestFacade>(session.store.get(), facade_options);
+  session.facade = std::make_unique<RestFacade>(session.store.get(), facade_options);
   return session;
 }
 

@@ -15,8 +15,7 @@ namespace {
 Response ErrorResponse(const absl::Status& status) {
   Response response;
   response.status = HttpStatus(status);
-  response.headers.emplace_back("Content-Type",
-                                "application/json; charset=utf-8");
+  response.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
   response.body = ErrorJson(status);
   return response;
 }
@@ -28,8 +27,8 @@ int RunStdio(const RestFacade& facade, std::istream& in, std::ostream& out) {
   while (std::getline(in, line)) {
     if (absl::StripAsciiWhitespace(line).empty()) continue;
     absl::StatusOr<Request> request = ParseStdioRequest(line);
-    const Response response = request.ok() ? facade.Handle(*request)
-                                           : ErrorResponse(request.status());
+    const Response response =
+        request.ok() ? facade.Handle(*request) : ErrorResponse(request.status());
     out << FormatStdioResponse(response) << '\n';
     out.flush();
     if (!out) return 1;

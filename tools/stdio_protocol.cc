@@ -13,17 +13,13 @@ namespace userstore::cli {
 namespace {
 
 absl::Status Malformed(absl::string_view why) {
-  return TwilioError(absl::StatusCode::kInvalidArgument, 400,
-                     twilio_code::kInvalidParameter,
+  return TwilioError(absl::StatusCode::kInvalidArgument, 400, twilio_code::kInvalidParameter,
                      absl::StrCat("Malformed stdio request line: ", why));
 }
 
-absl::StatusOr<std::string> RequiredString(simdjson::dom::object object,
-                                           absl::string_view key) {
+absl::StatusOr<std::string> RequiredString(simdjson::dom::object object, absl::string_view key) {
   std::string_view value;
-  if (object[std::string_view(key.data(), key.size())].get_string().get(
-          value) ||
-      value.empty()) {
+  if (object[std::string_view(key.data(), key.size())].get_string().get(value) || value.empty()) {
     return Malformed(absl::StrCat("\"", key, "\" must be a non-empty string"));
   }
   return std::string(value);
@@ -33,14 +29,12 @@ absl::StatusOr<std::string> RequiredString(simdjson::dom::object object,
 
 absl::StatusOr<Request> ParseStdioRequest(absl::string_view line) {
   if (line.size() > kMaxStdioLineBytes) {
-    return Malformed(absl::StrCat("longer than ", kMaxStdioLineBytes,
-                                  " bytes (the limit of a line)"));
+    return Malformed(
+        absl::StrCat("longer than ", kMaxStdioLineBytes, " bytes (the limit of a line)"));
   }
   simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (auto error =
-          parser.parse(simdjson::padded_string(line.data(), line.size()))
-              .get(root)) {
+  if (auto error = parser.parse(simdjson::padded_string(line.data(), line.size())).get(root)) {
     return Malformed(simdjson::error_message(error));
   }
   simdjson::dom::object object;

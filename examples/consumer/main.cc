@@ -47,12 +47,11 @@ int main() {
   Expect(updated.ok() && updated->friendly_name == "Jing", "UpdateUser by identity");
 
   absl::StatusOr<userstore::Page> page = (*store)->ListUsers(service.sid, {});
-  Expect(page.ok() && page->users.size() == 1 && page->users[0].sid == user->sid,
-         "ListUsers");
+  Expect(page.ok() && page->users.size() == 1 && page->users[0].sid == user->sid, "ListUsers");
 
   userstore::RestFacade facade(store->get());
-  userstore::Response response = facade.Handle(
-      {"GET", "/v2/Services/" + service.sid + "/Users/" + user->sid, {}, {}});
+  userstore::Response response =
+      facade.Handle({"GET", "/v2/Services/" + service.sid + "/Users/" + user->sid, {}, {}});
   Expect(response.status == 200 &&
              response.body == userstore::UserJson(*updated, (*store)->options().base_url),
          "RestFacade GET by SID");
@@ -60,7 +59,8 @@ int main() {
 
   Expect((*store)->DeleteUser(service.sid, user->sid).ok(), "DeleteUser");
   absl::StatusOr<userstore::User> gone = (*store)->FetchUser(service.sid, "jing");
-  Expect(!gone.ok() && userstore::HttpStatus(gone.status()) == 404, "FetchUser after delete is 404");
+  Expect(!gone.ok() && userstore::HttpStatus(gone.status()) == 404,
+         "FetchUser after delete is 404");
   std::cout << userstore::ErrorJson(gone.status()) << "\n";
 
   return failures == 0 ? 0 : 1;

@@ -63,10 +63,9 @@ bool SocketAddress(socket_t sock, bool peer, std::string& ip, int& port) {
 // buffer, which also keeps pipelined bytes for the next request.
 class DeadlineStream final : public httplib::Stream {
  public:
-  DeadlineStream(socket_t sock, Clock::duration read_timeout,
-                 Clock::duration write_timeout, ConnectionState* state)
-      : sock_(sock), read_timeout_(read_timeout), write_timeout_(write_timeout),
-        state_(state) {}
+  DeadlineStream(socket_t sock, Clock::duration read_timeout, Clock::duration write_timeout,
+                 ConnectionState* state)
+      : sock_(sock), read_timeout_(read_timeout), write_timeout_(write_timeout), state_(state) {}
 
   void StartRequest(Clock::duration timeout) { deadline_ = Clock::now() + timeout; }
   bool HasBuffered() const { return begin_ < end_; }
@@ -143,19 +142,19 @@ void DrainAndClose(socket_t sock) {
 // 503 and close, without reading anything: the connection is over a cap.
 void Refuse(socket_t sock, const std::string& ip, int port) {
   static const std::string* const kResponse = [] {
-    std::string body = userstore::ErrorJson(userstore::TwilioError(
-        absl::StatusCode::kUnavailable, 503, kServiceUnavailable,
-        "Too many connections; retry later"));
-    return new std::string(absl::StrCat(
-        "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n"
-        "Content-Type: application/json; charset=utf-8\r\nContent-Length: ",
-        body.size(), "\r\nRetry-After: 1\r\n\r\n", body));
+    std::string body = userstore::ErrorJson(
+        userstore::TwilioError(absl::StatusCode::kUnavailable, 503, kServiceUnavailable,
+                               "Too many connections; retry later"));
+    return new std::string(
+        absl::StrCat("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n"
+                     "Content-Type: application/json; charset=utf-8\r\nContent-Length: ",
+                     body.size(), "\r\nRetry-After: 1\r\n\r\n", body));
   }();
   // Never blocks: a spare worker must stay free for the next refusal.
   httplib::detail::send_socket(sock, kResponse->data(), kResponse->size(),
                                MSG_DONTWAIT | MSG_NOSIGNAL);
-  std::string line = absl::StrCat(userstore::FormatTwilioDate(absl::Now()), " ", ip, ":",
-                                  port, " - 503 0 refused: too many connections\n");
+  std::string line = absl::StrCat(userstore::FormatTwilioDate(absl::Now()), " ", ip, ":", port,
+                                  " - 503 0 refused: too many connections\n");
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
@@ -205,8 +204,7 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
     using std::chrono::microseconds;
     using std::chrono::seconds;
     DeadlineStream strm(sock, seconds(read_timeout_sec_) + microseconds(read_timeout_usec_),
-                        seconds(write_timeout_sec_) + microseconds(write_timeout_usec_),
-                        &state);
+                        seconds(write_timeout_sec_) + microseconds(write_timeout_usec_), &state);
     // httplib's keep-alive loop (process_server_socket_core): up to
     // keep_alive_max_count_ requests, each awaited for at most the
     // keep-alive timeout, polled in short slices to notice stop().

@@ -45,8 +45,8 @@ absl::StatusOr<int> IntInRange(const std::string& flag, const std::string& value
   const char* end = value.data() + value.size();
   auto [ptr, ec] = std::from_chars(value.data(), end, n);
   if (ec != std::errc() || ptr != end || n < min || n > max) {
-    return absl::InvalidArgumentError(absl::StrCat(flag, " must be an integer in [", min,
-                                                   ", ", max, "], not '", value, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, " must be an integer in [", min, ", ", max, "], not '", value, "'"));
   }
   return n;
 }
@@ -129,10 +129,10 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
       sync_given = true;
       continue;
     }
-    if (name != "--host" && name != "--port" && name != "--base-url" &&
-        name != "--service" && name != "--role" && name != "--account-sid" &&
-        name != "--auth-token" && name != "--data-dir" && name != "--request-timeout" &&
-        name != "--max-connections" && name != "--max-connections-per-address") {
+    if (name != "--host" && name != "--port" && name != "--base-url" && name != "--service" &&
+        name != "--role" && name != "--account-sid" && name != "--auth-token" &&
+        name != "--data-dir" && name != "--request-timeout" && name != "--max-connections" &&
+        name != "--max-connections-per-address") {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag '", name, "'"));
     }
     if (!value.has_value()) {
@@ -181,9 +181,9 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
     }
   }
   if (flags.max_connections_per_address > flags.max_connections) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--max-connections-per-address (", flags.max_connections_per_address,
-        ") must not exceed --max-connections (", flags.max_connections, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--max-connections-per-address (", flags.max_connections_per_address,
+                     ") must not exceed --max-connections (", flags.max_connections, ")"));
   }
   if (absl::Status s = NoRepeats(flags.services, "--service"); !s.ok()) return s;
   if (absl::Status s = NoRepeats(flags.roles, "--role"); !s.ok()) return s;
@@ -204,8 +204,7 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
         "no account SID: pass --account-sid or set TWILIO_ACCOUNT_SID");
   }
   if (flags.auth_token.empty()) {
-    return absl::InvalidArgumentError(
-        "no auth token: set TWILIO_AUTH_TOKEN or pass --auth-token");
+    return absl::InvalidArgumentError("no auth token: set TWILIO_AUTH_TOKEN or pass --auth-token");
   }
   return flags;
 }

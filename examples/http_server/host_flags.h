@@ -34,11 +34,11 @@ struct HostFlags {
   // --data-dir: serve the durable Store kept in this directory
   // (Store::Open); empty: an in-memory Store that lives as long as the host.
   std::string data_dir;
-  bool sync = true;                     // --sync (default) / --no-sync
+  bool sync = true;  // --sync (default) / --no-sync
   // Limits against slow or numerous clients (GuardedServer):
-  int request_timeout_seconds = 10;     // --request-timeout: headers + body
-  int max_connections = 128;            // --max-connections
-  int max_connections_per_address = 32; // --max-connections-per-address
+  int request_timeout_seconds = 10;      // --request-timeout: headers + body
+  int max_connections = 128;             // --max-connections
+  int max_connections_per_address = 32;  // --max-connections-per-address
   bool help = false;
   bool version = false;
 };

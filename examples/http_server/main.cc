@@ -54,8 +54,8 @@ constexpr size_t kMaxPayloadBytes = 1 << 20;
 // httplib adds these pseudo-headers to every request; they never came from
 // the client, so the facade does not see them.
 bool IsHttplibPseudoHeader(const std::string& name) {
-  return name == "REMOTE_ADDR" || name == "REMOTE_PORT" ||
-         name == "LOCAL_ADDR" || name == "LOCAL_PORT";
+  return name == "REMOTE_ADDR" || name == "REMOTE_PORT" || name == "LOCAL_ADDR" ||
+         name == "LOCAL_PORT";
 }
 
 std::string Authority(const std::string& host, int port) {
@@ -70,8 +70,8 @@ absl::Status Prefixed(const absl::Status& status, const std::string& what) {
 
 // In memory (Store::Create), or with --data-dir the durable Store kept there
 // (Store::Open), which then logs "opened DIR: N users in S s".
-absl::StatusOr<std::unique_ptr<userstore::Store>> OpenStore(
-    const HostFlags& flags, userstore::StoreOptions options) {
+absl::StatusOr<std::unique_ptr<userstore::Store>> OpenStore(const HostFlags& flags,
+                                                            userstore::StoreOptions options) {
   if (flags.data_dir.empty()) return userstore::Store::Create(std::move(options));
   uint64_t users = 0;
   userstore::DurableOptions durable;
@@ -83,8 +83,7 @@ absl::StatusOr<std::unique_ptr<userstore::Store>> OpenStore(
   if (!store.ok()) return Prefixed(store.status(), "--data-dir " + flags.data_dir);
   std::fprintf(stderr, "userstore-http: opened %s: %llu users in %.2f s%s\n",
                flags.data_dir.c_str(), static_cast<unsigned long long>(users),
-               absl::ToDoubleSeconds(absl::Now() - start),
-               flags.sync ? "" : " (--no-sync)");
+               absl::ToDoubleSeconds(absl::Now() - start), flags.sync ? "" : " (--no-sync)");
   return store;
 }
 
@@ -96,13 +95,11 @@ absl::StatusOr<std::unique_ptr<userstore::Store>> MakeStore(const HostFlags& fla
   userstore::StoreOptions options;
   options.account_sid = flags.account_sid;
   options.base_url = std::move(base_url);
-  absl::StatusOr<std::unique_ptr<userstore::Store>> store =
-      OpenStore(flags, std::move(options));
+  absl::StatusOr<std::unique_ptr<userstore::Store>> store = OpenStore(flags, std::move(options));
   if (!store.ok()) return store.status();
   const bool keep_existing = !flags.data_dir.empty();
   auto tolerated = [keep_existing](const absl::Status& status) {
-    return status.ok() ||
-           (keep_existing && status.code() == absl::StatusCode::kAlreadyExists);
+    return status.ok() || (keep_existing && status.code() == absl::StatusCode::kAlreadyExists);
   };
   for (const std::string& service_sid : flags.services) {
     userstore::ServiceCreate service;
@@ -138,8 +135,8 @@ void Unauthorized(httplib::Response& res) {
 // Every authenticated request (the pre-routing handler checked the
 // credentials): the facade. `body` is the request body (req.body is empty
 // when the body came through a ContentReader).
-void Serve(const userstore::RestFacade& facade, const httplib::Request& req,
-           std::string body, httplib::Response& res) {
+void Serve(const userstore::RestFacade& facade, const httplib::Request& req, std::string body,
+           httplib::Response& res) {
   userstore::Request request;
   request.method = req.method;
   request.target = req.target;  // raw: the facade decodes it itself
@@ -161,8 +158,7 @@ void Serve(const userstore::RestFacade& facade, const httplib::Request& req,
     for (const auto& header : response.headers) {
       has_length |= absl::EqualsIgnoreCase(header.first, "Content-Length");
     }
-    if (response.body.empty() && !has_length && response.status != 204 &&
-        response.status != 304) {
+    if (response.body.empty() && !has_length && response.status != 204 && response.status != 304) {
       request.method = "GET";
       userstore::Response get = facade.Handle(request);
       if (get.status == response.status) response.body = std::move(get.body);
@@ -191,8 +187,7 @@ void Serve(const userstore::RestFacade& facade, const httplib::Request& req,
 // whole by its deadline, which httplib sees as a malformed one and this
 // turns into 408) get a Twilio error body too. Responses that already have
 // a body (the facade's, a 401) are left alone.
-httplib::Server::HandlerResponse HttplibError(const httplib::Request&,
-                                              httplib::Response& res) {
+httplib::Server::HandlerResponse HttplibError(const httplib::Request&, httplib::Response& res) {
   if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
   if (ConnectionState* connection = ConnectionState::Current();
       connection != nullptr && connection->deadline_passed) {
@@ -203,17 +198,25 @@ httplib::Server::HandlerResponse HttplibError(const httplib::Request&,
   int code = userstore::twilio_code::kInvalidParameter;
   std::string message = absl::StrCat("HTTP error ", res.status);
   switch (res.status) {
-    case 400: message = "Bad request"; break;
+    case 400:
+      message = "Bad request";
+      break;
     case 404:
       code = userstore::twilio_code::kNotFound;
       message = "The requested resource was not found";
       break;
-    case 408: message = "Request timeout: the request did not arrive in time"; break;
-    case 413: message = "Request body too large"; break;
-    case 414: message = "Request target too long"; break;
+    case 408:
+      message = "Request timeout: the request did not arrive in time";
+      break;
+    case 413:
+      message = "Request body too large";
+      break;
+    case 414:
+      message = "Request target too long";
+      break;
   }
-  res.set_content(userstore::ErrorJson(userstore::TwilioError(
-                      absl::StatusCode::kInvalidArgument, res.status, code, message)),
+  res.set_content(userstore::ErrorJson(userstore::TwilioError(absl::StatusCode::kInvalidArgument,
+                                                              res.status, code, message)),
                   kJsonContentType);
   return httplib::Server::HandlerResponse::Handled;
 }
@@ -240,16 +243,14 @@ void LogRequest(const httplib::Request& req, const httplib::Response& res) {
   // sequences, a second line or an unbalanced quote into the log.
   std::string peer = req.remote_addr.empty()
                          ? "-"
-                         : absl::StrCat(absl::CHexEscape(req.remote_addr), ":",
-                                        req.remote_port);
+                         : absl::StrCat(absl::CHexEscape(req.remote_addr), ":", req.remote_port);
   std::string request_line =
       req.method.empty()
           ? "-"
-          : absl::StrCat("\"", absl::CHexEscape(req.method), " ",
-                         absl::CHexEscape(req.target), " ",
+          : absl::StrCat("\"", absl::CHexEscape(req.method), " ", absl::CHexEscape(req.target), " ",
                          absl::CHexEscape(req.version), "\"");
-  std::string line = absl::StrCat(userstore::FormatTwilioDate(absl::Now()), " ",
-                                  peer, " ", request_line, " ", res.status, " ",
+  std::string line = absl::StrCat(userstore::FormatTwilioDate(absl::Now()), " ", peer, " ",
+                                  request_line, " ", res.status, " ",
                                   req.method == "HEAD" ? 0 : res.body.size(),  // sent
                                   " ", elapsed, "\n");
   std::fwrite(line.data(), 1, line.size(), stderr);
@@ -291,16 +292,14 @@ int Run(const HostFlags& flags) {
       return 1;
     }
   } else if (!server.bind_to_port(flags.host, port)) {
-    std::fprintf(stderr, "userstore-http: cannot bind %s\n",
-                 Authority(flags.host, port).c_str());
+    std::fprintf(stderr, "userstore-http: cannot bind %s\n", Authority(flags.host, port).c_str());
     return 1;
   }
   std::string origin = absl::StrCat("http://", Authority(flags.host, port));
   absl::StatusOr<std::unique_ptr<userstore::Store>> store =
       MakeStore(flags, flags.base_url.value_or(origin + "/v2"));
   if (!store.ok()) {
-    std::fprintf(stderr, "userstore-http: %s\n",
-                 std::string(store.status().message()).c_str());
+    std::fprintf(stderr, "userstore-http: %s\n", std::string(store.status().message()).c_str());
     return 2;
   }
   userstore::FacadeOptions facade_options;
@@ -350,8 +349,7 @@ int Run(const HostFlags& flags) {
   // for or buffering its body; a request that has one then closes its
   // connection (after draining what the client still sends, bounded, so
   // that the client reads the 401 rather than a reset).
-  server.set_pre_routing_handler([&auth](const httplib::Request& req,
-                                         httplib::Response& res) {
+  server.set_pre_routing_handler([&auth](const httplib::Request& req, httplib::Response& res) {
     request_start = std::chrono::steady_clock::now();
     if (auth.Check(req.get_header_value("Authorization"))) {
       return httplib::Server::HandlerResponse::Unhandled;
@@ -368,8 +366,7 @@ int Run(const HostFlags& flags) {
     }
     return httplib::Server::HandlerResponse::Handled;
   });
-  server.set_error_handler(
-      httplib::Server::HandlerWithResponse(HttplibError));
+  server.set_error_handler(httplib::Server::HandlerWithResponse(HttplibError));
   server.set_logger(LogRequest);
   server.set_payload_max_length(kMaxPayloadBytes);
   server.set_keep_alive_max_count(1000);
@@ -389,11 +386,8 @@ int Run(const HostFlags& flags) {
   std::printf("listening on %s\n", origin.c_str());
   std::fflush(stdout);
   std::fprintf(stderr, "userstore-http: base URL %s, account %s%s\n",
-               (*store)->options().base_url.c_str(),
-               (*store)->options().account_sid.c_str(),
-               facade_options.auto_create_services
-                   ? ", Services created on first use"
-                   : "");
+               (*store)->options().base_url.c_str(), (*store)->options().account_sid.c_str(),
+               facade_options.auto_create_services ? ", Services created on first use" : "");
   bool ok = server.listen_after_bind();
   listen_returned.store(true);
   if (!ok) {
@@ -415,8 +409,7 @@ int main(int argc, char** argv) {
   absl::StatusOr<userstore_http::HostFlags> flags =
       userstore_http::ParseHostFlags(args, userstore_http::GetEnv);
   if (!flags.ok()) {
-    std::fprintf(stderr, "userstore-http: %s\n\n%s",
-                 std::string(flags.status().message()).c_str(),
+    std::fprintf(stderr, "userstore-http: %s\n\n%s", std::string(flags.status().message()).c_str(),
                  userstore_http::HostUsage().c_str());
     return 2;
   }

@@ -25,10 +25,9 @@ namespace userstore {
 // Errors: 400/50303 too long (checked before any parsing); 400/50304 anything
 // else, the message saying which (not valid JSON; valid JSON with a number
 // beyond the supported range: an integer beyond 64 bits or a number beyond a
-// double's range; too deep; not an object). Complexity: O(|text|); no recursion, so deep nesting is safe on small
-// thread stacks.
-USERSTORE_EXPORT absl::Status ValidateAttributes(std::string_view text,
-                                                 const Limits& limits);
+// double's range; too deep; not an object). Complexity: O(|text|); no recursion, so deep nesting is
+// safe on small thread stacks.
+USERSTORE_EXPORT absl::Status ValidateAttributes(std::string_view text, const Limits& limits);
 
 }  // namespace userstore
 

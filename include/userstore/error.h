@@ -23,28 +23,27 @@ namespace userstore {
 // (https://www.twilio.com/docs/errors/<code>); docs/errors.md lists when each
 // is returned.
 namespace twilio_code {
-inline constexpr int kInvalidParameter = 20001;    // 400 (405 for a bad method)
-inline constexpr int kAuthenticationFailed = 20003;  // 401 (example HTTP host)
+inline constexpr int kInvalidParameter = 20001;         // 400 (405 for a bad method)
+inline constexpr int kAuthenticationFailed = 20003;     // 401 (example HTTP host)
 inline constexpr int kUpdateWithoutParameters = 20161;  // 400
-inline constexpr int kForbidden = 20403;           // 403, a Store limit (max_services)
-inline constexpr int kNotFound = 20404;            // 404
-inline constexpr int kInternal = 20500;            // 500, never expected
-inline constexpr int kFriendlyNameTooLong = 50003;   // 400
-inline constexpr int kRoleNotFound = 50100;        // 400
-inline constexpr int kRoleWrongType = 50105;       // 400, channel-scope role
-inline constexpr int kUserAlreadyExists = 50201;   // 409
-inline constexpr int kIdentityEmpty = 50204;       // 400
-inline constexpr int kIdentityIsSid = 50206;       // 400
-inline constexpr int kIdentityTooLong = 50207;     // 400
-inline constexpr int kAttributesTooLong = 50303;   // 400
-inline constexpr int kAttributesInvalid = 50304;   // 400
+inline constexpr int kForbidden = 20403;                // 403, a Store limit (max_services)
+inline constexpr int kNotFound = 20404;                 // 404
+inline constexpr int kInternal = 20500;                 // 500, never expected
+inline constexpr int kFriendlyNameTooLong = 50003;      // 400
+inline constexpr int kRoleNotFound = 50100;             // 400
+inline constexpr int kRoleWrongType = 50105;            // 400, channel-scope role
+inline constexpr int kUserAlreadyExists = 50201;        // 409
+inline constexpr int kIdentityEmpty = 50204;            // 400
+inline constexpr int kIdentityIsSid = 50206;            // 400
+inline constexpr int kIdentityTooLong = 50207;          // 400
+inline constexpr int kAttributesTooLong = 50303;        // 400
+inline constexpr int kAttributesInvalid = 50304;        // 400
 }  // namespace twilio_code
 
 // Returns a non-OK status with `code` (the absl category), the Twilio error
 // `twilio_code` and the HTTP status `http_status` attached as a payload.
 // REQUIRES: code != absl::StatusCode::kOk.
-USERSTORE_EXPORT absl::Status TwilioError(absl::StatusCode code,
-                                          int http_status, int twilio_code,
+USERSTORE_EXPORT absl::Status TwilioError(absl::StatusCode code, int http_status, int twilio_code,
                                           std::string_view message);
 
 // The Twilio error code carried by `status`: 0 for OK; the attached code when

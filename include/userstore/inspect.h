@@ -74,15 +74,15 @@ struct ServiceStats {
 };
 
 struct StoreStats {
-  std::string path;         // the directory read, as given
-  std::string account_sid;  // "AC" + 32 hex; empty when not recorded
-  int format_version = 0;   // the directory's format version
+  std::string path;                    // the directory read, as given
+  std::string account_sid;             // "AC" + 32 hex; empty when not recorded
+  int format_version = 0;              // the directory's format version
   std::vector<ServiceStats> services;  // ordered by SID
-  uint64_t users = 0;       // all Services together
-  uint64_t live_bytes = 0;  // keys + values of everything, uncompressed
-  uint64_t sst_bytes = 0;   // sorted tables (*.sst) on disk
-  uint64_t wal_bytes = 0;   // write-ahead logs (*.log) on disk
-  uint64_t disk_bytes = 0;  // every file of the directory
+  uint64_t users = 0;                  // all Services together
+  uint64_t live_bytes = 0;             // keys + values of everything, uncompressed
+  uint64_t sst_bytes = 0;              // sorted tables (*.sst) on disk
+  uint64_t wal_bytes = 0;              // write-ahead logs (*.log) on disk
+  uint64_t disk_bytes = 0;             // every file of the directory
 };
 
 // Counts per Service and bytes of the store in `path`. O(size of the store)

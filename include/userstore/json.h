@@ -28,24 +28,19 @@ namespace userstore {
 USERSTORE_EXPORT std::string FormatTwilioDate(absl::Time t);
 
 // One user, as a fetch / create / update response body.
-USERSTORE_EXPORT std::string UserJson(const User& user,
-                                      std::string_view base_url);
+USERSTORE_EXPORT std::string UserJson(const User& user, std::string_view base_url);
 
 // A list response: {"meta": {...}, "users": [...]}. `service_sid` builds the
 // paging URLs: {base}/Services/{IS}/Users?PageSize=N&Page=P[&PageToken=T].
-USERSTORE_EXPORT std::string PageJson(const Page& page,
-                                      std::string_view service_sid,
+USERSTORE_EXPORT std::string PageJson(const Page& page, std::string_view service_sid,
                                       std::string_view base_url);
 
 // Twilio's Service and Role bodies (the fields userstore models), and the
 // Roles list ({"meta": {... "key": "roles"}, "roles": [...]}, one page).
-USERSTORE_EXPORT std::string ServiceJson(const Service& service,
-                                         std::string_view base_url);
-USERSTORE_EXPORT std::string RoleJson(const Role& role,
-                                      std::string_view base_url);
+USERSTORE_EXPORT std::string ServiceJson(const Service& service, std::string_view base_url);
+USERSTORE_EXPORT std::string RoleJson(const Role& role, std::string_view base_url);
 USERSTORE_EXPORT std::string RolesPageJson(const std::vector<Role>& roles,
-                                           std::string_view service_sid,
-                                           std::string_view base_url);
+                                           std::string_view service_sid, std::string_view base_url);
 
 // Twilio's error body: {"code": C, "message": "...", "more_info":
 // "https://www.twilio.com/docs/errors/C", "status": S}, C and S from

@@ -16,8 +16,8 @@
 namespace userstore {
 
 // Input limits. Defaults are Twilio's documented limits where it documents
-// them, and userstore's choices otherwise (docs/errors.md lists each). Each bound is inclusive: a value exactly at
-// the limit is accepted, one unit over is rejected with the code named.
+// them, and userstore's choices otherwise (docs/errors.md lists each). Each bound is inclusive: a
+// value exactly at the limit is accepted, one unit over is rejected with the code named.
 struct Limits {
   // `identity`, in Unicode code points (not bytes). Over: 400/50207.
   size_t max_identity_chars = 256;

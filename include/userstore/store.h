@@ -93,8 +93,7 @@ class USERSTORE_EXPORT Store {
   // Thread-safety: may be called from any thread; the returned Store is
   // thread-safe as Create's. The directory is closed (the log flushed to
   // disk) when the Store is destroyed.
-  static absl::StatusOr<std::unique_ptr<Store>> Open(std::string_view path,
-                                                     StoreOptions options,
+  static absl::StatusOr<std::unique_ptr<Store>> Open(std::string_view path, StoreOptions options,
                                                      DurableOptions durable = {});
 
   ~Store();
@@ -115,13 +114,11 @@ class USERSTORE_EXPORT Store {
 
   // Turns the Service's reachability indicators on or off (Twilio's
   // ReachabilityEnabled). Errors: 404/20404.
-  absl::StatusOr<Service> SetReachabilityEnabled(std::string_view service_sid,
-                                                 bool enabled);
+  absl::StatusOr<Service> SetReachabilityEnabled(std::string_view service_sid, bool enabled);
 
   // Adds a role to a Service. Errors: 404/20404 unknown Service; 400/20001
   // malformed sid; 409/20001 a role with that sid exists.
-  absl::StatusOr<Role> AddRole(std::string_view service_sid,
-                               const RoleCreate& params);
+  absl::StatusOr<Role> AddRole(std::string_view service_sid, const RoleCreate& params);
 
   // The Service's roles in the order they were added (defaults first).
   // Errors: 404/20404.
@@ -138,17 +135,15 @@ class USERSTORE_EXPORT Store {
   // 400/50003 friendly_name over the limit; 400/50303 attributes over the
   // limit; 400/50304 attributes not a JSON object; 400/50100 unknown role;
   // 400/50105 channel-scope role; 409/50201 identity taken.
-  absl::StatusOr<User> CreateUser(std::string_view service_sid,
-                                  const UserCreate& params);
+  absl::StatusOr<User> CreateUser(std::string_view service_sid, const UserCreate& params);
 
   // Fetches by SID or identity. O(|key|). Errors: 404/20404 (Service or user).
-  absl::StatusOr<User> FetchUser(std::string_view service_sid,
-                                 std::string_view key) const;
+  absl::StatusOr<User> FetchUser(std::string_view service_sid, std::string_view key) const;
 
   // Changes the given fields and moves date_updated. Errors: as CreateUser for
   // each given field; 400/20161 nothing given; 404/20404.
-  absl::StatusOr<User> UpdateUser(std::string_view service_sid,
-                                  std::string_view key, const UserUpdate& params);
+  absl::StatusOr<User> UpdateUser(std::string_view service_sid, std::string_view key,
+                                  const UserUpdate& params);
 
   // Deletes a user; its identity is free again, its SID is never reused.
   // Errors: 404/20404.
@@ -157,30 +152,28 @@ class USERSTORE_EXPORT Store {
   // One page of the Service's users in creation order. Complexity:
   // O(log n + page_size) whatever the offset. Errors: 404/20404; 400/20001
   // bad page size, page, or token (malformed, altered, another Service's).
-  absl::StatusOr<Page> ListUsers(std::string_view service_sid,
-                                 const PageRequest& request) const;
+  absl::StatusOr<Page> ListUsers(std::string_view service_sid, const PageRequest& request) const;
 
   // Returns the user with this identity, creating it (default role, no
   // attributes) when absent: Twilio's implicit creation when an identity
   // first appears. Concurrent callers for one identity all get the same
   // user. Errors: 404/20404 Service; the identity errors of CreateUser.
-  absl::StatusOr<User> GetOrCreateUser(std::string_view service_sid,
-                                       std::string_view identity);
+  absl::StatusOr<User> GetOrCreateUser(std::string_view service_sid, std::string_view identity);
 
   // ---- Host-maintained state ----------------------------------------------
 
   // Records whether the user is connected (is_online) / has a push
   // registration (is_notifiable). Does not move date_updated.
   // Errors: 404/20404.
-  absl::StatusOr<User> SetUserOnline(std::string_view service_sid,
-                                     std::string_view key, bool online);
-  absl::StatusOr<User> SetUserNotifiable(std::string_view service_sid,
-                                         std::string_view key, bool notifiable);
+  absl::StatusOr<User> SetUserOnline(std::string_view service_sid, std::string_view key,
+                                     bool online);
+  absl::StatusOr<User> SetUserNotifiable(std::string_view service_sid, std::string_view key,
+                                         bool notifiable);
 
   // Adds `delta` (may be negative) to joined_channels_count.
   // Errors: 404/20404; 400/20001 if the count would drop below 0 or overflow.
-  absl::StatusOr<User> AddJoinedChannels(std::string_view service_sid,
-                                         std::string_view key, int64_t delta);
+  absl::StatusOr<User> AddJoinedChannels(std::string_view service_sid, std::string_view key,
+                                         int64_t delta);
 
   // Registers a post-event listener (see PostEventListener). Listeners are
   // never removed; register them before serving traffic.

@@ -36,10 +36,10 @@ struct User {
 
 // Parameters of a create (POST .../Users). Twilio's form names in comments.
 struct UserCreate {
-  std::string identity;                    // Identity (required)
-  std::optional<std::string> role_sid;     // RoleSid; default: the Service's
-                                           // default_service_role_sid
-  std::optional<std::string> attributes;   // Attributes: a JSON object text
+  std::string identity;                      // Identity (required)
+  std::optional<std::string> role_sid;       // RoleSid; default: the Service's
+                                             // default_service_role_sid
+  std::optional<std::string> attributes;     // Attributes: a JSON object text
   std::optional<std::string> friendly_name;  // FriendlyName
   // X-Twilio-Webhook-Enabled: true. Post-event listeners fire only when set.
   bool webhook_enabled = false;

@@ -35,9 +35,7 @@ class ABSL_LOCKABLE SharedMutex {
 // Holds `mu` exclusively for the scope.
 class ABSL_SCOPED_LOCKABLE WriterLock {
  public:
-  explicit WriterLock(SharedMutex* mu) ABSL_EXCLUSIVE_LOCK_FUNCTION(mu) : mu_(mu) {
-    mu_->Lock();
-  }
+  explicit WriterLock(SharedMutex* mu) ABSL_EXCLUSIVE_LOCK_FUNCTION(mu) : mu_(mu) { mu_->Lock(); }
   ~WriterLock() ABSL_UNLOCK_FUNCTION() { mu_->Unlock(); }
   WriterLock(const WriterLock&) = delete;
   WriterLock& operator=(const WriterLock&) = delete;

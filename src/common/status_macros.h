@@ -6,10 +6,9 @@
 #include "absl/status/statusor.h"
 
 // Returns from the enclosing function when `expr` (an absl::Status) is not OK.
-#define USERSTORE_RETURN_IF_ERROR(expr)                    \
-  do {                                                     \
-    if (absl::Status _us_status = (expr); !_us_status.ok()) \
-      return _us_status;                                   \
+#define USERSTORE_RETURN_IF_ERROR(expr)                                        \
+  do {                                                                         \
+    if (absl::Status _us_status = (expr); !_us_status.ok()) return _us_status; \
   } while (false)
 
 #define USERSTORE_CONCAT_INNER_(a, b) a##b

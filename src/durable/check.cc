@@ -61,9 +61,9 @@ StoreOptions OptionsFor(const Meta& meta) {
 bool SameUser(const User& a, const User& b) {
   return a.sid == b.sid && a.identity == b.identity && a.role_sid == b.role_sid &&
          a.attributes == b.attributes && a.friendly_name == b.friendly_name &&
-         a.joined_channels_count == b.joined_channels_count &&
-         a.date_created == b.date_created && a.date_updated == b.date_updated &&
-         a.account_sid == b.account_sid && a.service_sid == b.service_sid;
+         a.joined_channels_count == b.joined_channels_count && a.date_created == b.date_created &&
+         a.date_updated == b.date_updated && a.account_sid == b.account_sid &&
+         a.service_sid == b.service_sid;
 }
 
 // The rebuilt index agrees with itself and with the scan's counts.
@@ -82,7 +82,8 @@ void VerifyIndex(const StoreImpl& impl,
         break;
       }
       for (const User& u : page->users) {
-        if (!seen.insert(u.sid).second) problems->Add("paging " + sid + " returned " + u.sid + " twice");
+        if (!seen.insert(u.sid).second)
+          problems->Add("paging " + sid + " returned " + u.sid + " twice");
         absl::StatusOr<User> by_sid = impl.FetchUser(sid, u.sid);
         absl::StatusOr<User> by_identity = impl.FetchUser(sid, u.identity);
         if (!by_sid.ok() || !by_identity.ok() || !SameUser(*by_sid, u) ||
@@ -260,8 +261,8 @@ class Checker {
       problems_.Add("user " + name + ": bad identity " + Quoted(r.identity()) + ": " +
                     std::string(s.message()));
     }
-    if (r.friendly_name() && (r.friendly_name()->empty() ||
-                              !ValidateFriendlyName(*r.friendly_name(), shape).ok())) {
+    if (r.friendly_name() &&
+        (r.friendly_name()->empty() || !ValidateFriendlyName(*r.friendly_name(), shape).ok())) {
       problems_.Add("user " + name + ": bad friendly_name " + Quoted(*r.friendly_name()));
     }
     if (!r.attributes().empty() && !ValidateAttributes(r.attributes(), shape).ok()) {
@@ -297,8 +298,8 @@ class Checker {
       }
       ++report_.services;
       report_.roles += info.roles.size();
-      CheckDefaultRole(info, name, info.service->default_service_role_sid,
-                       RoleScope::kDeployment, "default_service_role_sid");
+      CheckDefaultRole(info, name, info.service->default_service_role_sid, RoleScope::kDeployment,
+                       "default_service_role_sid");
       CheckDefaultRole(info, name, info.service->default_channel_role_sid, RoleScope::kChannel,
                        "default_channel_role_sid");
       CheckDefaultRole(info, name, info.service->default_channel_creator_role_sid,
@@ -306,8 +307,8 @@ class Checker {
     }
   }
 
-  void CheckDefaultRole(const ServiceInfo& info, const std::string& name,
-                        const std::string& role, RoleScope scope, const char* what) {
+  void CheckDefaultRole(const ServiceInfo& info, const std::string& name, const std::string& role,
+                        RoleScope scope, const char* what) {
     std::optional<SidBytes> bytes = ParseSid(role, "RL");
     auto found = bytes ? info.role_scope.find(*bytes) : info.role_scope.end();
     if (found == info.role_scope.end()) {
@@ -321,7 +322,8 @@ class Checker {
   void RebuildAndVerify(rocksdb::DB* db) {
     absl::StatusOr<StoreOptions> options = CheckStoreOptions(OptionsFor(meta_));
     if (!options.ok()) {
-      problems_.Add("the store's metadata is not valid: " + std::string(options.status().message()));
+      problems_.Add("the store's metadata is not valid: " +
+                    std::string(options.status().message()));
       return;
     }
     StoreImpl impl(*std::move(options));
@@ -355,8 +357,8 @@ absl::StatusOr<CheckReport> CheckStore(std::string_view path) { return Checker(p
 std::string FormatCheckReport(const CheckReport& report) {
   std::string out = absl::StrFormat(
       "%s: %s (%d services, %d roles, %d users, %d keys)%s\n", report.path,
-      report.ok() ? "OK" : absl::StrCat(report.problems.size() + report.more_problems,
-                                        " problem(s)"),
+      report.ok() ? "OK"
+                  : absl::StrCat(report.problems.size() + report.more_problems, " problem(s)"),
       report.services, report.roles, report.users, report.keys,
       report.in_use ? "; in use by a Store: checked the state at the moment of opening" : "");
   for (const std::string& p : report.problems) absl::StrAppend(&out, "  ", p, "\n");

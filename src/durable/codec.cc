@@ -101,8 +101,8 @@ uint64_t GetBigEndian64(std::string_view bytes) {
 }
 
 // Strips `kind` and reads one SID; `rest` gets what follows.
-bool SplitKey(std::string_view key, std::string_view kind, size_t rest_size,
-              SidBytes* sid, std::string_view* rest) {
+bool SplitKey(std::string_view key, std::string_view kind, size_t rest_size, SidBytes* sid,
+              std::string_view* rest) {
   if (key.size() != kind.size() + 16 + rest_size || key.substr(0, kind.size()) != kind) {
     return false;
   }

@@ -114,8 +114,6 @@ absl::StatusOr<StoreStats> ComputeStats(std::string_view path) {
   return ToPublic(*std::move(stats));
 }
 
-std::string FormatStats(const StoreStats& stats) {
-  return durable::FormatStats(ToInternal(stats));
-}
+std::string FormatStats(const StoreStats& stats) { return durable::FormatStats(ToInternal(stats)); }
 
 }  // namespace userstore

@@ -24,8 +24,9 @@ absl::StatusOr<std::optional<Meta>> ReadMeta(rocksdb::DB* db) {
       // No key at all: a new store, unless RocksDB has recorded writes (its
       // last sequence number lives in the MANIFEST): then the data is gone.
       if (db->GetLatestSequenceNumber() != 0) {
-        return Corrupt("the store holds no key although writes were recorded "
-                       "(its data files are missing)");
+        return Corrupt(
+            "the store holds no key although writes were recorded "
+            "(its data files are missing)");
       }
       return std::optional<Meta>();
     }

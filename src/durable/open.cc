@@ -21,17 +21,14 @@ namespace {
 absl::Status Reconcile(std::string_view path, const Meta& stored, bool account_given,
                        bool key_given, StoreOptions* options) {
   if (account_given && options->account_sid != stored.account_sid) {
-    return TwilioError(absl::StatusCode::kFailedPrecondition, 400,
-                       twilio_code::kInvalidParameter,
+    return TwilioError(absl::StatusCode::kFailedPrecondition, 400, twilio_code::kInvalidParameter,
                        "account_sid " + options->account_sid + " differs from " +
                            stored.account_sid + ", the account of the store in " +
                            std::string(path));
   }
   if (key_given && options->page_token_key != stored.page_token_key) {
-    return TwilioError(absl::StatusCode::kFailedPrecondition, 400,
-                       twilio_code::kInvalidParameter,
-                       "page_token_key differs from the key of the store in " +
-                           std::string(path));
+    return TwilioError(absl::StatusCode::kFailedPrecondition, 400, twilio_code::kInvalidParameter,
+                       "page_token_key differs from the key of the store in " + std::string(path));
   }
   options->account_sid = stored.account_sid;
   options->page_token_key = stored.page_token_key;
@@ -40,8 +37,7 @@ absl::Status Reconcile(std::string_view path, const Meta& stored, bool account_g
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<StoreImpl>> OpenDurable(std::string_view path,
-                                                       StoreOptions options,
+absl::StatusOr<std::unique_ptr<StoreImpl>> OpenDurable(std::string_view path, StoreOptions options,
                                                        const DurableOptions& durable,
                                                        const OpenHooks& hooks) {
   // Checked first, so that invalid options touch no directory.
@@ -73,9 +69,8 @@ absl::StatusOr<std::unique_ptr<StoreImpl>> OpenDurable(std::string_view path,
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(std::string_view path, StoreOptions options,
                                                    DurableOptions durable) {
-  USERSTORE_ASSIGN_OR_RETURN(
-      std::unique_ptr<internal::StoreImpl> impl,
-      internal::durable::OpenDurable(path, std::move(options), durable));
+  USERSTORE_ASSIGN_OR_RETURN(std::unique_ptr<internal::StoreImpl> impl,
+                             internal::durable::OpenDurable(path, std::move(options), durable));
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 

@@ -29,8 +29,7 @@ struct OpenHooks {
 
 // Store::Open without the Store wrapper (see include/userstore/store.h for
 // the contract and errors).
-absl::StatusOr<std::unique_ptr<StoreImpl>> OpenDurable(std::string_view path,
-                                                       StoreOptions options,
+absl::StatusOr<std::unique_ptr<StoreImpl>> OpenDurable(std::string_view path, StoreOptions options,
                                                        const DurableOptions& durable,
                                                        const OpenHooks& hooks = {});
 

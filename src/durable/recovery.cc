@@ -111,8 +111,7 @@ class ParallelRestorer {
       for (UserRecord::Ptr& record : batch.records) {
         if (failed_.load(std::memory_order_relaxed)) break;
         const SidBytes sid = record->sid;
-        if (absl::Status s = target_->RestoreUser(*batch.service_sid, std::move(record));
-            !s.ok()) {
+        if (absl::Status s = target_->RestoreUser(*batch.service_sid, std::move(record)); !s.ok()) {
           Fail(Corrupt("user " + FormatSid("US", sid) + " of " + *batch.service_sid + ": " +
                        std::string(s.message())));
           break;

@@ -8,9 +8,9 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <vector>
 #include <mutex>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
@@ -109,12 +109,13 @@ absl::Status CheckOpenable(const std::string& dir, const DirectoryInspection& fo
       if (how.create && !how.read_only) return absl::OkStatus();
       return Error(absl::StatusCode::kFailedPrecondition,
                    "no userstore directory at " + dir +
-                       (found.state == DirectoryState::kMissing ? ""
-                                                                : " (no store in it)"));
+                       (found.state == DirectoryState::kMissing ? "" : " (no store in it)"));
     case DirectoryState::kDamaged:
       return Error(absl::StatusCode::kDataLoss,
-                   "userstore directory " + dir + " is damaged: its CURRENT file is missing "
-                   "but it holds the store's files (" + found.detail +
+                   "userstore directory " + dir +
+                       " is damaged: its CURRENT file is missing "
+                       "but it holds the store's files (" +
+                       found.detail +
                        "); refusing to open it (nothing was changed; restore CURRENT or "
                        "the directory from a backup)");
     case DirectoryState::kForeign:
@@ -156,8 +157,7 @@ rocksdb::Options RocksOptions(const RocksOpen& how, std::shared_ptr<rocksdb::Log
 }
 
 // A failed open as a userstore error.
-absl::Status OpenError(const std::string& dir, const rocksdb::Status& s,
-                       StderrLogger* logger) {
+absl::Status OpenError(const std::string& dir, const rocksdb::Status& s, StderrLogger* logger) {
   // PosixEnv: "While lock file: DIR/LOCK: Resource temporarily unavailable"
   // (another process); "lock hold by current process" (this one).
   const std::string text = s.ToString();
@@ -172,8 +172,7 @@ absl::Status OpenError(const std::string& dir, const rocksdb::Status& s,
     const std::string detail = logger->Corruption();
     return Error(absl::StatusCode::kDataLoss,
                  "userstore directory " + dir + " is damaged: " + text +
-                     (detail.empty() ? "" : " (" + detail + ")") +
-                     "; nothing was changed");
+                     (detail.empty() ? "" : " (" + detail + ")") + "; nothing was changed");
   }
   return FromRocks(s, "cannot open userstore directory " + dir);
 }
@@ -198,8 +197,8 @@ absl::Status VerifyTables(const std::string& dir, rocksdb::DB* db) {
   keys->SeekToFirst();
   if (keys->Valid() || !keys->status().ok()) return absl::OkStatus();
   return Error(absl::StatusCode::kDataLoss,
-               "userstore directory " + dir + " is damaged: it reads as empty but holds " +
-                   orphan + ", a table its MANIFEST does not name (a damaged MANIFEST); "
+               "userstore directory " + dir + " is damaged: it reads as empty but holds " + orphan +
+                   ", a table its MANIFEST does not name (a damaged MANIFEST); "
                    "nothing was changed");
 }
 

@@ -34,8 +34,8 @@ namespace userstore::internal::durable {
 
 // How to open a store directory.
 struct RocksOpen {
-  bool read_only = false;  // no LOCK taken, nothing written (check, stats)
-  bool create = false;     // create the directory (mode 0700) and the DB if missing
+  bool read_only = false;       // no LOCK taken, nothing written (check, stats)
+  bool create = false;          // create the directory (mode 0700) and the DB if missing
   rocksdb::Env* env = nullptr;  // null: rocksdb::Env::Default(); tests inject faults
 };
 
@@ -89,8 +89,7 @@ class RocksJournal final : public Journal {
  public:
   // `next_role_index`: per Service, the index its next role gets (the count
   // of roles already stored), as recovery found it.
-  RocksJournal(StoreDb db, bool sync,
-               absl::flat_hash_map<SidBytes, uint64_t> next_role_index);
+  RocksJournal(StoreDb db, bool sync, absl::flat_hash_map<SidBytes, uint64_t> next_role_index);
   // Syncs the WAL (so a clean close is durable even with sync = false) and
   // closes the DB.
   ~RocksJournal() override;

@@ -32,9 +32,9 @@ absl::StatusOr<StoreStats> ComputeStats(std::string_view path) {
   }
   std::map<SidBytes, ServiceStats> services;
   auto corrupt = [](std::string_view key) {
-    return TwilioError(absl::StatusCode::kDataLoss, 500, twilio_code::kInternal,
-                       "userstore data is corrupt: bad key or value " + Quoted(key) +
-                           " (run check)");
+    return TwilioError(
+        absl::StatusCode::kDataLoss, 500, twilio_code::kInternal,
+        "userstore data is corrupt: bad key or value " + Quoted(key) + " (run check)");
   };
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ScanOptions()));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -94,8 +94,8 @@ std::string FormatStats(const StoreStats& stats) {
     absl::StrAppendFormat(&out,
                           "  %s %s: %d users (%d bytes), %d roles, reachability %s, "
                           "last sequence %d\n",
-                          s.sid, Quoted(s.friendly_name), s.users, s.user_bytes,
-                          s.roles, s.reachability_enabled ? "on" : "off", s.max_sequence);
+                          s.sid, Quoted(s.friendly_name), s.users, s.user_bytes, s.roles,
+                          s.reachability_enabled ? "on" : "off", s.max_sequence);
   }
   return out;
 }

@@ -1,5 +1,6 @@
 // ValidateAttributes (include/userstore/attributes.h) and
-// internal::IsValidJson (json/json_dom.h): see docs/json.md (what simdjson accepts, how depth is counted).
+// internal::IsValidJson (json/json_dom.h): see docs/json.md (what simdjson accepts, how depth is
+// counted).
 #include "userstore/attributes.h"
 
 #include <string>
@@ -15,10 +16,9 @@ using internal::BadRequest;
 
 absl::Status ValidateAttributes(std::string_view text, const Limits& limits) {
   if (text.size() > limits.max_attributes_bytes) {
-    return BadRequest(
-        twilio_code::kAttributesTooLong,
-        absl::StrCat("Attributes must be at most ", limits.max_attributes_bytes,
-                     " bytes long (got ", text.size(), " bytes)"));
+    return BadRequest(twilio_code::kAttributesTooLong,
+                      absl::StrCat("Attributes must be at most ", limits.max_attributes_bytes,
+                                   " bytes long (got ", text.size(), " bytes)"));
   }
   internal::JsonDocument doc;
   switch (doc.Parse(text, limits.max_attributes_depth)) {
@@ -35,14 +35,12 @@ absl::Status ValidateAttributes(std::string_view text, const Limits& limits) {
                         "range (integers must fit in 64 bits, other numbers in a "
                         "double)");
     case internal::JsonError::kTooDeep:
-      return BadRequest(
-          twilio_code::kAttributesInvalid,
-          absl::StrCat("Attributes must be a valid JSON object: nesting is "
-                       "deeper than ",
-                       limits.max_attributes_depth, " levels"));
+      return BadRequest(twilio_code::kAttributesInvalid,
+                        absl::StrCat("Attributes must be a valid JSON object: nesting is "
+                                     "deeper than ",
+                                     limits.max_attributes_depth, " levels"));
     case internal::JsonError::kNoMemory:
-      return TwilioError(absl::StatusCode::kResourceExhausted, 500,
-                         twilio_code::kInternal,
+      return TwilioError(absl::StatusCode::kResourceExhausted, 500, twilio_code::kInternal,
                          "Out of memory while checking Attributes");
   }
   if (doc.root().type() != simdjson::dom::element_type::OBJECT) {

@@ -1,10 +1,9 @@
 #include "json/json_dom.h"
 
+#include <algorithm>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
-
-#include <algorithm>
 #include <new>
 #include <utility>
 
@@ -36,8 +35,8 @@ JsonError ClassifyNumberError(std::string_view text) {
     boost::json::parse_options options;
     options.max_depth = text.size() + 1;  // deeper than any text: depth is ours
     boost::system::error_code error;
-    boost::json::parse(boost::json::string_view(text.data(), text.size()), error,
-                       &resource, options);
+    boost::json::parse(boost::json::string_view(text.data(), text.size()), error, &resource,
+                       options);
     return error ? JsonError::kSyntax : JsonError::kNumberRange;
   } catch (const std::bad_alloc&) {
     return JsonError::kNoMemory;
@@ -119,15 +118,13 @@ JsonError JsonDocument::Parse(std::string_view text, size_t max_depth) {
   if (parser_->max_depth() < parser_depth || parser_->capacity() == 0) {
     const size_t capacity = std::max(parser_->capacity(), text.size());
     const size_t depth = std::max(parser_->max_depth(), parser_depth);
-    if (parser_->allocate(std::max<size_t>(capacity, 64), depth) !=
-        simdjson::SUCCESS) {
+    if (parser_->allocate(std::max<size_t>(capacity, 64), depth) != simdjson::SUCCESS) {
       return JsonError::kNoMemory;
     }
   }
 
   const simdjson::error_code error =
-      parser_->parse(text.data(), text.size(), /*realloc_if_needed=*/true)
-          .get(root_);
+      parser_->parse(text.data(), text.size(), /*realloc_if_needed=*/true).get(root_);
   switch (error) {
     case simdjson::SUCCESS:
       break;

@@ -9,12 +9,11 @@
 //   (twilio_chat_v2.json); the `links` order of twilio-python's service test.
 // - Role and the Roles list: twilio-python's role test fixtures.
 #include <algorithm>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <boost/url/encode.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
@@ -37,8 +36,7 @@ constexpr int64_t kRolesPageSize = 50;
 absl::string_view Av(std::string_view s) { return {s.data(), s.size()}; }
 
 std::string UserUrl(const User& user, std::string_view base_url) {
-  return absl::StrCat(Av(base_url), "/Services/", user.service_sid, "/Users/",
-                      user.sid);
+  return absl::StrCat(Av(base_url), "/Services/", user.service_sid, "/Users/", user.sid);
 }
 
 std::string ServiceUrl(std::string_view service_sid, std::string_view base_url) {
@@ -46,8 +44,7 @@ std::string ServiceUrl(std::string_view service_sid, std::string_view base_url) 
 }
 
 // Writes one user; `list_item` selects the list key order.
-void WriteUser(const User& user, std::string_view base_url, bool list_item,
-               JsonWriter* w) {
+void WriteUser(const User& user, std::string_view base_url, bool list_item, JsonWriter* w) {
   const std::string url = UserUrl(user, base_url);
   w->BeginObject();
   w->Member("sid", user.sid);
@@ -79,19 +76,16 @@ void WriteUser(const User& user, std::string_view base_url, bool list_item,
 // they are percent-encoded anyway so any token text yields a valid URL.
 std::string PageUrl(std::string_view list_url, int64_t page_size, int64_t page,
                     std::string_view token) {
-  std::string url =
-      absl::StrCat(Av(list_url), "?PageSize=", page_size, "&Page=", page);
+  std::string url = absl::StrCat(Av(list_url), "?PageSize=", page_size, "&Page=", page);
   if (!token.empty()) {
-    absl::StrAppend(&url, "&PageToken=",
-                    boost::urls::encode(token, boost::urls::unreserved_chars));
+    absl::StrAppend(&url, "&PageToken=", boost::urls::encode(token, boost::urls::unreserved_chars));
   }
   return url;
 }
 
 // Writes Twilio's list "meta" object.
-void WriteMeta(std::string_view list_url, int64_t page, int64_t page_size,
-               std::string_view token, std::string_view previous_token,
-               std::string_view next_token, std::string_view key,
+void WriteMeta(std::string_view list_url, int64_t page, int64_t page_size, std::string_view token,
+               std::string_view previous_token, std::string_view next_token, std::string_view key,
                JsonWriter* w) {
   w->Key("meta");
   w->BeginObject();
@@ -130,8 +124,7 @@ void WriteRole(const Role& role, std::string_view base_url, JsonWriter* w) {
   w->EndArray();
   w->Member("date_created", FormatTwilioDate(role.date_created));
   w->Member("date_updated", FormatTwilioDate(role.date_updated));
-  w->Member("url", absl::StrCat(ServiceUrl(role.service_sid, base_url),
-                                "/Roles/", role.sid));
+  w->Member("url", absl::StrCat(ServiceUrl(role.service_sid, base_url), "/Roles/", role.sid));
   w->EndObject();
 }
 
@@ -167,14 +160,12 @@ std::string UserJson(const User& user, std::string_view base_url) {
   return w.Release();
 }
 
-std::string PageJson(const Page& page, std::string_view service_sid,
-                     std::string_view base_url) {
-  const std::string list_url =
-      absl::StrCat(ServiceUrl(service_sid, base_url), "/Users");
+std::string PageJson(const Page& page, std::string_view service_sid, std::string_view base_url) {
+  const std::string list_url = absl::StrCat(ServiceUrl(service_sid, base_url), "/Users");
   JsonWriter w;
   w.BeginObject();
-  WriteMeta(list_url, page.page, page.page_size, page.page_token,
-            page.previous_page_token, page.next_page_token, "users", &w);
+  WriteMeta(list_url, page.page, page.page_size, page.page_token, page.previous_page_token,
+            page.next_page_token, "users", &w);
   w.Key("users");
   w.BeginArray();
   for (const User& user : page.users) {
@@ -196,8 +187,7 @@ std::string ServiceJson(const Service& service, std::string_view base_url) {
   w.Member("date_updated", FormatTwilioDate(service.date_updated));
   w.Member("default_service_role_sid", service.default_service_role_sid);
   w.Member("default_channel_role_sid", service.default_channel_role_sid);
-  w.Member("default_channel_creator_role_sid",
-           service.default_channel_creator_role_sid);
+  w.Member("default_channel_creator_role_sid", service.default_channel_creator_role_sid);
   w.Key("read_status_enabled");
   w.Bool(true);
   w.Key("reachability_enabled");
@@ -225,8 +215,7 @@ std::string ServiceJson(const Service& service, std::string_view base_url) {
   w.Key("media");
   w.BeginObject();
   w.MemberInt("size_limit_mb", 150);
-  w.Member("compatibility_message",
-           "Media messages are not supported by your client");
+  w.Member("compatibility_message", "Media messages are not supported by your client");
   w.EndObject();
   w.Member("url", url);
   w.Key("links");
@@ -246,13 +235,10 @@ std::string RoleJson(const Role& role, std::string_view base_url) {
   return w.Release();
 }
 
-std::string RolesPageJson(const std::vector<Role>& roles,
-                          std::string_view service_sid,
+std::string RolesPageJson(const std::vector<Role>& roles, std::string_view service_sid,
                           std::string_view base_url) {
-  const std::string list_url =
-      absl::StrCat(ServiceUrl(service_sid, base_url), "/Roles");
-  const int64_t page_size =
-      std::max<int64_t>(kRolesPageSize, static_cast<int64_t>(roles.size()));
+  const std::string list_url = absl::StrCat(ServiceUrl(service_sid, base_url), "/Roles");
+  const int64_t page_size = std::max<int64_t>(kRolesPageSize, static_cast<int64_t>(roles.size()));
   JsonWriter w;
   w.BeginObject();
   WriteMeta(list_url, /*page=*/0, page_size, /*token=*/"",
@@ -274,8 +260,7 @@ std::string ErrorJson(const absl::Status& status) {
   w.MemberInt("code", code);
   const absl::string_view message = status.message();
   w.Member("message", std::string_view(message.data(), message.size()));
-  w.Member("more_info",
-           absl::StrCat("https://www.twilio.com/docs/errors/", code));
+  w.Member("more_info", absl::StrCat("https://www.twilio.com/docs/errors/", code));
   w.MemberInt("status", HttpStatus(status));
   w.EndObject();
   return w.Release();

@@ -69,8 +69,8 @@ absl::Status AsAddressed(const absl::Status& status, const Route& route) {
 // Serves one routed request. Holds only references; lives for one Handle.
 class Handler {
  public:
-  Handler(Store* store, const FacadeOptions& options, const Request& request,
-          const Target& target, const Route& route)
+  Handler(Store* store, const FacadeOptions& options, const Request& request, const Target& target,
+          const Route& route)
       : store_(store),
         options_(options),
         request_(request),
@@ -92,9 +92,8 @@ class Handler {
   // the race is fine). Reads and deletes never create anything.
   absl::StatusOr<Service> ResolveService() {
     absl::StatusOr<Service> service = store_->FetchService(route_.service_sid);
-    if (service.ok() || HttpStatus(service.status()) != 404 ||
-        !options_.auto_create_services || request_.method != "POST" ||
-        !internal::IsSidShaped(route_.service_sid, "IS")) {
+    if (service.ok() || HttpStatus(service.status()) != 404 || !options_.auto_create_services ||
+        request_.method != "POST" || !internal::IsSidShaped(route_.service_sid, "IS")) {
       return service;
     }
     ServiceCreate create;
@@ -130,15 +129,13 @@ class Handler {
   }
 
   absl::StatusOr<Response> ListUsers(const Service& service) {
-    USERSTORE_ASSIGN_OR_RETURN(PageRequest page_request,
-                               internal::ParsePageRequest(target_.query));
+    USERSTORE_ASSIGN_OR_RETURN(PageRequest page_request, internal::ParsePageRequest(target_.query));
     USERSTORE_ASSIGN_OR_RETURN(Page page, store_->ListUsers(service.sid, page_request));
     return JsonResponse(200, PageJson(page, service.sid, base_url_));
   }
 
   absl::StatusOr<Response> FetchUser(const Service& service) {
-    USERSTORE_ASSIGN_OR_RETURN(User user,
-                               store_->FetchUser(service.sid, route_.user_key));
+    USERSTORE_ASSIGN_OR_RETURN(User user, store_->FetchUser(service.sid, route_.user_key));
     return JsonResponse(200, UserJson(user, base_url_));
   }
 
@@ -154,8 +151,7 @@ class Handler {
     params.role_sid = Optional(form, "RoleSid");
     params.attributes = Optional(form, "Attributes");
     params.friendly_name = Optional(form, "FriendlyName");
-    USERSTORE_ASSIGN_OR_RETURN(params.webhook_enabled,
-                               internal::WebhookEnabled(request_.headers));
+    USERSTORE_ASSIGN_OR_RETURN(params.webhook_enabled, internal::WebhookEnabled(request_.headers));
     USERSTORE_ASSIGN_OR_RETURN(User user, store_->CreateUser(service.sid, params));
     return JsonResponse(201, UserJson(user, base_url_));
   }
@@ -166,10 +162,8 @@ class Handler {
     params.role_sid = Optional(form, "RoleSid");
     params.attributes = Optional(form, "Attributes");
     params.friendly_name = Optional(form, "FriendlyName");
-    USERSTORE_ASSIGN_OR_RETURN(params.webhook_enabled,
-                               internal::WebhookEnabled(request_.headers));
-    USERSTORE_ASSIGN_OR_RETURN(
-        User user, store_->UpdateUser(service.sid, route_.user_key, params));
+    USERSTORE_ASSIGN_OR_RETURN(params.webhook_enabled, internal::WebhookEnabled(request_.headers));
+    USERSTORE_ASSIGN_OR_RETURN(User user, store_->UpdateUser(service.sid, route_.user_key, params));
     return JsonResponse(200, UserJson(user, base_url_));
   }
 
@@ -184,8 +178,7 @@ class Handler {
     return internal::ParseForm(request_.body, internal::kMaxParams);
   }
 
-  static std::optional<std::string> Optional(const FormParams& form,
-                                             std::string_view name) {
+  static std::optional<std::string> Optional(const FormParams& form, std::string_view name) {
     std::optional<std::string_view> value = FindParam(form, name);
     if (!value.has_value()) return std::nullopt;
     return std::string(*value);
@@ -200,27 +193,25 @@ class Handler {
 };
 
 Response HandleRequest(Store* store, const FacadeOptions& options,
-                       const std::vector<std::string>& base,
-                       const Request& request) {
-  if (absl::Status bounds = internal::CheckRequestBounds(
-          request.target, request.body.size(), request.headers.size());
+                       const std::vector<std::string>& base, const Request& request) {
+  if (absl::Status bounds =
+          internal::CheckRequestBounds(request.target, request.body.size(), request.headers.size());
       !bounds.ok()) {
     return ErrorResponse(bounds);
   }
-  absl::StatusOr<Target> target =
-      internal::ParseTarget(request.target, internal::kMaxParams);
+  absl::StatusOr<Target> target = internal::ParseTarget(request.target, internal::kMaxParams);
   if (!target.ok()) return ErrorResponse(target.status());
 
   std::optional<Route> route = internal::MatchRoute(target->segments, base);
   if (!route.has_value()) {
-    return ErrorResponse(ResourceNotFound(
-        internal::PathForNotFound(target->encoded_path, target->segments, base)));
+    return ErrorResponse(
+        ResourceNotFound(internal::PathForNotFound(target->encoded_path, target->segments, base)));
   }
   if (!internal::MethodAllowed(route->kind, request.method)) {
-    Response response = ErrorResponse(TwilioError(
-        absl::StatusCode::kUnimplemented, 405, twilio_code::kInvalidParameter,
-        absl::StrCat("Method not allowed on ", Av(route->resource_path),
-                     " (allowed: ", Av(internal::AllowedMethods(route->kind)), ")")));
+    Response response = ErrorResponse(
+        TwilioError(absl::StatusCode::kUnimplemented, 405, twilio_code::kInvalidParameter,
+                    absl::StrCat("Method not allowed on ", Av(route->resource_path),
+                                 " (allowed: ", Av(internal::AllowedMethods(route->kind)), ")")));
     response.headers.emplace_back("Allow", internal::AllowedMethods(route->kind));
     return response;
   }
@@ -242,8 +233,8 @@ Response RestFacade::Handle(const Request& request) const {
   try {
     response = HandleRequest(store_, options_, base_segments_, request);
   } catch (...) {  // allocation failure (std::bad_alloc); nothing else throws
-    response = ErrorResponse(TwilioError(absl::StatusCode::kInternal, 500,
-                                         twilio_code::kInternal, "Internal error"));
+    response = ErrorResponse(
+        TwilioError(absl::StatusCode::kInternal, 500, twilio_code::kInternal, "Internal error"));
   }
   // RFC 9110 §9.3.2: HEAD is answered as GET (routed and handled as a GET
   // above), with the same status and headers and no content.

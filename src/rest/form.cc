@@ -15,11 +15,9 @@ namespace {
 absl::string_view AbslView(std::string_view s) { return {s.data(), s.size()}; }
 
 // Percent-decodes `text` once, '+' as space. Boost.URL validates the escapes.
-absl::StatusOr<std::string> DecodeComponent(std::string_view text,
-                                            std::string_view what) {
+absl::StatusOr<std::string> DecodeComponent(std::string_view text, std::string_view what) {
   boost::urls::result<boost::urls::pct_string_view> pct =
-      boost::urls::make_pct_string_view(
-          boost::urls::string_view(text.data(), text.size()));
+      boost::urls::make_pct_string_view(boost::urls::string_view(text.data(), text.size()));
   if (!pct) {
     return BadRequest(twilio_code::kInvalidParameter,
                       absl::StrCat("Malformed percent-encoding in ", AbslView(what)));
@@ -66,9 +64,8 @@ absl::StatusOr<FormParams> ParseForm(std::string_view text, size_t max_params) {
     absl::StatusOr<std::string> name = DecodeComponent(raw_name, "a parameter name");
     if (!name.ok()) return name.status();
     absl::StatusOr<std::string> value =
-        DecodeComponent(raw_value, IsPlainName(*name)
-                                       ? absl::StrCat("parameter ", *name)
-                                       : std::string("a parameter value"));
+        DecodeComponent(raw_value, IsPlainName(*name) ? absl::StrCat("parameter ", *name)
+                                                      : std::string("a parameter value"));
     if (!value.ok()) return value.status();
     if (name->empty()) continue;  // no parameter has an empty name
     params.emplace_back(*std::move(name), *std::move(value));
@@ -76,8 +73,7 @@ absl::StatusOr<FormParams> ParseForm(std::string_view text, size_t max_params) {
   return params;
 }
 
-std::optional<std::string_view> FindParam(const FormParams& params,
-                                          std::string_view name) {
+std::optional<std::string_view> FindParam(const FormParams& params, std::string_view name) {
   for (const auto& [n, v] : params) {
     if (n == name) return std::string_view(v);
   }

@@ -37,8 +37,7 @@ absl::StatusOr<FormParams> ParseForm(std::string_view text, size_t max_params);
 
 // The value of the first parameter named exactly `name`; nullopt when absent.
 // The view points into `params`. O(number of params).
-std::optional<std::string_view> FindParam(const FormParams& params,
-                                          std::string_view name);
+std::optional<std::string_view> FindParam(const FormParams& params, std::string_view name);
 
 }  // namespace userstore::internal
 

@@ -41,8 +41,7 @@ std::optional<int64_t> ParseInteger(std::string_view text) {
 
 }  // namespace
 
-absl::Status CheckRequestBounds(std::string_view target, size_t body_bytes,
-                                size_t header_count) {
+absl::Status CheckRequestBounds(std::string_view target, size_t body_bytes, size_t header_count) {
   if (target.size() > kMaxTargetBytes) {
     return InvalidParameter(
         absl::StrCat("Request target too long (limit ", kMaxTargetBytes, " bytes)"));
@@ -52,15 +51,13 @@ absl::Status CheckRequestBounds(std::string_view target, size_t body_bytes,
         absl::StrCat("Request body too long (limit ", kMaxBodyBytes, " bytes)"));
   }
   if (header_count > kMaxHeaders) {
-    return InvalidParameter(
-        absl::StrCat("Too many request headers (limit ", kMaxHeaders, ")"));
+    return InvalidParameter(absl::StrCat("Too many request headers (limit ", kMaxHeaders, ")"));
   }
   return absl::OkStatus();
 }
 
 std::optional<std::string_view> FindHeader(
-    const std::vector<std::pair<std::string, std::string>>& headers,
-    std::string_view name) {
+    const std::vector<std::pair<std::string, std::string>>& headers, std::string_view name) {
   // RFC 9110 §5.5: OWS is SP / HTAB only (absl::StripAsciiWhitespace would
   // also strip CR, LF, VT and FF, which are not optional whitespace).
   constexpr std::string_view kOws = " \t";
@@ -78,8 +75,7 @@ std::optional<std::string_view> FindHeader(
 
 absl::StatusOr<bool> WebhookEnabled(
     const std::vector<std::pair<std::string, std::string>>& headers) {
-  std::optional<std::string_view> value =
-      FindHeader(headers, "X-Twilio-Webhook-Enabled");
+  std::optional<std::string_view> value = FindHeader(headers, "X-Twilio-Webhook-Enabled");
   if (!value.has_value()) return false;
   if (absl::EqualsIgnoreCase(AbslView(*value), "true")) return true;
   if (absl::EqualsIgnoreCase(AbslView(*value), "false")) return false;
@@ -102,8 +98,8 @@ absl::StatusOr<PageRequest> ParsePageRequest(const FormParams& query) {
   if (std::optional<std::string_view> page = FindParam(query, "Page")) {
     std::optional<int64_t> n = ParseInteger(*page);
     if (!n.has_value() || *n < 0 || *n > kMaxPageIndex) {
-      return InvalidParameter(absl::StrCat(
-          "Invalid Page: must be an integer from 0 to ", kMaxPageIndex));
+      return InvalidParameter(
+          absl::StrCat("Invalid Page: must be an integer from 0 to ", kMaxPageIndex));
     }
     request.page = *n;
   }

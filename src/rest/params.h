@@ -29,8 +29,7 @@ inline constexpr size_t kMaxHeaders = 100;           // header lines
 
 // Checks the target size, body size and header count (in that order).
 // Errors: 400/20001 naming the bound exceeded. O(1).
-absl::Status CheckRequestBounds(std::string_view target, size_t body_bytes,
-                                size_t header_count);
+absl::Status CheckRequestBounds(std::string_view target, size_t body_bytes, size_t header_count);
 
 // The value of the first header whose name equals `name` ASCII
 // case-insensitively, without leading and trailing optional whitespace (SP
@@ -38,8 +37,7 @@ absl::Status CheckRequestBounds(std::string_view target, size_t body_bytes,
 // kept); nullopt when absent. Every header the facade reads goes through
 // here. O(number of headers + |value|).
 std::optional<std::string_view> FindHeader(
-    const std::vector<std::pair<std::string, std::string>>& headers,
-    std::string_view name);
+    const std::vector<std::pair<std::string, std::string>>& headers, std::string_view name);
 
 // X-Twilio-Webhook-Enabled: absent → false; "true" / "false" (ASCII case
 // ignored, SP / HTAB around it ignored) → true / false. The first occurrence

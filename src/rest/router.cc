@@ -75,8 +75,7 @@ std::string_view AllowedMethods(RouteKind kind) {
   return "";
 }
 
-std::string PathForNotFound(std::string_view encoded_path,
-                            const std::vector<std::string>& segments,
+std::string PathForNotFound(std::string_view encoded_path, const std::vector<std::string>& segments,
                             const std::vector<std::string>& base) {
   std::string_view rest = encoded_path;
   if (!base.empty() && StartsWithBase(segments, base)) {

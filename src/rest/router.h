@@ -46,8 +46,7 @@ std::string_view AllowedMethods(RouteKind kind);
 // the base's segments removed when the path starts with them (Twilio's
 // messages omit the "/v2"), else `encoded_path` whole. Never empty ("/" at
 // least). O(|encoded_path|).
-std::string PathForNotFound(std::string_view encoded_path,
-                            const std::vector<std::string>& segments,
+std::string PathForNotFound(std::string_view encoded_path, const std::vector<std::string>& segments,
                             const std::vector<std::string>& base);
 
 }  // namespace userstore::internal

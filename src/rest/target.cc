@@ -32,10 +32,9 @@ std::vector<std::string> DecodedSegments(const boost::urls::url_view& url) {
 
 }  // namespace
 
-absl::StatusOr<Target> ParseTarget(std::string_view target,
-                                   size_t max_query_params) {
-  boost::urls::result<boost::urls::url_view> url = boost::urls::parse_origin_form(
-      boost::urls::string_view(target.data(), target.size()));
+absl::StatusOr<Target> ParseTarget(std::string_view target, size_t max_query_params) {
+  boost::urls::result<boost::urls::url_view> url =
+      boost::urls::parse_origin_form(boost::urls::string_view(target.data(), target.size()));
   if (!url) {
     return BadRequest(twilio_code::kInvalidParameter,
                       "Malformed request target (expected an absolute path with "
@@ -55,11 +54,10 @@ absl::StatusOr<Target> ParseTarget(std::string_view target,
 }
 
 absl::StatusOr<std::vector<std::string>> BasePathSegments(std::string_view base_url) {
-  boost::urls::result<boost::urls::url_view> url = boost::urls::parse_absolute_uri(
-      boost::urls::string_view(base_url.data(), base_url.size()));
+  boost::urls::result<boost::urls::url_view> url =
+      boost::urls::parse_absolute_uri(boost::urls::string_view(base_url.data(), base_url.size()));
   if (!url) {
-    return BadRequest(twilio_code::kInvalidParameter,
-                      "base_url is not an absolute URL");
+    return BadRequest(twilio_code::kInvalidParameter, "base_url is not an absolute URL");
   }
   std::vector<std::string> segments = DecodedSegments(*url);
   if (!segments.empty() && segments.back().empty()) segments.pop_back();

@@ -37,8 +37,7 @@ struct Target {
 // not allow, or a malformed percent escape in the path or query); 400/20001
 // when the query has more than `max_query_params` parameters.
 // Complexity: O(|target|).
-absl::StatusOr<Target> ParseTarget(std::string_view target,
-                                   size_t max_query_params);
+absl::StatusOr<Target> ParseTarget(std::string_view target, size_t max_query_params);
 
 // The decoded segments of the path of absolute URL `base_url` (e.g. {"v2"}
 // for "https://chat.twilio.com/v2"; none for "https://host" or

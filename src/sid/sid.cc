@@ -52,9 +52,8 @@ bool IsSidShaped(std::string_view text, std::string_view prefix) {
     return false;
   }
   std::string_view hex = text.substr(kPrefixChars);
-  return std::all_of(hex.begin(), hex.end(), [](char c) {
-    return absl::ascii_isxdigit(static_cast<unsigned char>(c));
-  });
+  return std::all_of(hex.begin(), hex.end(),
+                     [](char c) { return absl::ascii_isxdigit(static_cast<unsigned char>(c)); });
 }
 
 // ParseSid and FormatSid run on every request (the Service SID and the
@@ -112,9 +111,7 @@ SidBytes RandomSidBytes() {
   return sid;
 }
 
-std::string MintSid(std::string_view prefix) {
-  return FormatSid(prefix, RandomSidBytes());
-}
+std::string MintSid(std::string_view prefix) { return FormatSid(prefix, RandomSidBytes()); }
 
 }  // namespace userstore::internal
 

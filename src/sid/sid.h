@@ -28,9 +28,7 @@ struct SidBytes {
     return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
   }
   friend bool operator!=(const SidBytes& a, const SidBytes& b) { return !(a == b); }
-  friend bool operator<(const SidBytes& a, const SidBytes& b) {
-    return a.bytes < b.bytes;
-  }
+  friend bool operator<(const SidBytes& a, const SidBytes& b) { return a.bytes < b.bytes; }
   template <typename H>
   friend H AbslHashValue(H h, const SidBytes& s) {
     uint64_t x[2];

@@ -26,8 +26,7 @@ class RestoreTarget {
   // Puts back a Service with all its roles (defaults included). Not bounded
   // by Limits::max_services. Errors: 409/20001 duplicate Service; 400/20001
   // malformed (its default service role is not among `roles`).
-  virtual absl::Status RestoreService(const Service& service,
-                                      const std::vector<Role>& roles) = 0;
+  virtual absl::Status RestoreService(const Service& service, const std::vector<Role>& roles) = 0;
   // Puts back a user of a restored Service. Errors: 404/20404 unknown
   // Service; 409/50201 duplicate identity or SID.
   virtual absl::Status RestoreUser(std::string_view service_sid, UserRecord::Ptr record) = 0;

@@ -38,8 +38,8 @@ absl::Status ServiceState::AddRole(const Role& role) {
   if (!sid) return BadRequest(twilio_code::kInvalidParameter, "Invalid Role SID");
   WriterLock lock(&mu_);
   if (!role_index_.emplace(*sid, roles_.size()).second) {
-    return TwilioError(absl::StatusCode::kAlreadyExists, 409,
-                       twilio_code::kInvalidParameter, "Role already exists");
+    return TwilioError(absl::StatusCode::kAlreadyExists, 409, twilio_code::kInvalidParameter,
+                       "Role already exists");
   }
   roles_.push_back(role);
   return absl::OkStatus();

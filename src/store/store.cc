@@ -1,10 +1,9 @@
 // userstore::Store: option checks, then forwarding to internal::StoreImpl.
 #include "userstore/store.h"
 
-#include <utility>
-
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "common/twilio_errors.h"
@@ -38,18 +37,16 @@ absl::StatusOr<StoreOptions> CheckStoreOptions(StoreOptions options) {
   } else if (auto sid = ParseSid(options.account_sid, "AC")) {
     options.account_sid = FormatSid("AC", *sid);
   } else {
-    return BadRequest(twilio_code::kInvalidParameter,
-                      "account_sid must match ^AC[0-9a-fA-F]{32}$");
+    return BadRequest(twilio_code::kInvalidParameter, "account_sid must match ^AC[0-9a-fA-F]{32}$");
   }
   while (absl::EndsWith(options.base_url, "/")) options.base_url.pop_back();
   if (!IsHttpBaseUrl(options.base_url)) {
-    return BadRequest(twilio_code::kInvalidParameter,
-                      "base_url must be an absolute http(s) URL");
+    return BadRequest(twilio_code::kInvalidParameter, "base_url must be an absolute http(s) URL");
   }
   const Limits& l = options.limits;
-  if (l.max_identity_chars == 0 || l.max_friendly_name_chars == 0 ||
-      l.max_attributes_bytes == 0 || l.max_attributes_depth == 0 ||
-      l.default_page_size < 1 || l.max_page_size < l.default_page_size) {
+  if (l.max_identity_chars == 0 || l.max_friendly_name_chars == 0 || l.max_attributes_bytes == 0 ||
+      l.max_attributes_depth == 0 || l.default_page_size < 1 ||
+      l.max_page_size < l.default_page_size) {
     return BadRequest(twilio_code::kInvalidParameter,
                       "limits must be positive and default_page_size <= max_page_size");
   }
@@ -80,8 +77,7 @@ absl::StatusOr<Service> Store::CreateService(const ServiceCreate& params) {
 absl::StatusOr<Service> Store::FetchService(std::string_view service_sid) const {
   return impl_->FetchService(service_sid);
 }
-absl::StatusOr<Service> Store::SetReachabilityEnabled(std::string_view service_sid,
-                                                      bool enabled) {
+absl::StatusOr<Service> Store::SetReachabilityEnabled(std::string_view service_sid, bool enabled) {
   return impl_->SetReachabilityEnabled(service_sid, enabled);
 }
 absl::StatusOr<Role> Store::AddRole(std::string_view service_sid, const RoleCreate& params) {
@@ -90,12 +86,10 @@ absl::StatusOr<Role> Store::AddRole(std::string_view service_sid, const RoleCrea
 absl::StatusOr<std::vector<Role>> Store::ListRoles(std::string_view service_sid) const {
   return impl_->ListRoles(service_sid);
 }
-absl::StatusOr<User> Store::CreateUser(std::string_view service_sid,
-                                       const UserCreate& params) {
+absl::StatusOr<User> Store::CreateUser(std::string_view service_sid, const UserCreate& params) {
   return impl_->CreateUser(service_sid, params);
 }
-absl::StatusOr<User> Store::FetchUser(std::string_view service_sid,
-                                      std::string_view key) const {
+absl::StatusOr<User> Store::FetchUser(std::string_view service_sid, std::string_view key) const {
   return impl_->FetchUser(service_sid, key);
 }
 absl::StatusOr<User> Store::UpdateUser(std::string_view service_sid, std::string_view key,
@@ -113,19 +107,18 @@ absl::StatusOr<User> Store::GetOrCreateUser(std::string_view service_sid,
                                             std::string_view identity) {
   return impl_->GetOrCreateUser(service_sid, identity);
 }
-absl::StatusOr<User> Store::SetUserOnline(std::string_view service_sid,
-                                          std::string_view key, bool online) {
+absl::StatusOr<User> Store::SetUserOnline(std::string_view service_sid, std::string_view key,
+                                          bool online) {
   return impl_->SetPresence(service_sid, key, internal::PresenceField::kOnline,
                             online ? internal::Presence::kTrue : internal::Presence::kFalse);
 }
-absl::StatusOr<User> Store::SetUserNotifiable(std::string_view service_sid,
-                                              std::string_view key, bool notifiable) {
+absl::StatusOr<User> Store::SetUserNotifiable(std::string_view service_sid, std::string_view key,
+                                              bool notifiable) {
   return impl_->SetPresence(service_sid, key, internal::PresenceField::kNotifiable,
-                            notifiable ? internal::Presence::kTrue
-                                       : internal::Presence::kFalse);
+                            notifiable ? internal::Presence::kTrue : internal::Presence::kFalse);
 }
-absl::StatusOr<User> Store::AddJoinedChannels(std::string_view service_sid,
-                                              std::string_view key, int64_t delta) {
+absl::StatusOr<User> Store::AddJoinedChannels(std::string_view service_sid, std::string_view key,
+                                              int64_t delta) {
   return impl_->AddJoinedChannels(service_sid, key, delta);
 }
 void Store::AddPostEventListener(PostEventListener listener) {

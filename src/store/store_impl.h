@@ -66,15 +66,13 @@ class StoreImpl final : public RestoreTarget {
   absl::StatusOr<User> UpdateUser(std::string_view service_sid, std::string_view key,
                                   const UserUpdate& params);
   absl::Status DeleteUser(std::string_view service_sid, std::string_view key);
-  absl::StatusOr<Page> ListUsers(std::string_view service_sid,
-                                 const PageRequest& request) const;
-  absl::StatusOr<User> GetOrCreateUser(std::string_view service_sid,
-                                       std::string_view identity);
+  absl::StatusOr<Page> ListUsers(std::string_view service_sid, const PageRequest& request) const;
+  absl::StatusOr<User> GetOrCreateUser(std::string_view service_sid, std::string_view identity);
   // Sets `field` (is_online or is_notifiable) of the user at `key` to `value`.
   absl::StatusOr<User> SetPresence(std::string_view service_sid, std::string_view key,
                                    PresenceField field, Presence value);
-  absl::StatusOr<User> AddJoinedChannels(std::string_view service_sid,
-                                         std::string_view key, int64_t delta);
+  absl::StatusOr<User> AddJoinedChannels(std::string_view service_sid, std::string_view key,
+                                         int64_t delta);
 
   void AddPostEventListener(Store::PostEventListener listener);
 
@@ -116,8 +114,8 @@ class StoreImpl final : public RestoreTarget {
   UserIndex::Persist PersistErase(const ServiceState& service) const;
   // Adds a new Service to `recent_`, and merges `recent_` into a new
   // snapshot when it has grown enough (never when `defer_snapshot`).
-  ServiceState* Publish(const Service& service, const std::vector<Role>& roles,
-                        bool defer_snapshot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(services_mu_);
+  ServiceState* Publish(const Service& service, const std::vector<Role>& roles, bool defer_snapshot)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(services_mu_);
   // Publishes snapshot + recent_ as the new snapshot.
   void RebuildSnapshot() ABSL_EXCLUSIVE_LOCKS_REQUIRED(services_mu_);
   // Whether a Service with `sid` exists.
@@ -130,13 +128,12 @@ class StoreImpl final : public RestoreTarget {
 
   std::unique_ptr<Journal> journal_;  // null: memory only; set once before use
 
-  std::atomic<const ServiceMap*> services_;  // the snapshot
-  mutable SharedMutex services_mu_;  // serializes Service and role writes
+  std::atomic<const ServiceMap*> services_;          // the snapshot
+  mutable SharedMutex services_mu_;                  // serializes Service and role writes
   ServiceMap recent_ ABSL_GUARDED_BY(services_mu_);  // not in the snapshot yet
   std::vector<std::unique_ptr<const ServiceMap>> service_maps_
       ABSL_GUARDED_BY(services_mu_);  // current and retired snapshots
-  std::vector<std::unique_ptr<ServiceState>> service_states_
-      ABSL_GUARDED_BY(services_mu_);
+  std::vector<std::unique_ptr<ServiceState>> service_states_ ABSL_GUARDED_BY(services_mu_);
 
   mutable SharedMutex listeners_mu_;
   std::shared_ptr<const std::vector<Store::PostEventListener>> listeners_

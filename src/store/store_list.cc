@@ -50,9 +50,8 @@ absl::StatusOr<Page> StoreImpl::ListUsers(std::string_view service_sid,
   // n + 1 users at most (one ahead), and never more than the Service holds.
   page.users.reserve(std::min(n + 1, service->users().size() + 1));
   std::vector<uint64_t> seqs = service->users().Scan(
-      direction, cursor.sequence, n + 1, [&](const UserRecord& r) {
-        page.users.push_back(ToUser(*service, r, UserView::kListItem));
-      });
+      direction, cursor.sequence, n + 1,
+      [&](const UserRecord& r) { page.users.push_back(ToUser(*service, r, UserView::kListItem)); });
   // The one-ahead user exists: beyond the last user shown when forward,
   // before the first user shown when backward.
   const bool more_beyond = seqs.size() > n;
@@ -79,8 +78,7 @@ absl::StatusOr<Page> StoreImpl::ListUsers(std::string_view service_sid,
   const bool has_next = forward ? more_beyond : service->users().AnyAfter(last);
   // At the largest index there is no next index to name (kMaxPageIndex).
   if (has_next && page.page < kMaxPageIndex) {
-    page.next_page_token =
-        tokens_.Encode(service->sid(), {PageCursor::Direction::kAfter, last});
+    page.next_page_token = tokens_.Encode(service->sid(), {PageCursor::Direction::kAfter, last});
   }
   // Previous: before the first user shown (an empty page: before the
   // position); Twilio gives none on page 0.

@@ -26,17 +26,16 @@ const std::vector<DefaultRole>& DefaultRoles() {
        RoleScope::kDeployment,
        {"createChannel", "joinChannel", "destroyChannel", "inviteMember", "removeMember",
         "editChannelName", "editChannelAttributes", "addMember", "editAnyMessage",
-        "editAnyMessageAttributes", "editAnyUserInfo", "deleteAnyMessage",
-        "editOwnMessage", "editOwnMessageAttributes", "editOwnUserInfo", "deleteOwnMessage"}},
+        "editAnyMessageAttributes", "editAnyUserInfo", "deleteAnyMessage", "editOwnMessage",
+        "editOwnMessageAttributes", "editOwnUserInfo", "deleteOwnMessage"}},
       {"service user",
        RoleScope::kDeployment,
        {"createChannel", "joinChannel", "destroyChannel", "editOwnUserInfo"}},
       {"channel admin",
        RoleScope::kChannel,
-       {"sendMessage", "leaveChannel", "editChannelName", "editChannelAttributes",
-        "inviteMember", "removeMember", "addMember", "editAnyMessage",
-        "editAnyMessageAttributes", "deleteAnyMessage", "editOwnMessage",
-        "editOwnMessageAttributes", "deleteOwnMessage"}},
+       {"sendMessage", "leaveChannel", "editChannelName", "editChannelAttributes", "inviteMember",
+        "removeMember", "addMember", "editAnyMessage", "editAnyMessageAttributes",
+        "deleteAnyMessage", "editOwnMessage", "editOwnMessageAttributes", "deleteOwnMessage"}},
       {"channel user",
        RoleScope::kChannel,
        {"sendMessage", "leaveChannel", "editOwnMessage", "editOwnMessageAttributes",
@@ -111,8 +110,8 @@ absl::StatusOr<Service> StoreImpl::CreateService(const ServiceCreate& params) {
 
   WriterLock lock(&services_mu_);
   if (HasService(sid)) {
-    return TwilioError(absl::StatusCode::kAlreadyExists, 409,
-                       twilio_code::kInvalidParameter, "Service already exists");
+    return TwilioError(absl::StatusCode::kAlreadyExists, 409, twilio_code::kInvalidParameter,
+                       "Service already exists");
   }
   if (service_states_.size() >= options_.limits.max_services) {
     return TwilioError(absl::StatusCode::kResourceExhausted, 403, twilio_code::kForbidden,
@@ -165,8 +164,8 @@ absl::Status StoreImpl::RestoreService(const Service& service, const std::vector
   }
   WriterLock lock(&services_mu_);
   if (HasService(*sid)) {
-    return TwilioError(absl::StatusCode::kAlreadyExists, 409,
-                       twilio_code::kInvalidParameter, "Service already exists");
+    return TwilioError(absl::StatusCode::kAlreadyExists, 409, twilio_code::kInvalidParameter,
+                       "Service already exists");
   }
   // Not bounded by max_services (a store keeps what it has); one snapshot
   // is built for all of them when recovery ends (SetJournal).
@@ -234,8 +233,7 @@ absl::StatusOr<Service> StoreImpl::SetReachabilityEnabled(std::string_view servi
   return service->SetReachabilityEnabled(enabled, now);
 }
 
-absl::StatusOr<Role> StoreImpl::AddRole(std::string_view service_sid,
-                                        const RoleCreate& params) {
+absl::StatusOr<Role> StoreImpl::AddRole(std::string_view service_sid, const RoleCreate& params) {
   auto service = FindService(service_sid);
   if (!service.ok()) return service.status();
   Role role;
@@ -255,8 +253,8 @@ absl::StatusOr<Role> StoreImpl::AddRole(std::string_view service_sid,
   role.date_created = role.date_updated = Now();
   WriterLock lock(&services_mu_);
   if ((*service)->HasRole(*ParseSid(role.sid, "RL"))) {
-    return TwilioError(absl::StatusCode::kAlreadyExists, 409,
-                       twilio_code::kInvalidParameter, "Role already exists");
+    return TwilioError(absl::StatusCode::kAlreadyExists, 409, twilio_code::kInvalidParameter,
+                       "Role already exists");
   }
   if (journal_) USERSTORE_RETURN_IF_ERROR(journal_->PutRole(role));
   USERSTORE_RETURN_IF_ERROR((*service)->AddRole(role));

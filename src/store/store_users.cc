@@ -27,8 +27,7 @@ UserKey ParseUserKey(std::string_view key) {
   return k;
 }
 
-User StoreImpl::ToUser(const ServiceState& service, const UserRecord& r,
-                       UserView view) const {
+User StoreImpl::ToUser(const ServiceState& service, const UserRecord& r, UserView view) const {
   User u;
   u.sid = FormatSid("US", r.sid);
   u.account_sid = service.account_sid();
@@ -56,13 +55,10 @@ UserIndex::Persist StoreImpl::PersistUser(const ServiceState& service) const {
 
 UserIndex::Persist StoreImpl::PersistErase(const ServiceState& service) const {
   if (!journal_) return nullptr;
-  return [this, &service](const UserRecord& r) {
-    return journal_->DeleteUser(service.sid(), r);
-  };
+  return [this, &service](const UserRecord& r) { return journal_->DeleteUser(service.sid(), r); };
 }
 
-absl::Status StoreImpl::UserNotFound(const ServiceState& service,
-                                     std::string_view key) const {
+absl::Status StoreImpl::UserNotFound(const ServiceState& service, std::string_view key) const {
   return NotFound("The requested resource /Services/" + service.sid() + "/Users/" +
                   std::string(key) + " was not found");
 }
@@ -89,15 +85,12 @@ absl::StatusOr<User> StoreImpl::Insert(ServiceState& service, UserRecord::Ptr re
   };
   UserIndex::Visit on_existing;
   if (existing) {
-    on_existing = [&](const UserRecord& r) {
-      *existing = ToUser(service, r, UserView::kResource);
-    };
+    on_existing = [&](const UserRecord& r) { *existing = ToUser(service, r, UserView::kResource); };
   }
   const UserIndex::Persist persist = PersistUser(service);
   for (;;) {
     USERSTORE_ASSIGN_OR_RETURN(const UserIndex::InsertOutcome outcome,
-                               service.users().Insert(&record, persist, on_inserted,
-                                                      on_existing));
+                               service.users().Insert(&record, persist, on_inserted, on_existing));
     switch (outcome) {
       case UserIndex::InsertOutcome::kInserted:
         return created;
@@ -112,13 +105,12 @@ absl::StatusOr<User> StoreImpl::Insert(ServiceState& service, UserRecord::Ptr re
   }
 }
 
-absl::StatusOr<User> StoreImpl::CreateUser(std::string_view service_sid,
-                                           const UserCreate& params) {
+absl::StatusOr<User> StoreImpl::CreateUser(std::string_view service_sid, const UserCreate& params) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
   USERSTORE_RETURN_IF_ERROR(ValidateIdentity(params.identity, options_.limits));
   SidBytes role = service->default_role();
-  USERSTORE_RETURN_IF_ERROR(ValidateCommon(*service, params.role_sid, params.attributes,
-                                           params.friendly_name, &role));
+  USERSTORE_RETURN_IF_ERROR(
+      ValidateCommon(*service, params.role_sid, params.attributes, params.friendly_name, &role));
   UserRecord::Text text;
   text.identity = params.identity;
   if (params.attributes) text.attributes = *params.attributes;
@@ -142,7 +134,8 @@ absl::StatusOr<User> StoreImpl::GetOrCreateUser(std::string_view service_sid,
   std::optional<User> found;
   UserKey key;
   key.identity = identity;
-  service->users().Read(key, [&](const UserRecord& r) { found = ToUser(*service, r, UserView::kResource); });
+  service->users().Read(
+      key, [&](const UserRecord& r) { found = ToUser(*service, r, UserView::kResource); });
   if (found) return *found;
   UserRecord::Ptr record = UserRecord::Make({identity, {}, std::nullopt});
   record->sequence = service->NextSequence();
@@ -156,22 +149,23 @@ absl::StatusOr<User> StoreImpl::FetchUser(std::string_view service_sid,
                                           std::string_view key) const {
   USERSTORE_ASSIGN_OR_RETURN(const ServiceState* service, FindService(service_sid));
   std::optional<User> user;
-  service->users().Read(ParseUserKey(key),
-                        [&](const UserRecord& r) { user = ToUser(*service, r, UserView::kResource); });
+  service->users().Read(ParseUserKey(key), [&](const UserRecord& r) {
+    user = ToUser(*service, r, UserView::kResource);
+  });
   if (!user) return UserNotFound(*service, key);
   return *std::move(user);
 }
 
-absl::StatusOr<User> StoreImpl::UpdateUser(std::string_view service_sid,
-                                           std::string_view key, const UserUpdate& params) {
+absl::StatusOr<User> StoreImpl::UpdateUser(std::string_view service_sid, std::string_view key,
+                                           const UserUpdate& params) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
   if (!params.role_sid && !params.attributes && !params.friendly_name) {
     return BadRequest(twilio_code::kUpdateWithoutParameters,
                       "At least one of RoleSid, Attributes or FriendlyName is required");
   }
   SidBytes role;
-  USERSTORE_RETURN_IF_ERROR(ValidateCommon(*service, params.role_sid, params.attributes,
-                                           params.friendly_name, &role));
+  USERSTORE_RETURN_IF_ERROR(
+      ValidateCommon(*service, params.role_sid, params.attributes, params.friendly_name, &role));
   const int64_t now = absl::ToUnixSeconds(Now());
   auto text_of = [&](const UserRecord& r) {
     UserRecord::Text text = r.text();
@@ -218,10 +212,9 @@ absl::StatusOr<User> StoreImpl::Replace(ServiceState& service, std::string_view 
   User user;
   USERSTORE_ASSIGN_OR_RETURN(
       const UserIndex::ChangeOutcome outcome,
-      service.users().Replace(ParseUserKey(key), build, PersistUser(service),
-                              [&](const UserRecord& r) {
-                                user = ToUser(service, r, UserView::kResource);
-                              }));
+      service.users().Replace(
+          ParseUserKey(key), build, PersistUser(service),
+          [&](const UserRecord& r) { user = ToUser(service, r, UserView::kResource); }));
   switch (outcome) {
     case UserIndex::ChangeOutcome::kDone:
       return user;
@@ -233,9 +226,8 @@ absl::StatusOr<User> StoreImpl::Replace(ServiceState& service, std::string_view 
 
 absl::Status StoreImpl::DeleteUser(std::string_view service_sid, std::string_view key) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
-  USERSTORE_ASSIGN_OR_RETURN(
-      const UserIndex::ChangeOutcome outcome,
-      service->users().Erase(ParseUserKey(key), PersistErase(*service)));
+  USERSTORE_ASSIGN_OR_RETURN(const UserIndex::ChangeOutcome outcome,
+                             service->users().Erase(ParseUserKey(key), PersistErase(*service)));
   switch (outcome) {
     case UserIndex::ChangeOutcome::kDone:
       return absl::OkStatus();
@@ -245,9 +237,8 @@ absl::Status StoreImpl::DeleteUser(std::string_view service_sid, std::string_vie
   return absl::InternalError("UserIndex::Erase returned an unknown outcome");
 }
 
-absl::StatusOr<User> StoreImpl::SetPresence(std::string_view service_sid,
-                                            std::string_view key, PresenceField field,
-                                            Presence value) {
+absl::StatusOr<User> StoreImpl::SetPresence(std::string_view service_sid, std::string_view key,
+                                            PresenceField field, Presence value) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
   std::optional<User> user;
   service->users().Modify(ParseUserKey(key), [&](UserRecord& r) {
@@ -270,8 +261,7 @@ absl::StatusOr<User> StoreImpl::AddJoinedChannels(std::string_view service_sid,
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
   auto build = [&](const UserRecord& r) -> absl::StatusOr<UserRecord::Ptr> {
     int64_t next_count;
-    if (__builtin_add_overflow(r.joined_channels_count, delta, &next_count) ||
-        next_count < 0) {
+    if (__builtin_add_overflow(r.joined_channels_count, delta, &next_count) || next_count < 0) {
       return BadRequest(twilio_code::kInvalidParameter,
                         "joined_channels_count would leave the range 0..2^63-1");
     }

@@ -1,7 +1,6 @@
 #include "store/user_index.h"
 
 #include <algorithm>
-
 #include <string>
 #include <utility>
 
@@ -94,10 +93,9 @@ bool UserIndex::Modify(const UserKey& key, const Mutate& modify) {
   return modify_sid(it->second);
 }
 
-absl::StatusOr<UserIndex::ChangeOutcome> UserIndex::Replace(const UserKey& key,
-                                                           const Build& build,
-                                                           const Persist& persist,
-                                                           const Visit& on_replaced) {
+absl::StatusOr<UserIndex::ChangeOutcome> UserIndex::Replace(const UserKey& key, const Build& build,
+                                                            const Persist& persist,
+                                                            const Visit& on_replaced) {
   // The identity shard comes first in the lock order; a SID is never
   // reused, so checking the identity still maps to key.sid detects a delete
   // (and re-create) in between.
@@ -131,7 +129,7 @@ absl::StatusOr<UserIndex::ChangeOutcome> UserIndex::Replace(const UserKey& key,
 }
 
 absl::StatusOr<UserIndex::ChangeOutcome> UserIndex::Erase(const UserKey& key,
-                                                         const Persist& persist) {
+                                                          const Persist& persist) {
   std::string identity;
   if (!IdentityOf(key, &identity)) return ChangeOutcome::kAbsent;
   if (resolved_hook_) resolved_hook_();

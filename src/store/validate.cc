@@ -11,8 +11,7 @@ namespace {
 // 20001 unless `text` is valid UTF-8 free of U+0000.
 absl::Status CheckText(std::string_view text, std::string_view field) {
   if (!IsValidUtf8(text)) {
-    return BadRequest(twilio_code::kInvalidParameter,
-                      std::string(field) + " must be valid UTF-8");
+    return BadRequest(twilio_code::kInvalidParameter, std::string(field) + " must be valid UTF-8");
   }
   if (text.find('\0') != std::string_view::npos) {
     return BadRequest(twilio_code::kInvalidParameter,
@@ -29,13 +28,12 @@ absl::Status ValidateIdentity(std::string_view identity, const Limits& limits) {
   }
   if (absl::Status s = CheckText(identity, "Identity"); !s.ok()) return s;
   if (CountCodePoints(identity) > limits.max_identity_chars) {
-    return BadRequest(twilio_code::kIdentityTooLong,
-                      "Identity is longer than " +
-                          std::to_string(limits.max_identity_chars) + " characters");
+    return BadRequest(
+        twilio_code::kIdentityTooLong,
+        "Identity is longer than " + std::to_string(limits.max_identity_chars) + " characters");
   }
   if (IsSidShaped(identity, "US")) {
-    return BadRequest(twilio_code::kIdentityIsSid,
-                      "Identity must not have the form of a User SID");
+    return BadRequest(twilio_code::kIdentityIsSid, "Identity must not have the form of a User SID");
   }
   return absl::OkStatus();
 }

@@ -47,8 +47,7 @@ using Header = std::array<uint8_t, kHeaderBytes>;
 using Mac = std::array<uint8_t, kMacBytes>;
 
 [[noreturn]] void DieOnOpenSslFailure(const char* what) {
-  std::fprintf(stderr, "userstore: OpenSSL %s failed (error %lu)\n", what,
-               ERR_get_error());
+  std::fprintf(stderr, "userstore: OpenSSL %s failed (error %lu)\n", what, ERR_get_error());
   std::abort();
 }
 
@@ -64,9 +63,8 @@ class ThreadHmac {
     ctx_ = EVP_MAC_CTX_new(mac_);
     if (ctx_ == nullptr) DieOnOpenSslFailure("EVP_MAC_CTX_new");
     char digest[] = "SHA256";
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-        OSSL_PARAM_construct_end()};
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                           OSSL_PARAM_construct_end()};
     if (EVP_MAC_CTX_set_params(ctx_, params) != 1) {
       DieOnOpenSslFailure("EVP_MAC_CTX_set_params(SHA256)");
     }
@@ -82,14 +80,12 @@ class ThreadHmac {
   // The truncated MAC of (kMacDomain || service_sid || header) under `key`.
   // Aborts if OpenSSL fails (only on allocation failure or a broken install):
   // a token must never be issued or accepted without its MAC.
-  Mac Compute(std::string_view key, std::string_view service_sid,
-              const Header& header) {
+  Mac Compute(std::string_view key, std::string_view service_sid, const Header& header) {
     // EVP_MAC_init with a null key restarts with the key already set.
     const bool rekey = !keyed_ || key != key_;
-    const int init =
-        rekey ? EVP_MAC_init(ctx_, reinterpret_cast<const unsigned char*>(key.data()),
-                             key.size(), nullptr)
-              : EVP_MAC_init(ctx_, nullptr, 0, nullptr);
+    const int init = rekey ? EVP_MAC_init(ctx_, reinterpret_cast<const unsigned char*>(key.data()),
+                                          key.size(), nullptr)
+                           : EVP_MAC_init(ctx_, nullptr, 0, nullptr);
     if (init != 1) DieOnOpenSslFailure("EVP_MAC_init");
     if (rekey) {
       OPENSSL_cleanse(key_.data(), key_.size());
@@ -105,8 +101,7 @@ class ThreadHmac {
     }
     unsigned char full[EVP_MAX_MD_SIZE];
     size_t full_len = 0;
-    if (EVP_MAC_final(ctx_, full, &full_len, sizeof(full)) != 1 ||
-        full_len < kMacBytes) {
+    if (EVP_MAC_final(ctx_, full, &full_len, sizeof(full)) != 1 || full_len < kMacBytes) {
       DieOnOpenSslFailure("EVP_MAC_final");
     }
     Mac mac;
@@ -122,8 +117,7 @@ class ThreadHmac {
   std::string key_;  // the key ctx_ holds
 };
 
-Mac ComputeMac(std::string_view key, std::string_view service_sid,
-               const Header& header) {
+Mac ComputeMac(std::string_view key, std::string_view service_sid, const Header& header) {
   thread_local ThreadHmac hmac;
   return hmac.Compute(key, service_sid, header);
 }
@@ -146,8 +140,7 @@ absl::Status InvalidToken() {
 
 PageTokenCodec::PageTokenCodec(std::string key) : key_(std::move(key)) {}
 
-std::string PageTokenCodec::Encode(std::string_view service_sid,
-                                   const PageCursor& cursor) const {
+std::string PageTokenCodec::Encode(std::string_view service_sid, const PageCursor& cursor) const {
   const Header header = MakeHeader(cursor);
   const Mac mac = ComputeMac(key_, service_sid, header);
   std::array<char, kTokenBytes> raw;
@@ -163,9 +156,7 @@ absl::StatusOr<PageCursor> PageTokenCodec::Decode(std::string_view service_sid,
   if (token.size() != kTokenChars) return InvalidToken();
   std::string raw;
   // (Debian's Abseil has its own absl::string_view: convert explicitly.)
-  if (!absl::WebSafeBase64Unescape(ToAbsl(token),
-                                   &raw) ||
-      raw.size() != kTokenBytes) {
+  if (!absl::WebSafeBase64Unescape(ToAbsl(token), &raw) || raw.size() != kTokenBytes) {
     return InvalidToken();
   }
   // One token per cursor: reject padding, and final characters whose unused

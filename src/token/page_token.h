@@ -38,8 +38,7 @@ class PageTokenCodec {
   // The cursor a token from Encode(service_sid, ...) holds.
   // Errors: 400/20001 "Invalid PageToken" when the token is malformed,
   // truncated, altered, not canonical, or was issued for another Service. O(|token|).
-  absl::StatusOr<PageCursor> Decode(std::string_view service_sid,
-                                    std::string_view token) const;
+  absl::StatusOr<PageCursor> Decode(std::string_view service_sid, std::string_view token) const;
 
  private:
   std::string key_;

@@ -16,9 +16,9 @@ constexpr char kIS2[] = "ISbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 constexpr char kRL[] = "RLaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 
 TEST(CliArgsTest, ReplayWithRepeatedFlagsInBothForms) {
-  absl::StatusOr<CliOptions> o = ParseArgs(
-      {"--service", kIS1, "replay", std::string("--service=") + kIS2, "--role",
-       kRL, "file.http", "--base-url=http://h/v2", "--account", "ACx"});
+  absl::StatusOr<CliOptions> o =
+      ParseArgs({"--service", kIS1, "replay", std::string("--service=") + kIS2, "--role", kRL,
+                 "file.http", "--base-url=http://h/v2", "--account", "ACx"});
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->command, Command::kReplay);
   EXPECT_EQ(o->file, "file.http");
@@ -133,13 +133,13 @@ TEST(CliArgsTest, EmptyValuesAreUsageErrors) {
       {{"stdio", "--service", ""}, "--service needs a SID (the value is empty)"},
       {{"replay", "f.http", "--service", kIS1, "--role="},
        "--role needs a SID (the value is empty)"},
-      {{"stdio", "--service", kIS1, "--role", ""},
-       "--role needs a SID (the value is empty)"},
+      {{"stdio", "--service", kIS1, "--role", ""}, "--role needs a SID (the value is empty)"},
       {{"stdio", "--account="}, "--account needs a SID (the value is empty)"},
       {{"stdio", "--account", ""}, "--account needs a SID (the value is empty)"},
       {{"stdio", "--base-url="}, "--base-url needs a URL (the value is empty)"},
-      {{"stdio", "--data-dir="}, "--data-dir needs a directory (the value is "
-                                 "empty)"},
+      {{"stdio", "--data-dir="},
+       "--data-dir needs a directory (the value is "
+       "empty)"},
   };
   for (const Case& c : cases) {
     absl::StatusOr<CliOptions> o = ParseArgs(c.args);
@@ -158,8 +158,7 @@ TEST(CliArgsTest, SingleValuedFlagsGivenTwiceAreUsageErrors) {
   } cases[] = {
       {{"stdio", "--account", kAC, "--account=ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"},
        "--account given twice (it takes one value)"},
-      {{"--account", kAC, "stdio", "--account", kAC},
-       "--account given twice (it takes one value)"},
+      {{"--account", kAC, "stdio", "--account", kAC}, "--account given twice (it takes one value)"},
       {{"stdio", "--base-url=http://a/v2", "--base-url=http://b/v2"},
        "--base-url given twice (it takes one value)"},
       {{"--data-dir=a", "replay", "f.http", "--data-dir", "b"},
@@ -175,9 +174,8 @@ TEST(CliArgsTest, SingleValuedFlagsGivenTwiceAreUsageErrors) {
 TEST(CliArgsTest, UsageNamesEveryFlagAndCommand) {
   const std::string usage = Usage();
   for (const char* word :
-       {"replay", "stdio", "check DIR", "stats DIR", "--data-dir", "--sync",
-        "--no-sync", "--service", "--role", "--account", "--base-url", "--help",
-        "--version"}) {
+       {"replay", "stdio", "check DIR", "stats DIR", "--data-dir", "--sync", "--no-sync",
+        "--service", "--role", "--account", "--base-url", "--help", "--version"}) {
     EXPECT_THAT(usage, HasSubstr(word));
   }
 }

@@ -61,9 +61,7 @@ Response Send(const Session& session, std::string method, std::string target,
   return session.facade->Handle(request);
 }
 
-std::string Users(const char* service) {
-  return absl::StrCat("/v2/Services/", service, "/Users");
-}
+std::string Users(const char* service) { return absl::StrCat("/v2/Services/", service, "/Users"); }
 
 CliOptions DataDirOptions(const std::string& dir) {
   CliOptions options;
@@ -84,8 +82,8 @@ TEST(DurableSessionTest, ASecondRunSeesTheUsersOfTheFirst) {
     absl::StatusOr<Session> first = MakeSession(options, &progress);
     ASSERT_TRUE(first.ok()) << first.status();
     EXPECT_THAT(err.str(), StartsWith("opened " + tmp.store() + ": 0 users in "));
-    Response created = Send(*first, "POST", Users(kIS1),
-                            absl::StrCat("Identity=alice&RoleSid=", kRL));
+    Response created =
+        Send(*first, "POST", Users(kIS1), absl::StrCat("Identity=alice&RoleSid=", kRL));
     ASSERT_EQ(created.status, 201) << created.body;
     ASSERT_OK_AND_ASSIGN(const User alice, first->store->FetchUser(kIS1, "alice"));
     sid = alice.sid;
@@ -152,7 +150,8 @@ TEST(DurableSessionTest, OpenErrorsNameTheDirectory) {
   RecoveryProgress progress(&err, /*terminal=*/true);
   absl::StatusOr<Session> again = MakeSession(options, &progress);
   ASSERT_FALSE(again.ok());
-  EXPECT_THAT(std::string(again.status().message()), StartsWith("--data-dir " + tmp.store() + ": "));
+  EXPECT_THAT(std::string(again.status().message()),
+              StartsWith("--data-dir " + tmp.store() + ": "));
   EXPECT_THAT(std::string(again.status().message()), HasSubstr("already open"));
   EXPECT_EQ(err.str(), "");  // no bar was drawn, no line to end
   open->facade.reset();
@@ -220,13 +219,11 @@ TEST(DurableSessionTest, RepeatsDifferingInHexCaseAreRejectedInBothModes) {
   options.roles = {kRLMixed};
   absl::StatusOr<Session> session = MakeSession(options);
   ASSERT_TRUE(session.ok()) << session.status();
-  EXPECT_EQ(Send(*session, "GET", absl::StrCat("/v2/Services/", kIS1, "/Users"))
-                .status,
-            200);
+  EXPECT_EQ(Send(*session, "GET", absl::StrCat("/v2/Services/", kIS1, "/Users")).status, 200);
   absl::StatusOr<std::vector<Role>> roles = session->store->ListRoles(kIS1);
   ASSERT_TRUE(roles.ok()) << roles.status();
-  EXPECT_TRUE(std::any_of(roles->begin(), roles->end(),
-                          [&](const Role& r) { return r.sid == kRL; }));
+  EXPECT_TRUE(
+      std::any_of(roles->begin(), roles->end(), [&](const Role& r) { return r.sid == kRL; }));
 }
 
 TEST(DurableSessionTest, MalformedSidsAreStillErrorsWithADataDir) {
@@ -357,20 +354,22 @@ TEST(StatsCommandTest, TableLayout) {
   b.roles = 5;
   b.max_sequence = 3;
   stats.services = {a, b};
-  EXPECT_EQ(FormatStatsTable(stats),
-            absl::StrCat(
-                "store    /d\n"
-                "format   1\n"
-                "account  ", kAC1, "\n"
-                "users    1203 in 2 service(s)\n"
-                "data     5.0 MiB of keys and values\n"
-                "on disk  3.0 MiB (sorted tables 2.0 MiB, write-ahead logs 1.5 KiB)\n"
-                "\n"
-                "SERVICE                             FRIENDLY NAME  USERS  USER DATA  ROLES"
-                "  LAST SEQ  REACHABILITY\n",
-                kIS1, "  chat\\n          1200  300.0 KiB      4      1300  on\n",
-                kIS2, "  -                  3      900 B      5         3  off\n"
-                "total                                               1203  300.9 KiB      9\n"));
+  EXPECT_EQ(
+      FormatStatsTable(stats),
+      absl::StrCat("store    /d\n"
+                   "format   1\n"
+                   "account  ",
+                   kAC1,
+                   "\n"
+                   "users    1203 in 2 service(s)\n"
+                   "data     5.0 MiB of keys and values\n"
+                   "on disk  3.0 MiB (sorted tables 2.0 MiB, write-ahead logs 1.5 KiB)\n"
+                   "\n"
+                   "SERVICE                             FRIENDLY NAME  USERS  USER DATA  ROLES"
+                   "  LAST SEQ  REACHABILITY\n",
+                   kIS1, "  chat\\n          1200  300.0 KiB      4      1300  on\n", kIS2,
+                   "  -                  3      900 B      5         3  off\n"
+                   "total                                               1203  300.9 KiB      9\n"));
 }
 
 TEST(StatsCommandTest, HumanBytes) {

@@ -36,8 +36,7 @@ TEST(HttpFileTest, RequestLineHeadersAndBody) {
   EXPECT_EQ(r.method, "POST");
   EXPECT_EQ(r.url, "https://chat.twilio.com/v2/Services/IS1/Users");
   EXPECT_EQ(r.line, 1);
-  EXPECT_THAT(r.headers, ElementsAre(Pair("Content-Type",
-                                          "application/x-www-form-urlencoded"),
+  EXPECT_THAT(r.headers, ElementsAre(Pair("Content-Type", "application/x-www-form-urlencoded"),
                                      Pair("X-Twilio-Webhook-Enabled", "true")));
   EXPECT_EQ(r.body, "Identity=alice");
   EXPECT_EQ(r.name, "");
@@ -86,8 +85,7 @@ TEST(HttpFileTest, BodyIsVerbatimWithTrailingBlankLinesTrimmed) {
       "   \n"
       "###\n");
   ASSERT_EQ(file.requests.size(), 1u);
-  EXPECT_EQ(file.requests[0].body,
-            "{\n  # not a comment inside a body\n\n  \"a\": 1\n}");
+  EXPECT_EQ(file.requests[0].body, "{\n  # not a comment inside a body\n\n  \"a\": 1\n}");
 }
 
 TEST(HttpFileTest, BodyWithoutHeaders) {
@@ -113,8 +111,7 @@ TEST(HttpFileTest, FormBodyLinesStartingWithAmpersandAreJoined) {
       "&FriendlyName=Jing\n"
       "&Attributes=%7B%7D\n");
   ASSERT_EQ(file.requests.size(), 1u);
-  EXPECT_EQ(file.requests[0].body,
-            "Identity=jing&FriendlyName=Jing&Attributes=%7B%7D");
+  EXPECT_EQ(file.requests[0].body, "Identity=jing&FriendlyName=Jing&Attributes=%7B%7D");
 }
 
 TEST(HttpFileTest, NonFormBodyKeepsNewlinesBeforeAmpersand) {
@@ -131,8 +128,7 @@ TEST(HttpFileTest, QueryContinuationLines) {
       "Accept: application/json\n");
   ASSERT_EQ(file.requests.size(), 1u);
   EXPECT_EQ(file.requests[0].url, "/v2/Services/IS1/Users?PageSize=20&Page=0");
-  EXPECT_THAT(file.requests[0].headers,
-              ElementsAre(Pair("Accept", "application/json")));
+  EXPECT_THAT(file.requests[0].headers, ElementsAre(Pair("Accept", "application/json")));
 }
 
 TEST(HttpFileTest, FileVariablesInOrder) {
@@ -144,8 +140,7 @@ TEST(HttpFileTest, FileVariablesInOrder) {
       "###\n"
       "@service = ISbbbb\n");
   EXPECT_THAT(file.variables,
-              ElementsAre(Pair("service", "ISaaaa"),
-                          Pair("base", "https://chat.twilio.com/v2"),
+              ElementsAre(Pair("service", "ISaaaa"), Pair("base", "https://chat.twilio.com/v2"),
                           Pair("service", "ISbbbb")));
   ASSERT_EQ(file.requests.size(), 1u);
   EXPECT_EQ(file.requests[0].url, "{{base}}/Services/{{service}}");
@@ -171,15 +166,13 @@ TEST(HttpFileTest, RequestNames) {
 TEST(HttpFileTest, CommentsAmongHeadersAreSkipped) {
   HttpFile file = ParseOk("GET /a\n# note\nA: 1\n// note\nB: 2\n");
   ASSERT_EQ(file.requests.size(), 1u);
-  EXPECT_THAT(file.requests[0].headers,
-              ElementsAre(Pair("A", "1"), Pair("B", "2")));
+  EXPECT_THAT(file.requests[0].headers, ElementsAre(Pair("A", "1"), Pair("B", "2")));
 }
 
 TEST(HttpFileTest, HeaderValueMayContainColons) {
   HttpFile file = ParseOk("GET /a\nReferer: https://x.test:8080/p\n");
   ASSERT_EQ(file.requests.size(), 1u);
-  EXPECT_THAT(file.requests[0].headers,
-              ElementsAre(Pair("Referer", "https://x.test:8080/p")));
+  EXPECT_THAT(file.requests[0].headers, ElementsAre(Pair("Referer", "https://x.test:8080/p")));
 }
 
 TEST(HttpFileTest, EmptyAndCommentOnlyFilesHaveNoRequests) {

@@ -23,8 +23,7 @@ std::string ExpandOk(const VariableContext& context, absl::string_view text) {
   return out.ok() ? *out : "<error>";
 }
 
-std::string ExpandError(const VariableContext& context,
-                        absl::string_view text) {
+std::string ExpandError(const VariableContext& context, absl::string_view text) {
   absl::StatusOr<std::string> out = context.Expand(text);
   EXPECT_FALSE(out.ok()) << text << " gave " << *out;
   if (out.ok()) return "";
@@ -36,10 +35,9 @@ Response CreatedUser() {
   Response r;
   r.status = 201;
   r.headers = {{"Content-Type", "application/json; charset=utf-8"}};
-  r.body =
-      R"({"sid":"US0123","identity":"jing","is_online":null,)"
-      R"("links":{"user_channels":"https://x/Channels"},"roles":["a","b"],)"
-      R"("n":7,"a/b":"slash","t~":"tilde"})";
+  r.body = R"({"sid":"US0123","identity":"jing","is_online":null,)"
+           R"("links":{"user_channels":"https://x/Channels"},"roles":["a","b"],)"
+           R"("n":7,"a/b":"slash","t~":"tilde"})";
   return r;
 }
 
@@ -47,8 +45,7 @@ TEST(HttpVarsTest, TextWithoutReferencesIsUnchanged) {
   VariableContext context;
   EXPECT_EQ(ExpandOk(context, ""), "");
   EXPECT_EQ(ExpandOk(context, "Identity=a&b={c}"), "Identity=a&b={c}");
-  EXPECT_EQ(ExpandOk(context, "open {{ but never closed"),
-            "open {{ but never closed");
+  EXPECT_EQ(ExpandOk(context, "open {{ but never closed"), "open {{ but never closed");
 }
 
 TEST(HttpVarsTest, FileVariablesExpandRecursivelyAndLaterWins) {
@@ -72,20 +69,17 @@ TEST(HttpVarsTest, UnknownAndCyclicVariablesAreErrors) {
 TEST(HttpVarsTest, ResponseBodyFields) {
   VariableContext context;
   context.RecordResponse("create", CreatedUser());
-  EXPECT_EQ(ExpandOk(context, "/Users/{{create.response.body.sid}}"),
-            "/Users/US0123");
+  EXPECT_EQ(ExpandOk(context, "/Users/{{create.response.body.sid}}"), "/Users/US0123");
   EXPECT_EQ(ExpandOk(context, "{{create.response.body.$.identity}}"), "jing");
   EXPECT_EQ(ExpandOk(context, "{{create.response.body.links.user_channels}}"),
             "https://x/Channels");
   EXPECT_EQ(ExpandOk(context, "{{create.response.body.roles[1]}}"), "b");
-  EXPECT_EQ(ExpandOk(context, "{{create.response.body.$.roles}}"),
-            R"(["a","b"])");
+  EXPECT_EQ(ExpandOk(context, "{{create.response.body.$.roles}}"), R"(["a","b"])");
   EXPECT_EQ(ExpandOk(context, "{{create.response.body.n}}"), "7");
   EXPECT_EQ(ExpandOk(context, "{{create.response.body.is_online}}"), "null");
   EXPECT_EQ(ExpandOk(context, "{{create.response.body.a/b}}"), "slash");
   EXPECT_EQ(ExpandOk(context, "{{create.response.body.t~}}"), "tilde");
-  EXPECT_EQ(ExpandOk(context, "{{create.response.body.*}}"),
-            CreatedUser().body);
+  EXPECT_EQ(ExpandOk(context, "{{create.response.body.*}}"), CreatedUser().body);
 }
 
 TEST(HttpVarsTest, ResponseHeadersAnyCase) {
@@ -114,40 +108,31 @@ TEST(HttpVarsTest, RequestVariableErrors) {
   context.RecordResponse("deleted", empty);
   EXPECT_THAT(ExpandError(context, "{{later.response.body.sid}}"),
               HasSubstr("no earlier request named 'later'"));
-  EXPECT_THAT(ExpandError(context, "{{create.response.body.missing}}"),
-              HasSubstr("no such field"));
+  EXPECT_THAT(ExpandError(context, "{{create.response.body.missing}}"), HasSubstr("no such field"));
   EXPECT_THAT(ExpandError(context, "{{create.response.body.roles[5]}}"),
               HasSubstr("no such field"));
   // Indices are range-checked and canonical.
-  EXPECT_THAT(
-      ExpandError(context,
-                  "{{create.response.body.roles[99999999999999999999999]}}"),
-      HasSubstr("index 99999999999999999999999 out of range"));
-  EXPECT_THAT(
-      ExpandError(context, "{{create.response.body.roles[4294967295]}}"),
-      HasSubstr("no such field"));
+  EXPECT_THAT(ExpandError(context, "{{create.response.body.roles[99999999999999999999999]}}"),
+              HasSubstr("index 99999999999999999999999 out of range"));
+  EXPECT_THAT(ExpandError(context, "{{create.response.body.roles[4294967295]}}"),
+              HasSubstr("no such field"));
   // 2^64 + 1 used to wrap around to 1 in simdjson: the field "b".
-  EXPECT_EQ(
-      ExpandError(context,
-                  "{{create.response.body.roles[18446744073709551617]}}"),
-      "{{create.response.body.roles[18446744073709551617]}}: bad body path "
-      "roles[18446744073709551617]: index 18446744073709551617 out of range");
+  EXPECT_EQ(ExpandError(context, "{{create.response.body.roles[18446744073709551617]}}"),
+            "{{create.response.body.roles[18446744073709551617]}}: bad body path "
+            "roles[18446744073709551617]: index 18446744073709551617 out of range");
   EXPECT_EQ(ExpandOk(context, "{{create.response.body.roles[01]}}"), "b");
-  EXPECT_THAT(ExpandError(context, "{{deleted.response.body.sid}}"),
-              HasSubstr("not JSON"));
+  EXPECT_THAT(ExpandError(context, "{{deleted.response.body.sid}}"), HasSubstr("not JSON"));
   EXPECT_THAT(ExpandError(context, "{{create.request.body.sid}}"),
               HasSubstr("expected NAME.response"));
   EXPECT_THAT(ExpandError(context, "{{create.response.body}}"),
               HasSubstr("expected NAME.response"));
-  EXPECT_THAT(ExpandError(context, "{{create.response.body.a..b}}"),
-              HasSubstr("bad body path"));
+  EXPECT_THAT(ExpandError(context, "{{create.response.body.a..b}}"), HasSubstr("bad body path"));
 }
 
 // @v0 = `leaf`, and each @vK = 16 references to @v(K-1): {{vK}} would be
 // 16^K copies of `leaf`.
 VariableContext NestedSixteenfold(int levels, absl::string_view leaf) {
-  std::vector<std::pair<std::string, std::string>> variables = {
-      {"v0", std::string(leaf)}};
+  std::vector<std::pair<std::string, std::string>> variables = {{"v0", std::string(leaf)}};
   for (int k = 1; k <= levels; ++k) {
     std::string value;
     for (int i = 0; i < 16; ++i) absl::StrAppend(&value, "{{v", k - 1, "}}");
@@ -192,10 +177,8 @@ TEST(HttpVarsTest, ByteLimitIsInclusive) {
   const std::string at_limit = ExpandOk(context, "{{v2}}");
   EXPECT_EQ(at_limit.size(), kMaxExpandedRequestBytes);
   EXPECT_EQ(at_limit.find_first_not_of('x'), std::string::npos);
-  EXPECT_THAT(ExpandError(context, "{{v2}}/"),
-              HasSubstr("more than 1048576 bytes"));
-  EXPECT_THAT(ExpandError(context, "/{{v2}}"),
-              HasSubstr("more than 1048576 bytes"));
+  EXPECT_THAT(ExpandError(context, "{{v2}}/"), HasSubstr("more than 1048576 bytes"));
+  EXPECT_THAT(ExpandError(context, "/{{v2}}"), HasSubstr("more than 1048576 bytes"));
 }
 
 // References that expand to nothing cost no bytes, but are counted: 16^8
@@ -221,8 +204,7 @@ TEST(HttpVarsTest, OneBudgetIsSharedByTheExpansionsOfARequest) {
   absl::StatusOr<std::string> a = context.Expand("{{five}}", &budget);
   ASSERT_TRUE(a.ok()) << a.status();
   EXPECT_EQ(*a, "12345");
-  absl::StatusOr<std::string> b =
-      context.Expand("/{{create.response.body.sid}}", &budget);
+  absl::StatusOr<std::string> b = context.Expand("/{{create.response.body.sid}}", &budget);
   ASSERT_TRUE(b.ok()) << b.status();
   EXPECT_EQ(*b, "/US0123");
   EXPECT_EQ(budget.bytes, 12u);
@@ -235,15 +217,13 @@ TEST(HttpVarsTest, OneBudgetIsSharedByTheExpansionsOfARequest) {
   // Request variables are charged too, before they are appended.
   ExpansionBudget small;
   small.max_bytes = 20;
-  absl::StatusOr<std::string> body =
-      context.Expand("{{create.response.body.*}}", &small);
+  absl::StatusOr<std::string> body = context.Expand("{{create.response.body.*}}", &small);
   ASSERT_FALSE(body.ok());
   EXPECT_THAT(body.status().message(), HasSubstr("more than 20 bytes"));
   EXPECT_EQ(small.bytes, 0u);
   ExpansionBudget one_reference;
   one_reference.max_references = 1;
-  absl::StatusOr<std::string> two =
-      context.Expand("{{five}}{{five}}", &one_reference);
+  absl::StatusOr<std::string> two = context.Expand("{{five}}{{five}}", &one_reference);
   ASSERT_FALSE(two.ok());
   EXPECT_THAT(two.status().message(), HasSubstr("more than 1 {{...}}"));
 }
@@ -264,9 +244,8 @@ TEST(BodyPathToJsonPointerTest, Conversions) {
     ASSERT_TRUE(pointer.ok()) << c.path << ": " << pointer.status();
     EXPECT_EQ(*pointer, c.pointer) << c.path;
   }
-  for (const char* bad :
-       {"a.", ".a", "a..b", "a[", "a[]", "a[x]", "a[1]b", "$x", "a[-1]",
-        "a[4294967296]", "a[18446744073709551617]"}) {
+  for (const char* bad : {"a.", ".a", "a..b", "a[", "a[]", "a[x]", "a[1]b", "$x", "a[-1]",
+                          "a[4294967296]", "a[18446744073709551617]"}) {
     EXPECT_FALSE(BodyPathToJsonPointer(bad).ok()) << bad;
   }
 }

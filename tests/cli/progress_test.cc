@@ -51,8 +51,8 @@ TEST(ProgressTest, TerminalRedrawsTheBarInPlaceThenReplacesIt) {
   EXPECT_EQ(err.str(), "\rrecovering " + FormatProgressBar(1, 2, 30) + "\x1b[K");
   progress.Update(2, 2);
   progress.Finish("dir", absl::Seconds(3));
-  EXPECT_EQ(err.str(), "\rrecovering " + FormatProgressBar(1, 2, 30) + "\x1b[K" +
-                           "\rrecovering " + FormatProgressBar(2, 2, 30) + "\x1b[K" +
+  EXPECT_EQ(err.str(), "\rrecovering " + FormatProgressBar(1, 2, 30) + "\x1b[K" + "\rrecovering " +
+                           FormatProgressBar(2, 2, 30) + "\x1b[K" +
                            "\r\x1b[Kopened dir: 2 users in 3.00 s\n");
 }
 

@@ -11,12 +11,10 @@ TEST(RequestTargetTest, AbsoluteUrlsGivePathAndQuery) {
     const char* url;
     const char* target;
   } cases[] = {
-      {"https://chat.twilio.com/v2/Services/IS1/Users",
-       "/v2/Services/IS1/Users"},
+      {"https://chat.twilio.com/v2/Services/IS1/Users", "/v2/Services/IS1/Users"},
       {"https://chat.twilio.com/v2/Services/IS1/Users?PageSize=20",
        "/v2/Services/IS1/Users?PageSize=20"},
-      {"http://localhost:8080/v2/Services?a=1&b=%20#frag",
-       "/v2/Services?a=1&b=%20"},
+      {"http://localhost:8080/v2/Services?a=1&b=%20#frag", "/v2/Services?a=1&b=%20"},
       {"https://chat.twilio.com", "/"},
       {"https://chat.twilio.com?x=1", "/?x=1"},
       {"https://chat.twilio.com/v2/Services/IS1/Users/team%2Falice",
@@ -37,9 +35,8 @@ TEST(RequestTargetTest, PathsAreKeptAsWritten) {
 }
 
 TEST(RequestTargetTest, Errors) {
-  for (const char* bad : {"", "v2/Services", "/v2/Users/with space",
-                          "https://chat.twilio.com/{x}", "/v2/Users/%zz",
-                          "/v2/Users/j\xc3\xbcrgen"}) {
+  for (const char* bad : {"", "v2/Services", "/v2/Users/with space", "https://chat.twilio.com/{x}",
+                          "/v2/Users/%zz", "/v2/Users/j\xc3\xbcrgen"}) {
     absl::StatusOr<std::string> target = RequestTarget(bad);
     EXPECT_FALSE(target.ok()) << bad;
     if (!target.ok()) {

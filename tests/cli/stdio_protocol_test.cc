@@ -24,25 +24,23 @@ TEST(ParseStdioRequestTest, FullRequest) {
   ASSERT_TRUE(request.ok()) << request.status();
   EXPECT_EQ(request->method, "POST");
   EXPECT_EQ(request->target, "/v2/Services/IS1/Users?x=1");
-  EXPECT_THAT(
-      request->headers,
-      ElementsAre(Pair("Content-Type", "application/x-www-form-urlencoded"),
-                  Pair("X-Twilio-Webhook-Enabled", "true")));
+  EXPECT_THAT(request->headers,
+              ElementsAre(Pair("Content-Type", "application/x-www-form-urlencoded"),
+                          Pair("X-Twilio-Webhook-Enabled", "true")));
   EXPECT_EQ(request->body, "Identity=j%C3%BCrgen&Attributes=%7B%22a%22%3A1%7D");
 }
 
 TEST(ParseStdioRequestTest, OptionalFieldsAndEscapes) {
-  absl::StatusOr<Request> request = ParseStdioRequest(
-      R"(  {"path":"/v2/Services/IS1/Users/caf\u00e9","method":"GET",)"
-      R"("headers":null,"body":null}  )");
+  absl::StatusOr<Request> request =
+      ParseStdioRequest(R"(  {"path":"/v2/Services/IS1/Users/caf\u00e9","method":"GET",)"
+                        R"("headers":null,"body":null}  )");
   ASSERT_TRUE(request.ok()) << request.status();
   EXPECT_EQ(request->method, "GET");
   EXPECT_EQ(request->target, "/v2/Services/IS1/Users/caf\xc3\xa9");
   EXPECT_TRUE(request->headers.empty());
   EXPECT_EQ(request->body, "");
 
-  request =
-      ParseStdioRequest(R"({"method":"POST","path":"/a","body":"x\n\"y\""})");
+  request = ParseStdioRequest(R"({"method":"POST","path":"/a","body":"x\n\"y\""})");
   ASSERT_TRUE(request.ok()) << request.status();
   EXPECT_EQ(request->body, "x\n\"y\"");
 }
@@ -75,14 +73,11 @@ TEST(ParseStdioRequestTest, LinesOverOneMebibyteAreRefused) {
   static_assert(kMaxStdioLineBytes == 1024 * 1024);
   const std::string head = R"({"method":"POST","path":"/a","body":")";
   const std::string tail = R"("})";
-  std::string line =
-      head + std::string(kMaxStdioLineBytes - head.size() - tail.size(), 'x') +
-      tail;
+  std::string line = head + std::string(kMaxStdioLineBytes - head.size() - tail.size(), 'x') + tail;
   ASSERT_EQ(line.size(), kMaxStdioLineBytes);
   absl::StatusOr<Request> request = ParseStdioRequest(line);
   ASSERT_TRUE(request.ok()) << request.status();
-  EXPECT_EQ(request->body.size(),
-            kMaxStdioLineBytes - head.size() - tail.size());
+  EXPECT_EQ(request->body.size(), kMaxStdioLineBytes - head.size() - tail.size());
   line.insert(head.size(), "x");
   request = ParseStdioRequest(line);
   ASSERT_FALSE(request.ok());
@@ -104,12 +99,9 @@ TEST(FormatStdioResponseTest, IsOneLineOfJsonThatRoundTrips) {
 
   simdjson::dom::parser parser;
   simdjson::dom::element root;
-  ASSERT_EQ(parser.parse(simdjson::padded_string(line)).get(root),
-            simdjson::SUCCESS)
-      << line;
+  ASSERT_EQ(parser.parse(simdjson::padded_string(line)).get(root), simdjson::SUCCESS) << line;
   EXPECT_EQ(int64_t(root["status"]), 201);
-  EXPECT_EQ(std::string_view(root["headers"]["Content-Type"]),
-            "application/json; charset=utf-8");
+  EXPECT_EQ(std::string_view(root["headers"]["Content-Type"]), "application/json; charset=utf-8");
   EXPECT_EQ(std::string_view(root["headers"]["X-Odd"]), "quote\" back\\slash");
   EXPECT_EQ(std::string_view(root["body"]), response.body);
 }
@@ -117,8 +109,7 @@ TEST(FormatStdioResponseTest, IsOneLineOfJsonThatRoundTrips) {
 TEST(FormatStdioResponseTest, EmptyBodyAndHeaders) {
   Response response;
   response.status = 204;
-  EXPECT_EQ(FormatStdioResponse(response),
-            R"({"status":204,"headers":{},"body":""})");
+  EXPECT_EQ(FormatStdioResponse(response), R"({"status":204,"headers":{},"body":""})");
 }
 
 TEST(FormatStdioResponseTest, InvalidUtf8StillGivesValidJson) {
@@ -128,9 +119,7 @@ TEST(FormatStdioResponseTest, InvalidUtf8StillGivesValidJson) {
   const std::string line = FormatStdioResponse(response);
   simdjson::dom::parser parser;
   simdjson::dom::element root;
-  ASSERT_EQ(parser.parse(simdjson::padded_string(line)).get(root),
-            simdjson::SUCCESS)
-      << line;
+  ASSERT_EQ(parser.parse(simdjson::padded_string(line)).get(root), simdjson::SUCCESS) << line;
   EXPECT_EQ(std::string_view(root["body"]), "bad \xef\xbf\xbd byte");
 }
 

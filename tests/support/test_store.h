@@ -40,9 +40,9 @@ struct TestStore {
 };
 
 // Success of the expression, with its status shown when it fails.
-#define ASSERT_OK(expr)                                        \
-  do {                                                         \
-    const auto& _s = (expr);                                   \
+#define ASSERT_OK(expr)                                         \
+  do {                                                          \
+    const auto& _s = (expr);                                    \
     ASSERT_TRUE(_s.ok()) << ::userstore::testing::StatusOf(_s); \
   } while (false)
 
@@ -52,9 +52,8 @@ struct TestStore {
 // function, as ASSERT_* does (so: only in functions returning void). Debian's
 // Abseil (20220623) has no such macro. Each use declares a hidden local named
 // after its line: one use per line.
-#define ASSERT_OK_AND_ASSIGN(lhs, expr)                                                  \
-  USERSTORE_ASSERT_OK_AND_ASSIGN_IMPL_(USERSTORE_TEST_CONCAT_(_us_status_or_, __LINE__), \
-                                       lhs, expr)
+#define ASSERT_OK_AND_ASSIGN(lhs, expr) \
+  USERSTORE_ASSERT_OK_AND_ASSIGN_IMPL_(USERSTORE_TEST_CONCAT_(_us_status_or_, __LINE__), lhs, expr)
 #define USERSTORE_ASSERT_OK_AND_ASSIGN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                                         \
   ASSERT_TRUE(tmp.ok()) << #expr << ": " << tmp.status();    \
@@ -69,12 +68,12 @@ absl::Status StatusOf(const absl::StatusOr<T>& s) {
 }
 
 // Expects `expr` to fail with HTTP status `http` and Twilio code `code`.
-#define EXPECT_TWILIO_ERROR(expr, http, code)                           \
-  do {                                                                  \
-    const absl::Status _s = ::userstore::testing::StatusOf(expr);       \
-    EXPECT_FALSE(_s.ok());                                              \
-    EXPECT_EQ(::userstore::HttpStatus(_s), (http)) << _s;               \
-    EXPECT_EQ(::userstore::TwilioCode(_s), (code)) << _s;               \
+#define EXPECT_TWILIO_ERROR(expr, http, code)                     \
+  do {                                                            \
+    const absl::Status _s = ::userstore::testing::StatusOf(expr); \
+    EXPECT_FALSE(_s.ok());                                        \
+    EXPECT_EQ(::userstore::HttpStatus(_s), (http)) << _s;         \
+    EXPECT_EQ(::userstore::TwilioCode(_s), (code)) << _s;         \
   } while (false)
 
 }  // namespace userstore::testing
