@@ -352,7 +352,13 @@ class Checker {
 
 }  // namespace
 
-absl::StatusOr<CheckReport> CheckStore(std::string_view path) { return Checker(path).Run(); }
+}  // namespace userstore::internal::durable
+
+namespace userstore {
+
+absl::StatusOr<CheckReport> CheckStore(std::string_view path) {
+  return internal::durable::Checker(path).Run();
+}
 
 std::string FormatCheckReport(const CheckReport& report) {
   std::string out = absl::StrFormat(
@@ -368,4 +374,4 @@ std::string FormatCheckReport(const CheckReport& report) {
   return out;
 }
 
-}  // namespace userstore::internal::durable
+}  // namespace userstore

@@ -17,7 +17,12 @@
 #include "durable/rocks_journal.h"
 #include "userstore/error.h"
 
-namespace userstore::internal::durable {
+namespace userstore {
+
+using internal::FormatSid;
+using internal::Quoted;
+using internal::SidBytes;
+using namespace internal::durable;  // the store layout of codec.h
 
 absl::StatusOr<StoreStats> ComputeStats(std::string_view path) {
   StoreStats stats;
@@ -100,4 +105,4 @@ std::string FormatStats(const StoreStats& stats) {
   return out;
 }
 
-}  // namespace userstore::internal::durable
+}  // namespace userstore
