@@ -4,8 +4,10 @@
 // it; only an empty or new directory is ever created into; one directory is
 // open once per process however it is spelled; a full disk fails writes
 // without killing the process; a store's directory is private.
+#include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -109,9 +111,11 @@ class DurableDamageTest : public ::testing::Test {
     return out;
   }
 
-  // Opening fails with kDataLoss, twice, and changes no file; check reports
-  // a problem containing `problem`.
-  void ExpectRefusedAndUntouched(const std::string& problem) {
+  // Opening fails with kDataLoss, twice, and changes no file (unless
+  // `untouched` is false: damage found only while reading every record, after
+  // RocksDB opened the store for writing); check reports a problem
+  // containing `problem`.
+  void ExpectRefusedAndUntouched(const std::string& problem, bool untouched = true) {
     const std::map<std::string, std::string> before = Snapshot();
     for (int attempt = 0; attempt < 2; ++attempt) {
       absl::StatusOr<std::unique_ptr<Store>> store = Open(path());
@@ -124,7 +128,9 @@ class DurableDamageTest : public ::testing::Test {
     EXPECT_FALSE(report->ok());
     ASSERT_FALSE(report->problems.empty());
     EXPECT_THAT(report->problems[0], HasSubstr(problem));
-    EXPECT_EQ(Snapshot(), before) << "a refused open or check changed the directory";
+    if (untouched) {
+      EXPECT_EQ(Snapshot() == before, true) << "a refused open or check changed the directory";
+    }
   }
 
   testing::TempDir dir_{"userstore-damage"};
@@ -155,6 +161,33 @@ TEST_F(DurableDamageTest, InterruptedCreationWithoutDataIsCreatedAfresh) {
   ASSERT_OK(Open(path()));  // created afresh
   MakeStore(2, false);      // and it is a working store
   EXPECT_EQ(CountUsers(path()), 2u);
+}
+
+TEST_F(DurableDamageTest, MissingLogOfAStoreNeverReopenedIsDataLoss) {
+  // Everything this store holds is in its first write-ahead log.
+  MakeStore(5, /*flushed=*/false);
+  ASSERT_TRUE(Files(".sst").empty());
+  const std::vector<std::string> logs = Files(".log");
+  ASSERT_EQ(logs.size(), 1u);
+  ASSERT_TRUE(fs::remove(logs[0]));
+  ExpectRefusedAndUntouched("no write-ahead log");
+}
+
+TEST_F(DurableDamageTest, CorruptTableBlockFailsOpenAndCheck) {
+  MakeStore(200, /*flushed=*/true);
+  const std::vector<std::string> tables = Files(".sst");
+  ASSERT_EQ(tables.size(), 1u);
+  {
+    // A byte inside the first data block (blocks start at offset 0).
+    std::fstream f(tables[0], std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(100);
+    char c = 0;
+    f.read(&c, 1);
+    f.seekp(100);
+    c = static_cast<char>(c ^ 0x5a);
+    f.write(&c, 1);
+  }
+  ExpectRefusedAndUntouched("orrupt", /*untouched=*/false);
 }
 
 // --- one directory, one open per process ----------------------------------
@@ -301,6 +334,17 @@ TEST_F(DurableDamageTest, PreExistingOpenDirectoryIsMadePrivate) {
   EXPECT_TRUE(report->ok()) << internal::durable::FormatCheckReport(*report);
 }
 
+TEST_F(DurableDamageTest, StoreOpenedThroughASymlinkIsMadePrivate) {
+  ASSERT_TRUE(fs::create_directory(path()));
+  fs::permissions(path(), fs::perms(0755));
+  const std::string link = dir_.Sub("link");
+  fs::create_directory_symlink(path(), link);
+  ASSERT_OK(Open(link));
+  struct stat st;
+  ASSERT_EQ(::stat(path().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0700u);
+}
+
 // --- check beside a running store ---------------------------------------------
 
 TEST_F(DurableDamageTest, CheckNeverKeepsAStoreFromOpening) {
@@ -336,6 +380,40 @@ TEST_F(DurableDamageTest, CheckSaysInUseWithoutTakingTheLock) {
   report = internal::durable::CheckStore(path());
   ASSERT_OK(report);
   EXPECT_FALSE(report->in_use);
+}
+
+// Another process sees RocksDB's lock on `dir`/LOCK (fcntl(F_GETLK) in a
+// child: only system calls between fork and _exit).
+bool LockSeenFromAnotherProcess(const std::string& dir) {
+  const std::string lock = dir + "/LOCK";
+  const pid_t child = ::fork();
+  if (child == 0) {
+    const int fd = ::open(lock.c_str(), O_RDONLY);
+    struct flock query {};
+    query.l_type = F_WRLCK;
+    query.l_whence = SEEK_SET;
+    const bool locked = fd >= 0 && ::fcntl(fd, F_GETLK, &query) == 0 && query.l_type != F_UNLCK;
+    ::_exit(locked ? 0 : 1);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+// POSIX drops every fcntl lock a process holds on a file when it closes any
+// descriptor of that file: a check in the process of a running Store must
+// not open and close LOCK, or it unlocks the Store for other processes.
+TEST_F(DurableDamageTest, CheckInTheStoresProcessKeepsItsLock) {
+  MakeStore(3, false);
+  absl::StatusOr<std::unique_ptr<Store>> store = Open(path());
+  ASSERT_OK(store);
+  ASSERT_TRUE(LockSeenFromAnotherProcess(path()));
+  for (const std::string& spelling : {path(), path() + "/"}) {
+    absl::StatusOr<internal::durable::CheckReport> report = internal::durable::CheckStore(spelling);
+    ASSERT_OK(report);
+    EXPECT_TRUE(report->in_use);
+    EXPECT_TRUE(LockSeenFromAnotherProcess(path())) << "check released the Store's lock";
+  }
 }
 
 // --- full disk ------------------------------------------------------------------

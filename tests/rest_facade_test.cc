@@ -857,9 +857,18 @@ TEST_F(RestFacadeAutoCreateTest, WellFormedUnknownServiceIsCreated) {
   ExpectError(Get("/v2/Services/" + other), 404, 20404);
   EXPECT_EQ(Do("DELETE", "/v2/Services/" + other + "/Users/auto").status, 404);
   EXPECT_FALSE(t_->FetchService(other).ok());
-  // A write does.
-  r = Post("/v2/Services/" + other + "/Users/auto", "FriendlyName=x");
-  EXPECT_EQ(r.status, 404) << r.body;  // the Service now exists, the user not
+  // Nor do updates, nor creates that fail a check (each answered as the
+  // create would be, with nothing made).
+  EXPECT_EQ(Post("/v2/Services/" + other + "/Users/auto", "FriendlyName=x").status, 404);
+  ExpectError(Post("/v2/Services/" + other + "/Users", "FriendlyName=x"), 400, 20001);
+  ExpectError(Post("/v2/Services/" + other + "/Users", "Identity="), 400, 50204);
+  ExpectError(Post("/v2/Services/" + other + "/Users", "Identity=a&Attributes=%5B%5D"), 400, 50304);
+  ExpectError(Post("/v2/Services/" + other + "/Users", "Identity=a&RoleSid=RL" + Hex32('1')), 400,
+              50100);
+  ExpectError(Post("/v2/Services/" + other + "/Users", "Identity=a&RoleSid=x"), 400, 20001);
+  EXPECT_FALSE(t_->FetchService(other).ok());
+  // A create that passes them does.
+  EXPECT_EQ(Post("/v2/Services/" + other + "/Users", "Identity=a").status, 201);
   EXPECT_TRUE(t_->FetchService(other).ok());
   // A malformed SID is still unknown.
   ExpectError(Get("/v2/Services/ISnope/Users"), 404, 20404,

@@ -346,9 +346,9 @@ int Run(const HostFlags& flags) {
   server.Options(kAnyPath, handler);
   // Runs once the headers are in, before any body is read: a request
   // without the right credentials is answered 401 at once, without waiting
-  // for or buffering its body; a request that has one then closes its
-  // connection (after draining what the client still sends, bounded, so
-  // that the client reads the 401 rather than a reset).
+  // for or buffering its body, and its connection is closed (a request with
+  // a body after draining what the client still sends, bounded, so that
+  // the client reads the 401 rather than a reset).
   server.set_pre_routing_handler([&auth](const httplib::Request& req, httplib::Response& res) {
     request_start = std::chrono::steady_clock::now();
     if (auth.Check(req.get_header_value("Authorization"))) {
@@ -358,11 +358,12 @@ int Run(const HostFlags& flags) {
     const bool has_body =
         req.has_header("Transfer-Encoding") ||
         (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0");
-    if (ConnectionState* connection = ConnectionState::Current();
-        connection != nullptr && has_body) {
+    // Always closed: a client without credentials must not keep a
+    // connection slot (the caps of --max-connections*) with cheap requests.
+    if (ConnectionState* connection = ConnectionState::Current(); connection != nullptr) {
       res.set_header("Connection", "close");
       connection->close_after_response = true;
-      connection->drain_before_close = true;
+      connection->drain_before_close = has_body;
     }
     return httplib::Server::HandlerResponse::Handled;
   });

@@ -106,7 +106,10 @@ class USERSTORE_EXPORT Store {
   // ---- Services and roles ---------------------------------------------
 
   // Adds a Service with its four default roles (see Service).
-  // Errors: 400/20001 malformed sid; 409/20001 a Service with that sid exists.
+  // Errors: 400/20001 malformed sid; 409/20001 a Service with that sid exists;
+  // 403/20403 (kResourceExhausted) the Store holds Limits::max_services
+  // Services; in a durable Store, 500/20500 when the disk write fails.
+  // O(1) amortised time and memory (docs/design.md).
   absl::StatusOr<Service> CreateService(const ServiceCreate& params);
 
   // Errors: 404/20404 unknown Service (a malformed SID is unknown too).

@@ -116,7 +116,7 @@ class Checker {
 
   absl::StatusOr<CheckReport> Run() {
     // Asked, never taken: a check must not keep a Store from opening.
-    report_.in_use = DirectoryClaim::Held(report_.path) || LockedByAnotherProcess(report_.path);
+    report_.in_use = DirectoryClaim::InUse(report_.path);
     RocksOpen how;
     how.read_only = true;
     absl::StatusOr<StoreDb> db = OpenRocks(report_.path, how);
@@ -129,7 +129,8 @@ class Checker {
       return report_;
     }
     meta_ = **meta;
-    USERSTORE_RETURN_IF_ERROR(ScanKeys(db->get()));
+    // A corrupt block found while reading is damage too.
+    if (absl::Status s = ScanKeys(db->get()); !s.ok()) return Report(s);
     CheckServices();
     if (report_.ok()) {
       RebuildAndVerify(db->get());

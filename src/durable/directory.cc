@@ -74,6 +74,7 @@ absl::StatusOr<DirectoryInspection> InspectDirectory(const std::string& dir) {
   }
   bool any = false;
   bool current = false;
+  bool has_log = false;
   std::string data_file;
   fs::directory_iterator it(dir, ec);
   for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
@@ -85,6 +86,7 @@ absl::StatusOr<DirectoryInspection> InspectDirectory(const std::string& dir) {
       return result;
     }
     if (name == "CURRENT") current = true;
+    if (absl::EndsWith(name, ".log") && !absl::StartsWith(name, "LOG")) has_log = true;
     if (data_file.empty() && ShowsAnOpenedStore(name)) data_file = name;
   }
   if (ec) {
@@ -92,11 +94,18 @@ absl::StatusOr<DirectoryInspection> InspectDirectory(const std::string& dir) {
   }
   if (!any) {
     result.state = DirectoryState::kEmpty;
+  } else if (current && !has_log) {
+    // RocksDB keeps the log it writes to until the next open has replayed
+    // it (and made a new one first): a store at rest always has one, and
+    // the writes since the last open live only there.
+    result.state = DirectoryState::kDamaged;
+    result.detail = "it has no write-ahead log (*.log), which holds its latest writes";
   } else if (current) {
     result.state = DirectoryState::kStore;
   } else if (!data_file.empty()) {
     result.state = DirectoryState::kDamaged;
-    result.detail = data_file;
+    result.detail =
+        "its CURRENT file is missing but it holds the store's files (" + data_file + ")";
   } else {
     result.state = DirectoryState::kIncomplete;
   }
@@ -134,7 +143,12 @@ DirectoryClaim::~DirectoryClaim() {
   registry.claimed.erase(id_);
 }
 
-bool LockedByAnotherProcess(const std::string& dir) {
+namespace {
+
+// fcntl(F_GETLK) on DIR/LOCK. Closing the descriptor it opens drops every
+// fcntl lock this process holds on LOCK (POSIX): callers make sure this
+// process holds none (see InUse and the REQUIRES of LockedByAnotherProcess).
+bool QueryLock(const std::string& dir) {
   const std::string path = dir + "/LOCK";
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
@@ -147,10 +161,29 @@ bool LockedByAnotherProcess(const std::string& dir) {
   return locked;
 }
 
+}  // namespace
+
+bool LockedByAnotherProcess(const std::string& dir) { return QueryLock(dir); }
+
+bool DirectoryClaim::InUse(const std::string& dir) {
+  Registry& registry = Claims();
+  // Held shared across the query: a Store of this process takes its claim
+  // (exclusively) before RocksDB locks LOCK and releases it after RocksDB
+  // unlocked it, so while this lock is held and the directory is unclaimed,
+  // this process holds no lock on LOCK that the query's close could drop.
+  ReaderLock lock(&registry.mu);
+  std::pair<dev_t, ino_t> id;
+  if (StatId(dir, &id) && registry.claimed.contains(id)) return true;
+  return QueryLock(dir);
+}
+
 absl::Status MakePrivate(const std::string& dir) {
-  auto set = [](const std::string& path, mode_t mode) -> absl::Status {
+  // The directory itself is followed when it is a symlink (its target is
+  // the store); entries that are symlinks are left alone.
+  auto set = [](const std::string& path, mode_t mode, bool follow) -> absl::Status {
     struct stat st;
-    if (::lstat(path.c_str(), &st) != 0 || S_ISLNK(st.st_mode)) return absl::OkStatus();
+    const int found = follow ? ::stat(path.c_str(), &st) : ::lstat(path.c_str(), &st);
+    if (found != 0 || S_ISLNK(st.st_mode)) return absl::OkStatus();
     if ((st.st_mode & 07777) == mode) return absl::OkStatus();
     if (::chmod(path.c_str(), mode) != 0) {
       return Error(absl::StatusCode::kFailedPrecondition,
@@ -159,11 +192,11 @@ absl::Status MakePrivate(const std::string& dir) {
     }
     return absl::OkStatus();
   };
-  if (absl::Status s = set(dir, 0700); !s.ok()) return s;
+  if (absl::Status s = set(dir, 0700, /*follow=*/true); !s.ok()) return s;
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec); !ec && it != fs::directory_iterator();
        it.increment(ec)) {
-    if (absl::Status s = set(it->path().string(), 0600); !s.ok()) return s;
+    if (absl::Status s = set(it->path().string(), 0600, /*follow=*/false); !s.ok()) return s;
   }
   return absl::OkStatus();
 }

@@ -34,14 +34,18 @@ enum class DirectoryState {
                 // holds data (a creation interrupted before `CURRENT` was
                 // written): nothing can be lost by creating afresh
   kDamaged,     // no `CURRENT`, but data files (*.log, *.sst, *.blob) or
-                // OPTIONS files: a store that lost its `CURRENT`
+                // OPTIONS files: a store that lost its `CURRENT`; or
+                // `CURRENT` without any write-ahead log: a store that lost
+                // the log holding its latest writes
   kForeign,     // a file that is not RocksDB's (a mistyped path), or not a
                 // directory at all
 };
 
 struct DirectoryInspection {
   DirectoryState state = DirectoryState::kMissing;
-  std::string detail;  // for kDamaged / kForeign: the file that decided it
+  // kDamaged: what is wrong, as a clause ("its CURRENT file is missing …");
+  // kForeign: the file that decided it.
+  std::string detail;
 };
 
 // Reads the names in `dir`. O(files). Errors: kUnavailable (500/20500) when
@@ -60,6 +64,10 @@ class DirectoryClaim {
   // True when this process holds a claim on `dir` (false when it cannot be
   // stat'ed).
   static bool Held(const std::string& dir);
+  // True when a Store has `dir` open: this process holds a claim on it, or
+  // another process holds RocksDB's lock. Asks, never locks, and never
+  // disturbs this process's own lock (see LockedByAnotherProcess).
+  static bool InUse(const std::string& dir);
 
   ~DirectoryClaim();
   DirectoryClaim(const DirectoryClaim&) = delete;
@@ -72,6 +80,10 @@ class DirectoryClaim {
 
 // True when another process holds RocksDB's lock on `dir`/LOCK (queried with
 // fcntl(F_GETLK): nothing is locked by asking). False when there is no LOCK.
+// REQUIRES: this process holds no lock on `dir`/LOCK: closing the descriptor
+// the query opens would drop it (POSIX fcntl locks). Holding the directory's
+// DirectoryClaim before RocksDB opens it guarantees that; anywhere else use
+// DirectoryClaim::InUse.
 bool LockedByAnotherProcess(const std::string& dir);
 
 // Makes `dir` 0700 and every file in it 0600, so the store (its page-token

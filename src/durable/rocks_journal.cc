@@ -112,12 +112,9 @@ absl::Status CheckOpenable(const std::string& dir, const DirectoryInspection& fo
                        (found.state == DirectoryState::kMissing ? "" : " (no store in it)"));
     case DirectoryState::kDamaged:
       return Error(absl::StatusCode::kDataLoss,
-                   "userstore directory " + dir +
-                       " is damaged: its CURRENT file is missing "
-                       "but it holds the store's files (" +
-                       found.detail +
-                       "); refusing to open it (nothing was changed; restore CURRENT or "
-                       "the directory from a backup)");
+                   "userstore directory " + dir + " is damaged: " + found.detail +
+                       "; refusing to open it (nothing was changed; restore the missing file "
+                       "or the directory from a backup)");
     case DirectoryState::kForeign:
       return Error(absl::StatusCode::kFailedPrecondition,
                    dir + " holds files that are not userstore's (" + found.detail +

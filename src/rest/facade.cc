@@ -21,6 +21,8 @@
 #include "rest/router.h"
 #include "rest/target.h"
 #include "sid/sid.h"
+#include "store/validate.h"
+#include "userstore/attributes.h"
 #include "userstore/error.h"
 #include "userstore/json.h"
 #include "userstore/rest.h"
@@ -87,15 +89,19 @@ class Handler {
   }
 
  private:
-  // The path's Service; with auto_create_services, a write (POST) to a
-  // well-formed unknown SID registers it first (a concurrent creator winning
-  // the race is fine). Reads and deletes never create anything.
+  // The path's Service; with auto_create_services, a create (POST to the
+  // Users collection) in a well-formed unknown SID registers it first (a
+  // concurrent creator winning the race is fine), once the create has passed
+  // every check that does not need the Service: a request that fails creates
+  // nothing. Reads, updates and deletes never create a Service.
   absl::StatusOr<Service> ResolveService() {
     absl::StatusOr<Service> service = store_->FetchService(route_.service_sid);
     if (service.ok() || HttpStatus(service.status()) != 404 || !options_.auto_create_services ||
-        request_.method != "POST" || !internal::IsSidShaped(route_.service_sid, "IS")) {
+        request_.method != "POST" || route_.kind != RouteKind::kUsers ||
+        !internal::IsSidShaped(route_.service_sid, "IS")) {
       return service;
     }
+    USERSTORE_RETURN_IF_ERROR(PrecheckCreateInNewService());
     ServiceCreate create;
     create.sid = route_.service_sid;
     service = store_->CreateService(create);
@@ -103,6 +109,35 @@ class Handler {
       return service;
     }
     return store_->FetchService(route_.service_sid);
+  }
+
+  // The checks of CreateUser that need no Service, in the order the Store
+  // makes them; a RoleSid cannot name a role of a Service not yet made
+  // (400/50100, as the create would answer).
+  absl::Status PrecheckCreateInNewService() const {
+    USERSTORE_ASSIGN_OR_RETURN(FormParams form, ParseBody());
+    std::optional<std::string_view> identity = FindParam(form, "Identity");
+    if (!identity.has_value()) {
+      return BadRequest(twilio_code::kInvalidParameter,
+                        "Missing required parameter Identity in the post body");
+    }
+    USERSTORE_RETURN_IF_ERROR(internal::WebhookEnabled(request_.headers).status());
+    const Limits& limits = store_->options().limits;
+    USERSTORE_RETURN_IF_ERROR(internal::ValidateIdentity(*identity, limits));
+    if (std::optional<std::string> name = Optional(form, "FriendlyName")) {
+      USERSTORE_RETURN_IF_ERROR(internal::ValidateFriendlyName(*name, limits));
+    }
+    if (std::optional<std::string> attributes = Optional(form, "Attributes")) {
+      USERSTORE_RETURN_IF_ERROR(ValidateAttributes(*attributes, limits));
+    }
+    if (std::optional<std::string> role = Optional(form, "RoleSid")) {
+      if (!internal::ParseSid(*role, "RL")) {
+        return BadRequest(twilio_code::kInvalidParameter,
+                          "Invalid RoleSid: must match ^RL[0-9a-fA-F]{32}$");
+      }
+      return BadRequest(twilio_code::kRoleNotFound, "Role not found");
+    }
+    return absl::OkStatus();
   }
 
   absl::StatusOr<Response> Dispatch(const Service& service) {

@@ -155,6 +155,21 @@ class SlowlorisTest(unittest.TestCase):
                 self.assertEqual(s.get(h.origin + USERS + "/x", auth=AUTH).status_code, 404)
             self.assertEqual(h.stop(), 0, h.log())
 
+    def test_unauthenticated_connections_are_closed(self):
+        # A bodiless request without credentials on a keep-alive connection:
+        # the 401 closes it, so such clients cannot hold connection slots.
+        with Host("--service", SERVICE_SID) as h:
+            with socket.create_connection(("127.0.0.1", h.port), timeout=10) as s:
+                s.sendall(("GET %s/x HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n"
+                           % USERS).encode())
+                # recv_all returns when the server closes (or at the deadline).
+                started = time.monotonic()
+                answer = recv_all(s, time.monotonic() + 8)
+                self.assertLess(time.monotonic() - started, 4, answer)
+            self.assertTrue(answer.startswith(b"HTTP/1.1 401 "), answer)
+            self.assertIn(b"Connection: close", answer)
+            self.assertEqual(h.stop(), 0, h.log())
+
     def hold(self, h, count):
         """`count` keep-alive connections, each known to be admitted (a
         request was answered on it)."""
