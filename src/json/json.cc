@@ -8,6 +8,8 @@
 // - Service: the property order of twilio-oai's chat.v2.service schema
 //   (twilio_chat_v2.json); the `links` order of twilio-python's service test.
 // - Role and the Roles list: twilio-python's role test fixtures.
+#include "userstore/json.h"
+
 #include <algorithm>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
@@ -20,7 +22,6 @@
 #include "absl/time/time.h"
 #include "json/json_writer.h"
 #include "userstore/error.h"
-#include "userstore/json.h"
 
 namespace userstore {
 
