@@ -28,8 +28,13 @@ ATTACK_SECONDS = 14.0
 REQUEST_TIMEOUT = 3  # --request-timeout of the host under attack
 # The documented bound: during the attack, a legitimate request (new
 # connection, credentials) is answered within this many seconds. Unattacked
-# it takes milliseconds; before the fix it waited for the attack to end.
-LEGITIMATE_BOUND = 2.0
+# it takes milliseconds; before the fix it waited for the attack to end
+# (11.5 s). The bound leaves room for the sanitizer builds on two loaded cores.
+LEGITIMATE_BOUND = 4.0
+# Every attacking connection is cut with a 408 within the deadline plus this
+# (its connection may wait for the accept first): well before the 14 s an
+# attacker would hold it without the deadline.
+CUT_SLACK = 6.0
 
 
 def recv_all(sock, deadline):
@@ -128,7 +133,7 @@ class SlowlorisTest(unittest.TestCase):
             # scheduling slack), with a 408.
             held = [record for a in attackers for record in a.held]
             self.assertGreaterEqual(len(held), ATTACKERS, held)
-            self.assertLess(max(seconds for seconds, _ in held), REQUEST_TIMEOUT + 2.5, held)
+            self.assertLess(max(seconds for seconds, _ in held), REQUEST_TIMEOUT + CUT_SLACK, held)
             self.assertTrue(all(line == "HTTP/1.1 408 Request Timeout" for _, line in held),
                             set(line for _, line in held))
             self.assertEqual(h.stop(), 0, h.log())
