@@ -163,7 +163,7 @@ void Refuse(socket_t sock, const std::string& ip, int port) {
 ConnectionState* ConnectionState::Current() { return current_connection; }
 
 bool GuardedServer::Gate::Admit(const std::string& address) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   size_t& mine = per_address_[address];
   if (total_ >= limits_.max_connections || mine >= limits_.max_connections_per_address) {
     if (mine == 0) per_address_.erase(address);
@@ -175,7 +175,7 @@ bool GuardedServer::Gate::Admit(const std::string& address) {
 }
 
 void GuardedServer::Gate::Release(const std::string& address) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   --total_;
   auto it = per_address_.find(address);
   if (--it->second == 0) per_address_.erase(it);

@@ -30,11 +30,11 @@
 
 #include <chrono>
 #include <cstddef>
+#include <mutex>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
 #include "httplib.h"
 
 namespace userstore_http {
@@ -78,9 +78,11 @@ class GuardedServer : public httplib::Server {
 
    private:
     const ConnectionLimits& limits_;
-    absl::Mutex mu_;
-    size_t total_ ABSL_GUARDED_BY(mu_) = 0;
-    absl::flat_hash_map<std::string, size_t> per_address_ ABSL_GUARDED_BY(mu_);
+    // std::mutex, not absl::Mutex: ThreadSanitizer cannot see the locks of
+    // Debian's (uninstrumented) Abseil and would report false races.
+    std::mutex mu_;
+    size_t total_ = 0;                                      // guarded by mu_
+    absl::flat_hash_map<std::string, size_t> per_address_;  // guarded by mu_
   };
 
   bool process_and_close_socket(socket_t sock) override;
