@@ -35,7 +35,7 @@ echo "=== fuzz: building ${targets[*]} in $build"
 cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUSERSTORE_SANITIZE=address,undefined \
   -DUSERSTORE_BUILD_FUZZERS=ON -DUSERSTORE_FUZZ_ENGINE=libfuzzer \
-  -DUSERSTORE_BUILD_TESTS=OFF -DUSERSTORE_BUILD_TOOLS=OFF \
+  -DUSERSTORE_BUILD_TESTS=OFF -DUSERSTORE_BUILD_TOOLS=ON \
   -DUSERSTORE_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build "$build" --target "${targets[@]}" -j2
 [[ "${USERSTORE_FUZZ_BUILD_ONLY:-0}" == 1 ]] && exit 0
