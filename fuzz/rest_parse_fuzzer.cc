@@ -24,6 +24,7 @@
 #include <boost/url/rfc/unreserved_chars.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,6 +40,7 @@
 #include "rest/router.h"
 #include "rest/target.h"
 #include "userstore/error.h"
+#include "userstore/page.h"
 
 namespace userstore::fuzz {
 namespace {
@@ -206,11 +208,15 @@ void CheckPageRequest(const FormParams& query) {
   bool valid = true;
   if (size) {
     size_value = RefInteger(*size);
+    // Plain digits beyond int64 are the largest request (clamped, not an error).
+    const bool digits =
+        !size->empty() && size->find_first_not_of("0123456789") == std::string_view::npos;
+    if (!size_value && digits) size_value = std::numeric_limits<int64_t>::max();
     valid = valid && size_value && *size_value >= 1;
   }
   if (page) {
     page_value = RefInteger(*page);
-    valid = valid && page_value && *page_value >= 0;
+    valid = valid && page_value && *page_value >= 0 && *page_value <= kMaxPageIndex;
   }
   if (valid && page_value.value_or(0) > 0 && (!token || token->empty())) valid = false;
   if (!valid) {
