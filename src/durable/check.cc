@@ -257,16 +257,15 @@ class Checker {
   }
 
   void CheckUserFields(const UserRecord& r, const std::string& name, ServiceInfo* info) {
-    const Limits shape = ShapeOnly();
-    if (absl::Status s = ValidateIdentity(r.identity(), shape); !s.ok()) {
+    if (absl::Status s = ValidateIdentity(r.identity(), shape_); !s.ok()) {
       problems_.Add("user " + name + ": bad identity " + Quoted(r.identity()) + ": " +
                     std::string(s.message()));
     }
     if (r.friendly_name() &&
-        (r.friendly_name()->empty() || !ValidateFriendlyName(*r.friendly_name(), shape).ok())) {
+        (r.friendly_name()->empty() || !ValidateFriendlyName(*r.friendly_name(), shape_).ok())) {
       problems_.Add("user " + name + ": bad friendly_name " + Quoted(*r.friendly_name()));
     }
-    if (!r.attributes().empty() && !ValidateAttributes(r.attributes(), shape).ok()) {
+    if (!r.attributes().empty() && !ValidateAttributes(r.attributes(), shape_).ok()) {
       problems_.Add("user " + name + ": attributes are not a JSON object");
     }
     auto role = info->role_scope.find(r.role_sid);
@@ -343,6 +342,7 @@ class Checker {
     }
   }
 
+  const Limits shape_ = ShapeOnly();  // the same for every user
   CheckReport report_;
   Problems problems_;
   Meta meta_;

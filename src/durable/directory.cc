@@ -129,14 +129,6 @@ absl::StatusOr<std::unique_ptr<DirectoryClaim>> DirectoryClaim::Acquire(const st
   return std::unique_ptr<DirectoryClaim>(new DirectoryClaim(id));
 }
 
-bool DirectoryClaim::Held(const std::string& dir) {
-  std::pair<dev_t, ino_t> id;
-  if (!StatId(dir, &id)) return false;
-  Registry& registry = Claims();
-  ReaderLock lock(&registry.mu);
-  return registry.claimed.contains(id);
-}
-
 DirectoryClaim::~DirectoryClaim() {
   Registry& registry = Claims();
   WriterLock lock(&registry.mu);

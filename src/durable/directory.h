@@ -61,9 +61,6 @@ class DirectoryClaim {
   // holds a claim on the same directory, however spelled (symlink, trailing
   // slash, `..`); kUnavailable when `dir` cannot be stat'ed.
   static absl::StatusOr<std::unique_ptr<DirectoryClaim>> Acquire(const std::string& dir);
-  // True when this process holds a claim on `dir` (false when it cannot be
-  // stat'ed).
-  static bool Held(const std::string& dir);
   // True when a Store has `dir` open: this process holds a claim on it, or
   // another process holds RocksDB's lock. Asks, never locks, and never
   // disturbs this process's own lock (see LockedByAnotherProcess).
