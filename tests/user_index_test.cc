@@ -111,7 +111,8 @@ std::optional<Seen> Get(const UserIndex& index, const UserKey& key) {
 InsertOutcome Put(UserIndex& index, std::string_view identity, uint64_t id, uint64_t sequence,
                   int64_t version = 0) {
   UserRecord::Ptr record = MakeRecord(identity, SidOf(id), sequence, version);
-  absl::StatusOr<InsertOutcome> outcome = index.Insert(&record, nullptr, nullptr, nullptr);
+  absl::StatusOr<InsertOutcome> outcome =
+      index.Insert(&record, nullptr, UserIndex::Ignore, UserIndex::Ignore);
   EXPECT_TRUE(outcome.ok()) << outcome.status();
   return outcome.value_or(InsertOutcome::kTaken);
 }
@@ -127,12 +128,13 @@ absl::StatusOr<ChangeOutcome> Bump(UserIndex& index, const UserKey& key) {
         record->joined_channels_count = next;
         return record;
       },
-      nullptr, nullptr);
+      nullptr, UserIndex::Ignore);
 }
 
 std::vector<uint64_t> ScanAll(const UserIndex& index, Direction direction, uint64_t from,
                               size_t limit) {
-  return index.Scan(direction, from, limit, [](const UserRecord&) {});
+  const UserIndex::Sequences seqs = index.Scan(direction, from, limit, [](const UserRecord&) {});
+  return std::vector<uint64_t>(seqs.begin(), seqs.end());
 }
 
 // ---- Insert -------------------------------------------------------------
@@ -149,7 +151,7 @@ TEST(UserIndexTest, InsertedUserIsFoundBySidAndByIdentity) {
         EXPECT_EQ(r.identity(), "alice");
         return absl::OkStatus();
       },
-      [&](const UserRecord& r) { inserted = Copy(r); }, nullptr);
+      [&](const UserRecord& r) { inserted = Copy(r); }, UserIndex::Ignore);
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   EXPECT_EQ(*outcome, InsertOutcome::kInserted);
   EXPECT_EQ(record, nullptr);  // owned by the index now
@@ -214,7 +216,8 @@ TEST(UserIndexTest, ExistingSidIsACollisionAndAFreshSidThenSucceeds) {
     persisted = true;
     return absl::OkStatus();
   };
-  absl::StatusOr<InsertOutcome> outcome = index.Insert(&bob, persist, nullptr, nullptr);
+  absl::StatusOr<InsertOutcome> outcome =
+      index.Insert(&bob, persist, UserIndex::Ignore, UserIndex::Ignore);
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   EXPECT_EQ(*outcome, InsertOutcome::kSidCollision);
   ASSERT_NE(bob, nullptr);
@@ -227,7 +230,7 @@ TEST(UserIndexTest, ExistingSidIsACollisionAndAFreshSidThenSucceeds) {
 
   // StoreImpl::Insert mints again and retries: the same record now goes in.
   bob->sid = SidOf(2);
-  outcome = index.Insert(&bob, persist, nullptr, nullptr);
+  outcome = index.Insert(&bob, persist, UserIndex::Ignore, UserIndex::Ignore);
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   EXPECT_EQ(*outcome, InsertOutcome::kInserted);
   EXPECT_TRUE(persisted);
@@ -244,7 +247,7 @@ TEST(UserIndexTest, PersistErrorOnInsertChangesNothing) {
   bool inserted = false;
   absl::StatusOr<InsertOutcome> outcome = index.Insert(
       &record, [](const UserRecord&) { return absl::UnavailableError("disk full"); },
-      [&](const UserRecord&) { inserted = true; }, nullptr);
+      [&](const UserRecord&) { inserted = true; }, UserIndex::Ignore);
   EXPECT_EQ(outcome.status(), absl::UnavailableError("disk full"));
   ASSERT_NE(record, nullptr);
   EXPECT_FALSE(inserted);
@@ -417,7 +420,7 @@ TEST(UserIndexTest, ReplaceOrEraseOfAnAbsentKeyIsAbsent) {
     return absl::InternalError("not reached");
   };
   for (const UserKey& key : {BySid(SidOf(2)), ByIdentity("bob")}) {
-    absl::StatusOr<ChangeOutcome> replaced = index.Replace(key, build, persist, nullptr);
+    absl::StatusOr<ChangeOutcome> replaced = index.Replace(key, build, persist, UserIndex::Ignore);
     ASSERT_TRUE(replaced.ok()) << replaced.status();
     EXPECT_EQ(*replaced, ChangeOutcome::kAbsent);
     absl::StatusOr<ChangeOutcome> erased = index.Erase(key, persist);
@@ -461,7 +464,7 @@ TEST(UserIndexTest, ReplaceBySidAfterDeleteAndRecreateIsAbsent) {
         built = true;
         return MakeRecord(r.identity(), r.sid, r.sequence, 7);
       },
-      nullptr, nullptr);
+      nullptr, UserIndex::Ignore);
   index.SetResolvedHookForTesting(nullptr);
   ASSERT_TRUE(fired);
   ASSERT_TRUE(outcome.ok()) << outcome.status();
@@ -623,7 +626,7 @@ TEST(UserIndexTest, ScanSkipsUsersErasedWhileItResolvesInEitherDirection) {
     UserIndex index;
     PutNumbered(index, 6);
     std::vector<uint64_t> read;
-    std::vector<uint64_t> seqs = index.Scan(c.direction, c.from, 3, [&](const UserRecord& r) {
+    UserIndex::Sequences seqs = index.Scan(c.direction, c.from, 3, [&](const UserRecord& r) {
       read.push_back(r.sequence);
       if (r.sequence != c.first) return;
       std::thread eraser([&] {
@@ -631,7 +634,7 @@ TEST(UserIndexTest, ScanSkipsUsersErasedWhileItResolvesInEitherDirection) {
       });
       eraser.join();
     });
-    EXPECT_EQ(seqs, c.expected);
+    EXPECT_EQ(std::vector<uint64_t>(seqs.begin(), seqs.end()), c.expected);
     EXPECT_EQ(read, c.expected);
     EXPECT_EQ(index.size(), 4u);
   }
@@ -704,7 +707,7 @@ TEST(UserIndexTest, ConcurrentReadersAndWritersKeepTheInvariants) {
           UserRecord::Ptr record = MakeRecord(identity, SidOf(id), id);
           std::optional<Seen> holder;
           absl::StatusOr<InsertOutcome> outcome = index.Insert(
-              &record, nullptr, nullptr, [&](const UserRecord& r) { holder = Copy(r); });
+              &record, nullptr, UserIndex::Ignore, [&](const UserRecord& r) { holder = Copy(r); });
           if (!outcome.ok() || *outcome != InsertOutcome::kTaken || !holder ||
               holder->identity != identity || holder->sid != SidOf(stable + 1) ||
               !holder->Consistent()) {
@@ -720,7 +723,8 @@ TEST(UserIndexTest, ConcurrentReadersAndWritersKeepTheInvariants) {
           const uint64_t cid = next_id++;
           UserRecord::Ptr record =
               MakeRecord(absl::StrCat("contested-", contested), SidOf(cid), cid);
-          absl::StatusOr<InsertOutcome> outcome = index.Insert(&record, nullptr, nullptr, nullptr);
+          absl::StatusOr<InsertOutcome> outcome =
+              index.Insert(&record, nullptr, UserIndex::Ignore, UserIndex::Ignore);
           if (outcome.ok() && *outcome == InsertOutcome::kInserted) ++wins[w][contested];
           absl::StatusOr<ChangeOutcome> erased =
               index.Erase(op % 8 == 3 ? ByIdentity(churn) : BySid(SidOf(id)), nullptr);
@@ -757,7 +761,7 @@ TEST(UserIndexTest, ConcurrentReadersAndWritersKeepTheInvariants) {
       std::vector<uint64_t> walk;
       uint64_t position = direction == Direction::kForward ? 0 : kEnd;
       for (;;) {
-        std::vector<uint64_t> page = index.Scan(direction, position, 7, [&](const UserRecord& r) {
+        UserIndex::Sequences page = index.Scan(direction, position, 7, [&](const UserRecord& r) {
           if (r.identity().empty()) ++failures;
         });
         walk.insert(walk.end(), page.begin(), page.end());
@@ -807,8 +811,7 @@ TEST(UserIndexTest, ConcurrentReadersAndWritersKeepTheInvariants) {
   // At rest: exactly the stable and contested users, each in all three
   // structures (the order index, the SID shards, the identity shards).
   std::vector<Seen> all;
-  std::vector<uint64_t> seqs = index.Scan(Direction::kForward, 0, 1000,
-                                          [&](const UserRecord& r) { all.push_back(Copy(r)); });
+  index.Scan(Direction::kForward, 0, 1000, [&](const UserRecord& r) { all.push_back(Copy(r)); });
   ASSERT_EQ(all.size(), kStable + kContested);
   EXPECT_EQ(index.size(), kStable + kContested);
   EXPECT_EQ(ScanAll(index, Direction::kBackward, kEnd, 1000).size(), kStable + kContested);

@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "userstore/export.h"
@@ -37,6 +38,7 @@
 #include "userstore/page.h"
 #include "userstore/service.h"
 #include "userstore/user.h"
+#include "userstore/user_view.h"
 
 namespace userstore {
 
@@ -49,6 +51,13 @@ class USERSTORE_EXPORT Store {
   // Called after a successful create / update whose webhook_enabled was set,
   // on the writing thread, with no Store lock held (so it may call the Store).
   using PostEventListener = std::function<void(const UserEvent&)>;
+
+  // Called with a user read in place (see user_view.h), under the user's
+  // shard lock held shared: the view is valid only during the call. A
+  // visitor must not call the Store (a writer waiting for that shard would
+  // deadlock it), should be short (writers of the shard's users wait for
+  // it), and must not throw.
+  using UserVisitor = absl::FunctionRef<void(const UserView&)>;
 
   // Makes an empty Store.
   // Errors: 400/20001 if options.account_sid is set but not ^AC[0-9a-fA-F]{32}$,
@@ -140,13 +149,34 @@ class USERSTORE_EXPORT Store {
   // 400/50105 channel-scope role; 409/50201 identity taken.
   absl::StatusOr<User> CreateUser(std::string_view service_sid, const UserCreate& params);
 
+  // CreateUser writing the new user into `*out` (capacity reused), or
+  // returning nothing when `out` is null. Same errors; `*out` is unchanged
+  // on error.
+  absl::Status CreateUser(std::string_view service_sid, const UserCreate& params, User* out);
+
   // Fetches by SID or identity. O(|key|). Errors: 404/20404 (Service or user).
   absl::StatusOr<User> FetchUser(std::string_view service_sid, std::string_view key) const;
+
+  // The fast forms of a fetch (docs/api.md, "Reading without copies"):
+  // FetchUser into `*out` reuses the capacity of its strings (no allocation
+  // in the steady state; `*out` is left unchanged on error); ReadUser calls
+  // `visit` once with the user in place (no copy at all; see UserVisitor).
+  // O(|key|) + O(size of the user) for the copy. Errors: 404/20404 (Service
+  // or user). REQUIRES: out != nullptr.
+  absl::Status FetchUser(std::string_view service_sid, std::string_view key, User* out) const;
+  absl::Status ReadUser(std::string_view service_sid, std::string_view key,
+                        UserVisitor visit) const;
 
   // Changes the given fields and moves date_updated. Errors: as CreateUser for
   // each given field; 400/20161 nothing given; 404/20404.
   absl::StatusOr<User> UpdateUser(std::string_view service_sid, std::string_view key,
                                   const UserUpdate& params);
+
+  // UpdateUser writing the updated user into `*out` (capacity reused, as
+  // FetchUser's fill form), or returning nothing when `out` is null. Same
+  // errors; `*out` is unchanged on error.
+  absl::Status UpdateUser(std::string_view service_sid, std::string_view key,
+                          const UserUpdate& params, User* out);
 
   // Deletes a user; its identity is free again, its SID is never reused.
   // Errors: 404/20404.
@@ -156,6 +186,22 @@ class USERSTORE_EXPORT Store {
   // O(log n + page_size) whatever the offset. Errors: 404/20404; 400/20001
   // bad page size, page, or token (malformed, altered, another Service's).
   absl::StatusOr<Page> ListUsers(std::string_view service_sid, const PageRequest& request) const;
+
+  // ListUsers filling `*out`: its users vector is resized to the page and
+  // each element overwritten in place (its strings' capacity reused), so a
+  // caller that reuses one Page allocates nothing per page in the steady
+  // state. Same errors and complexity; `*out` is unspecified on error.
+  // REQUIRES: out != nullptr.
+  absl::Status ListUsers(std::string_view service_sid, const PageRequest& request, Page* out) const;
+
+  // The page ListUsers would return, with each user handed to `visit` in
+  // place (in page order, as list items: presence null) instead of copied:
+  // `*links` gets every field of the Page but `users`, which is cleared.
+  // Same errors and complexity. `visit` is called under each user's shard
+  // lock (see UserVisitor); up to page_size + 1 users are read, and only the
+  // page's users are visited. REQUIRES: links != nullptr.
+  absl::Status VisitUsers(std::string_view service_sid, const PageRequest& request,
+                          UserVisitor visit, Page* links) const;
 
   // Returns the user with this identity, creating it (default role, no
   // attributes) when absent: Twilio's implicit creation when an identity

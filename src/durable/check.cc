@@ -75,25 +75,26 @@ void VerifyIndex(const StoreImpl& impl,
     absl::flat_hash_set<std::string> seen;
     PageRequest request;
     request.page_size = 100;
+    Page page;  // reused: the walk copies each user once, allocating little
+    User by_sid;
+    User by_identity;
     for (;;) {
-      absl::StatusOr<Page> page = impl.ListUsers(sid, request);
-      if (!page.ok()) {
-        problems->Add("paging " + sid + " failed: " + std::string(page.status().message()));
+      if (absl::Status s = impl.ListUsers(sid, request, &page); !s.ok()) {
+        problems->Add("paging " + sid + " failed: " + std::string(s.message()));
         break;
       }
-      for (const User& u : page->users) {
+      for (const User& u : page.users) {
         if (!seen.insert(u.sid).second)
           problems->Add("paging " + sid + " returned " + u.sid + " twice");
-        absl::StatusOr<User> by_sid = impl.FetchUser(sid, u.sid);
-        absl::StatusOr<User> by_identity = impl.FetchUser(sid, u.identity);
-        if (!by_sid.ok() || !by_identity.ok() || !SameUser(*by_sid, u) ||
-            !SameUser(*by_identity, u)) {
+        if (!impl.FetchUser(sid, u.sid, &by_sid).ok() ||
+            !impl.FetchUser(sid, u.identity, &by_identity).ok() || !SameUser(by_sid, u) ||
+            !SameUser(by_identity, u)) {
           problems->Add("user " + u.sid + " of " + sid +
                         ": SID index, identity index and paging disagree");
         }
       }
-      if (page->next_page_token.empty()) break;
-      request.page_token = page->next_page_token;
+      if (page.next_page_token.empty()) break;
+      request.page_token = page.next_page_token;
       ++request.page;
     }
     auto it = users_per_service.find(*ParseSid(sid, "IS"));

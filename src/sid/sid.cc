@@ -78,15 +78,18 @@ std::optional<SidBytes> ParseSid(std::string_view text, std::string_view prefix)
 }
 
 std::string FormatSid(std::string_view prefix, const SidBytes& sid) {
-  std::string out(prefix.size() + kHexChars, '\0');
-  char* p = out.data();
-  std::memcpy(p, prefix.data(), prefix.size());
-  p += prefix.size();
-  for (uint8_t b : sid.bytes) {
-    std::memcpy(p, &kHexPairs[2 * b], 2);
-    p += 2;
-  }
+  std::string out(kSidChars, '\0');
+  FormatSidTo(prefix, sid, out.data());
   return out;
+}
+
+void FormatSidTo(std::string_view prefix, const SidBytes& sid, char* out) {
+  std::memcpy(out, prefix.data(), kPrefixChars);
+  out += kPrefixChars;
+  for (uint8_t b : sid.bytes) {
+    std::memcpy(out, &kHexPairs[2 * b], 2);
+    out += 2;
+  }
 }
 
 void RandomBytes(void* out, size_t n) {

@@ -44,8 +44,15 @@ bool IsSidShaped(std::string_view text, std::string_view prefix);
 // The 16 bytes of a SID-shaped `text`; nullopt when !IsSidShaped(text, prefix).
 std::optional<SidBytes> ParseSid(std::string_view text, std::string_view prefix);
 
-// `prefix` + 32 lowercase hex digits.
+// `prefix` + 32 lowercase hex digits. REQUIRES: prefix.size() == 2.
 std::string FormatSid(std::string_view prefix, const SidBytes& sid);
+
+// The number of characters of a SID: a two-letter prefix and 32 hex digits.
+inline constexpr size_t kSidChars = 34;
+
+// Writes FormatSid(prefix, sid) to out[0..kSidChars) (no allocation).
+// REQUIRES: prefix.size() == 2.
+void FormatSidTo(std::string_view prefix, const SidBytes& sid, char* out);
 
 // Fills `out` with `n` cryptographically strong random bytes (OpenSSL
 // RAND_bytes). Aborts the process if the generator fails (it never does once

@@ -89,12 +89,26 @@ absl::StatusOr<std::vector<Role>> Store::ListRoles(std::string_view service_sid)
 absl::StatusOr<User> Store::CreateUser(std::string_view service_sid, const UserCreate& params) {
   return impl_->CreateUser(service_sid, params);
 }
+absl::Status Store::CreateUser(std::string_view service_sid, const UserCreate& params, User* out) {
+  return impl_->CreateUser(service_sid, params, out);
+}
 absl::StatusOr<User> Store::FetchUser(std::string_view service_sid, std::string_view key) const {
   return impl_->FetchUser(service_sid, key);
+}
+absl::Status Store::FetchUser(std::string_view service_sid, std::string_view key, User* out) const {
+  return impl_->FetchUser(service_sid, key, out);
+}
+absl::Status Store::ReadUser(std::string_view service_sid, std::string_view key,
+                             UserVisitor visit) const {
+  return impl_->ReadUser(service_sid, key, visit);
 }
 absl::StatusOr<User> Store::UpdateUser(std::string_view service_sid, std::string_view key,
                                        const UserUpdate& params) {
   return impl_->UpdateUser(service_sid, key, params);
+}
+absl::Status Store::UpdateUser(std::string_view service_sid, std::string_view key,
+                               const UserUpdate& params, User* out) {
+  return impl_->UpdateUser(service_sid, key, params, out);
 }
 absl::Status Store::DeleteUser(std::string_view service_sid, std::string_view key) {
   return impl_->DeleteUser(service_sid, key);
@@ -102,6 +116,14 @@ absl::Status Store::DeleteUser(std::string_view service_sid, std::string_view ke
 absl::StatusOr<Page> Store::ListUsers(std::string_view service_sid,
                                       const PageRequest& request) const {
   return impl_->ListUsers(service_sid, request);
+}
+absl::Status Store::ListUsers(std::string_view service_sid, const PageRequest& request,
+                              Page* out) const {
+  return impl_->ListUsers(service_sid, request, out);
+}
+absl::Status Store::VisitUsers(std::string_view service_sid, const PageRequest& request,
+                               UserVisitor visit, Page* links) const {
+  return impl_->VisitUsers(service_sid, request, visit, links);
 }
 absl::StatusOr<User> Store::GetOrCreateUser(std::string_view service_sid,
                                             std::string_view identity) {

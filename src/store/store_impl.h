@@ -35,6 +35,7 @@
 #include "store/journal.h"
 #include "store/restore.h"
 #include "store/service_state.h"
+#include "store/user_view_access.h"
 #include "token/page_token.h"
 #include "userstore/store.h"
 
@@ -42,10 +43,6 @@ namespace userstore::internal {
 
 // Which presence field SetPresence sets.
 enum class PresenceField { kOnline, kNotifiable };
-
-// How a user is rendered: as the resource itself (fetch, create, update), or
-// as an item of a list page, whose presence fields are always null.
-enum class UserView { kResource, kListItem };
 
 class StoreImpl final : public RestoreTarget {
  public:
@@ -61,12 +58,31 @@ class StoreImpl final : public RestoreTarget {
   absl::StatusOr<Role> AddRole(std::string_view service_sid, const RoleCreate& params);
   absl::StatusOr<std::vector<Role>> ListRoles(std::string_view service_sid) const;
 
-  absl::StatusOr<User> CreateUser(std::string_view service_sid, const UserCreate& params);
-  absl::StatusOr<User> FetchUser(std::string_view service_sid, std::string_view key) const;
-  absl::StatusOr<User> UpdateUser(std::string_view service_sid, std::string_view key,
-                                  const UserUpdate& params);
+  // The user operations of Store; `out` may be null for the writes.
+  absl::Status CreateUser(std::string_view service_sid, const UserCreate& params, User* out);
+  absl::Status FetchUser(std::string_view service_sid, std::string_view key, User* out) const;
+  absl::Status ReadUser(std::string_view service_sid, std::string_view key,
+                        Store::UserVisitor visit) const;
+  absl::Status UpdateUser(std::string_view service_sid, std::string_view key,
+                          const UserUpdate& params, User* out);
   absl::Status DeleteUser(std::string_view service_sid, std::string_view key);
-  absl::StatusOr<Page> ListUsers(std::string_view service_sid, const PageRequest& request) const;
+  absl::Status ListUsers(std::string_view service_sid, const PageRequest& request, Page* out) const;
+  absl::Status VisitUsers(std::string_view service_sid, const PageRequest& request,
+                          Store::UserVisitor visit, Page* links) const;
+  // The by-value forms (Store's, and the tests').
+  absl::StatusOr<User> CreateUser(std::string_view service_sid, const UserCreate& params) {
+    return Returned<User>([&](User* u) { return CreateUser(service_sid, params, u); });
+  }
+  absl::StatusOr<User> FetchUser(std::string_view service_sid, std::string_view key) const {
+    return Returned<User>([&](User* u) { return FetchUser(service_sid, key, u); });
+  }
+  absl::StatusOr<User> UpdateUser(std::string_view service_sid, std::string_view key,
+                                  const UserUpdate& params) {
+    return Returned<User>([&](User* u) { return UpdateUser(service_sid, key, params, u); });
+  }
+  absl::StatusOr<Page> ListUsers(std::string_view service_sid, const PageRequest& request) const {
+    return Returned<Page>([&](Page* p) { return ListUsers(service_sid, request, p); });
+  }
   absl::StatusOr<User> GetOrCreateUser(std::string_view service_sid, std::string_view identity);
   // Sets `field` (is_online or is_notifiable) of the user at `key` to `value`.
   absl::StatusOr<User> SetPresence(std::string_view service_sid, std::string_view key,
@@ -90,25 +106,43 @@ class StoreImpl final : public RestoreTarget {
  private:
   using ServiceMap = absl::flat_hash_map<SidBytes, ServiceState*>;
 
+  // The value `fill` fills, or its error.
+  template <typename T, typename Fill>
+  static absl::StatusOr<T> Returned(Fill fill) {
+    T value;
+    if (absl::Status s = fill(&value); !s.ok()) return s;
+    return value;
+  }
   absl::Time Now() const;
   absl::StatusOr<ServiceState*> FindService(std::string_view service_sid) const;
-  // The User value of `record`; kListItem applies the list rule (presence null).
-  User ToUser(const ServiceState& service, const UserRecord& record, UserView view) const;
+  // Copies `record` into `*out` (capacity reused); kListItem applies the
+  // list rule (presence null).
+  void CopyUser(const ServiceState& service, const UserRecord& record, UserShape shape,
+                User* out) const;
+  // Checks `request` and starts `*page` (every field but users); the cursor
+  // its token names. Errors: 400/20001 as ListUsers.
+  absl::StatusOr<PageCursor> StartPage(const ServiceState& service, const PageRequest& request,
+                                       Page* page) const;
+  // Reads the page at `cursor` (page->page_size users at most), calling
+  // `read` for each in scan order (nearest the cursor first), and sets the
+  // page's links. Returns the number of users read.
+  size_t ScanPage(const ServiceState& service, const PageCursor& cursor, UserIndex::Visit read,
+                  Page* page) const;
   // Validates the optional fields shared by create and update.
   absl::Status ValidateCommon(const ServiceState& service,
                               const std::optional<std::string>& role_sid,
                               const std::optional<std::string>& attributes,
                               const std::optional<std::string>& friendly_name,
                               SidBytes* role) const;
-  // Inserts a new user; `existing` (may be null) receives the user that
-  // already holds the identity, if any. Errors: 409/50201 when taken and
-  // `existing` is null.
-  absl::StatusOr<User> Insert(ServiceState& service, UserRecord::Ptr record,
-                              std::optional<User>* existing);
-  // Replaces the user at `key` with build(current). Errors: build's, the
-  // journal's, 404/20404.
-  absl::StatusOr<User> Replace(ServiceState& service, std::string_view key,
-                               const UserIndex::Build& build);
+  // Inserts a new user, copied into `*out` unless `out` is null. With
+  // `existed` non-null, a user already holding the identity is copied into
+  // `*out` instead and *existed set. Errors: 409/50201 when taken and
+  // `existed` is null.
+  absl::Status Insert(ServiceState& service, UserRecord::Ptr record, User* out, bool* existed);
+  // Replaces the user at `key` with build(current), copied into `*out`
+  // unless `out` is null. Errors: build's, the journal's, 404/20404.
+  absl::Status Replace(ServiceState& service, std::string_view key, UserIndex::Build build,
+                       User* out);
   // The journal hook for writes to `service`'s users (null without journal).
   UserIndex::Persist PersistUser(const ServiceState& service) const;
   UserIndex::Persist PersistErase(const ServiceState& service) const;

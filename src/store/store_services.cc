@@ -182,8 +182,9 @@ absl::Status StoreImpl::RestoreSequence(std::string_view service_sid, uint64_t s
 absl::Status StoreImpl::RestoreUser(std::string_view service_sid, UserRecord::Ptr record) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
   service->EnsureSequenceAbove(record->sequence);
-  USERSTORE_ASSIGN_OR_RETURN(const UserIndex::InsertOutcome outcome,
-                             service->users().Insert(&record, nullptr, nullptr, nullptr));
+  USERSTORE_ASSIGN_OR_RETURN(
+      const UserIndex::InsertOutcome outcome,
+      service->users().Insert(&record, nullptr, UserIndex::Ignore, UserIndex::Ignore));
   switch (outcome) {
     case UserIndex::InsertOutcome::kInserted:
       return absl::OkStatus();

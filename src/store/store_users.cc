@@ -6,20 +6,12 @@
 #include "common/status_macros.h"
 #include "common/twilio_errors.h"
 #include "store/store_impl.h"
+#include "store/user_view_access.h"
 #include "store/validate.h"
 #include "userstore/attributes.h"
 #include "userstore/error.h"
 
 namespace userstore::internal {
-namespace {
-
-std::optional<bool> PresenceValue(Presence p) {
-  if (p == Presence::kUnknown) return std::nullopt;
-  return p == Presence::kTrue;
-}
-
-}  // namespace
-
 UserKey ParseUserKey(std::string_view key) {
   UserKey k;
   k.sid = ParseSid(key, "US");
@@ -27,25 +19,11 @@ UserKey ParseUserKey(std::string_view key) {
   return k;
 }
 
-User StoreImpl::ToUser(const ServiceState& service, const UserRecord& r, UserView view) const {
-  User u;
-  u.sid = FormatSid("US", r.sid);
-  u.account_sid = service.account_sid();
-  u.service_sid = service.sid();
-  u.role_sid = FormatSid("RL", r.role_sid);
-  u.identity = r.identity();
-  const std::string_view attributes = r.attributes();
-  u.attributes = attributes.empty() ? "{}" : attributes;
-  // Listed users carry no presence (null in list pages, as Twilio does).
-  if (view == UserView::kResource && service.reachability_enabled()) {
-    u.is_online = PresenceValue(r.online);
-    u.is_notifiable = PresenceValue(r.notifiable);
-  }
-  if (std::optional<std::string_view> name = r.friendly_name()) u.friendly_name = *name;
-  u.joined_channels_count = r.joined_channels_count;
-  u.date_created = absl::FromUnixSeconds(r.date_created);
-  u.date_updated = absl::FromUnixSeconds(r.date_updated);
-  return u;
+void StoreImpl::CopyUser(const ServiceState& service, const UserRecord& record, UserShape shape,
+                         User* out) const {
+  UserView view = UserViewAccess::Blank();
+  UserViewAccess::Fill(service, record, shape, &view);
+  view.CopyTo(out);
 }
 
 UserIndex::Persist StoreImpl::PersistUser(const ServiceState& service) const {
@@ -77,35 +55,37 @@ absl::Status StoreImpl::ValidateCommon(const ServiceState& service,
   return absl::OkStatus();
 }
 
-absl::StatusOr<User> StoreImpl::Insert(ServiceState& service, UserRecord::Ptr record,
-                                       std::optional<User>* existing) {
-  User created;
+absl::Status StoreImpl::Insert(ServiceState& service, UserRecord::Ptr record, User* out,
+                               bool* existed) {
   auto on_inserted = [&](const UserRecord& r) {
-    created = ToUser(service, r, UserView::kResource);
+    if (out != nullptr) CopyUser(service, r, UserShape::kResource, out);
   };
-  UserIndex::Visit on_existing;
-  if (existing) {
-    on_existing = [&](const UserRecord& r) { *existing = ToUser(service, r, UserView::kResource); };
-  }
+  auto on_existing = [&](const UserRecord& r) {
+    if (existed != nullptr) {
+      *existed = true;
+      CopyUser(service, r, UserShape::kResource, out);
+    }
+  };
   const UserIndex::Persist persist = PersistUser(service);
   for (;;) {
     USERSTORE_ASSIGN_OR_RETURN(const UserIndex::InsertOutcome outcome,
                                service.users().Insert(&record, persist, on_inserted, on_existing));
     switch (outcome) {
       case UserIndex::InsertOutcome::kInserted:
-        return created;
+        return absl::OkStatus();
       case UserIndex::InsertOutcome::kSidCollision:
         record->sid = RandomSidBytes();  // 2^-128 odds: mint again
         continue;
       case UserIndex::InsertOutcome::kTaken:
-        if (existing && existing->has_value()) return **existing;
+        if (existed != nullptr && *existed) return absl::OkStatus();
         return Conflict(twilio_code::kUserAlreadyExists, "User already exists");
     }
     return absl::InternalError("UserIndex::Insert returned an unknown outcome");
   }
 }
 
-absl::StatusOr<User> StoreImpl::CreateUser(std::string_view service_sid, const UserCreate& params) {
+absl::Status StoreImpl::CreateUser(std::string_view service_sid, const UserCreate& params,
+                                   User* out) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
   USERSTORE_RETURN_IF_ERROR(ValidateIdentity(params.identity, options_.limits));
   SidBytes role = service->default_role();
@@ -122,42 +102,60 @@ absl::StatusOr<User> StoreImpl::CreateUser(std::string_view service_sid, const U
   record->sid = RandomSidBytes();
   record->role_sid = role;
   record->date_created = record->date_updated = absl::ToUnixSeconds(Now());
-  USERSTORE_ASSIGN_OR_RETURN(User user, Insert(*service, std::move(record), nullptr));
-  if (params.webhook_enabled) Fire(UserEvent::Type::kUserAdded, user);
-  return user;
+  User fired;  // the listeners' copy when the caller wants none
+  User* dest = out != nullptr ? out : params.webhook_enabled ? &fired : nullptr;
+  USERSTORE_RETURN_IF_ERROR(Insert(*service, std::move(record), dest, nullptr));
+  if (params.webhook_enabled) Fire(UserEvent::Type::kUserAdded, *dest);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<User> StoreImpl::GetOrCreateUser(std::string_view service_sid,
                                                 std::string_view identity) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
   USERSTORE_RETURN_IF_ERROR(ValidateIdentity(identity, options_.limits));
-  std::optional<User> found;
+  User user;
   UserKey key;
   key.identity = identity;
-  service->users().Read(
-      key, [&](const UserRecord& r) { found = ToUser(*service, r, UserView::kResource); });
-  if (found) return *found;
+  if (service->users().Read(
+          key, [&](const UserRecord& r) { CopyUser(*service, r, UserShape::kResource, &user); })) {
+    return user;
+  }
   UserRecord::Ptr record = UserRecord::Make({identity, {}, std::nullopt});
   record->sequence = service->NextSequence();
   record->sid = RandomSidBytes();
   record->role_sid = service->default_role();
   record->date_created = record->date_updated = absl::ToUnixSeconds(Now());
-  return Insert(*service, std::move(record), &found);
+  bool existed = false;
+  USERSTORE_RETURN_IF_ERROR(Insert(*service, std::move(record), &user, &existed));
+  return user;
 }
 
-absl::StatusOr<User> StoreImpl::FetchUser(std::string_view service_sid,
-                                          std::string_view key) const {
+absl::Status StoreImpl::FetchUser(std::string_view service_sid, std::string_view key,
+                                  User* out) const {
   USERSTORE_ASSIGN_OR_RETURN(const ServiceState* service, FindService(service_sid));
-  std::optional<User> user;
-  service->users().Read(ParseUserKey(key), [&](const UserRecord& r) {
-    user = ToUser(*service, r, UserView::kResource);
-  });
-  if (!user) return UserNotFound(*service, key);
-  return *std::move(user);
+  if (!service->users().Read(ParseUserKey(key), [&](const UserRecord& r) {
+        CopyUser(*service, r, UserShape::kResource, out);
+      })) {
+    return UserNotFound(*service, key);
+  }
+  return absl::OkStatus();
 }
 
-absl::StatusOr<User> StoreImpl::UpdateUser(std::string_view service_sid, std::string_view key,
-                                           const UserUpdate& params) {
+absl::Status StoreImpl::ReadUser(std::string_view service_sid, std::string_view key,
+                                 Store::UserVisitor visit) const {
+  USERSTORE_ASSIGN_OR_RETURN(const ServiceState* service, FindService(service_sid));
+  if (!service->users().Read(ParseUserKey(key), [&](const UserRecord& r) {
+        UserView view = UserViewAccess::Blank();
+        UserViewAccess::Fill(*service, r, UserShape::kResource, &view);
+        visit(view);
+      })) {
+    return UserNotFound(*service, key);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StoreImpl::UpdateUser(std::string_view service_sid, std::string_view key,
+                                   const UserUpdate& params, User* out) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
   if (!params.role_sid && !params.attributes && !params.friendly_name) {
     return BadRequest(twilio_code::kUpdateWithoutParameters,
@@ -181,20 +179,23 @@ absl::StatusOr<User> StoreImpl::UpdateUser(std::string_view service_sid, std::st
     if (params.role_sid) r.role_sid = role;
     r.date_updated = std::max(now, r.date_created);
   };
+  User fired;  // the listeners' copy when the caller wants none
+  User* dest = out != nullptr ? out : params.webhook_enabled ? &fired : nullptr;
   if (journal_ == nullptr) {
     // Memory only: rewrite the record in place when the new text fits its
     // block (the common case for an attributes update of similar size).
-    std::optional<User> updated;
+    bool updated = false;
     const bool found = service->users().Modify(ParseUserKey(key), [&](UserRecord& r) {
       const UserRecord::Text text = text_of(r);
       if (!r.AssignTextInPlace(text.attributes, text.friendly_name)) return;
       stamp(r);
-      updated = ToUser(*service, r, UserView::kResource);
+      updated = true;
+      if (dest != nullptr) CopyUser(*service, r, UserShape::kResource, dest);
     });
     if (!found) return UserNotFound(*service, key);
     if (updated) {
-      if (params.webhook_enabled) Fire(UserEvent::Type::kUserUpdated, *updated);
-      return *std::move(updated);
+      if (params.webhook_enabled) Fire(UserEvent::Type::kUserUpdated, *dest);
+      return absl::OkStatus();
     }
   }
   auto build = [&](const UserRecord& r) -> absl::StatusOr<UserRecord::Ptr> {
@@ -202,22 +203,23 @@ absl::StatusOr<User> StoreImpl::UpdateUser(std::string_view service_sid, std::st
     stamp(*next);
     return next;
   };
-  USERSTORE_ASSIGN_OR_RETURN(User user, Replace(*service, key, build));
-  if (params.webhook_enabled) Fire(UserEvent::Type::kUserUpdated, user);
-  return user;
+  USERSTORE_RETURN_IF_ERROR(Replace(*service, key, build, dest));
+  if (params.webhook_enabled) Fire(UserEvent::Type::kUserUpdated, *dest);
+  return absl::OkStatus();
 }
 
-absl::StatusOr<User> StoreImpl::Replace(ServiceState& service, std::string_view key,
-                                        const UserIndex::Build& build) {
-  User user;
-  USERSTORE_ASSIGN_OR_RETURN(
-      const UserIndex::ChangeOutcome outcome,
-      service.users().Replace(
-          ParseUserKey(key), build, PersistUser(service),
-          [&](const UserRecord& r) { user = ToUser(service, r, UserView::kResource); }));
+absl::Status StoreImpl::Replace(ServiceState& service, std::string_view key, UserIndex::Build build,
+                                User* out) {
+  USERSTORE_ASSIGN_OR_RETURN(const UserIndex::ChangeOutcome outcome,
+                             service.users().Replace(ParseUserKey(key), build, PersistUser(service),
+                                                     [&](const UserRecord& r) {
+                                                       if (out != nullptr)
+                                                         CopyUser(service, r, UserShape::kResource,
+                                                                  out);
+                                                     }));
   switch (outcome) {
     case UserIndex::ChangeOutcome::kDone:
-      return user;
+      return absl::OkStatus();
     case UserIndex::ChangeOutcome::kAbsent:
       return UserNotFound(service, key);
   }
@@ -240,8 +242,8 @@ absl::Status StoreImpl::DeleteUser(std::string_view service_sid, std::string_vie
 absl::StatusOr<User> StoreImpl::SetPresence(std::string_view service_sid, std::string_view key,
                                             PresenceField field, Presence value) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
-  std::optional<User> user;
-  service->users().Modify(ParseUserKey(key), [&](UserRecord& r) {
+  User user;
+  const bool found = service->users().Modify(ParseUserKey(key), [&](UserRecord& r) {
     switch (field) {
       case PresenceField::kOnline:
         r.online = value;
@@ -250,10 +252,10 @@ absl::StatusOr<User> StoreImpl::SetPresence(std::string_view service_sid, std::s
         r.notifiable = value;
         break;
     }
-    user = ToUser(*service, r, UserView::kResource);
+    CopyUser(*service, r, UserShape::kResource, &user);
   });
-  if (!user) return UserNotFound(*service, key);
-  return *std::move(user);
+  if (!found) return UserNotFound(*service, key);
+  return user;
 }
 
 absl::StatusOr<User> StoreImpl::AddJoinedChannels(std::string_view service_sid,
@@ -269,7 +271,9 @@ absl::StatusOr<User> StoreImpl::AddJoinedChannels(std::string_view service_sid,
     next->joined_channels_count = next_count;
     return next;
   };
-  return Replace(*service, key, build);
+  User user;
+  USERSTORE_RETURN_IF_ERROR(Replace(*service, key, build, &user));
+  return user;
 }
 
 }  // namespace userstore::internal

@@ -27,19 +27,16 @@ bool UserIndex::IdentityOf(const UserKey& key, std::string* identity) const {
 
 absl::StatusOr<UserIndex::InsertOutcome> UserIndex::Insert(UserRecord::Ptr* record,
                                                            const Persist& persist,
-                                                           const Visit& on_inserted,
-                                                           const Visit& on_existing) {
+                                                           Visit on_inserted, Visit on_existing) {
   UserRecord* raw = record->get();
   const std::string_view identity = raw->identity();
   IdentityShard& ids = identity_shard(identity);
   WriterLock identity_lock(&ids.mu);
   if (auto it = ids.by_identity.find(identity); it != ids.by_identity.end()) {
-    if (on_existing) {
-      const SidShard& shard = sid_shard(it->second);
-      ReaderLock sid_lock(&shard.mu);
-      auto rec = shard.by_sid.find(it->second);
-      if (rec != shard.by_sid.end()) on_existing(*rec->second);
-    }
+    const SidShard& shard = sid_shard(it->second);
+    ReaderLock sid_lock(&shard.mu);
+    auto rec = shard.by_sid.find(it->second);
+    if (rec != shard.by_sid.end()) on_existing(*rec->second);
     return InsertOutcome::kTaken;
   }
   const SidBytes sid = raw->sid;
@@ -52,14 +49,14 @@ absl::StatusOr<UserIndex::InsertOutcome> UserIndex::Insert(UserRecord::Ptr* reco
     }
     shard.by_sid.emplace(sid, std::move(*record));
     ids.by_identity.emplace(identity, sid);
-    if (on_inserted) on_inserted(*raw);
+    on_inserted(*raw);
   }
   WriterLock order_lock(&order_mu_);
   order_.emplace(raw->sequence, sid);
   return InsertOutcome::kInserted;
 }
 
-bool UserIndex::Read(const UserKey& key, const Visit& read) const {
+bool UserIndex::Read(const UserKey& key, Visit read) const {
   auto read_sid = [&](const SidBytes& sid) {
     const SidShard& shard = sid_shard(sid);
     ReaderLock lock(&shard.mu);
@@ -76,7 +73,7 @@ bool UserIndex::Read(const UserKey& key, const Visit& read) const {
   return read_sid(it->second);
 }
 
-bool UserIndex::Modify(const UserKey& key, const Mutate& modify) {
+bool UserIndex::Modify(const UserKey& key, Mutate modify) {
   auto modify_sid = [&](const SidBytes& sid) {
     SidShard& shard = sid_shard(sid);
     WriterLock lock(&shard.mu);
@@ -93,9 +90,9 @@ bool UserIndex::Modify(const UserKey& key, const Mutate& modify) {
   return modify_sid(it->second);
 }
 
-absl::StatusOr<UserIndex::ChangeOutcome> UserIndex::Replace(const UserKey& key, const Build& build,
+absl::StatusOr<UserIndex::ChangeOutcome> UserIndex::Replace(const UserKey& key, Build build,
                                                             const Persist& persist,
-                                                            const Visit& on_replaced) {
+                                                            Visit on_replaced) {
   // The identity shard comes first in the lock order; a SID is never
   // reused, so checking the identity still maps to key.sid detects a delete
   // (and re-create) in between.
@@ -123,7 +120,7 @@ absl::StatusOr<UserIndex::ChangeOutcome> UserIndex::Replace(const UserKey& key, 
     old = std::exchange(rec_it->second, *std::move(next));
     ids.by_identity.erase(id_it);  // its key views `old`, still alive
     ids.by_identity.emplace(raw->identity(), sid);
-    if (on_replaced) on_replaced(*raw);
+    on_replaced(*raw);
   }
   return ChangeOutcome::kDone;  // `old` is freed here, with no lock held
 }
@@ -157,10 +154,10 @@ absl::StatusOr<UserIndex::ChangeOutcome> UserIndex::Erase(const UserKey& key,
   return ChangeOutcome::kDone;  // `doomed` is freed here, with no lock held
 }
 
-std::vector<uint64_t> UserIndex::Scan(Direction direction, uint64_t sequence, size_t limit,
-                                      const Visit& read) const {
-  std::vector<std::pair<uint64_t, SidBytes>> batch;
-  std::vector<uint64_t> result;
+UserIndex::Sequences UserIndex::Scan(Direction direction, uint64_t sequence, size_t limit,
+                                     Visit read) const {
+  boost::container::small_vector<std::pair<uint64_t, SidBytes>, 128> batch;
+  Sequences result;
   uint64_t cursor = sequence;
   bool exhausted = false;
   while (result.size() < limit && !exhausted) {

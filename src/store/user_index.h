@@ -31,6 +31,7 @@
 #define USERSTORE_SRC_STORE_USER_INDEX_H_
 
 #include <array>
+#include <boost/container/small_vector.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -44,6 +45,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/mutex.h"
@@ -80,44 +82,50 @@ class UserIndex {
     kBackward,  // descending sequences before the start
   };
 
-  // Called with a record under its shard lock.
-  using Visit = std::function<void(const UserRecord&)>;
+  // Called with a record under its shard lock. The callables below are
+  // borrowed for the call (absl::FunctionRef: no allocation); Ignore is the
+  // visitor that does nothing.
+  using Visit = absl::FunctionRef<void(const UserRecord&)>;
   // Called with a record under its SID shard's exclusive lock (Modify).
-  using Mutate = std::function<void(UserRecord&)>;
+  using Mutate = absl::FunctionRef<void(UserRecord&)>;
   // Records a change durably before it is applied (see journal.h); null in
   // memory-only mode. An error cancels the change.
   using Persist = std::function<absl::Status(const UserRecord&)>;
   // Builds the replacement of a record; an error cancels the change.
-  using Build = std::function<absl::StatusOr<UserRecord::Ptr>(const UserRecord&)>;
+  using Build = absl::FunctionRef<absl::StatusOr<UserRecord::Ptr>(const UserRecord&)>;
+  // The sequences Scan read: a page's worth inline, no allocation.
+  using Sequences = boost::container::small_vector<uint64_t, 128>;
+
+  static void Ignore(const UserRecord&) {}
 
   UserIndex() = default;
   UserIndex(const UserIndex&) = delete;
   UserIndex& operator=(const UserIndex&) = delete;
 
   // Inserts `*record` (taking ownership on kInserted) unless its identity is
-  // taken (kTaken: `on_existing`, if given, sees the holder) or its SID
+  // taken (kTaken: `on_existing` sees the holder) or its SID
   // exists (kSidCollision; 128 random bits: never seen). `persist` runs after
   // those checks, before anything changes; its error is returned and
   // `*record` stays with the caller. `on_inserted` sees the new record.
   // O(|identity|) + O(log n).
   absl::StatusOr<InsertOutcome> Insert(UserRecord::Ptr* record, const Persist& persist,
-                                       const Visit& on_inserted, const Visit& on_existing);
+                                       Visit on_inserted, Visit on_existing);
 
   // Calls `read` with the record under a shared lock. False if absent.
-  bool Read(const UserKey& key, const Visit& read) const;
+  bool Read(const UserKey& key, Visit read) const;
 
   // Replaces the record with `build(current)`, after `persist(replacement)`;
   // `on_replaced` sees the replacement. The replacement must keep the
   // identity, SID and sequence. Errors: `build`'s or `persist`'s, with
   // nothing changed. Holds the identity shard and the SID shard
   // exclusively. O(|identity| + record size).
-  absl::StatusOr<ChangeOutcome> Replace(const UserKey& key, const Build& build,
-                                        const Persist& persist, const Visit& on_replaced);
+  absl::StatusOr<ChangeOutcome> Replace(const UserKey& key, Build build, const Persist& persist,
+                                        Visit on_replaced);
 
   // Changes the record in place under its SID shard's exclusive lock (no
   // persistence): header fields, or the text through AssignTextInPlace;
   // never the identity, SID or sequence. False if absent.
-  bool Modify(const UserKey& key, const Mutate& modify);
+  bool Modify(const UserKey& key, Mutate modify);
 
   // Erases the user after `persist(record)`. Errors: `persist`'s, with
   // nothing changed.
@@ -128,8 +136,7 @@ class UserIndex {
   // (ascending when forward, descending when backward). `read` is called for
   // each under its shard's lock. Returns the sequences of the records read,
   // in the same order. O(log n + limit) absent concurrent deletes.
-  std::vector<uint64_t> Scan(Direction direction, uint64_t sequence, size_t limit,
-                             const Visit& read) const;
+  Sequences Scan(Direction direction, uint64_t sequence, size_t limit, Visit read) const;
 
   // True if some user has a sequence greater than `sequence`.
   bool AnyAfter(uint64_t sequence) const;

@@ -1,0 +1,30 @@
+// UserViewAccess: how the Store points a public UserView at a stored record.
+//
+// Thread-compatible: Fill runs under the record's SID-shard lock (shared or
+// exclusive), and the view it fills is used only while that lock is held.
+#ifndef USERSTORE_SRC_STORE_USER_VIEW_ACCESS_H_
+#define USERSTORE_SRC_STORE_USER_VIEW_ACCESS_H_
+
+#include "store/service_state.h"
+#include "store/user_record.h"
+#include "userstore/user_view.h"
+
+namespace userstore::internal {
+
+// How a user is shown: as the resource itself (fetch, create, update), or as
+// an item of a list page, whose presence fields are always null.
+enum class UserShape { kResource, kListItem };
+
+struct UserViewAccess {
+  // Points `*view` at `record` of `service`, shown as `shape`. The view's
+  // strings view the record and the Service; its SIDs are formatted into
+  // the view. O(1).
+  static void Fill(const ServiceState& service, const UserRecord& record, UserShape shape,
+                   UserView* view);
+  // An empty view, for Fill.
+  static UserView Blank() { return UserView(); }
+};
+
+}  // namespace userstore::internal
+
+#endif  // USERSTORE_SRC_STORE_USER_VIEW_ACCESS_H_
