@@ -13,5 +13,6 @@
 #include "userstore/sid.h"         // IWYU pragma: export
 #include "userstore/store.h"       // IWYU pragma: export
 #include "userstore/user.h"        // IWYU pragma: export
+#include "userstore/user_view.h"   // IWYU pragma: export
 
 #endif  // USERSTORE_USERSTORE_H_
