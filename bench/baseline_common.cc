@@ -66,18 +66,35 @@ absl::Status CheckAttributes(std::string_view attributes) {
 
 int64_t NowSeconds() { return absl::ToUnixSeconds(absl::Now()); }
 
+void CopyToUser(std::string_view sid, const BaselineRecord& r, const ServiceIds& ids, User* out) {
+  // assign() reuses each string's capacity: a reused `out` allocates nothing.
+  out->sid.assign(sid);
+  out->account_sid.assign(ids.account_sid);
+  out->service_sid.assign(ids.service_sid);
+  out->role_sid.assign(r.role_sid);
+  out->identity.assign(r.identity);
+  if (r.attributes.empty()) {
+    out->attributes.assign("{}");
+  } else {
+    out->attributes.assign(r.attributes);
+  }
+  if (!r.friendly_name) {
+    out->friendly_name.reset();
+  } else if (out->friendly_name) {
+    out->friendly_name->assign(*r.friendly_name);
+  } else {
+    out->friendly_name.emplace(*r.friendly_name);
+  }
+  out->is_online.reset();
+  out->is_notifiable.reset();
+  out->joined_channels_count = r.joined_channels_count;
+  out->date_created = absl::FromUnixSeconds(r.date_created);
+  out->date_updated = absl::FromUnixSeconds(r.date_updated);
+}
+
 User ToUser(std::string_view sid, const BaselineRecord& r, const ServiceIds& ids) {
   User u;
-  u.sid = std::string(sid);
-  u.account_sid = ids.account_sid;
-  u.service_sid = ids.service_sid;
-  u.role_sid = r.role_sid;
-  u.identity = r.identity;
-  u.attributes = r.attributes.empty() ? "{}" : r.attributes;
-  u.friendly_name = r.friendly_name;
-  u.joined_channels_count = r.joined_channels_count;
-  u.date_created = absl::FromUnixSeconds(r.date_created);
-  u.date_updated = absl::FromUnixSeconds(r.date_updated);
+  CopyToUser(sid, r, ids, &u);
   return u;
 }
 

@@ -73,6 +73,10 @@ int64_t NowSeconds();
 
 // The User value of `record` named `sid` in Service `ids` (presence null:
 // reachability is off, as in userstore's default Service).
+// Copies the record into `*out`, reusing the capacity of its strings: the
+// floor of a copy-out into caller storage (what the anchors' records do).
+void CopyToUser(std::string_view sid, const BaselineRecord& record, const ServiceIds& ids,
+                User* out);
 User ToUser(std::string_view sid, const BaselineRecord& record, const ServiceIds& ids);
 
 }  // namespace userstore::bench

@@ -1,13 +1,6 @@
 #include "bench/baseline_ideal.h"
 
 namespace userstore::bench {
-namespace {
-
-// Debian's Abseil has its own absl::string_view (not std::string_view); its
-// string maps look up by that type without building a std::string.
-absl::string_view Av(std::string_view s) { return {s.data(), s.size()}; }
-
-}  // namespace
 
 absl::StatusOr<User> IdealStore::Create(const UserCreate& params) {
   if (absl::Status s = CheckIdentity(params.identity); !s.ok()) return s;
@@ -39,12 +32,25 @@ std::string_view IdealStore::SidOf(std::string_view key) const {
 }
 
 absl::StatusOr<User> IdealStore::Fetch(std::string_view key) const {
+  User user;
+  if (absl::Status s = FetchInto(key, &user); !s.ok()) return s;
+  return user;
+}
+
+absl::Status IdealStore::FetchInto(std::string_view key, User* out) const {
   auto it = by_sid_.find(Av(SidOf(key)));
   if (it == by_sid_.end()) return absl::NotFoundError("no such user");
-  return ToUser(it->first, it->second, ids_);
+  CopyToUser(it->first, it->second, ids_, out);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<User> IdealStore::Update(std::string_view key, const UserUpdate& params) {
+  User user;
+  if (absl::Status s = UpdateInto(key, params, &user); !s.ok()) return s;
+  return user;
+}
+
+absl::Status IdealStore::UpdateInto(std::string_view key, const UserUpdate& params, User* out) {
   if (params.attributes) {
     if (absl::Status s = CheckAttributes(*params.attributes); !s.ok()) return s;
   }
@@ -60,7 +66,8 @@ absl::StatusOr<User> IdealStore::Update(std::string_view key, const UserUpdate& 
     }
   }
   r.date_updated = NowSeconds();
-  return ToUser(it->first, r, ids_);
+  if (out != nullptr) CopyToUser(it->first, r, ids_, out);
+  return absl::OkStatus();
 }
 
 absl::Status IdealStore::Delete(std::string_view key) {
@@ -86,6 +93,24 @@ PageResult<IdealStore::Cursor> IdealStore::List(Cursor after, size_t limit) cons
     page.next = it->first;
   }
   return page;
+}
+
+size_t IdealStore::ListInto(Cursor after, size_t limit, PageBuffer* out) const {
+  out->next = after;
+  out->has_next = false;
+  size_t k = 0;
+  for (auto it = order_.lower_bound({after + 1, std::string()}); it != order_.end(); ++it) {
+    if (k == limit) {
+      out->has_next = true;
+      break;
+    }
+    auto rec = by_sid_.find(it->second);
+    if (k == out->users.size()) out->users.emplace_back();
+    CopyToUser(rec->first, rec->second, ids_, &out->users[k++]);
+    out->next = it->first;
+  }
+  out->users.resize(k);
+  return k;
 }
 
 }  // namespace userstore::bench

@@ -44,8 +44,28 @@ class IdealStore {
   // Up to `limit` users after `after` in creation order. O(log n + limit).
   PageResult<Cursor> List(Cursor after, size_t limit) const;
 
+  // The copy-out floor: the same operations writing into caller storage
+  // whose capacity is reused (CopyToUser), as the anchors of
+  // ../shared/anchors do. UpdateInto copies nothing when `out` is null;
+  // ListInto overwrites out->users' elements in place and returns the count.
+  using PageBuffer = PageResult<Cursor>;
+  absl::Status FetchInto(std::string_view key, User* out) const;
+  absl::Status UpdateInto(std::string_view key, const UserUpdate& params, User* out);
+  size_t ListInto(Cursor after, size_t limit, PageBuffer* out) const;
+  // Calls `read` with the record in place (no copy): the floor of a visit.
+  template <typename F>
+  absl::Status Read(std::string_view key, F read) const {
+    auto it = by_sid_.find(Av(SidOf(key)));
+    if (it == by_sid_.end()) return absl::NotFoundError("no such user");
+    read(it->second);
+    return absl::OkStatus();
+  }
+
  private:
   using Map = absl::flat_hash_map<std::string, BaselineRecord>;
+  // Debian's Abseil has its own absl::string_view (not std::string_view);
+  // its string maps look up by that type without building a std::string.
+  static absl::string_view Av(std::string_view s) { return {s.data(), s.size()}; }
   // The SID `key` names: `key` itself when SID-shaped, else the SID of that
   // identity (empty when there is none).
   std::string_view SidOf(std::string_view key) const;

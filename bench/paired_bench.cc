@@ -13,11 +13,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "bench/baseline_common.h"
 #include "bench/baseline_ideal.h"
 #include "bench/baseline_sqlite.h"
 #include "bench/fixture.h"
 #include "bench/system_userstore.h"
 #include "bench/userstore_bench.h"
+#include "userstore/user_view.h"
 
 namespace userstore::bench {
 namespace {
@@ -66,6 +68,73 @@ bool ListBlock(Fixture<S>& f, uint64_t p, int count, long at) {
     auto page = f.system().List(f.CursorAt(k), kPageSize);
     if (page.users.empty()) return false;
     benchmark::DoNotOptimize(page);
+  }
+  return true;
+}
+
+// The fast forms: each side reads into one User, or pages into one buffer,
+// reused across the block (the copy-out floor of the anchors).
+template <typename S, bool by_identity>
+bool FetchIntoBlock(Fixture<S>& f, uint64_t p, int count, User* out) {
+  const Workload& w = f.workload();
+  // count: a block size, >= 0.
+  for (uint64_t i = 0; i < static_cast<uint64_t>(count); ++i) {
+    const uint32_t u = w.Probe(p + i);
+    if (!f.system()
+             .FetchInto(by_identity ? std::string_view(w.identities[u]) : f.Sid(u), out)
+             .ok()) {
+      return false;
+    }
+    benchmark::DoNotOptimize(out);
+  }
+  return true;
+}
+
+// What a visitor does with the user it is handed: reads its identity and
+// attributes bytes (the same on both sides).
+size_t Consume(const UserView& v) {
+  return v.identity().size() + v.attributes().size() + static_cast<size_t>(v.attributes()[0]);
+}
+size_t Consume(const BaselineRecord& r) {
+  return r.identity.size() + r.attributes.size() +
+         static_cast<size_t>(r.attributes.empty() ? '{' : r.attributes[0]);
+}
+
+template <typename S>
+bool ReadBlock(Fixture<S>& f, uint64_t p, int count) {
+  const Workload& w = f.workload();
+  size_t sum = 0;
+  // count: a block size, >= 0.
+  for (uint64_t i = 0; i < static_cast<uint64_t>(count); ++i) {
+    if (!f.system().Read(f.Sid(w.Probe(p + i)), [&](const auto& u) { sum += Consume(u); }).ok()) {
+      return false;
+    }
+  }
+  benchmark::DoNotOptimize(sum);
+  return true;
+}
+
+// Updates that return nothing (`out` null) or into a reused User.
+template <typename S>
+bool UpdateIntoBlock(Fixture<S>& f, const std::vector<UserUpdate>& updates, uint64_t p, int count,
+                     User* out) {
+  const Workload& w = f.workload();
+  // count: a block size, >= 0.
+  for (uint64_t i = 0; i < static_cast<uint64_t>(count); ++i) {
+    const UserUpdate& update = updates[(p + i) % updates.size()];
+    if (!f.system().UpdateInto(f.Sid(w.Probe(p + i)), update, out).ok()) return false;
+  }
+  return true;
+}
+
+template <typename S>
+bool ListIntoBlock(Fixture<S>& f, uint64_t p, int count, typename S::PageBuffer* buffer) {
+  const Workload& w = f.workload();
+  // count: a block size, >= 0.
+  for (uint64_t i = 0; i < static_cast<uint64_t>(count); ++i) {
+    const size_t k = w.Probe(p + i) % f.positions();
+    if (f.system().ListInto(f.CursorAt(k), kPageSize, buffer) == 0) return false;
+    benchmark::DoNotOptimize(buffer);
   }
   return true;
 }
@@ -139,6 +208,68 @@ void BM_PairListRandom(State& state, size_t n) {
       [&](uint64_t p, int c) { return ListBlock<SB>(fb, p, c, -1); });
 }
 
+template <typename SA, typename SB, bool by_identity>
+void BM_PairFetchInto(State& state, size_t n) {
+  Fixture<SA>& fa = Fixture<SA>::Get(n);
+  Fixture<SB>& fb = Fixture<SB>::Get(n);
+  fa.Restore();
+  fb.Restore();
+  User a_out;
+  User b_out;
+  RunPaired(
+      state, 256, fa.workload(),
+      [&](uint64_t p, int c) { return FetchIntoBlock<SA, by_identity>(fa, p, c, &a_out); },
+      [&](uint64_t p, int c) { return FetchIntoBlock<SB, by_identity>(fb, p, c, &b_out); });
+}
+
+template <typename SA, typename SB>
+void BM_PairRead(State& state, size_t n) {
+  Fixture<SA>& fa = Fixture<SA>::Get(n);
+  Fixture<SB>& fb = Fixture<SB>::Get(n);
+  fa.Restore();
+  fb.Restore();
+  RunPaired(
+      state, 256, fa.workload(), [&](uint64_t p, int c) { return ReadBlock<SA>(fa, p, c); },
+      [&](uint64_t p, int c) { return ReadBlock<SB>(fb, p, c); });
+}
+
+// `returned`: the update copies the user into a reused User; else nothing.
+template <typename SA, typename SB, bool returned>
+void BM_PairUpdateInto(State& state, size_t n) {
+  Fixture<SA>& fa = Fixture<SA>::Get(n);
+  Fixture<SB>& fb = Fixture<SB>::Get(n);
+  fa.Restore();
+  fb.Restore();
+  std::vector<UserUpdate> updates(64);
+  for (size_t i = 0; i < updates.size(); ++i) {
+    updates[i].attributes = fa.workload().AttributesOf(i * 13 + 1);
+  }
+  User a_out;
+  User b_out;
+  RunPaired(
+      state, 256, fa.workload(),
+      [&](uint64_t p, int c) {
+        return UpdateIntoBlock<SA>(fa, updates, p, c, returned ? &a_out : nullptr);
+      },
+      [&](uint64_t p, int c) {
+        return UpdateIntoBlock<SB>(fb, updates, p, c, returned ? &b_out : nullptr);
+      });
+}
+
+template <typename SA, typename SB>
+void BM_PairListInto(State& state, size_t n) {
+  Fixture<SA>& fa = Fixture<SA>::Get(n);
+  Fixture<SB>& fb = Fixture<SB>::Get(n);
+  fa.Restore();
+  fb.Restore();
+  typename SA::PageBuffer a_buffer;
+  typename SB::PageBuffer b_buffer;
+  RunPaired(
+      state, 8, fa.workload(),
+      [&](uint64_t p, int c) { return ListIntoBlock<SA>(fa, p, c, &a_buffer); },
+      [&](uint64_t p, int c) { return ListIntoBlock<SB>(fb, p, c, &b_buffer); });
+}
+
 // userstore alone: the page at 90 % (A) against the first page (B).
 void BM_PairList90First(State& state, size_t n) {
   Fixture<UserstoreSystem>& f = Fixture<UserstoreSystem>::Get(n);
@@ -167,6 +298,13 @@ void RegisterPairedBenchmarks(size_t n) {
   reg("BM_PairUpdate/userstore:ideal", BM_PairUpdate<U, IdealStore>);
   reg("BM_PairListRandom/userstore:ideal", BM_PairListRandom<U, IdealStore>);
   reg("BM_PairList90:ListFirst/userstore", BM_PairList90First);
+  // The fast forms against the copy-out floor (docs/benchmarks.md).
+  reg("BM_PairFetchIntoBySid/userstore:ideal", BM_PairFetchInto<U, IdealStore, false>);
+  reg("BM_PairFetchIntoByIdentity/userstore:ideal", BM_PairFetchInto<U, IdealStore, true>);
+  reg("BM_PairReadBySid/userstore:ideal", BM_PairRead<U, IdealStore>);
+  reg("BM_PairUpdateInto/userstore:ideal", BM_PairUpdateInto<U, IdealStore, true>);
+  reg("BM_PairUpdateNoReturn/userstore:ideal", BM_PairUpdateInto<U, IdealStore, false>);
+  reg("BM_PairListInto/userstore:ideal", BM_PairListInto<U, IdealStore>);
 }
 
 }  // namespace userstore::bench

@@ -52,6 +52,29 @@ class UserstoreSystem {
     return store_->UpdateUser(service_sid_, key, params);
   }
   absl::Status Delete(std::string_view key) { return store_->DeleteUser(service_sid_, key); }
+
+  // The fast forms (store.h): into caller storage, or visited in place.
+  struct PageBuffer {
+    PageRequest request;
+    Page page;
+  };
+  absl::Status FetchInto(std::string_view key, User* out) const {
+    return store_->FetchUser(service_sid_, key, out);
+  }
+  absl::Status UpdateInto(std::string_view key, const UserUpdate& params, User* out) {
+    return store_->UpdateUser(service_sid_, key, params, out);
+  }
+  size_t ListInto(const Cursor& after, size_t limit, PageBuffer* out) const {
+    out->request.page_size = static_cast<int64_t>(limit);
+    out->request.page = after.empty() ? 0 : 1;
+    out->request.page_token.assign(after);
+    if (!store_->ListUsers(service_sid_, out->request, &out->page).ok()) return 0;
+    return out->page.users.size();
+  }
+  template <typename F>
+  absl::Status Read(std::string_view key, F read) const {
+    return store_->ReadUser(service_sid_, key, read);
+  }
   PageResult<Cursor> List(const Cursor& after, size_t limit) const {
     PageRequest request;
     request.page_size = static_cast<int64_t>(limit);

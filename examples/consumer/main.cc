@@ -1,7 +1,7 @@
 // The consumer example: a program built against an installed userstore
 // (examples/consumer/CMakeLists.txt, or pkg-config). It uses the public API
-// only: a Store, a Service, the five User operations, an error, and the REST
-// facade. Prints what it did; exits 1 on any unexpected result.
+// only: a Store, a Service, the five User operations, the fast read forms,
+// an error, and the REST facade. Prints what it did; exits 1 on any unexpected result.
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -48,6 +48,19 @@ int main() {
 
   absl::StatusOr<userstore::Page> page = (*store)->ListUsers(service.sid, {});
   Expect(page.ok() && page->users.size() == 1 && page->users[0].sid == user->sid, "ListUsers");
+
+  // The hot-path forms: into a reused User, and in place through a visitor.
+  userstore::User reused;
+  Expect((*store)->FetchUser(service.sid, user->sid, &reused).ok() && reused.identity == "jing",
+         "FetchUser into a reused User");
+  std::string seen;
+  Expect((*store)->ReadUser(service.sid, "jing",
+                            [&](const userstore::UserView& u) {
+                              seen.assign(u.friendly_name().value_or(""));
+                            })
+                 .ok() &&
+             seen == "Jing",
+         "ReadUser visits the user in place");
 
   userstore::RestFacade facade(store->get());
   userstore::Response response =
