@@ -203,6 +203,24 @@ def targets_table(results, n):
     add("list 50 at 90% / first page (userstore)",
         ratio(t("BM_List90", "userstore"), t("BM_ListFirst", "userstore")),
         pair("BM_PairList90:ListFirst", "userstore"), 1.2, True)
+    # Issue 12: the fast forms against the copy-out floor (ideal into reused
+    # caller storage), and the by-value forms against the same floor's
+    # by-value calls; the REST facade against the store call it makes.
+    add("(issue 12) fetch by SID into a reused User: userstore / ideal", None,
+        pair("BM_PairFetchIntoBySid", "userstore:ideal"), 1.2, True)
+    add("(issue 12) fetch by identity into a reused User: userstore / ideal", None,
+        pair("BM_PairFetchIntoByIdentity", "userstore:ideal"), 1.2, True)
+    add("(issue 12) fetch by SID by value: userstore / ideal", None,
+        pair("BM_PairFetchBySid", "userstore:ideal"), 1.5, True)
+    add("(issue 12) update, nothing returned: userstore / ideal", None,
+        pair("BM_PairUpdateNoReturn", "userstore:ideal"), 2.0, True)
+    add("(issue 12) list 50 into a reused Page: userstore / ideal", None,
+        pair("BM_PairListInto", "userstore:ideal"), 1.2, True)
+    add("(issue 12) REST facade fetch / store fetch by SID (userstore)",
+        ratio(t("BM_FacadeFetch", "userstore"), t("BM_FetchBySid", "userstore")), None, 3, True)
+    add("(issue 12) REST facade page of 50 / store page (userstore, random token)",
+        ratio(t("BM_FacadeListRandom", "userstore"), t("BM_ListRandom", "userstore")), None, 1.5,
+        True)
     for op, label in [("BM_FetchBySid", "fetch by SID"), ("BM_FetchByIdentity", "fetch by identity"),
                       ("BM_ListRandom", "list 50")]:
         one = get(results, op, "userstore", n, 1)
