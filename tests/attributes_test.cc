@@ -121,6 +121,17 @@ TEST(AttributesTest, SmallDepthLimits) {
   EXPECT_EQ(Code("{}", limits), 50304);
 }
 
+TEST(AttributesTest, BracketsInStringsAndSiblingsDoNotCountAsDepth) {
+  // More '[' / '{' bytes than the limit (so the exact walk runs), depth 2.
+  Limits limits;
+  limits.max_attributes_depth = 2;
+  EXPECT_EQ(Code(R"({"a":"[[[{{{","b":[],"c":{},"d":[1]})", limits), 0);
+  EXPECT_EQ(Code(R"({"a":"[[[{{{","b":[[]]})", limits), 50304);  // depth 3
+  // Exactly as many openers as the limit allows: no walk needed, still exact.
+  EXPECT_EQ(Code(R"({"a":[]})", limits), 0);
+  EXPECT_EQ(Code(R"({"a":"]]]]]]]]"})", limits), 0);
+}
+
 TEST(AttributesTest, VeryDeepInputIsRejectedWithoutCrashing) {
   // Within the size limit, far beyond the depth limit.
   EXPECT_EQ(Code(NestedObjects(2500)), 50304);  // 15,001 bytes
