@@ -571,6 +571,24 @@ class Harness {
     absl::StatusOr<User> got = store_->FetchUser(service.sid, key);
     CheckOutcome(got.status(), want ? Codes{} : Codes{twilio_code::kNotFound}, "FetchUser");
     if (got.ok()) ExpectUser(*got, *want, service, false, "FetchUser");
+    // The fast forms: into a User reused across calls (left alone on error),
+    // and visited in place.
+    const User before = reused_user_;
+    const absl::Status into = store_->FetchUser(service.sid, key, &reused_user_);
+    int visits = 0;
+    User visited;
+    const absl::Status read = store_->ReadUser(service.sid, key, [&](const UserView& v) {
+      ++visits;
+      v.CopyTo(&visited);
+    });
+    FUZZ_CHECK(into.code() == got.status().code() && read.code() == got.status().code(),
+               "fast fetch forms' status");
+    FUZZ_CHECK(visits == (got.ok() ? 1 : 0), "ReadUser visited %d times", visits);
+    if (got.ok()) {
+      FUZZ_CHECK(SameUser(reused_user_, *got) && SameUser(visited, *got), "fast fetch forms' user");
+    } else {
+      FUZZ_CHECK(SameUser(reused_user_, before), "a failed FetchUser changed the caller's User");
+    }
   }
 
   void Presence(ByteReader& in, ModelService& service) {
@@ -621,7 +639,40 @@ class Harness {
     request.page_size = size;
     request.page = page;
     request.page_token = token;
-    return store_->ListUsers(service.sid, request);
+    absl::StatusOr<Page> result = store_->ListUsers(service.sid, request);
+    // The fast forms give the same page (nothing runs in between): into a
+    // Page reused across calls, and visited.
+    const absl::Status into = store_->ListUsers(service.sid, request, &reused_page_);
+    std::vector<User> visited;
+    const absl::Status visit = store_->VisitUsers(
+        service.sid, request, [&](const UserView& v) { visited.push_back(v.ToUser()); }, &links_);
+    FUZZ_CHECK(into.code() == result.status().code() && visit.code() == result.status().code(),
+               "fast list forms' status: %s / %s / %s", Describe(result.status()).c_str(),
+               Describe(into).c_str(), Describe(visit).c_str());
+    if (result.ok()) {
+      FUZZ_CHECK(
+          SameLinks(reused_page_, *result) && SameLinks(links_, *result) && links_.users.empty(),
+          "fast list forms' links");
+      FUZZ_CHECK(SameUsers(reused_page_.users, result->users) && SameUsers(visited, result->users),
+                 "fast list forms' users");
+    }
+    return result;
+  }
+
+  static bool SameUser(const User& a, const User& b) {
+    return a.sid == b.sid && a.account_sid == b.account_sid && a.service_sid == b.service_sid &&
+           a.role_sid == b.role_sid && a.identity == b.identity && a.attributes == b.attributes &&
+           a.is_online == b.is_online && a.is_notifiable == b.is_notifiable &&
+           a.friendly_name == b.friendly_name &&
+           a.joined_channels_count == b.joined_channels_count && a.date_created == b.date_created &&
+           a.date_updated == b.date_updated;
+  }
+  static bool SameUsers(const std::vector<User>& a, const std::vector<User>& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), SameUser);
+  }
+  static bool SameLinks(const Page& a, const Page& b) {
+    return a.page == b.page && a.page_size == b.page_size && a.page_token == b.page_token &&
+           a.next_page_token == b.next_page_token && a.previous_page_token == b.previous_page_token;
   }
 
   // Full walk with no writes: exactly the model, full pages, and previous
@@ -885,6 +936,9 @@ class Harness {
   std::shared_ptr<std::atomic<int>> events_ = std::make_shared<std::atomic<int>>(0);
   int expected_events_ = 0;
   std::unique_ptr<Store> store_;
+  User reused_user_;  // FetchUser's fill form, reused across calls
+  Page reused_page_;  // ListUsers' fill form, reused across calls
+  Page links_;        // VisitUsers' links
   ModelService services_[2];
   std::set<std::string> minted_;
   std::map<std::string, uint64_t> order_of_sid_;  // every user ever created
