@@ -1,5 +1,6 @@
 #include "store/user_record.h"
 
+#include <boost/container/small_vector.hpp>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -55,12 +56,14 @@ bool UserRecord::AssignTextInPlace(std::string_view attributes,
   if (text > capacity || capacity - text > UINT8_MAX) return false;
   // Either input may view the text being overwritten: the attributes move
   // with memmove; the friendly name is copied aside first when it lives here.
-  std::string saved;
+  // (On the stack for names up to 128 bytes: an attributes-only update
+  // keeps the name, and must not allocate for it.)
+  boost::container::small_vector<char, 128> saved;
   const std::less<const char*> before;  // a total order, even across objects
   if (friendly_name && friendly > 0 && !before(friendly_name->data(), tail()) &&
       before(friendly_name->data(), tail() + capacity)) {
-    saved.assign(*friendly_name);
-    friendly_name = saved;
+    saved.assign(friendly_name->begin(), friendly_name->end());
+    friendly_name = std::string_view(saved.data(), saved.size());
   }
   char* out = tail() + identity_size_;
   if (!attributes.empty()) std::memmove(out, attributes.data(), attributes.size());
