@@ -167,6 +167,12 @@ void RegisterPairedBenchmarks(size_t n) {
   reg("BM_PairUpdate/userstore:ideal", BM_PairUpdate<U, IdealStore>);
   reg("BM_PairListRandom/userstore:ideal", BM_PairListRandom<U, IdealStore>);
   reg("BM_PairList90:ListFirst/userstore", BM_PairList90First);
+  // Records in huge-page-eligible memory against malloc (docs/benchmarks.md,
+  // "Huge pages").
+  using H = UserstoreHugePagesSystem;
+  reg("BM_PairFetchBySid/userstore-huge:userstore", BM_PairFetch<H, U, false>);
+  reg("BM_PairFetchByIdentity/userstore-huge:userstore", BM_PairFetch<H, U, true>);
+  reg("BM_PairUpdate/userstore-huge:userstore", BM_PairUpdate<H, U>);
 }
 
 }  // namespace userstore::bench

@@ -117,7 +117,7 @@ absl::StatusOr<User> StoreImpl::CreateUser(std::string_view service_sid, const U
   if (params.friendly_name && !params.friendly_name->empty()) {
     text.friendly_name = *params.friendly_name;
   }
-  UserRecord::Ptr record = UserRecord::Make(text);
+  UserRecord::Ptr record = UserRecord::Make(text, nullptr, service->records());
   record->sequence = service->NextSequence();
   record->sid = RandomSidBytes();
   record->role_sid = role;
@@ -137,7 +137,8 @@ absl::StatusOr<User> StoreImpl::GetOrCreateUser(std::string_view service_sid,
   service->users().Read(
       key, [&](const UserRecord& r) { found = ToUser(*service, r, UserView::kResource); });
   if (found) return *found;
-  UserRecord::Ptr record = UserRecord::Make({identity, {}, std::nullopt});
+  UserRecord::Ptr record =
+      UserRecord::Make({identity, {}, std::nullopt}, nullptr, service->records());
   record->sequence = service->NextSequence();
   record->sid = RandomSidBytes();
   record->role_sid = service->default_role();
@@ -198,7 +199,7 @@ absl::StatusOr<User> StoreImpl::UpdateUser(std::string_view service_sid, std::st
     }
   }
   auto build = [&](const UserRecord& r) -> absl::StatusOr<UserRecord::Ptr> {
-    UserRecord::Ptr next = UserRecord::Make(text_of(r), &r);
+    UserRecord::Ptr next = UserRecord::Make(text_of(r), &r, service->records());
     stamp(*next);
     return next;
   };
@@ -265,7 +266,7 @@ absl::StatusOr<User> StoreImpl::AddJoinedChannels(std::string_view service_sid,
       return BadRequest(twilio_code::kInvalidParameter,
                         "joined_channels_count would leave the range 0..2^63-1");
     }
-    UserRecord::Ptr next = UserRecord::Make(r.text(), &r);
+    UserRecord::Ptr next = UserRecord::Make(r.text(), &r, service->records());
     next->joined_channels_count = next_count;
     return next;
   };
