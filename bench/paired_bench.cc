@@ -305,6 +305,12 @@ void RegisterPairedBenchmarks(size_t n) {
   reg("BM_PairUpdateInto/userstore:ideal", BM_PairUpdateInto<U, IdealStore, true>);
   reg("BM_PairUpdateNoReturn/userstore:ideal", BM_PairUpdateInto<U, IdealStore, false>);
   reg("BM_PairListInto/userstore:ideal", BM_PairListInto<U, IdealStore>);
+  // Records in huge-page-eligible memory against malloc (docs/benchmarks.md,
+  // "Huge pages").
+  using H = UserstoreHugePagesSystem;
+  reg("BM_PairFetchBySid/userstore-huge:userstore", BM_PairFetch<H, U, false>);
+  reg("BM_PairFetchByIdentity/userstore-huge:userstore", BM_PairFetch<H, U, true>);
+  reg("BM_PairUpdate/userstore-huge:userstore", BM_PairUpdate<H, U>);
 }
 
 }  // namespace userstore::bench

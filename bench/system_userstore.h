@@ -27,8 +27,9 @@ class UserstoreSystem {
   static constexpr char kName[] = "userstore";
   static constexpr bool kThreadSafe = true;
 
-  UserstoreSystem() {
-    absl::StatusOr<std::unique_ptr<Store>> store = Store::Create();
+  UserstoreSystem() : UserstoreSystem(StoreOptions{}) {}
+  explicit UserstoreSystem(StoreOptions options) {
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Create(std::move(options));
     absl::StatusOr<Service> service =
         store.ok() ? (*store)->CreateService({}) : absl::StatusOr<Service>(store.status());
     if (!service.ok()) {
@@ -92,6 +93,21 @@ class UserstoreSystem {
  private:
   std::unique_ptr<Store> store_;
   std::string service_sid_;
+};
+
+// The same Store with its records in huge-page-eligible memory
+// (RecordMemory::kHugePages): docs/benchmarks.md, "Huge pages".
+class UserstoreHugePagesSystem : public UserstoreSystem {
+ public:
+  static constexpr char kName[] = "userstore-huge";
+  UserstoreHugePagesSystem() : UserstoreSystem(Options()) {}
+
+ private:
+  static StoreOptions Options() {
+    StoreOptions options;
+    options.record_memory = RecordMemory::kHugePages;
+    return options;
+  }
 };
 
 }  // namespace userstore::bench

@@ -362,6 +362,7 @@ void Register(Op op, size_t n) {
 void PrebuildFixtures(const std::vector<size_t>& user_counts) {
   for (size_t n : user_counts) {
     Fixture<UserstoreSystem>::Get(n);
+    Fixture<UserstoreHugePagesSystem>::Get(n);
     Fixture<IdealStore>::Get(n);
     Fixture<TypicalStore>::Get(n);
     Fixture<SqliteStore>::Get(n);
@@ -382,6 +383,9 @@ void RegisterBenchmarks(const std::vector<size_t>& user_counts) {
          {Op::kMemory, Op::kFetchBySid, Op::kFetchByIdentity, Op::kListFirst, Op::kListRandom,
           Op::kListNinety, Op::kUpdate, Op::kCreate, Op::kCreateContended, Op::kDelete}) {
       Register<UserstoreSystem>(op, n);
+      if (op == Op::kMemory || op == Op::kFetchBySid || op == Op::kFetchByIdentity) {
+        Register<UserstoreHugePagesSystem>(op, n);  // docs/benchmarks.md, "Huge pages"
+      }
       Register<IdealStore>(op, n);
       Register<TypicalStore>(op, n);
       Register<SqliteStore>(op, n);

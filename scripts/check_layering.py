@@ -5,14 +5,14 @@ Every quoted or angled #include of a file in src/, include/, tools/ and
 examples/ is classified by its first path segment:
 
   userstore/...                        the public API (include/userstore/)
-  common/ sid/ token/ json/ store/
-  rest/ durable/                       an internal layer (src/<layer>/)
+  common/ sid/ token/ json/ arena/
+  store/ rest/ durable/                an internal layer (src/<layer>/)
   anything else                        a third-party or same-directory header
 
 and each (including directory -> included layer) edge must be in ALLOWED
 below, which is the table docs/design.md shows:
 
-  common  <-  sid, token, json  <-  store  <-  rest, durable
+  common  <-  sid, token, json, arena  <-  store  <-  rest, durable
 
 (a layer may include itself and every layer to its left; everyone may include
 the public headers; include/userstore/ includes only itself; tools/ and
@@ -40,7 +40,7 @@ import subprocess
 import sys
 import tempfile
 
-LAYERS = ["common", "sid", "token", "json", "store", "rest", "durable"]
+LAYERS = ["common", "sid", "token", "json", "arena", "store", "rest", "durable"]
 PUBLIC = "userstore"
 
 # Who may include whom (besides PUBLIC, always allowed, and itself).
@@ -49,9 +49,10 @@ ALLOWED = {
     "sid": {"common"},
     "token": {"common"},
     "json": {"common"},
-    "store": {"common", "sid", "token", "json"},
-    "rest": {"common", "sid", "token", "json", "store"},
-    "durable": {"common", "sid", "token", "json", "store"},
+    "arena": {"common"},
+    "store": {"common", "sid", "token", "json", "arena"},
+    "rest": {"common", "sid", "token", "json", "arena", "store"},
+    "durable": {"common", "sid", "token", "json", "arena", "store"},
     # Public headers, tools and examples: the public API only.
     "include": set(),
     "tools": set(),

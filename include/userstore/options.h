@@ -39,6 +39,25 @@ struct Limits {
   size_t max_services = 10000;
 };
 
+// Where a Store keeps its user records (StoreOptions::record_memory).
+enum class RecordMemory {
+  // One malloc block per user (glibc's heap, 4 KiB pages unless the process
+  // sets GLIBC_TUNABLES=glibc.malloc.hugetlb=1). Memory of deleted or
+  // replaced users goes back to malloc at once.
+  kMalloc = 0,
+  // Records of up to 16 KiB (80 bytes + identity + attributes + friendly
+  // name) in 2 MiB regions, 2 MiB-aligned, that the Store maps and marks
+  // madvise(MADV_HUGEPAGE), so transparent huge pages may back them
+  // (/sys/kernel/mm/transparent_hugepage/enabled "always" or "madvise";
+  // with "never" they are plain 4 KiB pages). Larger records use malloc.
+  // Costs: the memory of deleted or replaced users is reused only for
+  // records of the same size class (16 bytes apart up to 1 KiB, 128 up to
+  // 16 KiB) and goes back to the OS only when the Store is destroyed; each
+  // region touched is resident in full (2 MiB) once a huge page backs it.
+  // Measured in docs/benchmarks.md ("Huge pages").
+  kHugePages = 1,
+};
+
 struct StoreOptions {
   // The Account (`AC` + 32 hex) every Service and User belongs to. Empty: a
   // fresh one is minted from OS randomness when the Store is made.
@@ -55,6 +74,10 @@ struct StoreOptions {
   // tokens. Empty: 32 random bytes are drawn when the Store is made, so tokens
   // are valid only within that Store's lifetime.
   std::string page_token_key;
+  // Where user records are kept (see RecordMemory). Durable stores
+  // (Store::Open) honour it too. Not one of the enumerators: 400/20001
+  // (kInvalidArgument).
+  RecordMemory record_memory = RecordMemory::kMalloc;
 };
 
 // Options of a durable Store (Store::Open): how writes reach the disk and how

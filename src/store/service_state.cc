@@ -5,10 +5,12 @@
 
 namespace userstore::internal {
 
-ServiceState::ServiceState(const Service& service, const std::vector<Role>& default_roles)
+ServiceState::ServiceState(const Service& service, const std::vector<Role>& default_roles,
+                           RecordArena* records)
     : sid_(service.sid),
       account_sid_(service.account_sid),
       default_role_(*ParseSid(service.default_service_role_sid, "RL")),
+      records_(records),
       reachability_enabled_(service.reachability_enabled) {
   WriterLock lock(&mu_);
   meta_ = service;

@@ -23,11 +23,15 @@
 
 namespace userstore::internal {
 
+class RecordArena;
+
 class ServiceState {
  public:
   // `service` holds the metadata; its default_*_role_sid fields must name
-  // roles given in `default_roles`.
-  ServiceState(const Service& service, const std::vector<Role>& default_roles);
+  // roles given in `default_roles`. `records`: where its user records are
+  // made (null: malloc); it must outlive this ServiceState.
+  ServiceState(const Service& service, const std::vector<Role>& default_roles,
+               RecordArena* records = nullptr);
   ServiceState(const ServiceState&) = delete;
   ServiceState& operator=(const ServiceState&) = delete;
 
@@ -56,6 +60,9 @@ class ServiceState {
   // Makes later NextSequence() values exceed `sequence` (recovery).
   void EnsureSequenceAbove(uint64_t sequence);
 
+  // The arena user records are made in (UserRecord::Make), or null.
+  RecordArena* records() const { return records_; }
+
   UserIndex& users() { return users_; }
   const UserIndex& users() const { return users_; }
 
@@ -63,6 +70,7 @@ class ServiceState {
   const std::string sid_;
   const std::string account_sid_;
   const SidBytes default_role_;
+  RecordArena* const records_;
   std::atomic<bool> reachability_enabled_;
   std::atomic<uint64_t> next_sequence_{0};
 

@@ -50,6 +50,11 @@ absl::StatusOr<StoreOptions> CheckStoreOptions(StoreOptions options) {
     return BadRequest(twilio_code::kInvalidParameter,
                       "limits must be positive and default_page_size <= max_page_size");
   }
+  if (options.record_memory != RecordMemory::kMalloc &&
+      options.record_memory != RecordMemory::kHugePages) {
+    return BadRequest(twilio_code::kInvalidParameter,
+                      "record_memory must be RecordMemory::kMalloc or kHugePages");
+  }
   if (options.page_token_key.empty()) {
     options.page_token_key.resize(32);
     RandomBytes(options.page_token_key.data(), options.page_token_key.size());

@@ -41,6 +41,8 @@
 
 namespace userstore::internal {
 
+class RecordArena;
+
 // Which presence field SetPresence sets.
 enum class PresenceField { kOnline, kNotifiable };
 
@@ -159,6 +161,9 @@ class StoreImpl final : public RestoreTarget {
 
   const StoreOptions options_;
   const PageTokenCodec tokens_;
+  // Records' memory with RecordMemory::kHugePages (null: malloc); outlives
+  // every ServiceState (declared before them).
+  const std::unique_ptr<RecordArena> records_;
 
   std::unique_ptr<Journal> journal_;  // null: memory only; set once before use
 

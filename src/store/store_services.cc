@@ -1,6 +1,7 @@
 // StoreImpl: construction, Services, Roles and listeners.
 #include <utility>
 
+#include "arena/record_arena.h"
 #include "common/status_macros.h"
 #include "common/twilio_errors.h"
 #include "store/store_impl.h"
@@ -47,7 +48,10 @@ const std::vector<DefaultRole>& DefaultRoles() {
 }  // namespace
 
 StoreImpl::StoreImpl(StoreOptions options)
-    : options_(std::move(options)), tokens_(options_.page_token_key) {
+    : options_(std::move(options)),
+      tokens_(options_.page_token_key),
+      records_(options_.record_memory == RecordMemory::kHugePages ? std::make_unique<RecordArena>()
+                                                                  : nullptr) {
   WriterLock lock(&services_mu_);
   service_maps_.push_back(std::make_unique<const ServiceMap>());
   services_.store(service_maps_.back().get(), std::memory_order_release);
@@ -129,7 +133,7 @@ bool StoreImpl::HasService(const SidBytes& sid) const {
 
 ServiceState* StoreImpl::Publish(const Service& service, const std::vector<Role>& roles,
                                  bool defer_snapshot) {
-  service_states_.push_back(std::make_unique<ServiceState>(service, roles));
+  service_states_.push_back(std::make_unique<ServiceState>(service, roles, records_.get()));
   ServiceState* state = service_states_.back().get();
   recent_.emplace(*ParseSid(service.sid, "IS"), state);
   // Small stores always read lock-free; larger ones merge geometrically.
@@ -182,6 +186,10 @@ absl::Status StoreImpl::RestoreSequence(std::string_view service_sid, uint64_t s
 absl::Status StoreImpl::RestoreUser(std::string_view service_sid, UserRecord::Ptr record) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
   service->EnsureSequenceAbove(record->sequence);
+  if (service->records() != nullptr && !record->in_arena()) {
+    // Decoded into malloc'd memory: moved into the Store's arena.
+    record = UserRecord::Make(record->text(), record.get(), service->records());
+  }
   USERSTORE_ASSIGN_OR_RETURN(
       const UserIndex::InsertOutcome outcome,
       service->users().Insert(&record, nullptr, UserIndex::Ignore, UserIndex::Ignore));

@@ -97,7 +97,7 @@ absl::Status StoreImpl::CreateUser(std::string_view service_sid, const UserCreat
   if (params.friendly_name && !params.friendly_name->empty()) {
     text.friendly_name = *params.friendly_name;
   }
-  UserRecord::Ptr record = UserRecord::Make(text);
+  UserRecord::Ptr record = UserRecord::Make(text, nullptr, service->records());
   record->sequence = service->NextSequence();
   record->sid = RandomSidBytes();
   record->role_sid = role;
@@ -120,7 +120,8 @@ absl::StatusOr<User> StoreImpl::GetOrCreateUser(std::string_view service_sid,
           key, [&](const UserRecord& r) { CopyUser(*service, r, UserShape::kResource, &user); })) {
     return user;
   }
-  UserRecord::Ptr record = UserRecord::Make({identity, {}, std::nullopt});
+  UserRecord::Ptr record =
+      UserRecord::Make({identity, {}, std::nullopt}, nullptr, service->records());
   record->sequence = service->NextSequence();
   record->sid = RandomSidBytes();
   record->role_sid = service->default_role();
@@ -199,7 +200,7 @@ absl::Status StoreImpl::UpdateUser(std::string_view service_sid, std::string_vie
     }
   }
   auto build = [&](const UserRecord& r) -> absl::StatusOr<UserRecord::Ptr> {
-    UserRecord::Ptr next = UserRecord::Make(text_of(r), &r);
+    UserRecord::Ptr next = UserRecord::Make(text_of(r), &r, service->records());
     stamp(*next);
     return next;
   };
@@ -267,7 +268,7 @@ absl::StatusOr<User> StoreImpl::AddJoinedChannels(std::string_view service_sid,
       return BadRequest(twilio_code::kInvalidParameter,
                         "joined_channels_count would leave the range 0..2^63-1");
     }
-    UserRecord::Ptr next = UserRecord::Make(r.text(), &r);
+    UserRecord::Ptr next = UserRecord::Make(r.text(), &r, service->records());
     next->joined_channels_count = next_count;
     return next;
   };

@@ -7,21 +7,25 @@
 #include <new>
 #include <string>
 
+#include "arena/record_arena.h"
+
 namespace userstore::internal {
 
 // The header fits 80 bytes; the slack byte lives in what was padding.
 static_assert(sizeof(UserRecord) == 80);
 
-UserRecord::Ptr UserRecord::Make(const Text& text, const UserRecord* base) {
+UserRecord::Ptr UserRecord::Make(const Text& text, const UserRecord* base, RecordArena* arena) {
   const size_t friendly = text.friendly_name ? text.friendly_name->size() : 0;
   const size_t tail = text.identity.size() + text.attributes.size() + friendly;
   // glibc's malloc serves a request of n bytes from a chunk of
   // round_up(n + 8, 16) bytes; asking for all of it costs nothing there and
   // leaves room for in-place updates (AssignTextInPlace).
   const size_t needed = sizeof(UserRecord) + tail;
-  const size_t size = ((needed + 8 + 15) & ~size_t{15}) - 8;
-  void* block = ::operator new(size);
+  const size_t arena_size = arena != nullptr ? RecordArena::BlockSize(needed) : 0;
+  const size_t size = arena_size != 0 ? arena_size : ((needed + 8 + 15) & ~size_t{15}) - 8;
+  void* block = arena_size != 0 ? arena->Allocate(size) : ::operator new(size);
   auto* r = new (block) UserRecord();
+  r->in_arena_ = arena_size != 0;
   r->slack_ = static_cast<uint8_t>(size - needed);
   if (base != nullptr) {
     r->sequence = base->sequence;
@@ -77,8 +81,14 @@ bool UserRecord::AssignTextInPlace(std::string_view attributes,
 }
 
 void UserRecord::Deleter::operator()(UserRecord* record) const {
+  const bool in_arena = record->in_arena_;
+  const size_t size = record->allocated_size();
   record->~UserRecord();
-  ::operator delete(static_cast<void*>(record));
+  if (in_arena) {
+    RecordArena::Free(record, size);
+  } else {
+    ::operator delete(static_cast<void*>(record));
+  }
 }
 
 }  // namespace userstore::internal

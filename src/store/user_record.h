@@ -8,7 +8,13 @@
 // when it fits the block
 // (AssignTextInPlace; memory-only stores) or builds a new record
 // (UserRecord::Make with the old one as base) that replaces the old under
-// the index's locks. The identity never changes. Header fields and the text
+// the index's locks. The identity never changes.
+//
+// The block comes from malloc, or from the Store's RecordArena when it keeps
+// records in huge-page-eligible memory (StoreOptions::record_memory): then
+// it is sized to the arena's class (up to 15 bytes spare, 127 past 1 KiB)
+// and a header bit says so, so the Deleter returns it to its arena (found
+// from the block's address) without a pointer per record. Header fields and the text
 // change only under the record's SID-shard lock, held exclusively.
 //
 // Thread-compatible: the UserIndex's locks guard every access
@@ -24,6 +30,8 @@
 #include "sid/sid.h"
 
 namespace userstore::internal {
+
+class RecordArena;
 
 // Tri-state presence as the host reported it: never reported, false, true.
 enum class Presence : uint8_t { kUnknown = 0, kFalse = 1, kTrue = 2 };
@@ -43,9 +51,11 @@ class UserRecord {
   };
 
   // A new record holding `text`, with header fields copied from `base` when
-  // given (zero otherwise). One allocation of sizeof(UserRecord) + the text,
-  // rounded up to glibc's chunk size (up to 15 spare bytes).
-  static Ptr Make(const Text& text, const UserRecord* base = nullptr);
+  // given (zero otherwise). One allocation of sizeof(UserRecord) + the text:
+  // from `arena` when given and the record fits its largest block (rounded
+  // up to the arena's size class), else from malloc, rounded up to glibc's
+  // chunk size (up to 15 spare bytes). Throws std::bad_alloc as new does.
+  static Ptr Make(const Text& text, const UserRecord* base = nullptr, RecordArena* arena = nullptr);
 
   std::string_view identity() const { return {tail(), identity_size_}; }
   std::string_view attributes() const { return {tail() + identity_size_, attributes_size_}; }
@@ -62,6 +72,9 @@ class UserRecord {
   // caller then builds a new record). O(record size).
   bool AssignTextInPlace(std::string_view attributes,
                          std::optional<std::string_view> friendly_name);
+
+  // Whether the block came from a RecordArena (else from malloc).
+  bool in_arena() const { return in_arena_; }
 
   // Bytes of heap this record's block holds (header, text and spare bytes).
   size_t allocated_size() const {
@@ -84,8 +97,9 @@ class UserRecord {
   const char* tail() const { return reinterpret_cast<const char*>(this + 1); }
   char* tail() { return reinterpret_cast<char*>(this + 1); }
 
-  bool has_friendly_name_ = false;
-  uint8_t slack_ = 0;  // block bytes past the text, 0..255
+  bool has_friendly_name_ : 1 = false;
+  bool in_arena_ : 1 = false;  // the block is a RecordArena's
+  uint8_t slack_ = 0;          // block bytes past the text, 0..255
   uint32_t identity_size_ = 0;
   uint32_t attributes_size_ = 0;
   uint32_t friendly_name_size_ = 0;
