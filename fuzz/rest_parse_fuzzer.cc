@@ -169,8 +169,9 @@ void CheckRoute(const internal::Target& target, const std::vector<std::string>& 
     FUZZ_CHECK(!s[i].empty(), "empty segment routed");
     path += "/" + s[i];
   }
-  FUZZ_CHECK(route->resource_path == path, "resource_path '%s' vs '%s'",
-             route->resource_path.c_str(), path.c_str());
+  const std::string resource_path = internal::ResourcePath(*route);
+  FUZZ_CHECK(resource_path == path, "resource_path '%s' vs '%s'", resource_path.c_str(),
+             path.c_str());
   switch (route->kind) {
     case internal::RouteKind::kService:
       FUZZ_CHECK(n == 2, "kService with %zu segments", n);
@@ -252,7 +253,8 @@ void CheckTarget(std::string_view text, size_t max_params) {
   }
   const size_t q = text.find('?');
   const std::string_view path = text.substr(0, q);
-  FUZZ_CHECK(target->encoded_path == path, "encoded_path '%s'", target->encoded_path.c_str());
+  FUZZ_CHECK(target->encoded_path == path, "encoded_path '%s'",
+             std::string(target->encoded_path).c_str());
   FUZZ_CHECK(!path.empty() && path[0] == '/', "path without a leading '/'");
   const std::vector<std::string_view> raw = Split(path.substr(1), '/');
   const size_t expected_segments = path == "/" ? 0 : raw.size();

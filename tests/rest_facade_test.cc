@@ -19,6 +19,7 @@
 #include "rest/params.h"
 #include "simdjson.h"
 #include "tests/support/test_store.h"
+#include "userstore/json.h"
 #include "userstore/rest.h"
 #include "userstore/store.h"
 
@@ -834,6 +835,112 @@ TEST_F(RestFacadeLongBaseTest, LongerBasePath) {
   EXPECT_EQ(Json(r.body).Str("/users/0/identity"), "y1");
 }
 
+// ---- bodies rendered in place (issue 12) ------------------------------------------
+
+// The facade renders fetches and list pages from the stored records (no User
+// in between, no UTF-8 check of texts the Store validated): the bodies are
+// byte for byte UserJson / PageJson of the Store's own copies.
+TEST_F(RestFacadeTest, BodiesAreTheRenderersOfTheStoredUsers) {
+  const std::vector<UserCreate> creates = {
+      {"plain", std::nullopt, std::nullopt, std::nullopt, false},
+      {"quote\"back\\slash\ttab", std::nullopt, R"({"bio":"line\nbreak \"q\" \u0001"})",
+       "Name \"with\" \\ escapes\x01\x1f", false},
+      {"\xC3\xA9l\xC3\xA8ve-\xE2\x80\xA8-\xF0\x9F\x98\x80", std::nullopt,
+       "{\"emoji\":\"\xF0\x9F\x98\x80\",\"long\":\"" + std::string(300, 'x') + "\"}",
+       "\xE6\x97\xA5\xE6\x9C\xAC", false},
+      {"no-name", std::nullopt, "{}", std::nullopt, false},
+      {"long-name", std::nullopt, std::nullopt, std::string(200, 'n'), false},
+  };
+  for (const UserCreate& c : creates) ASSERT_OK(t_->CreateUser(kServiceSid, c));
+  ASSERT_OK(t_->SetUserOnline(kServiceSid, "plain", true));
+  const std::string upper = "/v2/Services/IS" + std::string(32, 'A');
+  for (const UserCreate& c : creates) {
+    SCOPED_TRACE(c.identity);
+    ASSERT_OK_AND_ASSIGN(User user, t_->FetchUser(kServiceSid, c.identity));
+    const std::string expected = UserJson(user, kBase);
+    Response r = Get(std::string(kUsers) + "/" + user.sid);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.body, expected);
+    // By identity, and with the Service SID in uppercase hex.
+    std::string encoded;
+    for (char ch : c.identity) {
+      encoded += absl::StrFormat("%%%02X", static_cast<unsigned char>(ch));
+    }
+    EXPECT_EQ(Get(std::string(kUsers) + "/" + encoded).body, expected);
+    EXPECT_EQ(Get(upper + "/Users/" + user.sid).body, expected);
+  }
+  // Pages: first, middle (both links) and last, and with the uppercase SID
+  // (links in the canonical spelling, as the Store's Service has it).
+  PageRequest request;
+  request.page_size = 2;
+  Page expected;
+  for (int page = 0; page < 3; ++page) {  // 5 users: 2, 2, 1
+    SCOPED_TRACE(page);
+    ASSERT_OK_AND_ASSIGN(expected, t_->ListUsers(kServiceSid, request));
+    std::string query = "?PageSize=2&Page=" + std::to_string(page);
+    if (!request.page_token.empty()) query += "&PageToken=" + request.page_token;
+    Response r = Get(std::string(kUsers) + query);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.body, PageJson(expected, kServiceSid, kBase));
+    EXPECT_EQ(Get(upper + "/Users" + query).body, r.body);
+    request.page_token = expected.next_page_token;
+    request.page = page + 1;
+  }
+  // A previous page (read backwards by the Store, shown in page order).
+  EXPECT_TRUE(expected.next_page_token.empty());
+  request.page_token = expected.previous_page_token;
+  request.page = 1;
+  ASSERT_FALSE(request.page_token.empty());
+  ASSERT_OK_AND_ASSIGN(Page previous, t_->ListUsers(kServiceSid, request));
+  Response r = Get(std::string(kUsers) + "?PageSize=2&Page=1&PageToken=" + request.page_token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, PageJson(previous, kServiceSid, kBase));
+  // An empty Service's page.
+  const std::string empty = "IS" + Hex32('e');
+  ServiceCreate create_empty;
+  create_empty.sid = empty;
+  ASSERT_OK(t_->CreateService(create_empty));
+  ASSERT_OK_AND_ASSIGN(Page none, t_->ListUsers(empty, PageRequest()));
+  EXPECT_EQ(Get("/v2/Services/" + empty + "/Users").body, PageJson(none, empty, kBase));
+  // Create and update bodies too.
+  r = Create("Identity=made&FriendlyName=%22F%22&Attributes=%7B%22a%22%3A%22%5Cn%22%7D");
+  ASSERT_EQ(r.status, 201) << r.body;
+  ASSERT_OK_AND_ASSIGN(User made, t_->FetchUser(kServiceSid, "made"));
+  EXPECT_EQ(r.body, UserJson(made, kBase));
+  r = Post(std::string(kUsers) + "/made", "FriendlyName=%C3%A9");
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_OK_AND_ASSIGN(made, t_->FetchUser(kServiceSid, "made"));
+  EXPECT_EQ(r.body, UserJson(made, kBase));
+}
+
+// The user routes no longer fetch the Service first, yet its 404 still comes
+// before the facade's own checks (docs/rest.md's order), with the same body.
+TEST_F(RestFacadeTest, UnknownServiceComesBeforeTheFacadesChecks) {
+  const std::string unknown = "/v2/Services/IS" + Hex32('f');
+  const std::string message_users =
+      "The requested resource /Services/IS" + Hex32('f') + "/Users was not found";
+  const std::string message_user =
+      "The requested resource /Services/IS" + Hex32('f') + "/Users/alice was not found";
+  const Headers bad_header = {{"X-Twilio-Webhook-Enabled", "maybe"}};
+  ExpectError(Get(unknown + "/Users?PageSize=0"), 404, 20404, message_users);
+  ExpectError(Get(unknown + "/Users?Page=2"), 404, 20404, message_users);
+  ExpectError(Get(unknown + "/Users?PageToken=nope"), 404, 20404, message_users);
+  ExpectError(Post(unknown + "/Users", "Identity=%zz"), 404, 20404, message_users);
+  ExpectError(Post(unknown + "/Users", "FriendlyName=x"), 404, 20404, message_users);
+  ExpectError(Post(unknown + "/Users", "Identity=a", bad_header), 404, 20404, message_users);
+  ExpectError(Post(unknown + "/Users/alice", "FriendlyName=%zz"), 404, 20404, message_user);
+  ExpectError(Post(unknown + "/Users/alice", "FriendlyName=x", bad_header), 404, 20404,
+              message_user);
+  ExpectError(Post(unknown + "/Users/alice", ""), 404, 20404, message_user);
+  ExpectError(Get(unknown + "/Users/alice"), 404, 20404, message_user);
+  EXPECT_EQ(Do("HEAD", unknown + "/Users/alice").status, 404);
+  // The same checks in a Service that exists answer for themselves.
+  ExpectError(Get(std::string(kUsers) + "?PageSize=0"), 400, 20001);
+  ExpectError(Post(std::string(kUsers), "Identity=%zz"), 400, 20001);
+  ExpectError(Post(std::string(kUsers), "Identity=a", bad_header), 400, 20001);
+  ExpectError(Post(std::string(kUsers) + "/alice", "FriendlyName=x", bad_header), 400, 20001);
+}
+
 class RestFacadeAutoCreateTest : public RestFacadeTest {
  protected:
   RestFacadeAutoCreateTest() : RestFacadeTest({}, FacadeOptions{true}) {}
@@ -866,6 +973,10 @@ TEST_F(RestFacadeAutoCreateTest, WellFormedUnknownServiceIsCreated) {
   ExpectError(Post("/v2/Services/" + other + "/Users", "Identity=a&RoleSid=RL" + Hex32('1')), 400,
               50100);
   ExpectError(Post("/v2/Services/" + other + "/Users", "Identity=a&RoleSid=x"), 400, 20001);
+  ExpectError(Post("/v2/Services/" + other + "/Users", "Identity=%zz"), 400, 20001);
+  ExpectError(Post("/v2/Services/" + other + "/Users", "Identity=a",
+                   {{"X-Twilio-Webhook-Enabled", "maybe"}}),
+              400, 20001);
   EXPECT_FALSE(t_->FetchService(other).ok());
   // A create that passes them does.
   EXPECT_EQ(Post("/v2/Services/" + other + "/Users", "Identity=a").status, 201);

@@ -185,27 +185,33 @@ TEST(ParseForm, ParamCountIsBoundedBeforeDecoding) {
 
 TEST(MatchRoute, AllRoutes) {
   const Segments base = {"v2"};
-  std::optional<Route> r = MatchRoute({"v2", "Services", "IS1"}, base);
+  // A Route views the segments: each list lives as long as its route.
+  const Segments service = {"v2", "Services", "IS1"};
+  std::optional<Route> r = MatchRoute(service, base);
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->kind, RouteKind::kService);
   EXPECT_EQ(r->service_sid, "IS1");
-  EXPECT_EQ(r->resource_path, "/Services/IS1");
+  EXPECT_EQ(ResourcePath(*r), "/Services/IS1");
 
-  r = MatchRoute({"v2", "Services", "IS1", "Roles"}, base);
+  const Segments roles = {"v2", "Services", "IS1", "Roles"};
+  r = MatchRoute(roles, base);
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->kind, RouteKind::kRoles);
-  EXPECT_EQ(r->resource_path, "/Services/IS1/Roles");
+  EXPECT_EQ(ResourcePath(*r), "/Services/IS1/Roles");
 
-  r = MatchRoute({"v2", "Services", "IS1", "Users"}, base);
+  const Segments users = {"v2", "Services", "IS1", "Users"};
+  r = MatchRoute(users, base);
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->kind, RouteKind::kUsers);
-  EXPECT_EQ(r->resource_path, "/Services/IS1/Users");
+  EXPECT_EQ(ResourcePath(*r), "/Services/IS1/Users");
 
-  r = MatchRoute({"v2", "Services", "IS1", "Users", "team/alice"}, base);
+  const Segments user = {"v2", "Services", "IS1", "Users", "team/alice"};
+  r = MatchRoute(user, base);
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->kind, RouteKind::kUser);
+  EXPECT_EQ(r->service_sid, "IS1");
   EXPECT_EQ(r->user_key, "team/alice");
-  EXPECT_EQ(r->resource_path, "/Services/IS1/Users/team/alice");
+  EXPECT_EQ(ResourcePath(*r), "/Services/IS1/Users/team/alice");
 }
 
 TEST(MatchRoute, UnknownPaths) {
@@ -231,13 +237,17 @@ TEST(MatchRoute, UnknownPaths) {
 }
 
 TEST(MatchRoute, EmptyAndLongerBases) {
-  std::optional<Route> r = MatchRoute({"Services", "IS1", "Users"}, {});
+  const Segments users = {"Services", "IS1", "Users"};
+  std::optional<Route> r = MatchRoute(users, {});
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->kind, RouteKind::kUsers);
-  r = MatchRoute({"api", "chat", "v2", "Services", "IS1"}, {"api", "chat", "v2"});
+  const Segments service = {"api", "chat", "v2", "Services", "IS1"};
+  r = MatchRoute(service, {"api", "chat", "v2"});
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->kind, RouteKind::kService);
-  EXPECT_FALSE(MatchRoute({"api", "v2", "Services", "IS1"}, {"api", "chat", "v2"}));
+  EXPECT_EQ(r->service_sid, "IS1");
+  const Segments short_base = {"api", "v2", "Services", "IS1"};
+  EXPECT_FALSE(MatchRoute(short_base, {"api", "chat", "v2"}));
 }
 
 TEST(MethodAllowed, PerRoute) {

@@ -21,14 +21,29 @@
 #include "userstore/page.h"
 #include "userstore/service.h"
 #include "userstore/user.h"
+#include "userstore/user_view.h"
 
 namespace userstore {
 
-// Twilio's date format: "2016-03-24T21:05:19Z".
+// Twilio's date format: "2016-03-24T21:05:19Z" (UTC; a fraction of a
+// second is dropped). Years 1000-9999 print as four digits; other times as
+// absl::FormatTime's "%Y-%m-%dT%H:%M:%SZ" prints them (years unpadded, e.g.
+// "999-12-31T23:59:59Z"; "infinite-future" / "infinite-past").
 USERSTORE_EXPORT std::string FormatTwilioDate(absl::Time t);
 
 // One user, as a fetch / create / update response body.
 USERSTORE_EXPORT std::string UserJson(const User& user, std::string_view base_url);
+
+// The same body from a view (user_view.h): byte for byte what UserJson(User)
+// renders for the user the view shows (UserJson(User) renders through
+// UserView(user)). With Store::ReadUser a host renders a stored user with no
+// copy of it: call it inside the visitor, which is where the view is valid.
+// The append form adds the body to the end of `*out` (reusing its capacity;
+// nothing else in `*out` changes). Texts are escaped as JsonQuote does;
+// runs of bytes that need no escape are copied whole.
+USERSTORE_EXPORT std::string UserJson(const UserView& user, std::string_view base_url);
+USERSTORE_EXPORT void AppendUserJson(const UserView& user, std::string_view base_url,
+                                     std::string* out);
 
 // A list response: {"meta": {...}, "users": [...]}. `service_sid` builds the
 // paging URLs: {base}/Services/{IS}/Users?PageSize=N&Page=P[&PageToken=T].

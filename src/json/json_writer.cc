@@ -1,87 +1,49 @@
 #include "json/json_writer.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <system_error>
 
-#include "common/utf8.h"
+#include "json/render.h"
 
 namespace userstore::internal {
 
 namespace {
 
-constexpr char kHex[] = "0123456789abcdef";
+// The input AppendJsonString escapes per reservation: bounds the room
+// reserved ahead (6 bytes per input byte at worst).
+constexpr size_t kChunkBytes = 4096;
 
-// Appends the escape for byte `c` if it needs one and returns true; returns
-// false for bytes that are copied as they are.
-bool AppendEscape(unsigned char c, std::string* out) {
-  switch (c) {
-    case '"':
-      out->append("\\\"");
-      return true;
-    case '\\':
-      out->append("\\\\");
-      return true;
-    case '\b':
-      out->append("\\b");
-      return true;
-    case '\f':
-      out->append("\\f");
-      return true;
-    case '\n':
-      out->append("\\n");
-      return true;
-    case '\r':
-      out->append("\\r");
-      return true;
-    case '\t':
-      out->append("\\t");
-      return true;
-    default:
-      if (c < 0x20) {
-        const char esc[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-        out->append(esc, sizeof(esc));
-        return true;
-      }
-      return false;
+// The length of the next chunk of `text`: kChunkBytes or less, never ending
+// inside a UTF-8 sequence or an ill-formed subpart (Unicode 15 §3.9), so
+// chunks escape exactly as the whole text would. A chunk ends before a byte
+// that is not a continuation byte (80..BF), found among the last four; when
+// all four are continuation bytes the last of them is a subpart of its own.
+size_t ChunkLength(std::string_view text) {
+  if (text.size() <= kChunkBytes) return text.size();
+  for (size_t n = kChunkBytes; n > kChunkBytes - 4; --n) {
+    if ((static_cast<unsigned char>(text[n]) & 0xC0) != 0x80) return n;
   }
+  return kChunkBytes;
 }
 
 }  // namespace
 
 void AppendJsonString(std::string_view text, std::string* out) {
-  const bool utf8 = IsValidUtf8(text);  // the common case: no sequence checks
-  out->reserve(out->size() + text.size() + 2);
-  out->push_back('"');
-  size_t run_start = 0;  // start of the pending run of bytes copied verbatim
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x80) {
-      if (utf8) {
-        ++i;
-        continue;
-      }
-      const Utf8Sequence sequence = NextUtf8Sequence(text.substr(i));
-      if (!sequence.valid) {
-        // One U+FFFD per maximal subpart of an ill-formed sequence.
-        out->append(text.data() + run_start, i - run_start);
-        out->append("\\ufffd");
-        run_start = i + sequence.length;
-      }
-      i += sequence.length;
-      continue;
-    }
-    if (c >= 0x20 && c != '"' && c != '\\') {
-      ++i;
-      continue;
-    }
-    out->append(text.data() + run_start, i - run_start);
-    AppendEscape(c, out);
-    run_start = ++i;
+  JsonBuf buf(out);
+  char* p = buf.Reserve(JsonStringBound(std::min(text.size(), kChunkBytes)));
+  *p++ = '"';
+  for (;;) {
+    const size_t n = ChunkLength(text);
+    p = WriteJsonChars(text.substr(0, n), Utf8::kUnchecked, p);
+    text.remove_prefix(n);
+    if (text.empty()) break;
+    buf.Commit(p);
+    p = buf.Reserve(JsonStringBound(std::min(text.size(), kChunkBytes)));
   }
-  out->append(text.data() + run_start, text.size() - run_start);
-  out->push_back('"');
+  *p++ = '"';
+  buf.Commit(p);
 }
 
 std::string JsonQuote(std::string_view text) {

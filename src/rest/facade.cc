@@ -5,6 +5,7 @@
 // method (405) → Service (404, or auto-create) → parameters (400) → Store.
 // HEAD is handled as GET and its body dropped at the end (RFC 9110 §9.3.2).
 #include <exception>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "common/twilio_errors.h"
+#include "json/render.h"
 #include "rest/form.h"
 #include "rest/params.h"
 #include "rest/router.h"
@@ -41,6 +43,22 @@ using internal::Target;
 constexpr char kContentType[] = "Content-Type";
 constexpr char kJsonContentType[] = "application/json; charset=utf-8";
 
+// The per-thread buffer user bodies are rendered into: its size is kept
+// between requests (JsonBuf::kReuse), so rendering allocates and zero-fills
+// nothing once it has held a large enough body.
+std::string& Scratch() {
+  thread_local std::string scratch;
+  return scratch;
+}
+
+// A buffer grown past this (a page of very large users) is released after
+// the request rather than kept.
+constexpr size_t kMaxScratchBytes = size_t{1} << 20;
+
+void ReleaseLargeScratch() {
+  if (Scratch().size() > kMaxScratchBytes) std::string().swap(Scratch());
+}
+
 // Debian's Abseil has its own absl::string_view (not std::string_view).
 absl::string_view Av(std::string_view s) { return {s.data(), s.size()}; }
 
@@ -64,7 +82,7 @@ absl::Status ResourceNotFound(std::string_view path) {
 // message names it as the client addressed it (decoded), e.g.
 // "/Services/{IS}/Users/{key}". Other statuses pass through.
 absl::Status AsAddressed(const absl::Status& status, const Route& route) {
-  if (HttpStatus(status) == 404) return ResourceNotFound(route.resource_path);
+  if (HttpStatus(status) == 404) return ResourceNotFound(internal::ResourcePath(route));
   return status;
 }
 
@@ -81,24 +99,71 @@ class Handler {
         base_url_(store->options().base_url) {}
 
   Response Serve() {
-    absl::StatusOr<Service> service = ResolveService();
-    if (!service.ok()) return ErrorResponse(AsAddressed(service.status(), route_));
-    absl::StatusOr<Response> response = Dispatch(*service);
+    absl::StatusOr<Response> response = Dispatch();
     if (!response.ok()) return ErrorResponse(AsAddressed(response.status(), route_));
     return *std::move(response);
   }
 
  private:
+  absl::StatusOr<Response> Dispatch() {
+    const std::string& method = request_.method;
+    switch (route_.kind) {
+      case RouteKind::kService: {
+        USERSTORE_ASSIGN_OR_RETURN(Service service, store_->FetchService(route_.service_sid));
+        return JsonResponse(200, ServiceJson(service, base_url_));
+      }
+      case RouteKind::kRoles:
+        return ListRoles();
+      case RouteKind::kUsers:  // GET or HEAD (handled as GET) otherwise
+        if (method == "POST") return CreateUser();
+        return ListUsers();
+      case RouteKind::kUser:  // GET or HEAD otherwise
+        if (method == "POST") return UpdateUser();
+        if (method == "DELETE") return DeleteUser();
+        return FetchUser();
+    }
+    return absl::InternalError("unreachable route");
+  }
+
+  // The user routes do not look the Service up first: the Store's call does,
+  // and its 404 for an unknown Service renders as the facade's own (every 404
+  // names the resource as addressed, AsAddressed). A check the facade makes
+  // before the Store call (the form, a header, the paging parameters) comes
+  // after the Service's in the order of docs/rest.md, so its failure is
+  // answered only once the Service is known to exist: this is the error path
+  // of those checks, taken on a failed check alone.
+  absl::Status ServiceFirst(absl::Status error) const {
+    absl::StatusOr<Service> service = store_->FetchService(route_.service_sid);
+    if (!service.ok()) return service.status();
+    return error;
+  }
+
+  // Whether a create here may register the path's unknown Service first.
+  bool AutoCreatesService() const {
+    return options_.auto_create_services && request_.method == "POST" &&
+           route_.kind == RouteKind::kUsers && internal::IsSidShaped(route_.service_sid, "IS");
+  }
+
+  // ServiceFirst for a create: a create that would register the Service
+  // fails on its own checks first (PrecheckCreateInNewService makes the
+  // same ones in the same order).
+  absl::Status CreateCheckFailed(absl::Status error) const {
+    absl::StatusOr<Service> service = store_->FetchService(route_.service_sid);
+    if (service.ok() || (HttpStatus(service.status()) == 404 && AutoCreatesService())) {
+      return error;
+    }
+    return service.status();
+  }
+
   // The path's Service; with auto_create_services, a create (POST to the
   // Users collection) in a well-formed unknown SID registers it first (a
   // concurrent creator winning the race is fine), once the create has passed
   // every check that does not need the Service: a request that fails creates
-  // nothing. Reads, updates and deletes never create a Service.
+  // nothing. Reads, updates and deletes never create a Service. Only a
+  // create that found no Service asks (CreateUser).
   absl::StatusOr<Service> ResolveService() {
     absl::StatusOr<Service> service = store_->FetchService(route_.service_sid);
-    if (service.ok() || HttpStatus(service.status()) != 404 || !options_.auto_create_services ||
-        request_.method != "POST" || route_.kind != RouteKind::kUsers ||
-        !internal::IsSidShaped(route_.service_sid, "IS")) {
+    if (service.ok() || HttpStatus(service.status()) != 404 || !AutoCreatesService()) {
       return service;
     }
     USERSTORE_RETURN_IF_ERROR(PrecheckCreateInNewService());
@@ -140,70 +205,115 @@ class Handler {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<Response> Dispatch(const Service& service) {
-    const std::string& method = request_.method;
-    switch (route_.kind) {
-      case RouteKind::kService:
-        return JsonResponse(200, ServiceJson(service, base_url_));
-      case RouteKind::kRoles:
-        return ListRoles(service);
-      case RouteKind::kUsers:  // GET or HEAD (handled as GET) otherwise
-        if (method == "POST") return CreateUser(service);
-        return ListUsers(service);
-      case RouteKind::kUser:  // GET or HEAD otherwise
-        if (method == "POST") return UpdateUser(service);
-        if (method == "DELETE") return DeleteUser(service);
-        return FetchUser(service);
-    }
-    return absl::InternalError("unreachable route");
-  }
-
-  absl::StatusOr<Response> ListRoles(const Service& service) {
+  absl::StatusOr<Response> ListRoles() {
+    USERSTORE_ASSIGN_OR_RETURN(Service service, store_->FetchService(route_.service_sid));
     USERSTORE_ASSIGN_OR_RETURN(std::vector<Role> roles, store_->ListRoles(service.sid));
     return JsonResponse(200, RolesPageJson(roles, service.sid, base_url_));
   }
 
-  absl::StatusOr<Response> ListUsers(const Service& service) {
-    USERSTORE_ASSIGN_OR_RETURN(PageRequest page_request, internal::ParsePageRequest(target_.query));
-    USERSTORE_ASSIGN_OR_RETURN(Page page, store_->ListUsers(service.sid, page_request));
-    return JsonResponse(200, PageJson(page, service.sid, base_url_));
+  // Renders the page's users as the Store visits them (no copy of a user),
+  // into a per-thread buffer, then the body: the "meta" member, which comes
+  // first, needs the page's tokens, known only once the page is read.
+  absl::StatusOr<Response> ListUsers() {
+    absl::StatusOr<PageRequest> page_request = internal::ParsePageRequest(target_.query);
+    if (!page_request.ok()) return ServiceFirst(page_request.status());
+    internal::JsonBuf users(&Scratch(), internal::JsonBuf::kReuse);
+    bool failed = false;  // an allocation failed in the visitor
+    Page links;
+    USERSTORE_RETURN_IF_ERROR(store_->VisitUsers(
+        route_.service_sid, *page_request,
+        [&](const UserView& user) {
+          try {
+            if (users.length() > 0) users.Append(",");
+            internal::AppendUser(user, base_url_, /*list_item=*/true, internal::Utf8::kValid,
+                                 &users);
+          } catch (...) {  // std::bad_alloc: a visitor must not throw
+            failed = true;
+          }
+        },
+        &links));
+    if (failed) throw std::bad_alloc();
+    // The Service's SID as the Store spells it (the path may use uppercase
+    // hex); the Store found it, so it parses.
+    char service_sid[internal::kSidChars];
+    internal::FormatSidTo("IS", internal::ParseSid(route_.service_sid, "IS").value(), service_sid);
+    Response response = JsonResponse(200, std::string());
+    response.body.reserve(users.length() + 2048);
+    internal::JsonBuf body(&response.body);
+    internal::AppendUsersPage(links, std::string_view(service_sid, sizeof(service_sid)), base_url_,
+                              users.text(), &body);
+    body.Finish();
+    ReleaseLargeScratch();
+    return response;
   }
 
-  absl::StatusOr<Response> FetchUser(const Service& service) {
-    USERSTORE_ASSIGN_OR_RETURN(User user, store_->FetchUser(service.sid, route_.user_key));
-    return JsonResponse(200, UserJson(user, base_url_));
+  // Renders the user inside the Store's visitor (no copy of it), into the
+  // per-thread buffer, then the body at its exact size.
+  absl::StatusOr<Response> FetchUser() {
+    std::string& scratch = Scratch();
+    internal::JsonBuf buf(&scratch, internal::JsonBuf::kReuse);
+    bool failed = false;
+    USERSTORE_RETURN_IF_ERROR(
+        store_->ReadUser(route_.service_sid, route_.user_key, [&](const UserView& user) {
+          try {
+            internal::AppendUser(user, base_url_, /*list_item=*/false, internal::Utf8::kValid,
+                                 &buf);
+          } catch (...) {  // std::bad_alloc: a visitor must not throw
+            failed = true;
+          }
+        }));
+    if (failed) throw std::bad_alloc();
+    Response response = JsonResponse(200, std::string(buf.text()));
+    ReleaseLargeScratch();
+    return response;
   }
 
-  absl::StatusOr<Response> CreateUser(const Service& service) {
-    USERSTORE_ASSIGN_OR_RETURN(FormParams form, ParseBody());
-    std::optional<std::string_view> identity = FindParam(form, "Identity");
+  absl::StatusOr<Response> CreateUser() {
+    absl::StatusOr<FormParams> form = ParseBody();
+    if (!form.ok()) return CreateCheckFailed(form.status());
+    std::optional<std::string_view> identity = FindParam(*form, "Identity");
     if (!identity.has_value()) {
-      return BadRequest(twilio_code::kInvalidParameter,
-                        "Missing required parameter Identity in the post body");
+      return CreateCheckFailed(BadRequest(twilio_code::kInvalidParameter,
+                                          "Missing required parameter Identity in the post body"));
     }
     UserCreate params;
     params.identity = std::string(*identity);
-    params.role_sid = Optional(form, "RoleSid");
-    params.attributes = Optional(form, "Attributes");
-    params.friendly_name = Optional(form, "FriendlyName");
-    USERSTORE_ASSIGN_OR_RETURN(params.webhook_enabled, internal::WebhookEnabled(request_.headers));
-    USERSTORE_ASSIGN_OR_RETURN(User user, store_->CreateUser(service.sid, params));
-    return JsonResponse(201, UserJson(user, base_url_));
+    params.role_sid = Optional(*form, "RoleSid");
+    params.attributes = Optional(*form, "Attributes");
+    params.friendly_name = Optional(*form, "FriendlyName");
+    absl::StatusOr<bool> webhook_enabled = internal::WebhookEnabled(request_.headers);
+    if (!webhook_enabled.ok()) return CreateCheckFailed(webhook_enabled.status());
+    params.webhook_enabled = *webhook_enabled;
+    User user;
+    absl::Status created = store_->CreateUser(route_.service_sid, params, &user);
+    if (HttpStatus(created) == 404 && AutoCreatesService()) {
+      // The Service is unknown (a create's only 404): register it, as
+      // ResolveService says, and create again.
+      USERSTORE_RETURN_IF_ERROR(ResolveService().status());
+      created = store_->CreateUser(route_.service_sid, params, &user);
+    }
+    USERSTORE_RETURN_IF_ERROR(created);
+    return JsonResponse(201, UserJson(UserView(user), base_url_));
   }
 
-  absl::StatusOr<Response> UpdateUser(const Service& service) {
-    USERSTORE_ASSIGN_OR_RETURN(FormParams form, ParseBody());
+  absl::StatusOr<Response> UpdateUser() {
+    absl::StatusOr<FormParams> form = ParseBody();
+    if (!form.ok()) return ServiceFirst(form.status());
     UserUpdate params;
-    params.role_sid = Optional(form, "RoleSid");
-    params.attributes = Optional(form, "Attributes");
-    params.friendly_name = Optional(form, "FriendlyName");
-    USERSTORE_ASSIGN_OR_RETURN(params.webhook_enabled, internal::WebhookEnabled(request_.headers));
-    USERSTORE_ASSIGN_OR_RETURN(User user, store_->UpdateUser(service.sid, route_.user_key, params));
-    return JsonResponse(200, UserJson(user, base_url_));
+    params.role_sid = Optional(*form, "RoleSid");
+    params.attributes = Optional(*form, "Attributes");
+    params.friendly_name = Optional(*form, "FriendlyName");
+    absl::StatusOr<bool> webhook_enabled = internal::WebhookEnabled(request_.headers);
+    if (!webhook_enabled.ok()) return ServiceFirst(webhook_enabled.status());
+    params.webhook_enabled = *webhook_enabled;
+    User user;
+    USERSTORE_RETURN_IF_ERROR(
+        store_->UpdateUser(route_.service_sid, route_.user_key, params, &user));
+    return JsonResponse(200, UserJson(UserView(user), base_url_));
   }
 
-  absl::StatusOr<Response> DeleteUser(const Service& service) {
-    USERSTORE_RETURN_IF_ERROR(store_->DeleteUser(service.sid, route_.user_key));
+  absl::StatusOr<Response> DeleteUser() {
+    USERSTORE_RETURN_IF_ERROR(store_->DeleteUser(route_.service_sid, route_.user_key));
     Response response;  // 204: no body, so no Content-Type
     response.status = 204;
     return response;
@@ -245,7 +355,7 @@ Response HandleRequest(Store* store, const FacadeOptions& options,
   if (!internal::MethodAllowed(route->kind, request.method)) {
     Response response = ErrorResponse(
         TwilioError(absl::StatusCode::kUnimplemented, 405, twilio_code::kInvalidParameter,
-                    absl::StrCat("Method not allowed on ", Av(route->resource_path),
+                    absl::StrCat("Method not allowed on ", internal::ResourcePath(*route),
                                  " (allowed: ", Av(internal::AllowedMethods(route->kind)), ")")));
     response.headers.emplace_back("Allow", internal::AllowedMethods(route->kind));
     return response;

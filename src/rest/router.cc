@@ -30,7 +30,6 @@ std::optional<Route> MatchRoute(const std::vector<std::string>& segments,
   if (s[0] != "Services") return std::nullopt;
   Route route;
   route.service_sid = s[1];
-  route.resource_path = absl::StrCat("/Services/", s[1]);
   if (n == 2) {
     route.kind = RouteKind::kService;
     return route;
@@ -43,8 +42,23 @@ std::optional<Route> MatchRoute(const std::vector<std::string>& segments,
   } else {
     return std::nullopt;
   }
-  for (size_t i = 2; i < n; ++i) absl::StrAppend(&route.resource_path, "/", s[i]);
   return route;
+}
+
+std::string ResourcePath(const Route& route) {
+  const absl::string_view sid(route.service_sid.data(), route.service_sid.size());
+  switch (route.kind) {
+    case RouteKind::kService:
+      return absl::StrCat("/Services/", sid);
+    case RouteKind::kRoles:
+      return absl::StrCat("/Services/", sid, "/Roles");
+    case RouteKind::kUsers:
+      return absl::StrCat("/Services/", sid, "/Users");
+    case RouteKind::kUser:
+      return absl::StrCat("/Services/", sid, "/Users/",
+                          absl::string_view(route.user_key.data(), route.user_key.size()));
+  }
+  return std::string();
 }
 
 bool MethodAllowed(RouteKind kind, std::string_view method) {

@@ -21,19 +21,26 @@ namespace userstore::internal {
 
 enum class RouteKind { kService, kRoles, kUsers, kUser };
 
+// A matched route. Its strings view the segments MatchRoute was given.
 struct Route {
   RouteKind kind = RouteKind::kService;
-  std::string service_sid;  // decoded {IS} segment, as addressed
-  std::string user_key;     // decoded {key} segment (kUser only)
-  // The resource's path below the base, from the decoded segments, as
-  // Twilio's 404 message shows it: "/Services/{IS}/Users/{key}".
-  std::string resource_path;
+  std::string_view service_sid;  // decoded {IS} segment, as addressed
+  std::string_view user_key;     // decoded {key} segment (kUser only)
 };
 
 // Matches `segments` (decoded) against the routes below `base` (decoded base
-// path segments). nullopt: unknown path. O(number of segments).
+// path segments). nullopt: unknown path. The Route views `segments`, which
+// must outlive it. O(number of segments).
 std::optional<Route> MatchRoute(const std::vector<std::string>& segments,
                                 const std::vector<std::string>& base);
+// Not for temporary segments: the Route would view destroyed strings.
+std::optional<Route> MatchRoute(std::vector<std::string>&& segments,
+                                const std::vector<std::string>& base) = delete;
+
+// The route's resource path below the base, from the decoded segments, as
+// Twilio's 404 message shows it: "/Services/{IS}/Users/{key}". Made only
+// for a message (an error's). O(length).
+std::string ResourcePath(const Route& route);
 
 // True when `method` is served on `kind` (see the table above); HEAD is
 // served wherever GET is (RFC 9110 §9.3.2), i.e. on every route.

@@ -22,8 +22,9 @@
 namespace userstore::internal {
 
 struct Target {
-  // The path exactly as sent (still percent-encoded), without the query.
-  std::string encoded_path;
+  // The path exactly as sent (still percent-encoded), without the query: a
+  // view of the text ParseTarget was given, valid while that text is.
+  std::string_view encoded_path;
   // The path's segments, each decoded once. "/" has none; "/a/" has "a" and
   // "" (an empty segment is kept, so trailing and doubled slashes are visible).
   std::vector<std::string> segments;
@@ -31,7 +32,8 @@ struct Target {
   FormParams query;
 };
 
-// Parses `target` (e.g. "/v2/Services/IS.../Users?PageSize=5").
+// Parses `target` (e.g. "/v2/Services/IS.../Users?PageSize=5"). The result's
+// encoded_path views `target`.
 // Errors: 400/20001 when `target` is not origin-form (absolute-form, "*",
 // empty, no leading '/', a fragment, raw space or other byte RFC 3986 does
 // not allow, or a malformed percent escape in the path or query); 400/20001
