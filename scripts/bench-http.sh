@@ -11,12 +11,14 @@
 # in turn at each connection count. Prints the setup and a markdown table.
 #
 # usage: scripts/bench-http.sh [--users N] [--duration S] [--warmup S]
-#                              [--connections "1 8 64"] [--log on|off]
-#                              [--no-build]
+#                              [--rounds R] [--connections "1 8 64"]
+#                              [--log on|off] [--no-build]
 #
 #   --users N        users created before measuring (default 10000)
 #   --duration S     seconds per wrk run (default 10)
 #   --warmup S       seconds of unrecorded wrk before each run (default 2)
+#   --rounds R       runs per cell, host and ceiling alternating; the table
+#                    gives the median of each (default 3)
 #   --connections L  keep-alive connection counts (default "1 8 64")
 #   --log on|off     the request log of both servers (default on, the
 #                    host's default; the lines go to a file in a temp dir)
@@ -32,6 +34,7 @@ cd "$(dirname "$0")/.."
 users=10000
 duration=10
 warmup=2
+rounds=3
 connections="1 8 64"
 log=on
 build=1
@@ -40,6 +43,7 @@ while [[ $# -gt 0 ]]; do
     --users) users="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
     --connections) connections="$2"; shift 2 ;;
     --log) log="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
@@ -161,6 +165,21 @@ run() {
   echo "$rps $p99"
 }
 
+# median "RPS P99"...: the median req/s and, separately, the median p99
+# (wrk prints it with a unit: us, ms or s); with an even count, the lower
+# middle value.
+median() {
+  local middle=$((($# + 1) / 2)) rps p99
+  rps=$(printf '%s\n' "$@" | awk '{print $1}' | sort -g | sed -n "${middle}p")
+  p99=$(printf '%s\n' "$@" | awk '{
+      v = $2
+      if (v ~ /us$/) us = v + 0; else if (v ~ /ms$/) us = v * 1000; else us = v * 1000000
+      print us
+    }' | sort -g | sed -n "${middle}p")
+  awk -v r="$rps" -v p="$p99" \
+    'BEGIN { printf "%s %s\n", r, (p >= 1000 ? sprintf("%.2fms", p / 1000) : sprintf("%dus", p)) }'
+}
+
 rows=()
 for endpoint in fetch page; do
   body="$tmp/$endpoint.body"
@@ -172,10 +191,14 @@ for endpoint in fetch page; do
   curl -sf -H "$AUTH" -o "$tmp/check.body" "$ceiling_origin$path"
   cmp -s "$body" "$tmp/check.body"
   for c in $connections; do
-    result=$(run "$host_origin" "$path" "$c")
-    read -r host_rps host_p99 <<<"$result"
-    result=$(run "$ceiling_origin" "$path" "$c")
-    read -r ceil_rps ceil_p99 <<<"$result"
+    host_runs=()
+    ceil_runs=()
+    for _ in $(seq 1 "$rounds"); do
+      host_runs+=("$(run "$host_origin" "$path" "$c")")
+      ceil_runs+=("$(run "$ceiling_origin" "$path" "$c")")
+    done
+    read -r host_rps host_p99 <<<"$(median "${host_runs[@]}")"
+    read -r ceil_rps ceil_p99 <<<"$(median "${ceil_runs[@]}")"
     ratio=$(awk -v a="$host_rps" -v b="$ceil_rps" 'BEGIN {printf "%.2f", a / b}')
     name="fetch by SID"
     [[ $endpoint == page ]] && name="page of 50"
@@ -192,10 +215,11 @@ commit:      $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src include
 CPU:         $cpu, $(nproc) cores (wrk and the server share them)
 build:       Release ($BUILD), cpp-httplib $(dpkg-query -W -f '${Version}' libcpp-httplib-dev 2>/dev/null || echo '?'), $(wrk -v 2>&1 | head -n1 | awk '{print $1, $2}')
 users (N):   $users, one Service, in memory
-wrk:         -t min(2, C) -c C, ${warmup} s warm-up then -d ${duration}s --latency, keep-alive
+wrk:         -t min(2, C) -c C, ${warmup} s warm-up then -d ${duration}s --latency, keep-alive;
+             $rounds rounds per cell, host and ceiling alternating, medians
 request log: $log (both servers)
 load avg:    $load_at_start (at start)
-command:     scripts/bench-http.sh --users $users --duration $duration --warmup $warmup --connections "$connections" --log $log
+command:     scripts/bench-http.sh --users $users --duration $duration --warmup $warmup --rounds $rounds --connections "$connections" --log $log
 \`\`\`
 
 | connections | endpoint (body) | host req/s | ceiling req/s | host / ceiling | p99 host | p99 ceiling |
