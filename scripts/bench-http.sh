@@ -79,6 +79,7 @@ AUTH="Authorization: Basic $(printf '%s:%s' "$TWILIO_ACCOUNT_SID" "$TWILIO_AUTH_
 LIMITS=(--max-connections 128 --max-connections-per-address 128 --log "$log")
 
 load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
@@ -210,7 +211,7 @@ done
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 cat <<EOF
 \`\`\`
-date:        $(date -u +%Y-%m-%dT%H:%M:%SZ)
+date:        $started (start)
 commit:      $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src include examples || echo ' (modified)')
 CPU:         $cpu, $(nproc) cores (wrk and the server share them)
 build:       Release ($BUILD), cpp-httplib $(dpkg-query -W -f '${Version}' libcpp-httplib-dev 2>/dev/null || echo '?'), $(wrk -v 2>&1 | head -n1 | awk '{print $1, $2}')
