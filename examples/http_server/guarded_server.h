@@ -17,7 +17,10 @@
 // keep-alive loop around the protected Server::process_request(), giving it
 // a DeadlineStream (an httplib::Stream whose reads wait at most until the
 // request's deadline) instead of httplib's SocketStream. Everything else
-// (parsing, routing, handlers, writing responses) is httplib's.
+// (parsing, routing, handlers, writing responses) is httplib's. The stream
+// also makes fewer system calls than httplib's: no poll before a read or
+// write that does not block, the peer's address looked up once per
+// connection, and a response's header block and body sent in one sendmsg.
 //
 // Per connection, the handlers can reach ConnectionState::Current() (the
 // connection is served by one thread, one request at a time): to know that
@@ -67,6 +70,13 @@ class GuardedServer : public httplib::Server {
   static constexpr size_t kSpareWorkers = 4;
 
   explicit GuardedServer(ConnectionLimits limits);
+
+  // After bind_to_port / bind_to_any_port: lets `backlog` connections wait
+  // to be accepted (listen(2) again). httplib listens with a backlog of 5:
+  // a burst of new connections (a load generator opening 64 at once) then
+  // overflows the accept queue, and the kernel drops the excess handshakes,
+  // which the clients retry after 1 s or more. False when not bound.
+  bool SetListenBacklog(int backlog);
 
  private:
   // Counts open connections per client address; Admit is false over a cap.

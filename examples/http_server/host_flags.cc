@@ -92,6 +92,8 @@ token.
   --max-connections-per-address N
                        open connections from one client address at most
                        (default 32; at most --max-connections)
+  --log on|off         one line per request on stderr (default on); off
+                       leaves only the start-up and refusal lines
   --help, --version
 )";
 }
@@ -132,7 +134,7 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
     if (name != "--host" && name != "--port" && name != "--base-url" && name != "--service" &&
         name != "--role" && name != "--account-sid" && name != "--auth-token" &&
         name != "--data-dir" && name != "--request-timeout" && name != "--max-connections" &&
-        name != "--max-connections-per-address") {
+        name != "--max-connections-per-address" && name != "--log") {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag '", name, "'"));
     }
     if (!value.has_value()) {
@@ -149,6 +151,12 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
       (name == "--request-timeout"   ? flags.request_timeout_seconds
        : name == "--max-connections" ? flags.max_connections
                                      : flags.max_connections_per_address) = *n;
+    } else if (name == "--log") {
+      if (*value != "on" && *value != "off") {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--log must be 'on' or 'off', not '", *value, "'"));
+      }
+      flags.log_requests = *value == "on";
     } else if (name == "--host") {
       flags.host = *value;
     } else if (name == "--port") {

@@ -5,7 +5,7 @@
 //                  [--service IS...]... [--role RL...]...
 //                  [--account-sid AC...] [--auth-token TOKEN]
 //                  [--request-timeout S] [--max-connections N]
-//                  [--max-connections-per-address N]
+//                  [--max-connections-per-address N] [--log on|off]
 //
 // `--flag value` and `--flag=value` are both accepted (`--sync` and
 // `--no-sync` take no value). The account SID and
@@ -39,6 +39,7 @@ struct HostFlags {
   int request_timeout_seconds = 10;      // --request-timeout: headers + body
   int max_connections = 128;             // --max-connections
   int max_connections_per_address = 32;  // --max-connections-per-address
+  bool log_requests = true;              // --log on (default) / --log off
   bool help = false;
   bool version = false;
 };
@@ -50,7 +51,8 @@ struct HostFlags {
 // its value (or --sync / --no-sync with one), a --port that is not an
 // integer in [0, 65535], a --request-timeout not in [1, 3600], a
 // --max-connections not in [1, 4096], a --max-connections-per-address not
-// in [1, --max-connections], --role without --service, an empty --data-dir,
+// in [1, --max-connections], a --log other than on / off, --role without
+// --service, an empty --data-dir,
 // --sync / --no-sync without --data-dir, an empty --service or --role, a
 // --service or --role given twice (also in another hex case), or a missing
 // account SID or auth token (flag and environment both unset or empty).

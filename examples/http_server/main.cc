@@ -5,8 +5,10 @@
 // then handed unchanged (method,
 // raw request target, headers, body) to RestFacade::Handle, whose Response is
 // written back. The network lives here only: the library has no socket code,
-// and this is the only target that links cpp-httplib. One log line per
-// request goes to stderr. SIGINT / SIGTERM stop the server cleanly. With
+// and the examples are the only targets that link cpp-httplib. One log line
+// per request goes to stderr (--log off: none). What the host shares with
+// the throughput ceiling (ceiling_server.cc) is in host_server.h. SIGINT / SIGTERM stop the server
+// cleanly. With
 // --data-dir the Store is durable (Store::Open): Services, roles and users
 // survive a restart of the host. GuardedServer (guarded_server.h) bounds the
 // time a request may take to arrive and the connections per client address.
@@ -14,7 +16,6 @@
 // Usage: see HostUsage() in host_flags.cc, or docs/api.md.
 #include <pthread.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -23,7 +24,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
-#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -31,36 +31,24 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "basic_auth.h"
 #include "guarded_server.h"
 #include "host_flags.h"
+#include "host_server.h"
 #include "httplib.h"
 #include "userstore/userstore.h"
 
 namespace userstore_http {
 namespace {
 
-constexpr char kJsonContentType[] = "application/json; charset=utf-8";
-
-// The largest body the host reads. The facade's own limit (64 KiB) is lower,
-// so a body between the two gets the facade's Twilio 400; a larger one a 413.
-constexpr size_t kMaxPayloadBytes = 1 << 20;
-
 // httplib adds these pseudo-headers to every request; they never came from
 // the client, so the facade does not see them.
 bool IsHttplibPseudoHeader(const std::string& name) {
   return name == "REMOTE_ADDR" || name == "REMOTE_PORT" || name == "LOCAL_ADDR" ||
          name == "LOCAL_PORT";
-}
-
-std::string Authority(const std::string& host, int port) {
-  bool ipv6 = host.find(':') != std::string::npos;
-  return absl::StrCat(ipv6 ? "[" : "", host, ipv6 ? "]" : "", ":", port);
 }
 
 // `status` with its message prefixed by `what`.
@@ -122,16 +110,6 @@ absl::StatusOr<std::unique_ptr<userstore::Store>> MakeStore(const HostFlags& fla
   return store;
 }
 
-// Twilio's answer to a missing or wrong credential.
-void Unauthorized(httplib::Response& res) {
-  res.status = 401;
-  res.set_header("WWW-Authenticate", "Basic realm=\"Twilio API\"");
-  res.set_content(userstore::ErrorJson(userstore::TwilioError(
-                      absl::StatusCode::kUnauthenticated, 401,
-                      userstore::twilio_code::kAuthenticationFailed, "Authenticate")),
-                  kJsonContentType);
-}
-
 // Every authenticated request (the pre-routing handler checked the
 // credentials): the facade. `body` is the request body (req.body is empty
 // when the body came through a ContentReader).
@@ -140,6 +118,7 @@ void Serve(const userstore::RestFacade& facade, const httplib::Request& req, std
   userstore::Request request;
   request.method = req.method;
   request.target = req.target;  // raw: the facade decodes it itself
+  request.headers.reserve(req.headers.size());
   for (const auto& [name, value] : req.headers) {
     if (!IsHttplibPseudoHeader(name)) request.headers.emplace_back(name, value);
   }
@@ -176,84 +155,12 @@ void Serve(const userstore::RestFacade& facade, const httplib::Request& req, std
     }
   }
   if (!response.body.empty()) {
-    res.set_content(response.body, content_type);
+    // What res.set_content does, without copying the body.
+    res.body = std::move(response.body);
+    res.set_header("Content-Type", content_type);
   } else if (!content_type_given.empty()) {  // e.g. HEAD, whose GET has one
     res.set_header("Content-Type", content_type_given);
   }
-}
-
-// Errors httplib produces itself (malformed request line, URI over 8 KiB,
-// body over kMaxPayloadBytes, unsupported method, and a request not read
-// whole by its deadline, which httplib sees as a malformed one and this
-// turns into 408) get a Twilio error body too. Responses that already have
-// a body (the facade's, a 401) are left alone.
-httplib::Server::HandlerResponse HttplibError(const httplib::Request&, httplib::Response& res) {
-  if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-  if (ConnectionState* connection = ConnectionState::Current();
-      connection != nullptr && connection->deadline_passed) {
-    res.status = 408;
-    res.set_header("Connection", "close");
-    connection->close_after_response = true;
-  }
-  int code = userstore::twilio_code::kInvalidParameter;
-  std::string message = absl::StrCat("HTTP error ", res.status);
-  switch (res.status) {
-    case 400:
-      message = "Bad request";
-      break;
-    case 404:
-      code = userstore::twilio_code::kNotFound;
-      message = "The requested resource was not found";
-      break;
-    case 408:
-      message = "Request timeout: the request did not arrive in time";
-      break;
-    case 413:
-      message = "Request body too large";
-      break;
-    case 414:
-      message = "Request target too long";
-      break;
-  }
-  res.set_content(userstore::ErrorJson(userstore::TwilioError(absl::StatusCode::kInvalidArgument,
-                                                              res.status, code, message)),
-                  kJsonContentType);
-  return httplib::Server::HandlerResponse::Handled;
-}
-
-// Start of the request the current worker thread is serving (set by the
-// pre-routing handler, read by the logger; each connection is served by one
-// thread, one request at a time).
-thread_local std::optional<std::chrono::steady_clock::time_point> request_start;
-
-// One line per request on stderr, written with a single call so that lines
-// of concurrent requests do not interleave:
-//   2016-03-24T21:05:19Z 127.0.0.1:53124 "GET /v2/Services/IS.../Users HTTP/1.1" 200 1024 0.31ms
-void LogRequest(const httplib::Request& req, const httplib::Response& res) {
-  std::string elapsed = "-";
-  if (request_start.has_value()) {
-    std::chrono::duration<double, std::milli> ms =
-        std::chrono::steady_clock::now() - *request_start;
-    elapsed = absl::StrFormat("%.2fms", ms.count());
-    request_start.reset();
-  }
-  // A request httplib could not parse has no method, target or peer. Every
-  // byte that came from the client is C-escaped (\x1b, \r, \", \\, \x7f,
-  // bytes >= 0x80 as \xNN): a request target cannot write terminal escape
-  // sequences, a second line or an unbalanced quote into the log.
-  std::string peer = req.remote_addr.empty()
-                         ? "-"
-                         : absl::StrCat(absl::CHexEscape(req.remote_addr), ":", req.remote_port);
-  std::string request_line =
-      req.method.empty()
-          ? "-"
-          : absl::StrCat("\"", absl::CHexEscape(req.method), " ", absl::CHexEscape(req.target), " ",
-                         absl::CHexEscape(req.version), "\"");
-  std::string line = absl::StrCat(userstore::FormatTwilioDate(absl::Now()), " ", peer, " ",
-                                  request_line, " ", res.status, " ",
-                                  req.method == "HEAD" ? 0 : res.body.size(),  // sent
-                                  " ", elapsed, "\n");
-  std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
 int Run(const HostFlags& flags) {
@@ -273,28 +180,9 @@ int Run(const HostFlags& flags) {
   limits.max_connections = static_cast<size_t>(flags.max_connections);
   limits.max_connections_per_address = static_cast<size_t>(flags.max_connections_per_address);
   GuardedServer server(limits);
-  // httplib writes a response's headers and body separately: without
-  // TCP_NODELAY, Nagle's algorithm and the client's delayed ACK hold the
-  // body back ~40 ms. (Socket options must be set before binding.)
-  server.set_tcp_nodelay(true);
-  // httplib's default also sets SO_REUSEPORT, which lets a second host bind
-  // the same port and silently take half the connections: keep only
-  // SO_REUSEADDR (a restarted host can bind while old connections linger).
-  server.set_socket_options([](socket_t sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-  });
-  int port = flags.port;
-  if (port == 0) {
-    port = server.bind_to_any_port(flags.host);
-    if (port < 0) {
-      std::fprintf(stderr, "userstore-http: cannot bind %s\n", flags.host.c_str());
-      return 1;
-    }
-  } else if (!server.bind_to_port(flags.host, port)) {
-    std::fprintf(stderr, "userstore-http: cannot bind %s\n", Authority(flags.host, port).c_str());
-    return 1;
-  }
+  ConfigureSocket(server);
+  const int port = Bind(server, flags.host, flags.port, "userstore-http");
+  if (port < 0) return 1;
   std::string origin = absl::StrCat("http://", Authority(flags.host, port));
   absl::StatusOr<std::unique_ptr<userstore::Store>> store =
       MakeStore(flags, flags.base_url.value_or(origin + "/v2"));
@@ -344,33 +232,7 @@ int Run(const HostFlags& flags) {
   server.Patch(kAnyPath, body_handler);
   server.Delete(kAnyPath, body_handler);
   server.Options(kAnyPath, handler);
-  // Runs once the headers are in, before any body is read: a request
-  // without the right credentials is answered 401 at once, without waiting
-  // for or buffering its body, and its connection is closed (a request with
-  // a body after draining what the client still sends, bounded, so that
-  // the client reads the 401 rather than a reset).
-  server.set_pre_routing_handler([&auth](const httplib::Request& req, httplib::Response& res) {
-    request_start = std::chrono::steady_clock::now();
-    if (auth.Check(req.get_header_value("Authorization"))) {
-      return httplib::Server::HandlerResponse::Unhandled;
-    }
-    Unauthorized(res);
-    const bool has_body =
-        req.has_header("Transfer-Encoding") ||
-        (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0");
-    // Always closed: a client without credentials must not keep a
-    // connection slot (the caps of --max-connections*) with cheap requests.
-    if (ConnectionState* connection = ConnectionState::Current(); connection != nullptr) {
-      res.set_header("Connection", "close");
-      connection->close_after_response = true;
-      connection->drain_before_close = has_body;
-    }
-    return httplib::Server::HandlerResponse::Handled;
-  });
-  server.set_error_handler(httplib::Server::HandlerWithResponse(HttplibError));
-  server.set_logger(LogRequest);
-  server.set_payload_max_length(kMaxPayloadBytes);
-  server.set_keep_alive_max_count(1000);
+  ConfigureHandling(server, auth, flags.log_requests);
 
   std::atomic<bool> listen_returned{false};
   std::thread stopper([&server, &listen_returned, stop_signals] {

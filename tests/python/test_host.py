@@ -7,6 +7,7 @@ Run by ctest (python_test_host); needs USERSTORE_HTTP_SERVER.
 import base64
 import re
 import signal
+import socket
 import subprocess
 import time
 import unittest
@@ -213,6 +214,34 @@ class AuthAndForwardingTest(unittest.TestCase):
         # No credential ever reaches the log.
         self.assertNotIn(AUTH_TOKEN, self.host.log())
 
+    def test_expect_100_continue_is_answered_before_the_body(self):
+        # The host holds a response's header block until its body is written
+        # (one segment); an interim "100 Continue" must still go out before
+        # the host waits for the body the client holds back.
+        body = b"Identity=continue-%d" % time.monotonic_ns()
+        credentials = base64.b64encode(("%s:%s" % AUTH).encode()).decode()
+        with socket.create_connection(("127.0.0.1", self.host.port), timeout=5) as s:
+            s.sendall(("POST /v2/Services/%s/Users HTTP/1.1\r\nHost: x\r\n"
+                       "Authorization: Basic %s\r\n"
+                       "Content-Type: application/x-www-form-urlencoded\r\n"
+                       "Content-Length: %d\r\nExpect: 100-continue\r\n"
+                       "Connection: close\r\n\r\n" %
+                       (SERVICE_SID, credentials, len(body))).encode())
+            interim = b""
+            while not interim.endswith(b"\r\n\r\n"):
+                chunk = s.recv(1)
+                self.assertTrue(chunk, interim)
+                interim += chunk
+            self.assertEqual(interim, b"HTTP/1.1 100 Continue\r\n\r\n")
+            s.sendall(body)
+            response = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                response += chunk
+        self.assertTrue(response.startswith(b"HTTP/1.1 201 "), response[:200])
+
     def test_client_bytes_are_escaped_in_the_log(self):
         # ESC sequences, CR, DEL, '"', '\\' and non-ASCII bytes in the request
         # target (and method) reach the log C-escaped, one line per request,
@@ -266,7 +295,7 @@ class FlagsTest(unittest.TestCase):
         self.assertEqual(out.returncode, 0)
         self.assertIn("usage: userstore-http", out.stdout)
         for flag in ["--port", "--base-url", "--service", "--role", "--account-sid",
-                     "--auth-token", "--host", "--data-dir", "--sync", "--no-sync"]:
+                     "--auth-token", "--host", "--data-dir", "--sync", "--no-sync", "--log"]:
             self.assertIn(flag, out.stdout)
         out = self.run_host("--version", credentials=False)
         self.assertEqual((out.returncode, out.stdout), (0, "userstore-http 0.1.0\n"))
@@ -295,6 +324,8 @@ class FlagsTest(unittest.TestCase):
               "--role", "RL" + ROLE_SID[2:].upper()], "--role %s: given twice" % ROLE_SID),
             (["--port", "0", "--account-sid", "AC123"], ""),
             (["--port", "0", "--base-url", "ftp://x"], ""),
+            (["--log", "quiet"], "--log must be 'on' or 'off', not 'quiet'"),
+            (["--log"], "flag --log needs a value"),
         ]
         for args, message in cases:
             with self.subTest(args=args):
@@ -315,6 +346,20 @@ class FlagsTest(unittest.TestCase):
                             credentials=False)
         self.assertEqual(out.returncode, 2)
         self.assertIn("no auth token", out.stderr)
+
+    def test_log_off_writes_no_request_lines(self):
+        for log in ["off", "on"]:
+            with self.subTest(log=log), Host("--service", SERVICE_SID, "--log=" + log) as h:
+                with requests.Session() as s:
+                    url = "%s/v2/Services/%s/Users" % (h.origin, SERVICE_SID)
+                    self.assertEqual(s.post(url, data={"Identity": "quiet"}, auth=AUTH)
+                                     .status_code, 201)
+                    self.assertEqual(s.get(url + "/quiet", auth=AUTH).status_code, 200)
+                    self.assertEqual(s.get(url + "/quiet").status_code, 401)
+                self.assertEqual(h.stop(), 0, h.log())
+                request_lines = [l for l in h.log().splitlines() if "/Users" in l]
+                self.assertEqual(len(request_lines), 0 if log == "off" else 3, h.log())
+                self.assertIn("userstore-http: base URL", h.log())
 
     def test_flags_override_the_environment(self):
         other_sid, other_token = "AC" + "9" * 32, "flag-token"
