@@ -59,8 +59,12 @@ check() {  # kind build_dir
   if [[ $kind == shared ]]; then
     echo "--- shared library: exported symbols"
     local so=$libdir/libuserstore.so
-    ldd "$work/$kind-cmake/consumer" | grep -q "libuserstore.so.* => $libdir/" || {
-      echo "the consumer does not load $so"; exit 1; }
+    # The output is taken whole before grep reads it: `ldd | grep -q` under
+    # pipefail fails at random when grep exits first and ldd gets SIGPIPE.
+    local loaded
+    loaded=$(ldd "$work/$kind-cmake/consumer")
+    grep -q "libuserstore.so.* => $libdir/" <<<"$loaded" || {
+      echo "the consumer does not load $so:"; echo "$loaded"; exit 1; }
     # Strong (T, D, B, R) dynamic symbols: names only.
     local exported
     exported=$(nm -D --defined-only -C "$so" | awk '$2 ~ /^[TDBR]$/ { $1 = ""; $2 = ""; print substr($0, 3) }')
@@ -85,12 +89,14 @@ echo "--- add_subdirectory(userstore)"
 sub=$work/subdirectory
 cmake -S examples/consumer -B "$sub" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DUSERSTORE_SOURCE_DIR="$PWD" >/dev/null
+sub_targets=$(ninja -C "$sub" -t targets all)
 for target in userstore_cli userstore_http_server userstore_header_check; do
-  if ninja -C "$sub" -t targets all | grep -q "^$target:"; then
+  if grep -q "^$target:" <<<"$sub_targets"; then
     echo "add_subdirectory built $target: only the library should be on by default"; exit 1
   fi
 done
-if ninja -C "$sub" -t commands consumer | grep 'main\.cc' | grep -q -- '-Wconversion\|-Werror\|-Wshadow'; then
+main_compile=$(ninja -C "$sub" -t commands consumer | grep 'main\.cc')
+if grep -q -- '-Wconversion\|-Werror\|-Wshadow' <<<"$main_compile"; then
   echo "userstore's warning flags leak into the consumer's compile command"; exit 1
 fi
 cmake --build "$sub" --target consumer -j2
