@@ -141,6 +141,13 @@ bool ListIntoBlock(Fixture<S>& f, uint64_t p, int count, typename S::PageBuffer*
 
 // Runs blocks of `a` and `b` alternately; reports a_ns, b_ns (per operation)
 // and ratio = a_ns / b_ns.
+// The 64 attribute updates both sides of an update pair cycle through.
+std::vector<UserUpdate> AttributeUpdates(const Workload& w) {
+  std::vector<UserUpdate> updates(64);
+  for (size_t i = 0; i < updates.size(); ++i) updates[i].attributes = w.AttributesOf(i * 13 + 1);
+  return updates;
+}
+
 template <typename A, typename B>
 void RunPaired(State& state, int block, const Workload& w, A&& a, B&& b) {
   double a_ns = 0;
@@ -187,10 +194,7 @@ void BM_PairUpdate(State& state, size_t n) {
   Fixture<SB>& fb = Fixture<SB>::Get(n);
   fa.Restore();
   fb.Restore();
-  std::vector<UserUpdate> updates(64);
-  for (size_t i = 0; i < updates.size(); ++i) {
-    updates[i].attributes = fa.workload().AttributesOf(i * 13 + 1);
-  }
+  const std::vector<UserUpdate> updates = AttributeUpdates(fa.workload());
   RunPaired(
       state, 256, fa.workload(),
       [&](uint64_t p, int c) { return UpdateBlock<SA>(fa, updates, p, c); },
@@ -240,10 +244,7 @@ void BM_PairUpdateInto(State& state, size_t n) {
   Fixture<SB>& fb = Fixture<SB>::Get(n);
   fa.Restore();
   fb.Restore();
-  std::vector<UserUpdate> updates(64);
-  for (size_t i = 0; i < updates.size(); ++i) {
-    updates[i].attributes = fa.workload().AttributesOf(i * 13 + 1);
-  }
+  const std::vector<UserUpdate> updates = AttributeUpdates(fa.workload());
   User a_out;
   User b_out;
   RunPaired(
