@@ -1,5 +1,6 @@
 # Packaging of the `userstore` library target: symbol visibility, install
-# rules, the CMake package config (find_package(userstore CONFIG) gives
+# rules (the library, its headers and, when built, the `userstore` program),
+# the CMake package config (find_package(userstore CONFIG) gives
 # userstore::userstore) and the pkg-config file. Included once from the end of
 # the top-level CMakeLists.txt, after every target_link_libraries(userstore).
 #
@@ -202,6 +203,17 @@ install(FILES ${USERSTORE_PUBLIC_HEADERS}
 install(EXPORT userstoreTargets
   NAMESPACE userstore::
   DESTINATION ${USERSTORE_INSTALL_CMAKEDIR})
+# The `userstore` program (docs/cli.md), when it is built (USERSTORE_BUILD_TOOLS):
+# bin/userstore. Not part of the exported package: find_package(userstore)
+# gives the library alone. Linked to a shared libuserstore, it finds the one
+# installed beside it.
+if(TARGET userstore_cli)
+  if(_userstore_shared)
+    set_target_properties(userstore_cli PROPERTIES
+      INSTALL_RPATH "$ORIGIN/../${CMAKE_INSTALL_LIBDIR}")
+  endif()
+  install(TARGETS userstore_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
 
 configure_package_config_file(
   ${PROJECT_SOURCE_DIR}/cmake/userstoreConfig.cmake.in

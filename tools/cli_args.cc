@@ -1,10 +1,12 @@
 #include "cli_args.h"
 
 #include <cstddef>
+#include <cstdint>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
@@ -20,6 +22,8 @@ std::string Usage() {
        userstore [FLAGS] stdio
        userstore check DIR
        userstore stats DIR
+       userstore get DIR KEY [--service IS...] [--base-url URL]
+       userstore list DIR [--service IS...]... [--limit N] [--base-url URL]
 
 Drives userstore's REST facade (Twilio Programmable Chat v2 Users) with no
 network. Without --data-dir, an in-memory Store lives for the run of the
@@ -35,6 +39,14 @@ commands:
   check DIR          verify the invariants of the durable store in DIR
                      (read-only; works beside a running store)
   stats DIR          per-Service counts and bytes of the store in DIR
+  get DIR KEY        print the user KEY (a User SID or identity) of the
+                     store in DIR as the REST API's fetch returns it
+                     (read-only; works beside a running store); --service
+                     may be left out when the store has one Service
+  list DIR           print the users of the store in DIR, one JSON object
+                     per line (read-only; works beside a running store):
+                     each --service in the order given, or every Service
+                     in SID order; users in creation order
 
 flags (replay and stdio):
   --data-dir DIR     open (or create) the durable store in DIR; recovery
@@ -45,8 +57,9 @@ flags (replay and stdio):
                      crash of the program, not of the machine); faster
   --service IS...    create this Service (with its four default roles);
                      repeatable. With --data-dir, one that exists is kept.
-                     Without any, unknown Service SIDs in paths are
-                     created on first use.
+  --create-services  a create (POST) naming an unknown Service creates it
+                     (with its default roles) on first use; without this
+                     flag it is a 404 and creates nothing
   --role RL...       add this deployment-scope role to every --service;
                      repeatable; needs --service. With --data-dir, one
                      that exists is kept.
@@ -54,25 +67,74 @@ flags (replay and stdio):
                      one stored in --data-dir)
   --base-url URL     base of the `url` fields (default
                      https://chat.twilio.com/v2); paths below its path
-                     are served
+                     are served (also taken by get and list)
   --help, -h         print this help
   --version          print the version
 
+flags (get and list):
+  --service IS...    the Service to read (get: once; list: repeatable)
+  --limit N          list: print at most N users in all
+  --base-url URL     as above
+
 exit status: 0 success (every request answered, 4xx included; check: the
-store is sound); 1 file or parse error (check: problems found); 2 bad
-command line, a flag value the Store rejects, or a store that cannot be
-opened.
+store is sound; get: the user was printed); 1 file or parse error (check:
+problems found; get, list: a user or Service not found, with Twilio's error
+body on stderr); 2 bad command line, a flag value the Store rejects, or a
+store that cannot be opened.
 )";
 }
+
+namespace {
+
+// The flags each command takes besides --help and --version.
+bool Takes(Command command, absl::string_view flag) {
+  switch (command) {
+    case Command::kReplay:
+    case Command::kStdio:
+      return flag != "--limit";
+    case Command::kGet:
+      return flag == "--service" || flag == "--base-url";
+    case Command::kList:
+      return flag == "--service" || flag == "--limit" || flag == "--base-url";
+    case Command::kCheck:
+    case Command::kStats:
+    case Command::kNone:
+      return false;
+  }
+  return false;
+}
+
+const char* FlagsOf(Command command) {
+  return command == Command::kGet ? "--service, --base-url" : "--service, --limit, --base-url";
+}
+
+// What a flag's value must be, for the message of an empty one.
+const char* ValueKind(absl::string_view flag) {
+  if (flag == "--data-dir") return "a directory";
+  if (flag == "--base-url") return "a URL";
+  if (flag == "--limit") return "a number";
+  return "a SID";
+}
+
+absl::StatusOr<uint64_t> ParseLimit(absl::string_view value) {
+  uint64_t n = 0;
+  if (value.find_first_not_of("0123456789") != absl::string_view::npos ||
+      !absl::SimpleAtoi(value, &n) || n == 0) {
+    return UsageError(absl::StrCat("--limit needs a positive integer, not ", value));
+  }
+  return n;
+}
+
+}  // namespace
 
 absl::StatusOr<CliOptions> ParseArgs(const std::vector<absl::string_view>& args) {
   CliOptions options;
   std::vector<absl::string_view> positional;
+  std::vector<absl::string_view> given;  // the flags given, in order
   bool flags_done = false;
-  bool any_flag = false;
   bool sync_given = false;
   bool data_dir_given = false;
-  // --account, --base-url, --data-dir: given at most once.
+  // --account, --base-url, --data-dir, --limit: given at most once.
   absl::flat_hash_set<absl::string_view> single_valued;
   for (size_t i = 0; i < args.size(); ++i) {
     absl::string_view arg = args[i];
@@ -100,17 +162,22 @@ absl::StatusOr<CliOptions> ParseArgs(const std::vector<absl::string_view>& args)
       value = arg.substr(eq + 1);
       has_value = true;
     }
-    any_flag = true;
-    if (name == "--sync" || name == "--no-sync") {
+    if (name == "--sync" || name == "--no-sync" || name == "--create-services") {
       if (has_value) return UsageError(absl::StrCat(name, " takes no value"));
-      options.sync = name == "--sync";
-      sync_given = true;
+      given.push_back(name);
+      if (name == "--create-services") {
+        options.create_services = true;
+      } else {
+        options.sync = name == "--sync";
+        sync_given = true;
+      }
       continue;
     }
     if (name != "--service" && name != "--role" && name != "--account" && name != "--base-url" &&
-        name != "--data-dir") {
+        name != "--data-dir" && name != "--limit") {
       return UsageError(absl::StrCat("unknown flag ", name));
     }
+    given.push_back(name);
     if (!has_value) {
       if (i + 1 >= args.size()) {
         return UsageError(absl::StrCat(name, " needs a value"));
@@ -120,11 +187,7 @@ absl::StatusOr<CliOptions> ParseArgs(const std::vector<absl::string_view>& args)
     // An empty value would silently mean "none" (a minted Service, role or
     // account), so every value flag refuses it.
     if (value.empty()) {
-      return UsageError(absl::StrCat(name, " needs ",
-                                     name == "--data-dir"   ? "a directory"
-                                     : name == "--base-url" ? "a URL"
-                                                            : "a SID",
-                                     " (the value is empty)"));
+      return UsageError(absl::StrCat(name, " needs ", ValueKind(name), " (the value is empty)"));
     }
     if (name == "--service") {
       options.services.emplace_back(value);
@@ -137,36 +200,65 @@ absl::StatusOr<CliOptions> ParseArgs(const std::vector<absl::string_view>& args)
     } else if (name == "--data-dir") {
       options.data_dir = std::string(value);
       data_dir_given = true;
+    } else if (name == "--limit") {
+      absl::StatusOr<uint64_t> limit = ParseLimit(value);
+      if (!limit.ok()) return limit.status();
+      options.limit = *limit;
     } else {
       options.base_url = std::string(value);
     }
   }
 
   if (positional.empty()) {
-    return UsageError("missing command (replay, stdio, check or stats)");
+    return UsageError("missing command (replay, stdio, check, stats, get or list)");
   }
-  if (positional[0] == "replay") {
+  const absl::string_view command = positional[0];
+  if (command == "replay") {
     options.command = Command::kReplay;
     if (positional.size() != 2) {
       return UsageError("replay takes exactly one FILE.http");
     }
     options.file = std::string(positional[1]);
-  } else if (positional[0] == "stdio") {
+  } else if (command == "stdio") {
     options.command = Command::kStdio;
     if (positional.size() != 1) return UsageError("stdio takes no argument");
-  } else if (positional[0] == "check" || positional[0] == "stats") {
-    options.command = positional[0] == "check" ? Command::kCheck : Command::kStats;
+  } else if (command == "check" || command == "stats") {
+    options.command = command == "check" ? Command::kCheck : Command::kStats;
     if (positional.size() != 2) {
-      return UsageError(absl::StrCat(positional[0], " takes exactly one DIR (a store directory)"));
+      return UsageError(absl::StrCat(command, " takes exactly one DIR (a store directory)"));
     }
-    if (any_flag) {
-      return UsageError(
-          absl::StrCat(positional[0], " takes no flag: userstore ", positional[0], " DIR"));
+    if (!given.empty()) {
+      return UsageError(absl::StrCat(command, " takes no flag: userstore ", command, " DIR"));
     }
     options.dir = std::string(positional[1]);
     return options;
+  } else if (command == "get" || command == "list") {
+    const bool get = command == "get";
+    options.command = get ? Command::kGet : Command::kList;
+    if (positional.size() != (get ? 3u : 2u)) {
+      return UsageError(get ? "get takes exactly a DIR (a store directory) and a KEY (a User "
+                              "SID or identity; put -- before one that starts with -)"
+                            : "list takes exactly one DIR (a store directory)");
+    }
+    for (absl::string_view flag : given) {
+      if (!Takes(options.command, flag)) {
+        return UsageError(absl::StrCat(command, " does not take ", flag, " (it reads DIR ",
+                                       "read-only; its flags: ", FlagsOf(options.command), ")"));
+      }
+    }
+    if (get && options.services.size() > 1) {
+      return UsageError("get takes one --service (the Service of KEY)");
+    }
+    options.dir = std::string(positional[1]);
+    if (get) options.key = std::string(positional[2]);
+    return options;
   } else {
-    return UsageError(absl::StrCat("unknown command ", positional[0]));
+    return UsageError(absl::StrCat("unknown command ", command));
+  }
+  for (absl::string_view flag : given) {
+    if (!Takes(options.command, flag)) {
+      return UsageError(absl::StrCat(command, " does not take ", flag, " (it is for list)"));
+    }
   }
   if (!options.roles.empty() && options.services.empty()) {
     return UsageError("--role needs at least one --service");

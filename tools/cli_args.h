@@ -4,14 +4,17 @@
 //   userstore [FLAGS] stdio
 //   userstore check DIR
 //   userstore stats DIR
+//   userstore get DIR KEY [--service IS...] [--base-url URL]
+//   userstore list DIR [--service IS...]... [--limit N] [--base-url URL]
 // Flags may come before or after the command; `--flag value` and
-// `--flag=value` are both accepted; `--` ends the flags. `--sync` and
-// `--no-sync` take no value.
+// `--flag=value` are both accepted; `--` ends the flags. `--sync`,
+// `--no-sync` and `--create-services` take no value.
 //
 // Thread-safety: pure functions, thread-safe.
 #ifndef USERSTORE_TOOLS_CLI_ARGS_H_
 #define USERSTORE_TOOLS_CLI_ARGS_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,17 +24,22 @@
 
 namespace userstore::cli {
 
-enum class Command { kNone, kReplay, kStdio, kCheck, kStats };
+enum class Command { kNone, kReplay, kStdio, kCheck, kStats, kGet, kList };
 
 struct CliOptions {
   Command command = Command::kNone;
   std::string file;  // replay: the .http file
-  std::string dir;   // check, stats: the store directory
+  std::string dir;   // check, stats, get, list: the store directory
+  std::string key;   // get: a User SID or identity
   // --data-dir: replay / stdio open a durable Store there (Store::Open);
   // empty: an in-memory Store (Store::Create).
   std::string data_dir;
-  bool sync = true;                     // --sync (default) / --no-sync
-  std::vector<std::string> services;    // --service (repeatable), in order
+  bool sync = true;                   // --sync (default) / --no-sync
+  std::vector<std::string> services;  // --service (repeatable), in order
+  // --create-services: replay / stdio create an unknown Service named in the
+  // path of a create (POST) on first use. Off: such a write is 404/20404.
+  bool create_services = false;
+  uint64_t limit = 0;                   // list: --limit N; 0: no limit
   std::vector<std::string> roles;       // --role (repeatable), in order
   std::string account_sid;              // --account; empty: minted
   std::optional<std::string> base_url;  // --base-url
@@ -41,14 +49,18 @@ struct CliOptions {
 
 // Parses the arguments after argv[0]. With --help or --version nothing else
 // is checked. Errors: kInvalidArgument for an unknown flag, a flag without
-// its value (or --sync / --no-sync with one), a missing or unknown command,
-// replay without exactly one FILE, stdio with an argument, check or stats
-// without exactly one DIR or with any flag, --role without any --service
-// (roles are added to the Services named by --service), --sync / --no-sync
-// without --data-dir, an empty value of any flag (--service=, --role=,
-// --account=, --base-url=, --data-dir=), or --account, --base-url or
-// --data-dir given twice. SIDs are checked later: repeats by MakeSession
-// (session.h), the rest by the Store.
+// its value (or --sync / --no-sync / --create-services with one), a missing
+// or unknown command, replay without exactly one FILE, stdio with an
+// argument, check or stats without exactly one DIR or with any flag, get
+// without exactly DIR and KEY, list without exactly one DIR, a flag the
+// command does not take (get: --service at most once, --base-url; list:
+// --service, --limit, --base-url; replay and stdio: all but --limit),
+// --limit not a positive integer, --role without any --service (roles are
+// added to the Services named by --service), --sync / --no-sync without
+// --data-dir, an empty value of any flag (--service=, --role=, --account=,
+// --base-url=, --data-dir=, --limit=), or --account, --base-url,
+// --data-dir or --limit given twice. SIDs are checked later: repeats by
+// MakeSession (session.h) and RunList, the rest by the Store.
 // Complexity: O(total length of the arguments).
 absl::StatusOr<CliOptions> ParseArgs(const std::vector<absl::string_view>& args);
 

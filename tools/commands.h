@@ -1,5 +1,6 @@
 // The commands of the `userstore` program: replay and stdio over a REST
-// facade; check and stats over a durable store directory.
+// facade; check, stats, get and list over a durable store directory
+// (read-only: they work beside a running store).
 //
 // Thread-safety: each command runs on the calling thread; the facade is
 // thread-safe.
@@ -12,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "cli_args.h"
 #include "userstore/inspect.h"
 #include "userstore/rest.h"
 
@@ -58,6 +60,33 @@ int RunCheck(const std::string& dir, std::ostream& out, std::ostream& err);
 // directory cannot be read or a key does not decode (run check).
 // Complexity: O(size of the store) time, O(Services) memory.
 int RunStats(const std::string& dir, std::ostream& out, std::ostream& err);
+
+// `userstore get DIR KEY [--service IS]` (options.dir, options.key,
+// options.services: at most one, options.base_url): StoreReader::Open(dir),
+// then FetchUser(service, key), the Service being --service or, without it,
+// the store's only one. Writes UserJson (the body of the REST facade's
+// fetch; presence null, as it is not stored) and a newline to `out`.
+// Returns 0; 1 (kNotFoundExit) after writing Twilio's 404/20404 error body
+// and a newline to `err` when the Service or user does not exist; 2 after
+// writing "userstore: ..." to `err` when the directory cannot be read, a
+// user does not decode, --base-url is not a URL, or --service is missing
+// and the store holds no Service or several (they are named).
+// Complexity: O(users of the Service) time, O(one user) memory.
+int RunGet(const CliOptions& options, std::ostream& out, std::ostream& err);
+
+// `userstore list DIR [--service IS]... [--limit N]`: writes each user, as
+// RunGet writes one, on its own line (NDJSON): the users of each --service
+// in the order given, or of every Service in SID order; within a Service
+// in creation order (the REST facade's paging order); at most options.limit
+// lines in all (0: no limit). Returns 0 (also for no user); 1 after writing
+// Twilio's 404/20404 error body to `err`, before any line, when a --service
+// does not exist; 2 after writing "userstore: ..." to `err` for a
+// --service given twice, a directory that cannot be read, a bad
+// --base-url, a user that does not decode (the lines before it are
+// written) or output that cannot be written.
+// Complexity: O(users written) time; O(Services + one user) memory,
+// whatever the size of the store (the users are streamed).
+int RunList(const CliOptions& options, std::ostream& out, std::ostream& err);
 
 // The text of `stats`: a summary (path, format, account, totals, bytes on
 // disk), then a table with one row per Service (SID, friendly name, users,

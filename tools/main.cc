@@ -1,7 +1,8 @@
 // The `userstore` command-line program: replays .http files and serves a
 // JSON-lines protocol on stdin/stdout through the REST facade, against an
-// in-memory Store or a durable one (--data-dir); checks and counts a durable
-// store's directory. See docs/cli.md.
+// in-memory Store or a durable one (--data-dir); checks, counts and reads a
+// durable store's directory (read-only, beside a running store). See
+// docs/cli.md.
 #include <unistd.h>
 
 #include <iostream>
@@ -39,6 +40,12 @@ int main(int argc, char** argv) {
   }
   if (options->command == cli::Command::kStats) {
     return cli::RunStats(options->dir, std::cout, std::cerr);
+  }
+  if (options->command == cli::Command::kGet) {
+    return cli::RunGet(*options, std::cout, std::cerr);
+  }
+  if (options->command == cli::Command::kList) {
+    return cli::RunList(*options, std::cout, std::cerr);
   }
   cli::RecoveryProgress progress(&std::cerr, isatty(STDERR_FILENO) == 1);
   absl::StatusOr<cli::Session> session = cli::MakeSession(*options, &progress);

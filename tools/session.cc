@@ -21,28 +21,6 @@ absl::Status Prefixed(const absl::Status& status, absl::string_view what) {
   return absl::Status(status.code(), absl::StrCat(what, ": ", status.message()));
 }
 
-// kInvalidArgument naming the first SID given twice in `values`, if any.
-// SIDs are compared in canonical form (the Store's: `prefix` and lowercase
-// hex), so ISAB... and ISab... are the same Service; values that are not
-// `prefix` SIDs are compared as written (the Store rejects them later).
-absl::Status NoRepeats(const std::vector<std::string>& values, absl::string_view flag,
-                       std::string_view prefix) {
-  // canonical SID -> the value as first given
-  absl::flat_hash_map<std::string, absl::string_view> seen;
-  for (const std::string& value : values) {
-    std::string canonical = CanonicalSid(value, prefix).value_or(value);
-    auto [it, inserted] = seen.try_emplace(std::move(canonical), value);
-    if (inserted) continue;
-    if (it->second == value) {
-      return absl::InvalidArgumentError(absl::StrCat(flag, " ", value, ": given twice"));
-    }
-    return absl::InvalidArgumentError(
-        absl::StrCat(flag, " ", value, ": given twice (as ", it->second,
-                     "; a SID's hex digits are compared in either case)"));
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<std::unique_ptr<Store>> OpenStore(const CliOptions& options,
                                                  StoreOptions store_options,
                                                  RecoveryProgress* progress) {
@@ -70,11 +48,29 @@ absl::StatusOr<std::unique_ptr<Store>> OpenStore(const CliOptions& options,
 
 }  // namespace
 
+absl::Status NoRepeatedSids(const std::vector<std::string>& values, absl::string_view flag,
+                            std::string_view prefix) {
+  // canonical SID -> the value as first given
+  absl::flat_hash_map<std::string, absl::string_view> seen;
+  for (const std::string& value : values) {
+    std::string canonical = CanonicalSid(value, prefix).value_or(value);
+    auto [it, inserted] = seen.try_emplace(std::move(canonical), value);
+    if (inserted) continue;
+    if (it->second == value) {
+      return absl::InvalidArgumentError(absl::StrCat(flag, " ", value, ": given twice"));
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, " ", value, ": given twice (as ", it->second,
+                     "; a SID's hex digits are compared in either case)"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Session> MakeSession(const CliOptions& options, RecoveryProgress* progress) {
-  if (absl::Status s = NoRepeats(options.services, "--service", "IS"); !s.ok()) {
+  if (absl::Status s = NoRepeatedSids(options.services, "--service", "IS"); !s.ok()) {
     return s;
   }
-  if (absl::Status s = NoRepeats(options.roles, "--role", "RL"); !s.ok()) {
+  if (absl::Status s = NoRepeatedSids(options.roles, "--role", "RL"); !s.ok()) {
     return s;
   }
   StoreOptions store_options;
@@ -110,7 +106,9 @@ absl::StatusOr<Session> MakeSession(const CliOptions& options, RecoveryProgress*
     }
   }
   FacadeOptions facade_options;
-  facade_options.auto_create_services = options.services.empty();
+  // Only on request: a mistyped Service SID in a write must not become a
+  // Service (a durable one cannot be deleted).
+  facade_options.auto_create_services = options.create_services;
   session.facade = std::make_unique<RestFacade>(session.store.get(), facade_options);
   return session;
 }

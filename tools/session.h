@@ -7,8 +7,13 @@
 #define USERSTORE_TOOLS_SESSION_H_
 
 #include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "cli_args.h"
 #include "progress.h"
 #include "userstore/rest.h"
@@ -25,7 +30,9 @@ struct Session {
 // Store::Open(data_dir) with DurableOptions{sync, progress reports to
 // `*progress`, then its Finish line}, else Store::Create. Then creates each
 // --service and adds each --role to each of them (deployment scope), and a
-// facade over it that auto-creates Services when no --service was given.
+// facade over it that auto-creates Services only with --create-services
+// (FacadeOptions::auto_create_services; without it a write naming an
+// unknown Service is 404/20404 and creates nothing).
 // With --data-dir, a Service or role that already exists is left as it is
 // (409 from CreateService / AddRole is not an error), so the same command
 // line can be run again against the same directory.
@@ -41,6 +48,14 @@ struct Session {
 // (O(users) time and memory).
 absl::StatusOr<Session> MakeSession(const CliOptions& options,
                                     RecoveryProgress* progress = nullptr);
+
+// kInvalidArgument naming the first SID given twice in `values` (the values
+// of `flag`), if any: "--service IS...: given twice". SIDs are compared in
+// canonical form (the Store's: `prefix` and lowercase hex), so ISAB... and
+// ISab... are the same Service; values that are not `prefix` SIDs are
+// compared as written (the Store rejects them later). O(|values|).
+absl::Status NoRepeatedSids(const std::vector<std::string>& values, absl::string_view flag,
+                            std::string_view prefix);
 
 }  // namespace userstore::cli
 

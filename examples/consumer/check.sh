@@ -15,7 +15,10 @@
 #      userstore` (--static for the static library); it runs;
 #   3. shared only: every strong symbol the .so exports is public API
 #      (userstore::..., never userstore::internal::...), and the consumer
-#      loads the installed .so.
+#      loads the installed .so;
+#   4. when the build tree has the `userstore` program (the gcc suite's
+#      does), the prefix has bin/userstore and it runs (--version); when it
+#      has not (the shared build here), no bin/userstore is installed.
 # Then the consumer is built once more with userstore as a subdirectory
 # (add_subdirectory of this checkout): only the library is built (no tools,
 # tests, examples or install rules), and none of userstore's warning flags
@@ -41,6 +44,18 @@ check() {  # kind build_dir
   pc=$(find "$prefix" -name userstore.pc)
   local libdir
   libdir=$(realpath "$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --variable=libdir userstore)")
+
+  # The program is installed with the library when the tree built it.
+  if [[ -x $build/tools/userstore ]]; then
+    echo "--- $kind build: bin/userstore installed, and it runs"
+    [[ -x $prefix/bin/userstore ]] || { echo "cmake --install did not install bin/userstore"; exit 1; }
+    local version
+    version=$("$prefix/bin/userstore" --version)
+    [[ $version == "$("$build/tools/userstore" --version)" && $version == "userstore "* ]] || {
+      echo "installed bin/userstore --version printed '$version'"; exit 1; }
+  elif [[ -e $prefix/bin/userstore ]]; then
+    echo "bin/userstore installed from a build without the tools"; exit 1
+  fi
 
   echo "--- $kind library: find_package(userstore CONFIG)"
   cmake -S examples/consumer -B "$work/$kind-cmake" -G Ninja \

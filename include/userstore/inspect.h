@@ -1,26 +1,33 @@
 // Offline inspection of a durable store directory (Store::Open's format):
-// CheckStore verifies its invariants, ComputeStats counts what it holds. They
-// back the `userstore check DIR` and `userstore stats DIR` commands
-// (docs/cli.md, docs/durable.md), as leveldb's dumpfile.h backs its tools.
+// CheckStore verifies its invariants, ComputeStats counts what it holds,
+// StoreReader reads its Services and users. They back the `userstore check
+// DIR`, `stats DIR`, `get DIR KEY` and `list DIR` commands (docs/cli.md,
+// docs/durable.md), as leveldb's dumpfile.h backs its tools.
 //
-// Both open the directory read-only (nothing is written, no lock is taken),
+// All open the directory read-only (nothing is written, no lock is taken),
 // so they may run beside a live Store; they then see the state at the moment
-// they open it, and CheckReport::in_use says so. Neither needs nor opens a
-// Store.
+// they open it, and CheckReport::in_use / StoreReader::in_use say so. None
+// needs nor opens a Store.
 //
-// Thread-safety: thread-safe (each call works on its own handles). The
-// reports are plain values (thread-compatible).
+// Thread-safety: CheckStore and ComputeStats are thread-safe (each call works
+// on its own handles); a StoreReader is thread-safe for its const methods.
+// The reports are plain values (thread-compatible).
 #ifndef USERSTORE_INSPECT_H_
 #define USERSTORE_INSPECT_H_
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "userstore/export.h"
+#include "userstore/service.h"
+#include "userstore/user.h"
 
 namespace userstore {
 
@@ -95,6 +102,64 @@ USERSTORE_EXPORT absl::StatusOr<StoreStats> ComputeStats(std::string_view path);
 // account; counts; bytes on disk), then one line per Service. The CLI's
 // `stats` prints its own table instead. O(size of the stats).
 USERSTORE_EXPORT std::string FormatStats(const StoreStats& stats);
+
+// The Services and users of the store in a directory, read the way
+// CheckStore reads it (read-only: no write, no lock, so beside a live
+// Store), as a Store opened on it would return them: the same fields, SIDs
+// in lowercase hex, attributes "{}" when never set. Presence is not stored
+// (docs/durable.md), so is_online / is_notifiable are always null, as after
+// a Store::Open. The reader sees the state at the moment Open ran; the
+// directory holds no SID or identity index, so a fetch scans the users of
+// its Service (no index is rebuilt: memory stays O(one user)).
+class USERSTORE_EXPORT StoreReader {
+ public:
+  // Opens the store in directory `path` read-only and reads its Services.
+  // Errors (500/20500), as CheckStore's: kFailedPrecondition the directory
+  // does not exist or is not a userstore directory (or another format
+  // version); kDataLoss it is damaged (run CheckStore); kUnavailable I/O
+  // errors. Complexity: one RocksDB read-only open (a replay of its
+  // write-ahead log) and O(Services) time and memory.
+  static absl::StatusOr<std::unique_ptr<StoreReader>> Open(std::string_view path);
+
+  ~StoreReader();
+  StoreReader(const StoreReader&) = delete;
+  StoreReader& operator=(const StoreReader&) = delete;
+
+  const std::string& path() const;  // as given to Open
+  // True when a Store (this process or another) had the directory open.
+  bool in_use() const;
+  // The store's account; empty for a store that holds no metadata yet.
+  const std::string& account_sid() const;
+  // Every Service, ordered by SID (as ComputeStats orders them). O(1).
+  const std::vector<Service>& services() const;
+
+  // The user `key` of Service `service_sid`, as Store::FetchUser resolves
+  // it: a User SID (either hex case) matches by SID, anything else is an
+  // identity (byte-exact). `service_sid` in either hex case.
+  // Errors: 404/20404 (kNotFound) "The requested resource
+  // /Services/{service_sid}/Users/{key} was not found", both as given (the
+  // REST facade's message), when the Service or the user does not exist;
+  // 500/20500 kDataLoss when a stored user does not decode, kUnavailable on
+  // read errors. Complexity: O(users of the Service) time, O(one user)
+  // memory.
+  absl::StatusOr<User> FetchUser(std::string_view service_sid, std::string_view key) const;
+
+  // Calls `visitor` with each user of Service `service_sid` (either hex
+  // case) in creation order, the order of the REST facade's pages, until it
+  // returns false. The User passed is reused from call to call: copy it to
+  // keep it. Errors: 404/20404 (kNotFound) "The requested resource
+  // /Services/{service_sid}/Users was not found" (as given) before any
+  // call when the Service does not exist; 500/20500 kDataLoss /
+  // kUnavailable as FetchUser (the users before the bad one were visited).
+  // Complexity: O(users visited) time, O(one user) memory.
+  absl::Status VisitUsers(std::string_view service_sid,
+                          const std::function<bool(const User&)>& visitor) const;
+
+ private:
+  struct Impl;
+  explicit StoreReader(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace userstore
 

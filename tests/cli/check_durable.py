@@ -10,7 +10,8 @@ In a fresh temporary directory:
     identity (200, same SID) and gets 409/50201 creating her again;
     each run ends its stderr with "opened DIR: N users in S s";
  2. check exits 0 and reports the counts; stats prints the Service's row;
- 3. a stdio session with --data-dir --no-sync sees alice and adds bob;
+ 3. a stdio session with --data-dir --no-sync --create-services sees alice,
+    adds bob, and carol in a Service it creates;
     while it runs, another replay of the directory exits 2 (one process at
     a time) and check still works (read-only) and says the store is in use;
  4. with stderr on a terminal (a pty), the recovery progress bar is drawn
@@ -126,7 +127,8 @@ def main():
 
         # 3. A stdio session on the same directory; meanwhile, the directory
         # is locked for other writers but check reads it.
-        proc = subprocess.Popen([binary, "stdio", "--data-dir", data, "--no-sync"],
+        proc = subprocess.Popen([binary, "stdio", "--data-dir", data, "--no-sync",
+                                 "--create-services"],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, bufsize=1)
         try:
@@ -138,7 +140,7 @@ def main():
             line = json.loads(proc.stdout.readline())
             check(line["status"] == 201, line)
             bob = json.loads(line["body"])
-            # No --service: a new Service is created on first use, and kept.
+            # --create-services: a new Service is created on first use, and kept.
             proc.stdin.write(req("POST", "/v2/Services/%s/Users" % IS_OTHER,
                                  "Identity=carol", FORM))
             line = json.loads(proc.stdout.readline())

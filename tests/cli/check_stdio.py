@@ -3,12 +3,13 @@
 
 Usage: check_stdio.py USERSTORE_BINARY
 
-Session 1 (no --service, so Services are auto-created) is driven one line at
-a time: each request is written, then its response line read back before the
-next is sent, which only works if the program flushes after every line. It
-holds a malformed line and a non-object line among valid requests. Session 2
-(--service, --base-url) is fed all at once and checks that an unknown Service
-is a 404 when --service is given, and that URLs use the base URL.
+Session 1 (--create-services, so Services are created on first use) is
+driven one line at a time: each request is written, then its response line
+read back before the next is sent, which only works if the program flushes
+after every line. It holds a malformed line and a non-object line among
+valid requests. Session 2 (--service, --base-url) is fed all at once and
+checks that an unknown Service is a 404 when --service is given, and that
+URLs use the base URL.
 Exits non-zero on a mismatch.
 """
 import json
@@ -54,7 +55,7 @@ def expect_error(out, status, code):
 
 def session_interactive(binary):
     users = "/v2/Services/%s/Users" % IS1
-    proc = subprocess.Popen([binary, "stdio"], stdin=subprocess.PIPE,
+    proc = subprocess.Popen([binary, "stdio", "--create-services"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, bufsize=1)
 

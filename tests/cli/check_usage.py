@@ -154,14 +154,20 @@ def main():
                         0, "", "HTTP/1.1 404 Not Found")
         check("HTTP/1.1 405 Method Not Allowed" in out, out)
         check('"code": 20404' in out, out)
-        # Without --role the page's RoleSid is unknown: 400/50100, still exit 0.
+        # Without --role the page's RoleSid is unknown: 400/50100 (its Service
+        # created by --create-services); the replay stops at the next request.
         docs = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                             "examples", "twilio-docs.http")
-        code, out, err = run(binary, "replay", docs)
+        code, out, err = run(binary, "replay", "--create-services", docs)
         check(code == 1 and "HTTP/1.1 400 Bad Request" in out and '"code": 50100' in out,
               (code, out[:400], err))
         check("no such field" in err, err)
-        n += 8
+        # Without --create-services (or --service) the page's Service is
+        # unknown: the create is 404/20404 and creates nothing.
+        code, out, err = run(binary, "replay", docs)
+        check(code == 1 and "HTTP/1.1 404 Not Found" in out and '"code": 20404' in out,
+              (code, out[:400], err))
+        n += 9
         n += check_expansion_limits(binary, write)
     print("ok: %d cases" % n)
 

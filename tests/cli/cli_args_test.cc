@@ -70,6 +70,45 @@ TEST(CliArgsTest, CheckAndStatsTakeOneDirectory) {
   EXPECT_EQ(o->dir, "-odd-dir");
 }
 
+TEST(CliArgsTest, GetTakesADirectoryAKeyAndOneService) {
+  absl::StatusOr<CliOptions> o = ParseArgs({"get", "/var/lib/users", "alice"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->command, Command::kGet);
+  EXPECT_EQ(o->dir, "/var/lib/users");
+  EXPECT_EQ(o->key, "alice");
+  EXPECT_TRUE(o->services.empty());
+  o = ParseArgs({"--service", kIS1, "get", "d", "--base-url=http://h/v2", "--", "-odd"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->key, "-odd");
+  EXPECT_THAT(o->services, ElementsAre(kIS1));
+  EXPECT_EQ(o->base_url, "http://h/v2");
+}
+
+TEST(CliArgsTest, ListTakesADirectoryServicesAndALimit) {
+  absl::StatusOr<CliOptions> o = ParseArgs({"list", "d"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->command, Command::kList);
+  EXPECT_EQ(o->dir, "d");
+  EXPECT_EQ(o->limit, 0u);
+  o = ParseArgs({"list", "--service", kIS2, "d", "--service=" + std::string(kIS1), "--limit",
+                 "18446744073709551615"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_THAT(o->services, ElementsAre(kIS2, kIS1));
+  EXPECT_EQ(o->limit, 18446744073709551615u);
+}
+
+TEST(CliArgsTest, CreateServicesIsOffUnlessGiven) {
+  absl::StatusOr<CliOptions> o = ParseArgs({"stdio"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_FALSE(o->create_services);
+  o = ParseArgs({"--create-services", "replay", "f.http"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_TRUE(o->create_services);
+  o = ParseArgs({"stdio", "--service", kIS1, "--create-services", "--data-dir", "d"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_TRUE(o->create_services);
+}
+
 TEST(CliArgsTest, DoubleDashEndsFlags) {
   absl::StatusOr<CliOptions> o = ParseArgs({"replay", "--", "--odd.http"});
   ASSERT_TRUE(o.ok()) << o.status();
@@ -113,6 +152,26 @@ TEST(CliArgsTest, Errors) {
       {{"stats", "a", "b"}, "stats takes exactly one DIR"},
       {{"check", "d", "--data-dir", "d"}, "check takes no flag"},
       {{"--service", kIS1, "stats", "d"}, "stats takes no flag"},
+      {{"check", "d", "--create-services"}, "check takes no flag"},
+      {{"get", "d"}, "get takes exactly a DIR (a store directory) and a KEY"},
+      {{"get", "d", "k", "x"}, "get takes exactly a DIR"},
+      {{"list"}, "list takes exactly one DIR"},
+      {{"list", "d", "e"}, "list takes exactly one DIR"},
+      {{"get", "d", "k", "--data-dir", "d"}, "get does not take --data-dir"},
+      {{"get", "d", "k", "--limit", "1"}, "get does not take --limit"},
+      {{"list", "d", "--role", kRL}, "list does not take --role"},
+      {{"list", "d", "--no-sync"}, "list does not take --no-sync"},
+      {{"list", "d", "--account", "ACx"}, "list does not take --account"},
+      {{"list", "d", "--create-services"}, "list does not take --create-services"},
+      {{"get", "d", "k", "--service", kIS1, "--service", kIS2}, "get takes one --service"},
+      {{"list", "d", "--limit", "0"}, "--limit needs a positive integer, not 0"},
+      {{"list", "d", "--limit=-3"}, "--limit needs a positive integer, not -3"},
+      {{"list", "d", "--limit", "+3"}, "--limit needs a positive integer, not +3"},
+      {{"list", "d", "--limit", "18446744073709551616"}, "--limit needs a positive integer"},
+      {{"list", "d", "--limit", "1", "--limit", "1"}, "--limit given twice"},
+      {{"list", "d", "--limit="}, "--limit needs a number (the value is empty)"},
+      {{"stdio", "--limit", "3"}, "stdio does not take --limit"},
+      {{"stdio", "--create-services=1"}, "--create-services takes no value"},
   };
   for (const Case& c : cases) {
     absl::StatusOr<CliOptions> o = ParseArgs(c.args);
@@ -173,9 +232,9 @@ TEST(CliArgsTest, SingleValuedFlagsGivenTwiceAreUsageErrors) {
 
 TEST(CliArgsTest, UsageNamesEveryFlagAndCommand) {
   const std::string usage = Usage();
-  for (const char* word :
-       {"replay", "stdio", "check DIR", "stats DIR", "--data-dir", "--sync", "--no-sync",
-        "--service", "--role", "--account", "--base-url", "--help", "--version"}) {
+  for (const char* word : {"replay", "stdio", "check DIR", "stats DIR", "get DIR KEY", "list DIR",
+                           "--data-dir", "--sync", "--no-sync", "--service", "--create-services",
+                           "--role", "--account", "--limit", "--base-url", "--help", "--version"}) {
     EXPECT_THAT(usage, HasSubstr(word));
   }
 }

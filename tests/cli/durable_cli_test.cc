@@ -119,12 +119,13 @@ TEST(DurableSessionTest, NewServicesAndRolesAreAddedToAnExistingStore) {
   EXPECT_EQ(roles->back().sid, kRL);
 }
 
-TEST(DurableSessionTest, WithoutServiceFlagsServicesAreCreatedOnFirstUseAndKept) {
+TEST(DurableSessionTest, WithCreateServicesServicesAreCreatedOnFirstUseAndKept) {
   TempDir tmp;
   CliOptions options;
   options.command = Command::kStdio;
   options.data_dir = tmp.store();
   options.sync = false;
+  options.create_services = true;
   {
     absl::StatusOr<Session> first = MakeSession(options);
     ASSERT_TRUE(first.ok()) << first.status();
@@ -136,6 +137,32 @@ TEST(DurableSessionTest, WithoutServiceFlagsServicesAreCreatedOnFirstUseAndKept)
   // The account minted by the first run is the store's.
   ASSERT_OK_AND_ASSIGN(const User bob, second->store->FetchUser(kIS2, "bob"));
   EXPECT_EQ(second->store->options().account_sid, bob.account_sid);
+}
+
+// Issue 13: a mistyped Service SID in a write used to create that Service,
+// permanently. Without --create-services it is a 404 and creates nothing,
+// with --service or without.
+TEST(DurableSessionTest, WithoutCreateServicesAnUnknownServiceIsNotFoundAndNotCreated) {
+  TempDir tmp;
+  CliOptions options;
+  options.command = Command::kStdio;
+  options.data_dir = tmp.store();
+  for (const bool with_service : {false, true}) {
+    options.services.clear();
+    if (with_service) options.services = {kIS1};
+    absl::StatusOr<Session> session = MakeSession(options);
+    ASSERT_TRUE(session.ok()) << session.status();
+    Response created = Send(*session, "POST", Users(kIS2), "Identity=bob");
+    EXPECT_EQ(created.status, 404) << created.body;
+    EXPECT_THAT(created.body, HasSubstr("\"code\":20404"));
+    EXPECT_EQ(Send(*session, "POST", Users(kIS2) + "/bob", "FriendlyName=b").status, 404);
+    EXPECT_EQ(Send(*session, "GET", absl::StrCat("/v2/Services/", kIS2)).status, 404);
+    EXPECT_EQ(session->store->FetchService(kIS2).status().code(), absl::StatusCode::kNotFound);
+  }
+  ASSERT_OK_AND_ASSIGN(const CheckReport report, CheckStore(tmp.store()));
+  EXPECT_TRUE(report.ok());
+  EXPECT_EQ(report.services, 1u);  // kIS1, from --service
+  EXPECT_EQ(report.users, 0u);
 }
 
 TEST(DurableSessionTest, OpenErrorsNameTheDirectory) {

@@ -1,0 +1,180 @@
+// StoreReader (userstore/inspect.h): the Services and users of a store
+// directory, read-only, for `userstore get` and `userstore list`.
+//
+// The directory is opened as CheckStore opens it (OpenRocks read-only: no
+// lock, nothing written). Services are read once at Open; users are
+// streamed from their keys, u/<IS><sequence BE64> (codec.h), which RocksDB
+// keeps in creation order within a Service: the order of the facade's pages.
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include "common/status_macros.h"
+#include "common/strings.h"
+#include "common/twilio_errors.h"
+#include "durable/codec.h"
+#include "durable/directory.h"
+#include "durable/meta.h"
+#include "durable/rocks_journal.h"
+#include "userstore/error.h"
+#include "userstore/inspect.h"
+#include "userstore/sid.h"
+
+namespace userstore {
+
+using internal::FormatSid;
+using internal::ParseSid;
+using internal::Quoted;
+using internal::SidBytes;
+using internal::UserRecord;
+using namespace internal::durable;  // the store layout of codec.h
+
+struct StoreReader::Impl {
+  Impl(std::string p, bool used, StoreDb d) : path(std::move(p)), in_use(used), db(std::move(d)) {}
+
+  const std::string path;
+  const bool in_use;
+  const StoreDb db;
+  std::string account_sid;
+  std::vector<Service> services;  // ordered by SID
+};
+
+namespace {
+
+absl::Status Corrupt(std::string_view key) {
+  return TwilioError(absl::StatusCode::kDataLoss, 500, twilio_code::kInternal,
+                     "userstore data is corrupt: bad key " + Quoted(key) + " (run check)");
+}
+
+// Appends every Service of `db` to `*services` (the s/ keys, in SID order).
+absl::Status ReadServices(rocksdb::DB* db, const std::string& path, const std::string& account_sid,
+                          std::vector<Service>* services) {
+  const rocksdb::Slice prefix(kServicePrefix.data(), kServicePrefix.size());
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ScanOptions()));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    SidBytes sid;
+    if (!ParseServiceKey(it->key().ToStringView(), &sid)) return Corrupt(it->key().ToStringView());
+    USERSTORE_ASSIGN_OR_RETURN(Service service,
+                               DecodeService(it->value().ToStringView(), sid, account_sid));
+    services->push_back(std::move(service));
+  }
+  return FromRocks(it->status(), "reading " + path);
+}
+
+// The Service of `services` that `service_sid` names (either hex case).
+const Service* FindService(const std::vector<Service>& services, std::string_view service_sid) {
+  const std::optional<std::string> canonical = CanonicalSid(service_sid, "IS");
+  if (!canonical) return nullptr;
+  for (const Service& service : services) {
+    if (service.sid == *canonical) return &service;
+  }
+  return nullptr;
+}
+
+// `*user` set to the user of `record`, in Service `service`, as the Store
+// shows it after an open (no presence). Reuses the capacity of its strings.
+void Fill(const Service& service, const UserRecord& record, User* user) {
+  user->sid = FormatSid("US", record.sid);
+  user->account_sid = service.account_sid;
+  user->service_sid = service.sid;
+  user->role_sid = FormatSid("RL", record.role_sid);
+  user->identity.assign(record.identity());
+  const std::string_view attributes = record.attributes();
+  user->attributes.assign(attributes.empty() ? std::string_view("{}") : attributes);
+  user->is_online.reset();
+  user->is_notifiable.reset();
+  if (const std::optional<std::string_view> name = record.friendly_name()) {
+    user->friendly_name.emplace(*name);
+  } else {
+    user->friendly_name.reset();
+  }
+  user->joined_channels_count = record.joined_channels_count;
+  user->date_created = absl::FromUnixSeconds(record.date_created);
+  user->date_updated = absl::FromUnixSeconds(record.date_updated);
+}
+
+// Calls `visit` with each stored user record of `service`, in creation
+// order, until it returns false.
+template <typename Visit>
+absl::Status ScanUsers(rocksdb::DB* db, const std::string& path, const Service& service,
+                       Visit visit) {
+  const std::string prefix = ServicePrefix(kUserPrefix, *ParseSid(service.sid, "IS"));
+  const rocksdb::Slice prefix_slice(prefix);
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ScanOptions()));
+  for (it->Seek(prefix_slice); it->Valid() && it->key().starts_with(prefix_slice); it->Next()) {
+    SidBytes sid;
+    uint64_t sequence;
+    const std::string_view key = it->key().ToStringView();
+    if (!ParseUserRecordKey(key, &sid, &sequence)) return Corrupt(key);
+    USERSTORE_ASSIGN_OR_RETURN(const UserRecord::Ptr record,
+                               DecodeUser(it->value().ToStringView(), sequence));
+    if (!visit(*record)) return absl::OkStatus();
+  }
+  return FromRocks(it->status(), "reading " + path);
+}
+
+}  // namespace
+
+StoreReader::StoreReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+StoreReader::~StoreReader() = default;
+
+absl::StatusOr<std::unique_ptr<StoreReader>> StoreReader::Open(std::string_view path) {
+  std::string dir(path);
+  // Asked, never taken (as CheckStore): a reader must not keep a Store from
+  // opening.
+  const bool in_use = DirectoryClaim::InUse(dir);
+  RocksOpen how;
+  how.read_only = true;
+  USERSTORE_ASSIGN_OR_RETURN(StoreDb db, OpenRocks(dir, how));
+  USERSTORE_ASSIGN_OR_RETURN(const std::optional<Meta> meta, ReadMeta(db.get()));
+  auto impl = std::make_unique<Impl>(std::move(dir), in_use, std::move(db));
+  if (meta) {
+    impl->account_sid = meta->account_sid;
+    USERSTORE_RETURN_IF_ERROR(
+        ReadServices(impl->db.get(), impl->path, impl->account_sid, &impl->services));
+  }
+  return std::unique_ptr<StoreReader>(new StoreReader(std::move(impl)));
+}
+
+const std::string& StoreReader::path() const { return impl_->path; }
+bool StoreReader::in_use() const { return impl_->in_use; }
+const std::string& StoreReader::account_sid() const { return impl_->account_sid; }
+const std::vector<Service>& StoreReader::services() const { return impl_->services; }
+
+absl::StatusOr<User> StoreReader::FetchUser(std::string_view service_sid,
+                                            std::string_view key) const {
+  const absl::Status not_found =
+      internal::NotFound("The requested resource /Services/" + std::string(service_sid) +
+                         "/Users/" + std::string(key) + " was not found");
+  const Service* service = FindService(impl_->services, service_sid);
+  if (service == nullptr) return not_found;
+  // As the Store's ParseUserKey: SID-shaped keys are SIDs (an identity can
+  // never be SID-shaped), the rest identities.
+  const std::optional<SidBytes> sid = ParseSid(key, "US");
+  std::optional<User> found;
+  USERSTORE_RETURN_IF_ERROR(
+      ScanUsers(impl_->db.get(), impl_->path, *service, [&](const UserRecord& record) {
+        if (sid ? record.sid != *sid : record.identity() != key) return true;
+        found.emplace();
+        Fill(*service, record, &*found);
+        return false;
+      }));
+  if (!found) return not_found;
+  return *std::move(found);
+}
+
+absl::Status StoreReader::VisitUsers(std::string_view service_sid,
+                                     const std::function<bool(const User&)>& visitor) const {
+  const Service* service = FindService(impl_->services, service_sid);
+  if (service == nullptr) {
+    return internal::NotFound("The requested resource /Services/" + std::string(service_sid) +
+                              "/Users was not found");
+  }
+  User user;  // reused: its strings keep their capacity from user to user
+  return ScanUsers(impl_->db.get(), impl_->path, *service, [&](const UserRecord& record) {
+    Fill(*service, record, &user);
+    return visitor(user);
+  });
+}
+
+}  // namespace userstore
