@@ -28,6 +28,7 @@ inline constexpr int kAuthenticationFailed = 20003;     // 401 (example HTTP hos
 inline constexpr int kUpdateWithoutParameters = 20161;  // 400
 inline constexpr int kForbidden = 20403;                // 403, a Store limit (max_services)
 inline constexpr int kNotFound = 20404;                 // 404
+inline constexpr int kPreconditionFailed = 20412;       // 412, revision / If-Match mismatch
 inline constexpr int kInternal = 20500;                 // 500, never expected
 inline constexpr int kFriendlyNameTooLong = 50003;      // 400
 inline constexpr int kRoleNotFound = 50100;             // 400

@@ -10,8 +10,10 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "absl/time/time.h"
+#include "userstore/user.h"
 
 namespace userstore {
 
@@ -45,7 +47,7 @@ enum class RecordMemory {
   // sets GLIBC_TUNABLES=glibc.malloc.hugetlb=1). Memory of deleted or
   // replaced users goes back to malloc at once.
   kMalloc = 0,
-  // Records of up to 16 KiB (80 bytes + identity + attributes + friendly
+  // Records of up to 16 KiB (96 bytes + identity + attributes + friendly
   // name) in 2 MiB regions, 2 MiB-aligned, that the Store maps and marks
   // madvise(MADV_HUGEPAGE), so transparent huge pages may back them
   // (/sys/kernel/mm/transparent_hugepage/enabled "always" or "madvise";
@@ -78,6 +80,12 @@ struct StoreOptions {
   // (Store::Open) honour it too. Not one of the enumerators: 400/20001
   // (kInvalidArgument).
   RecordMemory record_memory = RecordMemory::kMalloc;
+  // Called when a post-event listener throws (after the write committed),
+  // on the writing thread, with the event and the exception's what() (or
+  // "unknown exception"). Null: the failure is only counted
+  // (Store::listener_failures). Must not throw; an exception it throws is
+  // swallowed.
+  std::function<void(const UserEvent& event, std::string_view what)> listener_error;
 };
 
 // Options of a durable Store (Store::Open): how writes reach the disk and how

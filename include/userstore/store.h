@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -48,8 +49,17 @@ class StoreImpl;
 
 class USERSTORE_EXPORT Store {
  public:
-  // Called after a successful create / update whose webhook_enabled was set,
-  // on the writing thread, with no Store lock held (so it may call the Store).
+  // Called after a successful create / update whose webhook_enabled was set
+  // (and after a GetOrCreateUser / ConnectOrCreateUser that created, with
+  // webhook_enabled), once the write has committed: on the writing thread,
+  // with no Store lock held (so it may call the Store). Listeners of one
+  // write run in the order they were added. Writes of one user on different
+  // threads call their listeners on those threads, so the calls may overlap
+  // and arrive in another order than the writes committed (UserEvent::user
+  // has the revision to tell). Whatever a listener does, the write stays
+  // committed and its caller is told so: an exception it throws is caught,
+  // counted (listener_failures()) and handed to
+  // StoreOptions::listener_error, never propagated.
   using PostEventListener = std::function<void(const UserEvent&)>;
 
   // Called with a user read in place (see user_view.h), under the user's
@@ -121,8 +131,18 @@ class USERSTORE_EXPORT Store {
   // O(1) amortised time and memory (docs/design.md).
   absl::StatusOr<Service> CreateService(const ServiceCreate& params);
 
+  // CreateService, or the existing Service with that sid: idempotent, so
+  // every host may call it at start. `*created` (when given) says which.
+  // The params of an existing Service are not compared or applied.
+  // Errors: those of CreateService but 409.
+  absl::StatusOr<Service> EnsureService(const ServiceCreate& params, bool* created = nullptr);
+
   // Errors: 404/20404 unknown Service (a malformed SID is unknown too).
   absl::StatusOr<Service> FetchService(std::string_view service_sid) const;
+
+  // Every Service, ordered by SID (byte order of the lowercase hex).
+  // O(S log S) for S Services; a snapshot.
+  std::vector<Service> ListServices() const;
 
   // Turns the Service's reachability indicators on or off (Twilio's
   // ReachabilityEnabled). Errors: 404/20404.
@@ -167,8 +187,22 @@ class USERSTORE_EXPORT Store {
   absl::Status ReadUser(std::string_view service_sid, std::string_view key,
                         UserVisitor visit) const;
 
-  // Changes the given fields and moves date_updated. Errors: as CreateUser for
-  // each given field; 400/20161 nothing given; 404/20404.
+  // Whether a user exists at `key`, without copying it. O(|key|).
+  // Errors: 404/20404 unknown Service.
+  absl::StatusOr<bool> UserExists(std::string_view service_sid, std::string_view key) const;
+
+  // The number of users of the Service. O(1) (one lock of the Service's
+  // order index). Errors: 404/20404 unknown Service.
+  absl::StatusOr<uint64_t> CountUsers(std::string_view service_sid) const;
+
+  // Changes the given fields, moves date_updated and the revision. The
+  // change is computed from the user as it is under its lock, so a merge
+  // patch (UserUpdate::attributes_patch) never loses a concurrent patch of
+  // another key. Errors: as CreateUser for each given field; 400/20161
+  // nothing given (if_revision alone is nothing); 400/20001 attributes and
+  // attributes_patch both given; 400/50304 a patch that is not JSON, and
+  // 50303/50304 a patched text over the limits; 412/20412
+  // (kFailedPrecondition) if_revision given and not the user's; 404/20404.
   absl::StatusOr<User> UpdateUser(std::string_view service_sid, std::string_view key,
                                   const UserUpdate& params);
 
@@ -179,8 +213,10 @@ class USERSTORE_EXPORT Store {
                           const UserUpdate& params, User* out);
 
   // Deletes a user; its identity is free again, its SID is never reused.
-  // Errors: 404/20404.
-  absl::Status DeleteUser(std::string_view service_sid, std::string_view key);
+  // With `if_revision`, only if the user's revision equals it.
+  // Errors: 404/20404; 412/20412 (kFailedPrecondition) revision mismatch.
+  absl::Status DeleteUser(std::string_view service_sid, std::string_view key,
+                          std::optional<uint64_t> if_revision = std::nullopt);
 
   // One page of the Service's users in creation order. Complexity:
   // O(log n + page_size) whatever the offset. Errors: 404/20404; 400/20001
@@ -203,17 +239,48 @@ class USERSTORE_EXPORT Store {
   absl::Status VisitUsers(std::string_view service_sid, const PageRequest& request,
                           UserVisitor visit, Page* links) const;
 
-  // Returns the user with this identity, creating it (default role, no
-  // attributes) when absent: Twilio's implicit creation when an identity
-  // first appears. Concurrent callers for one identity all get the same
-  // user. Errors: 404/20404 Service; the identity errors of CreateUser.
+  // Returns the user with params.identity, creating it from `params` (role,
+  // attributes, friendly name: applied only when it creates) when absent:
+  // Twilio's implicit creation when an identity first appears. Concurrent
+  // callers for one identity all get the same user, and exactly one of them
+  // gets created == true. Post-event listeners fire (kUserAdded) only for
+  // that one, and only with params.webhook_enabled. `params` is validated
+  // whether or not the user exists. Errors: 404/20404 Service; those of
+  // CreateUser but 409.
+  absl::StatusOr<GetOrCreateResult> GetOrCreateUser(std::string_view service_sid,
+                                                    const UserCreate& params);
+
+  // GetOrCreateUser with only an identity (default role, no attributes):
+  // the user alone. Same errors.
   absl::StatusOr<User> GetOrCreateUser(std::string_view service_sid, std::string_view identity);
 
   // ---- Host-maintained state ----------------------------------------------
 
+  // Presence by connection (docs/api.md, "A chat server"): a user has a
+  // count of live connections, and is_online is true while it is above 0.
+  // ConnectUser adds one connection (is_online becomes true); DisconnectUser
+  // removes one (is_online becomes false when none remain; at 0 it stays 0
+  // and is_online false: a disconnect of a connection that was never
+  // counted, e.g. opened before a restart, is not an error). Each is one
+  // atomic step under the user's lock, returning the count after it.
+  // ConnectOrCreateUser creates the user from `params` (as GetOrCreateUser)
+  // with its first connection when the identity is absent, in the same step:
+  // no delete can come in between. Neither moves date_updated nor the
+  // revision. Counts are memory only: a durable store reopens with every
+  // count 0 and presence unknown (docs/durable.md); as for every presence
+  // field, a fetch shows is_online only while the Service's reachability is
+  // enabled. Errors: 404/20404 (Service, or user for Connect/Disconnect);
+  // ConnectOrCreateUser: those of GetOrCreateUser; 400/20001 a user at
+  // 2^32-1 connections.
+  absl::StatusOr<UserConnection> ConnectUser(std::string_view service_sid, std::string_view key);
+  absl::StatusOr<UserConnection> ConnectOrCreateUser(std::string_view service_sid,
+                                                     const UserCreate& params);
+  absl::StatusOr<UserConnection> DisconnectUser(std::string_view service_sid, std::string_view key);
+
   // Records whether the user is connected (is_online) / has a push
-  // registration (is_notifiable). Does not move date_updated.
-  // Errors: 404/20404.
+  // registration (is_notifiable). SetUserOnline also sets the connection
+  // count to 0 (false) or, when it was 0, to 1 (true), so the two ways agree.
+  // Does not move date_updated nor the revision. Errors: 404/20404.
   absl::StatusOr<User> SetUserOnline(std::string_view service_sid, std::string_view key,
                                      bool online);
   absl::StatusOr<User> SetUserNotifiable(std::string_view service_sid, std::string_view key,
@@ -224,9 +291,14 @@ class USERSTORE_EXPORT Store {
   absl::StatusOr<User> AddJoinedChannels(std::string_view service_sid, std::string_view key,
                                          int64_t delta);
 
-  // Registers a post-event listener (see PostEventListener). Listeners are
-  // never removed; register them before serving traffic.
+  // Registers a post-event listener (see PostEventListener). Safe during
+  // traffic: a write fires the listeners registered when it fires (a
+  // copy-on-write list); a write that commits while AddPostEventListener
+  // runs may or may not see the new one. Listeners are never removed.
   void AddPostEventListener(PostEventListener listener);
+
+  // How many listener calls have thrown since the Store was made.
+  uint64_t listener_failures() const;
 
  private:
   explicit Store(std::unique_ptr<internal::StoreImpl> impl);

@@ -32,6 +32,16 @@ struct User {
   int64_t joined_channels_count = 0;         // >= 0, maintained by the host
   absl::Time date_created;                   // whole seconds, UTC
   absl::Time date_updated;                   // whole seconds, UTC
+  // userstore's, not Twilio's (the REST facade sends it as the ETag header,
+  // never in the body): an opaque number that every write of the stored
+  // user (create, update, joined-count change) moves strictly upwards, and
+  // never repeats within the Service, not even for a later user of the same
+  // identity; durable stores keep it across restarts. Presence changes
+  // (is_online, is_notifiable, connections) are host state and do not move
+  // it, as they do not move date_updated. Give it back as
+  // UserUpdate::if_revision / DeleteUser's `if_revision` to make a write
+  // conditional (docs/api.md, "Revisions").
+  uint64_t revision = 0;
 };
 
 // Parameters of a create (POST .../Users). Twilio's form names in comments.
@@ -52,6 +62,30 @@ struct UserUpdate {
   std::optional<std::string> attributes;     // Attributes: replaces the whole text
   std::optional<std::string> friendly_name;  // FriendlyName; "" clears
   bool webhook_enabled = false;              // X-Twilio-Webhook-Enabled: true
+  // userstore's, not Twilio's. An RFC 7396 JSON merge patch applied to the
+  // stored attributes under the user's lock, so concurrent patches of
+  // different keys all survive: members set to null are removed, objects
+  // merge recursively, untouched members keep their bytes (docs/json.md).
+  // The result is checked as `attributes` is (50303, 50304, depth). Not
+  // valid JSON: 400/50304. Given with `attributes`: 400/20001.
+  std::optional<std::string> attributes_patch;
+  // userstore's, not Twilio's: a precondition. Set, the update applies only
+  // if the user's revision (User::revision) equals it; otherwise it fails
+  // with 412/20412 (kFailedPrecondition) and changes nothing.
+  std::optional<uint64_t> if_revision;
+};
+
+// What Store::GetOrCreateUser returns.
+struct GetOrCreateResult {
+  User user;             // the user, as created or as found
+  bool created = false;  // true only for the one call that created it
+};
+
+// What Store::ConnectUser, ConnectOrCreateUser and DisconnectUser return.
+struct UserConnection {
+  User user;                 // the user after the call
+  bool created = false;      // true only for the one call that created it
+  uint32_t connections = 0;  // the user's live connections after the call
 };
 
 // What a post-event listener receives (Twilio's onUserAdded / onUserUpdated

@@ -53,6 +53,7 @@ class USERSTORE_EXPORT UserView {
   int64_t joined_channels_count() const { return joined_channels_count_; }
   absl::Time date_created() const { return date_created_; }  // whole seconds, UTC
   absl::Time date_updated() const { return date_updated_; }  // whole seconds, UTC
+  uint64_t revision() const { return revision_; }            // User::revision
 
   // Copies every field into `*out`, reusing the capacity of its strings (no
   // allocation once `*out` has held a user at least as large). O(size of
@@ -81,6 +82,7 @@ class USERSTORE_EXPORT UserView {
   int64_t joined_channels_count_ = 0;
   absl::Time date_created_;
   absl::Time date_updated_;
+  uint64_t revision_ = 0;
 };
 
 }  // namespace userstore

@@ -241,15 +241,16 @@ absl::StatusOr<Role> DecodeRole(std::string_view value, const std::string& servi
 void EncodeUser(const UserRecord& record, std::string* out) {
   out->clear();
   const std::optional<std::string_view> friendly = record.friendly_name();
-  out->reserve(1 + 16 + 16 + 8 * 3 + 1 + 12 + record.identity().size() +
+  out->reserve(1 + 16 + 16 + 8 * 4 + 1 + 12 + record.identity().size() +
                record.attributes().size() + (friendly ? friendly->size() : 0));
   Writer w(out);
-  w.U8(kValueVersion);
+  w.U8(kUserValueVersion);
   w.Sid(record.sid);
   w.Sid(record.role_sid);
   w.I64(record.date_created);
   w.I64(record.date_updated);
   w.I64(record.joined_channels_count);
+  w.U64(record.revision);
   w.U8(friendly ? 1 : 0);
   w.Str(record.identity());
   w.Str(record.attributes());
@@ -259,12 +260,16 @@ void EncodeUser(const UserRecord& record, std::string* out) {
 absl::StatusOr<UserRecord::Ptr> DecodeUser(std::string_view value, uint64_t sequence) {
   Reader r(value);
   const uint8_t version = r.U8();
-  if (r.ok() && version != kValueVersion) return Corrupt("unknown User value version");
+  if (r.ok() && version != kValueVersion && version != kUserValueVersion) {
+    return Corrupt("unknown User value version");
+  }
   const SidBytes sid = r.Sid();
   const SidBytes role = r.Sid();
   const int64_t date_created = r.I64();
   const int64_t date_updated = r.I64();
   const int64_t joined = r.I64();
+  // Version 1 had no revision: the user's creation sequence stands for it.
+  const uint64_t revision = version == kValueVersion ? sequence : r.U64();
   const uint8_t flags = r.U8();
   UserRecord::Text text;
   text.identity = r.Str();
@@ -282,6 +287,7 @@ absl::StatusOr<UserRecord::Ptr> DecodeUser(std::string_view value, uint64_t sequ
   record->date_created = date_created;
   record->date_updated = date_updated;
   record->joined_channels_count = joined;
+  record->revision = revision;
   return record;
 }
 

@@ -9,8 +9,9 @@
 //   r/<IS><index BE64>  its roles, index 0, 1, ... in the order they were added
 //   u/<IS><seq BE64>    a user (EncodeUser), keyed by its creation sequence
 //                       (so recovery reads users in creation order): every
-//                       field but presence
-//   h/<IS>              8 bytes LE: the highest sequence of a deleted user
+//                       field but presence, with its revision
+//   h/<IS>              8 bytes LE: the highest sequence or revision of a
+//                       deleted user
 //                       (merged with max, see MaxSequenceMergeOperator), so
 //                       sequence numbers are never reused after a restart
 // Every value starts with a version byte (kValueVersion); integers are
@@ -34,7 +35,10 @@
 namespace userstore::internal::durable {
 
 inline constexpr uint8_t kFormatVersion = 1;  // value of m/format
-inline constexpr uint8_t kValueVersion = 1;   // first byte of s/, r/, u/ values
+inline constexpr uint8_t kValueVersion = 1;   // first byte of s/, r/ values
+// First byte of the u/ values written now: version 1 plus the revision
+// (User::revision). Version 1 values are still read (revision = sequence).
+inline constexpr uint8_t kUserValueVersion = 2;
 
 inline constexpr std::string_view kMetaPrefix = "m/";
 inline constexpr std::string_view kServicePrefix = "s/";

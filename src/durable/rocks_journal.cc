@@ -330,9 +330,10 @@ absl::Status RocksJournal::DeleteUser(std::string_view service_sid, const UserRe
   if (!sid) return Error(absl::StatusCode::kInternal, "journal: malformed Service SID");
   rocksdb::WriteBatch batch;
   batch.Delete(UserRecordKey(*sid, record.sequence));
-  // Remember the sequence, so that it is never handed out again after a
-  // restart even if this was the newest user.
-  batch.Merge(HighWaterKey(*sid), EncodeSequence(record.sequence));
+  // Remember the sequence and the revision (both from one counter, the
+  // revision the larger), so that neither is handed out again after a
+  // restart even if this user held the newest.
+  batch.Merge(HighWaterKey(*sid), EncodeSequence(std::max(record.sequence, record.revision)));
   return Write(&batch);
 }
 

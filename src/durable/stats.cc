@@ -50,7 +50,10 @@ absl::StatusOr<StoreStats> ComputeStats(std::string_view path) {
     uint64_t index;
     uint64_t sequence;
     if (ParseUserRecordKey(key, &service, &sequence)) {
-      if (value.empty() || static_cast<uint8_t>(value[0]) != kValueVersion) return corrupt(key);
+      if (value.empty() || (static_cast<uint8_t>(value[0]) != kValueVersion &&
+                            static_cast<uint8_t>(value[0]) != kUserValueVersion)) {
+        return corrupt(key);
+      }
       ServiceStats& s = services[service];
       ++s.users;
       s.user_bytes += key.size() + value.size();

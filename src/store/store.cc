@@ -79,9 +79,13 @@ const StoreOptions& Store::options() const { return impl_->options(); }
 absl::StatusOr<Service> Store::CreateService(const ServiceCreate& params) {
   return impl_->CreateService(params);
 }
+absl::StatusOr<Service> Store::EnsureService(const ServiceCreate& params, bool* created) {
+  return impl_->EnsureService(params, created);
+}
 absl::StatusOr<Service> Store::FetchService(std::string_view service_sid) const {
   return impl_->FetchService(service_sid);
 }
+std::vector<Service> Store::ListServices() const { return impl_->ListServices(); }
 absl::StatusOr<Service> Store::SetReachabilityEnabled(std::string_view service_sid, bool enabled) {
   return impl_->SetReachabilityEnabled(service_sid, enabled);
 }
@@ -115,8 +119,15 @@ absl::Status Store::UpdateUser(std::string_view service_sid, std::string_view ke
                                const UserUpdate& params, User* out) {
   return impl_->UpdateUser(service_sid, key, params, out);
 }
-absl::Status Store::DeleteUser(std::string_view service_sid, std::string_view key) {
-  return impl_->DeleteUser(service_sid, key);
+absl::Status Store::DeleteUser(std::string_view service_sid, std::string_view key,
+                               std::optional<uint64_t> if_revision) {
+  return impl_->DeleteUser(service_sid, key, if_revision);
+}
+absl::StatusOr<bool> Store::UserExists(std::string_view service_sid, std::string_view key) const {
+  return impl_->UserExists(service_sid, key);
+}
+absl::StatusOr<uint64_t> Store::CountUsers(std::string_view service_sid) const {
+  return impl_->CountUsers(service_sid);
 }
 absl::StatusOr<Page> Store::ListUsers(std::string_view service_sid,
                                       const PageRequest& request) const {
@@ -130,9 +141,29 @@ absl::Status Store::VisitUsers(std::string_view service_sid, const PageRequest& 
                                UserVisitor visit, Page* links) const {
   return impl_->VisitUsers(service_sid, request, visit, links);
 }
+absl::StatusOr<GetOrCreateResult> Store::GetOrCreateUser(std::string_view service_sid,
+                                                         const UserCreate& params) {
+  return impl_->GetOrCreateUser(service_sid, params);
+}
 absl::StatusOr<User> Store::GetOrCreateUser(std::string_view service_sid,
                                             std::string_view identity) {
-  return impl_->GetOrCreateUser(service_sid, identity);
+  UserCreate params;
+  params.identity = identity;
+  absl::StatusOr<GetOrCreateResult> result = impl_->GetOrCreateUser(service_sid, params);
+  if (!result.ok()) return result.status();
+  return std::move(result->user);
+}
+absl::StatusOr<UserConnection> Store::ConnectUser(std::string_view service_sid,
+                                                  std::string_view key) {
+  return impl_->ConnectUser(service_sid, key);
+}
+absl::StatusOr<UserConnection> Store::ConnectOrCreateUser(std::string_view service_sid,
+                                                          const UserCreate& params) {
+  return impl_->ConnectOrCreateUser(service_sid, params);
+}
+absl::StatusOr<UserConnection> Store::DisconnectUser(std::string_view service_sid,
+                                                     std::string_view key) {
+  return impl_->DisconnectUser(service_sid, key);
 }
 absl::StatusOr<User> Store::SetUserOnline(std::string_view service_sid, std::string_view key,
                                           bool online) {
@@ -151,5 +182,6 @@ absl::StatusOr<User> Store::AddJoinedChannels(std::string_view service_sid, std:
 void Store::AddPostEventListener(PostEventListener listener) {
   impl_->AddPostEventListener(std::move(listener));
 }
+uint64_t Store::listener_failures() const { return impl_->listener_failures(); }
 
 }  // namespace userstore

@@ -23,6 +23,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,7 +56,9 @@ class StoreImpl final : public RestoreTarget {
   const StoreOptions& options() const { return options_; }
 
   absl::StatusOr<Service> CreateService(const ServiceCreate& params);
+  absl::StatusOr<Service> EnsureService(const ServiceCreate& params, bool* created);
   absl::StatusOr<Service> FetchService(std::string_view service_sid) const;
+  std::vector<Service> ListServices() const;
   absl::StatusOr<Service> SetReachabilityEnabled(std::string_view service_sid, bool enabled);
   absl::StatusOr<Role> AddRole(std::string_view service_sid, const RoleCreate& params);
   absl::StatusOr<std::vector<Role>> ListRoles(std::string_view service_sid) const;
@@ -67,7 +70,10 @@ class StoreImpl final : public RestoreTarget {
                         Store::UserVisitor visit) const;
   absl::Status UpdateUser(std::string_view service_sid, std::string_view key,
                           const UserUpdate& params, User* out);
-  absl::Status DeleteUser(std::string_view service_sid, std::string_view key);
+  absl::Status DeleteUser(std::string_view service_sid, std::string_view key,
+                          std::optional<uint64_t> if_revision = std::nullopt);
+  absl::StatusOr<bool> UserExists(std::string_view service_sid, std::string_view key) const;
+  absl::StatusOr<uint64_t> CountUsers(std::string_view service_sid) const;
   absl::Status ListUsers(std::string_view service_sid, const PageRequest& request, Page* out) const;
   absl::Status VisitUsers(std::string_view service_sid, const PageRequest& request,
                           Store::UserVisitor visit, Page* links) const;
@@ -85,7 +91,13 @@ class StoreImpl final : public RestoreTarget {
   absl::StatusOr<Page> ListUsers(std::string_view service_sid, const PageRequest& request) const {
     return Returned<Page>([&](Page* p) { return ListUsers(service_sid, request, p); });
   }
-  absl::StatusOr<User> GetOrCreateUser(std::string_view service_sid, std::string_view identity);
+  absl::StatusOr<GetOrCreateResult> GetOrCreateUser(std::string_view service_sid,
+                                                    const UserCreate& params);
+  // Presence by connection (store_presence.cc).
+  absl::StatusOr<UserConnection> ConnectUser(std::string_view service_sid, std::string_view key);
+  absl::StatusOr<UserConnection> ConnectOrCreateUser(std::string_view service_sid,
+                                                     const UserCreate& params);
+  absl::StatusOr<UserConnection> DisconnectUser(std::string_view service_sid, std::string_view key);
   // Sets `field` (is_online or is_notifiable) of the user at `key` to `value`.
   absl::StatusOr<User> SetPresence(std::string_view service_sid, std::string_view key,
                                    PresenceField field, Presence value);
@@ -93,6 +105,7 @@ class StoreImpl final : public RestoreTarget {
                                          int64_t delta);
 
   void AddPostEventListener(Store::PostEventListener listener);
+  uint64_t listener_failures() const { return listener_failures_.load(std::memory_order_relaxed); }
 
   // ---- Durable mode (see journal.h and restore.h) --------------------------
   absl::Status RestoreService(const Service& service, const std::vector<Role>& roles) override;
@@ -136,11 +149,19 @@ class StoreImpl final : public RestoreTarget {
                               const std::optional<std::string>& attributes,
                               const std::optional<std::string>& friendly_name,
                               SidBytes* role) const;
+  // A new record for `params` (validated; `role` resolved), with a fresh
+  // SID, the next sequence (also its first revision) and the current time.
+  UserRecord::Ptr NewRecord(ServiceState& service, const UserCreate& params, const SidBytes& role);
+  // Validates a create's fields; the role they name (or the default).
+  absl::StatusOr<SidBytes> ValidateCreate(const ServiceState& service,
+                                          const UserCreate& params) const;
   // Inserts a new user, copied into `*out` unless `out` is null. With
-  // `existed` non-null, a user already holding the identity is copied into
-  // `*out` instead and *existed set. Errors: 409/50201 when taken and
-  // `existed` is null.
-  absl::Status Insert(ServiceState& service, UserRecord::Ptr record, User* out, bool* existed);
+  // `existed` non-null, a user already holding the identity is passed to
+  // `on_existing` (under its exclusive lock; see UserIndex::Insert), then
+  // copied into `*out` instead, and *existed set. Errors: 409/50201 when
+  // taken and `existed` is null.
+  absl::Status Insert(ServiceState& service, UserRecord::Ptr record, User* out, bool* existed,
+                      UserIndex::Mutate on_existing = UserIndex::Ignore);
   // Replaces the user at `key` with build(current), copied into `*out`
   // unless `out` is null. Errors: build's, the journal's, 404/20404.
   absl::Status Replace(ServiceState& service, std::string_view key, UserIndex::Build build,
@@ -156,6 +177,8 @@ class StoreImpl final : public RestoreTarget {
   void RebuildSnapshot() ABSL_EXCLUSIVE_LOCKS_REQUIRED(services_mu_);
   // Whether a Service with `sid` exists.
   bool HasService(const SidBytes& sid) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(services_mu_);
+  // Calls the post-event listeners; an exception is counted and handed to
+  // options_.listener_error, never propagated.
   void Fire(UserEvent::Type type, const User& user) const;
   absl::Status UserNotFound(const ServiceState& service, std::string_view key) const;
 
@@ -177,6 +200,7 @@ class StoreImpl final : public RestoreTarget {
   mutable SharedMutex listeners_mu_;
   std::shared_ptr<const std::vector<Store::PostEventListener>> listeners_
       ABSL_GUARDED_BY(listeners_mu_);
+  mutable std::atomic<uint64_t> listener_failures_{0};
 };
 
 // Validates `options` and completes them (a minted account SID and page-token

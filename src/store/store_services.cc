@@ -1,4 +1,7 @@
 // StoreImpl: construction, Services, Roles and listeners.
+#include <algorithm>
+#include <exception>
+#include <string>
 #include <utility>
 
 #include "arena/record_arena.h"
@@ -185,7 +188,8 @@ absl::Status StoreImpl::RestoreSequence(std::string_view service_sid, uint64_t s
 
 absl::Status StoreImpl::RestoreUser(std::string_view service_sid, UserRecord::Ptr record) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
-  service->EnsureSequenceAbove(record->sequence);
+  // Revisions come from the sequence counter too (user_record.h).
+  service->EnsureSequenceAbove(std::max(record->sequence, record->revision));
   if (service->records() != nullptr && !record->in_arena()) {
     // Decoded into malloc'd memory: moved into the Store's arena.
     record = UserRecord::Make(record->text(), record.get(), service->records());
@@ -220,6 +224,22 @@ std::vector<const ServiceState*> StoreImpl::Services() const {
   out.reserve(service_states_.size());
   for (const auto& state : service_states_) out.push_back(state.get());
   return out;
+}
+
+absl::StatusOr<Service> StoreImpl::EnsureService(const ServiceCreate& params, bool* created) {
+  absl::StatusOr<Service> service = CreateService(params);
+  if (created != nullptr) *created = service.ok();
+  // Services are never deleted: one that exists now exists below too.
+  if (service.status().code() == absl::StatusCode::kAlreadyExists) return FetchService(params.sid);
+  return service;
+}
+
+std::vector<Service> StoreImpl::ListServices() const {
+  std::vector<Service> services;
+  for (const ServiceState* state : Services()) services.push_back(state->Snapshot());
+  std::sort(services.begin(), services.end(),
+            [](const Service& a, const Service& b) { return a.sid < b.sid; });
+  return services;
 }
 
 absl::StatusOr<Service> StoreImpl::FetchService(std::string_view service_sid) const {
@@ -291,7 +311,26 @@ void StoreImpl::Fire(UserEvent::Type type, const User& user) const {
   }
   if (listeners->empty()) return;
   const UserEvent event{type, user};
-  for (const auto& listener : *listeners) listener(event);
+  for (const auto& listener : *listeners) {
+    // The write has committed: a listener's failure is reported, never
+    // turned into the write's (store.h, PostEventListener).
+    std::string what;
+    try {
+      listener(event);
+      continue;
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+      what = "unknown exception";
+    }
+    listener_failures_.fetch_add(1, std::memory_order_relaxed);
+    if (options_.listener_error) {
+      try {
+        options_.listener_error(event, what);
+      } catch (...) {  // NOLINT(bugprone-empty-catch): documented in options.h
+      }
+    }
+  }
 }
 
 }  // namespace userstore::internal

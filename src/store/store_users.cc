@@ -1,10 +1,12 @@
 // StoreImpl: the User operations.
 #include <algorithm>
 #include <limits>
+#include <string>
 #include <utility>
 
 #include "common/status_macros.h"
 #include "common/twilio_errors.h"
+#include "json/merge_patch.h"
 #include "store/store_impl.h"
 #include "store/user_view_access.h"
 #include "store/validate.h"
@@ -55,21 +57,47 @@ absl::Status StoreImpl::ValidateCommon(const ServiceState& service,
   return absl::OkStatus();
 }
 
+absl::StatusOr<SidBytes> StoreImpl::ValidateCreate(const ServiceState& service,
+                                                   const UserCreate& params) const {
+  USERSTORE_RETURN_IF_ERROR(ValidateIdentity(params.identity, options_.limits));
+  SidBytes role = service.default_role();
+  USERSTORE_RETURN_IF_ERROR(
+      ValidateCommon(service, params.role_sid, params.attributes, params.friendly_name, &role));
+  return role;
+}
+
+UserRecord::Ptr StoreImpl::NewRecord(ServiceState& service, const UserCreate& params,
+                                     const SidBytes& role) {
+  UserRecord::Text text;
+  text.identity = params.identity;
+  if (params.attributes) text.attributes = *params.attributes;
+  if (params.friendly_name && !params.friendly_name->empty()) {
+    text.friendly_name = *params.friendly_name;
+  }
+  UserRecord::Ptr record = UserRecord::Make(text, nullptr, service.records());
+  record->sequence = record->revision = service.NextSequence();
+  record->sid = RandomSidBytes();
+  record->role_sid = role;
+  record->date_created = record->date_updated = absl::ToUnixSeconds(Now());
+  return record;
+}
+
 absl::Status StoreImpl::Insert(ServiceState& service, UserRecord::Ptr record, User* out,
-                               bool* existed) {
+                               bool* existed, UserIndex::Mutate on_existing) {
   auto on_inserted = [&](const UserRecord& r) {
     if (out != nullptr) CopyUser(service, r, UserShape::kResource, out);
   };
-  auto on_existing = [&](const UserRecord& r) {
+  auto on_held = [&](UserRecord& r) {
     if (existed != nullptr) {
       *existed = true;
-      CopyUser(service, r, UserShape::kResource, out);
+      on_existing(r);
+      if (out != nullptr) CopyUser(service, r, UserShape::kResource, out);
     }
   };
   const UserIndex::Persist persist = PersistUser(service);
   for (;;) {
     USERSTORE_ASSIGN_OR_RETURN(const UserIndex::InsertOutcome outcome,
-                               service.users().Insert(&record, persist, on_inserted, on_existing));
+                               service.users().Insert(&record, persist, on_inserted, on_held));
     switch (outcome) {
       case UserIndex::InsertOutcome::kInserted:
         return absl::OkStatus();
@@ -87,48 +115,34 @@ absl::Status StoreImpl::Insert(ServiceState& service, UserRecord::Ptr record, Us
 absl::Status StoreImpl::CreateUser(std::string_view service_sid, const UserCreate& params,
                                    User* out) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
-  USERSTORE_RETURN_IF_ERROR(ValidateIdentity(params.identity, options_.limits));
-  SidBytes role = service->default_role();
-  USERSTORE_RETURN_IF_ERROR(
-      ValidateCommon(*service, params.role_sid, params.attributes, params.friendly_name, &role));
-  UserRecord::Text text;
-  text.identity = params.identity;
-  if (params.attributes) text.attributes = *params.attributes;
-  if (params.friendly_name && !params.friendly_name->empty()) {
-    text.friendly_name = *params.friendly_name;
-  }
-  UserRecord::Ptr record = UserRecord::Make(text, nullptr, service->records());
-  record->sequence = service->NextSequence();
-  record->sid = RandomSidBytes();
-  record->role_sid = role;
-  record->date_created = record->date_updated = absl::ToUnixSeconds(Now());
+  USERSTORE_ASSIGN_OR_RETURN(const SidBytes role, ValidateCreate(*service, params));
   User fired;  // the listeners' copy when the caller wants none
   User* dest = out != nullptr ? out : params.webhook_enabled ? &fired : nullptr;
-  USERSTORE_RETURN_IF_ERROR(Insert(*service, std::move(record), dest, nullptr));
+  USERSTORE_RETURN_IF_ERROR(Insert(*service, NewRecord(*service, params, role), dest, nullptr));
   if (params.webhook_enabled) Fire(UserEvent::Type::kUserAdded, *dest);
   return absl::OkStatus();
 }
 
-absl::StatusOr<User> StoreImpl::GetOrCreateUser(std::string_view service_sid,
-                                                std::string_view identity) {
+absl::StatusOr<GetOrCreateResult> StoreImpl::GetOrCreateUser(std::string_view service_sid,
+                                                             const UserCreate& params) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
-  USERSTORE_RETURN_IF_ERROR(ValidateIdentity(identity, options_.limits));
-  User user;
+  USERSTORE_ASSIGN_OR_RETURN(const SidBytes role, ValidateCreate(*service, params));
+  GetOrCreateResult result;
   UserKey key;
-  key.identity = identity;
-  if (service->users().Read(
-          key, [&](const UserRecord& r) { CopyUser(*service, r, UserShape::kResource, &user); })) {
-    return user;
+  key.identity = params.identity;
+  if (service->users().Read(key, [&](const UserRecord& r) {
+        CopyUser(*service, r, UserShape::kResource, &result.user);
+      })) {
+    return result;
   }
-  UserRecord::Ptr record =
-      UserRecord::Make({identity, {}, std::nullopt}, nullptr, service->records());
-  record->sequence = service->NextSequence();
-  record->sid = RandomSidBytes();
-  record->role_sid = service->default_role();
-  record->date_created = record->date_updated = absl::ToUnixSeconds(Now());
   bool existed = false;
-  USERSTORE_RETURN_IF_ERROR(Insert(*service, std::move(record), &user, &existed));
-  return user;
+  USERSTORE_RETURN_IF_ERROR(
+      Insert(*service, NewRecord(*service, params, role), &result.user, &existed));
+  result.created = !existed;
+  if (result.created && params.webhook_enabled) {
+    Fire(UserEvent::Type::kUserAdded, result.user);
+  }
+  return result;
 }
 
 absl::Status StoreImpl::FetchUser(std::string_view service_sid, std::string_view key,
@@ -155,20 +169,49 @@ absl::Status StoreImpl::ReadUser(std::string_view service_sid, std::string_view 
   return absl::OkStatus();
 }
 
+namespace {
+
+absl::Status PreconditionFailed(uint64_t revision, uint64_t expected) {
+  return TwilioError(absl::StatusCode::kFailedPrecondition, 412, twilio_code::kPreconditionFailed,
+                     "Precondition Failed: the user's revision is " + std::to_string(revision) +
+                         ", not " + std::to_string(expected));
+}
+
+absl::Status CheckRevision(const UserRecord& r, std::optional<uint64_t> if_revision) {
+  if (if_revision && r.revision != *if_revision)
+    return PreconditionFailed(r.revision, *if_revision);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status StoreImpl::UpdateUser(std::string_view service_sid, std::string_view key,
                                    const UserUpdate& params, User* out) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
-  if (!params.role_sid && !params.attributes && !params.friendly_name) {
+  if (!params.role_sid && !params.attributes && !params.friendly_name && !params.attributes_patch) {
     return BadRequest(twilio_code::kUpdateWithoutParameters,
                       "At least one of RoleSid, Attributes or FriendlyName is required");
+  }
+  if (params.attributes && params.attributes_patch) {
+    return BadRequest(twilio_code::kInvalidParameter,
+                      "Attributes and an attributes merge patch cannot be given together");
   }
   SidBytes role;
   USERSTORE_RETURN_IF_ERROR(
       ValidateCommon(*service, params.role_sid, params.attributes, params.friendly_name, &role));
   const int64_t now = absl::ToUnixSeconds(Now());
-  auto text_of = [&](const UserRecord& r) {
+  // The new text of `r`: a merge patch is applied to r's attributes, here,
+  // under the user's lock, into `patched`.
+  auto text_of = [&](const UserRecord& r,
+                     std::string* patched) -> absl::StatusOr<UserRecord::Text> {
+    USERSTORE_RETURN_IF_ERROR(CheckRevision(r, params.if_revision));
     UserRecord::Text text = r.text();
     if (params.attributes) text.attributes = *params.attributes;
+    if (params.attributes_patch) {
+      USERSTORE_RETURN_IF_ERROR(ApplyMergePatch(r.attributes(), *params.attributes_patch, patched));
+      USERSTORE_RETURN_IF_ERROR(ValidateAttributes(*patched, options_.limits));
+      text.attributes = *patched;
+    }
     if (params.friendly_name) {
       text.friendly_name = params.friendly_name->empty()
                                ? std::nullopt
@@ -179,28 +222,37 @@ absl::Status StoreImpl::UpdateUser(std::string_view service_sid, std::string_vie
   auto stamp = [&](UserRecord& r) {
     if (params.role_sid) r.role_sid = role;
     r.date_updated = std::max(now, r.date_created);
+    r.revision = service->NextSequence();
   };
   User fired;  // the listeners' copy when the caller wants none
   User* dest = out != nullptr ? out : params.webhook_enabled ? &fired : nullptr;
+  thread_local std::string patched;  // a patch's result, capacity kept
   if (journal_ == nullptr) {
     // Memory only: rewrite the record in place when the new text fits its
     // block (the common case for an attributes update of similar size).
     bool updated = false;
+    absl::Status failed;
     const bool found = service->users().Modify(ParseUserKey(key), [&](UserRecord& r) {
-      const UserRecord::Text text = text_of(r);
-      if (!r.AssignTextInPlace(text.attributes, text.friendly_name)) return;
+      absl::StatusOr<UserRecord::Text> text = text_of(r, &patched);
+      if (!text.ok()) {
+        failed = text.status();
+        return;
+      }
+      if (!r.AssignTextInPlace(text->attributes, text->friendly_name)) return;
       stamp(r);
       updated = true;
       if (dest != nullptr) CopyUser(*service, r, UserShape::kResource, dest);
     });
     if (!found) return UserNotFound(*service, key);
+    USERSTORE_RETURN_IF_ERROR(failed);
     if (updated) {
       if (params.webhook_enabled) Fire(UserEvent::Type::kUserUpdated, *dest);
       return absl::OkStatus();
     }
   }
   auto build = [&](const UserRecord& r) -> absl::StatusOr<UserRecord::Ptr> {
-    UserRecord::Ptr next = UserRecord::Make(text_of(r), &r, service->records());
+    USERSTORE_ASSIGN_OR_RETURN(const UserRecord::Text text, text_of(r, &patched));
+    UserRecord::Ptr next = UserRecord::Make(text, &r, service->records());
     stamp(*next);
     return next;
   };
@@ -227,10 +279,20 @@ absl::Status StoreImpl::Replace(ServiceState& service, std::string_view key, Use
   return absl::InternalError("UserIndex::Replace returned an unknown outcome");
 }
 
-absl::Status StoreImpl::DeleteUser(std::string_view service_sid, std::string_view key) {
+absl::Status StoreImpl::DeleteUser(std::string_view service_sid, std::string_view key,
+                                   std::optional<uint64_t> if_revision) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
+  UserIndex::Persist persist = PersistErase(*service);
+  if (if_revision) {
+    // The precondition is checked where the journal is written: under the
+    // user's locks, before anything changes.
+    persist = [&, journal = std::move(persist)](const UserRecord& r) -> absl::Status {
+      USERSTORE_RETURN_IF_ERROR(CheckRevision(r, if_revision));
+      return journal ? journal(r) : absl::OkStatus();
+    };
+  }
   USERSTORE_ASSIGN_OR_RETURN(const UserIndex::ChangeOutcome outcome,
-                             service->users().Erase(ParseUserKey(key), PersistErase(*service)));
+                             service->users().Erase(ParseUserKey(key), persist));
   switch (outcome) {
     case UserIndex::ChangeOutcome::kDone:
       return absl::OkStatus();
@@ -240,41 +302,15 @@ absl::Status StoreImpl::DeleteUser(std::string_view service_sid, std::string_vie
   return absl::InternalError("UserIndex::Erase returned an unknown outcome");
 }
 
-absl::StatusOr<User> StoreImpl::SetPresence(std::string_view service_sid, std::string_view key,
-                                            PresenceField field, Presence value) {
-  USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
-  User user;
-  const bool found = service->users().Modify(ParseUserKey(key), [&](UserRecord& r) {
-    switch (field) {
-      case PresenceField::kOnline:
-        r.online = value;
-        break;
-      case PresenceField::kNotifiable:
-        r.notifiable = value;
-        break;
-    }
-    CopyUser(*service, r, UserShape::kResource, &user);
-  });
-  if (!found) return UserNotFound(*service, key);
-  return user;
+absl::StatusOr<bool> StoreImpl::UserExists(std::string_view service_sid,
+                                           std::string_view key) const {
+  USERSTORE_ASSIGN_OR_RETURN(const ServiceState* service, FindService(service_sid));
+  return service->users().Read(ParseUserKey(key), UserIndex::Ignore);
 }
 
-absl::StatusOr<User> StoreImpl::AddJoinedChannels(std::string_view service_sid,
-                                                  std::string_view key, int64_t delta) {
-  USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
-  auto build = [&](const UserRecord& r) -> absl::StatusOr<UserRecord::Ptr> {
-    int64_t next_count;
-    if (__builtin_add_overflow(r.joined_channels_count, delta, &next_count) || next_count < 0) {
-      return BadRequest(twilio_code::kInvalidParameter,
-                        "joined_channels_count would leave the range 0..2^63-1");
-    }
-    UserRecord::Ptr next = UserRecord::Make(r.text(), &r, service->records());
-    next->joined_channels_count = next_count;
-    return next;
-  };
-  User user;
-  USERSTORE_RETURN_IF_ERROR(Replace(*service, key, build, &user));
-  return user;
+absl::StatusOr<uint64_t> StoreImpl::CountUsers(std::string_view service_sid) const {
+  USERSTORE_ASSIGN_OR_RETURN(const ServiceState* service, FindService(service_sid));
+  return uint64_t{service->users().size()};
 }
 
 }  // namespace userstore::internal

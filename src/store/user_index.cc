@@ -27,14 +27,14 @@ bool UserIndex::IdentityOf(const UserKey& key, std::string* identity) const {
 
 absl::StatusOr<UserIndex::InsertOutcome> UserIndex::Insert(UserRecord::Ptr* record,
                                                            const Persist& persist,
-                                                           Visit on_inserted, Visit on_existing) {
+                                                           Visit on_inserted, Mutate on_existing) {
   UserRecord* raw = record->get();
   const std::string_view identity = raw->identity();
   IdentityShard& ids = identity_shard(identity);
   WriterLock identity_lock(&ids.mu);
   if (auto it = ids.by_identity.find(identity); it != ids.by_identity.end()) {
-    const SidShard& shard = sid_shard(it->second);
-    ReaderLock sid_lock(&shard.mu);
+    SidShard& shard = sid_shard(it->second);
+    WriterLock sid_lock(&shard.mu);
     auto rec = shard.by_sid.find(it->second);
     if (rec != shard.by_sid.end()) on_existing(*rec->second);
     return InsertOutcome::kTaken;

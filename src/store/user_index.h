@@ -103,13 +103,15 @@ class UserIndex {
   UserIndex& operator=(const UserIndex&) = delete;
 
   // Inserts `*record` (taking ownership on kInserted) unless its identity is
-  // taken (kTaken: `on_existing` sees the holder) or its SID
+  // taken (kTaken: `on_existing` gets the holder under its SID shard's
+  // exclusive lock, so it may change it as Modify's callable may; the
+  // identity shard is held throughout, so no delete comes in between) or its SID
   // exists (kSidCollision; 128 random bits: never seen). `persist` runs after
   // those checks, before anything changes; its error is returned and
   // `*record` stays with the caller. `on_inserted` sees the new record.
   // O(|identity|) + O(log n).
   absl::StatusOr<InsertOutcome> Insert(UserRecord::Ptr* record, const Persist& persist,
-                                       Visit on_inserted, Visit on_existing);
+                                       Visit on_inserted, Mutate on_existing);
 
   // Calls `read` with the record under a shared lock. False if absent.
   bool Read(const UserKey& key, Visit read) const;

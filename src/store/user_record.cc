@@ -11,8 +11,8 @@
 
 namespace userstore::internal {
 
-// The header fits 80 bytes; the slack byte lives in what was padding.
-static_assert(sizeof(UserRecord) == 80);
+// The header fits 96 bytes; the slack byte lives in what was padding.
+static_assert(sizeof(UserRecord) == 96);
 
 UserRecord::Ptr UserRecord::Make(const Text& text, const UserRecord* base, RecordArena* arena) {
   const size_t friendly = text.friendly_name ? text.friendly_name->size() : 0;
@@ -36,6 +36,8 @@ UserRecord::Ptr UserRecord::Make(const Text& text, const UserRecord* base, Recor
     r->joined_channels_count = base->joined_channels_count;
     r->online = base->online;
     r->notifiable = base->notifiable;
+    r->revision = base->revision;
+    r->connections = base->connections;
   }
   r->identity_size_ = static_cast<uint32_t>(text.identity.size());
   r->attributes_size_ = static_cast<uint32_t>(text.attributes.size());

@@ -83,6 +83,10 @@ class UserRecord {
 
   // Header fields.
   uint64_t sequence = 0;  // position in the Service's creation order, from 1
+  // User::revision: from the Service's sequence counter (ServiceState::
+  // NextSequence), so it never repeats in the Service; set to the sequence
+  // at creation, moved by every durable write of the user.
+  uint64_t revision = 0;
   SidBytes sid;
   SidBytes role_sid;
   int64_t date_created = 0;  // Unix seconds, UTC
@@ -90,6 +94,7 @@ class UserRecord {
   int64_t joined_channels_count = 0;
   Presence online = Presence::kUnknown;
   Presence notifiable = Presence::kUnknown;
+  uint32_t connections = 0;  // live connections (Store::ConnectUser); memory only
 
  private:
   UserRecord() = default;

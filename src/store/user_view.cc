@@ -17,7 +17,8 @@ UserView::UserView(const User& user)
       is_notifiable_(user.is_notifiable),
       joined_channels_count_(user.joined_channels_count),
       date_created_(user.date_created),
-      date_updated_(user.date_updated) {
+      date_updated_(user.date_updated),
+      revision_(user.revision) {
   if (user.friendly_name) friendly_name_ = *user.friendly_name;
 }
 
@@ -43,6 +44,7 @@ void UserView::CopyTo(User* out) const {
   out->joined_channels_count = joined_channels_count_;
   out->date_created = date_created_;
   out->date_updated = date_updated_;
+  out->revision = revision_;
 }
 
 User UserView::ToUser() const {
@@ -86,6 +88,7 @@ void UserViewAccess::Fill(const ServiceState& service, const UserRecord& record,
   view->joined_channels_count_ = record.joined_channels_count;
   view->date_created_ = absl::FromUnixSeconds(record.date_created);
   view->date_updated_ = absl::FromUnixSeconds(record.date_updated);
+  view->revision_ = record.revision;
 }
 
 }  // namespace internal
