@@ -208,7 +208,8 @@ absl::Status StoreImpl::UpdateUser(std::string_view service_sid, std::string_vie
     UserRecord::Text text = r.text();
     if (params.attributes) text.attributes = *params.attributes;
     if (params.attributes_patch) {
-      USERSTORE_RETURN_IF_ERROR(ApplyMergePatch(r.attributes(), *params.attributes_patch, patched));
+      USERSTORE_RETURN_IF_ERROR(
+          ApplyMergePatch(r.attributes(), *params.attributes_patch, options_.limits, patched));
       USERSTORE_RETURN_IF_ERROR(ValidateAttributes(*patched, options_.limits));
       text.attributes = *patched;
     }
