@@ -40,7 +40,7 @@ struct User {
   // (is_online, is_notifiable, connections) are host state and do not move
   // it, as they do not move date_updated. Give it back as
   // UserUpdate::if_revision / DeleteUser's `if_revision` to make a write
-  // conditional (docs/api.md, "Revisions").
+  // conditional (docs/api.md, "A chat server").
   uint64_t revision = 0;
 };
 
