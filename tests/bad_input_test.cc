@@ -836,6 +836,40 @@ TEST(StoreOptionsTest, CreateRefusesZeroLimits) {
   EXPECT_TRUE(Store::Create(ones).ok());
 }
 
+// options.h: identity and friendly name limits are at most 16383 code points
+// (a record keeps their byte sizes in 16 bits); at the bound a 65532-byte
+// identity is stored and read back whole.
+TEST(StoreOptionsTest, CreateRefusesTextLimitsOver16383) {
+  for (int which = 0; which < 2; ++which) {
+    SCOPED_TRACE(which);
+    StoreOptions options;
+    (which == 0 ? options.limits.max_identity_chars : options.limits.max_friendly_name_chars) =
+        16384;
+    EXPECT_TWILIO_ERROR(Store::Create(options), 400, kBadParam);
+  }
+  StoreOptions at_bound;
+  at_bound.limits.max_identity_chars = 16383;
+  at_bound.limits.max_friendly_name_chars = 16383;
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Create(at_bound);
+  ASSERT_TRUE(store.ok()) << store.status();
+  ServiceCreate service;
+  ASSERT_TRUE((*store)->CreateService(service).ok());
+  const std::string service_sid = (*store)->ListServices()[0].sid;
+  std::string identity;
+  for (int i = 0; i < 16383; ++i) identity += "\xF0\x9F\x98\x80";  // U+1F600, 4 bytes
+  UserCreate create;
+  create.identity = identity;
+  create.friendly_name = identity;
+  ASSERT_TRUE((*store)->CreateUser(service_sid, create).ok());
+  absl::StatusOr<User> user = (*store)->FetchUser(service_sid, identity);
+  ASSERT_TRUE(user.ok()) << user.status();
+  EXPECT_EQ(user->identity.size(), 65532u);
+  EXPECT_EQ(user->identity, identity);
+  EXPECT_EQ(user->friendly_name, std::optional<std::string>(identity));
+  create.identity += "\xF0\x9F\x98\x80";
+  EXPECT_TWILIO_ERROR((*store)->CreateUser(service_sid, create), 400, 50207);
+}
+
 // ---- deep nesting on a small stack ------------------------------------------------
 
 constexpr size_t kSmallStack = 256 * 1024;

@@ -22,8 +22,9 @@ namespace userstore {
 // value exactly at the limit is accepted, one unit over is rejected with the code named.
 struct Limits {
   // `identity`, in Unicode code points (not bytes). Over: 400/50207.
+  // At most 16383 (Store::Create refuses more: 400/20001).
   size_t max_identity_chars = 256;
-  // `friendly_name`, in Unicode code points. Over: 400/50003.
+  // `friendly_name`, in Unicode code points. Over: 400/50003. At most 16383.
   size_t max_friendly_name_chars = 256;
   // `attributes`, in bytes, checked before parsing. Over: 400/50303.
   size_t max_attributes_bytes = 16384;
@@ -47,7 +48,7 @@ enum class RecordMemory {
   // sets GLIBC_TUNABLES=glibc.malloc.hugetlb=1). Memory of deleted or
   // replaced users goes back to malloc at once.
   kMalloc = 0,
-  // Records of up to 16 KiB (96 bytes + identity + attributes + friendly
+  // Records of up to 16 KiB (88 bytes + identity + attributes + friendly
   // name) in 2 MiB regions, 2 MiB-aligned, that the Store maps and marks
   // madvise(MADV_HUGEPAGE), so transparent huge pages may back them
   // (/sys/kernel/mm/transparent_hugepage/enabled "always" or "madvise";

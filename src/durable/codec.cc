@@ -280,6 +280,10 @@ absl::StatusOr<UserRecord::Ptr> DecodeUser(std::string_view value, uint64_t sequ
                    (r.ok() ? " (" + FormatSid("US", sid) + ")" : std::string()));
   }
   if (flags == 1) text.friendly_name = friendly;
+  if (!UserRecord::Fits(text)) {
+    return Corrupt("User with sequence " + std::to_string(sequence) + " (" + FormatSid("US", sid) +
+                   ") has an identity or friendly name over 65535 bytes");
+  }
   UserRecord::Ptr record = UserRecord::Make(text);
   record->sequence = sequence;
   record->sid = sid;

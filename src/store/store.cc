@@ -50,6 +50,13 @@ absl::StatusOr<StoreOptions> CheckStoreOptions(StoreOptions options) {
     return BadRequest(twilio_code::kInvalidParameter,
                       "limits must be positive and default_page_size <= max_page_size");
   }
+  // A code point is at most 4 bytes: a record keeps these sizes in 16 bits.
+  constexpr size_t kMaxTextChars = UserRecord::kMaxShortTextBytes / 4;
+  if (l.max_identity_chars > kMaxTextChars || l.max_friendly_name_chars > kMaxTextChars) {
+    return BadRequest(
+        twilio_code::kInvalidParameter,
+        "limits.max_identity_chars and max_friendly_name_chars must be at most 16383");
+  }
   if (options.record_memory != RecordMemory::kMalloc &&
       options.record_memory != RecordMemory::kHugePages) {
     return BadRequest(twilio_code::kInvalidParameter,

@@ -11,8 +11,8 @@
 
 namespace userstore::internal {
 
-// The header fits 96 bytes; the slack byte lives in what was padding.
-static_assert(sizeof(UserRecord) == 96);
+// The header is 88 bytes with no padding (user_record.h orders the fields).
+static_assert(sizeof(UserRecord) == 88);
 
 UserRecord::Ptr UserRecord::Make(const Text& text, const UserRecord* base, RecordArena* arena) {
   const size_t friendly = text.friendly_name ? text.friendly_name->size() : 0;
@@ -39,9 +39,9 @@ UserRecord::Ptr UserRecord::Make(const Text& text, const UserRecord* base, Recor
     r->revision = base->revision;
     r->connections = base->connections;
   }
-  r->identity_size_ = static_cast<uint32_t>(text.identity.size());
+  r->identity_size_ = static_cast<uint16_t>(text.identity.size());
   r->attributes_size_ = static_cast<uint32_t>(text.attributes.size());
-  r->friendly_name_size_ = static_cast<uint32_t>(friendly);
+  r->friendly_name_size_ = static_cast<uint16_t>(friendly);
   r->has_friendly_name_ = text.friendly_name.has_value();
   char* out = r->tail();
   if (!text.identity.empty()) std::memcpy(out, text.identity.data(), text.identity.size());
@@ -76,7 +76,7 @@ bool UserRecord::AssignTextInPlace(std::string_view attributes,
   out += attributes.size();
   if (friendly > 0) std::memcpy(out, friendly_name->data(), friendly);
   attributes_size_ = static_cast<uint32_t>(attributes.size());
-  friendly_name_size_ = static_cast<uint32_t>(friendly);
+  friendly_name_size_ = static_cast<uint16_t>(friendly);
   has_friendly_name_ = friendly_name.has_value();
   slack_ = static_cast<uint8_t>(capacity - identity_size_ - attributes_size_ - friendly_name_size_);
   return true;

@@ -92,9 +92,18 @@ class UserRecord {
   int64_t date_created = 0;  // Unix seconds, UTC
   int64_t date_updated = 0;  // Unix seconds, UTC
   int64_t joined_channels_count = 0;
-  Presence online = Presence::kUnknown;
-  Presence notifiable = Presence::kUnknown;
   uint32_t connections = 0;  // live connections (Store::ConnectUser); memory only
+
+  // The most bytes an identity or a friendly name may have in a record
+  // (16-bit sizes keep the header at 88 bytes). Store::Create refuses limits
+  // that would allow more (16,383 code points of up to 4 bytes each); the
+  // durable codec refuses a stored record over it as corrupt.
+  static constexpr size_t kMaxShortTextBytes = 65535;
+  static bool Fits(const Text& text) {
+    return text.identity.size() <= kMaxShortTextBytes &&
+           (!text.friendly_name || text.friendly_name->size() <= kMaxShortTextBytes) &&
+           text.attributes.size() <= UINT32_MAX;
+  }
 
  private:
   UserRecord() = default;
@@ -102,12 +111,19 @@ class UserRecord {
   const char* tail() const { return reinterpret_cast<const char*>(this + 1); }
   char* tail() { return reinterpret_cast<char*>(this + 1); }
 
+  // Declared between connections and the presence bytes, so that the header
+  // packs into 88 bytes with no padding.
+  uint32_t attributes_size_ = 0;
+  uint16_t identity_size_ = 0;
+  uint16_t friendly_name_size_ = 0;
   bool has_friendly_name_ : 1 = false;
   bool in_arena_ : 1 = false;  // the block is a RecordArena's
   uint8_t slack_ = 0;          // block bytes past the text, 0..255
-  uint32_t identity_size_ = 0;
-  uint32_t attributes_size_ = 0;
-  uint32_t friendly_name_size_ = 0;
+
+ public:
+  // After the private sizes, so that the header has no padding.
+  Presence online = Presence::kUnknown;
+  Presence notifiable = Presence::kUnknown;
 };
 
 }  // namespace userstore::internal
