@@ -31,8 +31,10 @@
 //     form parameters named with the prefix "X-Userstore-", which no Twilio
 //     parameter can have (Twilio's are PascalCase letters). See
 //     FacadeOptions.
-// Details: docs/rest.md, "ETag and If-Match" and "Extensions". Source: Twilio's User resource
-// (https://www.twilio.com/docs/chat/rest/user-resource); the rules in full are
+//
+// Source: Twilio's User resource
+// (https://www.twilio.com/docs/chat/rest/user-resource); the rules in full,
+// the additions included ("ETag and If-Match", "Extensions"), are
 // docs/rest.md.
 //
 // Thread-safety: Handle is thread-safe; the facade holds no mutable state of
