@@ -7,10 +7,9 @@
 //
 //   body                   (everything after the empty line)
 // Optional first lines: "#auto" serves through a facade with
-// auto_create_services; "#root", "#deep" and "#pct" use a Store whose base
-// URL has no path, three segments and a trailing slash, or percent-encoded
-// segments ("/a%20b/v%2F2").
-// Placeholders, expanded anywhere: {IS} / {IS2} the two Service SIDs, {US0}..
+// auto_create_services; "#ext" with enable_extensions; "#root", "#deep" and "#pct" use a Store
+// whose base URL has no path, three segments and a trailing slash, or percent-encoded segments
+// ("/a%20b/v%2F2"). Placeholders, expanded anywhere: {IS} / {IS2} the two Service SIDs, {US0}..
 // {US3} the SIDs of the first Service's seed users, {TOKEN} a valid
 // next-page token of the first Service (PageSize=1), {TOKEN2} one of the second
 // Service, {PAD:n} n bytes of 'x' (n <= 70000, to reach the body and target
@@ -18,7 +17,9 @@
 //
 // Properties, for every request:
 //   - the status is one the contract allows (200, 201, 204, 400, 404, 405,
-//     409), never 5xx, with a Twilio code allowed for it;
+//     409, 412), never 5xx, with a Twilio code allowed for it;
+//   - a single user's 200 / 201 has ETag "<revision>" of the stored user,
+//     and no other success has an ETag;
 //   - HEAD has GET's status and headers, an empty body and no effect (and
 //     the GET is checked as below);
 //   - 204 has an empty body and no headers; any other response has
@@ -50,6 +51,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -194,6 +196,7 @@ std::string Expand(std::string_view text, const World& w) {
 
 struct ParsedInput {
   bool auto_create = false;
+  bool extensions = false;
   std::string base_url;  // empty: the default
   std::vector<std::string_view> requests;
 };
@@ -204,6 +207,7 @@ ParsedInput SplitInput(std::string_view text) {
     const size_t nl = text.find('\n');
     const std::string_view flag = text.substr(0, nl);
     if (flag == "#auto") in.auto_create = true;
+    if (flag == "#ext") in.extensions = true;
     if (flag == "#root") in.base_url = "http://localhost:8080";
     if (flag == "#deep") in.base_url = "https://chat.example.com/api/chat/v2/";
     if (flag == "#pct") in.base_url = "http://localhost:8080/a%20b/v%2F2";
@@ -269,6 +273,8 @@ bool CodeAllowed(int status, int64_t code) {
       return code == twilio_code::kInvalidParameter;
     case 409:
       return code == twilio_code::kUserAlreadyExists;
+    case 412:
+      return code == twilio_code::kPreconditionFailed;
   }
   return false;
 }
@@ -429,7 +435,7 @@ void CheckOne(const RestFacade& facade, World& w, const Request& request) {
     return;
   }
   FUZZ_CHECK(r.status == 200 || r.status == 201 || r.status == 204 || r.status == 400 ||
-                 r.status == 404 || r.status == 405 || r.status == 409,
+                 r.status == 404 || r.status == 405 || r.status == 409 || r.status == 412,
              "status not allowed: %s", dump.c_str());
   bool mutated = false;
   if (r.status == 204) {
@@ -453,6 +459,17 @@ void CheckOne(const RestFacade& facade, World& w, const Request& request) {
     } else {
       FUZZ_CHECK(r.status == 200 || request.method == "POST", "%s", dump.c_str());
       const std::string sid = CheckSuccessBody(body, dump);
+      const std::string* etag = FindHeader(r, "ETag");
+      if (sid.empty()) {
+        FUZZ_CHECK(etag == nullptr, "ETag on a response without a user: %s", dump.c_str());
+      } else {
+        std::string_view service;
+        FUZZ_CHECK(body["service_sid"].get(service) == simdjson::SUCCESS, "service_sid");
+        absl::StatusOr<User> stored = w.store->FetchUser(service, sid);
+        FUZZ_CHECK(
+            stored.ok() && etag != nullptr && *etag == absl::StrCat("\"", stored->revision, "\""),
+            "ETag is not the stored user's revision: %s", dump.c_str());
+      }
       if (request.method == "GET") FollowPagingLinks(facade, *w.store, body, dump);
       if (request.method == "POST") {
         FUZZ_CHECK(!sid.empty(), "POST success without a user: %s", dump.c_str());
@@ -482,6 +499,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   World world = MakeWorld(input.base_url);
   FacadeOptions options;
   options.auto_create_services = input.auto_create;
+  options.enable_extensions = input.extensions;
   const RestFacade facade(world.store.get(), options);
   for (std::string_view text : input.requests) {
     CheckOne(facade, world, MakeRequest(text, world));

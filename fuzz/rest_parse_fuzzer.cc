@@ -19,7 +19,10 @@
 //   - ParsePageRequest: on success the values are the query's integers;
 //   - any decoded value used as a user key in ".../Users/{key}" (percent-
 //     encoded) routes back to exactly that key;
-//   - header lookup, the webhook header and the bounds follow params.h.
+//   - header lookup, the webhook header and the bounds follow params.h;
+//   - ParseIfMatch (conditional.h), on every header value: "*" is no
+//     precondition; a value is accepted exactly when it is EntityTag(n) of
+//     some n, and then yields n; anything else is 400/20001.
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 #include <cstddef>
@@ -31,10 +34,12 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "fuzz/fuzz_util.h"
+#include "rest/conditional.h"
 #include "rest/form.h"
 #include "rest/params.h"
 #include "rest/router.h"
@@ -295,13 +300,37 @@ void CheckKeyRoundTrip(std::string_view key) {
              "encoded key did not route back to itself");
 }
 
+void CheckIfMatch(std::string_view value) {
+  absl::StatusOr<std::optional<uint64_t>> parsed = internal::ParseIfMatch(value);
+  if (value == "*") {
+    FUZZ_CHECK(parsed.ok() && !parsed->has_value(), "If-Match: * is a precondition");
+    return;
+  }
+  // The reference: the tags the facade sends, "\"" + decimal + "\"".
+  std::optional<uint64_t> sent;
+  uint64_t n = 0;
+  if (value.size() >= 3 && value.front() == '"' && value.back() == '"' &&
+      absl::SimpleAtoi(absl::string_view(value.data() + 1, value.size() - 2), &n) &&
+      internal::EntityTag(n) == value) {
+    sent = n;
+  }
+  if (sent.has_value()) {
+    FUZZ_CHECK(parsed.ok() && *parsed == sent, "If-Match: an ETag the facade sends is refused");
+  } else {
+    FUZZ_CHECK(!parsed.ok() && IsInvalidParameter(parsed.status()),
+               "If-Match: a value that is no ETag of the facade's is accepted");
+  }
+}
+
 void CheckHeaders(std::string_view text, size_t body_size) {
+  CheckIfMatch(text);
   std::vector<std::pair<std::string, std::string>> headers;
   for (std::string_view line : Split(text, '\n')) {
     const size_t colon = line.find(':');
     headers.emplace_back(
         std::string(line.substr(0, colon)),
         colon == std::string_view::npos ? std::string() : std::string(line.substr(colon + 1)));
+    CheckIfMatch(headers.back().second);
   }
   std::optional<std::string> first;
   for (const auto& [n, v] : headers) {

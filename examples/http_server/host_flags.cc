@@ -94,6 +94,11 @@ token.
                        (default 32; at most --max-connections)
   --log on|off         one line per request on stderr (default on); off
                        leaves only the start-up and refusal lines
+  --extensions         serve userstore's extension parameters (form
+                       parameters X-Userstore-..., e.g.
+                       X-Userstore-AttributesPatch: a JSON merge patch of
+                       a user's attributes). Default off: they are ignored,
+                       as Twilio ignores unknown parameters
   --help, --version
 )";
 }
@@ -129,6 +134,13 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
       }
       flags.sync = name == "--sync";
       sync_given = true;
+      continue;
+    }
+    if (name == "--extensions") {
+      if (value.has_value()) {
+        return absl::InvalidArgumentError("flag --extensions takes no value");
+      }
+      flags.extensions = true;
       continue;
     }
     if (name != "--host" && name != "--port" && name != "--base-url" && name != "--service" &&

@@ -6,9 +6,10 @@
 //                  [--account-sid AC...] [--auth-token TOKEN]
 //                  [--request-timeout S] [--max-connections N]
 //                  [--max-connections-per-address N] [--log on|off]
+//                  [--extensions]
 //
-// `--flag value` and `--flag=value` are both accepted (`--sync` and
-// `--no-sync` take no value). The account SID and
+// `--flag value` and `--flag=value` are both accepted (`--sync`,
+// `--no-sync` and `--extensions` take no value). The account SID and
 // auth token default to the environment variables Twilio's helper libraries
 // read, TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN. Thread-safety: pure
 // functions, thread-safe.
@@ -40,6 +41,9 @@ struct HostFlags {
   int max_connections = 128;             // --max-connections
   int max_connections_per_address = 32;  // --max-connections-per-address
   bool log_requests = true;              // --log on (default) / --log off
+  // --extensions: serve userstore's REST extension parameters
+  // (FacadeOptions::enable_extensions; docs/rest.md, "Extensions").
+  bool extensions = false;
   bool help = false;
   bool version = false;
 };
@@ -48,7 +52,7 @@ struct HostFlags {
 // (nullptr when unset), so tests can pass a fake. With --help or --version
 // nothing else is checked.
 // Errors: kInvalidArgument for an unknown flag or argument, a flag without
-// its value (or --sync / --no-sync with one), a --port that is not an
+// its value (or --sync / --no-sync / --extensions with one), a --port that is not an
 // integer in [0, 65535], a --request-timeout not in [1, 3600], a
 // --max-connections not in [1, 4096], a --max-connections-per-address not
 // in [1, --max-connections], a --log other than on / off, --role without

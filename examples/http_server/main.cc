@@ -192,6 +192,7 @@ int Run(const HostFlags& flags) {
   }
   userstore::FacadeOptions facade_options;
   facade_options.auto_create_services = flags.services.empty();
+  facade_options.enable_extensions = flags.extensions;
   userstore::RestFacade facade(store->get(), facade_options);
   // The Store's account SID is the canonical spelling (AC + lowercase hex)
   // whatever case --account-sid was given in: clients authenticate as that.
@@ -248,9 +249,10 @@ int Run(const HostFlags& flags) {
 
   std::printf("listening on %s\n", origin.c_str());
   std::fflush(stdout);
-  std::fprintf(stderr, "userstore-http: base URL %s, account %s%s\n",
+  std::fprintf(stderr, "userstore-http: base URL %s, account %s%s%s\n",
                (*store)->options().base_url.c_str(), (*store)->options().account_sid.c_str(),
-               facade_options.auto_create_services ? ", Services created on first use" : "");
+               facade_options.auto_create_services ? ", Services created on first use" : "",
+               facade_options.enable_extensions ? ", extensions on" : "");
   bool ok = server.listen_after_bind();
   listen_returned.store(true);
   if (!ok) {

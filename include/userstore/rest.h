@@ -16,8 +16,25 @@
 // Users/team%2Falice is identity "team/alice"); form bodies are
 // application/x-www-form-urlencoded ('+' is a space). Unknown paths get
 // 404/20404, known paths with another method 405/20001. Errors carry Twilio's
-// error body (json.h, ErrorJson). Source: Twilio's User resource
-// (https://www.twilio.com/docs/chat/rest/user-resource); the rules in full are
+// error body (json.h, ErrorJson).
+//
+// userstore's additions, which Twilio's clients never trigger (their requests
+// get the same status and body as without them):
+//   - ETag: every single-user response (fetch, HEAD of a fetch, create,
+//     update) carries `ETag: "<revision>"`, a strong entity-tag of
+//     User::revision in decimal. Lists, errors and 204s carry none.
+//   - If-Match on update (POST .../Users/{key}) and DELETE: `"<revision>"`
+//     makes the write conditional (UserUpdate::if_revision, DeleteUser's
+//     if_revision): a mismatch is 412/20412 and changes nothing; `*` is no
+//     precondition; any other value is 400/20001. Other requests ignore it.
+//   - Extension parameters, off unless FacadeOptions::enable_extensions:
+//     form parameters named with the prefix "X-Userstore-", which no Twilio
+//     parameter can have (Twilio's are PascalCase letters). See
+//     FacadeOptions.
+//
+// Source: Twilio's User resource
+// (https://www.twilio.com/docs/chat/rest/user-resource); the rules in full,
+// the additions included ("ETag and If-Match", "Extensions"), are
 // docs/rest.md.
 //
 // Thread-safety: Handle is thread-safe; the facade holds no mutable state of
@@ -44,9 +61,11 @@ struct Request {
 
 struct Response {
   int status = 200;  // HTTP status
+  // Header fields for the host to send, in order: first
   // "Content-Type: application/json; charset=utf-8" unless the status is 204
-  // (a HEAD response keeps GET's headers, Content-Type included, with an
-  // empty body).
+  // (a 204 has no headers); then "ETag: \"<revision>\"" on a single user's
+  // 200 / 201; "Allow" on a 405. A HEAD response keeps GET's headers,
+  // Content-Type and ETag included, with an empty body.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;  // Twilio JSON, or empty (204)
 };
@@ -58,6 +77,20 @@ struct FacadeOptions {
   // unknown Service is 404/20404 for them. Bounded by
   // Limits::max_services (past it: 403/20403).
   bool auto_create_services = false;
+
+  // userstore's REST extensions (docs/rest.md, "Extensions"). Off (the
+  // default), extension parameters are ignored as Twilio ignores unknown
+  // parameters, so every request is served exactly as Twilio's API would.
+  // On, they are read. Each is a form parameter named "X-Userstore-<Name>"
+  // (case-sensitive, as every parameter); today:
+  //   X-Userstore-AttributesPatch  update only (POST .../Users/{key}): an
+  //     RFC 7396 JSON merge patch of the attributes, applied under the
+  //     user's lock (UserUpdate::attributes_patch; docs/json.md). Errors:
+  //     400/20001 given with Attributes; 400/50304 not valid JSON, a number
+  //     out of range, or nested deeper than Limits::max_attributes_depth;
+  //     400/50303 a result over Limits::max_attributes_bytes; 400/50304 a
+  //     result that is not a JSON object. Ignored by a create.
+  bool enable_extensions = false;
 };
 
 class USERSTORE_EXPORT RestFacade {

@@ -2,8 +2,10 @@
 // pairs. Parsing lives in target.h / form.h / params.h, routing in router.h;
 // this file only sequences them and renders (json.h). Order of checks for
 // every request (docs/rest.md): bounds → target syntax → route (404) →
-// method (405) → Service (404, or auto-create) → parameters (400) → Store.
+// method (405) → Service (404, or auto-create) → parameters and headers (400)
+// → Store (its 404 before a precondition's 412).
 // HEAD is handled as GET and its body dropped at the end (RFC 9110 §9.3.2).
+#include <cstdint>
 #include <exception>
 #include <new>
 #include <optional>
@@ -18,6 +20,7 @@
 #include "common/status_macros.h"
 #include "common/twilio_errors.h"
 #include "json/render.h"
+#include "rest/conditional.h"
 #include "rest/form.h"
 #include "rest/params.h"
 #include "rest/router.h"
@@ -67,6 +70,13 @@ Response JsonResponse(int status, std::string body) {
   response.status = status;
   response.headers.emplace_back(kContentType, kJsonContentType);
   response.body = std::move(body);
+  return response;
+}
+
+// A single user's 200 / 201: its JSON and its ETag (rest/conditional.h).
+Response UserResponse(int status, std::string body, uint64_t revision) {
+  Response response = JsonResponse(status, std::move(body));
+  response.headers.emplace_back(internal::kETagHeader, internal::EntityTag(revision));
   return response;
 }
 
@@ -253,8 +263,10 @@ class Handler {
     std::string& scratch = Scratch();
     internal::JsonBuf buf(&scratch, internal::JsonBuf::kReuse);
     bool failed = false;
+    uint64_t revision = 0;
     USERSTORE_RETURN_IF_ERROR(
         store_->ReadUser(route_.service_sid, route_.user_key, [&](const UserView& user) {
+          revision = user.revision();
           try {
             internal::AppendUser(user, base_url_, /*list_item=*/false, internal::Utf8::kValid,
                                  &buf);
@@ -263,7 +275,7 @@ class Handler {
           }
         }));
     if (failed) throw std::bad_alloc();
-    Response response = JsonResponse(200, std::string(buf.text()));
+    Response response = UserResponse(200, std::string(buf.text()), revision);
     ReleaseLargeScratch();
     return response;
   }
@@ -293,7 +305,7 @@ class Handler {
       created = store_->CreateUser(route_.service_sid, params, &user);
     }
     USERSTORE_RETURN_IF_ERROR(created);
-    return JsonResponse(201, UserJson(UserView(user), base_url_));
+    return UserResponse(201, UserJson(UserView(user), base_url_), user.revision);
   }
 
   absl::StatusOr<Response> UpdateUser() {
@@ -306,14 +318,25 @@ class Handler {
     absl::StatusOr<bool> webhook_enabled = internal::WebhookEnabled(request_.headers);
     if (!webhook_enabled.ok()) return ServiceFirst(webhook_enabled.status());
     params.webhook_enabled = *webhook_enabled;
+    absl::StatusOr<std::optional<uint64_t>> if_revision =
+        internal::IfMatchRevision(request_.headers);
+    if (!if_revision.ok()) return ServiceFirst(if_revision.status());
+    params.if_revision = *if_revision;
+    if (options_.enable_extensions) {
+      params.attributes_patch = Optional(*form, internal::kAttributesPatchParam);
+    }
     User user;
     USERSTORE_RETURN_IF_ERROR(
         store_->UpdateUser(route_.service_sid, route_.user_key, params, &user));
-    return JsonResponse(200, UserJson(UserView(user), base_url_));
+    return UserResponse(200, UserJson(UserView(user), base_url_), user.revision);
   }
 
   absl::StatusOr<Response> DeleteUser() {
-    USERSTORE_RETURN_IF_ERROR(store_->DeleteUser(route_.service_sid, route_.user_key));
+    absl::StatusOr<std::optional<uint64_t>> if_revision =
+        internal::IfMatchRevision(request_.headers);
+    if (!if_revision.ok()) return ServiceFirst(if_revision.status());
+    USERSTORE_RETURN_IF_ERROR(
+        store_->DeleteUser(route_.service_sid, route_.user_key, *if_revision));
     Response response;  // 204: no body, so no Content-Type
     response.status = 204;
     return response;

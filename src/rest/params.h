@@ -27,6 +27,12 @@ inline constexpr size_t kMaxBodyBytes = 64 * 1024;   // raw body
 inline constexpr size_t kMaxParams = 64;             // per query / per body
 inline constexpr size_t kMaxHeaders = 100;           // header lines
 
+// The prefix of userstore's extension parameters (FacadeOptions::
+// enable_extensions), and their names. Twilio's parameter names are
+// PascalCase letters, so none can start with "X-".
+inline constexpr std::string_view kExtensionPrefix = "X-Userstore-";
+inline constexpr std::string_view kAttributesPatchParam = "X-Userstore-AttributesPatch";
+
 // Checks the target size, body size and header count (in that order).
 // Errors: 400/20001 naming the bound exceeded. O(1).
 absl::Status CheckRequestBounds(std::string_view target, size_t body_bytes, size_t header_count);

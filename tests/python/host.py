@@ -12,7 +12,9 @@ import subprocess
 import tempfile
 import threading
 import time
+import unittest
 
+import requests
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
@@ -208,3 +210,32 @@ class RewritingHttpClient(RecordingHttpClient):
         return TwilioHttpClient.request(self, method,
                                         self.origin + url[len(TWILIO_CHAT_ORIGIN):],
                                         params=params, **kwargs)
+
+
+def twilio_error(response, status, code):
+    """The Twilio error body: exactly code, message, more_info, status."""
+    body = response.json()
+    return (response.status_code == status and body["status"] == status
+            and body["code"] == code
+            and body["more_info"] == "https://www.twilio.com/docs/errors/%d" % code
+            and set(body) == {"code", "message", "more_info", "status"})
+
+
+class HostTestCase(unittest.TestCase):
+    """One host per test class, started with the class's FLAGS, with a
+    requests session (no default credentials) closed before it stops, and
+    users_url, SERVICE_SID's Users collection on it."""
+    FLAGS = ("--service", SERVICE_SID)
+
+    @classmethod
+    def setUpClass(cls):
+        cls.host = Host(*cls.FLAGS).start()
+        cls.session = requests.Session()
+        cls.host.sessions.append(cls.session)
+        cls.users_url = "%s/v2/Services/%s/Users" % (cls.host.origin, SERVICE_SID)
+
+    @classmethod
+    def tearDownClass(cls):
+        status = cls.host.stop()
+        if status != 0:
+            raise AssertionError("userstore-http exited %r\n%s" % (status, cls.host.log()))

@@ -15,35 +15,14 @@ import unittest
 import requests
 
 import host
-from host import ACCOUNT_SID, AUTH_TOKEN, ROLE_SID, SERVICE_SID, Host
+from host import ACCOUNT_SID, AUTH_TOKEN, ROLE_SID, SERVICE_SID, Host, twilio_error
 
 AUTH = (ACCOUNT_SID, AUTH_TOKEN)
 JSON = "application/json; charset=utf-8"
 
 
-def twilio_error(response, status, code):
-    """The Twilio error body: exactly code, message, more_info, status."""
-    body = response.json()
-    return (response.status_code == status and body["status"] == status
-            and body["code"] == code
-            and body["more_info"] == "https://www.twilio.com/docs/errors/%d" % code
-            and set(body) == {"code", "message", "more_info", "status"})
-
-
-class AuthAndForwardingTest(unittest.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        cls.host = Host("--service", SERVICE_SID, "--role", ROLE_SID).start()
-        cls.session = requests.Session()
-        cls.host.sessions.append(cls.session)
-        cls.users_url = "%s/v2/Services/%s/Users" % (cls.host.origin, SERVICE_SID)
-
-    @classmethod
-    def tearDownClass(cls):
-        status = cls.host.stop()
-        if status != 0:
-            raise AssertionError("userstore-http exited %r\n%s" % (status, cls.host.log()))
+class AuthAndForwardingTest(host.HostTestCase):
+    FLAGS = ("--service", SERVICE_SID, "--role", ROLE_SID)
 
     def get(self, url, **kwargs):
         return self.session.get(url, **kwargs)
