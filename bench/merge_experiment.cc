@@ -15,18 +15,21 @@
 // Built with USERSTORE_BUILD_BENCHMARKS=ON (bench/CMakeLists.txt).
 #include <stdlib.h>
 
+#include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "simdjson.h"
 #include "userstore/store.h"
@@ -44,10 +47,45 @@ struct Config {
 
 struct Outcome {
   uint64_t attempted = 0;
-  uint64_t failed = 0;  // calls that returned an error
-  uint64_t lost = 0;    // keys whose final value is not the last written
+  uint64_t failed = 0;       // calls that returned an error
+  uint64_t lost_merges = 0;  // acknowledged merges a later write undid
+  uint64_t lost_keys = 0;    // keys whose final value is not the last written
   double seconds = 0;
 };
+
+// What one acknowledged write left: the user right after it (UpdateUser's
+// result is taken under the user's lock, and revisions rise in commit order).
+struct Snapshot {
+  uint64_t revision;
+  int writer;
+  int value;
+  std::string attributes;
+};
+
+// Merges that were acknowledged and then undone: walking the writes in
+// commit (revision) order, a snapshot whose key k<u> is below the last value
+// u's own acknowledged writes had set lost that write. Each lost write is
+// counted once.
+uint64_t LostMerges(std::vector<Snapshot>& writes, int threads) {
+  std::sort(writes.begin(), writes.end(),
+            [](const Snapshot& a, const Snapshot& b) { return a.revision < b.revision; });
+  std::vector<int64_t> expected(static_cast<size_t>(threads), 0);
+  std::set<std::pair<int, int64_t>> lost;
+  simdjson::dom::parser parser;
+  for (const Snapshot& w : writes) {
+    expected[static_cast<size_t>(w.writer)] = w.value;
+    simdjson::dom::object object;
+    if (parser.parse(w.attributes).get(object) != simdjson::SUCCESS) continue;
+    for (int u = 0; u < threads; ++u) {
+      int64_t seen = 0;  // absent: nothing written yet
+      if (object[absl::StrCat("k", u)].get(seen) != simdjson::SUCCESS) seen = 0;
+      if (seen < expected[static_cast<size_t>(u)]) {
+        lost.emplace(u, expected[static_cast<size_t>(u)]);
+      }
+    }
+  }
+  return lost.size();
+}
 
 // The whole-text read-modify-write of issue 13: set `key` to `value` in the
 // object `text` (re-serialized with simdjson's minifier for the rest).
@@ -58,7 +96,11 @@ std::string SetKey(simdjson::dom::parser& parser, const std::string& text, const
   std::string out = "{";
   for (auto [k, v] : object) {
     if (k == key) continue;
-    absl::StrAppend(&out, out.size() > 1 ? "," : "", "\"", k, "\":", simdjson::minify(v));
+    if (out.size() > 1) out += ',';
+    out += '"';
+    out += k;  // the keys here need no escaping (k0, k1, ...)
+    out += "\":";
+    out += simdjson::to_string(v);
   }
   absl::StrAppend(&out, out.size() > 1 ? "," : "", "\"", key, "\":", value, "}");
   return out;
@@ -74,13 +116,16 @@ Outcome Run(userstore::Store& store, const Config& config, bool patch) {
     exit(1);
   }
   std::atomic<uint64_t> attempted{0}, failed{0};
+  std::vector<std::vector<Snapshot>> writes(static_cast<size_t>(config.threads));
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> threads;
   for (int t = 0; t < config.threads; ++t) {
     threads.emplace_back([&, t] {
       const std::string key = absl::StrCat("k", t);
       simdjson::dom::parser parser;
-      userstore::User user;
+      userstore::User user, written;
+      std::vector<Snapshot>& mine = writes[static_cast<size_t>(t)];
+      mine.reserve(static_cast<size_t>(config.merges));
       for (int i = 1; i <= config.merges; ++i) {
         ++attempted;
         userstore::UserUpdate u;
@@ -93,7 +138,11 @@ Outcome Run(userstore::Store& store, const Config& config, bool patch) {
           }
           u.attributes = SetKey(parser, user.attributes, key, i);
         }
-        if (!store.UpdateUser(kService, create.identity, u, nullptr).ok()) ++failed;
+        if (!store.UpdateUser(kService, create.identity, u, &written).ok()) {
+          ++failed;
+          continue;
+        }
+        mine.push_back({written.revision, t, i, written.attributes});
       }
     });
   }
@@ -111,20 +160,32 @@ Outcome Run(userstore::Store& store, const Config& config, bool patch) {
   for (int t = 0; t < config.threads; ++t) {
     int64_t value = -1;
     if (object[absl::StrCat("k", t)].get(value) != simdjson::SUCCESS || value != config.merges) {
-      ++outcome.lost;
+      ++outcome.lost_keys;
     }
   }
+  std::vector<Snapshot> all;
+  for (std::vector<Snapshot>& mine : writes) {
+    for (Snapshot& w : mine) all.push_back(std::move(w));
+  }
+  outcome.lost_merges = LostMerges(all, config.threads);
   return outcome;
 }
 
 void Print(std::string_view mode, std::string_view method, const Config& config, const Outcome& o) {
   std::printf(
       "mode=%-12s method=%-9s threads=%d merges_attempted=%llu failed=%llu "
-      "keys=%d lost_keys=%llu seconds=%.2f\n",
+      "lost_merges=%llu keys=%d lost_keys=%llu seconds=%.2f\n",
       std::string(mode).c_str(), std::string(method).c_str(), config.threads,
       static_cast<unsigned long long>(o.attempted), static_cast<unsigned long long>(o.failed),
-      config.threads, static_cast<unsigned long long>(o.lost), o.seconds);
+      static_cast<unsigned long long>(o.lost_merges), config.threads,
+      static_cast<unsigned long long>(o.lost_keys), o.seconds);
   std::fflush(stdout);
+}
+
+// A positive int, all of `text`.
+bool PositiveInt(std::string_view text, int* out) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return ec == std::errc() && end == text.data() + text.size() && *out > 0;
 }
 
 bool Flag(std::string_view arg, std::string_view name, std::string_view* value) {
@@ -140,9 +201,8 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     std::string_view v;
-    if (Flag(arg, "--threads=", &v) && absl::SimpleAtoi(v, &config.threads) && config.threads > 0) {
-    } else if (Flag(arg, "--merges=", &v) && absl::SimpleAtoi(v, &config.merges) &&
-               config.merges > 0) {
+    if (Flag(arg, "--threads=", &v) && PositiveInt(v, &config.threads)) {
+    } else if (Flag(arg, "--merges=", &v) && PositiveInt(v, &config.merges)) {
     } else if (arg == "--baseline") {
       config.baseline = true;
     } else if (Flag(arg, "--dir=", &v)) {

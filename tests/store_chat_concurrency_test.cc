@@ -370,5 +370,30 @@ TEST(ChatConcurrency, GetOrCreateRacersHaveExactlyOneCreator) {
   EXPECT_EQ(users, static_cast<uint64_t>(kIdentities));
 }
 
+// Hosts that all call EnsureService at start: one Service, one creator.
+TEST(ChatConcurrency, EnsureServiceRacersHaveExactlyOneCreator) {
+  ASSERT_OK_AND_ASSIGN(auto store, Store::Create());
+  constexpr int kThreads = 8;
+  constexpr int kServices = 40;
+  for (int n = 0; n < kServices; ++n) {
+    ServiceCreate params;
+    params.sid = absl::StrCat("IS", std::string(30, 'e'), absl::Hex(n, absl::kZeroPad2));
+    std::vector<int> created(kThreads);  // not vector<bool>: one word per thread
+    const std::vector<Service> got = RaceEach<Service>(kThreads, [&](int th) {
+      bool mine = false;
+      absl::StatusOr<Service> s = store->EnsureService(params, &mine);
+      created[static_cast<size_t>(th)] = mine ? 1 : 0;
+      return s;
+    });
+    ASSERT_FALSE(HasFailure());
+    EXPECT_EQ(std::count(created.begin(), created.end(), 1), 1) << params.sid;
+    for (const Service& s : got) {
+      EXPECT_EQ(s.sid, params.sid);
+      EXPECT_EQ(s.default_service_role_sid, got[0].default_service_role_sid);
+    }
+  }
+  EXPECT_EQ(store->ListServices().size(), static_cast<size_t>(kServices));
+}
+
 }  // namespace
 }  // namespace userstore
