@@ -4,8 +4,10 @@
 // 1,000), with values 1..N, on a durable store (sync on, in a fresh
 // temporary directory) and then on a memory store. Each write is an
 // UpdateUser with an RFC 7396 merge patch ({"k<t>": i}), applied under the
-// user's lock. At the end the user's attributes are read back: a key whose
-// value is not the last one written is a lost update. One line per mode.
+// user's lock. Reported, one line per mode: lost_merges, acknowledged
+// merges a later write undid (found by walking every write's result, the user
+// right after it, in revision order: see LostMerges), and lost_keys, keys
+// whose final value is not the last one written.
 //
 // --baseline adds the way issue 13 had to do it before merge patches: fetch,
 // parse, set the key, write the whole text back (no precondition), which
