@@ -27,7 +27,19 @@
 //     writes between pages, each page is exactly the users alive before the
 //     previous page's first one;
 //   - post-event listeners fire exactly once per successful create / update
-//     with webhook_enabled, never otherwise.
+//     with webhook_enabled, never otherwise;
+//   - issue 13: every write of a stored user (create, update, joined-count
+//     change) gives it a revision above every revision the Service handed
+//     out before, presence and connection changes keep it, and every read
+//     returns the model's; merge-patch updates (attributes_patch) give the
+//     patched text ApplyMergePatch predicts (merge_patch_fuzzer checks that
+//     function against RFC 7396), its errors otherwise; if_revision on update
+//     and delete fails with 412/20412 exactly when it is not the user's, after
+//     the parameter errors and 404 and before the patch's own errors;
+//     GetOrCreateUser with initial fields says whether it created and applies
+//     them only then; connections count up and down (never below 0) with
+//     is_online true exactly while above 0, and SetUserOnline keeps them in
+//     step.
 #include <simdjson.h>
 
 #include <algorithm>
@@ -47,6 +59,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/time/time.h"
 #include "fuzz/fuzz_util.h"
+#include "json/merge_patch.h"
 #include "userstore/attributes.h"
 #include "userstore/error.h"
 #include "userstore/store.h"
@@ -85,7 +98,9 @@ struct ModelUser {
   std::optional<bool> online, notifiable;
   int64_t joined = 0;
   int64_t created = 0, updated = 0;
-  uint64_t order = 0;  // creation order within the run
+  uint64_t order = 0;        // creation order within the run
+  uint64_t revision = 0;     // as the Store handed it out (checked on every read)
+  uint32_t connections = 0;  // live connections (ConnectUser)
 };
 
 struct ModelService {
@@ -93,6 +108,7 @@ struct ModelService {
   bool reachability = false;
   std::string default_role;
   std::map<std::string, ModelUser> users;  // by identity
+  uint64_t last_revision = 0;              // the highest revision handed out
 
   ModelUser* FindKey(std::string_view key) {
     if (IsUserSid(key)) {
@@ -412,9 +428,17 @@ class Harness {
       case 11:
         JoinedChannels(in, service);
         break;
-      default:
-        clock_->fetch_add(static_cast<int64_t>(in.Pick(3)));
-        break;  // 0..2
+      default: {
+        // A clock move of 0..2 s; from 0xC0 up (rare in the seeds written
+        // before issue 13, which keep their meaning), an issue 13 operation.
+        const uint8_t b = in.Byte();
+        if (b < 0xC0) {
+          clock_->fetch_add(static_cast<int64_t>(b % 3));
+        } else {
+          ChatStep(in, service, b);
+        }
+        break;
+      }
     }
     CheckListing(service);
   }
@@ -431,9 +455,10 @@ class Harness {
                Describe(status).c_str(), *codes.begin(), codes.size() > 1 ? " or another" : "");
     const int http = HttpStatus(status);
     const int code = TwilioCode(status);
-    const int expected_http = code == twilio_code::kNotFound            ? 404
-                              : code == twilio_code::kUserAlreadyExists ? 409
-                                                                        : 400;
+    const int expected_http = code == twilio_code::kNotFound             ? 404
+                              : code == twilio_code::kUserAlreadyExists  ? 409
+                              : code == twilio_code::kPreconditionFailed ? 412
+                                                                         : 400;
     FUZZ_CHECK(http == expected_http, "%s: HTTP %d for code %d", op, http, code);
   }
 
@@ -453,32 +478,37 @@ class Harness {
     FUZZ_CHECK(got.date_created == absl::FromUnixSeconds(want.created) &&
                    got.date_updated == absl::FromUnixSeconds(want.updated),
                "%s: dates", op);
+    FUZZ_CHECK(got.revision == want.revision, "%s: revision %llu, expected %llu", op,
+               static_cast<unsigned long long>(got.revision),
+               static_cast<unsigned long long>(want.revision));
     const bool shown = !for_list && service.reachability;
     FUZZ_CHECK(got.is_online == (shown ? want.online : std::nullopt) &&
                    got.is_notifiable == (shown ? want.notifiable : std::nullopt),
                "%s: presence", op);
   }
 
-  void Create(ByteReader& in, ModelService& service) {
+  // The parameters of a create (CreateUser, GetOrCreateUser with fields,
+  // ConnectOrCreateUser), their codes in `*codes` and the role they name.
+  UserCreate PickCreate(ByteReader& in, const ModelService& service, Codes* codes,
+                        std::optional<std::string>* role) {
     UserCreate params;
     params.identity = PickIdentity(in);
     params.friendly_name = PickFriendlyName(in);
     params.attributes = PickAttributes(in);
     params.role_sid = PickRole(in, service);
     params.webhook_enabled = in.Bool();
-    Codes codes;
-    IdentityCodes(params.identity, &codes);
-    FriendlyNameCodes(params.friendly_name, &codes);
-    AttributesCodes(params.attributes, &codes);
-    std::optional<std::string> role = RoleCodes(params.role_sid, service, &codes);
-    if (codes.empty() && service.users.count(params.identity) > 0) {
-      codes.insert(twilio_code::kUserAlreadyExists);
-    }
-    absl::StatusOr<User> user = store_->CreateUser(service.sid, params);
-    CheckOutcome(user.status(), codes, "CreateUser");
-    if (!user.ok()) return;
+    IdentityCodes(params.identity, codes);
+    FriendlyNameCodes(params.friendly_name, codes);
+    AttributesCodes(params.attributes, codes);
+    *role = RoleCodes(params.role_sid, service, codes);
+    return params;
+  }
+
+  // The model of a user the Store just created as `got` from `params`.
+  ModelUser Created(ModelService& service, const UserCreate& params,
+                    const std::optional<std::string>& role, const User& got, const char* op) {
     ModelUser m;
-    m.sid = user->sid;
+    m.sid = got.sid;
     FUZZ_CHECK(
         m.sid.size() == 34 && m.sid.substr(0, 2) == "US" && m.sid == "US" + Lower(m.sid.substr(2)),
         "minted SID %s", m.sid.c_str());
@@ -492,6 +522,40 @@ class Harness {
     m.created = m.updated = clock_->load();
     m.order = next_order_++;
     order_of_sid_[m.sid] = m.order;
+    m.revision = NewRevision(service, got.revision, op);
+    return m;
+  }
+
+  // Applies a successful update to the model user.
+  void Updated(ModelService& service, ModelUser* target, const UserUpdate& params,
+               const std::optional<std::string>& role, const std::string& patched, const User& got,
+               const char* op) {
+    if (params.attributes) target->attributes = *params.attributes;
+    if (params.attributes_patch) target->attributes = patched;
+    if (params.friendly_name) {
+      target->friendly_name = params.friendly_name->empty()
+                                  ? std::nullopt
+                                  : std::optional<std::string>(*params.friendly_name);
+    }
+    if (role) target->role_sid = *role;
+    target->updated = std::max(clock_->load(), target->created);
+    target->revision = NewRevision(service, got.revision, op);
+    ExpectUser(got, *target, service, false, op);
+    if (params.webhook_enabled) ++expected_events_;
+    Fetch(service, target->sid);
+  }
+
+  void Create(ByteReader& in, ModelService& service) {
+    Codes codes;
+    std::optional<std::string> role;
+    const UserCreate params = PickCreate(in, service, &codes, &role);
+    if (codes.empty() && service.users.count(params.identity) > 0) {
+      codes.insert(twilio_code::kUserAlreadyExists);
+    }
+    absl::StatusOr<User> user = store_->CreateUser(service.sid, params);
+    CheckOutcome(user.status(), codes, "CreateUser");
+    if (!user.ok()) return;
+    const ModelUser m = Created(service, params, role, *user, "CreateUser");
     ExpectUser(*user, m, service, false, "CreateUser result");
     service.users[m.identity] = m;
     if (params.webhook_enabled) ++expected_events_;
@@ -517,17 +581,7 @@ class Harness {
     absl::StatusOr<User> user = store_->UpdateUser(service.sid, key, params);
     CheckOutcome(user.status(), codes, "UpdateUser");
     if (!user.ok()) return;
-    if (params.attributes) target->attributes = *params.attributes;
-    if (params.friendly_name) {
-      target->friendly_name = params.friendly_name->empty()
-                                  ? std::nullopt
-                                  : std::optional<std::string>(*params.friendly_name);
-    }
-    if (role) target->role_sid = *role;
-    target->updated = std::max(clock_->load(), target->created);
-    ExpectUser(*user, *target, service, false, "UpdateUser result");
-    if (params.webhook_enabled) ++expected_events_;
-    Fetch(service, target->identity);
+    Updated(service, target, params, role, std::string(), *user, "UpdateUser");
   }
 
   void Delete(ByteReader& in, ModelService& service) {
@@ -561,6 +615,7 @@ class Harness {
       m.created = m.updated = clock_->load();
       m.order = next_order_++;
       order_of_sid_[m.sid] = m.order;
+      m.revision = NewRevision(service, user->revision, "GetOrCreateUser");
       it = service.users.emplace(identity, m).first;
     }
     ExpectUser(*user, it->second, service, false, "GetOrCreateUser result");
@@ -600,7 +655,209 @@ class Harness {
     CheckOutcome(user.status(), target ? Codes{} : Codes{twilio_code::kNotFound}, "SetPresence");
     if (!user.ok()) return;
     (online_field ? target->online : target->notifiable) = value;
+    if (online_field) {
+      // SetUserOnline and the connection count agree (store.h).
+      if (!value) {
+        target->connections = 0;
+      } else if (target->connections == 0) {
+        target->connections = 1;
+      }
+    }
     ExpectUser(*user, *target, service, false, "SetPresence result");
+  }
+
+  // ---- issue 13: revisions, merge patches, preconditions, connections -------
+
+  // A revision the Store just handed out: above every earlier one.
+  static uint64_t NewRevision(ModelService& service, uint64_t revision, const char* op) {
+    FUZZ_CHECK(revision > service.last_revision, "%s: revision %llu not above %llu", op,
+               static_cast<unsigned long long>(revision),
+               static_cast<unsigned long long>(service.last_revision));
+    service.last_revision = revision;
+    return revision;
+  }
+
+  void ChatStep(ByteReader& in, ModelService& service, uint8_t selector) {
+    switch (selector % 6) {
+      case 0:
+      case 1:
+        PatchUpdate(in, service);
+        break;
+      case 2:
+        ConditionalDelete(in, service);
+        break;
+      case 3:
+        GetOrCreateWith(in, service);
+        break;
+      default:
+        Connection(in, service);
+        break;
+    }
+  }
+
+  static std::optional<std::string> PickPatch(ByteReader& in) {
+    switch (in.Pick(12)) {
+      case 0:
+        return std::nullopt;
+      case 1:
+        return std::string(R"({"p":1})");
+      case 2:
+        return std::string(R"({"a":null,"k":"v"})");
+      case 3:
+        return std::string(R"({"b":[true,null],"o":{"x":1,"y":null}})");
+      case 4:
+        return std::string(R"({"o":null})");
+      case 5:
+        return std::string("{}");
+      case 6:
+        return std::string("[1]");  // replaces the object: 50304
+      case 7:
+        return std::string("{");  // 50304
+      case 8:
+        return "{\"big\":\"" + std::string(16384 - 10, 'v') + "\"}";  // over with anything else
+      case 9:
+        return std::string(R"({"n":123456789012345678901234567890})");  // out of range
+      default:
+        return in.ShortString(24);
+    }
+  }
+
+  // No precondition (most often), the user's revision, or a wrong one.
+  static std::optional<uint64_t> PickIfRevision(ByteReader& in, const ModelUser* target) {
+    const uint64_t current = target != nullptr ? target->revision : 1;
+    switch (in.Pick(6)) {
+      case 0:
+      case 1:
+        return std::nullopt;
+      case 2:
+      case 3:
+        return current;
+      case 4:
+        return current + 1;
+      default:
+        return current - 1;
+    }
+  }
+
+  void PatchUpdate(ByteReader& in, ModelService& service) {
+    const std::string key = PickKey(in, service);
+    ModelUser* target = service.FindKey(key);
+    UserUpdate params;
+    params.attributes_patch = PickPatch(in);
+    if (in.Pick(8) == 0) params.attributes = PickAttributes(in);
+    params.friendly_name = in.Pick(4) == 0 ? PickFriendlyName(in) : std::nullopt;
+    params.role_sid = in.Pick(4) == 0 ? PickRole(in, service) : std::nullopt;
+    params.if_revision = PickIfRevision(in, target);
+    params.webhook_enabled = in.Bool();
+    // In the Store's order: the parameters, the user, the precondition (under
+    // the user's lock), then the patch applied to the stored text.
+    Codes codes;
+    if (!params.friendly_name && !params.attributes && !params.role_sid &&
+        !params.attributes_patch) {
+      codes.insert(twilio_code::kUpdateWithoutParameters);
+    }
+    if (params.attributes && params.attributes_patch) codes.insert(twilio_code::kInvalidParameter);
+    FriendlyNameCodes(params.friendly_name, &codes);
+    AttributesCodes(params.attributes, &codes);
+    std::optional<std::string> role = RoleCodes(params.role_sid, service, &codes);
+    std::string patched;
+    if (target == nullptr) {
+      codes.insert(twilio_code::kNotFound);
+    } else if (codes.empty() && params.if_revision && *params.if_revision != target->revision) {
+      codes.insert(twilio_code::kPreconditionFailed);
+    } else if (codes.empty() && params.attributes_patch) {
+      absl::Status s = internal::ApplyMergePatch(target->attributes, *params.attributes_patch,
+                                                 Limits(), &patched);
+      if (s.ok()) s = ValidateAttributes(patched, Limits());
+      if (!s.ok()) codes.insert(TwilioCode(s));
+    }
+    absl::StatusOr<User> user = store_->UpdateUser(service.sid, key, params);
+    CheckOutcome(user.status(), codes, "UpdateUser (patch)");
+    if (!user.ok()) return;
+    Updated(service, target, params, role, patched, *user, "UpdateUser (patch)");
+  }
+
+  void ConditionalDelete(ByteReader& in, ModelService& service) {
+    const std::string key = PickKey(in, service);
+    ModelUser* target = service.FindKey(key);
+    const std::optional<uint64_t> if_revision = PickIfRevision(in, target);
+    Codes codes;
+    if (target == nullptr) {
+      codes.insert(twilio_code::kNotFound);
+    } else if (if_revision && *if_revision != target->revision) {
+      codes.insert(twilio_code::kPreconditionFailed);
+    }
+    const absl::Status status = store_->DeleteUser(service.sid, key, if_revision);
+    CheckOutcome(status, codes, "DeleteUser (if_revision)");
+    if (!status.ok()) {
+      if (target != nullptr) Fetch(service, target->sid);  // still there, unchanged
+      return;
+    }
+    const std::string sid = target->sid, identity = target->identity;
+    service.users.erase(identity);
+    Fetch(service, sid);
+    Fetch(service, identity);
+  }
+
+  void GetOrCreateWith(ByteReader& in, ModelService& service) {
+    Codes codes;
+    std::optional<std::string> role;
+    const UserCreate params = PickCreate(in, service, &codes, &role);
+    const bool connect = in.Bool();  // ConnectOrCreateUser instead
+    absl::StatusOr<GetOrCreateResult> result;
+    uint32_t connections = 0;
+    if (connect) {
+      absl::StatusOr<UserConnection> c = store_->ConnectOrCreateUser(service.sid, params);
+      if (c.ok()) {
+        result = GetOrCreateResult{c->user, c->created};
+        connections = c->connections;
+      } else {
+        result = c.status();
+      }
+    } else {
+      result = store_->GetOrCreateUser(service.sid, params);
+    }
+    CheckOutcome(result.status(), codes,
+                 connect ? "ConnectOrCreateUser" : "GetOrCreateUser (params)");
+    if (!result.ok()) return;
+    auto it = service.users.find(params.identity);
+    FUZZ_CHECK(result->created == (it == service.users.end()), "created %d for %s a user",
+               result->created, it == service.users.end() ? "a new" : "an existing");
+    if (result->created) {
+      it = service.users
+               .emplace(params.identity,
+                        Created(service, params, role, result->user, "GetOrCreateUser (params)"))
+               .first;
+      if (params.webhook_enabled) ++expected_events_;
+    }
+    if (connect) {
+      it->second.online = true;
+      ++it->second.connections;
+      FUZZ_CHECK(connections == it->second.connections, "ConnectOrCreateUser: %u connections",
+                 connections);
+    }
+    ExpectUser(result->user, it->second, service, false, "GetOrCreateUser (params) result");
+  }
+
+  void Connection(ByteReader& in, ModelService& service) {
+    const std::string key = PickKey(in, service);
+    const bool connect = in.Bool();
+    ModelUser* target = service.FindKey(key);
+    absl::StatusOr<UserConnection> c =
+        connect ? store_->ConnectUser(service.sid, key) : store_->DisconnectUser(service.sid, key);
+    CheckOutcome(c.status(), target ? Codes{} : Codes{twilio_code::kNotFound},
+                 connect ? "ConnectUser" : "DisconnectUser");
+    if (!c.ok()) return;
+    if (connect) {
+      ++target->connections;
+    } else if (target->connections > 0) {
+      --target->connections;
+    }
+    if (connect || target->connections == 0) target->online = target->connections > 0;
+    FUZZ_CHECK(c->connections == target->connections && !c->created,
+               "%s: %u connections, expected %u", connect ? "ConnectUser" : "DisconnectUser",
+               c->connections, target->connections);
+    ExpectUser(c->user, *target, service, false, "connection result");
   }
 
   void JoinedChannels(ByteReader& in, ModelService& service) {
@@ -620,6 +877,7 @@ class Harness {
     CheckOutcome(user.status(), codes, "AddJoinedChannels");
     if (!user.ok()) return;
     target->joined = next;
+    target->revision = NewRevision(service, user->revision, "AddJoinedChannels");
     ExpectUser(*user, *target, service, false, "AddJoinedChannels result");
   }
 
@@ -665,7 +923,7 @@ class Harness {
            a.is_online == b.is_online && a.is_notifiable == b.is_notifiable &&
            a.friendly_name == b.friendly_name &&
            a.joined_channels_count == b.joined_channels_count && a.date_created == b.date_created &&
-           a.date_updated == b.date_updated;
+           a.date_updated == b.date_updated && a.revision == b.revision;
   }
   static bool SameUsers(const std::vector<User>& a, const std::vector<User>& b) {
     return std::equal(a.begin(), a.end(), b.begin(), b.end(), SameUser);
