@@ -90,9 +90,11 @@ class DurableCheckTest : public ::testing::Test {
   // Writes a user record directly.
   void PutUser(const char* service, const std::string& identity, uint64_t sequence,
                const SidBytes& role, std::string_view attributes = {},
-               std::optional<SidBytes> sid = std::nullopt) {
+               std::optional<SidBytes> sid = std::nullopt,
+               std::optional<uint64_t> revision = std::nullopt) {
     UserRecord::Ptr r = UserRecord::Make({identity, attributes, std::nullopt});
     r->sequence = sequence;
+    r->revision = revision.value_or(sequence);
     r->sid = sid.value_or(internal::RandomSidBytes());
     r->role_sid = role;
     r->date_created = r->date_updated = 1500000000;
@@ -194,6 +196,12 @@ TEST_F(DurableCheckTest, FindsBadAttributesAndIdentity) {
   ExpectProblem("bad identity \"nul\\000byte\"");
 }
 
+// A revision starts at the user's creation sequence and only grows.
+TEST_F(DurableCheckTest, FindsRevisionBelowSequence) {
+  PutUser(kService, "old-news", 100, role(), {}, std::nullopt, 99);
+  ExpectProblem("revision below its sequence");
+}
+
 TEST_F(DurableCheckTest, FindsUserOfUnknownService) {
   PutUser("IS00000000000000000000000000000000", "ghost", 1, role());
   ExpectProblem("unknown Service");
@@ -226,7 +234,7 @@ TEST_F(DurableCheckTest, FindsRoleGapAndMissingMetadata) {
 TEST_F(DurableCheckTest, StatsCountPerService) {
   absl::StatusOr<internal::durable::StoreStats> stats = internal::durable::ComputeStats(path());
   ASSERT_OK(stats);
-  EXPECT_EQ(stats->format_version, 1);
+  EXPECT_EQ(stats->format_version, internal::durable::kFormatVersion);
   EXPECT_EQ(stats->users, 5u);
   ASSERT_EQ(stats->services.size(), 2u);
   const auto& main = stats->services[0].sid == kService ? stats->services[0] : stats->services[1];

@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "durable/check.h"
 #include "durable/codec.h"
 #include "durable/rocks_journal.h"
 #include "gtest/gtest.h"
@@ -440,10 +441,28 @@ void PutRaw(const std::string& path, const std::string& key, const std::string& 
 
 TEST_F(DurableStoreTest, UnknownFormatVersionIsRefused) {
   Open().reset();
-  PutRaw(dir_.Sub("store"), "m/format", std::string(1, '\x02'));
+  PutRaw(dir_.Sub("store"), "m/format", std::string(1, '\x03'));
   absl::Status s = OpenError({});
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
   EXPECT_NE(s.message().find("format version"), std::string_view::npos) << s;
+  PutRaw(dir_.Sub("store"), "m/format", std::string(1, '\x00'));
+  EXPECT_EQ(OpenError({}).code(), absl::StatusCode::kFailedPrecondition);
+}
+
+// codec.h: a version-1 store (before revisions) opens; opening it for
+// writing marks it version 2 first, so an older userstore refuses it rather
+// than misreading its version-2 user values. Read-only tools leave it as is.
+TEST_F(DurableStoreTest, VersionOneStoreIsMarkedVersionTwoByAWriter) {
+  Open().reset();
+  PutRaw(dir_.Sub("store"), "m/format", std::string(1, '\x01'));
+  absl::StatusOr<internal::durable::StoreStats> stats =
+      internal::durable::ComputeStats(dir_.Sub("store"));
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->format_version, 1);
+  Open().reset();
+  stats = internal::durable::ComputeStats(dir_.Sub("store"));
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->format_version, 2);
 }
 
 TEST_F(DurableStoreTest, CorruptUserIsDataLoss) {

@@ -320,6 +320,26 @@ TEST_F(StoreRevisionTest, PatchedResultOverTheLimitIs50303AndChangesNothing) {
   EXPECT_EQ(fits.attributes.size(), 64u);
 }
 
+// user.h: a patch longer than max_attributes_bytes is refused before any
+// lock (50303), even one that would shrink the attributes; at the limit it
+// is applied.
+TEST_F(StoreRevisionTest, PatchLongerThanTheLimitIs50303) {
+  StoreOptions options;
+  options.limits.max_attributes_bytes = 32;
+  TestStore t(options);
+  ASSERT_OK_AND_ASSIGN(const User a, t->CreateUser(kServiceSid, Id("a", R"({"a":1,"b":2})")));
+  // 35 bytes, removing keys only.
+  const std::string over = R"({"a":null,"b":null,"cccccccc":null})";
+  ASSERT_EQ(over.size(), 35u);
+  EXPECT_TWILIO_ERROR(t->UpdateUser(kServiceSid, "a", PatchUpdate(over)), 400,
+                      twilio_code::kAttributesTooLong);
+  ExpectSameStoredUser(a, *t->FetchUser(kServiceSid, "a"));
+  const std::string at = R"({"a":null,"b":null,"ccccc":null})";
+  ASSERT_EQ(at.size(), 32u);
+  ASSERT_OK_AND_ASSIGN(const User patched, t->UpdateUser(kServiceSid, "a", PatchUpdate(at)));
+  EXPECT_EQ(patched.attributes, "{}");
+}
+
 TEST_F(StoreRevisionTest, AttributesAndPatchTogetherAre400) {
   const User a = Make("a", R"({"a":1})");
   UserUpdate both = PatchUpdate(R"({"b":2})");

@@ -134,7 +134,8 @@ class USERSTORE_EXPORT Store {
   // CreateService, or the existing Service with that sid: idempotent, so
   // every host may call it at start. `*created` (when given) says which.
   // The params of an existing Service are not compared or applied.
-  // Errors: those of CreateService but 409.
+  // params.sid is required (a minted SID would make a new Service on every
+  // call). Errors: 400/20001 empty sid; those of CreateService but 409.
   absl::StatusOr<Service> EnsureService(const ServiceCreate& params, bool* created = nullptr);
 
   // Errors: 404/20404 unknown Service (a malformed SID is unknown too).

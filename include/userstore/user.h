@@ -67,7 +67,8 @@ struct UserUpdate {
   // different keys all survive: members set to null are removed, objects
   // merge recursively, untouched members keep their bytes (docs/json.md).
   // The result is checked as `attributes` is (50303, 50304, depth). Not
-  // valid JSON: 400/50304. Given with `attributes`: 400/20001.
+  // valid JSON: 400/50304. Longer than Limits::max_attributes_bytes (checked
+  // before any lock): 400/50303. Given with `attributes`: 400/20001.
   std::optional<std::string> attributes_patch;
   // userstore's, not Twilio's: a precondition. Set, the update applies only
   // if the user's revision (User::revision) equals it; otherwise it fails

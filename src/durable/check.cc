@@ -280,6 +280,9 @@ class Checker {
       problems_.Add("user " + name + ": negative joined_channels_count");
     }
     if (r.sequence == 0) problems_.Add("user " + name + ": sequence 0");
+    // A revision starts at the creation sequence and only grows (a version-1
+    // value reads with revision = sequence).
+    if (r.revision < r.sequence) problems_.Add("user " + name + ": revision below its sequence");
     if (!info->sids.insert(r.sid).second) problems_.Add("user " + name + ": SID stored twice");
   }
 

@@ -34,8 +34,12 @@
 
 namespace userstore::internal::durable {
 
-inline constexpr uint8_t kFormatVersion = 1;  // value of m/format
-inline constexpr uint8_t kValueVersion = 1;   // first byte of s/, r/ values
+// Value of m/format. 2 since issue 13: user values may be version 2 (with a
+// revision), which a version-1 reader cannot decode; a version-1 store is
+// read as it is and marked 2 when opened for writing (durable/open.cc).
+inline constexpr uint8_t kFormatVersion = 2;
+inline constexpr uint8_t kOldestFormatVersion = 1;  // the oldest m/format read
+inline constexpr uint8_t kValueVersion = 1;         // first byte of s/, r/ values
 // First byte of the u/ values written now: version 1 plus the revision
 // (User::revision). Version 1 values are still read (revision = sequence).
 inline constexpr uint8_t kUserValueVersion = 2;

@@ -35,12 +35,15 @@ absl::StatusOr<std::optional<Meta>> ReadMeta(rocksdb::DB* db) {
                  "(no m/format key)");
   }
   USERSTORE_RETURN_IF_ERROR(FromRocks(s, "reading the store's metadata"));
-  if (format.size() != 1 || static_cast<uint8_t>(format[0]) != kFormatVersion) {
+  if (format.size() != 1 || static_cast<uint8_t>(format[0]) < kOldestFormatVersion ||
+      static_cast<uint8_t>(format[0]) > kFormatVersion) {
     return Error(absl::StatusCode::kFailedPrecondition,
                  "the store has format version " + Quoted(format) +
-                     "; this userstore reads version " + std::to_string(kFormatVersion));
+                     "; this userstore reads versions " + std::to_string(kOldestFormatVersion) +
+                     " to " + std::to_string(kFormatVersion));
   }
   Meta meta;
+  meta.format_version = static_cast<uint8_t>(format[0]);
   std::string account;
   s = db->Get(rocksdb::ReadOptions(), std::string(kMetaAccountSid), &account);
   if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading the store's metadata");
@@ -54,6 +57,17 @@ absl::StatusOr<std::optional<Meta>> ReadMeta(rocksdb::DB* db) {
     return Corrupt("m/page_token_key missing or empty");
   }
   return std::optional<Meta>(std::move(meta));
+}
+
+absl::Status UpgradeFormat(rocksdb::DB* db, Meta* meta) {
+  if (meta->format_version == kFormatVersion) return absl::OkStatus();
+  rocksdb::WriteOptions write;
+  write.sync = true;
+  USERSTORE_RETURN_IF_ERROR(FromRocks(
+      db->Put(write, std::string(kMetaFormat), std::string(1, static_cast<char>(kFormatVersion))),
+      "writing the store's format version"));
+  meta->format_version = kFormatVersion;
+  return absl::OkStatus();
 }
 
 absl::Status WriteMeta(rocksdb::DB* db, const Meta& meta) {

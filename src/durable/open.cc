@@ -54,6 +54,7 @@ absl::StatusOr<std::unique_ptr<StoreImpl>> OpenDurable(std::string_view path, St
     USERSTORE_RETURN_IF_ERROR(WriteMeta(db.get(), *stored));
   } else {
     USERSTORE_RETURN_IF_ERROR(Reconcile(path, *stored, account_given, key_given, &checked));
+    USERSTORE_RETURN_IF_ERROR(UpgradeFormat(db.get(), &*stored));
   }
   auto impl = std::make_unique<StoreImpl>(std::move(checked));
   USERSTORE_ASSIGN_OR_RETURN(LoadResult loaded,

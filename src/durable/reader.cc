@@ -91,6 +91,7 @@ void Fill(const Service& service, const UserRecord& record, User* user) {
   user->joined_channels_count = record.joined_channels_count;
   user->date_created = absl::FromUnixSeconds(record.date_created);
   user->date_updated = absl::FromUnixSeconds(record.date_updated);
+  user->revision = record.revision;
 }
 
 // Calls `visit` with each stored user record of `service`, in creation

@@ -33,7 +33,7 @@ absl::StatusOr<StoreStats> ComputeStats(std::string_view path) {
   USERSTORE_ASSIGN_OR_RETURN(std::optional<Meta> meta, ReadMeta(db.get()));
   if (meta) {
     stats.account_sid = meta->account_sid;
-    stats.format_version = kFormatVersion;
+    stats.format_version = meta->format_version;
   }
   std::map<SidBytes, ServiceStats> services;
   auto corrupt = [](std::string_view key) {

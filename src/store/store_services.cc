@@ -227,6 +227,11 @@ std::vector<const ServiceState*> StoreImpl::Services() const {
 }
 
 absl::StatusOr<Service> StoreImpl::EnsureService(const ServiceCreate& params, bool* created) {
+  if (created != nullptr) *created = false;
+  // Without a SID each call would mint a new Service: never idempotent.
+  if (params.sid.empty()) {
+    return BadRequest(twilio_code::kInvalidParameter, "EnsureService needs a Service sid");
+  }
   absl::StatusOr<Service> service = CreateService(params);
   if (created != nullptr) *created = service.ok();
   // Services are never deleted: one that exists now exists below too.
@@ -314,21 +319,22 @@ void StoreImpl::Fire(UserEvent::Type type, const User& user) const {
   for (const auto& listener : *listeners) {
     // The write has committed: a listener's failure is reported, never
     // turned into the write's (store.h, PostEventListener).
-    std::string what;
-    try {
-      listener(event);
-      continue;
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-      what = "unknown exception";
-    }
-    listener_failures_.fetch_add(1, std::memory_order_relaxed);
-    if (options_.listener_error) {
+    // Reported from inside the handler, so that e.what() needs no copy
+    // (an allocation there could throw out of Fire).
+    auto report = [&](std::string_view what) noexcept {
+      listener_failures_.fetch_add(1, std::memory_order_relaxed);
+      if (!options_.listener_error) return;
       try {
         options_.listener_error(event, what);
       } catch (...) {  // NOLINT(bugprone-empty-catch): documented in options.h
       }
+    };
+    try {
+      listener(event);
+    } catch (const std::exception& e) {
+      report(e.what());
+    } catch (...) {
+      report("unknown exception");
     }
   }
 }

@@ -196,6 +196,14 @@ absl::Status StoreImpl::UpdateUser(std::string_view service_sid, std::string_vie
     return BadRequest(twilio_code::kInvalidParameter,
                       "Attributes and an attributes merge patch cannot be given together");
   }
+  // A patch is parsed under the user's lock: bounded here, before it, as
+  // the attributes it may produce are.
+  if (params.attributes_patch &&
+      params.attributes_patch->size() > options_.limits.max_attributes_bytes) {
+    return BadRequest(twilio_code::kAttributesTooLong,
+                      "Attributes merge patch is longer than " +
+                          std::to_string(options_.limits.max_attributes_bytes) + " bytes");
+  }
   SidBytes role;
   USERSTORE_RETURN_IF_ERROR(
       ValidateCommon(*service, params.role_sid, params.attributes, params.friendly_name, &role));

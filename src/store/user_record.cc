@@ -1,6 +1,7 @@
 #include "store/user_record.h"
 
 #include <boost/container/small_vector.hpp>
+#include <cassert>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -15,6 +16,7 @@ namespace userstore::internal {
 static_assert(sizeof(UserRecord) == 88);
 
 UserRecord::Ptr UserRecord::Make(const Text& text, const UserRecord* base, RecordArena* arena) {
+  assert(Fits(text));  // every caller validated the text (limits, or the codec)
   const size_t friendly = text.friendly_name ? text.friendly_name->size() : 0;
   const size_t tail = text.identity.size() + text.attributes.size() + friendly;
   // glibc's malloc serves a request of n bytes from a chunk of

@@ -275,6 +275,8 @@ TEST_F(ReadTest, ReaderSeesTheStateAtItsOpen) {
   ASSERT_OK_AND_ASSIGN(const User bob, reader->FetchUser(kIS1, "bob"));
   ASSERT_OK_AND_ASSIGN(const User fetched, store_->FetchUser(kIS1, "bob"));
   EXPECT_EQ(bob.sid, fetched.sid);
+  EXPECT_EQ(bob.revision, fetched.revision);
+  EXPECT_NE(bob.revision, 0u);
   EXPECT_EQ(bob.attributes, "{}");
   EXPECT_FALSE(bob.is_online.has_value());
 }
