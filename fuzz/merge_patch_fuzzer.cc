@@ -252,7 +252,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Limits loose;
   loose.max_attributes_bytes = 64 << 20;
   const Outcome full = Run(target, patch, loose);
-  if (full.status.ok()) {
+  // Idempotent when the reference reads both inputs. A number that one
+  // parser takes and the other does not (simdjson reads 0e40184467440737095516160
+  // as 0, Boost.JSON refuses its exponent) can make a text that mixes it with
+  // a number simdjson refuses (an integer beyond 64 bits) read as invalid
+  // rather than out of range (json_dom.cc, ClassifyNumberError). A stored
+  // target never holds the second kind: ValidateAttributes refuses it.
+  if (full.status.ok() && boost_patch && boost_target) {
     const Outcome again = Run(full.out, patch, loose);
     FUZZ_CHECK(again.status.ok() && again.out == full.out, "not idempotent: %s then %s (%s)",
                full.out.c_str(), again.out.c_str(), Describe(again.status).c_str());
