@@ -298,7 +298,10 @@ class USERSTORE_EXPORT Store {
   // runs may or may not see the new one. Listeners are never removed.
   void AddPostEventListener(PostEventListener listener);
 
-  // How many listener calls have thrown since the Store was made.
+  // How many listener calls have thrown since the Store was made (each
+  // also reported to StoreOptions::listener_error when set). Thread-safe,
+  // O(1); a relaxed counter: a failure on another thread that has not
+  // returned yet may not be counted.
   uint64_t listener_failures() const;
 
  private:

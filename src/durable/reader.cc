@@ -16,6 +16,7 @@
 #include "durable/directory.h"
 #include "durable/meta.h"
 #include "durable/rocks_journal.h"
+#include "store/user_view_access.h"
 #include "userstore/error.h"
 #include "userstore/inspect.h"
 #include "userstore/sid.h"
@@ -72,26 +73,12 @@ const Service* FindService(const std::vector<Service>& services, std::string_vie
 }
 
 // `*user` set to the user of `record`, in Service `service`, as the Store
-// shows it after an open (no presence). Reuses the capacity of its strings.
+// shows it after an open (no presence), by the Store's own view of a record.
+// Reuses the capacity of its strings.
 void Fill(const Service& service, const UserRecord& record, User* user) {
-  user->sid = FormatSid("US", record.sid);
-  user->account_sid = service.account_sid;
-  user->service_sid = service.sid;
-  user->role_sid = FormatSid("RL", record.role_sid);
-  user->identity.assign(record.identity());
-  const std::string_view attributes = record.attributes();
-  user->attributes.assign(attributes.empty() ? std::string_view("{}") : attributes);
-  user->is_online.reset();
-  user->is_notifiable.reset();
-  if (const std::optional<std::string_view> name = record.friendly_name()) {
-    user->friendly_name.emplace(*name);
-  } else {
-    user->friendly_name.reset();
-  }
-  user->joined_channels_count = record.joined_channels_count;
-  user->date_created = absl::FromUnixSeconds(record.date_created);
-  user->date_updated = absl::FromUnixSeconds(record.date_updated);
-  user->revision = record.revision;
+  UserView view = internal::UserViewAccess::Blank();
+  internal::UserViewAccess::FillWithoutPresence(service.account_sid, service.sid, record, &view);
+  view.CopyTo(user);
 }
 
 // Calls `visit` with each stored user record of `service`, in creation

@@ -316,19 +316,19 @@ void StoreImpl::Fire(UserEvent::Type type, const User& user) const {
   }
   if (listeners->empty()) return;
   const UserEvent event{type, user};
+  // The write has committed: a listener's failure is reported, never turned
+  // into the write's (store.h, PostEventListener). Reported from inside the
+  // handler, so that e.what() needs no copy (an allocation there could throw
+  // out of Fire).
+  auto report = [&](std::string_view what) noexcept {
+    listener_failures_.fetch_add(1, std::memory_order_relaxed);
+    if (!options_.listener_error) return;
+    try {
+      options_.listener_error(event, what);
+    } catch (...) {  // NOLINT(bugprone-empty-catch): documented in options.h
+    }
+  };
   for (const auto& listener : *listeners) {
-    // The write has committed: a listener's failure is reported, never
-    // turned into the write's (store.h, PostEventListener).
-    // Reported from inside the handler, so that e.what() needs no copy
-    // (an allocation there could throw out of Fire).
-    auto report = [&](std::string_view what) noexcept {
-      listener_failures_.fetch_add(1, std::memory_order_relaxed);
-      if (!options_.listener_error) return;
-      try {
-        options_.listener_error(event, what);
-      } catch (...) {  // NOLINT(bugprone-empty-catch): documented in options.h
-      }
-    };
     try {
       listener(event);
     } catch (const std::exception& e) {

@@ -65,30 +65,34 @@ std::optional<bool> PresenceValue(Presence p) {
 
 }  // namespace
 
-void UserViewAccess::Fill(const ServiceState& service, const UserRecord& record, UserShape shape,
-                          UserView* view) {
+void UserViewAccess::FillWithoutPresence(std::string_view account_sid, std::string_view service_sid,
+                                         const UserRecord& record, UserView* view) {
   FormatSidTo("US", record.sid, view->sid_text_);
   FormatSidTo("RL", record.role_sid, view->role_sid_text_);
   view->sid_ = std::string_view(view->sid_text_, kSidChars);
   view->role_sid_ = std::string_view(view->role_sid_text_, kSidChars);
-  view->account_sid_ = service.account_sid();
-  view->service_sid_ = service.sid();
+  view->account_sid_ = account_sid;
+  view->service_sid_ = service_sid;
   view->identity_ = record.identity();
   const std::string_view attributes = record.attributes();
   view->attributes_ = attributes.empty() ? kNeverSetAttributes : attributes;
   view->friendly_name_ = record.friendly_name();
-  // Listed users carry no presence (null in list pages, as Twilio does).
-  if (shape == UserShape::kResource && service.reachability_enabled()) {
-    view->is_online_ = PresenceValue(record.online);
-    view->is_notifiable_ = PresenceValue(record.notifiable);
-  } else {
-    view->is_online_.reset();
-    view->is_notifiable_.reset();
-  }
+  view->is_online_.reset();
+  view->is_notifiable_.reset();
   view->joined_channels_count_ = record.joined_channels_count;
   view->date_created_ = absl::FromUnixSeconds(record.date_created);
   view->date_updated_ = absl::FromUnixSeconds(record.date_updated);
   view->revision_ = record.revision;
+}
+
+void UserViewAccess::Fill(const ServiceState& service, const UserRecord& record, UserShape shape,
+                          UserView* view) {
+  FillWithoutPresence(service.account_sid(), service.sid(), record, view);
+  // Listed users carry no presence (null in list pages, as Twilio does).
+  if (shape == UserShape::kResource && service.reachability_enabled()) {
+    view->is_online_ = PresenceValue(record.online);
+    view->is_notifiable_ = PresenceValue(record.notifiable);
+  }
 }
 
 }  // namespace internal

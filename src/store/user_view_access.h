@@ -5,6 +5,8 @@
 #ifndef USERSTORE_SRC_STORE_USER_VIEW_ACCESS_H_
 #define USERSTORE_SRC_STORE_USER_VIEW_ACCESS_H_
 
+#include <string_view>
+
 #include "store/service_state.h"
 #include "store/user_record.h"
 #include "userstore/user_view.h"
@@ -21,6 +23,11 @@ struct UserViewAccess {
   // the view. O(1).
   static void Fill(const ServiceState& service, const UserRecord& record, UserShape shape,
                    UserView* view);
+  // The same for a record read outside a Store (StoreReader): the Service's
+  // SIDs given, presence null (unknown until a Store is open). `account_sid`
+  // and `service_sid` must outlive the view.
+  static void FillWithoutPresence(std::string_view account_sid, std::string_view service_sid,
+                                  const UserRecord& record, UserView* view);
   // An empty view, for Fill.
   static UserView Blank() { return UserView(); }
 };
