@@ -27,11 +27,14 @@ namespace userstore {
 // sid "US" + 32 hex (400/20001 otherwise; upper-case hex is stored
 // lower-case); identity as CreateUser's; role_sid a deployment-scope role
 // of the Service, as CreateUser's RoleSid (unknown: twilio_code::
-// kRoleNotFound, the message naming the SID; channel scope: kRoleWrongType);
-// attributes a JSON object within the limits
-// (50303/50304; empty means "{}"), kept byte for byte; friendly_name 50003;
+// kRoleNotFound, the message naming the SID; channel scope: kRoleWrongType;
+// empty: the Service's default_service_role_sid, as CreateUser without
+// RoleSid); attributes a JSON object within the limits
+// (50303/50304; empty means "{}"), kept byte for byte; friendly_name 50003
+// (an empty string is stored as null, as CreateUser does);
 // joined_channels_count >= 0 (400/20001); date_updated >= date_created, both
-// whole seconds between 1970 and 9999 (400/20001).
+// whole seconds between 1970 and 9999 (400/20001). Checked in that order:
+// sid, identity, friendly_name, attributes, role_sid, count, dates.
 struct UserImport {
   std::string sid;
   std::string identity;
@@ -44,6 +47,10 @@ struct UserImport {
 };
 
 // What happens to a user whose SID or identity is already in the Service.
+// "Already in" includes the rows of the same call before it in creation
+// order (date_created, then input order): a SID given twice is the second
+// row meeting the first. In every mode the SID of a deleted user is refused
+// (409/20001): a SID never comes back into use.
 enum class ImportMode {
   // Either taken: the row is rejected (409/50201 identity taken; 409/20001
   // SID taken).
@@ -52,19 +59,23 @@ enum class ImportMode {
   // interrupted import can be run again to completion.
   kSkip,
   // Same SID: the stored user is replaced by the row (its identity may
-  // change if the new one is free). The identity taken by another SID: the
-  // row is rejected (409/50201).
+  // change if the new one is free); it keeps its place in the paging order
+  // and its presence, and gets a new revision. The identity taken by
+  // another SID: the row is rejected (409/50201).
   kUpsert,
 };
 
 struct ImportOptions {
   ImportMode mode = ImportMode::kInsert;
-  // Validate every row and report, but write nothing.
+  // Validate every row and decide it against the store as it is (and the
+  // rows before it), report as a real run would, but write nothing.
   bool dry_run = false;
   // Rows per write batch. A durable Store writes each batch as one RocksDB
   // WriteBatch, synced once (with DurableOptions::sync): a killed import
-  // leaves a prefix of whole batches, never part of a user. 1..10000;
-  // 0 means the default (1000).
+  // leaves a prefix of whole batches, never part of a user. Each batch
+  // holds the Service's index exclusively while it is checked, written and
+  // applied (other calls on that Service wait: about one sync). 1..10000;
+  // 0 means the default (1000); above 10000: 400/20001.
   size_t batch_size = 0;
 };
 
@@ -77,9 +88,9 @@ struct ImportRowError {
 
 struct ImportResult {
   size_t inserted = 0;
-  size_t replaced = 0;  // kUpsert only
-  size_t skipped = 0;   // kSkip only
-  size_t rejected = 0;  // == errors.size()
+  size_t replaced = 0;                 // kUpsert only
+  size_t skipped = 0;                  // kSkip only
+  size_t rejected = 0;                 // == errors.size()
   std::vector<ImportRowError> errors;  // in input order
 };
 

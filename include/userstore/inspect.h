@@ -43,6 +43,8 @@ struct CheckReport {
   uint64_t services = 0;  // Services found
   uint64_t roles = 0;     // roles found, all Services together
   uint64_t users = 0;     // users found, all Services together
+  // Deleted user SIDs remembered (never used again), all Services together.
+  uint64_t deleted_sids = 0;
   // Every broken invariant found, one line of English each (at most
   // kMaxCheckProblems); more_problems counts the ones beyond. Empty: the
   // store is sound.
@@ -55,7 +57,8 @@ struct CheckReport {
 // account SID, page-token key), that every key and value decodes exactly,
 // each Service's default roles and role numbering, each user's fields (as
 // the Store would accept them: identity, friendly name, attributes, role,
-// dates, counts, sequence; SIDs and identities unique per Service), and that
+// dates, counts, sequence; SIDs and identities unique per Service, none the
+// SID of a deleted user), and that
 // the index rebuilt from it, as Store::Open rebuilds it, finds every user by
 // SID and by identity and pages through each exactly once. Lengths are not
 // checked (limits are options, not stored).
@@ -78,6 +81,7 @@ struct ServiceStats {
   uint64_t users = 0;
   uint64_t user_bytes = 0;    // keys + values of its users, uncompressed
   uint64_t max_sequence = 0;  // highest creation sequence handed out so far
+  uint64_t deleted_sids = 0;  // SIDs of deleted users, remembered (never used again)
 };
 
 struct StoreStats {

@@ -165,9 +165,14 @@ class USERSTORE_EXPORT Store {
   // defaults included, as ListRoles gives them; the Service's default_*
   // SIDs must name roles of the right scope among them). A Service with
   // that SID already in the Store is kept as it is, and the roles of
-  // `roles` it lacks (by SID) are added; `*created` says which.
+  // `roles` it lacks (by SID) are added; `*created` says which. SIDs are
+  // stored lowercase; account_sid and service_sid fields are the Store's
+  // (the given ones are ignored); dates (whole seconds) and everything else
+  // are kept. Thread-safe; serialized with the other Service and role
+  // writes. O(|roles|).
   // Errors: 400/20001 a malformed SID, a duplicate role SID, a default role
-  // missing or of the wrong scope, date_updated before date_created;
+  // missing or of the wrong scope, a date not a whole second in 1970..9999
+  // or date_updated before date_created;
   // 403/20403 max_services; durable: 500/20500 the write failed.
   absl::StatusOr<Service> ImportService(const Service& service, const std::vector<Role>& roles,
                                         bool* created = nullptr);
@@ -179,9 +184,12 @@ class USERSTORE_EXPORT Store {
   // already in the Service and before every user created later (they take
   // the next creation sequences); page tokens minted before stay valid.
   // A SID that was ever deleted from this Service is refused (409/20001):
-  // a SID never comes back into use, minted or imported. Post-event
-  // listeners do not fire. In a durable Store each batch of
-  // options.batch_size rows is one synced RocksDB WriteBatch.
+  // a SID never comes back into use, minted or imported (the Store
+  // remembers deleted SIDs, on disk too). Post-event listeners do not fire.
+  // In a durable Store each batch of options.batch_size rows (in creation
+  // order) is one synced RocksDB WriteBatch, applied to memory after it is
+  // written. Thread-safe: other calls run meanwhile, but wait while a batch
+  // holds the Service's index (ImportOptions::batch_size).
   // Errors (the call's, not a row's): 404/20404 Service; 400/20001 bad
   // options; durable: 500/20500 a batch failed to write (the batches before
   // it are in; the result is not returned). Complexity: O(rows log rows)
