@@ -137,6 +137,15 @@ class USERSTORE_EXPORT StoreReader {
   // Every Service, ordered by SID (as ComputeStats orders them). O(1).
   const std::vector<Service>& services() const;
 
+  // The roles of Service `service_sid` (either hex case) in the order they
+  // were added (the four defaults first), as Store::ListRoles gives them.
+  // Errors: 404/20404 (kNotFound) "The requested resource
+  // /Services/{service_sid}/Roles was not found" (as given) when the
+  // Service does not exist; 500/20500 kDataLoss when a role does not
+  // decode, kUnavailable on read errors. Complexity: O(roles of the
+  // Service) time and memory.
+  absl::StatusOr<std::vector<Role>> ListRoles(std::string_view service_sid) const;
+
   // The user `key` of Service `service_sid`, as Store::FetchUser resolves
   // it: a User SID (either hex case) matches by SID, anything else is an
   // identity (byte-exact). `service_sid` in either hex case.
