@@ -97,6 +97,7 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("huge_pages", userstore::bench::HugePageMode());
   userstore::bench::RegisterBenchmarks(users);
   userstore::bench::RegisterDurableBenchmarks(users);
+  userstore::bench::RegisterImportBenchmarks(users);
   if (prebuild && !list_only) userstore::bench::PrebuildFixtures(users);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

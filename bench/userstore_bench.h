@@ -17,6 +17,11 @@ void RegisterBenchmarks(const std::vector<size_t>& user_counts);
 // durable vs memory reads, once per store size.
 void RegisterDurableBenchmarks(const std::vector<size_t>& user_counts);
 
+// Registers the import benchmarks (import_bench.cc): Store::ImportUsers of N
+// users, memory-only and durable (sync, one write per batch), against SQLite
+// loading the same rows in one transaction (:memory: and a WAL file).
+void RegisterImportBenchmarks(const std::vector<size_t>& user_counts);
+
 // Registers the paired benchmarks of store size `n` (paired_bench.cc).
 void RegisterPairedBenchmarks(size_t n);
 

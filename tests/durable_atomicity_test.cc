@@ -69,6 +69,11 @@ class FlakyJournal final : public Journal {
     if (Fail()) return Injected();
     return inner_->PutUser(service_sid, record);
   }
+  absl::Status PutUsers(std::string_view service_sid,
+                        const std::vector<const UserRecord*>& records) override {
+    if (Fail()) return Injected();
+    return inner_->PutUsers(service_sid, records);
+  }
   absl::Status DeleteUser(std::string_view service_sid, const UserRecord& record) override {
     if (Fail()) return Injected();
     return inner_->DeleteUser(service_sid, record);

@@ -433,6 +433,64 @@ TEST(UserIndexTest, ReplaceOrEraseOfAnAbsentKeyIsAbsent) {
 
 // ---- A delete (and re-create) between resolving the key and locking -----
 
+TEST(UserIndexTest, AnErasedSidIsRememberedAndNeverInsertedAgain) {
+  UserIndex index;
+  ASSERT_EQ(Put(index, "alice", 1, 1), InsertOutcome::kInserted);
+  EXPECT_FALSE(index.WasDeleted(SidOf(1)));
+  absl::StatusOr<ChangeOutcome> erased = index.Erase(BySid(SidOf(1)), nullptr);
+  ASSERT_TRUE(erased.ok()) << erased.status();
+  EXPECT_TRUE(index.WasDeleted(SidOf(1)));
+  EXPECT_EQ(index.deleted_count(), 1u);
+  // The SID is taken for good; the identity is free.
+  EXPECT_EQ(Put(index, "bob", 1, 2), InsertOutcome::kSidCollision);
+  EXPECT_EQ(Put(index, "alice", 3, 3), InsertOutcome::kInserted);
+  // A failed erase remembers nothing.
+  erased = index.Erase(BySid(SidOf(3)), [](const UserRecord&) { return absl::InternalError("x"); });
+  EXPECT_FALSE(erased.ok());
+  EXPECT_FALSE(index.WasDeleted(SidOf(3)));
+  index.RestoreDeleted(SidOf(9));
+  EXPECT_TRUE(index.WasDeleted(SidOf(9)));
+  EXPECT_EQ(Put(index, "carol", 9, 4), InsertOutcome::kSidCollision);
+  EXPECT_EQ(index.deleted_count(), 2u);
+}
+
+TEST(UserIndexTest, ExclusiveInsertsAndReplacesUnderEveryLock) {
+  UserIndex index;
+  ASSERT_EQ(Put(index, "alice", 1, 1, 1), InsertOutcome::kInserted);
+  ASSERT_TRUE(index.Modify(BySid(SidOf(1)), [](UserRecord& r) { r.online = Presence::kTrue; }));
+  absl::Status status = index.Exclusive([&](UserIndex::Locked& locked) {
+    EXPECT_NE(locked.FindSid(SidOf(1)), nullptr);
+    EXPECT_EQ(locked.FindSid(SidOf(2)), nullptr);
+    const SidBytes* holder = locked.FindIdentity("alice");
+    EXPECT_TRUE(holder != nullptr && *holder == SidOf(1));
+    EXPECT_FALSE(locked.WasDeleted(SidOf(2)));
+    locked.Insert(MakeRecord("bob", SidOf(2), 5, 2));
+    // Alice becomes "carol", keeping her sequence and presence.
+    UserRecord::Ptr old = locked.Replace(MakeRecord("carol", SidOf(1), 99, 3));
+    EXPECT_EQ(old->identity(), "alice");
+    EXPECT_EQ(locked.FindIdentity("alice"), nullptr);
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(index.size(), 2u);
+  EXPECT_FALSE(Get(index, ByIdentity("alice")).has_value());
+  std::optional<Seen> carol = Get(index, ByIdentity("carol"));
+  ASSERT_TRUE(carol.has_value());
+  EXPECT_EQ(carol->sid, SidOf(1));
+  EXPECT_EQ(carol->sequence, 1u);
+  EXPECT_EQ(carol->version, 3);
+  EXPECT_EQ(carol->online, Presence::kTrue);
+  std::optional<Seen> bob = Get(index, BySid(SidOf(2)));
+  ASSERT_TRUE(bob.has_value());
+  EXPECT_EQ(bob->identity, "bob");
+  std::vector<uint64_t> order;
+  index.Scan(Direction::kForward, 0, 10, [&](const UserRecord& r) { order.push_back(r.sequence); });
+  EXPECT_EQ(order, (std::vector<uint64_t>{1, 5}));
+  // The change's error is returned.
+  status = index.Exclusive([](UserIndex::Locked&) { return absl::UnavailableError("disk"); });
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+}
+
 // Arms the index's hook to run `race` once, at the first Replace or Erase.
 // `race` may call the index: the hook runs with no lock held.
 template <typename Race>
@@ -542,17 +600,22 @@ TEST(UserIndexTest, ReplaceOrEraseAfterADeleteInBetweenIsAbsent) {
     ASSERT_TRUE(erased.ok()) << erased.status();
     ASSERT_EQ(*erased, ChangeOutcome::kDone);
   };
-  for (const UserKey& key : {ByIdentity("alice"), BySid(SidOf(1))}) {
-    ASSERT_EQ(Put(index, "alice", 1, 1), InsertOutcome::kInserted);
+  // A SID is never inserted again once erased: each insert takes a new one.
+  uint64_t next = 1;
+  for (bool by_sid : {false, true}) {
+    uint64_t id = next++;
+    ASSERT_EQ(Put(index, "alice", id, id), InsertOutcome::kInserted);
     RaceOnce(index, &fired, erase_alice);
-    absl::StatusOr<ChangeOutcome> outcome = Bump(index, key);
+    absl::StatusOr<ChangeOutcome> outcome =
+        Bump(index, by_sid ? BySid(SidOf(id)) : ByIdentity("alice"));
     ASSERT_TRUE(fired);
     ASSERT_TRUE(outcome.ok()) << outcome.status();
     EXPECT_EQ(*outcome, ChangeOutcome::kAbsent);
 
-    ASSERT_EQ(Put(index, "alice", 1, 1), InsertOutcome::kInserted);
+    id = next++;
+    ASSERT_EQ(Put(index, "alice", id, id), InsertOutcome::kInserted);
     RaceOnce(index, &fired, erase_alice);
-    outcome = index.Erase(key, nullptr);
+    outcome = index.Erase(by_sid ? BySid(SidOf(id)) : ByIdentity("alice"), nullptr);
     ASSERT_TRUE(fired);
     ASSERT_TRUE(outcome.ok()) << outcome.status();
     EXPECT_EQ(*outcome, ChangeOutcome::kAbsent);

@@ -24,6 +24,9 @@ std::string Usage() {
        userstore stats DIR
        userstore get DIR KEY [--service IS...] [--base-url URL]
        userstore list DIR [--service IS...]... [--limit N] [--base-url URL]
+       userstore export --data-dir DIR [--service IS...]... [-o FILE]
+       userstore import --data-dir DIR [--service IS...]... [--mode MODE]
+                        [--dry-run] [--create-services] FILE...
 
 Drives userstore's REST facade (Twilio Programmable Chat v2 Users) with no
 network. Without --data-dir, an in-memory Store lives for the run of the
@@ -47,6 +50,28 @@ commands:
                      per line (read-only; works beside a running store):
                      each --service in the order given, or every Service
                      in SID order; users in creation order
+  export             write the Services, roles and users of --data-dir as
+                     NDJSON ({"type":"service"|"role"|"user","item":{...}},
+                     items as the API's fetch returns them) to -o FILE or
+                     stdout (read-only; works beside a running store)
+  import FILE...     load users (with their SIDs, dates and counters),
+                     Services and roles into --data-dir from export's
+                     NDJSON, Twilio list pages, the Twilio CLI's -o json or
+                     NDJSON of user objects (the shape is detected; FILE -
+                     is stdin); progress on stderr
+
+flags (export and import):
+  --data-dir DIR     the store (required)
+  --service IS...    only this Service's records (repeatable); import: the
+                     Service of records that name none (given once)
+  -o, --output FILE  export: write to FILE instead of stdout
+  --mode MODE        import: a user whose SID or identity exists is an error
+                     (insert, the default), left as it is (skip), or
+                     replaced when the SID is the same (upsert)
+  --dry-run          import: validate everything, write nothing
+  --create-services  import: create a Service the input names but does not
+                     carry (with default roles); otherwise an error
+  --sync, --no-sync  import: as for replay (each batch synced by default)
 
 flags (replay and stdio):
   --data-dir DIR     open (or create) the durable store in DIR; recovery
@@ -77,9 +102,10 @@ flags (get and list):
   --base-url URL     as above
 
 exit status: 0 success (every request answered, 4xx included; check: the
-store is sound; get: the user was printed); 1 file or parse error (check:
-problems found; get, list: a user or Service not found, with Twilio's error
-body on stderr); 2 bad command line, a flag value the Store rejects, or a
+store is sound; get: the user was printed; import: no record rejected); 1
+file or parse error (check: problems found; get, list, export: a user or
+Service not found, with Twilio's error body on stderr; import: a record
+rejected or a file unreadable); 2 bad command line, a flag value the Store rejects, or a
 store that cannot be opened.
 )";
 }
@@ -91,11 +117,18 @@ bool Takes(Command command, absl::string_view flag) {
   switch (command) {
     case Command::kReplay:
     case Command::kStdio:
-      return flag != "--limit";
+      return flag != "--limit" && flag != "--output" && flag != "--mode" && flag != "--dry-run";
     case Command::kGet:
       return flag == "--service" || flag == "--base-url";
     case Command::kList:
       return flag == "--service" || flag == "--limit" || flag == "--base-url";
+    case Command::kExport:
+      return flag == "--data-dir" || flag == "--service" || flag == "--output" ||
+             flag == "--base-url";
+    case Command::kImport:
+      return flag == "--data-dir" || flag == "--service" || flag == "--mode" ||
+             flag == "--dry-run" || flag == "--create-services" || flag == "--sync" ||
+             flag == "--no-sync";
     case Command::kCheck:
     case Command::kStats:
     case Command::kNone:
@@ -105,7 +138,23 @@ bool Takes(Command command, absl::string_view flag) {
 }
 
 const char* FlagsOf(Command command) {
-  return command == Command::kGet ? "--service, --base-url" : "--service, --limit, --base-url";
+  switch (command) {
+    case Command::kGet:
+      return "--service, --base-url";
+    case Command::kExport:
+      return "--data-dir, --service, -o, --base-url";
+    case Command::kImport:
+      return "--data-dir, --service, --mode, --dry-run, --create-services, --sync, --no-sync";
+    default:
+      return "--service, --limit, --base-url";
+  }
+}
+
+// The command a flag of no replay / stdio belongs to.
+const char* OwnerOf(absl::string_view flag) {
+  if (flag == "--limit") return "list";
+  if (flag == "--output") return "export";
+  return "import";
 }
 
 // What a flag's value must be, for the message of an empty one.
@@ -113,6 +162,8 @@ const char* ValueKind(absl::string_view flag) {
   if (flag == "--data-dir") return "a directory";
   if (flag == "--base-url") return "a URL";
   if (flag == "--limit") return "a number";
+  if (flag == "--output") return "a file";
+  if (flag == "--mode") return "insert, skip or upsert";
   return "a SID";
 }
 
@@ -134,7 +185,8 @@ absl::StatusOr<CliOptions> ParseArgs(const std::vector<absl::string_view>& args)
   bool flags_done = false;
   bool sync_given = false;
   bool data_dir_given = false;
-  // --account, --base-url, --data-dir, --limit: given at most once.
+  // --account, --base-url, --data-dir, --limit, --output, --mode: given at
+  // most once.
   absl::flat_hash_set<absl::string_view> single_valued;
   for (size_t i = 0; i < args.size(); ++i) {
     absl::string_view arg = args[i];
@@ -162,11 +214,15 @@ absl::StatusOr<CliOptions> ParseArgs(const std::vector<absl::string_view>& args)
       value = arg.substr(eq + 1);
       has_value = true;
     }
-    if (name == "--sync" || name == "--no-sync" || name == "--create-services") {
+    if (name == "-o") name = "--output";
+    if (name == "--sync" || name == "--no-sync" || name == "--create-services" ||
+        name == "--dry-run") {
       if (has_value) return UsageError(absl::StrCat(name, " takes no value"));
       given.push_back(name);
       if (name == "--create-services") {
         options.create_services = true;
+      } else if (name == "--dry-run") {
+        options.dry_run = true;
       } else {
         options.sync = name == "--sync";
         sync_given = true;
@@ -174,7 +230,7 @@ absl::StatusOr<CliOptions> ParseArgs(const std::vector<absl::string_view>& args)
       continue;
     }
     if (name != "--service" && name != "--role" && name != "--account" && name != "--base-url" &&
-        name != "--data-dir" && name != "--limit") {
+        name != "--data-dir" && name != "--limit" && name != "--output" && name != "--mode") {
       return UsageError(absl::StrCat("unknown flag ", name));
     }
     given.push_back(name);
@@ -200,6 +256,18 @@ absl::StatusOr<CliOptions> ParseArgs(const std::vector<absl::string_view>& args)
     } else if (name == "--data-dir") {
       options.data_dir = std::string(value);
       data_dir_given = true;
+    } else if (name == "--output") {
+      options.output = std::string(value);
+    } else if (name == "--mode") {
+      if (value == "insert") {
+        options.mode = ImportMode::kInsert;
+      } else if (value == "skip") {
+        options.mode = ImportMode::kSkip;
+      } else if (value == "upsert") {
+        options.mode = ImportMode::kUpsert;
+      } else {
+        return UsageError(absl::StrCat("--mode needs insert, skip or upsert, not ", value));
+      }
     } else if (name == "--limit") {
       absl::StatusOr<uint64_t> limit = ParseLimit(value);
       if (!limit.ok()) return limit.status();
@@ -210,7 +278,7 @@ absl::StatusOr<CliOptions> ParseArgs(const std::vector<absl::string_view>& args)
   }
 
   if (positional.empty()) {
-    return UsageError("missing command (replay, stdio, check, stats, get or list)");
+    return UsageError("missing command (replay, stdio, check, stats, get, list, export or import)");
   }
   const absl::string_view command = positional[0];
   if (command == "replay") {
@@ -252,12 +320,33 @@ absl::StatusOr<CliOptions> ParseArgs(const std::vector<absl::string_view>& args)
     options.dir = std::string(positional[1]);
     if (get) options.key = std::string(positional[2]);
     return options;
+  } else if (command == "export" || command == "import") {
+    const bool is_export = command == "export";
+    options.command = is_export ? Command::kExport : Command::kImport;
+    for (absl::string_view flag : given) {
+      if (!Takes(options.command, flag)) {
+        return UsageError(absl::StrCat(command, " does not take ", flag,
+                                       " (its flags: ", FlagsOf(options.command), ")"));
+      }
+    }
+    if (!data_dir_given) {
+      return UsageError(absl::StrCat(command, " needs --data-dir DIR (the store)"));
+    }
+    if (is_export && positional.size() != 1) {
+      return UsageError("export takes no argument (write to a file with -o FILE)");
+    }
+    if (!is_export && positional.size() < 2) {
+      return UsageError("import needs at least one FILE (- for standard input)");
+    }
+    for (size_t i = 1; i < positional.size(); ++i) options.files.emplace_back(positional[i]);
+    return options;
   } else {
     return UsageError(absl::StrCat("unknown command ", command));
   }
   for (absl::string_view flag : given) {
     if (!Takes(options.command, flag)) {
-      return UsageError(absl::StrCat(command, " does not take ", flag, " (it is for list)"));
+      return UsageError(
+          absl::StrCat(command, " does not take ", flag, " (it is for ", OwnerOf(flag), ")"));
     }
   }
   if (!options.roles.empty() && options.services.empty()) {

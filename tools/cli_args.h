@@ -6,9 +6,13 @@
 //   userstore stats DIR
 //   userstore get DIR KEY [--service IS...] [--base-url URL]
 //   userstore list DIR [--service IS...]... [--limit N] [--base-url URL]
+//   userstore export --data-dir DIR [--service IS...]... [-o FILE] [--base-url URL]
+//   userstore import --data-dir DIR [--service IS...]... [--mode insert|skip|upsert]
+//                    [--dry-run] [--create-services] [--sync|--no-sync] FILE...
 // Flags may come before or after the command; `--flag value` and
 // `--flag=value` are both accepted; `--` ends the flags. `--sync`,
-// `--no-sync` and `--create-services` take no value.
+// `--no-sync`, `--create-services` and `--dry-run` take no value; `-o FILE`
+// is `--output FILE`.
 //
 // Thread-safety: pure functions, thread-safe.
 #ifndef USERSTORE_TOOLS_CLI_ARGS_H_
@@ -21,18 +25,28 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "userstore/import.h"
 
 namespace userstore::cli {
 
-enum class Command { kNone, kReplay, kStdio, kCheck, kStats, kGet, kList };
+// The command, the first positional argument.
+enum class Command { kNone, kReplay, kStdio, kCheck, kStats, kGet, kList, kExport, kImport };
 
+// Everything the command line says; each field is used by the commands its
+// comment names.
 struct CliOptions {
   Command command = Command::kNone;
   std::string file;  // replay: the .http file
   std::string dir;   // check, stats, get, list: the store directory
   std::string key;   // get: a User SID or identity
+  // import: the input files, in order ("-": standard input).
+  std::vector<std::string> files;
+  std::string output;                     // export: -o / --output FILE; empty: standard output
+  ImportMode mode = ImportMode::kInsert;  // import: --mode insert|skip|upsert
+  bool dry_run = false;                   // import: --dry-run
   // --data-dir: replay / stdio open a durable Store there (Store::Open);
-  // empty: an in-memory Store (Store::Create).
+  // empty: an in-memory Store (Store::Create). export reads it (StoreReader),
+  // import writes into it; both require it.
   std::string data_dir;
   bool sync = true;                   // --sync (default) / --no-sync
   std::vector<std::string> services;  // --service (repeatable), in order
@@ -55,6 +69,9 @@ struct CliOptions {
 // without exactly DIR and KEY, list without exactly one DIR, a flag the
 // command does not take (get: --service at most once, --base-url; list:
 // --service, --limit, --base-url; replay and stdio: all but --limit),
+// export with a positional argument or without --data-dir, import without
+// --data-dir or without a FILE, --mode not insert, skip or upsert, -o given
+// twice or with an empty value,
 // --limit not a positive integer, --role without any --service (roles are
 // added to the Services named by --service), --sync / --no-sync without
 // --data-dir, an empty value of any flag (--service=, --role=, --account=,

@@ -1,6 +1,6 @@
 // The commands of the `userstore` program: replay and stdio over a REST
-// facade; check, stats, get and list over a durable store directory
-// (read-only: they work beside a running store).
+// facade; check, stats, get, list and export over a durable store directory
+// (read-only: they work beside a running store); import into one.
 //
 // Thread-safety: each command runs on the calling thread; the facade is
 // thread-safe.
@@ -87,6 +87,55 @@ int RunGet(const CliOptions& options, std::ostream& out, std::ostream& err);
 // Complexity: O(users written) time; O(Services + one user) memory,
 // whatever the size of the store (the users are streamed).
 int RunList(const CliOptions& options, std::ostream& out, std::ostream& err);
+
+// `userstore export --data-dir DIR [--service IS]... [-o FILE]
+// [--base-url URL]` (options.data_dir, services, output, base_url): writes,
+// for each --service in the order given or every Service in SID order, a
+// line {"type":"service","item":ServiceJson}, one {"type":"role","item":
+// RoleJson} per role in the order they were added, then one {"type":"user",
+// "item":UserJson} per user in creation order (the paging order), to
+// options.output (created or truncated) or to `out`; then "exported S
+// Services, U users from DIR" on `err`. Read-only (StoreReader), so it runs
+// beside a live store. Returns 0; 1 (kNotFoundExit) with Twilio's 404/20404
+// body on `err`, before any line, when a --service does not exist; 2 after
+// writing "userstore: ..." to `err` for a --service given twice, a directory
+// that cannot be read, a bad --base-url, a record that does not decode (the
+// lines before it are written) or output that cannot be written.
+// Complexity: O(size of the store) time; O(Services + roles of one Service
+// + one user) memory, whatever the number of users.
+int RunExport(const CliOptions& options, std::ostream& out, std::ostream& err);
+
+// `userstore import --data-dir DIR [--service IS]... [--mode M] [--dry-run]
+// [--create-services] [--sync|--no-sync] FILE...`: reads each file (`-`:
+// `in`) with ParseImport (import_parse.h) and carries its records into the
+// durable store in DIR (Store::Open, created when missing with the account
+// of the first record; an existing store keeps its own account):
+//   - a Service record (export's) is imported with the role records that
+//     follow it (Store::ImportService: an existing Service is kept and
+//     gains the roles it lacks); a role record of no preceding Service is
+//     added to its Service the same way;
+//   - users go to Store::ImportUsers in batches of up to 1000 rows of one
+//     Service, with options.mode and dry_run; a user dated before the one
+//     before it starts a new batch, so users page in the input's order (an
+//     export imported pages as it did); a user without role_sid gets the
+//     Service's default_service_role_sid.
+// The Service of a record is its service_sid; with --service, records of
+// other Services are passed over (counted), and records naming none go to
+// the one --service. A Service the input names but does not carry is
+// created (Store::EnsureService) with --create-services, otherwise each of
+// its records is rejected (404/20404). Every rejected record is reported on
+// `err` as "userstore: import LOCATION: STATUS/CODE message"; the progress
+// (ImportProgress, a bar when `terminal`) and a summary line also go to
+// `err`. With dry_run nothing is written: the store in DIR (if any) is read
+// read-only (StoreReader) into a Store in memory and the import runs there.
+// A record naming no Service, without exactly one --service, is rejected
+// (400/20001). Returns 0 when nothing was rejected; 1 when a record was
+// rejected or a file could not be read; 2 after "userstore: ..." on `err`
+// for a --service given twice, a store that cannot be opened or a batch
+// that could not be written (the batches before it are in).
+// Complexity: O(input + the Store's import work); memory O(largest file +
+// one batch) besides the Store's.
+int RunImport(const CliOptions& options, std::istream& in, std::ostream& err, bool terminal);
 
 // The text of `stats`: a summary (path, format, account, totals, bytes on
 // disk), then a table with one row per Service (SID, friendly name, users,

@@ -1,8 +1,8 @@
 // The `userstore` command-line program: replays .http files and serves a
 // JSON-lines protocol on stdin/stdout through the REST facade, against an
-// in-memory Store or a durable one (--data-dir); checks, counts and reads a
-// durable store's directory (read-only, beside a running store). See
-// docs/cli.md.
+// in-memory Store or a durable one (--data-dir); checks, counts, reads and
+// exports a durable store's directory (read-only, beside a running store);
+// imports into one. See docs/cli.md.
 #include <unistd.h>
 
 #include <iostream>
@@ -46,6 +46,12 @@ int main(int argc, char** argv) {
   }
   if (options->command == cli::Command::kList) {
     return cli::RunList(*options, std::cout, std::cerr);
+  }
+  if (options->command == cli::Command::kExport) {
+    return cli::RunExport(*options, std::cout, std::cerr);
+  }
+  if (options->command == cli::Command::kImport) {
+    return cli::RunImport(*options, std::cin, std::cerr, isatty(STDERR_FILENO) == 1);
   }
   cli::RecoveryProgress progress(&std::cerr, isatty(STDERR_FILENO) == 1);
   absl::StatusOr<cli::Session> session = cli::MakeSession(*options, &progress);

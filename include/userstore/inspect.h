@@ -43,6 +43,8 @@ struct CheckReport {
   uint64_t services = 0;  // Services found
   uint64_t roles = 0;     // roles found, all Services together
   uint64_t users = 0;     // users found, all Services together
+  // Deleted user SIDs remembered (never used again), all Services together.
+  uint64_t deleted_sids = 0;
   // Every broken invariant found, one line of English each (at most
   // kMaxCheckProblems); more_problems counts the ones beyond. Empty: the
   // store is sound.
@@ -55,7 +57,8 @@ struct CheckReport {
 // account SID, page-token key), that every key and value decodes exactly,
 // each Service's default roles and role numbering, each user's fields (as
 // the Store would accept them: identity, friendly name, attributes, role,
-// dates, counts, sequence; SIDs and identities unique per Service), and that
+// dates, counts, sequence; SIDs and identities unique per Service, none the
+// SID of a deleted user), and that
 // the index rebuilt from it, as Store::Open rebuilds it, finds every user by
 // SID and by identity and pages through each exactly once. Lengths are not
 // checked (limits are options, not stored).
@@ -78,6 +81,7 @@ struct ServiceStats {
   uint64_t users = 0;
   uint64_t user_bytes = 0;    // keys + values of its users, uncompressed
   uint64_t max_sequence = 0;  // highest creation sequence handed out so far
+  uint64_t deleted_sids = 0;  // SIDs of deleted users, remembered (never used again)
 };
 
 struct StoreStats {
@@ -132,6 +136,15 @@ class USERSTORE_EXPORT StoreReader {
   const std::string& account_sid() const;
   // Every Service, ordered by SID (as ComputeStats orders them). O(1).
   const std::vector<Service>& services() const;
+
+  // The roles of Service `service_sid` (either hex case) in the order they
+  // were added (the four defaults first), as Store::ListRoles gives them.
+  // Errors: 404/20404 (kNotFound) "The requested resource
+  // /Services/{service_sid}/Roles was not found" (as given) when the
+  // Service does not exist; 500/20500 kDataLoss when a role does not
+  // decode, kUnavailable on read errors. Complexity: O(roles of the
+  // Service) time and memory.
+  absl::StatusOr<std::vector<Role>> ListRoles(std::string_view service_sid) const;
 
   // The user `key` of Service `service_sid`, as Store::FetchUser resolves
   // it: a User SID (either hex case) matches by SID, anything else is an

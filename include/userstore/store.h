@@ -35,6 +35,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "userstore/export.h"
+#include "userstore/import.h"
 #include "userstore/options.h"
 #include "userstore/page.h"
 #include "userstore/service.h"
@@ -156,6 +157,46 @@ class USERSTORE_EXPORT Store {
   // The Service's roles in the order they were added (defaults first).
   // Errors: 404/20404.
   absl::StatusOr<std::vector<Role>> ListRoles(std::string_view service_sid) const;
+
+  // ---- Import (docs/api.md, "Import and export") ------------------------
+
+  // Carries a Service in with its SID, dates, name, reachability, default
+  // role SIDs and its roles (`roles`: every role of the Service, the four
+  // defaults included, as ListRoles gives them; the Service's default_*
+  // SIDs must name roles of the right scope among them). A Service with
+  // that SID already in the Store is kept as it is, and the roles of
+  // `roles` it lacks (by SID) are added; `*created` says which. SIDs are
+  // stored lowercase; account_sid and service_sid fields are the Store's
+  // (the given ones are ignored); dates (whole seconds) and everything else
+  // are kept. Thread-safe; serialized with the other Service and role
+  // writes. O(|roles|).
+  // Errors: 400/20001 a malformed SID, a duplicate role SID, a default role
+  // missing or of the wrong scope, a date not a whole second in 1970..9999
+  // or date_updated before date_created;
+  // 403/20403 max_services; durable: 500/20500 the write failed.
+  absl::StatusOr<Service> ImportService(const Service& service, const std::vector<Role>& roles,
+                                        bool* created = nullptr);
+
+  // Imports users into a Service, keeping every field of each (UserImport)
+  // and minting nothing. Rows are validated one by one; a bad row is
+  // reported in the result and the others go on. Imported users page, among
+  // themselves, in date_created order, then input order, after every user
+  // already in the Service and before every user created later (they take
+  // the next creation sequences); page tokens minted before stay valid.
+  // A SID that was ever deleted from this Service is refused (409/20001):
+  // a SID never comes back into use, minted or imported (the Store
+  // remembers deleted SIDs, on disk too). Post-event listeners do not fire.
+  // In a durable Store each batch of options.batch_size rows (in creation
+  // order) is one synced RocksDB WriteBatch, applied to memory after it is
+  // written. Thread-safe: other calls run meanwhile, but wait while a batch
+  // holds the Service's index (ImportOptions::batch_size).
+  // Errors (the call's, not a row's): 404/20404 Service; 400/20001 bad
+  // options; durable: 500/20500 a batch failed to write (the batches before
+  // it are in; the result is not returned). Complexity: O(rows log rows)
+  // plus O(1) amortized per row, as CreateUser.
+  absl::StatusOr<ImportResult> ImportUsers(std::string_view service_sid,
+                                           const std::vector<UserImport>& users,
+                                           const ImportOptions& options = {});
 
   // ---- Users (Twilio's five operations) ----------------------------------
 

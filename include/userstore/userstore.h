@@ -4,6 +4,7 @@
 
 #include "userstore/attributes.h"  // IWYU pragma: export
 #include "userstore/error.h"       // IWYU pragma: export
+#include "userstore/import.h"      // IWYU pragma: export
 #include "userstore/inspect.h"     // IWYU pragma: export
 #include "userstore/json.h"        // IWYU pragma: export
 #include "userstore/options.h"     // IWYU pragma: export

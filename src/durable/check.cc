@@ -173,6 +173,8 @@ class Checker {
       }
     } else if (key.starts_with(kHighWaterPrefix)) {
       CheckHighWater(key, value);
+    } else if (key.starts_with(kDeletedPrefix)) {
+      CheckDeleted(key, value);
     } else if (key.starts_with(kRolePrefix)) {
       CheckRole(key, value);
     } else if (key.starts_with(kServicePrefix)) {
@@ -191,6 +193,17 @@ class Checker {
       problems_.Add("malformed sequence high water " + Quoted(key));
     } else {
       high_waters_.push_back(service);
+    }
+  }
+
+  void CheckDeleted(std::string_view key, std::string_view value) {
+    SidBytes service;
+    SidBytes user;
+    if (!ParseDeletedKey(key, &service, &user) || !DecodeDeleted(value)) {
+      problems_.Add("malformed deleted user SID " + Quoted(key));
+    } else {
+      ++report_.deleted_sids;
+      deleted_.emplace_back(service, user);
     }
   }
 
@@ -294,6 +307,16 @@ class Checker {
         problems_.Add("sequence high water of unknown Service " + FormatSid("IS", sid));
       }
     }
+    for (const auto& [service, user] : deleted_) {
+      auto info = services_.find(service);
+      if (info == services_.end()) {
+        problems_.Add("deleted user SID " + FormatSid("US", user) + " of unknown Service " +
+                      FormatSid("IS", service));
+      } else if (info->second.sids.contains(user)) {
+        problems_.Add("user " + FormatSid("US", user) + " of " + FormatSid("IS", service) +
+                      " holds the SID of a deleted user");
+      }
+    }
     for (const auto& [sid, info] : services_) {
       const std::string name = FormatSid("IS", sid);
       if (!info.service) {
@@ -353,6 +376,7 @@ class Checker {
   std::map<SidBytes, ServiceInfo> services_;
   absl::flat_hash_map<SidBytes, uint64_t> users_per_service_;
   std::vector<SidBytes> high_waters_;
+  std::vector<std::pair<SidBytes, SidBytes>> deleted_;  // d/ keys: Service, user SID
 };
 
 }  // namespace

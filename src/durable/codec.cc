@@ -143,6 +143,25 @@ bool ParseHighWaterKey(std::string_view key, SidBytes* service) {
   return SplitKey(key, kHighWaterPrefix, 0, service, &rest);
 }
 
+std::string DeletedKey(const SidBytes& service, const SidBytes& user) {
+  std::string key = Key(kDeletedPrefix, service);
+  Writer(&key).Sid(user);
+  return key;
+}
+
+bool ParseDeletedKey(std::string_view key, SidBytes* service, SidBytes* user) {
+  std::string_view rest;
+  if (!SplitKey(key, kDeletedPrefix, 16, service, &rest)) return false;
+  std::memcpy(user->bytes.data(), rest.data(), 16);
+  return true;
+}
+
+std::string EncodeDeleted() { return std::string(1, static_cast<char>(kValueVersion)); }
+
+bool DecodeDeleted(std::string_view value) {
+  return value.size() == 1 && static_cast<uint8_t>(value[0]) == kValueVersion;
+}
+
 bool ParseRoleKey(std::string_view key, SidBytes* service, uint64_t* index) {
   std::string_view rest;
   if (!SplitKey(key, kRolePrefix, 8, service, &rest)) return false;

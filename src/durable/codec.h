@@ -14,6 +14,9 @@
 //                       deleted user
 //                       (merged with max, see MaxSequenceMergeOperator), so
 //                       sequence numbers are never reused after a restart
+//   d/<IS><US>          1 byte (kValueVersion): a user SID deleted from the
+//                       Service, never used again (Store::ImportUsers refuses
+//                       it); written with the delete, never removed
 // Every value starts with a version byte (kValueVersion); integers are
 // little-endian fixed width, strings a 32-bit length then the bytes. A value
 // must be consumed exactly: trailing bytes are corruption.
@@ -49,6 +52,7 @@ inline constexpr std::string_view kServicePrefix = "s/";
 inline constexpr std::string_view kRolePrefix = "r/";
 inline constexpr std::string_view kUserPrefix = "u/";
 inline constexpr std::string_view kHighWaterPrefix = "h/";
+inline constexpr std::string_view kDeletedPrefix = "d/";
 
 inline constexpr std::string_view kMetaFormat = "m/format";
 inline constexpr std::string_view kMetaAccountSid = "m/account_sid";
@@ -59,6 +63,7 @@ std::string ServiceKey(const SidBytes& service);
 std::string RoleKey(const SidBytes& service, uint64_t index);
 std::string UserRecordKey(const SidBytes& service, uint64_t sequence);
 std::string HighWaterKey(const SidBytes& service);
+std::string DeletedKey(const SidBytes& service, const SidBytes& user);
 // The prefix of every key of `kind` (one of the k*Prefix) for one Service.
 std::string ServicePrefix(std::string_view kind, const SidBytes& service);
 
@@ -67,6 +72,10 @@ bool ParseServiceKey(std::string_view key, SidBytes* service);
 bool ParseRoleKey(std::string_view key, SidBytes* service, uint64_t* index);
 bool ParseUserRecordKey(std::string_view key, SidBytes* service, uint64_t* sequence);
 bool ParseHighWaterKey(std::string_view key, SidBytes* service);
+bool ParseDeletedKey(std::string_view key, SidBytes* service, SidBytes* user);
+// The value of a d/ key, and its check (exactly kValueVersion).
+std::string EncodeDeleted();
+bool DecodeDeleted(std::string_view value);
 
 // ---- values (O(size)) ------------------------------------------------------
 // Decoders fail with kDataLoss (500/20500) naming what is wrong.

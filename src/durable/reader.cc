@@ -129,6 +129,30 @@ bool StoreReader::in_use() const { return impl_->in_use; }
 const std::string& StoreReader::account_sid() const { return impl_->account_sid; }
 const std::vector<Service>& StoreReader::services() const { return impl_->services; }
 
+absl::StatusOr<std::vector<Role>> StoreReader::ListRoles(std::string_view service_sid) const {
+  const Service* service = FindService(impl_->services, service_sid);
+  if (service == nullptr) {
+    return internal::NotFound("The requested resource /Services/" + std::string(service_sid) +
+                              "/Roles was not found");
+  }
+  // r/<IS><index BE64>: the key order is the order the roles were added.
+  const std::string prefix = ServicePrefix(kRolePrefix, *ParseSid(service->sid, "IS"));
+  const rocksdb::Slice prefix_slice(prefix);
+  std::vector<Role> roles;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ScanOptions()));
+  for (it->Seek(prefix_slice); it->Valid() && it->key().starts_with(prefix_slice); it->Next()) {
+    SidBytes sid;
+    uint64_t role_index;
+    const std::string_view key = it->key().ToStringView();
+    if (!ParseRoleKey(key, &sid, &role_index)) return Corrupt(key);
+    USERSTORE_ASSIGN_OR_RETURN(
+        Role role, DecodeRole(it->value().ToStringView(), service->sid, impl_->account_sid));
+    roles.push_back(std::move(role));
+  }
+  USERSTORE_RETURN_IF_ERROR(FromRocks(it->status(), "reading " + impl_->path));
+  return roles;
+}
+
 absl::StatusOr<User> StoreReader::FetchUser(std::string_view service_sid,
                                             std::string_view key) const {
   const absl::Status not_found =

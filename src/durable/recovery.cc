@@ -216,6 +216,29 @@ absl::StatusOr<absl::flat_hash_map<SidBytes, uint64_t>> ReadHighWaters(
   return high_water;
 }
 
+// d/: per Service, the SIDs of deleted users, remembered so that they never
+// come back into use (before the users: one of them holding such a SID is a
+// duplicate). Returns how many.
+absl::StatusOr<uint64_t> RestoreDeletedSids(rocksdb::DB* db, const PendingServices& services,
+                                            RestoreTarget* target) {
+  uint64_t count = 0;
+  USERSTORE_RETURN_IF_ERROR(
+      ScanPrefix(db, kDeletedPrefix, [&](std::string_view key, std::string_view value) {
+        SidBytes service;
+        SidBytes user;
+        if (!ParseDeletedKey(key, &service, &user) || !DecodeDeleted(value)) {
+          return Corrupt("bad deleted user SID " + Quoted(key));
+        }
+        auto it = services.find(service);
+        if (it == services.end()) {
+          return Corrupt("deleted user SID of an unknown Service " + FormatSid("IS", service));
+        }
+        ++count;
+        return target->RestoreDeletedSid(it->second.service.sid, user);
+      }));
+  return count;
+}
+
 // Per Service: how many users were read and the highest sequence among them.
 struct UserCounts {
   uint64_t stored = 0;
@@ -310,7 +333,8 @@ absl::StatusOr<LoadResult> Load(rocksdb::DB* db, const Meta& meta, RestoreTarget
   USERSTORE_ASSIGN_OR_RETURN(PendingServices services, ReadServices(db, meta));
   USERSTORE_RETURN_IF_ERROR(RestoreServices(services, target, &result));
   USERSTORE_ASSIGN_OR_RETURN(auto high_water, ReadHighWaters(db, services));
-  const uint64_t total = EstimateUsers(db, result, high_water.size());
+  USERSTORE_ASSIGN_OR_RETURN(result.deleted_sids, RestoreDeletedSids(db, services, target));
+  const uint64_t total = EstimateUsers(db, result, high_water.size() + result.deleted_sids);
   USERSTORE_ASSIGN_OR_RETURN(auto counts,
                              RestoreUsers(db, services, total, target, progress, &result));
   USERSTORE_RETURN_IF_ERROR(VerifyCounts(services, counts, *target));

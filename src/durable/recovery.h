@@ -1,7 +1,7 @@
 // Recovery: rebuilding a Store's index from its directory.
 //
 // Load reads the Services and roles (small), the deleted-sequence high
-// waters, then every user in key order (creation order), and puts them back
+// waters, the deleted user SIDs, then every user in key order (creation order), and puts them back
 // through the narrow RestoreTarget interface (store/restore.h) before any
 // journal is attached, so nothing is written back. Users are decoded on the
 // calling thread and inserted on one worker thread (reading and inserting
@@ -34,6 +34,7 @@ struct LoadResult {
   uint64_t services = 0;
   uint64_t roles = 0;
   uint64_t users = 0;
+  uint64_t deleted_sids = 0;  // d/ keys: deleted user SIDs remembered
   // Per Service: how many roles are stored (the next role's index).
   absl::flat_hash_map<SidBytes, uint64_t> next_role_index;
 };

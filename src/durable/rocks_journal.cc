@@ -325,6 +325,20 @@ absl::Status RocksJournal::PutUser(std::string_view service_sid, const UserRecor
   return Write(&batch);
 }
 
+absl::Status RocksJournal::PutUsers(std::string_view service_sid,
+                                    const std::vector<const UserRecord*>& records) {
+  const std::optional<SidBytes> sid = ParseSid(service_sid, "IS");
+  if (!sid) return Error(absl::StatusCode::kInternal, "journal: malformed Service SID");
+  if (records.empty()) return absl::OkStatus();
+  rocksdb::WriteBatch batch;
+  std::string value;
+  for (const UserRecord* record : records) {
+    EncodeUser(*record, &value);
+    batch.Put(UserRecordKey(*sid, record->sequence), value);
+  }
+  return Write(&batch);
+}
+
 absl::Status RocksJournal::DeleteUser(std::string_view service_sid, const UserRecord& record) {
   const std::optional<SidBytes> sid = ParseSid(service_sid, "IS");
   if (!sid) return Error(absl::StatusCode::kInternal, "journal: malformed Service SID");
@@ -334,6 +348,8 @@ absl::Status RocksJournal::DeleteUser(std::string_view service_sid, const UserRe
   // revision the larger), so that neither is handed out again after a
   // restart even if this user held the newest.
   batch.Merge(HighWaterKey(*sid), EncodeSequence(std::max(record.sequence, record.revision)));
+  // The SID is never used again, by a create (minted) or an import.
+  batch.Put(DeletedKey(*sid, record.sid), EncodeDeleted());
   return Write(&batch);
 }
 

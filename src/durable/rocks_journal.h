@@ -99,6 +99,11 @@ class RocksJournal final : public Journal {
   absl::Status PutService(const Service& service, const std::vector<Role>& roles) override;
   absl::Status PutRole(const Role& role) override;
   absl::Status PutUser(std::string_view service_sid, const UserRecord& record) override;
+  // One WriteBatch of every record (u/ keys), written and synced once.
+  absl::Status PutUsers(std::string_view service_sid,
+                        const std::vector<const UserRecord*>& records) override;
+  // One WriteBatch: the u/ key deleted, the sequence merged into h/, the
+  // SID put as d/<IS><US>.
   absl::Status DeleteUser(std::string_view service_sid, const UserRecord& record) override;
 
   rocksdb::DB* db() const { return db_.get(); }

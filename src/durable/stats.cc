@@ -61,6 +61,9 @@ absl::StatusOr<StoreStats> ComputeStats(std::string_view path) {
       ++stats.users;
     } else if (ParseRoleKey(key, &service, &index)) {
       ++services[service].roles;
+    } else if (SidBytes user; ParseDeletedKey(key, &service, &user)) {
+      if (!DecodeDeleted(value)) return corrupt(key);
+      ++services[service].deleted_sids;
     } else if (ParseHighWaterKey(key, &service)) {
       if (!DecodeSequence(value, &sequence)) return corrupt(key);
       ServiceStats& s = services[service];

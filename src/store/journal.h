@@ -30,7 +30,13 @@ class Journal {
   // A user created, or its persistent fields changed (presence is runtime
   // state: implementations should not persist `online` / `notifiable`).
   virtual absl::Status PutUser(std::string_view service_sid, const UserRecord& record) = 0;
-  // A user deleted.
+  // Users imported or replaced by an import (Store::ImportUsers): every
+  // record in one atomic write (all of them reach the disk or none), synced
+  // once. Called with every lock of the Service's index held.
+  virtual absl::Status PutUsers(std::string_view service_sid,
+                                const std::vector<const UserRecord*>& records) = 0;
+  // A user deleted: its record goes and its SID is remembered as deleted
+  // (never used again, restored as such: RestoreTarget::RestoreDeletedSid).
   virtual absl::Status DeleteUser(std::string_view service_sid, const UserRecord& record) = 0;
 };
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "sid/sid.h"
 #include "store/user_record.h"
 #include "userstore/service.h"
 
@@ -34,6 +35,11 @@ class RestoreTarget {
   // high water: users created and deleted after the last one restored).
   // Errors: 404/20404 unknown Service.
   virtual absl::Status RestoreSequence(std::string_view service_sid, uint64_t sequence) = 0;
+  // Remembers `sid` as a deleted user SID of the Service (never used again:
+  // UserIndex::WasDeleted). Call before the Service's users are restored, so
+  // that a stored user holding a deleted SID is refused as a duplicate.
+  // Errors: 404/20404 unknown Service.
+  virtual absl::Status RestoreDeletedSid(std::string_view service_sid, const SidBytes& sid) = 0;
   // The number of users in the Service's index (0 for an unknown Service).
   virtual uint64_t IndexedUsers(std::string_view service_sid) const = 0;
 };

@@ -102,6 +102,15 @@ absl::StatusOr<Role> Store::AddRole(std::string_view service_sid, const RoleCrea
 absl::StatusOr<std::vector<Role>> Store::ListRoles(std::string_view service_sid) const {
   return impl_->ListRoles(service_sid);
 }
+absl::StatusOr<Service> Store::ImportService(const Service& service, const std::vector<Role>& roles,
+                                             bool* created) {
+  return impl_->ImportService(service, roles, created);
+}
+absl::StatusOr<ImportResult> Store::ImportUsers(std::string_view service_sid,
+                                                const std::vector<UserImport>& users,
+                                                const ImportOptions& options) {
+  return impl_->ImportUsers(service_sid, users, options);
+}
 absl::StatusOr<User> Store::CreateUser(std::string_view service_sid, const UserCreate& params) {
   return impl_->CreateUser(service_sid, params);
 }

@@ -63,6 +63,13 @@ class StoreImpl final : public RestoreTarget {
   absl::StatusOr<Role> AddRole(std::string_view service_sid, const RoleCreate& params);
   absl::StatusOr<std::vector<Role>> ListRoles(std::string_view service_sid) const;
 
+  // Import (store_import.cc; contracts in store.h).
+  absl::StatusOr<Service> ImportService(const Service& service, const std::vector<Role>& roles,
+                                        bool* created);
+  absl::StatusOr<ImportResult> ImportUsers(std::string_view service_sid,
+                                           const std::vector<UserImport>& users,
+                                           const ImportOptions& options);
+
   // The user operations of Store; `out` may be null for the writes.
   absl::Status CreateUser(std::string_view service_sid, const UserCreate& params, User* out);
   absl::Status FetchUser(std::string_view service_sid, std::string_view key, User* out) const;
@@ -111,6 +118,7 @@ class StoreImpl final : public RestoreTarget {
   absl::Status RestoreService(const Service& service, const std::vector<Role>& roles) override;
   absl::Status RestoreUser(std::string_view service_sid, UserRecord::Ptr record) override;
   absl::Status RestoreSequence(std::string_view service_sid, uint64_t sequence) override;
+  absl::Status RestoreDeletedSid(std::string_view service_sid, const SidBytes& sid) override;
   uint64_t IndexedUsers(std::string_view service_sid) const override;
   // From now on every change is written to `journal` first. Call once, after
   // recovery and before serving.
@@ -143,12 +151,20 @@ class StoreImpl final : public RestoreTarget {
   // page's links. Returns the number of users read.
   size_t ScanPage(const ServiceState& service, const PageCursor& cursor, UserIndex::Visit read,
                   Page* page) const;
-  // Validates the optional fields shared by create and update.
-  absl::Status ValidateCommon(const ServiceState& service,
-                              const std::optional<std::string>& role_sid,
-                              const std::optional<std::string>& attributes,
-                              const std::optional<std::string>& friendly_name,
-                              SidBytes* role) const;
+  // Validates the optional fields shared by create, update and import.
+  absl::Status ValidateCommon(const ServiceState& service, std::optional<std::string_view> role_sid,
+                              std::optional<std::string_view> attributes,
+                              std::optional<std::string_view> friendly_name, SidBytes* role) const;
+  // Validates a create's fields (ValidateIdentity, then ValidateCommon);
+  // `*role` is set when role_sid is given.
+  absl::Status ValidateNewUser(const ServiceState& service, std::string_view identity,
+                               std::optional<std::string_view> role_sid,
+                               std::optional<std::string_view> attributes,
+                               std::optional<std::string_view> friendly_name, SidBytes* role) const;
+  // A Service by SID, with services_mu_ already held (FindService would
+  // take it again). Null when absent.
+  ServiceState* FindServiceLocked(const SidBytes& sid) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(services_mu_);
   // A new record for `params` (validated; `role` resolved), with a fresh
   // SID, the next sequence (also its first revision) and the current time.
   UserRecord::Ptr NewRecord(ServiceState& service, const UserCreate& params, const SidBytes& role);
@@ -169,6 +185,10 @@ class StoreImpl final : public RestoreTarget {
   // The journal hook for writes to `service`'s users (null without journal).
   UserIndex::Persist PersistUser(const ServiceState& service) const;
   UserIndex::Persist PersistErase(const ServiceState& service) const;
+  // Adds a new Service (checked, its SID not in use) with its roles: within
+  // Limits::max_services (403/20403), journaled (500/20500), published.
+  absl::Status AddNewService(const Service& service, const std::vector<Role>& roles)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(services_mu_);
   // Adds a new Service to `recent_`, and merges `recent_` into a new
   // snapshot when it has grown enough (never when `defer_snapshot`).
   ServiceState* Publish(const Service& service, const std::vector<Role>& roles, bool defer_snapshot)

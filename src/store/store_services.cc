@@ -120,6 +120,11 @@ absl::StatusOr<Service> StoreImpl::CreateService(const ServiceCreate& params) {
     return TwilioError(absl::StatusCode::kAlreadyExists, 409, twilio_code::kInvalidParameter,
                        "Service already exists");
   }
+  USERSTORE_RETURN_IF_ERROR(AddNewService(service, roles));
+  return service;
+}
+
+absl::Status StoreImpl::AddNewService(const Service& service, const std::vector<Role>& roles) {
   if (service_states_.size() >= options_.limits.max_services) {
     return TwilioError(absl::StatusCode::kResourceExhausted, 403, twilio_code::kForbidden,
                        "Service limit reached: this Store holds at most " +
@@ -127,7 +132,14 @@ absl::StatusOr<Service> StoreImpl::CreateService(const ServiceCreate& params) {
   }
   if (journal_) USERSTORE_RETURN_IF_ERROR(journal_->PutService(service, roles));
   Publish(service, roles, /*defer_snapshot=*/false);
-  return service;
+  return absl::OkStatus();
+}
+
+ServiceState* StoreImpl::FindServiceLocked(const SidBytes& sid) const {
+  const ServiceMap* map = services_.load(std::memory_order_relaxed);
+  if (auto it = map->find(sid); it != map->end()) return it->second;
+  if (auto it = recent_.find(sid); it != recent_.end()) return it->second;
+  return nullptr;
 }
 
 bool StoreImpl::HasService(const SidBytes& sid) const {
@@ -202,9 +214,16 @@ absl::Status StoreImpl::RestoreUser(std::string_view service_sid, UserRecord::Pt
       return absl::OkStatus();
     case UserIndex::InsertOutcome::kTaken:
     case UserIndex::InsertOutcome::kSidCollision:
-      return Conflict(twilio_code::kUserAlreadyExists, "Restored user is a duplicate");
+      return Conflict(twilio_code::kUserAlreadyExists,
+                      "Restored user is a duplicate, or holds the SID of a deleted user");
   }
   return absl::InternalError("UserIndex::Insert returned an unknown outcome");
+}
+
+absl::Status StoreImpl::RestoreDeletedSid(std::string_view service_sid, const SidBytes& sid) {
+  USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
+  service->users().RestoreDeleted(sid);
+  return absl::OkStatus();
 }
 
 uint64_t StoreImpl::IndexedUsers(std::string_view service_sid) const {

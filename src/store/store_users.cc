@@ -43,10 +43,19 @@ absl::Status StoreImpl::UserNotFound(const ServiceState& service, std::string_vi
                   std::string(key) + " was not found");
 }
 
+namespace {
+
+std::optional<std::string_view> View(const std::optional<std::string>& s) {
+  if (!s) return std::nullopt;
+  return std::string_view(*s);
+}
+
+}  // namespace
+
 absl::Status StoreImpl::ValidateCommon(const ServiceState& service,
-                                       const std::optional<std::string>& role_sid,
-                                       const std::optional<std::string>& attributes,
-                                       const std::optional<std::string>& friendly_name,
+                                       std::optional<std::string_view> role_sid,
+                                       std::optional<std::string_view> attributes,
+                                       std::optional<std::string_view> friendly_name,
                                        SidBytes* role) const {
   const Limits& limits = options_.limits;
   if (friendly_name) USERSTORE_RETURN_IF_ERROR(ValidateFriendlyName(*friendly_name, limits));
@@ -57,12 +66,21 @@ absl::Status StoreImpl::ValidateCommon(const ServiceState& service,
   return absl::OkStatus();
 }
 
+absl::Status StoreImpl::ValidateNewUser(const ServiceState& service, std::string_view identity,
+                                        std::optional<std::string_view> role_sid,
+                                        std::optional<std::string_view> attributes,
+                                        std::optional<std::string_view> friendly_name,
+                                        SidBytes* role) const {
+  USERSTORE_RETURN_IF_ERROR(ValidateIdentity(identity, options_.limits));
+  return ValidateCommon(service, role_sid, attributes, friendly_name, role);
+}
+
 absl::StatusOr<SidBytes> StoreImpl::ValidateCreate(const ServiceState& service,
                                                    const UserCreate& params) const {
-  USERSTORE_RETURN_IF_ERROR(ValidateIdentity(params.identity, options_.limits));
   SidBytes role = service.default_role();
-  USERSTORE_RETURN_IF_ERROR(
-      ValidateCommon(service, params.role_sid, params.attributes, params.friendly_name, &role));
+  USERSTORE_RETURN_IF_ERROR(ValidateNewUser(service, params.identity, View(params.role_sid),
+                                            View(params.attributes), View(params.friendly_name),
+                                            &role));
   return role;
 }
 
@@ -205,8 +223,8 @@ absl::Status StoreImpl::UpdateUser(std::string_view service_sid, std::string_vie
                           std::to_string(options_.limits.max_attributes_bytes) + " bytes");
   }
   SidBytes role;
-  USERSTORE_RETURN_IF_ERROR(
-      ValidateCommon(*service, params.role_sid, params.attributes, params.friendly_name, &role));
+  USERSTORE_RETURN_IF_ERROR(ValidateCommon(*service, View(params.role_sid), View(params.attributes),
+                                           View(params.friendly_name), &role));
   const int64_t now = absl::ToUnixSeconds(Now());
   // The new text of `r`: a merge patch is applied to r's attributes, here,
   // under the user's lock, into `patched`.

@@ -43,7 +43,9 @@ absl::StatusOr<UserIndex::InsertOutcome> UserIndex::Insert(UserRecord::Ptr* reco
   SidShard& shard = sid_shard(sid);
   {
     WriterLock sid_lock(&shard.mu);
-    if (shard.by_sid.contains(sid)) return InsertOutcome::kSidCollision;
+    if (shard.by_sid.contains(sid) || shard.deleted.contains(sid)) {
+      return InsertOutcome::kSidCollision;
+    }
     if (persist) {
       if (absl::Status s = persist(*raw); !s.ok()) return s;
     }
@@ -148,6 +150,7 @@ absl::StatusOr<UserIndex::ChangeOutcome> UserIndex::Erase(const UserKey& key,
     doomed = std::move(rec_it->second);
     ids.by_identity.erase(id_it);  // its key views `doomed`, still alive
     shard.by_sid.erase(rec_it);
+    shard.deleted.insert(sid);
     WriterLock order_lock(&order_mu_);
     order_.erase(doomed->sequence);
   }
@@ -205,6 +208,104 @@ bool UserIndex::AnyAfter(uint64_t sequence) const {
 bool UserIndex::AnyBefore(uint64_t sequence) const {
   ReaderLock lock(&order_mu_);
   return order_.lower_bound(sequence) != order_.begin();
+}
+
+bool UserIndex::WasDeleted(const SidBytes& sid) const {
+  const SidShard& shard = sid_shard(sid);
+  ReaderLock lock(&shard.mu);
+  return shard.deleted.contains(sid);
+}
+
+void UserIndex::RestoreDeleted(const SidBytes& sid) {
+  SidShard& shard = sid_shard(sid);
+  WriterLock lock(&shard.mu);
+  shard.deleted.insert(sid);
+}
+
+size_t UserIndex::deleted_count() const {
+  size_t n = 0;
+  for (const SidShard& shard : sid_shards_) {
+    ReaderLock lock(&shard.mu);
+    n += shard.deleted.size();
+  }
+  return n;
+}
+
+namespace {
+
+// Holds every lock of a UserIndex for a scope, in the lock order (see
+// user_index.h). Clang's analysis cannot follow locks taken in a loop over an
+// array: the accesses under them are unchecked (ABSL_NO_THREAD_SAFETY_ANALYSIS).
+template <typename IdentityShards, typename SidShards>
+class HoldAll {
+ public:
+  HoldAll(IdentityShards& ids, SidShards& sids, SharedMutex& order) ABSL_NO_THREAD_SAFETY_ANALYSIS
+      : ids_(ids),
+        sids_(sids),
+        order_(order) {
+    for (auto& s : ids_) s.mu.Lock();
+    for (auto& s : sids_) s.mu.Lock();
+    order_.Lock();
+  }
+  ~HoldAll() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    order_.Unlock();
+    for (auto it = sids_.rbegin(); it != sids_.rend(); ++it) it->mu.Unlock();
+    for (auto it = ids_.rbegin(); it != ids_.rend(); ++it) it->mu.Unlock();
+  }
+  HoldAll(const HoldAll&) = delete;
+  HoldAll& operator=(const HoldAll&) = delete;
+
+ private:
+  IdentityShards& ids_;
+  SidShards& sids_;
+  SharedMutex& order_;
+};
+
+}  // namespace
+
+absl::Status UserIndex::Exclusive(absl::FunctionRef<absl::Status(Locked&)> change) {
+  HoldAll hold(identity_shards_, sid_shards_, order_mu_);
+  Locked locked(this);
+  return change(locked);
+}
+
+const UserRecord* UserIndex::Locked::FindSid(const SidBytes& sid) const {
+  const SidShard& shard = index_->sid_shard(sid);
+  auto it = shard.by_sid.find(sid);
+  return it == shard.by_sid.end() ? nullptr : it->second.get();
+}
+
+const SidBytes* UserIndex::Locked::FindIdentity(std::string_view identity) const {
+  const IdentityShard& ids = index_->identity_shard(identity);
+  auto it = ids.by_identity.find(identity);
+  return it == ids.by_identity.end() ? nullptr : &it->second;
+}
+
+bool UserIndex::Locked::WasDeleted(const SidBytes& sid) const {
+  return index_->sid_shard(sid).deleted.contains(sid);
+}
+
+void UserIndex::Locked::Insert(UserRecord::Ptr record) {
+  UserRecord* raw = record.get();
+  const SidBytes sid = raw->sid;
+  index_->order_.emplace(raw->sequence, sid);
+  index_->sid_shard(sid).by_sid.emplace(sid, std::move(record));
+  index_->identity_shard(raw->identity()).by_identity.emplace(raw->identity(), sid);
+}
+
+UserRecord::Ptr UserIndex::Locked::Replace(UserRecord::Ptr record) {
+  UserRecord* raw = record.get();
+  const SidBytes sid = raw->sid;
+  UserRecord::Ptr& slot = index_->sid_shard(sid).by_sid.find(sid)->second;
+  const UserRecord& old = *slot;
+  raw->sequence = old.sequence;
+  raw->online = old.online;
+  raw->notifiable = old.notifiable;
+  raw->connections = old.connections;
+  // The old identity's key views the old record: erased before it goes.
+  index_->identity_shard(old.identity()).by_identity.erase(old.identity());
+  index_->identity_shard(raw->identity()).by_identity.emplace(raw->identity(), sid);
+  return std::exchange(slot, std::move(record));
 }
 
 size_t UserIndex::size() const {

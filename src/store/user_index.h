@@ -7,10 +7,18 @@
 //   - SID shards (kShards, chosen by the SID's first byte, which is random):
 //     map SID -> the record (owned here).
 //   - the order index: creation sequence -> SID (a btree), for keyset paging.
+//   - deleted SIDs: per SID shard, the SIDs ever erased from the index (a
+//     hash set beside the shard's map, under its lock), so that a SID never
+//     comes back into use: Insert treats one as taken (kSidCollision) and
+//     Store::ImportUsers refuses it.
 //
 // Thread safety and invariants:
 //   - Thread-safe. Lock order: identity shard -> SID shard -> order index;
-//     at most one shard of each kind is held at a time.
+//     at most one shard of each kind is held at a time, except by Exclusive
+//     (bulk changes: Store::ImportUsers), which takes every identity shard
+//     in ascending order, then every SID shard in ascending order, then the
+//     order index. No other holder of a lock waits for a lock earlier in
+//     that order, so no cycle can form.
 //   - A user exists iff it is in all three structures. Insert and erase hold
 //     the identity shard exclusively while changing all three, so two inserts
 //     of one identity serialize there and exactly one wins.
@@ -45,6 +53,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -106,7 +115,7 @@ class UserIndex {
   // taken (kTaken: `on_existing` gets the holder under its SID shard's
   // exclusive lock, so it may change it as Modify's callable may; the
   // identity shard is held throughout, so no delete comes in between) or its SID
-  // exists (kSidCollision; 128 random bits: never seen). `persist` runs after
+  // exists or was erased before (kSidCollision; 128 random bits: never seen). `persist` runs after
   // those checks, before anything changes; its error is returned and
   // `*record` stays with the caller. `on_inserted` sees the new record.
   // O(|identity|) + O(log n).
@@ -129,9 +138,54 @@ class UserIndex {
   // never the identity, SID or sequence. False if absent.
   bool Modify(const UserKey& key, Mutate modify);
 
-  // Erases the user after `persist(record)`. Errors: `persist`'s, with
-  // nothing changed.
+  // Erases the user after `persist(record)` and remembers its SID as
+  // deleted (WasDeleted). Errors: `persist`'s, with nothing changed.
   absl::StatusOr<ChangeOutcome> Erase(const UserKey& key, const Persist& persist);
+
+  // Whether a user with `sid` was ever erased from this index (or restored
+  // as deleted). O(1), one SID shard shared.
+  bool WasDeleted(const SidBytes& sid) const;
+  // Records `sid` as deleted (recovery: the journaled deleted SIDs).
+  void RestoreDeleted(const SidBytes& sid);
+  // The number of deleted SIDs remembered. O(kShards).
+  size_t deleted_count() const;
+
+  // Every lock of the index held exclusively: what a bulk change
+  // (Exclusive) sees and changes. Lookups return views into records, valid
+  // while the Locked lives. Readers and writers of the index wait meanwhile.
+  class Locked {
+   public:
+    Locked(const Locked&) = delete;
+    Locked& operator=(const Locked&) = delete;
+    // (These run under every lock, taken in a loop that clang's analysis
+    // cannot follow: they are exempt from it.)
+    // The record with `sid`, or null. O(1).
+    const UserRecord* FindSid(const SidBytes& sid) const ABSL_NO_THREAD_SAFETY_ANALYSIS;
+    // The SID that holds `identity`, or null. O(|identity|).
+    const SidBytes* FindIdentity(std::string_view identity) const ABSL_NO_THREAD_SAFETY_ANALYSIS;
+    // As UserIndex::WasDeleted. O(1).
+    bool WasDeleted(const SidBytes& sid) const ABSL_NO_THREAD_SAFETY_ANALYSIS;
+    // Inserts `record`. REQUIRES: its SID and identity are free, its SID was
+    // never deleted, its sequence is unused. O(|identity|) + O(log n).
+    void Insert(UserRecord::Ptr record) ABSL_NO_THREAD_SAFETY_ANALYSIS;
+    // Puts `record` in place of the record with the same SID, which keeps
+    // its runtime state (presence, connections) and gives its sequence: the
+    // record's sequence is set to the old one. The identity may change.
+    // REQUIRES: a record with that SID exists; the new identity is free or
+    // that record's own. Returns the old record (free it after Exclusive
+    // returns: no need to hold the locks for that). O(|identity|).
+    UserRecord::Ptr Replace(UserRecord::Ptr record) ABSL_NO_THREAD_SAFETY_ANALYSIS;
+
+   private:
+    friend class UserIndex;
+    explicit Locked(UserIndex* index) : index_(index) {}
+    UserIndex* const index_;
+  };
+  // Runs `change` with every lock of the index held exclusively (in the
+  // order above) and returns its status. A bulk change thereby checks,
+  // journals and applies many users as one step no reader sees halfway.
+  // Holds every other call on this index off for its duration.
+  absl::Status Exclusive(absl::FunctionRef<absl::Status(Locked&)> change);
 
   // Up to `limit` records after (kForward) or before (kBackward) `sequence`
   // in creation order, resolved through their shards, nearest first
@@ -164,6 +218,8 @@ class UserIndex {
   struct SidShard {
     mutable SharedMutex mu;
     absl::flat_hash_map<SidBytes, UserRecord::Ptr> by_sid ABSL_GUARDED_BY(mu);
+    // SIDs of this shard ever erased: never inserted again.
+    absl::flat_hash_set<SidBytes> deleted ABSL_GUARDED_BY(mu);
   };
 
   static size_t IdentityShardOf(std::string_view identity);

@@ -230,11 +230,93 @@ TEST(CliArgsTest, SingleValuedFlagsGivenTwiceAreUsageErrors) {
   }
 }
 
+TEST(CliArgsTest, ExportAndImport) {
+  absl::StatusOr<CliOptions> o =
+      ParseArgs({"export", "--data-dir", "d", "--service", kIS1, "-o", "out.ndjson"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->command, Command::kExport);
+  EXPECT_EQ(o->data_dir, "d");
+  EXPECT_THAT(o->services, ElementsAre(kIS1));
+  EXPECT_EQ(o->output, "out.ndjson");
+  o = ParseArgs({"export", "--data-dir=d", "--output=o", "--base-url", "http://h/v2"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->output, "o");
+  EXPECT_EQ(o->base_url, "http://h/v2");
+
+  o = ParseArgs({"import", "--data-dir", "d", "a.json", "-", "--mode", "skip", "--dry-run",
+                 "--create-services", "--no-sync", "--", "-b.json"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->command, Command::kImport);
+  EXPECT_THAT(o->files, ElementsAre("a.json", "-", "-b.json"));
+  EXPECT_EQ(o->mode, ImportMode::kSkip);
+  EXPECT_TRUE(o->dry_run);
+  EXPECT_TRUE(o->create_services);
+  EXPECT_FALSE(o->sync);
+  o = ParseArgs({"import", "--data-dir", "d", "--mode=upsert", "f"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->mode, ImportMode::kUpsert);
+  EXPECT_FALSE(o->dry_run);
+  EXPECT_TRUE(o->sync);
+  o = ParseArgs({"import", "--data-dir", "d", "f"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->mode, ImportMode::kInsert);
+
+  struct Case {
+    std::vector<absl::string_view> args;
+    const char* message;
+  } cases[] = {
+      {{"export"}, "export needs --data-dir DIR"},
+      {{"export", "--data-dir", "d", "x"}, "export takes no argument"},
+      {{"export", "--data-dir", "d", "-o", "a", "-o", "b"}, "--output given twice"},
+      {{"export", "--data-dir", "d", "-o="}, "--output needs a file (the value is empty)"},
+      {{"export", "--data-dir", "d", "--mode", "skip"}, "export does not take --mode"},
+      {{"export", "--data-dir", "d", "--limit", "3"}, "export does not take --limit"},
+      {{"import", "--data-dir", "d"}, "import needs at least one FILE"},
+      {{"import", "f"}, "import needs --data-dir DIR"},
+      {{"import", "--data-dir", "d", "--mode", "merge", "f"},
+       "--mode needs insert, skip or upsert, not merge"},
+      {{"import", "--data-dir", "d", "--mode", "skip", "--mode", "skip", "f"},
+       "--mode given twice"},
+      {{"import", "--data-dir", "d", "--dry-run=yes", "f"}, "--dry-run takes no value"},
+      {{"import", "--data-dir", "d", "-o", "x", "f"}, "import does not take --output"},
+      {{"import", "--data-dir", "d", "--role", kRL, "f"}, "import does not take --role"},
+      {{"import", "--data-dir", "d", "--base-url", "http://h", "f"},
+       "import does not take --base-url"},
+      {{"stdio", "--dry-run"}, "stdio does not take --dry-run (it is for import)"},
+      {{"replay", "f.http", "-o", "x"}, "replay does not take --output (it is for export)"},
+      {{"list", "d", "--mode", "skip"}, "list does not take --mode"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<CliOptions> r = ParseArgs(c.args);
+    ASSERT_FALSE(r.ok()) << c.message;
+    EXPECT_THAT(r.status().message(), HasSubstr(c.message));
+  }
+}
+
 TEST(CliArgsTest, UsageNamesEveryFlagAndCommand) {
   const std::string usage = Usage();
-  for (const char* word : {"replay", "stdio", "check DIR", "stats DIR", "get DIR KEY", "list DIR",
-                           "--data-dir", "--sync", "--no-sync", "--service", "--create-services",
-                           "--role", "--account", "--limit", "--base-url", "--help", "--version"}) {
+  for (const char* word : {"replay",
+                           "stdio",
+                           "check DIR",
+                           "stats DIR",
+                           "get DIR KEY",
+                           "list DIR",
+                           "export --data-dir",
+                           "import --data-dir",
+                           "--mode",
+                           "--dry-run",
+                           "-o",
+                           "--data-dir",
+                           "--sync",
+                           "--no-sync",
+                           "--service",
+                           "--create-services",
+                           "--role",
+                           "--account",
+                           "--limit",
+                           "--base-url",
+                           "--help",
+                           "--version"}) {
     EXPECT_THAT(usage, HasSubstr(word));
   }
 }

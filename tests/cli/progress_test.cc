@@ -1,6 +1,7 @@
 // Tests of the recovery progress shown by --data-dir (tools/progress.h).
 #include "progress.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "absl/time/time.h"
@@ -66,6 +67,39 @@ TEST(ProgressTest, AbandonEndsTheBarLineOnlyIfOneWasDrawn) {
   progress.Update(5, 10);
   progress.Abandon();
   EXPECT_THAT(err.str(), ::testing::EndsWith("\x1b[K\n"));
+}
+
+TEST(ProgressTest, ImportLineAndBar) {
+  // 500 of 1000 bytes in 2 s: as long again for the rest.
+  EXPECT_EQ(FormatImportProgress(40000, 500, 1000, absl::Seconds(2), /*bar=*/false),
+            "import: 40000 users, 50%, 20000 users/s, ETA 2 s");
+  EXPECT_EQ(FormatImportProgress(40000, 500, 1000, absl::Seconds(2), /*bar=*/true),
+            "importing [##########..........]  50% 40000 users, 20000 users/s, ETA 2 s");
+  // Unknown total (stdin): no fraction, no ETA.
+  EXPECT_EQ(FormatImportProgress(10, 99, 0, absl::Seconds(1), false),
+            "import: 10 users, 10 users/s");
+  EXPECT_EQ(FormatImportProgress(10, 99, 0, absl::Seconds(1), true),
+            "importing 10 users, 10 users/s");
+  // Nothing read yet: no rate, no ETA.
+  EXPECT_EQ(FormatImportProgress(0, 0, 1000, absl::ZeroDuration(), false),
+            "import: 0 users, 0%, 0 users/s");
+}
+
+TEST(ProgressTest, ImportProgressWritesLinesOffATerminal) {
+  std::ostringstream err;
+  ImportProgress progress(&err, /*terminal=*/false, 1000, absl::ZeroDuration());
+  for (int i = 1; i <= 512; ++i) progress.Update(static_cast<uint64_t>(i), 10);
+  // The clock is read every 256 calls: two lines.
+  const std::string text = err.str();
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 2);
+  EXPECT_THAT(text, ::testing::StartsWith("import: 256 users, 1%, "));
+  progress.Finish();  // no bar: nothing to remove
+  EXPECT_EQ(err.str(), text);
+
+  std::ostringstream tty;
+  ImportProgress bar(&tty, /*terminal=*/true, 0);
+  bar.Finish();
+  EXPECT_EQ(tty.str(), "");
 }
 
 }  // namespace

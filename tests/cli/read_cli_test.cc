@@ -12,14 +12,17 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cli_args.h"
 #include "commands.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "reading.h"
 #include "simdjson.h"
 #include "tests/support/test_store.h"
 #include "userstore/inspect.h"
+#include "userstore/json.h"
 #include "userstore/rest.h"
 #include "userstore/store.h"
 
@@ -279,6 +282,70 @@ TEST_F(ReadTest, ReaderSeesTheStateAtItsOpen) {
   EXPECT_NE(bob.revision, 0u);
   EXPECT_EQ(bob.attributes, "{}");
   EXPECT_FALSE(bob.is_online.has_value());
+}
+
+TEST_F(ReadTest, ReaderListsRolesAsTheStoreDoes) {
+  RoleCreate role;
+  role.sid = "RLaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+  role.friendly_name = "moderator";
+  role.permissions = {"editAnyMessage", "deleteAnyMessage"};
+  ASSERT_TRUE(store_->AddRole(kIS1, role).ok());
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<StoreReader> reader, StoreReader::Open(tmp_.store()));
+  // Either hex case names the Service.
+  ASSERT_OK_AND_ASSIGN(std::vector<Role> read,
+                       reader->ListRoles("ISAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+  ASSERT_OK_AND_ASSIGN(std::vector<Role> stored, store_->ListRoles(kIS1));
+  ASSERT_EQ(read.size(), 5u);
+  ASSERT_EQ(read.size(), stored.size());
+  for (size_t i = 0; i < read.size(); ++i) {
+    EXPECT_EQ(RoleJson(read[i], "https://h/v2"), RoleJson(stored[i], "https://h/v2")) << i;
+  }
+  absl::StatusOr<std::vector<Role>> missing = reader->ListRoles(kTypo);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(missing.status().message(),
+            absl::StrCat("The requested resource /Services/", kTypo, "/Roles was not found"));
+}
+
+// `userstore export` beside the running store: a Service line, its roles,
+// its users, each item byte for byte the facade's body.
+TEST_F(ReadTest, ExportWritesWhatTheFacadeReturns) {
+  Create(kIS1, "Identity=alice&FriendlyName=Alice&Attributes=%7B%22a%22%3A1%7D");
+  Create(kIS1, "Identity=bob");
+  Create(kIS2, "Identity=carol");
+  CliOptions options;
+  options.command = Command::kExport;
+  options.data_dir = tmp_.store();
+  std::ostringstream out, err;
+  ASSERT_EQ(RunExport(options, out, err), 0) << err.str();
+  EXPECT_EQ(err.str(), absl::StrCat("exported 2 Services, 3 users from ", tmp_.store(), "\n"));
+  std::vector<std::string> expected;
+  for (const char* service : {kIS1, kIS2}) {  // SID order
+    expected.push_back(absl::StrCat(R"({"type":"service","item":)",
+                                    Send("GET", absl::StrCat("/v2/Services/", service)).body, "}"));
+    ASSERT_OK_AND_ASSIGN(std::vector<Role> roles, store_->ListRoles(service));
+    for (const Role& role : roles) {
+      expected.push_back(absl::StrCat(R"({"type":"role","item":)",
+                                      RoleJson(role, store_->options().base_url), "}"));
+    }
+    for (const char* identity : {"alice", "bob", "carol"}) {
+      Response r = Send("GET", absl::StrCat("/v2/Services/", service, "/Users/", identity));
+      if (r.status == 200)
+        expected.push_back(absl::StrCat(R"({"type":"user","item":)", r.body, "}"));
+    }
+  }
+  EXPECT_EQ(out.str(), absl::StrJoin(expected, "\n") + "\n");
+
+  // Only the Services named, in the order given; an unknown one is a 404
+  // before any line.
+  options.services = {kIS2};
+  std::ostringstream only, only_err;
+  ASSERT_EQ(RunExport(options, only, only_err), 0);
+  EXPECT_EQ(only.str(), absl::StrJoin(expected.begin() + 7, expected.end(), "\n") + "\n");
+  options.services = {kIS2, kTypo};
+  std::ostringstream none, none_err;
+  EXPECT_EQ(RunExport(options, none, none_err), kNotFoundExit);
+  EXPECT_EQ(none.str(), "");
+  EXPECT_THAT(none_err.str(), HasSubstr("20404"));
 }
 
 TEST(ReadErrorsTest, AMissingDirectoryIsNotCreated) {
