@@ -98,6 +98,7 @@ int main(int argc, char** argv) {
   userstore::bench::RegisterBenchmarks(users);
   userstore::bench::RegisterDurableBenchmarks(users);
   userstore::bench::RegisterImportBenchmarks(users);
+  userstore::bench::RegisterExportBenchmarks(users);
   if (prebuild && !list_only) userstore::bench::PrebuildFixtures(users);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -40,6 +40,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "bench/baseline_common.h"
+#include "bench/import_rows.h"
 #include "bench/memory.h"
 #include "bench/userstore_bench.h"
 #include "bench/workload.h"
@@ -53,14 +54,16 @@ using benchmark::State;
 constexpr char kService[] = "IS1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e";
 constexpr int64_t kBase = 1458853519;  // 2016-03-24T21:05:19Z
 
-[[noreturn]] void Die(const std::string& what) {
+}  // namespace
+
+[[noreturn]] void BenchDie(const std::string& what) {
   std::fprintf(stderr, "import_bench: %s\n", what.c_str());
   std::abort();
 }
 
 // The N rows: the workload's identities and attributes, SIDs US<i>, dates
 // one second apart (an export's order), every 4th with a friendly name.
-const std::vector<UserImport>& Rows(size_t n) {
+const std::vector<UserImport>& ImportRows(size_t n) {
   static std::mutex mu;
   static auto* rows = new std::map<size_t, std::vector<UserImport>>;
   std::lock_guard<std::mutex> lock(mu);
@@ -83,13 +86,77 @@ const std::vector<UserImport>& Rows(size_t n) {
   return out;
 }
 
-std::string NewDirectory() {
+std::string NewBenchDirectory() {
   const char* tmp = getenv("TMPDIR");
   std::string pattern =
       std::string(tmp != nullptr ? tmp : "/tmp") + "/userstore-import-bench-XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) Die("mkdtemp failed");
+  if (mkdtemp(pattern.data()) == nullptr) BenchDie("mkdtemp failed");
   return pattern;
 }
+
+void SqliteExec(sqlite3* db, const char* sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    BenchDie(absl::StrCat(sql, ": ", error != nullptr ? error : "?"));
+  }
+}
+
+void CreateUsersTable(sqlite3* db) {
+  // bench/baseline_sqlite's table: the same shape, the identity index in
+  // place before the load.
+  SqliteExec(db,
+             "CREATE TABLE users (sid TEXT PRIMARY KEY NOT NULL, identity TEXT NOT NULL, "
+             "role_sid TEXT NOT NULL, attributes TEXT NOT NULL, friendly_name TEXT, "
+             "date_created INTEGER NOT NULL, date_updated INTEGER NOT NULL, "
+             "joined_channels_count INTEGER NOT NULL DEFAULT 0);"
+             "CREATE UNIQUE INDEX users_identity ON users (identity);");
+}
+
+sqlite3_stmt* PrepareInsert(sqlite3* db) {
+  sqlite3_stmt* insert = nullptr;
+  if (sqlite3_prepare_v2(db,
+                         "INSERT INTO users (sid, identity, role_sid, attributes, friendly_name, "
+                         "date_created, date_updated, joined_channels_count) VALUES "
+                         "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                         -1, &insert, nullptr) != SQLITE_OK) {
+    BenchDie(sqlite3_errmsg(db));
+  }
+  return insert;
+}
+
+namespace {
+
+void BindText(sqlite3_stmt* stmt, int index, std::string_view text) {
+  sqlite3_bind_text(stmt, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+}
+
+}  // namespace
+
+size_t InsertRows(sqlite3_stmt* insert, const std::vector<UserImport>& rows,
+                  std::string_view role_sid) {
+  size_t inserted = 0;
+  for (const UserImport& u : rows) {
+    if (!CheckIdentity(u.identity).ok()) continue;
+    if (!u.attributes.empty() && !CheckAttributes(u.attributes).ok()) continue;
+    BindText(insert, 1, u.sid);
+    BindText(insert, 2, u.identity);
+    BindText(insert, 3, role_sid);
+    BindText(insert, 4, u.attributes);
+    if (u.friendly_name) {
+      BindText(insert, 5, *u.friendly_name);
+    } else {
+      sqlite3_bind_null(insert, 5);
+    }
+    sqlite3_bind_int64(insert, 6, absl::ToUnixSeconds(u.date_created));
+    sqlite3_bind_int64(insert, 7, absl::ToUnixSeconds(u.date_updated));
+    sqlite3_bind_int64(insert, 8, u.joined_channels_count);
+    if (sqlite3_step(insert) == SQLITE_DONE) ++inserted;
+    sqlite3_reset(insert);
+  }
+  return inserted;
+}
+
+namespace {
 
 double PeakRssMb() {
   struct rusage usage {};
@@ -104,27 +171,27 @@ void Finish(State& state, size_t n, int64_t rss_growth) {
 }
 
 void BM_ImportUserstore(State& state, size_t n, bool durable) {
-  const std::vector<UserImport>& rows = Rows(n);
+  const std::vector<UserImport>& rows = ImportRows(n);
   int64_t rss_growth = 0;
   for (auto _ : state) {
     state.PauseTiming();
     std::string dir;
     std::unique_ptr<Store> store;
     if (durable) {
-      dir = NewDirectory();
+      dir = NewBenchDirectory();
       DurableOptions options;
       options.sync = true;
       absl::StatusOr<std::unique_ptr<Store>> opened = Store::Open(dir + "/store", {}, options);
-      if (!opened.ok()) Die(opened.status().ToString());
+      if (!opened.ok()) BenchDie(opened.status().ToString());
       store = *std::move(opened);
     } else {
       absl::StatusOr<std::unique_ptr<Store>> created = Store::Create();
-      if (!created.ok()) Die(created.status().ToString());
+      if (!created.ok()) BenchDie(created.status().ToString());
       store = *std::move(created);
     }
     ServiceCreate sc;
     sc.sid = kService;
-    if (!store->CreateService(sc).ok()) Die("CreateService");
+    if (!store->CreateService(sc).ok()) BenchDie("CreateService");
     const MemorySnapshot before = TakeMemorySnapshot();
     state.ResumeTiming();
 
@@ -133,8 +200,8 @@ void BM_ImportUserstore(State& state, size_t n, bool durable) {
     absl::StatusOr<ImportResult> result = store->ImportUsers(kService, rows, options);
 
     state.PauseTiming();
-    if (!result.ok()) Die(result.status().ToString());
-    if (result->inserted != n) Die(absl::StrCat("imported ", result->inserted, " of ", n));
+    if (!result.ok()) BenchDie(result.status().ToString());
+    if (result->inserted != n) BenchDie(absl::StrCat("imported ", result->inserted, " of ", n));
     rss_growth = std::max(rss_growth, TakeMemorySnapshot().rss_bytes - before.rss_bytes);
     store.reset();
     if (!dir.empty()) std::filesystem::remove_all(dir);
@@ -143,19 +210,8 @@ void BM_ImportUserstore(State& state, size_t n, bool durable) {
   Finish(state, n, rss_growth);
 }
 
-void Exec(sqlite3* db, const char* sql) {
-  char* error = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &error) != SQLITE_OK) {
-    Die(absl::StrCat(sql, ": ", error != nullptr ? error : "?"));
-  }
-}
-
-void BindText(sqlite3_stmt* stmt, int index, std::string_view text) {
-  sqlite3_bind_text(stmt, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
-}
-
 void BM_ImportSqlite(State& state, size_t n, bool file) {
-  const std::vector<UserImport>& rows = Rows(n);
+  const std::vector<UserImport>& rows = ImportRows(n);
   const ServiceIds ids = MintServiceIds();
   int64_t rss_growth = 0;
   for (auto _ : state) {
@@ -163,56 +219,24 @@ void BM_ImportSqlite(State& state, size_t n, bool file) {
     std::string dir;
     sqlite3* db = nullptr;
     if (file) {
-      dir = NewDirectory();
-      if (sqlite3_open((dir + "/users.db").c_str(), &db) != SQLITE_OK) Die("sqlite3_open");
-      Exec(db, "PRAGMA journal_mode=WAL");
-      Exec(db, "PRAGMA synchronous=FULL");
+      dir = NewBenchDirectory();
+      if (sqlite3_open((dir + "/users.db").c_str(), &db) != SQLITE_OK) BenchDie("sqlite3_open");
+      SqliteExec(db, "PRAGMA journal_mode=WAL");
+      SqliteExec(db, "PRAGMA synchronous=FULL");
     } else if (sqlite3_open(":memory:", &db) != SQLITE_OK) {
-      Die("sqlite3_open");
+      BenchDie("sqlite3_open");
     }
-    // bench/baseline_sqlite's table: the same shape, the identity index in
-    // place before the load.
-    Exec(db,
-         "CREATE TABLE users (sid TEXT PRIMARY KEY NOT NULL, identity TEXT NOT NULL, "
-         "role_sid TEXT NOT NULL, attributes TEXT NOT NULL, friendly_name TEXT, "
-         "date_created INTEGER NOT NULL, date_updated INTEGER NOT NULL, "
-         "joined_channels_count INTEGER NOT NULL DEFAULT 0);"
-         "CREATE UNIQUE INDEX users_identity ON users (identity);");
-    sqlite3_stmt* insert = nullptr;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO users (sid, identity, role_sid, attributes, friendly_name, "
-                           "date_created, date_updated, joined_channels_count) VALUES "
-                           "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                           -1, &insert, nullptr) != SQLITE_OK) {
-      Die(sqlite3_errmsg(db));
-    }
+    CreateUsersTable(db);
+    sqlite3_stmt* insert = PrepareInsert(db);
     const MemorySnapshot before = TakeMemorySnapshot();
     state.ResumeTiming();
 
-    Exec(db, "BEGIN");
-    size_t inserted = 0;
-    for (const UserImport& u : rows) {
-      if (!CheckIdentity(u.identity).ok()) continue;
-      if (!u.attributes.empty() && !CheckAttributes(u.attributes).ok()) continue;
-      BindText(insert, 1, u.sid);
-      BindText(insert, 2, u.identity);
-      BindText(insert, 3, ids.default_role_sid);
-      BindText(insert, 4, u.attributes);
-      if (u.friendly_name) {
-        BindText(insert, 5, *u.friendly_name);
-      } else {
-        sqlite3_bind_null(insert, 5);
-      }
-      sqlite3_bind_int64(insert, 6, absl::ToUnixSeconds(u.date_created));
-      sqlite3_bind_int64(insert, 7, absl::ToUnixSeconds(u.date_updated));
-      sqlite3_bind_int64(insert, 8, u.joined_channels_count);
-      if (sqlite3_step(insert) == SQLITE_DONE) ++inserted;
-      sqlite3_reset(insert);
-    }
-    Exec(db, "COMMIT");
+    SqliteExec(db, "BEGIN");
+    const size_t inserted = InsertRows(insert, rows, ids.default_role_sid);
+    SqliteExec(db, "COMMIT");
 
     state.PauseTiming();
-    if (inserted != n) Die(absl::StrCat("sqlite imported ", inserted, " of ", n));
+    if (inserted != n) BenchDie(absl::StrCat("sqlite imported ", inserted, " of ", n));
     rss_growth = std::max(rss_growth, TakeMemorySnapshot().rss_bytes - before.rss_bytes);
     sqlite3_finalize(insert);
     sqlite3_close(db);

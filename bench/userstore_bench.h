@@ -22,6 +22,11 @@ void RegisterDurableBenchmarks(const std::vector<size_t>& user_counts);
 // loading the same rows in one transaction (:memory: and a WAL file).
 void RegisterImportBenchmarks(const std::vector<size_t>& user_counts);
 
+// Registers the export benchmarks (export_bench.cc): N users written as
+// export's NDJSON from a StoreReader and from a memory Store's paging walk,
+// against SQLite selecting the same rows into the same JSON (file, memory).
+void RegisterExportBenchmarks(const std::vector<size_t>& user_counts);
+
 // Registers the paired benchmarks of store size `n` (paired_bench.cc).
 void RegisterPairedBenchmarks(size_t n);
 

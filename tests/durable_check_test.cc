@@ -18,6 +18,7 @@
 #include "store/user_record.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_store.h"
+#include "userstore/inspect.h"
 #include "userstore/store.h"
 
 namespace userstore {
@@ -51,6 +52,7 @@ class DurableCheckTest : public ::testing::Test {
   void SetUp() override {
     DurableOptions durable;
     durable.sync = false;
+    durable.flush_on_close = false;  // the log is counted in StatsCountPerService
     absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(path(), {}, durable);
     ASSERT_OK(store);
     Store& s = **store;
@@ -252,6 +254,30 @@ TEST_F(DurableCheckTest, StatsCountPerService) {
   EXPECT_GT(stats->wal_bytes, 0u);
   const std::string text = internal::durable::FormatStats(*stats);
   EXPECT_TRUE(absl::StrContains(text, "2 services, 5 users")) << text;
+}
+
+// DurableOptions::flush_on_close: a default close moves the log into table
+// files (nothing left to replay); with false the log stays, and holds the
+// writes since.
+TEST_F(DurableCheckTest, ACleanCloseFlushesTheLogUnlessAskedNotTo) {
+  ASSERT_OK(Store::Open(path(), {}));  // default options: flushed at close
+  absl::StatusOr<internal::durable::StoreStats> stats = internal::durable::ComputeStats(path());
+  ASSERT_OK(stats);
+  EXPECT_EQ(stats->wal_bytes, 0u);
+  EXPECT_EQ(stats->users, 5u);
+  {
+    DurableOptions durable;
+    durable.flush_on_close = false;
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Store::Open(path(), {}, durable));
+    ASSERT_OK(store->CreateUser(kService, Id("late")));
+  }
+  stats = internal::durable::ComputeStats(path());
+  ASSERT_OK(stats);
+  EXPECT_GT(stats->wal_bytes, 0u);
+  EXPECT_EQ(stats->users, 6u);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<StoreReader> reader, StoreReader::Open(path()));
+  ASSERT_OK_AND_ASSIGN(const User late, reader->FetchUser(kService, "late"));
+  EXPECT_EQ(late.identity, "late");
 }
 
 }  // namespace

@@ -81,9 +81,9 @@ int RunExport(const CliOptions& options, std::ostream& out, std::ostream& err) {
     for (const Role& role : *roles) AppendRecord("role", RoleJson(role, reading.base_url), &line);
     if (!write()) break;
     std::string item;
-    absl::Status s = reader.VisitUsers(service.sid, [&](const User& user) {
+    absl::Status s = reader.ReadUsers(service.sid, [&](const UserView& user) {
       item.clear();
-      AppendUserJson(UserView(user), reading.base_url, &item);
+      AppendUserJson(user, reading.base_url, &item);
       AppendRecord("user", item, &line);
       ++users;
       return write();

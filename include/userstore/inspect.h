@@ -23,11 +23,13 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "userstore/export.h"
 #include "userstore/service.h"
 #include "userstore/user.h"
+#include "userstore/user_view.h"
 
 namespace userstore {
 
@@ -167,6 +169,14 @@ class USERSTORE_EXPORT StoreReader {
   // Complexity: O(users visited) time, O(one user) memory.
   absl::Status VisitUsers(std::string_view service_sid,
                           const std::function<bool(const User&)>& visitor) const;
+
+  // VisitUsers without the copy: `visitor` gets a UserView (user_view.h) of
+  // each user as it is decoded, valid only during the call (render it, or
+  // CopyTo a User to keep it). The view shows what VisitUsers' User holds,
+  // field for field. What `userstore export` walks with. Errors and
+  // complexity as VisitUsers; no allocation per user beyond the decode.
+  absl::Status ReadUsers(std::string_view service_sid,
+                         absl::FunctionRef<bool(const UserView&)> visitor) const;
 
  private:
   struct Impl;

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/status_macros.h"
 #include "durable/errors.h"
 #include "userstore/error.h"
 
@@ -276,41 +277,50 @@ void EncodeUser(const UserRecord& record, std::string* out) {
   w.Str(friendly.value_or(std::string_view()));
 }
 
-absl::StatusOr<UserRecord::Ptr> DecodeUser(std::string_view value, uint64_t sequence) {
+absl::Status DecodeUserFields(std::string_view value, uint64_t sequence, UserFields* fields) {
   Reader r(value);
   const uint8_t version = r.U8();
   if (r.ok() && version != kValueVersion && version != kUserValueVersion) {
     return Corrupt("unknown User value version");
   }
-  const SidBytes sid = r.Sid();
-  const SidBytes role = r.Sid();
-  const int64_t date_created = r.I64();
-  const int64_t date_updated = r.I64();
-  const int64_t joined = r.I64();
+  fields->sid = r.Sid();
+  fields->role_sid = r.Sid();
+  fields->date_created = r.I64();
+  fields->date_updated = r.I64();
+  fields->joined_channels_count = r.I64();
   // Version 1 had no revision: the user's creation sequence stands for it.
-  const uint64_t revision = version == kValueVersion ? sequence : r.U64();
+  fields->revision = version == kValueVersion ? sequence : r.U64();
   const uint8_t flags = r.U8();
-  UserRecord::Text text;
-  text.identity = r.Str();
-  text.attributes = r.Str();
+  fields->identity = r.Str();
+  fields->attributes = r.Str();
   const std::string_view friendly = r.Str();
   if (!r.done() || flags > 1 || (flags == 0 && !friendly.empty())) {
     return Corrupt("malformed User with sequence " + std::to_string(sequence) +
-                   (r.ok() ? " (" + FormatSid("US", sid) + ")" : std::string()));
+                   (r.ok() ? " (" + FormatSid("US", fields->sid) + ")" : std::string()));
   }
-  if (flags == 1) text.friendly_name = friendly;
+  fields->friendly_name.reset();
+  if (flags == 1) fields->friendly_name = friendly;
+  const UserRecord::Text text{fields->identity, fields->attributes, fields->friendly_name};
   if (!UserRecord::Fits(text)) {
-    return Corrupt("User with sequence " + std::to_string(sequence) + " (" + FormatSid("US", sid) +
+    return Corrupt("User with sequence " + std::to_string(sequence) + " (" +
+                   FormatSid("US", fields->sid) +
                    ") has an identity or friendly name over 65535 bytes");
   }
-  UserRecord::Ptr record = UserRecord::Make(text);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<UserRecord::Ptr> DecodeUser(std::string_view value, uint64_t sequence) {
+  UserFields fields;
+  USERSTORE_RETURN_IF_ERROR(DecodeUserFields(value, sequence, &fields));
+  UserRecord::Ptr record =
+      UserRecord::Make(UserRecord::Text{fields.identity, fields.attributes, fields.friendly_name});
   record->sequence = sequence;
-  record->sid = sid;
-  record->role_sid = role;
-  record->date_created = date_created;
-  record->date_updated = date_updated;
-  record->joined_channels_count = joined;
-  record->revision = revision;
+  record->sid = fields.sid;
+  record->role_sid = fields.role_sid;
+  record->date_created = fields.date_created;
+  record->date_updated = fields.date_updated;
+  record->joined_channels_count = fields.joined_channels_count;
+  record->revision = fields.revision;
   return record;
 }
 

@@ -33,6 +33,7 @@
 #include "absl/status/statusor.h"
 #include "sid/sid.h"
 #include "store/user_record.h"
+#include "store/user_view_access.h"
 #include "userstore/service.h"
 
 namespace userstore::internal::durable {
@@ -96,6 +97,10 @@ absl::StatusOr<Role> DecodeRole(std::string_view value, const std::string& servi
 void EncodeUser(const UserRecord& record, std::string* out);
 // A record with `sequence` (from the key), presence unknown.
 absl::StatusOr<UserRecord::Ptr> DecodeUser(std::string_view value, uint64_t sequence);
+// The same checks, with no record made: `*fields` views `value`. Errors as
+// DecodeUser; on an error `*fields` is unspecified. O(|value|), no
+// allocation.
+absl::Status DecodeUserFields(std::string_view value, uint64_t sequence, UserFields* fields);
 
 std::string EncodeSequence(uint64_t sequence);
 bool DecodeSequence(std::string_view value, uint64_t* sequence);

@@ -60,7 +60,7 @@ absl::StatusOr<std::unique_ptr<StoreImpl>> OpenDurable(std::string_view path, St
   USERSTORE_ASSIGN_OR_RETURN(LoadResult loaded,
                              Load(db.get(), *stored, impl.get(), durable.progress));
   std::unique_ptr<Journal> journal = std::make_unique<RocksJournal>(
-      std::move(db), durable.sync, std::move(loaded.next_role_index));
+      std::move(db), durable.sync, durable.flush_on_close, std::move(loaded.next_role_index));
   if (hooks.wrap_journal) journal = hooks.wrap_journal(std::move(journal));
   impl->SetJournal(std::move(journal));
   return impl;

@@ -189,4 +189,29 @@ absl::Status StoreReader::VisitUsers(std::string_view service_sid,
   });
 }
 
+absl::Status StoreReader::ReadUsers(std::string_view service_sid,
+                                    absl::FunctionRef<bool(const UserView&)> visitor) const {
+  const Service* service = FindService(impl_->services, service_sid);
+  if (service == nullptr) {
+    return internal::NotFound("The requested resource /Services/" + std::string(service_sid) +
+                              "/Users was not found");
+  }
+  const std::string prefix = ServicePrefix(kUserPrefix, *ParseSid(service->sid, "IS"));
+  const rocksdb::Slice prefix_slice(prefix);
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ScanOptions()));
+  UserView view = internal::UserViewAccess::Blank();
+  internal::UserFields fields;  // views the iterator's value: no copy
+  for (it->Seek(prefix_slice); it->Valid() && it->key().starts_with(prefix_slice); it->Next()) {
+    SidBytes sid;
+    uint64_t sequence;
+    const std::string_view key = it->key().ToStringView();
+    if (!ParseUserRecordKey(key, &sid, &sequence)) return Corrupt(key);
+    USERSTORE_RETURN_IF_ERROR(DecodeUserFields(it->value().ToStringView(), sequence, &fields));
+    internal::UserViewAccess::FillWithoutPresence(service->account_sid, service->sid, fields,
+                                                  &view);
+    if (!visitor(view)) return absl::OkStatus();
+  }
+  return FromRocks(it->status(), "reading " + impl_->path);
+}
+
 }  // namespace userstore

@@ -89,9 +89,13 @@ class RocksJournal final : public Journal {
  public:
   // `next_role_index`: per Service, the index its next role gets (the count
   // of roles already stored), as recovery found it.
-  RocksJournal(StoreDb db, bool sync, absl::flat_hash_map<SidBytes, uint64_t> next_role_index);
-  // Syncs the WAL (so a clean close is durable even with sync = false) and
-  // closes the DB.
+  // `flush_on_close`: DurableOptions::flush_on_close.
+  RocksJournal(StoreDb db, bool sync, bool flush_on_close,
+               absl::flat_hash_map<SidBytes, uint64_t> next_role_index);
+  // Syncs the WAL (so a clean close is durable even with sync = false),
+  // flushes the memtable to a table file when `flush_on_close` (the next
+  // open replays no log) and closes the DB. A Store whose write failed only
+  // closes.
   ~RocksJournal() override;
 
   // Errors of each: 500/20500 kUnavailable (or kDataLoss) when the write
@@ -112,6 +116,7 @@ class RocksJournal final : public Journal {
   absl::Status Write(rocksdb::WriteBatch* batch);
 
   const StoreDb db_;
+  const bool flush_on_close_;
   rocksdb::WriteOptions write_options_;
   // Set by the first failed write; from then on every write fails. A failed
   // batch may still have reached the log (e.g. the fsync failed after the

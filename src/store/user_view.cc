@@ -66,23 +66,37 @@ std::optional<bool> PresenceValue(Presence p) {
 }  // namespace
 
 void UserViewAccess::FillWithoutPresence(std::string_view account_sid, std::string_view service_sid,
-                                         const UserRecord& record, UserView* view) {
-  FormatSidTo("US", record.sid, view->sid_text_);
-  FormatSidTo("RL", record.role_sid, view->role_sid_text_);
+                                         const UserFields& fields, UserView* view) {
+  FormatSidTo("US", fields.sid, view->sid_text_);
+  FormatSidTo("RL", fields.role_sid, view->role_sid_text_);
   view->sid_ = std::string_view(view->sid_text_, kSidChars);
   view->role_sid_ = std::string_view(view->role_sid_text_, kSidChars);
   view->account_sid_ = account_sid;
   view->service_sid_ = service_sid;
-  view->identity_ = record.identity();
-  const std::string_view attributes = record.attributes();
-  view->attributes_ = attributes.empty() ? kNeverSetAttributes : attributes;
-  view->friendly_name_ = record.friendly_name();
+  view->identity_ = fields.identity;
+  view->attributes_ = fields.attributes.empty() ? kNeverSetAttributes : fields.attributes;
+  view->friendly_name_ = fields.friendly_name;
   view->is_online_.reset();
   view->is_notifiable_.reset();
-  view->joined_channels_count_ = record.joined_channels_count;
-  view->date_created_ = absl::FromUnixSeconds(record.date_created);
-  view->date_updated_ = absl::FromUnixSeconds(record.date_updated);
-  view->revision_ = record.revision;
+  view->joined_channels_count_ = fields.joined_channels_count;
+  view->date_created_ = absl::FromUnixSeconds(fields.date_created);
+  view->date_updated_ = absl::FromUnixSeconds(fields.date_updated);
+  view->revision_ = fields.revision;
+}
+
+void UserViewAccess::FillWithoutPresence(std::string_view account_sid, std::string_view service_sid,
+                                         const UserRecord& record, UserView* view) {
+  UserFields fields;
+  fields.sid = record.sid;
+  fields.role_sid = record.role_sid;
+  fields.identity = record.identity();
+  fields.attributes = record.attributes();
+  fields.friendly_name = record.friendly_name();
+  fields.joined_channels_count = record.joined_channels_count;
+  fields.date_created = record.date_created;
+  fields.date_updated = record.date_updated;
+  fields.revision = record.revision;
+  FillWithoutPresence(account_sid, service_sid, fields, view);
 }
 
 void UserViewAccess::Fill(const ServiceState& service, const UserRecord& record, UserShape shape,

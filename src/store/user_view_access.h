@@ -5,6 +5,8 @@
 #ifndef USERSTORE_SRC_STORE_USER_VIEW_ACCESS_H_
 #define USERSTORE_SRC_STORE_USER_VIEW_ACCESS_H_
 
+#include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "store/service_state.h"
@@ -17,6 +19,20 @@ namespace userstore::internal {
 // an item of a list page, whose presence fields are always null.
 enum class UserShape { kResource, kListItem };
 
+// A stored user's fields, viewing bytes held elsewhere (a record, or a value
+// read from the durable store's directory).
+struct UserFields {
+  SidBytes sid{};
+  SidBytes role_sid{};
+  std::string_view identity;
+  std::string_view attributes;  // "" when never set
+  std::optional<std::string_view> friendly_name;
+  int64_t joined_channels_count = 0;
+  int64_t date_created = 0;  // Unix seconds
+  int64_t date_updated = 0;  // Unix seconds
+  uint64_t revision = 0;
+};
+
 struct UserViewAccess {
   // Points `*view` at `record` of `service`, shown as `shape`. The view's
   // strings view the record and the Service; its SIDs are formatted into
@@ -28,6 +44,9 @@ struct UserViewAccess {
   // and `service_sid` must outlive the view.
   static void FillWithoutPresence(std::string_view account_sid, std::string_view service_sid,
                                   const UserRecord& record, UserView* view);
+  // The same from fields (which must outlive the view). O(1).
+  static void FillWithoutPresence(std::string_view account_sid, std::string_view service_sid,
+                                  const UserFields& fields, UserView* view);
   // An empty view, for Fill.
   static UserView Blank() { return UserView(); }
 };

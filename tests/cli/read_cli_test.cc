@@ -284,6 +284,46 @@ TEST_F(ReadTest, ReaderSeesTheStateAtItsOpen) {
   EXPECT_FALSE(bob.is_online.has_value());
 }
 
+// ReadUsers' views show what VisitUsers' Users hold, field for field, in
+// the same order; a false return stops it; an unknown Service is a 404.
+TEST_F(ReadTest, ReadUsersViewsEqualVisitUsersCopies) {
+  Create(kIS1, "Identity=alice&FriendlyName=Alice&Attributes=%7B%22a%22%3A1%7D");
+  Create(kIS1, "Identity=bob");  // attributes never set, no friendly name
+  Create(kIS1, absl::StrCat("Identity=", std::string(250, 'c')));
+  Create(kIS2, "Identity=other");
+  UserUpdate rename;
+  rename.friendly_name = "Bob";
+  ASSERT_OK(store_->UpdateUser(kIS1, "bob", rename));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<StoreReader> reader, StoreReader::Open(tmp_.store()));
+  std::vector<User> copies;
+  ASSERT_OK(reader->VisitUsers(kIS1, [&](const User& user) {
+    copies.push_back(user);
+    return true;
+  }));
+  std::vector<User> viewed;
+  ASSERT_OK(reader->ReadUsers(kIS1, [&](const UserView& view) {
+    User user;
+    view.CopyTo(&user);
+    viewed.push_back(std::move(user));
+    return true;
+  }));
+  ASSERT_EQ(copies.size(), 3u);
+  ASSERT_EQ(viewed.size(), copies.size());
+  for (size_t i = 0; i < copies.size(); ++i) {
+    EXPECT_EQ(UserJson(viewed[i], "https://h/v2"), UserJson(copies[i], "https://h/v2")) << i;
+    EXPECT_EQ(viewed[i].revision, copies[i].revision) << i;
+  }
+  EXPECT_EQ(viewed[0].attributes, R"({"a":1})");
+  EXPECT_EQ(viewed[1].attributes, "{}");
+  EXPECT_EQ(viewed[1].friendly_name, "Bob");
+  EXPECT_EQ(viewed[2].identity, std::string(250, 'c'));
+  int calls = 0;
+  ASSERT_OK(reader->ReadUsers(kIS1, [&](const UserView&) { return ++calls < 2; }));
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(reader->ReadUsers(kTypo, [](const UserView&) { return true; }).code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST_F(ReadTest, ReaderListsRolesAsTheStoreDoes) {
   RoleCreate role;
   role.sid = "RLaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
