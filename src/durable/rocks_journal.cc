@@ -150,6 +150,11 @@ rocksdb::Options RocksOptions(const RocksOpen& how, std::shared_ptr<rocksdb::Log
   options.max_background_jobs = 2;
   // Reads are served from memory: the memtable is only a write buffer.
   options.write_buffer_size = 32 << 20;
+  // LZ4 (RocksDB's default is Snappy): table files of about the same size,
+  // decompressed about twice as fast, which is what a full scan (Store::Open,
+  // export, check) spends on the files. Files written before keep theirs:
+  // each file names its own compression.
+  options.compression = rocksdb::kLZ4Compression;
   return options;
 }
 
