@@ -61,6 +61,16 @@ enum class RecordMemory {
   kHugePages = 1,
 };
 
+// The change feed (events.h, docs/events.md).
+struct EventOptions {
+  // false: no feed (ReadEvents answers 400/20001 "the change feed is
+  // off"); listeners still fire. For measuring the feed's cost.
+  bool enabled = true;
+  // Events kept in memory per Service: the oldest are dropped beyond it,
+  // and a read after a dropped position fails with 410/20410. >= 1.
+  size_t memory_window = 65536;
+};
+
 struct StoreOptions {
   // The Account (`AC` + 32 hex) every Service and User belongs to. Empty: a
   // fresh one is minted from OS randomness when the Store is made.
@@ -87,6 +97,8 @@ struct StoreOptions {
   // (Store::listener_failures). Must not throw; an exception it throws is
   // swallowed.
   std::function<void(const UserEvent& event, std::string_view what)> listener_error;
+  // The change feed. memory_window of 0: 400/20001 (kInvalidArgument).
+  EventOptions events;
 };
 
 // Options of a durable Store (Store::Open): how writes reach the disk and how

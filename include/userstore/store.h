@@ -34,6 +34,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "userstore/events.h"
 #include "userstore/export.h"
 #include "userstore/import.h"
 #include "userstore/options.h"
@@ -50,9 +51,11 @@ class StoreImpl;
 
 class USERSTORE_EXPORT Store {
  public:
-  // Called after a successful create / update whose webhook_enabled was set
-  // (and after a GetOrCreateUser / ConnectOrCreateUser that created, with
-  // webhook_enabled), once the write has committed: on the writing thread,
+  // Called after a successful create / update / delete whose
+  // webhook_enabled was set or whose origin is WriteOrigin::kClient (and
+  // after a GetOrCreateUser / ConnectOrCreateUser that created, likewise),
+  // with the write's feed event (sequence included; see events.h), once the
+  // write has committed: on the writing thread,
   // with no Store lock held (so it may call the Store). Listeners of one
   // write run in the order they were added. Writes of one user on different
   // threads call their listeners on those threads, so the calls may overlap
@@ -259,6 +262,9 @@ class USERSTORE_EXPORT Store {
   // Errors: 404/20404; 412/20412 (kFailedPrecondition) revision mismatch.
   absl::Status DeleteUser(std::string_view service_sid, std::string_view key,
                           std::optional<uint64_t> if_revision = std::nullopt);
+  // The same with UserDelete's parameters (webhook_enabled, origin).
+  absl::Status DeleteUser(std::string_view service_sid, std::string_view key,
+                          const UserDelete& params);
 
   // One page of the Service's users in creation order. Complexity:
   // O(log n + page_size) whatever the offset. Errors: 404/20404; 400/20001
@@ -338,6 +344,36 @@ class USERSTORE_EXPORT Store {
   // copy-on-write list); a write that commits while AddPostEventListener
   // runs may or may not see the new one. Listeners are never removed.
   void AddPostEventListener(PostEventListener listener);
+
+  // Registers a pre-event listener (events.h): called, in the order added,
+  // before each create or update whose origin is WriteOrigin::kClient
+  // commits (never for kServer or kImport writes, presence, joined counts
+  // or deletes, as Twilio fires no pre-event for REST calls nor
+  // reachability). The first rejection stops the write (403/50056). A write
+  // whose user changed between the listeners' approval and the commit is
+  // proposed again from the user as it now is (the other write is kept),
+  // up to 3 times; then it fails with 409/20409 ("the user kept changing").
+  // Safe during traffic, as AddPostEventListener.
+  void AddPreEventListener(PreEventListener listener);
+
+  // The change feed of Service `service_sid` (events.h): the events after
+  // position `after_sequence` (0: from the first), at most `max` (1..1000;
+  // 0 means 100). Complexity: O(log window + events returned).
+  // Errors: 404/20404 unknown Service; 400/20001 `max` above 1000,
+  // `after_sequence` beyond the feed's last event (a consumer of another
+  // store, or of a memory store that restarted), or the feed is off
+  // (EventOptions::enabled); 410/20410 (kOutOfRange) the events right after
+  // `after_sequence` were dropped (EventOptions::memory_window): re-read a
+  // snapshot (EventPosition, then a full list, then the feed from there).
+  absl::StatusOr<EventPage> ReadEvents(std::string_view service_sid, uint64_t after_sequence,
+                                       size_t max = 100) const;
+
+  // The sequence of the Service's last event (0 before the first): take it
+  // before listing every user, then read the feed after it, and the list
+  // plus those events give the current state (each event carries the whole
+  // user, so applying one already in the list changes nothing).
+  // Errors: 404/20404. O(1).
+  absl::StatusOr<uint64_t> EventPosition(std::string_view service_sid) const;
 
   // How many listener calls have thrown since the Store was made (each
   // also reported to StoreOptions::listener_error when set). Thread-safe,

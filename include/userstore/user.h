@@ -15,6 +15,15 @@
 
 namespace userstore {
 
+// Where a write comes from (UserCreate::origin, UserUpdate::origin,
+// UserDelete::origin), as Twilio tells its webhooks apart (docs/events.md).
+enum class WriteOrigin : uint8_t {
+  kServer = 0,  // the host's own call or a REST request (Twilio's "API")
+  kClient = 1,  // a chat client's (SDK) action, as the host marks it: runs
+                // the pre-event listeners, and the post-event ones always
+  kImport = 2,  // Store::ImportUsers
+};
+
 struct User {
   std::string sid;          // "US" + 32 lowercase hex, minted by the Store
   std::string account_sid;  // "AC" + 32 hex
@@ -51,8 +60,11 @@ struct UserCreate {
                                              // default_service_role_sid
   std::optional<std::string> attributes;     // Attributes: a JSON object text
   std::optional<std::string> friendly_name;  // FriendlyName
-  // X-Twilio-Webhook-Enabled: true. Post-event listeners fire only when set.
+  // X-Twilio-Webhook-Enabled: true. Post-event listeners fire only when set
+  // (or for origin kClient).
   bool webhook_enabled = false;
+  // Who asks (docs/events.md): kClient runs the pre-event listeners first.
+  WriteOrigin origin = WriteOrigin::kServer;
 };
 
 // Parameters of an update (POST .../Users/{key}); an omitted field is left
@@ -62,6 +74,8 @@ struct UserUpdate {
   std::optional<std::string> attributes;     // Attributes: replaces the whole text
   std::optional<std::string> friendly_name;  // FriendlyName; "" clears
   bool webhook_enabled = false;              // X-Twilio-Webhook-Enabled: true
+  // Who asks (docs/events.md): kClient runs the pre-event listeners first.
+  WriteOrigin origin = WriteOrigin::kServer;
   // userstore's, not Twilio's. An RFC 7396 JSON merge patch applied to the
   // stored attributes under the user's lock, so concurrent patches of
   // different keys all survive: members set to null are removed, objects
@@ -74,6 +88,16 @@ struct UserUpdate {
   // if the user's revision (User::revision) equals it; otherwise it fails
   // with 412/20412 (kFailedPrecondition) and changes nothing.
   std::optional<uint64_t> if_revision;
+};
+
+// Parameters of a delete (DELETE .../Users/{key}).
+struct UserDelete {
+  // userstore's: only if the user's revision equals it (412/20412 if not).
+  std::optional<uint64_t> if_revision;
+  // X-Twilio-Webhook-Enabled: true (Conversations accepts it on deletes; the
+  // post-event listeners fire for the removal only when set, or for kClient).
+  bool webhook_enabled = false;
+  WriteOrigin origin = WriteOrigin::kServer;
 };
 
 // What Store::GetOrCreateUser returns.
@@ -89,12 +113,40 @@ struct UserConnection {
   uint32_t connections = 0;  // the user's live connections after the call
 };
 
-// What a post-event listener receives (Twilio's onUserAdded / onUserUpdated
-// post-event webhooks, delivered in process).
+// Bits of UserEvent::changed and PreEvent::changed: the fields a write
+// changed (a write that sets a field to its current value changes nothing).
+namespace user_field {
+inline constexpr uint32_t kRoleSid = 1u << 0;
+inline constexpr uint32_t kAttributes = 1u << 1;
+inline constexpr uint32_t kFriendlyName = 1u << 2;
+inline constexpr uint32_t kIsOnline = 1u << 3;
+inline constexpr uint32_t kIsNotifiable = 1u << 4;
+inline constexpr uint32_t kJoinedChannelsCount = 1u << 5;
+// Every field: what added and removed events carry.
+inline constexpr uint32_t kAll = (1u << 6) - 1;
+}  // namespace user_field
+
+// One committed change of a user: an entry of a Service's change feed
+// (Store::ReadEvents) and what a post-event listener receives (Twilio's
+// onUserAdded / onUserUpdated post-event webhooks, plus removals; see
+// docs/events.md).
 struct UserEvent {
-  enum class Type { kUserAdded, kUserUpdated };
-  Type type;
-  User user;  // the user as it is right after the write
+  enum class Type { kUserAdded, kUserUpdated, kUserRemoved };
+  Type type = Type::kUserAdded;
+  // The user right after the write; for kUserRemoved, as it was before.
+  // Presence (is_online, is_notifiable) as the Store shows it on a fetch.
+  User user;
+  // The event's place in its Service's feed: 1 for the first, then +1 per
+  // committed write, no gaps; the feed's order is the order the writes
+  // committed in (each user's events in the order of its writes).
+  uint64_t sequence = 0;
+  // When the write committed (StoreOptions::clock, microseconds kept).
+  absl::Time time;
+  // user_field bits; kAll for kUserAdded and kUserRemoved.
+  uint32_t changed = 0;
+  // The write's webhook_enabled and origin (imports: false, kImport).
+  bool webhook_enabled = false;
+  WriteOrigin origin = WriteOrigin::kServer;
 };
 
 }  // namespace userstore

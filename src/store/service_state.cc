@@ -6,12 +6,13 @@
 namespace userstore::internal {
 
 ServiceState::ServiceState(const Service& service, const std::vector<Role>& default_roles,
-                           RecordArena* records)
+                           RecordArena* records, size_t feed_window)
     : sid_(service.sid),
       account_sid_(service.account_sid),
       default_role_(*ParseSid(service.default_service_role_sid, "RL")),
       records_(records),
-      reachability_enabled_(service.reachability_enabled) {
+      reachability_enabled_(service.reachability_enabled),
+      feed_(feed_window > 0 ? std::make_unique<EventFeed>(feed_window) : nullptr) {
   WriterLock lock(&mu_);
   meta_ = service;
   for (const Role& role : default_roles) {

@@ -7,7 +7,9 @@
 #define USERSTORE_SRC_STORE_SERVICE_STATE_H_
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "common/mutex.h"
 #include "sid/sid.h"
+#include "store/event_feed.h"
 #include "store/user_index.h"
 #include "userstore/service.h"
 
@@ -30,8 +33,9 @@ class ServiceState {
   // `service` holds the metadata; its default_*_role_sid fields must name
   // roles given in `default_roles`. `records`: where its user records are
   // made (null: malloc); it must outlive this ServiceState.
+  // `feed_window`: events its feed keeps (0: no feed).
   ServiceState(const Service& service, const std::vector<Role>& default_roles,
-               RecordArena* records = nullptr);
+               RecordArena* records = nullptr, size_t feed_window = 0);
   ServiceState(const ServiceState&) = delete;
   ServiceState& operator=(const ServiceState&) = delete;
 
@@ -63,6 +67,9 @@ class ServiceState {
   // The arena user records are made in (UserRecord::Make), or null.
   RecordArena* records() const { return records_; }
 
+  // The Service's change feed; null when the Store has none.
+  EventFeed* feed() const { return feed_.get(); }
+
   UserIndex& users() { return users_; }
   const UserIndex& users() const { return users_; }
 
@@ -80,6 +87,7 @@ class ServiceState {
   absl::flat_hash_map<SidBytes, size_t> role_index_ ABSL_GUARDED_BY(mu_);
 
   UserIndex users_;
+  const std::unique_ptr<EventFeed> feed_;
 };
 
 }  // namespace userstore::internal

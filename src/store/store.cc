@@ -62,6 +62,9 @@ absl::StatusOr<StoreOptions> CheckStoreOptions(StoreOptions options) {
     return BadRequest(twilio_code::kInvalidParameter,
                       "record_memory must be RecordMemory::kMalloc or kHugePages");
   }
+  if (options.events.memory_window == 0) {
+    return BadRequest(twilio_code::kInvalidParameter, "events.memory_window must be at least 1");
+  }
   if (options.page_token_key.empty()) {
     options.page_token_key.resize(32);
     RandomBytes(options.page_token_key.data(), options.page_token_key.size());
@@ -137,7 +140,9 @@ absl::Status Store::UpdateUser(std::string_view service_sid, std::string_view ke
 }
 absl::Status Store::DeleteUser(std::string_view service_sid, std::string_view key,
                                std::optional<uint64_t> if_revision) {
-  return impl_->DeleteUser(service_sid, key, if_revision);
+  UserDelete params;
+  params.if_revision = if_revision;
+  return impl_->DeleteUser(service_sid, key, params);
 }
 absl::StatusOr<bool> Store::UserExists(std::string_view service_sid, std::string_view key) const {
   return impl_->UserExists(service_sid, key);
@@ -195,6 +200,24 @@ absl::StatusOr<User> Store::AddJoinedChannels(std::string_view service_sid, std:
                                               int64_t delta) {
   return impl_->AddJoinedChannels(service_sid, key, delta);
 }
+absl::Status Store::DeleteUser(std::string_view service_sid, std::string_view key,
+                               const UserDelete& params) {
+  return impl_->DeleteUser(service_sid, key, params);
+}
+
+void Store::AddPreEventListener(PreEventListener listener) {
+  impl_->AddPreEventListener(std::move(listener));
+}
+
+absl::StatusOr<EventPage> Store::ReadEvents(std::string_view service_sid, uint64_t after_sequence,
+                                            size_t max) const {
+  return impl_->ReadEvents(service_sid, after_sequence, max);
+}
+
+absl::StatusOr<uint64_t> Store::EventPosition(std::string_view service_sid) const {
+  return impl_->EventPosition(service_sid);
+}
+
 void Store::AddPostEventListener(PostEventListener listener) {
   impl_->AddPostEventListener(std::move(listener));
 }

@@ -78,7 +78,7 @@ class StoreImpl final : public RestoreTarget {
   absl::Status UpdateUser(std::string_view service_sid, std::string_view key,
                           const UserUpdate& params, User* out);
   absl::Status DeleteUser(std::string_view service_sid, std::string_view key,
-                          std::optional<uint64_t> if_revision = std::nullopt);
+                          const UserDelete& params = {});
   absl::StatusOr<bool> UserExists(std::string_view service_sid, std::string_view key) const;
   absl::StatusOr<uint64_t> CountUsers(std::string_view service_sid) const;
   absl::Status ListUsers(std::string_view service_sid, const PageRequest& request, Page* out) const;
@@ -112,6 +112,10 @@ class StoreImpl final : public RestoreTarget {
                                          int64_t delta);
 
   void AddPostEventListener(Store::PostEventListener listener);
+  void AddPreEventListener(PreEventListener listener);
+  absl::StatusOr<EventPage> ReadEvents(std::string_view service_sid, uint64_t after_sequence,
+                                       size_t max) const;
+  absl::StatusOr<uint64_t> EventPosition(std::string_view service_sid) const;
   uint64_t listener_failures() const { return listener_failures_.load(std::memory_order_relaxed); }
 
   // ---- Durable mode (see journal.h and restore.h) --------------------------
@@ -176,15 +180,13 @@ class StoreImpl final : public RestoreTarget {
   // `on_existing` (under its exclusive lock; see UserIndex::Insert), then
   // copied into `*out` instead, and *existed set. Errors: 409/50201 when
   // taken and `existed` is null.
-  absl::Status Insert(ServiceState& service, UserRecord::Ptr record, User* out, bool* existed,
+  absl::Status Insert(ServiceState& service, UserRecord::Ptr record,
+                      const UserIndex::Persist& persist, User* out, bool* existed,
                       UserIndex::Mutate on_existing = UserIndex::Ignore);
   // Replaces the user at `key` with build(current), copied into `*out`
   // unless `out` is null. Errors: build's, the journal's, 404/20404.
   absl::Status Replace(ServiceState& service, std::string_view key, UserIndex::Build build,
-                       User* out);
-  // The journal hook for writes to `service`'s users (null without journal).
-  UserIndex::Persist PersistUser(const ServiceState& service) const;
-  UserIndex::Persist PersistErase(const ServiceState& service) const;
+                       const UserIndex::Persist& persist, User* out);
   // Adds a new Service (checked, its SID not in use) with its roles: within
   // Limits::max_services (403/20403), journaled (500/20500), published.
   absl::Status AddNewService(const Service& service, const std::vector<Role>& roles)
@@ -199,7 +201,51 @@ class StoreImpl final : public RestoreTarget {
   bool HasService(const SidBytes& sid) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(services_mu_);
   // Calls the post-event listeners; an exception is counted and handed to
   // options_.listener_error, never propagated.
-  void Fire(UserEvent::Type type, const User& user) const;
+  // ---- events (store_events.cc) ----
+  // What one write emits: set by the write, completed by Emit.
+  struct Emission {
+    ServiceState* service = nullptr;
+    UserEvent::Type type = UserEvent::Type::kUserAdded;
+    uint32_t changed = 0;
+    bool webhook_enabled = false;
+    WriteOrigin origin = WriteOrigin::kServer;
+    uint64_t sequence = 0;    // the feed's, once emitted (0: no feed)
+    int64_t time_micros = 0;  // once emitted
+  };
+  // Appends the event of record `r` (after the write; before it, for a
+  // removal) to the Service's feed. Called under r's locks, once the write
+  // is journaled. No-op without a feed.
+  void Emit(Emission* emission, const UserRecord& r) const;
+  // A presence change of `r` (in memory, under its lock): emits when
+  // is_online or is_notifiable moved from `online` / `notifiable`.
+  void EmitPresence(Emission* emission, const UserRecord& r, Presence online,
+                    Presence notifiable) const;
+  // A Persist (user_index.h) that journals `r` (PutUser) and emits it; null
+  // when there is neither a journal nor a feed. `emission` must outlive it.
+  UserIndex::Persist CommitUser(Emission* emission) const;
+  // The same for a removal (DeleteUser), checking `if_revision` first.
+  UserIndex::Persist CommitErase(Emission* emission, std::optional<uint64_t> if_revision) const;
+  // Whether the post-event listeners fire for this write (Store's rule).
+  static bool Fires(const Emission& emission) {
+    return emission.webhook_enabled || emission.origin == WriteOrigin::kClient;
+  }
+  // Calls the post-event listeners with the write's event; `user` is the
+  // user the event shows. An exception is counted and handed to
+  // options_.listener_error, never propagated.
+  void Fire(const Emission& emission, const User& user) const;
+  // Runs the pre-event listeners on `event`: OK, or 403/50056.
+  absl::Status CheckPreEvent(const PreEvent& event) const;
+  bool HasPreEventListeners() const;
+  // For a client's create (origin kClient): the pre-event listeners' verdict
+  // on the user `params` would create with `role`. OK at once otherwise.
+  absl::Status CheckClientCreate(const ServiceState& service, const UserCreate& params,
+                                 const SidBytes& role) const;
+  // UpdateUser's checks of `params` before any lock (`*role`: the new role).
+  absl::Status CheckUpdate(const ServiceState& service, const UserUpdate& params,
+                           SidBytes* role) const;
+  // UpdateUser once the pre-event listeners (if any) have agreed.
+  absl::Status CommitUpdate(ServiceState& service, std::string_view key, const UserUpdate& params,
+                            const SidBytes& role, User* out);
   absl::Status UserNotFound(const ServiceState& service, std::string_view key) const;
 
   const StoreOptions options_;
@@ -221,6 +267,9 @@ class StoreImpl final : public RestoreTarget {
   std::shared_ptr<const std::vector<Store::PostEventListener>> listeners_
       ABSL_GUARDED_BY(listeners_mu_);
   mutable std::atomic<uint64_t> listener_failures_{0};
+  mutable SharedMutex pre_listeners_mu_;
+  std::shared_ptr<const std::vector<PreEventListener>> pre_listeners_
+      ABSL_GUARDED_BY(pre_listeners_mu_);
 };
 
 // Validates `options` and completes them (a minted account SID and page-token

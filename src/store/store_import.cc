@@ -31,6 +31,18 @@
 namespace userstore::internal {
 namespace {
 
+// The user_field bits an imported replacement `next` changes in `old`.
+uint32_t ImportChanges(const UserRecord& old, const UserRecord& next) {
+  uint32_t changed = 0;
+  if (old.role_sid != next.role_sid) changed |= user_field::kRoleSid;
+  if (old.attributes() != next.attributes()) changed |= user_field::kAttributes;
+  if (old.friendly_name() != next.friendly_name()) changed |= user_field::kFriendlyName;
+  if (old.joined_channels_count != next.joined_channels_count) {
+    changed |= user_field::kJoinedChannelsCount;
+  }
+  return changed;
+}
+
 constexpr size_t kDefaultBatchSize = 1000;
 constexpr size_t kMaxBatchSize = 10000;
 // 9999-12-31T23:59:59Z: the last second Twilio's date format can write.
@@ -378,11 +390,17 @@ absl::StatusOr<ImportResult> StoreImpl::ImportUsers(std::string_view service_sid
         }
         for (size_t k = start; k < end; ++k) {
           UserRecord::Ptr& r = records[k - start];
+          Emission emission{service, UserEvent::Type::kUserAdded, user_field::kAll, false,
+                            WriteOrigin::kImport};
           switch (actions[k - start]) {
             case Action::kInsert:
+              Emit(&emission, *r);
               index.Insert(std::move(r));
               break;
             case Action::kReplace:
+              emission.type = UserEvent::Type::kUserUpdated;
+              emission.changed = ImportChanges(*index.FindSid(r->sid), *r);
+              Emit(&emission, *r);
               replaced.push_back(index.Replace(std::move(r)));
               break;
             case Action::kSkip:

@@ -29,7 +29,10 @@ absl::StatusOr<User> StoreImpl::SetPresence(std::string_view service_sid, std::s
                                             PresenceField field, Presence value) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
   User user;
+  Emission emission{service, UserEvent::Type::kUserUpdated};
   const bool found = service->users().Modify(ParseUserKey(key), [&](UserRecord& r) {
+    const Presence online = r.online;
+    const Presence notifiable = r.notifiable;
     switch (field) {
       case PresenceField::kOnline:
         r.online = value;
@@ -44,6 +47,7 @@ absl::StatusOr<User> StoreImpl::SetPresence(std::string_view service_sid, std::s
         r.notifiable = value;
         break;
     }
+    EmitPresence(&emission, r, online, notifiable);
     CopyUser(*service, r, UserShape::kResource, &user);
   });
   if (!found) return UserNotFound(*service, key);
@@ -55,8 +59,11 @@ absl::StatusOr<UserConnection> StoreImpl::ConnectUser(std::string_view service_s
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
   UserConnection result;
   bool full = false;
+  Emission emission{service, UserEvent::Type::kUserUpdated};
   const bool found = service->users().Modify(ParseUserKey(key), [&](UserRecord& r) {
+    const Presence online = r.online;
     full = !AddConnection(r);
+    EmitPresence(&emission, r, online, r.notifiable);
     result.connections = r.connections;
     CopyUser(*service, r, UserShape::kResource, &result.user);
   });
@@ -69,12 +76,17 @@ absl::StatusOr<UserConnection> StoreImpl::ConnectOrCreateUser(std::string_view s
                                                               const UserCreate& params) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
   USERSTORE_ASSIGN_OR_RETURN(const SidBytes role, ValidateCreate(*service, params));
+  USERSTORE_RETURN_IF_ERROR(CheckClientCreate(*service, params, role));
   UserConnection result;
   bool full = false;
+  Emission connected{service, UserEvent::Type::kUserUpdated};
   auto connect = [&](UserRecord& r) {
+    const Presence online = r.online;
     full = !AddConnection(r);
+    EmitPresence(&connected, r, online, r.notifiable);
     result.connections = r.connections;
   };
+  Emission emission;
   UserKey key;
   key.identity = params.identity;
   // Most connects are of a user that exists: one step under its lock.
@@ -87,15 +99,18 @@ absl::StatusOr<UserConnection> StoreImpl::ConnectOrCreateUser(std::string_view s
     // to that user instead, still under the identity's lock (no delete can
     // come in between).
     UserRecord::Ptr record = NewRecord(*service, params, role);
+    emission = Emission{service, UserEvent::Type::kUserAdded, user_field::kAll,
+                        params.webhook_enabled, params.origin};
     record->online = Presence::kTrue;
     record->connections = 1;
     bool existed = false;
-    USERSTORE_RETURN_IF_ERROR(Insert(*service, std::move(record), &result.user, &existed, connect));
+    USERSTORE_RETURN_IF_ERROR(Insert(*service, std::move(record), CommitUser(&emission),
+                                     &result.user, &existed, connect));
     result.created = !existed;
     if (result.created) result.connections = 1;
   }
   if (full) return TooManyConnections();
-  if (result.created && params.webhook_enabled) Fire(UserEvent::Type::kUserAdded, result.user);
+  if (result.created && Fires(emission)) Fire(emission, result.user);
   return result;
 }
 
@@ -103,9 +118,12 @@ absl::StatusOr<UserConnection> StoreImpl::DisconnectUser(std::string_view servic
                                                          std::string_view key) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
   UserConnection result;
+  Emission emission{service, UserEvent::Type::kUserUpdated};
   const bool found = service->users().Modify(ParseUserKey(key), [&](UserRecord& r) {
+    const Presence online = r.online;
     if (r.connections > 0) --r.connections;
     if (r.connections == 0) r.online = Presence::kFalse;
+    EmitPresence(&emission, r, online, r.notifiable);
     result.connections = r.connections;
     CopyUser(*service, r, UserShape::kResource, &result.user);
   });
@@ -116,6 +134,7 @@ absl::StatusOr<UserConnection> StoreImpl::DisconnectUser(std::string_view servic
 absl::StatusOr<User> StoreImpl::AddJoinedChannels(std::string_view service_sid,
                                                   std::string_view key, int64_t delta) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
+  Emission emission{service, UserEvent::Type::kUserUpdated};
   auto build = [&](const UserRecord& r) -> absl::StatusOr<UserRecord::Ptr> {
     int64_t next_count;
     if (__builtin_add_overflow(r.joined_channels_count, delta, &next_count) || next_count < 0) {
@@ -125,10 +144,11 @@ absl::StatusOr<User> StoreImpl::AddJoinedChannels(std::string_view service_sid,
     UserRecord::Ptr next = UserRecord::Make(r.text(), &r, service->records());
     next->joined_channels_count = next_count;
     next->revision = service->NextSequence();
+    emission.changed = delta != 0 ? user_field::kJoinedChannelsCount : 0;
     return next;
   };
   User user;
-  USERSTORE_RETURN_IF_ERROR(Replace(*service, key, build, &user));
+  USERSTORE_RETURN_IF_ERROR(Replace(*service, key, build, CommitUser(&emission), &user));
   return user;
 }
 

@@ -59,6 +59,8 @@ StoreImpl::StoreImpl(StoreOptions options)
   service_maps_.push_back(std::make_unique<const ServiceMap>());
   services_.store(service_maps_.back().get(), std::memory_order_release);
   listeners_ = std::make_shared<const std::vector<Store::PostEventListener>>();
+  WriterLock pre_lock(&pre_listeners_mu_);
+  pre_listeners_ = std::make_shared<const std::vector<PreEventListener>>();
 }
 
 StoreImpl::~StoreImpl() = default;
@@ -148,7 +150,8 @@ bool StoreImpl::HasService(const SidBytes& sid) const {
 
 ServiceState* StoreImpl::Publish(const Service& service, const std::vector<Role>& roles,
                                  bool defer_snapshot) {
-  service_states_.push_back(std::make_unique<ServiceState>(service, roles, records_.get()));
+  service_states_.push_back(std::make_unique<ServiceState>(
+      service, roles, records_.get(), options_.events.enabled ? options_.events.memory_window : 0));
   ServiceState* state = service_states_.back().get();
   recent_.emplace(*ParseSid(service.sid, "IS"), state);
   // Small stores always read lock-free; larger ones merge geometrically.
@@ -318,44 +321,6 @@ absl::StatusOr<std::vector<Role>> StoreImpl::ListRoles(std::string_view service_
   auto service = FindService(service_sid);
   if (!service.ok()) return service.status();
   return (*service)->Roles();
-}
-
-void StoreImpl::AddPostEventListener(Store::PostEventListener listener) {
-  WriterLock lock(&listeners_mu_);
-  auto next = std::make_shared<std::vector<Store::PostEventListener>>(*listeners_);
-  next->push_back(std::move(listener));
-  listeners_ = std::move(next);
-}
-
-void StoreImpl::Fire(UserEvent::Type type, const User& user) const {
-  std::shared_ptr<const std::vector<Store::PostEventListener>> listeners;
-  {
-    ReaderLock lock(&listeners_mu_);
-    listeners = listeners_;
-  }
-  if (listeners->empty()) return;
-  const UserEvent event{type, user};
-  // The write has committed: a listener's failure is reported, never turned
-  // into the write's (store.h, PostEventListener). Reported from inside the
-  // handler, so that e.what() needs no copy (an allocation there could throw
-  // out of Fire).
-  auto report = [&](std::string_view what) noexcept {
-    listener_failures_.fetch_add(1, std::memory_order_relaxed);
-    if (!options_.listener_error) return;
-    try {
-      options_.listener_error(event, what);
-    } catch (...) {  // NOLINT(bugprone-empty-catch): documented in options.h
-    }
-  };
-  for (const auto& listener : *listeners) {
-    try {
-      listener(event);
-    } catch (const std::exception& e) {
-      report(e.what());
-    } catch (...) {
-      report("unknown exception");
-    }
-  }
 }
 
 }  // namespace userstore::internal

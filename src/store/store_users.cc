@@ -28,16 +28,6 @@ void StoreImpl::CopyUser(const ServiceState& service, const UserRecord& record, 
   view.CopyTo(out);
 }
 
-UserIndex::Persist StoreImpl::PersistUser(const ServiceState& service) const {
-  if (!journal_) return nullptr;
-  return [this, &service](const UserRecord& r) { return journal_->PutUser(service.sid(), r); };
-}
-
-UserIndex::Persist StoreImpl::PersistErase(const ServiceState& service) const {
-  if (!journal_) return nullptr;
-  return [this, &service](const UserRecord& r) { return journal_->DeleteUser(service.sid(), r); };
-}
-
 absl::Status StoreImpl::UserNotFound(const ServiceState& service, std::string_view key) const {
   return NotFound("The requested resource /Services/" + service.sid() + "/Users/" +
                   std::string(key) + " was not found");
@@ -84,6 +74,24 @@ absl::StatusOr<SidBytes> StoreImpl::ValidateCreate(const ServiceState& service,
   return role;
 }
 
+absl::Status StoreImpl::CheckClientCreate(const ServiceState& service, const UserCreate& params,
+                                          const SidBytes& role) const {
+  if (params.origin != WriteOrigin::kClient || !HasPreEventListeners()) return absl::OkStatus();
+  PreEvent proposal;
+  proposal.type = UserEvent::Type::kUserAdded;
+  proposal.changed = user_field::kAll;
+  User& u = proposal.user;
+  u.account_sid = service.account_sid();
+  u.service_sid = service.sid();
+  u.role_sid = FormatSid("RL", role);
+  u.identity = params.identity;
+  u.attributes = params.attributes && !params.attributes->empty() ? *params.attributes : "{}";
+  if (params.friendly_name && !params.friendly_name->empty())
+    u.friendly_name = params.friendly_name;
+  u.date_created = u.date_updated = Now();
+  return CheckPreEvent(proposal);
+}
+
 UserRecord::Ptr StoreImpl::NewRecord(ServiceState& service, const UserCreate& params,
                                      const SidBytes& role) {
   UserRecord::Text text;
@@ -100,8 +108,9 @@ UserRecord::Ptr StoreImpl::NewRecord(ServiceState& service, const UserCreate& pa
   return record;
 }
 
-absl::Status StoreImpl::Insert(ServiceState& service, UserRecord::Ptr record, User* out,
-                               bool* existed, UserIndex::Mutate on_existing) {
+absl::Status StoreImpl::Insert(ServiceState& service, UserRecord::Ptr record,
+                               const UserIndex::Persist& persist, User* out, bool* existed,
+                               UserIndex::Mutate on_existing) {
   auto on_inserted = [&](const UserRecord& r) {
     if (out != nullptr) CopyUser(service, r, UserShape::kResource, out);
   };
@@ -112,7 +121,6 @@ absl::Status StoreImpl::Insert(ServiceState& service, UserRecord::Ptr record, Us
       if (out != nullptr) CopyUser(service, r, UserShape::kResource, out);
     }
   };
-  const UserIndex::Persist persist = PersistUser(service);
   for (;;) {
     USERSTORE_ASSIGN_OR_RETURN(const UserIndex::InsertOutcome outcome,
                                service.users().Insert(&record, persist, on_inserted, on_held));
@@ -134,10 +142,14 @@ absl::Status StoreImpl::CreateUser(std::string_view service_sid, const UserCreat
                                    User* out) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
   USERSTORE_ASSIGN_OR_RETURN(const SidBytes role, ValidateCreate(*service, params));
+  USERSTORE_RETURN_IF_ERROR(CheckClientCreate(*service, params, role));
+  Emission emission{service, UserEvent::Type::kUserAdded, user_field::kAll, params.webhook_enabled,
+                    params.origin};
   User fired;  // the listeners' copy when the caller wants none
-  User* dest = out != nullptr ? out : params.webhook_enabled ? &fired : nullptr;
-  USERSTORE_RETURN_IF_ERROR(Insert(*service, NewRecord(*service, params, role), dest, nullptr));
-  if (params.webhook_enabled) Fire(UserEvent::Type::kUserAdded, *dest);
+  User* dest = out != nullptr ? out : Fires(emission) ? &fired : nullptr;
+  USERSTORE_RETURN_IF_ERROR(
+      Insert(*service, NewRecord(*service, params, role), CommitUser(&emission), dest, nullptr));
+  if (Fires(emission)) Fire(emission, *dest);
   return absl::OkStatus();
 }
 
@@ -153,13 +165,14 @@ absl::StatusOr<GetOrCreateResult> StoreImpl::GetOrCreateUser(std::string_view se
       })) {
     return result;
   }
+  USERSTORE_RETURN_IF_ERROR(CheckClientCreate(*service, params, role));
+  Emission emission{service, UserEvent::Type::kUserAdded, user_field::kAll, params.webhook_enabled,
+                    params.origin};
   bool existed = false;
-  USERSTORE_RETURN_IF_ERROR(
-      Insert(*service, NewRecord(*service, params, role), &result.user, &existed));
+  USERSTORE_RETURN_IF_ERROR(Insert(*service, NewRecord(*service, params, role),
+                                   CommitUser(&emission), &result.user, &existed));
   result.created = !existed;
-  if (result.created && params.webhook_enabled) {
-    Fire(UserEvent::Type::kUserAdded, result.user);
-  }
+  if (result.created && Fires(emission)) Fire(emission, result.user);
   return result;
 }
 
@@ -203,9 +216,8 @@ absl::Status CheckRevision(const UserRecord& r, std::optional<uint64_t> if_revis
 
 }  // namespace
 
-absl::Status StoreImpl::UpdateUser(std::string_view service_sid, std::string_view key,
-                                   const UserUpdate& params, User* out) {
-  USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
+absl::Status StoreImpl::CheckUpdate(const ServiceState& service, const UserUpdate& params,
+                                    SidBytes* role) const {
   if (!params.role_sid && !params.attributes && !params.friendly_name && !params.attributes_patch) {
     return BadRequest(twilio_code::kUpdateWithoutParameters,
                       "At least one of RoleSid, Attributes or FriendlyName is required");
@@ -222,10 +234,84 @@ absl::Status StoreImpl::UpdateUser(std::string_view service_sid, std::string_vie
                       "Attributes merge patch is longer than " +
                           std::to_string(options_.limits.max_attributes_bytes) + " bytes");
   }
+  return ValidateCommon(service, View(params.role_sid), View(params.attributes),
+                        View(params.friendly_name), role);
+}
+
+namespace {
+
+// The user_field bits that `text` and `role` (when given) change in `r`.
+uint32_t Changes(const UserRecord& r, const UserRecord::Text& text,
+                 const std::optional<SidBytes>& role) {
+  uint32_t changed = 0;
+  if (role && *role != r.role_sid) changed |= user_field::kRoleSid;
+  if (text.attributes != r.attributes()) changed |= user_field::kAttributes;
+  if (text.friendly_name != r.friendly_name()) changed |= user_field::kFriendlyName;
+  return changed;
+}
+
+}  // namespace
+
+absl::Status StoreImpl::UpdateUser(std::string_view service_sid, std::string_view key,
+                                   const UserUpdate& params, User* out) {
+  USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
   SidBytes role;
-  USERSTORE_RETURN_IF_ERROR(ValidateCommon(*service, View(params.role_sid), View(params.attributes),
-                                           View(params.friendly_name), &role));
+  USERSTORE_RETURN_IF_ERROR(CheckUpdate(*service, params, &role));
+  if (params.origin != WriteOrigin::kClient || !HasPreEventListeners()) {
+    return CommitUpdate(*service, key, params, role, out);
+  }
+  // A client's update: the listeners judge the user it would leave; it
+  // commits only over the revision they judged (docs/events.md).
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    PreEvent proposal;
+    proposal.type = UserEvent::Type::kUserUpdated;
+    USERSTORE_RETURN_IF_ERROR(FetchUser(service_sid, key, &proposal.user));
+    const uint64_t judged = proposal.user.revision;
+    if (params.if_revision && judged != *params.if_revision) {
+      return PreconditionFailed(judged, *params.if_revision);
+    }
+    User& u = proposal.user;
+    if (params.role_sid) {
+      const std::string next = FormatSid("RL", role);
+      if (next != u.role_sid) proposal.changed |= user_field::kRoleSid;
+      u.role_sid = next;
+    }
+    std::string attributes = u.attributes;
+    if (params.attributes) attributes = *params.attributes;
+    if (params.attributes_patch) {
+      USERSTORE_RETURN_IF_ERROR(
+          ApplyMergePatch(u.attributes, *params.attributes_patch, options_.limits, &attributes));
+      USERSTORE_RETURN_IF_ERROR(ValidateAttributes(attributes, options_.limits));
+    }
+    if (attributes != u.attributes) proposal.changed |= user_field::kAttributes;
+    u.attributes = std::move(attributes);
+    if (params.friendly_name) {
+      std::optional<std::string> next;
+      if (!params.friendly_name->empty()) next = *params.friendly_name;
+      if (next != u.friendly_name) proposal.changed |= user_field::kFriendlyName;
+      u.friendly_name = std::move(next);
+    }
+    u.date_updated = std::max(Now(), u.date_created);
+    USERSTORE_RETURN_IF_ERROR(CheckPreEvent(proposal));
+    UserUpdate committed = params;
+    committed.if_revision = judged;
+    absl::Status s = CommitUpdate(*service, key, committed, role, out);
+    // The user changed after the listeners saw it: judge it again.
+    if (s.code() == absl::StatusCode::kFailedPrecondition && !params.if_revision) continue;
+    return s;
+  }
+  return TwilioError(absl::StatusCode::kAborted, 409, twilio_code::kConflict,
+                     "The user kept changing while the pre-event listeners judged the update");
+}
+
+absl::Status StoreImpl::CommitUpdate(ServiceState& service_ref, std::string_view key,
+                                     const UserUpdate& params, const SidBytes& role, User* out) {
+  ServiceState* service = &service_ref;
+  const std::optional<SidBytes> new_role =
+      params.role_sid ? std::optional<SidBytes>(role) : std::nullopt;
   const int64_t now = absl::ToUnixSeconds(Now());
+  Emission emission{service, UserEvent::Type::kUserUpdated, 0, params.webhook_enabled,
+                    params.origin};
   // The new text of `r`: a merge patch is applied to r's attributes, here,
   // under the user's lock, into `patched`.
   auto text_of = [&](const UserRecord& r,
@@ -244,6 +330,7 @@ absl::Status StoreImpl::UpdateUser(std::string_view service_sid, std::string_vie
                                ? std::nullopt
                                : std::optional<std::string_view>(*params.friendly_name);
     }
+    emission.changed = Changes(r, text, new_role);
     return text;
   };
   auto stamp = [&](UserRecord& r) {
@@ -252,7 +339,7 @@ absl::Status StoreImpl::UpdateUser(std::string_view service_sid, std::string_vie
     r.revision = service->NextSequence();
   };
   User fired;  // the listeners' copy when the caller wants none
-  User* dest = out != nullptr ? out : params.webhook_enabled ? &fired : nullptr;
+  User* dest = out != nullptr ? out : Fires(emission) ? &fired : nullptr;
   thread_local std::string patched;  // a patch's result, capacity kept
   if (journal_ == nullptr) {
     // Memory only: rewrite the record in place when the new text fits its
@@ -267,13 +354,14 @@ absl::Status StoreImpl::UpdateUser(std::string_view service_sid, std::string_vie
       }
       if (!r.AssignTextInPlace(text->attributes, text->friendly_name)) return;
       stamp(r);
+      Emit(&emission, r);
       updated = true;
       if (dest != nullptr) CopyUser(*service, r, UserShape::kResource, dest);
     });
     if (!found) return UserNotFound(*service, key);
     USERSTORE_RETURN_IF_ERROR(failed);
     if (updated) {
-      if (params.webhook_enabled) Fire(UserEvent::Type::kUserUpdated, *dest);
+      if (Fires(emission)) Fire(emission, *dest);
       return absl::OkStatus();
     }
   }
@@ -283,20 +371,18 @@ absl::Status StoreImpl::UpdateUser(std::string_view service_sid, std::string_vie
     stamp(*next);
     return next;
   };
-  USERSTORE_RETURN_IF_ERROR(Replace(*service, key, build, dest));
-  if (params.webhook_enabled) Fire(UserEvent::Type::kUserUpdated, *dest);
+  USERSTORE_RETURN_IF_ERROR(Replace(*service, key, build, CommitUser(&emission), dest));
+  if (Fires(emission)) Fire(emission, *dest);
   return absl::OkStatus();
 }
 
 absl::Status StoreImpl::Replace(ServiceState& service, std::string_view key, UserIndex::Build build,
-                                User* out) {
-  USERSTORE_ASSIGN_OR_RETURN(const UserIndex::ChangeOutcome outcome,
-                             service.users().Replace(ParseUserKey(key), build, PersistUser(service),
-                                                     [&](const UserRecord& r) {
-                                                       if (out != nullptr)
-                                                         CopyUser(service, r, UserShape::kResource,
-                                                                  out);
-                                                     }));
+                                const UserIndex::Persist& persist, User* out) {
+  USERSTORE_ASSIGN_OR_RETURN(
+      const UserIndex::ChangeOutcome outcome,
+      service.users().Replace(ParseUserKey(key), build, persist, [&](const UserRecord& r) {
+        if (out != nullptr) CopyUser(service, r, UserShape::kResource, out);
+      }));
   switch (outcome) {
     case UserIndex::ChangeOutcome::kDone:
       return absl::OkStatus();
@@ -307,21 +393,24 @@ absl::Status StoreImpl::Replace(ServiceState& service, std::string_view key, Use
 }
 
 absl::Status StoreImpl::DeleteUser(std::string_view service_sid, std::string_view key,
-                                   std::optional<uint64_t> if_revision) {
+                                   const UserDelete& params) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
-  UserIndex::Persist persist = PersistErase(*service);
-  if (if_revision) {
-    // The precondition is checked where the journal is written: under the
-    // user's locks, before anything changes.
-    persist = [&, journal = std::move(persist)](const UserRecord& r) -> absl::Status {
-      USERSTORE_RETURN_IF_ERROR(CheckRevision(r, if_revision));
-      return journal ? journal(r) : absl::OkStatus();
+  Emission emission{service, UserEvent::Type::kUserRemoved, user_field::kAll,
+                    params.webhook_enabled, params.origin};
+  User removed;  // the listeners' copy: the user as it was
+  UserIndex::Persist commit = CommitErase(&emission, params.if_revision);
+  if (Fires(emission)) {
+    commit = [&, inner = std::move(commit)](const UserRecord& r) -> absl::Status {
+      if (inner) USERSTORE_RETURN_IF_ERROR(inner(r));
+      CopyUser(*service, r, UserShape::kResource, &removed);
+      return absl::OkStatus();
     };
   }
   USERSTORE_ASSIGN_OR_RETURN(const UserIndex::ChangeOutcome outcome,
-                             service->users().Erase(ParseUserKey(key), persist));
+                             service->users().Erase(ParseUserKey(key), commit));
   switch (outcome) {
     case UserIndex::ChangeOutcome::kDone:
+      if (Fires(emission)) Fire(emission, removed);
       return absl::OkStatus();
     case UserIndex::ChangeOutcome::kAbsent:
       return UserNotFound(*service, key);

@@ -1,0 +1,201 @@
+// StoreImpl: the change feed, post-event listeners and pre-event listeners
+// (include/userstore/events.h, docs/events.md).
+#include <exception>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status_macros.h"
+#include "common/twilio_errors.h"
+#include "store/store_impl.h"
+#include "userstore/error.h"
+
+namespace userstore::internal {
+
+void StoreImpl::AddPostEventListener(Store::PostEventListener listener) {
+  WriterLock lock(&listeners_mu_);
+  auto next = std::make_shared<std::vector<Store::PostEventListener>>(*listeners_);
+  next->push_back(std::move(listener));
+  listeners_ = std::move(next);
+}
+
+void StoreImpl::AddPreEventListener(PreEventListener listener) {
+  WriterLock lock(&pre_listeners_mu_);
+  auto next = std::make_shared<std::vector<PreEventListener>>(*pre_listeners_);
+  next->push_back(std::move(listener));
+  pre_listeners_ = std::move(next);
+}
+
+void StoreImpl::Emit(Emission* emission, const UserRecord& r) const {
+  EventFeed* feed = emission->service->feed();
+  if (feed == nullptr) return;
+  const absl::Time now = options_.clock ? options_.clock() : absl::Now();
+  FeedEntry entry;
+  entry.type = emission->type;
+  entry.time_micros = absl::ToUnixMicros(now);
+  entry.changed = emission->changed;
+  entry.webhook_enabled = emission->webhook_enabled;
+  entry.origin = emission->origin;
+  entry.user = UserRecord::Make(r.text(), &r);  // header fields copied, presence included
+  emission->time_micros = entry.time_micros;
+  emission->sequence = feed->Append(std::move(entry));
+}
+
+void StoreImpl::EmitPresence(Emission* emission, const UserRecord& r, Presence online,
+                             Presence notifiable) const {
+  emission->changed = (r.online != online ? user_field::kIsOnline : 0) |
+                      (r.notifiable != notifiable ? user_field::kIsNotifiable : 0);
+  if (emission->changed != 0) Emit(emission, r);
+}
+
+UserIndex::Persist StoreImpl::CommitUser(Emission* emission) const {
+  if (journal_ == nullptr && emission->service->feed() == nullptr) return nullptr;
+  // Two pointers: std::function keeps them inline (no allocation).
+  return [this, emission](const UserRecord& r) -> absl::Status {
+    if (journal_ != nullptr) {
+      USERSTORE_RETURN_IF_ERROR(journal_->PutUser(emission->service->sid(), r));
+    }
+    Emit(emission, r);
+    return absl::OkStatus();
+  };
+}
+
+UserIndex::Persist StoreImpl::CommitErase(Emission* emission,
+                                          std::optional<uint64_t> if_revision) const {
+  if (journal_ == nullptr && emission->service->feed() == nullptr && !if_revision) return nullptr;
+  return [this, emission, if_revision](const UserRecord& r) -> absl::Status {
+    // The precondition is checked where the journal is written: under the
+    // user's locks, before anything changes.
+    if (if_revision && r.revision != *if_revision) {
+      return TwilioError(absl::StatusCode::kFailedPrecondition, 412,
+                         twilio_code::kPreconditionFailed,
+                         "Precondition Failed: the user's revision is " +
+                             std::to_string(r.revision) + ", not " + std::to_string(*if_revision));
+    }
+    if (journal_ != nullptr) {
+      USERSTORE_RETURN_IF_ERROR(journal_->DeleteUser(emission->service->sid(), r));
+    }
+    Emit(emission, r);
+    return absl::OkStatus();
+  };
+}
+
+void StoreImpl::Fire(const Emission& emission, const User& user) const {
+  std::shared_ptr<const std::vector<Store::PostEventListener>> listeners;
+  {
+    ReaderLock lock(&listeners_mu_);
+    listeners = listeners_;
+  }
+  if (listeners->empty()) return;
+  UserEvent event;
+  event.type = emission.type;
+  event.user = user;
+  event.sequence = emission.sequence;
+  event.time = emission.time_micros != 0 ? absl::FromUnixMicros(emission.time_micros) : Now();
+  event.changed = emission.changed;
+  event.webhook_enabled = emission.webhook_enabled;
+  event.origin = emission.origin;
+  // The write has committed: a listener's failure is reported, never turned
+  // into the write's (store.h, PostEventListener). Reported from inside the
+  // handler, so that e.what() needs no copy (an allocation there could throw
+  // out of Fire).
+  auto report = [&](std::string_view what) noexcept {
+    listener_failures_.fetch_add(1, std::memory_order_relaxed);
+    if (!options_.listener_error) return;
+    try {
+      options_.listener_error(event, what);
+    } catch (...) {  // NOLINT(bugprone-empty-catch): documented in options.h
+    }
+  };
+  for (const auto& listener : *listeners) {
+    try {
+      listener(event);
+    } catch (const std::exception& e) {
+      report(e.what());
+    } catch (...) {
+      report("unknown exception");
+    }
+  }
+}
+
+namespace {
+
+absl::Status Rejected(std::string_view reason) {
+  std::string message = "Webhook disabled processing of command";
+  if (!reason.empty()) {
+    message += ": ";
+    message += reason;
+  }
+  return TwilioError(absl::StatusCode::kPermissionDenied, 403, twilio_code::kWebhookRejected,
+                     message);
+}
+
+}  // namespace
+
+absl::Status StoreImpl::CheckPreEvent(const PreEvent& event) const {
+  std::shared_ptr<const std::vector<PreEventListener>> listeners;
+  {
+    ReaderLock lock(&pre_listeners_mu_);
+    listeners = pre_listeners_;
+  }
+  for (const auto& listener : *listeners) {
+    absl::Status verdict;
+    try {
+      verdict = listener(event);
+    } catch (const std::exception& e) {
+      return Rejected(e.what());
+    } catch (...) {
+      return Rejected("the pre-event listener threw");
+    }
+    if (!verdict.ok()) return Rejected(std::string(verdict.message()));
+  }
+  return absl::OkStatus();
+}
+
+bool StoreImpl::HasPreEventListeners() const {
+  ReaderLock lock(&pre_listeners_mu_);
+  return !pre_listeners_->empty();
+}
+
+absl::StatusOr<EventPage> StoreImpl::ReadEvents(std::string_view service_sid,
+                                                uint64_t after_sequence, size_t max) const {
+  USERSTORE_ASSIGN_OR_RETURN(const ServiceState* service, FindService(service_sid));
+  if (max > 1000) {
+    return BadRequest(twilio_code::kInvalidParameter,
+                      "At most 1000 events are read at once, not " + std::to_string(max));
+  }
+  if (max == 0) max = 100;
+  const EventFeed* feed = service->feed();
+  if (feed == nullptr) {
+    return BadRequest(twilio_code::kInvalidParameter,
+                      "The change feed is off (StoreOptions::events.enabled)");
+  }
+  EventPage page;
+  page.next_after = after_sequence;
+  page.events.reserve(max);
+  USERSTORE_RETURN_IF_ERROR(feed->Read(after_sequence, max, [&](const FeedEntry& entry) {
+    UserEvent& event = page.events.emplace_back();
+    event.type = entry.type;
+    CopyUser(*service, *entry.user, UserShape::kResource, &event.user);
+    event.sequence = entry.sequence;
+    event.time = absl::FromUnixMicros(entry.time_micros);
+    event.changed = entry.changed;
+    event.webhook_enabled = entry.webhook_enabled;
+    event.origin = entry.origin;
+    page.next_after = entry.sequence;
+  }));
+  return page;
+}
+
+absl::StatusOr<uint64_t> StoreImpl::EventPosition(std::string_view service_sid) const {
+  USERSTORE_ASSIGN_OR_RETURN(const ServiceState* service, FindService(service_sid));
+  const EventFeed* feed = service->feed();
+  if (feed == nullptr) {
+    return BadRequest(twilio_code::kInvalidParameter,
+                      "The change feed is off (StoreOptions::events.enabled)");
+  }
+  return feed->last();
+}
+
+}  // namespace userstore::internal
