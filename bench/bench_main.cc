@@ -99,6 +99,7 @@ int main(int argc, char** argv) {
   userstore::bench::RegisterDurableBenchmarks(users);
   userstore::bench::RegisterImportBenchmarks(users);
   userstore::bench::RegisterExportBenchmarks(users);
+  userstore::bench::RegisterEventBenchmarks(users);
   if (prebuild && !list_only) userstore::bench::PrebuildFixtures(users);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

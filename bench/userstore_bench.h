@@ -27,6 +27,11 @@ void RegisterImportBenchmarks(const std::vector<size_t>& user_counts);
 // against SQLite selecting the same rows into the same JSON (file, memory).
 void RegisterExportBenchmarks(const std::vector<size_t>& user_counts);
 
+// Registers the change-feed benchmarks (events_bench.cc): creates and
+// updates with the feed on against off (memory and durable, paired), and
+// reading the feed.
+void RegisterEventBenchmarks(const std::vector<size_t>& user_counts);
+
 // Registers the paired benchmarks of store size `n` (paired_bench.cc).
 void RegisterPairedBenchmarks(size_t n);
 

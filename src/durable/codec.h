@@ -33,7 +33,6 @@
 #include "absl/status/statusor.h"
 #include "sid/sid.h"
 #include "store/user_record.h"
-#include "store/user_view_access.h"
 #include "userstore/service.h"
 
 namespace userstore::internal::durable {

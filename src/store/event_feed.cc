@@ -1,23 +1,38 @@
 #include "store/event_feed.h"
 
+#include <algorithm>
 #include <string>
-#include <utility>
 
 #include "common/twilio_errors.h"
 #include "userstore/error.h"
 
 namespace userstore::internal {
 
-uint64_t EventFeed::Append(FeedEntry entry) {
-  UserRecord::Ptr dropped;  // freed after the lock is released
+uint64_t EventFeed::Append(const EventMeta& meta, const UserRecord& user) {
   WriterLock lock(&mu_);
-  entry.sequence = ++last_;
-  if (entries_.size() == window_) {
-    dropped = std::move(entries_.front().user);
-    entries_.pop_front();
+  const uint64_t sequence = ++last_;
+  const size_t index = static_cast<size_t>((sequence - 1) % window_);
+  if (index == slots_.size()) slots_.emplace_back();
+  Slot& slot = slots_[index];
+  slot.meta = meta;
+  slot.sid = user.sid;
+  slot.role_sid = user.role_sid;
+  slot.date_created = user.date_created;
+  slot.date_updated = user.date_updated;
+  slot.joined_channels_count = user.joined_channels_count;
+  slot.revision = user.revision;
+  slot.online = user.online;
+  slot.notifiable = user.notifiable;
+  slot.identity.assign(user.identity());
+  slot.attributes.assign(user.attributes());
+  const std::optional<std::string_view> friendly_name = user.friendly_name();
+  slot.has_friendly_name = friendly_name.has_value();
+  if (friendly_name) {
+    slot.friendly_name.assign(*friendly_name);
+  } else {
+    slot.friendly_name.clear();
   }
-  entries_.push_back(std::move(entry));
-  return last_;
+  return sequence;
 }
 
 uint64_t EventFeed::last() const {
@@ -26,14 +41,14 @@ uint64_t EventFeed::last() const {
 }
 
 absl::Status EventFeed::Read(uint64_t after, size_t max,
-                             absl::FunctionRef<void(const FeedEntry&)> visit) const {
+                             absl::FunctionRef<void(const FeedEvent&)> visit) const {
   ReaderLock lock(&mu_);
   if (after > last_) {
     return BadRequest(twilio_code::kInvalidParameter, "The feed position " + std::to_string(after) +
                                                           " is beyond the feed's last event " +
                                                           std::to_string(last_));
   }
-  const uint64_t first = last_ - entries_.size() + 1;  // of entries_[0]
+  const uint64_t first = last_ - std::min<uint64_t>(last_, slots_.size()) + 1;  // oldest kept
   if (after + 1 < first) {
     return TwilioError(absl::StatusCode::kOutOfRange, 410, twilio_code::kEventsDropped,
                        "The events after position " + std::to_string(after) +
@@ -41,8 +56,24 @@ absl::Status EventFeed::Read(uint64_t after, size_t max,
                            " to " + std::to_string(last_) +
                            "): read a snapshot (the position, then a full list) and go on from it");
   }
+  FeedEvent event;
   for (uint64_t sequence = after + 1; sequence <= last_ && max > 0; ++sequence, --max) {
-    visit(entries_[sequence - first]);
+    const Slot& slot = slots_[static_cast<size_t>((sequence - 1) % window_)];
+    event.sequence = sequence;
+    event.meta = slot.meta;
+    event.user.sid = slot.sid;
+    event.user.role_sid = slot.role_sid;
+    event.user.identity = slot.identity;
+    event.user.attributes = slot.attributes;
+    event.user.friendly_name.reset();
+    if (slot.has_friendly_name) event.user.friendly_name = slot.friendly_name;
+    event.user.joined_channels_count = slot.joined_channels_count;
+    event.user.date_created = slot.date_created;
+    event.user.date_updated = slot.date_updated;
+    event.user.revision = slot.revision;
+    event.online = slot.online;
+    event.notifiable = slot.notifiable;
+    visit(event);
   }
   return absl::OkStatus();
 }

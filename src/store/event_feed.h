@@ -5,16 +5,18 @@
 // order of its writes, and the feed's order is the order writes commit in
 // (an event is in the feed before its write is visible, and a reader that
 // saw a write sees its event). Sequences start at 1 and grow by 1, no gaps.
-// The last `window` events are kept; older ones are dropped.
+// The last `window` events are kept in a ring of slots whose strings keep
+// their capacity, so a full feed appends with no allocation.
 //
-// Thread-safe: appends take the feed's lock exclusively (O(1)); reads take
-// it shared while they copy the events out.
+// Thread-safe: appends take the feed's lock exclusively (O(size of the
+// user)); reads take it shared while they copy the events out.
 #ifndef USERSTORE_SRC_STORE_EVENT_FEED_H_
 #define USERSTORE_SRC_STORE_EVENT_FEED_H_
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <string>
+#include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
@@ -24,15 +26,22 @@
 
 namespace userstore::internal {
 
-// One event as the feed keeps it: the user as a record copy (one block).
-struct FeedEntry {
-  uint64_t sequence = 0;
+// What a write adds to the feed besides the user.
+struct EventMeta {
   UserEvent::Type type = UserEvent::Type::kUserAdded;
   int64_t time_micros = 0;  // Unix microseconds
   uint32_t changed = 0;
   bool webhook_enabled = false;
   WriteOrigin origin = WriteOrigin::kServer;
-  UserRecord::Ptr user;
+};
+
+// One kept event, as Read hands it out: `user` views the slot's strings.
+struct FeedEvent {
+  uint64_t sequence = 0;
+  EventMeta meta;
+  UserFields user;
+  Presence online = Presence::kUnknown;
+  Presence notifiable = Presence::kUnknown;
 };
 
 class EventFeed {
@@ -42,25 +51,42 @@ class EventFeed {
   EventFeed(const EventFeed&) = delete;
   EventFeed& operator=(const EventFeed&) = delete;
 
-  // Gives `entry` the next sequence, appends it (dropping the oldest beyond
-  // the window) and returns the sequence. O(1) amortised.
-  uint64_t Append(FeedEntry entry);
+  // Appends the event of `user` (its state to show) with `meta`, dropping
+  // the oldest beyond the window; returns its sequence. O(size of user).
+  uint64_t Append(const EventMeta& meta, const UserRecord& user);
 
   // The last sequence handed out (0 before the first). O(1).
   uint64_t last() const;
 
-  // Calls `visit` with the entries after `after`, in order, at most `max`
-  // of them, under the feed's lock held shared (`visit` must not call the
-  // feed). Errors: 400/20001 `after` beyond last(); 410/20410 (kOutOfRange)
-  // when the entry after `after` was dropped. O(events visited).
+  // Calls `visit` with the events after `after`, in order, at most `max` of
+  // them, under the feed's lock held shared (`visit` must not call the
+  // feed; the event's strings are valid during the call). Errors: 400/20001
+  // `after` beyond last(); 410/20410 (kOutOfRange) when the event after
+  // `after` was dropped. O(events visited).
   absl::Status Read(uint64_t after, size_t max,
-                    absl::FunctionRef<void(const FeedEntry&)> visit) const;
+                    absl::FunctionRef<void(const FeedEvent&)> visit) const;
 
  private:
+  struct Slot {
+    EventMeta meta;
+    SidBytes sid{};
+    SidBytes role_sid{};
+    int64_t date_created = 0;
+    int64_t date_updated = 0;
+    int64_t joined_channels_count = 0;
+    uint64_t revision = 0;
+    Presence online = Presence::kUnknown;
+    Presence notifiable = Presence::kUnknown;
+    bool has_friendly_name = false;
+    std::string identity;
+    std::string attributes;
+    std::string friendly_name;
+  };
+
   const size_t window_;
   mutable SharedMutex mu_;
-  // entries_[i].sequence == last_ - entries_.size() + 1 + i
-  std::deque<FeedEntry> entries_ ABSL_GUARDED_BY(mu_);
+  // Event s is in slots_[(s - 1) % window_]; slots_ grows to window_.
+  std::vector<Slot> slots_ ABSL_GUARDED_BY(mu_);
   uint64_t last_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

@@ -31,15 +31,14 @@ void StoreImpl::Emit(Emission* emission, const UserRecord& r) const {
   EventFeed* feed = emission->service->feed();
   if (feed == nullptr) return;
   const absl::Time now = options_.clock ? options_.clock() : absl::Now();
-  FeedEntry entry;
-  entry.type = emission->type;
-  entry.time_micros = absl::ToUnixMicros(now);
-  entry.changed = emission->changed;
-  entry.webhook_enabled = emission->webhook_enabled;
-  entry.origin = emission->origin;
-  entry.user = UserRecord::Make(r.text(), &r);  // header fields copied, presence included
-  emission->time_micros = entry.time_micros;
-  emission->sequence = feed->Append(std::move(entry));
+  EventMeta meta;
+  meta.type = emission->type;
+  meta.time_micros = absl::ToUnixMicros(now);
+  meta.changed = emission->changed;
+  meta.webhook_enabled = emission->webhook_enabled;
+  meta.origin = emission->origin;
+  emission->time_micros = meta.time_micros;
+  emission->sequence = feed->Append(meta, r);
 }
 
 void StoreImpl::EmitPresence(Emission* emission, const UserRecord& r, Presence online,
@@ -174,16 +173,18 @@ absl::StatusOr<EventPage> StoreImpl::ReadEvents(std::string_view service_sid,
   EventPage page;
   page.next_after = after_sequence;
   page.events.reserve(max);
-  USERSTORE_RETURN_IF_ERROR(feed->Read(after_sequence, max, [&](const FeedEntry& entry) {
+  UserView view = UserViewAccess::Blank();
+  USERSTORE_RETURN_IF_ERROR(feed->Read(after_sequence, max, [&](const FeedEvent& kept) {
     UserEvent& event = page.events.emplace_back();
-    event.type = entry.type;
-    CopyUser(*service, *entry.user, UserShape::kResource, &event.user);
-    event.sequence = entry.sequence;
-    event.time = absl::FromUnixMicros(entry.time_micros);
-    event.changed = entry.changed;
-    event.webhook_enabled = entry.webhook_enabled;
-    event.origin = entry.origin;
-    page.next_after = entry.sequence;
+    event.type = kept.meta.type;
+    UserViewAccess::FillFeedUser(*service, kept.user, kept.online, kept.notifiable, &view);
+    view.CopyTo(&event.user);
+    event.sequence = kept.sequence;
+    event.time = absl::FromUnixMicros(kept.meta.time_micros);
+    event.changed = kept.meta.changed;
+    event.webhook_enabled = kept.meta.webhook_enabled;
+    event.origin = kept.meta.origin;
+    page.next_after = kept.sequence;
   }));
   return page;
 }

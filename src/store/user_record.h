@@ -126,6 +126,20 @@ class UserRecord {
   Presence notifiable = Presence::kUnknown;
 };
 
+// A stored user's fields, viewing bytes held elsewhere (a record, or a value
+// read from the durable store's directory).
+struct UserFields {
+  SidBytes sid{};
+  SidBytes role_sid{};
+  std::string_view identity;
+  std::string_view attributes;  // "" when never set
+  std::optional<std::string_view> friendly_name;
+  int64_t joined_channels_count = 0;
+  int64_t date_created = 0;  // Unix seconds
+  int64_t date_updated = 0;  // Unix seconds
+  uint64_t revision = 0;
+};
+
 }  // namespace userstore::internal
 
 #endif  // USERSTORE_SRC_STORE_USER_RECORD_H_

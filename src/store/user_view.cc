@@ -99,6 +99,15 @@ void UserViewAccess::FillWithoutPresence(std::string_view account_sid, std::stri
   FillWithoutPresence(account_sid, service_sid, fields, view);
 }
 
+void UserViewAccess::FillFeedUser(const ServiceState& service, const UserFields& fields,
+                                  Presence online, Presence notifiable, UserView* view) {
+  FillWithoutPresence(service.account_sid(), service.sid(), fields, view);
+  if (service.reachability_enabled()) {
+    view->is_online_ = PresenceValue(online);
+    view->is_notifiable_ = PresenceValue(notifiable);
+  }
+}
+
 void UserViewAccess::Fill(const ServiceState& service, const UserRecord& record, UserShape shape,
                           UserView* view) {
   FillWithoutPresence(service.account_sid(), service.sid(), record, view);

@@ -5,8 +5,6 @@
 #ifndef USERSTORE_SRC_STORE_USER_VIEW_ACCESS_H_
 #define USERSTORE_SRC_STORE_USER_VIEW_ACCESS_H_
 
-#include <cstdint>
-#include <optional>
 #include <string_view>
 
 #include "store/service_state.h"
@@ -18,20 +16,6 @@ namespace userstore::internal {
 // How a user is shown: as the resource itself (fetch, create, update), or as
 // an item of a list page, whose presence fields are always null.
 enum class UserShape { kResource, kListItem };
-
-// A stored user's fields, viewing bytes held elsewhere (a record, or a value
-// read from the durable store's directory).
-struct UserFields {
-  SidBytes sid{};
-  SidBytes role_sid{};
-  std::string_view identity;
-  std::string_view attributes;  // "" when never set
-  std::optional<std::string_view> friendly_name;
-  int64_t joined_channels_count = 0;
-  int64_t date_created = 0;  // Unix seconds
-  int64_t date_updated = 0;  // Unix seconds
-  uint64_t revision = 0;
-};
 
 struct UserViewAccess {
   // Points `*view` at `record` of `service`, shown as `shape`. The view's
@@ -47,6 +31,10 @@ struct UserViewAccess {
   // The same from fields (which must outlive the view). O(1).
   static void FillWithoutPresence(std::string_view account_sid, std::string_view service_sid,
                                   const UserFields& fields, UserView* view);
+  // A user kept by the change feed (its fields and presence), shown as a
+  // fetch shows it (presence only when the Service has reachability on).
+  static void FillFeedUser(const ServiceState& service, const UserFields& fields, Presence online,
+                           Presence notifiable, UserView* view);
   // An empty view, for Fill.
   static UserView Blank() { return UserView(); }
 };
