@@ -28,6 +28,10 @@
 //     previous page's first one;
 //   - post-event listeners fire exactly once per successful create / update
 //     with webhook_enabled, never otherwise;
+//   - issue 15: the change feed, read after every operation from where the
+//     last read stopped, is numbered 1, 2, 3, ... with no gap, and replaying
+//     it (added / updated set the user, removed erases it) gives exactly the
+//     model's users, every field (presence included, as a fetch shows it);
 //   - issue 13: every write of a stored user (create, update, joined-count
 //     change) gives it a revision above every revision the Service handed
 //     out before, presence and connection changes keep it, and every read
@@ -109,6 +113,9 @@ struct ModelService {
   std::string default_role;
   std::map<std::string, ModelUser> users;  // by identity
   uint64_t last_revision = 0;              // the highest revision handed out
+  // Issue 15: the change feed read so far, replayed (by SID).
+  uint64_t feed_after = 0;
+  std::map<std::string, User> replayed;
 
   ModelUser* FindKey(std::string_view key) {
     if (IsUserSid(key)) {
@@ -321,6 +328,7 @@ class Harness {
     StoreOptions options;
     options.account_sid = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     options.page_token_key = "store-model-fuzzer";
+    options.events.memory_window = 1 << 16;  // more than kMaxOps events: none dropped
     auto clock = clock_;
     options.clock = [clock] { return absl::FromUnixSeconds(clock->load()); };
     absl::StatusOr<std::unique_ptr<Store>> store = Store::Create(options);
@@ -441,6 +449,39 @@ class Harness {
       }
     }
     CheckListing(service);
+    CheckFeed(service);
+  }
+
+  // Issue 15: the feed's new events, numbered on from the last one read,
+  // replayed onto the users replayed so far, give exactly the model's users
+  // (every field the feed carries).
+  void CheckFeed(ModelService& service) {
+    for (;;) {
+      absl::StatusOr<EventPage> page = store_->ReadEvents(service.sid, service.feed_after, 1000);
+      FUZZ_CHECK(page.ok(), "ReadEvents: %s", Describe(page.status()).c_str());
+      if (page->events.empty()) break;
+      for (const UserEvent& e : page->events) {
+        FUZZ_CHECK(e.sequence == service.feed_after + 1, "event %llu after %llu",
+                   static_cast<unsigned long long>(e.sequence),
+                   static_cast<unsigned long long>(service.feed_after));
+        service.feed_after = e.sequence;
+        if (e.type == UserEvent::Type::kUserRemoved) {
+          FUZZ_CHECK(service.replayed.erase(e.user.sid) == 1, "removal of an unknown user");
+        } else {
+          FUZZ_CHECK((e.type == UserEvent::Type::kUserAdded) ==
+                         (service.replayed.count(e.user.sid) == 0),
+                     "added / updated disagree with the replay");
+          service.replayed[e.user.sid] = e.user;
+        }
+      }
+    }
+    FUZZ_CHECK(service.replayed.size() == service.users.size(), "the feed replays %zu users, model %zu",
+               service.replayed.size(), service.users.size());
+    for (const auto& [identity, want] : service.users) {
+      auto it = service.replayed.find(want.sid);
+      FUZZ_CHECK(it != service.replayed.end(), "user %s missing from the feed", want.sid.c_str());
+      ExpectUser(it->second, want, service, false, "feed replay");
+    }
   }
 
   // Checks `status` against the expected codes; true when it must succeed.
