@@ -468,15 +468,16 @@ class Harness {
         if (e.type == UserEvent::Type::kUserRemoved) {
           FUZZ_CHECK(service.replayed.erase(e.user.sid) == 1, "removal of an unknown user");
         } else {
-          FUZZ_CHECK((e.type == UserEvent::Type::kUserAdded) ==
-                         (service.replayed.count(e.user.sid) == 0),
-                     "added / updated disagree with the replay");
+          FUZZ_CHECK(
+              (e.type == UserEvent::Type::kUserAdded) == (service.replayed.count(e.user.sid) == 0),
+              "added / updated disagree with the replay");
           service.replayed[e.user.sid] = e.user;
         }
       }
     }
-    FUZZ_CHECK(service.replayed.size() == service.users.size(), "the feed replays %zu users, model %zu",
-               service.replayed.size(), service.users.size());
+    FUZZ_CHECK(service.replayed.size() == service.users.size(),
+               "the feed replays %zu users, model %zu", service.replayed.size(),
+               service.users.size());
     for (const auto& [identity, want] : service.users) {
       auto it = service.replayed.find(want.sid);
       FUZZ_CHECK(it != service.replayed.end(), "user %s missing from the feed", want.sid.c_str());

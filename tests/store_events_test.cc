@@ -83,20 +83,22 @@ TEST(StoreEvents, ChangedBitsNameOnlyWhatMoved) {
   TestStore s;
   ASSERT_OK(s->CreateUser(kServiceSid, Id("bob")));
   UserUpdate same;
-  same.attributes = "{}";  // never set reads as {}: stored now, so it changed
+  same.attributes = "{}";  // never set reads as {}: nothing moved
   ASSERT_OK(s->UpdateUser(kServiceSid, "bob", same));
-  ASSERT_OK(s->UpdateUser(kServiceSid, "bob", same));  // the same again: nothing moved
+  same.attributes = R"({"b":1})";
+  ASSERT_OK(s->UpdateUser(kServiceSid, "bob", same));
   UserUpdate two;
   two.friendly_name = "Bob";
   two.attributes_patch = R"({"a":1})";
   ASSERT_OK(s->UpdateUser(kServiceSid, "bob", two));
   const std::vector<UserEvent> events = All(*s.store);
   ASSERT_EQ(events.size(), 4u);
-  EXPECT_EQ(events[1].changed, user_field::kAttributes);
-  EXPECT_EQ(events[2].changed, 0u);
-  EXPECT_EQ(events[2].type, Type::kUserUpdated);  // the write committed (revision moved)
+  EXPECT_EQ(events[1].changed, 0u);
+  EXPECT_EQ(events[1].type, Type::kUserUpdated);  // the write committed (revision moved)
+  EXPECT_GT(events[1].user.revision, events[0].user.revision);
+  EXPECT_EQ(events[2].changed, user_field::kAttributes);
   EXPECT_EQ(events[3].changed, user_field::kFriendlyName | user_field::kAttributes);
-  EXPECT_EQ(events[3].user.attributes, R"({"a":1})");
+  EXPECT_EQ(events[3].user.attributes, R"({"b":1,"a":1})");
 }
 
 TEST(StoreEvents, ReadingPagesAndItsErrors) {
@@ -210,6 +212,24 @@ TEST(StoreEvents, ARejectingPreListenerLeavesStoreAndFeedAsTheyWere) {
   bad.origin = WriteOrigin::kServer;
   ASSERT_OK(s->UpdateUser(kServiceSid, "frank", bad));
   EXPECT_EQ(judged.size(), 3u);
+  // Connecting an existing user is presence: never judged, even from a
+  // client; connecting (creating) a new one is a create.
+  s->AddPreEventListener([](const PreEvent& e) -> absl::Status {
+    if (e.type == Type::kUserAdded) return absl::PermissionDeniedError("no sign-ups");
+    return absl::OkStatus();
+  });
+  const size_t before = judged.size();
+  ASSERT_OK_AND_ASSIGN(const UserConnection connected,
+                       s->ConnectOrCreateUser(kServiceSid, Id("frank", WriteOrigin::kClient)));
+  EXPECT_FALSE(connected.created);
+  EXPECT_EQ(judged.size(), before);
+  ASSERT_OK(s->GetOrCreateUser(kServiceSid, Id("frank", WriteOrigin::kClient)));
+  EXPECT_EQ(judged.size(), before);
+  EXPECT_TWILIO_ERROR(s->ConnectOrCreateUser(kServiceSid, Id("newbie", WriteOrigin::kClient)), 403,
+                      twilio_code::kWebhookRejected);
+  EXPECT_TWILIO_ERROR(s->GetOrCreateUser(kServiceSid, Id("newbie", WriteOrigin::kClient)), 403,
+                      twilio_code::kWebhookRejected);
+  EXPECT_FALSE(s->UserExists(kServiceSid, "newbie").value());
   // A listener that throws rejects too.
   s->AddPreEventListener([](const PreEvent&) -> absl::Status { throw std::runtime_error("boom"); });
   EXPECT_TWILIO_ERROR(s->CreateUser(kServiceSid, Id("gina", WriteOrigin::kClient)), 403,
@@ -255,6 +275,7 @@ TEST(StoreEvents, AWriteRacingTheJudgementIsNotLost) {
 
 TEST(StoreEvents, ImportedUsersAreEventsOfOriginImport) {
   TestStore s;
+  ASSERT_OK(s->SetReachabilityEnabled(kServiceSid, true));
   ASSERT_OK(s->CreateUser(kServiceSid, Id("ivan")));
   std::vector<UserImport> rows(2);
   rows[0].sid = "US" + std::string(32, '1');
@@ -266,14 +287,20 @@ TEST(StoreEvents, ImportedUsersAreEventsOfOriginImport) {
   ImportOptions upsert;
   upsert.mode = ImportMode::kUpsert;
   ASSERT_OK(s->ImportUsers(kServiceSid, {rows[0]}));
+  ASSERT_OK(s->SetUserOnline(kServiceSid, "judy", true));
   ASSERT_OK(s->ImportUsers(kServiceSid, {rows[1]}, upsert));
   const std::vector<UserEvent> events = All(*s.store);
-  ASSERT_EQ(events.size(), 3u);
+  ASSERT_EQ(events.size(), 4u);
   EXPECT_EQ(events[1].type, Type::kUserAdded);
   EXPECT_EQ(events[1].origin, WriteOrigin::kImport);
   EXPECT_EQ(events[1].user.sid, rows[0].sid);
-  EXPECT_EQ(events[2].type, Type::kUserUpdated);
-  EXPECT_EQ(events[2].changed, user_field::kFriendlyName | user_field::kJoinedChannelsCount);
+  EXPECT_EQ(events[2].changed, user_field::kIsOnline);
+  EXPECT_EQ(events[3].type, Type::kUserUpdated);
+  EXPECT_EQ(events[3].changed, user_field::kFriendlyName | user_field::kJoinedChannelsCount);
+  // The replacement keeps the user's presence, and its event shows it.
+  EXPECT_EQ(events[3].user.is_online, true);
+  ASSERT_OK_AND_ASSIGN(const User judy, s->FetchUser(kServiceSid, "judy"));
+  EXPECT_EQ(judy.is_online, true);
 }
 
 // Writers on many threads, one reader following the feed: no gap, no
@@ -340,6 +367,7 @@ TEST(StoreEvents, AFollowerSeesEveryWriteOnceInCommitOrder) {
     EXPECT_EQ(r.identity, user.identity);
     EXPECT_EQ(r.attributes, user.attributes);
     EXPECT_EQ(r.revision, user.revision);
+    EXPECT_EQ(r.friendly_name, user.friendly_name);
   }
 }
 
@@ -378,6 +406,50 @@ TEST(StoreEvents, PositionThenListThenFeedIsTheState) {
   EXPECT_FALSE(state.contains("p15"));
   EXPECT_EQ(state["p3"].friendly_name, "changed");
   EXPECT_TRUE(state.contains("late"));
+}
+
+// The snapshot protocol under concurrent creates, deletes and updates: a
+// user created just before the position is read is in the list or in the
+// events after the position, never in neither.
+TEST(StoreEvents, SnapshotsTakenDuringWritesMissNothing) {
+  TestStore s;
+  for (int round = 0; round < 20; ++round) {
+    std::atomic<bool> stop{false};
+    std::atomic<int> written{0};
+    std::thread writer([&] {
+      for (int i = 0; !stop.load() && i < 3000; ++i, ++written) {
+        const std::string identity = absl::StrCat("r", round, "-", i);
+        (void)s->CreateUser(kServiceSid, Id(identity));
+        if (i % 3 == 0) (void)s->DeleteUser(kServiceSid, absl::StrCat("r", round, "-", i / 2));
+      }
+    });
+    while (written.load() < 20) std::this_thread::yield();
+    ASSERT_OK_AND_ASSIGN(const uint64_t position, s->EventPosition(kServiceSid));
+    std::map<std::string, User> state;  // by SID
+    PageRequest request;
+    request.page_size = 20;
+    for (;;) {
+      ASSERT_OK_AND_ASSIGN(const Page page, s->ListUsers(kServiceSid, request));
+      for (const User& u : page.users) state[u.sid] = u;
+      if (page.next_page_token.empty()) break;
+      request.page_token = page.next_page_token;
+      ++request.page;
+    }
+    stop = true;
+    writer.join();
+    for (const UserEvent& e : All(*s.store, position)) {
+      if (e.type == Type::kUserRemoved) {
+        state.erase(e.user.sid);
+      } else {
+        state[e.user.sid] = e.user;
+      }
+    }
+    ASSERT_OK_AND_ASSIGN(const uint64_t count, s->CountUsers(kServiceSid));
+    ASSERT_EQ(state.size(), count) << "round " << round;
+    for (const auto& [sid, user] : state) {
+      ASSERT_TRUE(s->UserExists(kServiceSid, sid).value()) << sid;
+    }
+  }
 }
 
 }  // namespace

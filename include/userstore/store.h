@@ -365,6 +365,10 @@ class USERSTORE_EXPORT Store {
   // (EventOptions::enabled); 410/20410 (kOutOfRange) the events right after
   // `after_sequence` were dropped (EventOptions::memory_window): re-read a
   // snapshot (EventPosition, then a full list, then the feed from there).
+  // Positions belong to one Store object: the feed of a Store made again
+  // (memory mode, or, until the feed is kept on disk, a durable reopen)
+  // starts again at 1, so a consumer re-reads a snapshot after the Store
+  // it follows restarts.
   absl::StatusOr<EventPage> ReadEvents(std::string_view service_sid, uint64_t after_sequence,
                                        size_t max = 100) const;
 

@@ -10,10 +10,13 @@ namespace userstore::internal {
 
 uint64_t EventFeed::Append(const EventMeta& meta, const UserRecord& user) {
   WriterLock lock(&mu_);
-  const uint64_t sequence = ++last_;
+  const uint64_t sequence = last_ + 1;
   const size_t index = static_cast<size_t>((sequence - 1) % window_);
-  if (index == slots_.size()) slots_.emplace_back();
+  if (index == slots_.size()) slots_.emplace_back();  // may throw: nothing changed yet
   Slot& slot = slots_[index];
+  // From here the slot's old event (sequence - window) is being
+  // overwritten: it counts as dropped even if a copy below throws.
+  if (sequence > window_) floor_ = std::max(floor_, sequence - window_ + 1);
   slot.meta = meta;
   slot.sid = user.sid;
   slot.role_sid = user.role_sid;
@@ -32,6 +35,7 @@ uint64_t EventFeed::Append(const EventMeta& meta, const UserRecord& user) {
   } else {
     slot.friendly_name.clear();
   }
+  last_ = sequence;  // published only once the slot is whole
   return sequence;
 }
 
@@ -48,7 +52,8 @@ absl::Status EventFeed::Read(uint64_t after, size_t max,
                                                           " is beyond the feed's last event " +
                                                           std::to_string(last_));
   }
-  const uint64_t first = last_ - std::min<uint64_t>(last_, slots_.size()) + 1;  // oldest kept
+  const uint64_t first =
+      std::max(floor_, last_ - std::min<uint64_t>(last_, slots_.size()) + 1);  // oldest kept
   if (after + 1 < first) {
     return TwilioError(absl::StatusCode::kOutOfRange, 410, twilio_code::kEventsDropped,
                        "The events after position " + std::to_string(after) +

@@ -88,6 +88,9 @@ class EventFeed {
   // Event s is in slots_[(s - 1) % window_]; slots_ grows to window_.
   std::vector<Slot> slots_ ABSL_GUARDED_BY(mu_);
   uint64_t last_ ABSL_GUARDED_BY(mu_) = 0;
+  // The oldest event still whole (an Append that threw while overwriting a
+  // slot leaves its old event dropped).
+  uint64_t floor_ ABSL_GUARDED_BY(mu_) = 1;
 };
 
 }  // namespace userstore::internal

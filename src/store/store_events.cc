@@ -1,5 +1,6 @@
 // StoreImpl: the change feed, post-event listeners and pre-event listeners
 // (include/userstore/events.h, docs/events.md).
+#include <algorithm>
 #include <exception>
 #include <memory>
 #include <string>
@@ -172,7 +173,8 @@ absl::StatusOr<EventPage> StoreImpl::ReadEvents(std::string_view service_sid,
   }
   EventPage page;
   page.next_after = after_sequence;
-  page.events.reserve(max);
+  const uint64_t last = feed->last();
+  if (last > after_sequence) page.events.reserve(std::min<uint64_t>(max, last - after_sequence));
   UserView view = UserViewAccess::Blank();
   USERSTORE_RETURN_IF_ERROR(feed->Read(after_sequence, max, [&](const FeedEvent& kept) {
     UserEvent& event = page.events.emplace_back();

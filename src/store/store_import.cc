@@ -399,7 +399,13 @@ absl::StatusOr<ImportResult> StoreImpl::ImportUsers(std::string_view service_sid
               break;
             case Action::kReplace:
               emission.type = UserEvent::Type::kUserUpdated;
-              emission.changed = ImportChanges(*index.FindSid(r->sid), *r);
+              {
+                const UserRecord& old = *index.FindSid(r->sid);
+                emission.changed = ImportChanges(old, *r);
+                // Replace keeps the old presence: the event shows it too.
+                r->online = old.online;
+                r->notifiable = old.notifiable;
+              }
               Emit(&emission, *r);
               replaced.push_back(index.Replace(std::move(r)));
               break;

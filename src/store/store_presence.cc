@@ -76,7 +76,6 @@ absl::StatusOr<UserConnection> StoreImpl::ConnectOrCreateUser(std::string_view s
                                                               const UserCreate& params) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
   USERSTORE_ASSIGN_OR_RETURN(const SidBytes role, ValidateCreate(*service, params));
-  USERSTORE_RETURN_IF_ERROR(CheckClientCreate(*service, params, role));
   UserConnection result;
   bool full = false;
   Emission connected{service, UserEvent::Type::kUserUpdated};
@@ -98,6 +97,7 @@ absl::StatusOr<UserConnection> StoreImpl::ConnectOrCreateUser(std::string_view s
     // Create it connected; if another thread created it meanwhile, connect
     // to that user instead, still under the identity's lock (no delete can
     // come in between).
+    USERSTORE_RETURN_IF_ERROR(CheckClientCreate(*service, params, role));
     UserRecord::Ptr record = NewRecord(*service, params, role);
     emission = Emission{service, UserEvent::Type::kUserAdded, user_field::kAll,
                         params.webhook_enabled, params.origin};

@@ -243,9 +243,13 @@ namespace {
 // The user_field bits that `text` and `role` (when given) change in `r`.
 uint32_t Changes(const UserRecord& r, const UserRecord::Text& text,
                  const std::optional<SidBytes>& role) {
+  // Attributes never set read as "{}": setting "{}" changes nothing.
+  auto shown = [](std::string_view attributes) {
+    return attributes.empty() ? std::string_view("{}") : attributes;
+  };
   uint32_t changed = 0;
   if (role && *role != r.role_sid) changed |= user_field::kRoleSid;
-  if (text.attributes != r.attributes()) changed |= user_field::kAttributes;
+  if (shown(text.attributes) != shown(r.attributes())) changed |= user_field::kAttributes;
   if (text.friendly_name != r.friendly_name()) changed |= user_field::kFriendlyName;
   return changed;
 }

@@ -46,15 +46,25 @@ absl::StatusOr<UserIndex::InsertOutcome> UserIndex::Insert(UserRecord::Ptr* reco
     if (shard.by_sid.contains(sid) || shard.deleted.contains(sid)) {
       return InsertOutcome::kSidCollision;
     }
+    // Into the order index before `persist` (which may publish the write's
+    // feed event): a Scan that finds the sequence then waits for this SID
+    // lock and sees the user, so a lister that read the feed's position
+    // after the event lists the user (docs/events.md, snapshots).
+    {
+      WriterLock order_lock(&order_mu_);
+      order_.emplace(raw->sequence, sid);
+    }
     if (persist) {
-      if (absl::Status s = persist(*raw); !s.ok()) return s;
+      if (absl::Status s = persist(*raw); !s.ok()) {
+        WriterLock order_lock(&order_mu_);
+        order_.erase(raw->sequence);
+        return s;
+      }
     }
     shard.by_sid.emplace(sid, std::move(*record));
     ids.by_identity.emplace(identity, sid);
     on_inserted(*raw);
   }
-  WriterLock order_lock(&order_mu_);
-  order_.emplace(raw->sequence, sid);
   return InsertOutcome::kInserted;
 }
 
