@@ -67,8 +67,12 @@ struct EventOptions {
   // off"); listeners still fire. For measuring the feed's cost.
   bool enabled = true;
   // Events kept in memory per Service: the oldest are dropped beyond it,
-  // and a read after a dropped position fails with 410/20410. >= 1.
-  size_t memory_window = 65536;
+  // and a read after a dropped position fails with 410/20410. >= 1. Each
+  // kept event holds a copy of its user (about the user's size): a larger
+  // window costs memory and, while it fills, interleaves those copies with
+  // the user records (65,536 made a paging walk of 100,000 users 2.5x
+  // slower: docs/benchmarks.md, "Change feed").
+  size_t memory_window = 4096;
 };
 
 struct StoreOptions {
