@@ -27,7 +27,6 @@ using internal::FormatSid;
 using internal::ParseSid;
 using internal::Quoted;
 using internal::SidBytes;
-using internal::UserRecord;
 using namespace internal::durable;  // the store layout of codec.h
 
 struct StoreReader::Impl {
@@ -75,28 +74,29 @@ const Service* FindService(const std::vector<Service>& services, std::string_vie
 // `*user` set to the user of `record`, in Service `service`, as the Store
 // shows it after an open (no presence), by the Store's own view of a record.
 // Reuses the capacity of its strings.
-void Fill(const Service& service, const UserRecord& record, User* user) {
+void Fill(const Service& service, const internal::UserFields& fields, User* user) {
   UserView view = internal::UserViewAccess::Blank();
-  internal::UserViewAccess::FillWithoutPresence(service.account_sid, service.sid, record, &view);
+  internal::UserViewAccess::FillWithoutPresence(service.account_sid, service.sid, fields, &view);
   view.CopyTo(user);
 }
 
-// Calls `visit` with each stored user record of `service`, in creation
-// order, until it returns false.
+// Calls `visit` with each stored user of `service` (its fields view the
+// iterator's bytes: valid during the call), in creation order, until it
+// returns false.
 template <typename Visit>
 absl::Status ScanUsers(rocksdb::DB* db, const std::string& path, const Service& service,
                        Visit visit) {
   const std::string prefix = ServicePrefix(kUserPrefix, *ParseSid(service.sid, "IS"));
   const rocksdb::Slice prefix_slice(prefix);
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ScanOptions()));
+  internal::UserFields fields;
   for (it->Seek(prefix_slice); it->Valid() && it->key().starts_with(prefix_slice); it->Next()) {
     SidBytes sid;
     uint64_t sequence;
     const std::string_view key = it->key().ToStringView();
     if (!ParseUserRecordKey(key, &sid, &sequence)) return Corrupt(key);
-    USERSTORE_ASSIGN_OR_RETURN(const UserRecord::Ptr record,
-                               DecodeUser(it->value().ToStringView(), sequence));
-    if (!visit(*record)) return absl::OkStatus();
+    USERSTORE_RETURN_IF_ERROR(DecodeUserFields(it->value().ToStringView(), sequence, &fields));
+    if (!visit(fields)) return absl::OkStatus();
   }
   return FromRocks(it->status(), "reading " + path);
 }
@@ -165,10 +165,10 @@ absl::StatusOr<User> StoreReader::FetchUser(std::string_view service_sid,
   const std::optional<SidBytes> sid = ParseSid(key, "US");
   std::optional<User> found;
   USERSTORE_RETURN_IF_ERROR(
-      ScanUsers(impl_->db.get(), impl_->path, *service, [&](const UserRecord& record) {
-        if (sid ? record.sid != *sid : record.identity() != key) return true;
+      ScanUsers(impl_->db.get(), impl_->path, *service, [&](const internal::UserFields& fields) {
+        if (sid ? fields.sid != *sid : fields.identity != key) return true;
         found.emplace();
-        Fill(*service, record, &*found);
+        Fill(*service, fields, &*found);
         return false;
       }));
   if (!found) return not_found;
@@ -183,8 +183,8 @@ absl::Status StoreReader::VisitUsers(std::string_view service_sid,
                               "/Users was not found");
   }
   User user;  // reused: its strings keep their capacity from user to user
-  return ScanUsers(impl_->db.get(), impl_->path, *service, [&](const UserRecord& record) {
-    Fill(*service, record, &user);
+  return ScanUsers(impl_->db.get(), impl_->path, *service, [&](const internal::UserFields& fields) {
+    Fill(*service, fields, &user);
     return visitor(user);
   });
 }
@@ -196,22 +196,12 @@ absl::Status StoreReader::ReadUsers(std::string_view service_sid,
     return internal::NotFound("The requested resource /Services/" + std::string(service_sid) +
                               "/Users was not found");
   }
-  const std::string prefix = ServicePrefix(kUserPrefix, *ParseSid(service->sid, "IS"));
-  const rocksdb::Slice prefix_slice(prefix);
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ScanOptions()));
   UserView view = internal::UserViewAccess::Blank();
-  internal::UserFields fields;  // views the iterator's value: no copy
-  for (it->Seek(prefix_slice); it->Valid() && it->key().starts_with(prefix_slice); it->Next()) {
-    SidBytes sid;
-    uint64_t sequence;
-    const std::string_view key = it->key().ToStringView();
-    if (!ParseUserRecordKey(key, &sid, &sequence)) return Corrupt(key);
-    USERSTORE_RETURN_IF_ERROR(DecodeUserFields(it->value().ToStringView(), sequence, &fields));
+  return ScanUsers(impl_->db.get(), impl_->path, *service, [&](const internal::UserFields& fields) {
     internal::UserViewAccess::FillWithoutPresence(service->account_sid, service->sid, fields,
                                                   &view);
-    if (!visitor(view)) return absl::OkStatus();
-  }
-  return FromRocks(it->status(), "reading " + impl_->path);
+    return visitor(view);
+  });
 }
 
 }  // namespace userstore

@@ -67,12 +67,7 @@ UserIndex::Persist StoreImpl::CommitErase(Emission* emission,
   return [this, emission, if_revision](const UserRecord& r) -> absl::Status {
     // The precondition is checked where the journal is written: under the
     // user's locks, before anything changes.
-    if (if_revision && r.revision != *if_revision) {
-      return TwilioError(absl::StatusCode::kFailedPrecondition, 412,
-                         twilio_code::kPreconditionFailed,
-                         "Precondition Failed: the user's revision is " +
-                             std::to_string(r.revision) + ", not " + std::to_string(*if_revision));
-    }
+    USERSTORE_RETURN_IF_ERROR(CheckRevision(r, if_revision));
     if (journal_ != nullptr) {
       USERSTORE_RETURN_IF_ERROR(journal_->DeleteUser(emission->service->sid(), r));
     }

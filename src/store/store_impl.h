@@ -281,6 +281,13 @@ absl::StatusOr<StoreOptions> CheckStoreOptions(StoreOptions options);
 // A store key parsed per store.h: a SID when SID-shaped, else an identity.
 UserKey ParseUserKey(std::string_view key);
 
+// 412/20412 (kFailedPrecondition) "Precondition Failed: the user's revision
+// is R, not E" (store_users.cc).
+absl::Status PreconditionFailed(uint64_t revision, uint64_t expected);
+// OK when `if_revision` is unset or equals r's revision; else
+// PreconditionFailed. Called under r's lock.
+absl::Status CheckRevision(const UserRecord& r, std::optional<uint64_t> if_revision);
+
 }  // namespace userstore::internal
 
 #endif  // USERSTORE_SRC_STORE_STORE_IMPL_H_

@@ -200,8 +200,6 @@ absl::Status StoreImpl::ReadUser(std::string_view service_sid, std::string_view 
   return absl::OkStatus();
 }
 
-namespace {
-
 absl::Status PreconditionFailed(uint64_t revision, uint64_t expected) {
   return TwilioError(absl::StatusCode::kFailedPrecondition, 412, twilio_code::kPreconditionFailed,
                      "Precondition Failed: the user's revision is " + std::to_string(revision) +
@@ -213,8 +211,6 @@ absl::Status CheckRevision(const UserRecord& r, std::optional<uint64_t> if_revis
     return PreconditionFailed(r.revision, *if_revision);
   return absl::OkStatus();
 }
-
-}  // namespace
 
 absl::Status StoreImpl::CheckUpdate(const ServiceState& service, const UserUpdate& params,
                                     SidBytes* role) const {
