@@ -33,6 +33,8 @@ namespace userstore {
 namespace {
 
 using internal::Journal;
+using internal::JournalEvent;
+using internal::JournalWrapper;
 using internal::StoreImpl;
 using internal::UserRecord;
 
@@ -53,30 +55,37 @@ bool IsInjected(const absl::Status& s) { return absl::StrContains(s.message(), "
 
 // Forwards to the real journal except every `every`-th call, which fails
 // without reaching the disk.
-class FlakyJournal final : public Journal {
+class FlakyJournal final : public JournalWrapper {
  public:
   FlakyJournal(std::unique_ptr<Journal> inner, int every)
-      : inner_(std::move(inner)), every_(every) {}
+      : JournalWrapper(std::move(inner)), every_(every) {}
   absl::Status PutService(const Service& service, const std::vector<Role>& roles) override {
     if (Fail()) return Injected();
-    return inner_->PutService(service, roles);
+    return JournalWrapper::PutService(service, roles);
   }
   absl::Status PutRole(const Role& role) override {
     if (Fail()) return Injected();
-    return inner_->PutRole(role);
+    return JournalWrapper::PutRole(role);
   }
-  absl::Status PutUser(std::string_view service_sid, const UserRecord& record) override {
+  absl::Status PutUser(std::string_view service_sid, const UserRecord& record,
+                       const JournalEvent* event) override {
     if (Fail()) return Injected();
-    return inner_->PutUser(service_sid, record);
+    return JournalWrapper::PutUser(service_sid, record, event);
   }
-  absl::Status PutUsers(std::string_view service_sid,
-                        const std::vector<const UserRecord*>& records) override {
+  absl::Status PutUsers(std::string_view service_sid, const std::vector<const UserRecord*>& records,
+                        const std::vector<JournalEvent>& events) override {
     if (Fail()) return Injected();
-    return inner_->PutUsers(service_sid, records);
+    return JournalWrapper::PutUsers(service_sid, records, events);
   }
-  absl::Status DeleteUser(std::string_view service_sid, const UserRecord& record) override {
+  absl::Status DeleteUser(std::string_view service_sid, const UserRecord& record,
+                          const JournalEvent* event) override {
     if (Fail()) return Injected();
-    return inner_->DeleteUser(service_sid, record);
+    return JournalWrapper::DeleteUser(service_sid, record, event);
+  }
+  absl::Status PutEvent(std::string_view service_sid, const UserRecord& record,
+                        const JournalEvent& event) override {
+    if (Fail()) return Injected();
+    return JournalWrapper::PutEvent(service_sid, record, event);
   }
   int failures() const { return failures_.load(); }
 
@@ -86,7 +95,6 @@ class FlakyJournal final : public Journal {
     ++failures_;
     return true;
   }
-  const std::unique_ptr<Journal> inner_;
   const int every_;
   std::atomic<int> calls_{0};
   std::atomic<int> failures_{0};

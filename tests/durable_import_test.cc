@@ -24,6 +24,8 @@ namespace userstore {
 namespace {
 
 using internal::Journal;
+using internal::JournalEvent;
+using internal::JournalWrapper;
 using internal::StoreImpl;
 using internal::UserRecord;
 
@@ -309,34 +311,23 @@ TEST(DurableImport, DryRunWritesNothing) {
 }
 
 // Counts PutUsers calls and fails the `fail_at`-th (1-based; 0: never).
-class CountingJournal final : public Journal {
+class CountingJournal final : public JournalWrapper {
  public:
   CountingJournal(std::unique_ptr<Journal> inner, int fail_at, std::atomic<int>* calls,
                   std::atomic<size_t>* largest)
-      : inner_(std::move(inner)), fail_at_(fail_at), calls_(calls), largest_(largest) {}
-  absl::Status PutService(const Service& service, const std::vector<Role>& roles) override {
-    return inner_->PutService(service, roles);
-  }
-  absl::Status PutRole(const Role& role) override { return inner_->PutRole(role); }
-  absl::Status PutUser(std::string_view service_sid, const UserRecord& record) override {
-    return inner_->PutUser(service_sid, record);
-  }
-  absl::Status PutUsers(std::string_view service_sid,
-                        const std::vector<const UserRecord*>& records) override {
+      : JournalWrapper(std::move(inner)), fail_at_(fail_at), calls_(calls), largest_(largest) {}
+  absl::Status PutUsers(std::string_view service_sid, const std::vector<const UserRecord*>& records,
+                        const std::vector<JournalEvent>& events) override {
     const int call = ++*calls_;
     if (records.size() > largest_->load()) largest_->store(records.size());
     if (call == fail_at_) {
       return TwilioError(absl::StatusCode::kUnavailable, 500, twilio_code::kInternal,
                          "injected write failure");
     }
-    return inner_->PutUsers(service_sid, records);
-  }
-  absl::Status DeleteUser(std::string_view service_sid, const UserRecord& record) override {
-    return inner_->DeleteUser(service_sid, record);
+    return JournalWrapper::PutUsers(service_sid, records, events);
   }
 
  private:
-  const std::unique_ptr<Journal> inner_;
   const int fail_at_;
   std::atomic<int>* const calls_;
   std::atomic<size_t>* const largest_;

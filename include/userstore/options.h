@@ -73,6 +73,15 @@ struct EventOptions {
   // the user records (65,536 made a paging walk of 100,000 users 2.5x
   // slower: docs/benchmarks.md, "Change feed").
   size_t memory_window = 4096;
+  // Durable mode (Store::Open): events are stored with the writes that
+  // make them and survive a reopen; older ones are read from disk. A
+  // background thread trims them every `trim_interval`, keeping at most
+  // `durable_window` events per Service and none older than
+  // `durable_max_age` (each >= 1; absl::InfiniteDuration() keeps any age).
+  // A read after a trimmed position fails with 410/20410.
+  uint64_t durable_window = 1'000'000;
+  absl::Duration durable_max_age = absl::Hours(24 * 7);
+  absl::Duration trim_interval = absl::Minutes(1);
 };
 
 struct StoreOptions {

@@ -181,6 +181,16 @@ class Checker {
       CheckService(key, value);
     } else if (key.starts_with(kUserPrefix)) {
       CheckUser(key, value);
+    } else if (key.starts_with(kEventPrefix)) {
+      CheckEvent(key, value);
+    } else if (key.starts_with(kFeedPrefix)) {
+      SidBytes service;
+      FeedMark mark;
+      if (!ParseFeedKey(key, &service) || !DecodeFeedMark(value, &mark)) {
+        problems_.Add("malformed feed marks " + Quoted(key));
+      } else {
+        feed_services_.insert(service);
+      }
     } else {
       problems_.Add("unknown key " + Quoted(key));
     }
@@ -204,6 +214,19 @@ class Checker {
     } else {
       ++report_.deleted_sids;
       deleted_.emplace_back(service, user);
+    }
+  }
+
+  void CheckEvent(std::string_view key, std::string_view value) {
+    SidBytes service;
+    uint64_t sequence;
+    FeedEvent event;
+    if (!ParseEventKey(key, &service, &sequence) || sequence == 0) {
+      problems_.Add("malformed event key " + Quoted(key));
+    } else if (absl::Status s = DecodeEvent(value, sequence, &event); !s.ok()) {
+      problems_.Add(FormatSid("IS", service) + ": " + std::string(s.message()));
+    } else {
+      feed_services_.insert(service);
     }
   }
 
@@ -307,6 +330,11 @@ class Checker {
         problems_.Add("sequence high water of unknown Service " + FormatSid("IS", sid));
       }
     }
+    for (const SidBytes& sid : feed_services_) {
+      if (!services_.contains(sid)) {
+        problems_.Add("change-feed events of unknown Service " + FormatSid("IS", sid));
+      }
+    }
     for (const auto& [service, user] : deleted_) {
       auto info = services_.find(service);
       if (info == services_.end()) {
@@ -354,7 +382,7 @@ class Checker {
       return;
     }
     StoreImpl impl(*std::move(options));
-    absl::StatusOr<LoadResult> loaded = Load(db, meta_, &impl, nullptr);
+    absl::StatusOr<LoadResult> loaded = Load(db, meta_, &impl, nullptr, /*writable=*/false);
     if (!loaded.ok()) {
       problems_.Add("rebuilding the index failed: " + std::string(loaded.status().message()));
       return;
@@ -377,6 +405,7 @@ class Checker {
   absl::flat_hash_map<SidBytes, uint64_t> users_per_service_;
   std::vector<SidBytes> high_waters_;
   std::vector<std::pair<SidBytes, SidBytes>> deleted_;  // d/ keys: Service, user SID
+  absl::flat_hash_set<SidBytes> feed_services_;         // Services of e/ and f/ keys
 };
 
 }  // namespace

@@ -258,10 +258,11 @@ absl::StatusOr<Role> DecodeRole(std::string_view value, const std::string& servi
 // User v1: version, sid, role_sid, date_created, date_updated,
 // joined_channels_count, flags (bit 0: friendly_name set), identity,
 // attributes (empty: never set), friendly_name. The sequence is the key's.
-void EncodeUser(const UserRecord& record, std::string* out) {
-  out->clear();
+namespace {
+
+void AppendUser(const UserRecord& record, std::string* out) {
   const std::optional<std::string_view> friendly = record.friendly_name();
-  out->reserve(1 + 16 + 16 + 8 * 4 + 1 + 12 + record.identity().size() +
+  out->reserve(out->size() + 1 + 16 + 16 + 8 * 4 + 1 + 12 + record.identity().size() +
                record.attributes().size() + (friendly ? friendly->size() : 0));
   Writer w(out);
   w.U8(kUserValueVersion);
@@ -275,6 +276,13 @@ void EncodeUser(const UserRecord& record, std::string* out) {
   w.Str(record.identity());
   w.Str(record.attributes());
   w.Str(friendly.value_or(std::string_view()));
+}
+
+}  // namespace
+
+void EncodeUser(const UserRecord& record, std::string* out) {
+  out->clear();
+  AppendUser(record, out);
 }
 
 absl::Status DecodeUserFields(std::string_view value, uint64_t sequence, UserFields* fields) {
@@ -334,6 +342,91 @@ bool DecodeSequence(std::string_view value, uint64_t* sequence) {
   Reader r(value);
   *sequence = r.U64();
   return r.done();
+}
+
+std::string EventKey(const SidBytes& service, uint64_t sequence) {
+  std::string key = Key(kEventPrefix, service);
+  PutBigEndian64(sequence, &key);  // big-endian: key order is feed order
+  return key;
+}
+
+bool ParseEventKey(std::string_view key, SidBytes* service, uint64_t* sequence) {
+  std::string_view rest;
+  if (!SplitKey(key, kEventPrefix, 8, service, &rest)) return false;
+  *sequence = GetBigEndian64(rest);
+  return true;
+}
+
+std::string FeedKey(const SidBytes& service) { return Key(kFeedPrefix, service); }
+
+bool ParseFeedKey(std::string_view key, SidBytes* service) {
+  std::string_view rest;
+  return SplitKey(key, kFeedPrefix, 0, service, &rest);
+}
+
+std::string EncodeFeedMark(const FeedMark& mark) {
+  std::string out;
+  Writer w(&out);
+  w.U8(kValueVersion);
+  w.U64(mark.first);
+  w.U64(mark.checkpoint);
+  return out;
+}
+
+bool DecodeFeedMark(std::string_view value, FeedMark* mark) {
+  Reader r(value);
+  const uint8_t version = r.U8();
+  mark->first = r.U64();
+  mark->checkpoint = r.U64();
+  return r.done() && version == kValueVersion && mark->first >= 1;
+}
+
+namespace {
+constexpr size_t kEventHeader = 1 + 1 + 1 + 1 + 4 + 8 + 1 + 1;
+}  // namespace
+
+void EncodeEvent(const EventMeta& meta, const UserRecord& record, std::string* out) {
+  out->clear();
+  Writer w(out);
+  w.U8(kValueVersion);
+  w.U8(static_cast<uint8_t>(meta.type));
+  w.U8(static_cast<uint8_t>(meta.origin));
+  w.U8(meta.webhook_enabled ? 1 : 0);
+  w.U32(meta.changed);
+  w.I64(meta.time_micros);
+  w.U8(static_cast<uint8_t>(record.online));
+  w.U8(static_cast<uint8_t>(record.notifiable));
+  AppendUser(record, out);
+}
+
+absl::Status DecodeEvent(std::string_view value, uint64_t sequence, FeedEvent* event) {
+  Reader r(value.substr(0, kEventHeader));
+  const uint8_t version = r.U8();
+  const uint8_t type = r.U8();
+  const uint8_t origin = r.U8();
+  const uint8_t flags = r.U8();
+  event->meta.changed = r.U32();
+  event->meta.time_micros = r.I64();
+  const uint8_t online = r.U8();
+  const uint8_t notifiable = r.U8();
+  if (!r.done() || version != kValueVersion ||
+      type > static_cast<uint8_t>(UserEvent::Type::kUserRemoved) ||
+      origin > static_cast<uint8_t>(WriteOrigin::kImport) || flags > 1 ||
+      online > static_cast<uint8_t>(Presence::kTrue) ||
+      notifiable > static_cast<uint8_t>(Presence::kTrue)) {
+    return Corrupt("malformed event " + std::to_string(sequence));
+  }
+  event->sequence = sequence;
+  event->meta.type = static_cast<UserEvent::Type>(type);
+  event->meta.origin = static_cast<WriteOrigin>(origin);
+  event->meta.webhook_enabled = flags == 1;
+  event->online = static_cast<Presence>(online);
+  event->notifiable = static_cast<Presence>(notifiable);
+  if (absl::Status s = DecodeUserFields(value.substr(kEventHeader), 0, &event->user); !s.ok()) {
+    return Corrupt("malformed user in event " + std::to_string(sequence) + ": " +
+                   std::string(s.message()));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace userstore::internal::durable

@@ -17,6 +17,10 @@
 //   d/<IS><US>          1 byte (kValueVersion): a user SID deleted from the
 //                       Service, never used again (Store::ImportUsers refuses
 //                       it); written with the delete, never removed
+//   e/<IS><seq BE64>    an event of the Service's change feed (EncodeEvent),
+//                       written in the same batch as the change it records
+//   f/<IS>              the feed's marks (EncodeFeedMark): the oldest event
+//                       kept and a checkpoint (events up to it have no hole)
 // Every value starts with a version byte (kValueVersion); integers are
 // little-endian fixed width, strings a 32-bit length then the bytes. A value
 // must be consumed exactly: trailing bytes are corruption.
@@ -32,6 +36,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "sid/sid.h"
+#include "store/event_feed.h"
 #include "store/user_record.h"
 #include "userstore/service.h"
 
@@ -53,6 +58,8 @@ inline constexpr std::string_view kRolePrefix = "r/";
 inline constexpr std::string_view kUserPrefix = "u/";
 inline constexpr std::string_view kHighWaterPrefix = "h/";
 inline constexpr std::string_view kDeletedPrefix = "d/";
+inline constexpr std::string_view kEventPrefix = "e/";
+inline constexpr std::string_view kFeedPrefix = "f/";
 
 inline constexpr std::string_view kMetaFormat = "m/format";
 inline constexpr std::string_view kMetaAccountSid = "m/account_sid";
@@ -103,6 +110,32 @@ absl::Status DecodeUserFields(std::string_view value, uint64_t sequence, UserFie
 
 std::string EncodeSequence(uint64_t sequence);
 bool DecodeSequence(std::string_view value, uint64_t* sequence);
+
+// ---- the change feed (docs/events.md, "Durable feed") ----------------------
+std::string EventKey(const SidBytes& service, uint64_t sequence);
+bool ParseEventKey(std::string_view key, SidBytes* service, uint64_t* sequence);
+std::string FeedKey(const SidBytes& service);
+bool ParseFeedKey(std::string_view key, SidBytes* service);
+
+// The f/ value. Events `first`..last are kept on disk (first: the oldest
+// after trimming, 1 before any; last: the highest e/ key, or first - 1 when
+// there is none); events first..checkpoint have no hole (a hole can only
+// follow a crash, among the writes in flight: recovery looks after the
+// checkpoint only).
+struct FeedMark {
+  uint64_t first = 1;
+  uint64_t checkpoint = 0;
+};
+std::string EncodeFeedMark(const FeedMark& mark);
+bool DecodeFeedMark(std::string_view value, FeedMark* mark);
+
+// Event v1: version, type, origin, flags (bit 0: webhook_enabled), changed
+// (u32), time (Unix microseconds), online, notifiable, then the user as
+// EncodeUser writes it (the user after the write; before it, for a removal).
+void EncodeEvent(const EventMeta& meta, const UserRecord& record, std::string* out);
+// `*event` (but its sequence, set from `sequence`) views `value`. Errors:
+// kDataLoss (500/20500) naming the sequence. O(|value|), no allocation.
+absl::Status DecodeEvent(std::string_view value, uint64_t sequence, FeedEvent* event);
 
 }  // namespace userstore::internal::durable
 

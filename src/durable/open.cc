@@ -57,8 +57,8 @@ absl::StatusOr<std::unique_ptr<StoreImpl>> OpenDurable(std::string_view path, St
     USERSTORE_RETURN_IF_ERROR(UpgradeFormat(db.get(), &*stored));
   }
   auto impl = std::make_unique<StoreImpl>(std::move(checked));
-  USERSTORE_ASSIGN_OR_RETURN(LoadResult loaded,
-                             Load(db.get(), *stored, impl.get(), durable.progress));
+  USERSTORE_ASSIGN_OR_RETURN(
+      LoadResult loaded, Load(db.get(), *stored, impl.get(), durable.progress, /*writable=*/true));
   std::unique_ptr<Journal> journal = std::make_unique<RocksJournal>(
       std::move(db), durable.sync, durable.flush_on_close, std::move(loaded.next_role_index));
   if (hooks.wrap_journal) journal = hooks.wrap_journal(std::move(journal));

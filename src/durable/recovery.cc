@@ -16,6 +16,7 @@
 #include "common/strings.h"
 #include "durable/codec.h"
 #include "durable/errors.h"
+#include "durable/feed_recovery.h"
 #include "durable/rocks_journal.h"
 
 namespace userstore::internal::durable {
@@ -328,7 +329,7 @@ uint64_t EstimateUsers(rocksdb::DB* db, const LoadResult& result, size_t high_wa
 }  // namespace
 
 absl::StatusOr<LoadResult> Load(rocksdb::DB* db, const Meta& meta, RestoreTarget* target,
-                                const ProgressFn& progress) {
+                                const ProgressFn& progress, bool writable) {
   LoadResult result;
   USERSTORE_ASSIGN_OR_RETURN(PendingServices services, ReadServices(db, meta));
   USERSTORE_RETURN_IF_ERROR(RestoreServices(services, target, &result));
@@ -339,6 +340,11 @@ absl::StatusOr<LoadResult> Load(rocksdb::DB* db, const Meta& meta, RestoreTarget
                              RestoreUsers(db, services, total, target, progress, &result));
   USERSTORE_RETURN_IF_ERROR(VerifyCounts(services, counts, *target));
   USERSTORE_RETURN_IF_ERROR(ApplyHighWaters(high_water, counts, target));
+  std::vector<std::string> sids;
+  for (const auto& [sid, pending] : services) sids.push_back(pending.service.sid);
+  USERSTORE_ASSIGN_OR_RETURN(const FeedRecovery feeds, RecoverFeeds(db, sids, writable, target));
+  result.events = feeds.events;
+  result.renumbered_events = feeds.renumbered;
   if (progress) progress(result.users, result.users);
   return result;
 }

@@ -1,7 +1,8 @@
 // Recovery: rebuilding a Store's index from its directory.
 //
 // Load reads the Services and roles (small), the deleted-sequence high
-// waters, the deleted user SIDs, then every user in key order (creation order), and puts them back
+// waters, the deleted user SIDs, then every user in key order (creation
+// order), then each feed's position (durable/feed_recovery.h), and puts them back
 // through the narrow RestoreTarget interface (store/restore.h) before any
 // journal is attached, so nothing is written back. Users are decoded on the
 // calling thread and inserted on one worker thread (reading and inserting
@@ -34,7 +35,9 @@ struct LoadResult {
   uint64_t services = 0;
   uint64_t roles = 0;
   uint64_t users = 0;
-  uint64_t deleted_sids = 0;  // d/ keys: deleted user SIDs remembered
+  uint64_t deleted_sids = 0;       // d/ keys: deleted user SIDs remembered
+  uint64_t events = 0;             // change-feed events kept (e/ keys)
+  uint64_t renumbered_events = 0;  // moved down to close a hole a crash left
   // Per Service: how many roles are stored (the next role's index).
   absl::flat_hash_map<SidBytes, uint64_t> next_role_index;
 };
@@ -45,8 +48,10 @@ struct LoadResult {
 // of unknown shape, a value that does not decode, a role index gap, a user
 // of an unknown Service, a duplicate identity or SID, a count that differs),
 // naming the key or the user; kUnavailable on read errors.
+// `writable`: a hole a crash left in a feed is closed (feed_recovery.h);
+// false (a read-only open): the feed is restored up to the hole.
 absl::StatusOr<LoadResult> Load(rocksdb::DB* db, const Meta& meta, RestoreTarget* target,
-                                const ProgressFn& progress);
+                                const ProgressFn& progress, bool writable);
 
 }  // namespace userstore::internal::durable
 

@@ -331,42 +331,132 @@ absl::Status RocksJournal::PutRole(const Role& role) {
   return absl::OkStatus();
 }
 
-absl::Status RocksJournal::PutUser(std::string_view service_sid, const UserRecord& record) {
+namespace {
+
+absl::StatusOr<SidBytes> ServiceBytes(std::string_view service_sid) {
   const std::optional<SidBytes> sid = ParseSid(service_sid, "IS");
   if (!sid) return Error(absl::StatusCode::kInternal, "journal: malformed Service SID");
+  return *sid;
+}
+
+// Adds `event` of `record` to `batch` (a thread's buffer, capacity kept).
+void PutEventIn(const SidBytes& service, const UserRecord& record, const JournalEvent& event,
+                rocksdb::WriteBatch* batch) {
+  thread_local std::string value;
+  EncodeEvent(event.meta, record, &value);
+  batch->Put(EventKey(service, event.sequence), value);
+}
+
+}  // namespace
+
+absl::Status RocksJournal::PutUser(std::string_view service_sid, const UserRecord& record,
+                                   const JournalEvent* event) {
+  USERSTORE_ASSIGN_OR_RETURN(const SidBytes sid, ServiceBytes(service_sid));
   thread_local std::string value;
   EncodeUser(record, &value);
-  rocksdb::WriteBatch batch(/*reserved_bytes=*/value.size() + 64);
-  batch.Put(UserRecordKey(*sid, record.sequence), value);
+  rocksdb::WriteBatch batch(/*reserved_bytes=*/(event != nullptr ? 2 : 1) * value.size() + 128);
+  batch.Put(UserRecordKey(sid, record.sequence), value);
+  if (event != nullptr) PutEventIn(sid, record, *event, &batch);
   return Write(&batch);
 }
 
 absl::Status RocksJournal::PutUsers(std::string_view service_sid,
-                                    const std::vector<const UserRecord*>& records) {
-  const std::optional<SidBytes> sid = ParseSid(service_sid, "IS");
-  if (!sid) return Error(absl::StatusCode::kInternal, "journal: malformed Service SID");
+                                    const std::vector<const UserRecord*>& records,
+                                    const std::vector<JournalEvent>& events) {
+  USERSTORE_ASSIGN_OR_RETURN(const SidBytes sid, ServiceBytes(service_sid));
   if (records.empty()) return absl::OkStatus();
   rocksdb::WriteBatch batch;
   std::string value;
-  for (const UserRecord* record : records) {
-    EncodeUser(*record, &value);
-    batch.Put(UserRecordKey(*sid, record->sequence), value);
+  for (size_t i = 0; i < records.size(); ++i) {
+    EncodeUser(*records[i], &value);
+    batch.Put(UserRecordKey(sid, records[i]->sequence), value);
+    if (!events.empty()) PutEventIn(sid, *records[i], events[i], &batch);
   }
   return Write(&batch);
 }
 
-absl::Status RocksJournal::DeleteUser(std::string_view service_sid, const UserRecord& record) {
-  const std::optional<SidBytes> sid = ParseSid(service_sid, "IS");
-  if (!sid) return Error(absl::StatusCode::kInternal, "journal: malformed Service SID");
+absl::Status RocksJournal::DeleteUser(std::string_view service_sid, const UserRecord& record,
+                                      const JournalEvent* event) {
+  USERSTORE_ASSIGN_OR_RETURN(const SidBytes sid, ServiceBytes(service_sid));
   rocksdb::WriteBatch batch;
-  batch.Delete(UserRecordKey(*sid, record.sequence));
+  batch.Delete(UserRecordKey(sid, record.sequence));
   // Remember the sequence and the revision (both from one counter, the
   // revision the larger), so that neither is handed out again after a
   // restart even if this user held the newest.
-  batch.Merge(HighWaterKey(*sid), EncodeSequence(std::max(record.sequence, record.revision)));
+  batch.Merge(HighWaterKey(sid), EncodeSequence(std::max(record.sequence, record.revision)));
   // The SID is never used again, by a create (minted) or an import.
-  batch.Put(DeletedKey(*sid, record.sid), EncodeDeleted());
+  batch.Put(DeletedKey(sid, record.sid), EncodeDeleted());
+  if (event != nullptr) PutEventIn(sid, record, *event, &batch);
   return Write(&batch);
+}
+
+absl::Status RocksJournal::PutEvent(std::string_view service_sid, const UserRecord& record,
+                                    const JournalEvent& event) {
+  USERSTORE_ASSIGN_OR_RETURN(const SidBytes sid, ServiceBytes(service_sid));
+  rocksdb::WriteBatch batch;
+  PutEventIn(sid, record, event, &batch);
+  return Write(&batch);
+}
+
+absl::StatusOr<uint64_t> RocksJournal::ReadEvents(
+    std::string_view service_sid, uint64_t after, size_t max,
+    absl::FunctionRef<void(const FeedEvent&)> visit) const {
+  USERSTORE_ASSIGN_OR_RETURN(const SidBytes sid, ServiceBytes(service_sid));
+  return ReadStoredEvents(db_.get(), sid, after, max, visit);
+}
+
+absl::StatusOr<uint64_t> RocksJournal::FirstEventSince(std::string_view service_sid, uint64_t from,
+                                                       uint64_t to, int64_t cutoff_micros) const {
+  USERSTORE_ASSIGN_OR_RETURN(const SidBytes sid, ServiceBytes(service_sid));
+  uint64_t found = to + 1;
+  bool done = false;
+  // Reads until an event is recent enough (visit cannot stop the walk: it
+  // skips the rest; each read is at most kTrimScan events).
+  constexpr size_t kTrimScan = 4096;
+  for (uint64_t after = from - 1; !done && after < to;) {
+    const size_t max = static_cast<size_t>(std::min<uint64_t>(kTrimScan, to - after));
+    USERSTORE_ASSIGN_OR_RETURN(
+        const uint64_t last, ReadStoredEvents(db_.get(), sid, after, max, [&](const FeedEvent& e) {
+          if (!done && e.meta.time_micros >= cutoff_micros) {
+            found = e.sequence;
+            done = true;
+          }
+        }));
+    if (last == after) break;  // no more stored
+    after = last;
+  }
+  return found;
+}
+
+absl::Status RocksJournal::TrimEvents(std::string_view service_sid, uint64_t first,
+                                      uint64_t checkpoint) {
+  USERSTORE_ASSIGN_OR_RETURN(const SidBytes sid, ServiceBytes(service_sid));
+  rocksdb::WriteBatch batch;
+  batch.DeleteRange(EventKey(sid, 0), EventKey(sid, first));
+  batch.Put(FeedKey(sid), EncodeFeedMark(FeedMark{first, checkpoint}));
+  return Write(&batch);
+}
+
+absl::StatusOr<uint64_t> ReadStoredEvents(rocksdb::DB* db, const SidBytes& service, uint64_t after,
+                                          size_t max,
+                                          absl::FunctionRef<void(const FeedEvent&)> visit) {
+  const std::string prefix = ServicePrefix(kEventPrefix, service);
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+  FeedEvent event;
+  uint64_t expected = after + 1;
+  for (it->Seek(EventKey(service, expected)); max > 0 && it->Valid(); it->Next(), --max) {
+    SidBytes key_service;
+    uint64_t sequence;
+    if (!ParseEventKey(it->key().ToStringView(), &key_service, &sequence) ||
+        key_service != service || sequence != expected) {
+      break;
+    }
+    USERSTORE_RETURN_IF_ERROR(DecodeEvent(it->value().ToStringView(), sequence, &event));
+    visit(event);
+    ++expected;
+  }
+  USERSTORE_RETURN_IF_ERROR(FromRocks(it->status(), "reading the change feed"));
+  return expected - 1;
 }
 
 }  // namespace userstore::internal::durable

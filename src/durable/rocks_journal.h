@@ -85,6 +85,12 @@ rocksdb::ReadOptions ScanOptions();
 // corruption, kUnavailable for the rest. `what` says what was being done.
 absl::Status FromRocks(const rocksdb::Status& status, std::string_view what);
 
+// The events of Service `service` stored in `db` after `after`, as
+// Journal::ReadEvents (also for read-only readers: StoreReader, check).
+absl::StatusOr<uint64_t> ReadStoredEvents(rocksdb::DB* db, const SidBytes& service, uint64_t after,
+                                          size_t max,
+                                          absl::FunctionRef<void(const FeedEvent&)> visit);
+
 class RocksJournal final : public Journal {
  public:
   // `next_role_index`: per Service, the index its next role gets (the count
@@ -102,13 +108,26 @@ class RocksJournal final : public Journal {
   // fails or an earlier one did.
   absl::Status PutService(const Service& service, const std::vector<Role>& roles) override;
   absl::Status PutRole(const Role& role) override;
-  absl::Status PutUser(std::string_view service_sid, const UserRecord& record) override;
+  // Each change is one WriteBatch, its event (e/ key) included.
+  absl::Status PutUser(std::string_view service_sid, const UserRecord& record,
+                       const JournalEvent* event) override;
   // One WriteBatch of every record (u/ keys), written and synced once.
-  absl::Status PutUsers(std::string_view service_sid,
-                        const std::vector<const UserRecord*>& records) override;
+  absl::Status PutUsers(std::string_view service_sid, const std::vector<const UserRecord*>& records,
+                        const std::vector<JournalEvent>& events) override;
   // One WriteBatch: the u/ key deleted, the sequence merged into h/, the
   // SID put as d/<IS><US>.
-  absl::Status DeleteUser(std::string_view service_sid, const UserRecord& record) override;
+  absl::Status DeleteUser(std::string_view service_sid, const UserRecord& record,
+                          const JournalEvent* event) override;
+  absl::Status PutEvent(std::string_view service_sid, const UserRecord& record,
+                        const JournalEvent& event) override;
+  absl::StatusOr<uint64_t> ReadEvents(
+      std::string_view service_sid, uint64_t after, size_t max,
+      absl::FunctionRef<void(const FeedEvent&)> visit) const override;
+  absl::StatusOr<uint64_t> FirstEventSince(std::string_view service_sid, uint64_t from, uint64_t to,
+                                           int64_t cutoff_micros) const override;
+  // One WriteBatch: DeleteRange of the e/ keys before `first`, the f/ marks.
+  absl::Status TrimEvents(std::string_view service_sid, uint64_t first,
+                          uint64_t checkpoint) override;
 
   rocksdb::DB* db() const { return db_.get(); }
 

@@ -8,35 +8,88 @@
 
 namespace userstore::internal {
 
+void EventFeed::Fill(const EventMeta& meta, const UserRecord& user, Slot* slot) {
+  slot->meta = meta;
+  slot->sid = user.sid;
+  slot->role_sid = user.role_sid;
+  slot->date_created = user.date_created;
+  slot->date_updated = user.date_updated;
+  slot->joined_channels_count = user.joined_channels_count;
+  slot->revision = user.revision;
+  slot->online = user.online;
+  slot->notifiable = user.notifiable;
+  slot->identity.assign(user.identity());
+  slot->attributes.assign(user.attributes());
+  const std::optional<std::string_view> friendly_name = user.friendly_name();
+  slot->has_friendly_name = friendly_name.has_value();
+  if (friendly_name) {
+    slot->friendly_name.assign(*friendly_name);
+  } else {
+    slot->friendly_name.clear();
+  }
+}
+
+EventFeed::Slot& EventFeed::SlotOf(uint64_t sequence) {
+  const size_t index = static_cast<size_t>((sequence - base_) % window_);
+  if (index == slots_.size()) slots_.emplace_back();  // may throw: nothing changed yet
+  // From here the slot's old event (sequence - window) is being
+  // overwritten: it counts as dropped even if a copy into it throws.
+  if (sequence - base_ >= window_) floor_ = std::max(floor_, sequence - window_ + 1);
+  return slots_[index];
+}
+
 uint64_t EventFeed::Append(const EventMeta& meta, const UserRecord& user) {
   WriterLock lock(&mu_);
   const uint64_t sequence = last_ + 1;
-  const size_t index = static_cast<size_t>((sequence - 1) % window_);
-  if (index == slots_.size()) slots_.emplace_back();  // may throw: nothing changed yet
-  Slot& slot = slots_[index];
-  // From here the slot's old event (sequence - window) is being
-  // overwritten: it counts as dropped even if a copy below throws.
-  if (sequence > window_) floor_ = std::max(floor_, sequence - window_ + 1);
-  slot.meta = meta;
-  slot.sid = user.sid;
-  slot.role_sid = user.role_sid;
-  slot.date_created = user.date_created;
-  slot.date_updated = user.date_updated;
-  slot.joined_channels_count = user.joined_channels_count;
-  slot.revision = user.revision;
-  slot.online = user.online;
-  slot.notifiable = user.notifiable;
-  slot.identity.assign(user.identity());
-  slot.attributes.assign(user.attributes());
-  const std::optional<std::string_view> friendly_name = user.friendly_name();
-  slot.has_friendly_name = friendly_name.has_value();
-  if (friendly_name) {
-    slot.friendly_name.assign(*friendly_name);
-  } else {
-    slot.friendly_name.clear();
-  }
-  last_ = sequence;  // published only once the slot is whole
+  Fill(meta, user, &SlotOf(sequence));
+  last_ = reserved_ = sequence;  // published only once the slot is whole
   return sequence;
+}
+
+uint64_t EventFeed::Reserve(uint64_t count) {
+  WriterLock lock(&mu_);
+  const uint64_t first = reserved_ + 1;
+  reserved_ += count;
+  return first;
+}
+
+void EventFeed::Publish(uint64_t sequence, const EventMeta& meta, const UserRecord& user) {
+  WriterLock lock(&mu_);
+  if (abandoned_) return;  // the feed has stopped: the event is on disk only
+  if (sequence != last_ + 1) {
+    Fill(meta, user, &ahead_[sequence]);
+    return;
+  }
+  Fill(meta, user, &SlotOf(sequence));
+  last_ = sequence;
+  for (auto it = ahead_.find(last_ + 1); it != ahead_.end(); it = ahead_.find(last_ + 1)) {
+    std::swap(SlotOf(last_ + 1), it->second);  // strings keep their capacity
+    ahead_.erase(it);
+    ++last_;
+  }
+}
+
+void EventFeed::Abandon() {
+  WriterLock lock(&mu_);
+  abandoned_ = true;
+  ahead_.clear();
+}
+
+void EventFeed::Restore(uint64_t first_on_disk, uint64_t last) {
+  WriterLock lock(&mu_);
+  base_ = floor_ = last + 1;
+  last_ = reserved_ = last;
+  first_on_disk_.store(first_on_disk, std::memory_order_release);
+}
+
+uint64_t EventFeed::FirstInMemory() const {
+  const uint64_t held = std::min<uint64_t>(last_ + 1 - base_, slots_.size());
+  return std::max(floor_, last_ + 1 - held);
+}
+
+uint64_t EventFeed::first_in_memory() const {
+  ReaderLock lock(&mu_);
+  return FirstInMemory();
 }
 
 uint64_t EventFeed::last() const {
@@ -52,8 +105,7 @@ absl::Status EventFeed::Read(uint64_t after, size_t max,
                                                           " is beyond the feed's last event " +
                                                           std::to_string(last_));
   }
-  const uint64_t first =
-      std::max(floor_, last_ - std::min<uint64_t>(last_, slots_.size()) + 1);  // oldest kept
+  const uint64_t first = FirstInMemory();
   if (after + 1 < first) {
     return TwilioError(absl::StatusCode::kOutOfRange, 410, twilio_code::kEventsDropped,
                        "The events after position " + std::to_string(after) +
@@ -63,7 +115,7 @@ absl::Status EventFeed::Read(uint64_t after, size_t max,
   }
   FeedEvent event;
   for (uint64_t sequence = after + 1; sequence <= last_ && max > 0; ++sequence, --max) {
-    const Slot& slot = slots_[static_cast<size_t>((sequence - 1) % window_)];
+    const Slot& slot = slots_[static_cast<size_t>((sequence - base_) % window_)];
     event.sequence = sequence;
     event.meta = slot.meta;
     event.user.sid = slot.sid;

@@ -5,6 +5,10 @@
 // order of its writes, and the feed's order is the order writes commit in
 // (an event is in the feed before its write is visible, and a reader that
 // saw a write sees its event). Sequences start at 1 and grow by 1, no gaps.
+// A durable Store takes the sequence before the journal write (the event is
+// written in the change's batch; concurrent writers still share one fsync)
+// and publishes it after: an event becomes readable once every earlier one
+// is, so readers never see a gap.
 // The last `window` events are kept in a ring of slots whose strings keep
 // their capacity, so a full feed appends with no allocation.
 //
@@ -13,11 +17,13 @@
 #ifndef USERSTORE_SRC_STORE_EVENT_FEED_H_
 #define USERSTORE_SRC_STORE_EVENT_FEED_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "common/mutex.h"
@@ -51,18 +57,40 @@ class EventFeed {
   EventFeed(const EventFeed&) = delete;
   EventFeed& operator=(const EventFeed&) = delete;
 
+  // ---- memory mode: the sequence is taken and published at once ----
   // Appends the event of `user` (its state to show) with `meta`, dropping
   // the oldest beyond the window; returns its sequence. O(size of user).
   uint64_t Append(const EventMeta& meta, const UserRecord& user);
 
-  // The last sequence handed out (0 before the first). O(1).
+  // ---- durable mode: taken before the journal write, published after ----
+  // Takes the next `count` (>= 1) sequences (the first is returned), not
+  // readable until published. Call under the written users' locks. O(1).
+  uint64_t Reserve(uint64_t count = 1);
+  // Publishes reserved `sequence` (journaled with it): readable once every
+  // earlier sequence is. O(size of user); an event published ahead of an
+  // earlier one is held (allocated) until that one is.
+  void Publish(uint64_t sequence, const EventMeta& meta, const UserRecord& user);
+  // A reserved sequence will never be published (its journal write failed,
+  // and the journal refuses writes from then on): the feed stops before it
+  // until the Store is reopened (recovery closes the hole).
+  void Abandon();
+  // Before any write: the disk keeps events `first_on_disk`..`last`; the
+  // next sequence is last + 1. Nothing of them is in memory.
+  void Restore(uint64_t first_on_disk, uint64_t last);
+
+  // The last readable sequence (0 before the first). O(1).
   uint64_t last() const;
+  // The oldest event held in memory (last() + 1 when none). O(1).
+  uint64_t first_in_memory() const;
+  // The oldest event kept on disk (durable mode; trimming raises it).
+  uint64_t first_on_disk() const { return first_on_disk_.load(std::memory_order_acquire); }
+  void set_first_on_disk(uint64_t first) { first_on_disk_.store(first, std::memory_order_release); }
 
   // Calls `visit` with the events after `after`, in order, at most `max` of
   // them, under the feed's lock held shared (`visit` must not call the
   // feed; the event's strings are valid during the call). Errors: 400/20001
   // `after` beyond last(); 410/20410 (kOutOfRange) when the event after
-  // `after` was dropped. O(events visited).
+  // `after` is not in memory (dropped, or on disk only). O(events visited).
   absl::Status Read(uint64_t after, size_t max,
                     absl::FunctionRef<void(const FeedEvent&)> visit) const;
 
@@ -82,15 +110,26 @@ class EventFeed {
     std::string attributes;
     std::string friendly_name;
   };
+  static void Fill(const EventMeta& meta, const UserRecord& user, Slot* slot);
+  // The ring slot of `sequence` (grown on the first lap; may throw then,
+  // changing nothing). Marks the event it overwrites dropped.
+  Slot& SlotOf(uint64_t sequence) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  uint64_t FirstInMemory() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   const size_t window_;
   mutable SharedMutex mu_;
-  // Event s is in slots_[(s - 1) % window_]; slots_ grows to window_.
+  // Event s is in slots_[(s - base_) % window_]; slots_ grows to window_.
   std::vector<Slot> slots_ ABSL_GUARDED_BY(mu_);
-  uint64_t last_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t base_ ABSL_GUARDED_BY(mu_) = 1;      // the first sequence held in memory
+  uint64_t last_ ABSL_GUARDED_BY(mu_) = 0;      // readable: every event up to it is
+  uint64_t reserved_ ABSL_GUARDED_BY(mu_) = 0;  // the last sequence taken
   // The oldest event still whole (an Append that threw while overwriting a
   // slot leaves its old event dropped).
   uint64_t floor_ ABSL_GUARDED_BY(mu_) = 1;
+  // Published ahead of an earlier sequence (durable mode, concurrent writes).
+  absl::flat_hash_map<uint64_t, Slot> ahead_ ABSL_GUARDED_BY(mu_);
+  bool abandoned_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<uint64_t> first_on_disk_{1};
 };
 
 }  // namespace userstore::internal

@@ -9,14 +9,27 @@
 #ifndef USERSTORE_SRC_STORE_JOURNAL_H_
 #define USERSTORE_SRC_STORE_JOURNAL_H_
 
+#include <memory>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "store/event_feed.h"
 #include "store/user_record.h"
 #include "userstore/service.h"
 
 namespace userstore::internal {
+
+// A feed event written in the same atomic write as the change it records
+// (durable feed, docs/events.md): key e/<IS><sequence>, the user from the
+// record written (its presence included).
+struct JournalEvent {
+  uint64_t sequence = 0;
+  EventMeta meta;
+};
 
 class Journal {
  public:
@@ -29,15 +42,84 @@ class Journal {
   virtual absl::Status PutRole(const Role& role) = 0;
   // A user created, or its persistent fields changed (presence is runtime
   // state: implementations should not persist `online` / `notifiable`).
-  virtual absl::Status PutUser(std::string_view service_sid, const UserRecord& record) = 0;
+  // `event`: null, or the change's feed event, written with it.
+  virtual absl::Status PutUser(std::string_view service_sid, const UserRecord& record,
+                               const JournalEvent* event) = 0;
   // Users imported or replaced by an import (Store::ImportUsers): every
   // record in one atomic write (all of them reach the disk or none), synced
-  // once. Called with every lock of the Service's index held.
+  // once. Called with every lock of the Service's index held. `events`:
+  // empty, or one per record (the same order).
   virtual absl::Status PutUsers(std::string_view service_sid,
-                                const std::vector<const UserRecord*>& records) = 0;
+                                const std::vector<const UserRecord*>& records,
+                                const std::vector<JournalEvent>& events) = 0;
   // A user deleted: its record goes and its SID is remembered as deleted
   // (never used again, restored as such: RestoreTarget::RestoreDeletedSid).
-  virtual absl::Status DeleteUser(std::string_view service_sid, const UserRecord& record) = 0;
+  // `event`: as PutUser's (the user as it was).
+  virtual absl::Status DeleteUser(std::string_view service_sid, const UserRecord& record,
+                                  const JournalEvent* event) = 0;
+  // A feed event alone (a presence change: presence itself is not stored).
+  virtual absl::Status PutEvent(std::string_view service_sid, const UserRecord& record,
+                                const JournalEvent& event) = 0;
+
+  // ---- reading and trimming the feed ----
+  // Calls `visit` with the stored events after `after`, in order, at most
+  // `max`, stopping before the first sequence not stored (trimmed, or not
+  // yet written). Returns the last sequence visited (`after` when none).
+  // Errors: 500/20500 a read error or an event that does not decode.
+  virtual absl::StatusOr<uint64_t> ReadEvents(
+      std::string_view service_sid, uint64_t after, size_t max,
+      absl::FunctionRef<void(const FeedEvent&)> visit) const = 0;
+  // The first sequence in [from, to] whose event time is at least
+  // `cutoff_micros` (to + 1 when none). O(events before it).
+  virtual absl::StatusOr<uint64_t> FirstEventSince(std::string_view service_sid, uint64_t from,
+                                                   uint64_t to, int64_t cutoff_micros) const = 0;
+  // Removes the stored events before `first` and records the marks (first;
+  // `checkpoint`: every event up to it is stored, with no hole).
+  virtual absl::Status TrimEvents(std::string_view service_sid, uint64_t first,
+                                  uint64_t checkpoint) = 0;
+};
+
+// A Journal that forwards every call to `inner` (as rocksdb::EnvWrapper):
+// tests override the calls they watch or fail.
+class JournalWrapper : public Journal {
+ public:
+  explicit JournalWrapper(std::unique_ptr<Journal> inner) : inner_(std::move(inner)) {}
+  absl::Status PutService(const Service& service, const std::vector<Role>& roles) override {
+    return inner_->PutService(service, roles);
+  }
+  absl::Status PutRole(const Role& role) override { return inner_->PutRole(role); }
+  absl::Status PutUser(std::string_view service_sid, const UserRecord& record,
+                       const JournalEvent* event) override {
+    return inner_->PutUser(service_sid, record, event);
+  }
+  absl::Status PutUsers(std::string_view service_sid, const std::vector<const UserRecord*>& records,
+                        const std::vector<JournalEvent>& events) override {
+    return inner_->PutUsers(service_sid, records, events);
+  }
+  absl::Status DeleteUser(std::string_view service_sid, const UserRecord& record,
+                          const JournalEvent* event) override {
+    return inner_->DeleteUser(service_sid, record, event);
+  }
+  absl::Status PutEvent(std::string_view service_sid, const UserRecord& record,
+                        const JournalEvent& event) override {
+    return inner_->PutEvent(service_sid, record, event);
+  }
+  absl::StatusOr<uint64_t> ReadEvents(
+      std::string_view service_sid, uint64_t after, size_t max,
+      absl::FunctionRef<void(const FeedEvent&)> visit) const override {
+    return inner_->ReadEvents(service_sid, after, max, visit);
+  }
+  absl::StatusOr<uint64_t> FirstEventSince(std::string_view service_sid, uint64_t from, uint64_t to,
+                                           int64_t cutoff_micros) const override {
+    return inner_->FirstEventSince(service_sid, from, to, cutoff_micros);
+  }
+  absl::Status TrimEvents(std::string_view service_sid, uint64_t first,
+                          uint64_t checkpoint) override {
+    return inner_->TrimEvents(service_sid, first, checkpoint);
+  }
+
+ private:
+  const std::unique_ptr<Journal> inner_;
 };
 
 }  // namespace userstore::internal

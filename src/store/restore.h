@@ -40,6 +40,11 @@ class RestoreTarget {
   // that a stored user holding a deleted SID is refused as a duplicate.
   // Errors: 404/20404 unknown Service.
   virtual absl::Status RestoreDeletedSid(std::string_view service_sid, const SidBytes& sid) = 0;
+  // The Service's change feed as stored: events `first`..`last` (none when
+  // last < first); the next event is last + 1. Nothing when the Store has
+  // no feed (EventOptions::enabled false). Errors: 404/20404 unknown
+  // Service.
+  virtual absl::Status RestoreFeed(std::string_view service_sid, uint64_t first, uint64_t last) = 0;
   // The number of users in the Service's index (0 for an unknown Service).
   virtual uint64_t IndexedUsers(std::string_view service_sid) const = 0;
 };

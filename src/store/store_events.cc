@@ -28,36 +28,72 @@ void StoreImpl::AddPreEventListener(PreEventListener listener) {
   pre_listeners_ = std::move(next);
 }
 
-void StoreImpl::Emit(Emission* emission, const UserRecord& r) const {
-  EventFeed* feed = emission->service->feed();
-  if (feed == nullptr) return;
-  const absl::Time now = options_.clock ? options_.clock() : absl::Now();
+EventMeta StoreImpl::MetaOf(Emission* emission) const {
+  if (emission->time_micros == 0) {
+    emission->time_micros = absl::ToUnixMicros(options_.clock ? options_.clock() : absl::Now());
+  }
   EventMeta meta;
   meta.type = emission->type;
-  meta.time_micros = absl::ToUnixMicros(now);
+  meta.time_micros = emission->time_micros;
   meta.changed = emission->changed;
   meta.webhook_enabled = emission->webhook_enabled;
   meta.origin = emission->origin;
-  emission->time_micros = meta.time_micros;
-  emission->sequence = feed->Append(meta, r);
+  return meta;
 }
 
-void StoreImpl::EmitPresence(Emission* emission, const UserRecord& r, Presence online,
-                             Presence notifiable) const {
-  emission->changed = (r.online != online ? user_field::kIsOnline : 0) |
-                      (r.notifiable != notifiable ? user_field::kIsNotifiable : 0);
-  if (emission->changed != 0) Emit(emission, r);
+void StoreImpl::Emit(Emission* emission, const UserRecord& r) const {
+  EventFeed* feed = emission->service->feed();
+  if (feed == nullptr) return;
+  emission->sequence = feed->Append(MetaOf(emission), r);
+}
+
+absl::Status StoreImpl::Journaled(
+    Emission* emission, const UserRecord& r,
+    absl::FunctionRef<absl::Status(const JournalEvent*)> write) const {
+  EventFeed* feed = emission->service->feed();
+  if (feed == nullptr) return write(nullptr);
+  const JournalEvent event{feed->Reserve(), MetaOf(emission)};
+  if (absl::Status s = write(&event); !s.ok()) {
+    feed->Abandon();  // the journal refuses writes from now on (fail-stop)
+    return s;
+  }
+  feed->Publish(event.sequence, event.meta, r);
+  emission->sequence = event.sequence;
+  return absl::OkStatus();
+}
+
+absl::Status StoreImpl::EmitPresence(Emission* emission, UserRecord& r,
+                                     const PresenceBefore& before) const {
+  emission->changed = (r.online != before.online ? user_field::kIsOnline : 0) |
+                      (r.notifiable != before.notifiable ? user_field::kIsNotifiable : 0);
+  if (emission->changed == 0) return absl::OkStatus();
+  if (journal_ == nullptr) {
+    Emit(emission, r);
+    return absl::OkStatus();
+  }
+  const absl::Status s = Journaled(emission, r, [&](const JournalEvent* event) {
+    return event == nullptr ? absl::OkStatus()
+                            : journal_->PutEvent(emission->service->sid(), r, *event);
+  });
+  if (!s.ok()) {  // nothing changes
+    r.online = before.online;
+    r.notifiable = before.notifiable;
+    r.connections = before.connections;
+  }
+  return s;
 }
 
 UserIndex::Persist StoreImpl::CommitUser(Emission* emission) const {
   if (journal_ == nullptr && emission->service->feed() == nullptr) return nullptr;
   // Two pointers: std::function keeps them inline (no allocation).
   return [this, emission](const UserRecord& r) -> absl::Status {
-    if (journal_ != nullptr) {
-      USERSTORE_RETURN_IF_ERROR(journal_->PutUser(emission->service->sid(), r));
+    if (journal_ == nullptr) {
+      Emit(emission, r);
+      return absl::OkStatus();
     }
-    Emit(emission, r);
-    return absl::OkStatus();
+    return Journaled(emission, r, [&](const JournalEvent* event) {
+      return journal_->PutUser(emission->service->sid(), r, event);
+    });
   };
 }
 
@@ -68,11 +104,13 @@ UserIndex::Persist StoreImpl::CommitErase(Emission* emission,
     // The precondition is checked where the journal is written: under the
     // user's locks, before anything changes.
     USERSTORE_RETURN_IF_ERROR(CheckRevision(r, if_revision));
-    if (journal_ != nullptr) {
-      USERSTORE_RETURN_IF_ERROR(journal_->DeleteUser(emission->service->sid(), r));
+    if (journal_ == nullptr) {
+      Emit(emission, r);
+      return absl::OkStatus();
     }
-    Emit(emission, r);
-    return absl::OkStatus();
+    return Journaled(emission, r, [&](const JournalEvent* event) {
+      return journal_->DeleteUser(emission->service->sid(), r, event);
+    });
   };
 }
 
@@ -171,7 +209,8 @@ absl::StatusOr<EventPage> StoreImpl::ReadEvents(std::string_view service_sid,
   const uint64_t last = feed->last();
   if (last > after_sequence) page.events.reserve(std::min<uint64_t>(max, last - after_sequence));
   UserView view = UserViewAccess::Blank();
-  USERSTORE_RETURN_IF_ERROR(feed->Read(after_sequence, max, [&](const FeedEvent& kept) {
+  size_t left = max;
+  auto visit = [&](const FeedEvent& kept) {
     UserEvent& event = page.events.emplace_back();
     event.type = kept.meta.type;
     UserViewAccess::FillFeedUser(*service, kept.user, kept.online, kept.notifiable, &view);
@@ -182,8 +221,35 @@ absl::StatusOr<EventPage> StoreImpl::ReadEvents(std::string_view service_sid,
     event.webhook_enabled = kept.meta.webhook_enabled;
     event.origin = kept.meta.origin;
     page.next_after = kept.sequence;
-  }));
+    --left;
+  };
+  while (left > 0) {
+    const absl::Status in_memory = feed->Read(page.next_after, left, visit);
+    if (in_memory.code() != absl::StatusCode::kOutOfRange || journal_ == nullptr) {
+      USERSTORE_RETURN_IF_ERROR(in_memory);
+      break;
+    }
+    // Durable: what memory no longer holds is read from the disk, up to the
+    // oldest event memory holds (which may move on meanwhile: then again).
+    const uint64_t from = page.next_after;
+    const uint64_t first_in_memory = feed->first_in_memory();
+    const uint64_t first_on_disk = feed->first_on_disk();
+    if (from + 1 < first_on_disk) return Trimmed(from, first_on_disk, feed->last());
+    const size_t span = static_cast<size_t>(
+        std::min<uint64_t>(left, first_in_memory > from + 1 ? first_in_memory - from - 1 : left));
+    USERSTORE_ASSIGN_OR_RETURN(const uint64_t read,
+                               journal_->ReadEvents(service->sid(), from, span, visit));
+    if (read == from) return Trimmed(from, feed->first_on_disk(), feed->last());
+  }
   return page;
+}
+
+absl::Status StoreImpl::Trimmed(uint64_t after, uint64_t first, uint64_t last) {
+  return TwilioError(absl::StatusCode::kOutOfRange, 410, twilio_code::kEventsDropped,
+                     "The events after position " + std::to_string(after) +
+                         " were trimmed (the store keeps events " + std::to_string(first) + " to " +
+                         std::to_string(last) +
+                         "): read a snapshot (the position, then a full list) and go on from it");
 }
 
 absl::StatusOr<uint64_t> StoreImpl::EventPosition(std::string_view service_sid) const {

@@ -33,6 +33,7 @@
 #include "absl/status/statusor.h"
 #include "common/mutex.h"
 #include "sid/sid.h"
+#include "store/feed_trimmer.h"
 #include "store/journal.h"
 #include "store/restore.h"
 #include "store/service_state.h"
@@ -123,10 +124,13 @@ class StoreImpl final : public RestoreTarget {
   absl::Status RestoreUser(std::string_view service_sid, UserRecord::Ptr record) override;
   absl::Status RestoreSequence(std::string_view service_sid, uint64_t sequence) override;
   absl::Status RestoreDeletedSid(std::string_view service_sid, const SidBytes& sid) override;
+  absl::Status RestoreFeed(std::string_view service_sid, uint64_t first, uint64_t last) override;
   uint64_t IndexedUsers(std::string_view service_sid) const override;
   // From now on every change is written to `journal` first. Call once, after
   // recovery and before serving.
   void SetJournal(std::unique_ptr<Journal> journal);
+  // Durable mode: one pass of the feed trimmer now (tests). No-op otherwise.
+  void TrimFeeds();
   // Every Service (for checks and statistics).
   std::vector<const ServiceState*> Services() const;
 
@@ -170,8 +174,11 @@ class StoreImpl final : public RestoreTarget {
   ServiceState* FindServiceLocked(const SidBytes& sid) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(services_mu_);
   // A new record for `params` (validated; `role` resolved), with a fresh
-  // SID, the next sequence (also its first revision) and the current time.
-  UserRecord::Ptr NewRecord(ServiceState& service, const UserCreate& params, const SidBytes& role);
+  // SID, the next sequence (also its first revision) and the current time
+  // (also the time of `emission`, declared below).
+  struct Emission;
+  UserRecord::Ptr NewRecord(ServiceState& service, const UserCreate& params, Emission* emission,
+                            const SidBytes& role);
   // Validates a create's fields; the role they name (or the default).
   absl::StatusOr<SidBytes> ValidateCreate(const ServiceState& service,
                                           const UserCreate& params) const;
@@ -210,16 +217,33 @@ class StoreImpl final : public RestoreTarget {
     bool webhook_enabled = false;
     WriteOrigin origin = WriteOrigin::kServer;
     uint64_t sequence = 0;    // the feed's, once emitted (0: no feed)
-    int64_t time_micros = 0;  // once emitted
+    int64_t time_micros = 0;  // the write's time (0: read at emission)
   };
-  // Appends the event of record `r` (after the write; before it, for a
-  // removal) to the Service's feed. Called under r's locks, once the write
-  // is journaled. No-op without a feed.
+  // The event's fields; reads the clock unless the write set time_micros.
+  EventMeta MetaOf(Emission* emission) const;
+  // Memory mode: appends the event of record `r` (after the write; before
+  // it, for a removal) to the Service's feed. Called under r's locks. No-op
+  // without a feed.
   void Emit(Emission* emission, const UserRecord& r) const;
+  // Durable mode: calls `write` with the event to journal with the change
+  // (null without a feed), its sequence taken first and published once the
+  // write succeeded. Called under r's locks.
+  absl::Status Journaled(Emission* emission, const UserRecord& r,
+                         absl::FunctionRef<absl::Status(const JournalEvent*)> write) const;
+  // r's presence before a change.
+  struct PresenceBefore {
+    Presence online;
+    Presence notifiable;
+    uint32_t connections;
+  };
+  static PresenceBefore PresenceOf(const UserRecord& r) {
+    return {r.online, r.notifiable, r.connections};
+  }
   // A presence change of `r` (in memory, under its lock): emits when
-  // is_online or is_notifiable moved from `online` / `notifiable`.
-  void EmitPresence(Emission* emission, const UserRecord& r, Presence online,
-                    Presence notifiable) const;
+  // is_online or is_notifiable moved from `before`; durable, the event is
+  // journaled, and if that fails r's presence goes back to `before` and the
+  // error is returned.
+  absl::Status EmitPresence(Emission* emission, UserRecord& r, const PresenceBefore& before) const;
   // A Persist (user_index.h) that journals `r` (PutUser) and emits it; null
   // when there is neither a journal nor a feed. `emission` must outlive it.
   UserIndex::Persist CommitUser(Emission* emission) const;
@@ -233,6 +257,9 @@ class StoreImpl final : public RestoreTarget {
   // user the event shows. An exception is counted and handed to
   // options_.listener_error, never propagated.
   void Fire(const Emission& emission, const User& user) const;
+  // 410/20410: the events after `after` were trimmed from the disk (the
+  // store keeps `first`..`last`).
+  static absl::Status Trimmed(uint64_t after, uint64_t first, uint64_t last);
   // Runs the pre-event listeners on `event`: OK, or 403/50056.
   absl::Status CheckPreEvent(const PreEvent& event) const;
   bool HasPreEventListeners() const;
@@ -255,6 +282,9 @@ class StoreImpl final : public RestoreTarget {
   const std::unique_ptr<RecordArena> records_;
 
   std::unique_ptr<Journal> journal_;  // null: memory only; set once before use
+  // Durable mode with a feed: trims the stored feed. Stopped first thing in
+  // ~StoreImpl (it reads the Services and writes to the journal).
+  std::unique_ptr<FeedTrimmer> trimmer_;
 
   std::atomic<const ServiceMap*> services_;          // the snapshot
   mutable SharedMutex services_mu_;                  // serializes Service and role writes

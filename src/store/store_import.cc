@@ -335,8 +335,12 @@ absl::StatusOr<ImportResult> StoreImpl::ImportUsers(std::string_view service_sid
     std::vector<UserRecord::Ptr> records;
     std::vector<Action> actions;
     std::vector<const UserRecord*> writes;
-    std::vector<UserRecord::Ptr> replaced;              // freed after each batch, with no lock held
-    absl::flat_hash_map<SidBytes, uint64_t> sequences;  // of the batch's writes, by SID
+    std::vector<UserRecord::Ptr> replaced;  // freed after each batch, with no lock held
+    // The batch's latest write of each SID (what a later row replaces).
+    absl::flat_hash_map<SidBytes, const UserRecord*> latest;
+    std::vector<Emission> emissions;   // one per write
+    std::vector<JournalEvent> events;  // durable feed: one per write
+    EventFeed* const feed = service->feed();
     for (size_t start = 0; start < rows.size(); start += batch_size) {
       const size_t end = std::min(rows.size(), start + batch_size);
       records.clear();
@@ -359,7 +363,8 @@ absl::StatusOr<ImportResult> StoreImpl::ImportUsers(std::string_view service_sid
       absl::Status written = service->users().Exclusive([&](UserIndex::Locked& index) {
         LockedLookup lookup(index);
         writes.clear();
-        sequences.clear();
+        latest.clear();
+        emissions.clear();
         for (size_t k = start; k < end; ++k) {
           const ValidRow& row = rows[k];
           UserRecord& r = *records[k - start];
@@ -374,44 +379,52 @@ absl::StatusOr<ImportResult> StoreImpl::ImportUsers(std::string_view service_sid
           // the creation order; a replacement keeps the replaced user's (its
           // durable key too): that of a row of this batch, or the index's.
           r.revision = service->NextSequence();
+          Emission& emission = emissions.emplace_back(Emission{
+              service, UserEvent::Type::kUserAdded, user_field::kAll, false, WriteOrigin::kImport});
           if (action == Action::kInsert) {
             r.sequence = r.revision;
-          } else if (auto it = sequences.find(r.sid); it != sequences.end()) {
-            r.sequence = it->second;
           } else {
-            r.sequence = index.FindSid(r.sid)->sequence;
+            auto it = latest.find(r.sid);
+            const UserRecord& old = it != latest.end() ? *it->second : *index.FindSid(r.sid);
+            r.sequence = old.sequence;
+            emission.type = UserEvent::Type::kUserUpdated;
+            emission.changed = ImportChanges(old, r);
+            // Replace keeps the old presence: the event shows it too.
+            r.online = old.online;
+            r.notifiable = old.notifiable;
           }
-          sequences[r.sid] = r.sequence;
+          latest[r.sid] = &r;
           writes.push_back(&r);
         }
         planner.Clear();  // its views end with the batch
-        if (journal_ != nullptr && !writes.empty()) {
-          USERSTORE_RETURN_IF_ERROR(journal_->PutUsers(service->sid(), writes));
+        events.clear();
+        if (journal_ != nullptr && feed != nullptr && !writes.empty()) {
+          const uint64_t first = feed->Reserve(writes.size());
+          for (size_t w = 0; w < writes.size(); ++w) {
+            events.push_back(JournalEvent{first + w, MetaOf(&emissions[w])});
+          }
         }
+        if (journal_ != nullptr && !writes.empty()) {
+          if (absl::Status s = journal_->PutUsers(service->sid(), writes, events); !s.ok()) {
+            if (!events.empty()) feed->Abandon();
+            return s;
+          }
+        }
+        size_t w = 0;
         for (size_t k = start; k < end; ++k) {
           UserRecord::Ptr& r = records[k - start];
-          Emission emission{service, UserEvent::Type::kUserAdded, user_field::kAll, false,
-                            WriteOrigin::kImport};
-          switch (actions[k - start]) {
-            case Action::kInsert:
-              Emit(&emission, *r);
-              index.Insert(std::move(r));
-              break;
-            case Action::kReplace:
-              emission.type = UserEvent::Type::kUserUpdated;
-              {
-                const UserRecord& old = *index.FindSid(r->sid);
-                emission.changed = ImportChanges(old, *r);
-                // Replace keeps the old presence: the event shows it too.
-                r->online = old.online;
-                r->notifiable = old.notifiable;
-              }
-              Emit(&emission, *r);
-              replaced.push_back(index.Replace(std::move(r)));
-              break;
-            case Action::kSkip:
-            case Action::kReject:
-              break;
+          const Action action = actions[k - start];
+          if (action != Action::kInsert && action != Action::kReplace) continue;
+          if (!events.empty()) {
+            feed->Publish(events[w].sequence, events[w].meta, *r);
+          } else if (journal_ == nullptr) {
+            Emit(&emissions[w], *r);
+          }
+          ++w;
+          if (action == Action::kInsert) {
+            index.Insert(std::move(r));
+          } else {
+            replaced.push_back(index.Replace(std::move(r)));
           }
         }
         return absl::OkStatus();

@@ -30,9 +30,9 @@ absl::StatusOr<User> StoreImpl::SetPresence(std::string_view service_sid, std::s
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
   User user;
   Emission emission{service, UserEvent::Type::kUserUpdated};
+  absl::Status failed;
   const bool found = service->users().Modify(ParseUserKey(key), [&](UserRecord& r) {
-    const Presence online = r.online;
-    const Presence notifiable = r.notifiable;
+    const PresenceBefore before = PresenceOf(r);
     switch (field) {
       case PresenceField::kOnline:
         r.online = value;
@@ -47,10 +47,11 @@ absl::StatusOr<User> StoreImpl::SetPresence(std::string_view service_sid, std::s
         r.notifiable = value;
         break;
     }
-    EmitPresence(&emission, r, online, notifiable);
+    failed = EmitPresence(&emission, r, before);
     CopyUser(*service, r, UserShape::kResource, &user);
   });
   if (!found) return UserNotFound(*service, key);
+  USERSTORE_RETURN_IF_ERROR(failed);
   return user;
 }
 
@@ -60,14 +61,16 @@ absl::StatusOr<UserConnection> StoreImpl::ConnectUser(std::string_view service_s
   UserConnection result;
   bool full = false;
   Emission emission{service, UserEvent::Type::kUserUpdated};
+  absl::Status failed;
   const bool found = service->users().Modify(ParseUserKey(key), [&](UserRecord& r) {
-    const Presence online = r.online;
+    const PresenceBefore before = PresenceOf(r);
     full = !AddConnection(r);
-    EmitPresence(&emission, r, online, r.notifiable);
+    failed = EmitPresence(&emission, r, before);
     result.connections = r.connections;
     CopyUser(*service, r, UserShape::kResource, &result.user);
   });
   if (!found) return UserNotFound(*service, key);
+  USERSTORE_RETURN_IF_ERROR(failed);
   if (full) return TooManyConnections();
   return result;
 }
@@ -79,10 +82,11 @@ absl::StatusOr<UserConnection> StoreImpl::ConnectOrCreateUser(std::string_view s
   UserConnection result;
   bool full = false;
   Emission connected{service, UserEvent::Type::kUserUpdated};
+  absl::Status failed;
   auto connect = [&](UserRecord& r) {
-    const Presence online = r.online;
+    const PresenceBefore before = PresenceOf(r);
     full = !AddConnection(r);
-    EmitPresence(&connected, r, online, r.notifiable);
+    failed = EmitPresence(&connected, r, before);
     result.connections = r.connections;
   };
   Emission emission;
@@ -98,9 +102,9 @@ absl::StatusOr<UserConnection> StoreImpl::ConnectOrCreateUser(std::string_view s
     // to that user instead, still under the identity's lock (no delete can
     // come in between).
     USERSTORE_RETURN_IF_ERROR(CheckClientCreate(*service, params, role));
-    UserRecord::Ptr record = NewRecord(*service, params, role);
     emission = Emission{service, UserEvent::Type::kUserAdded, user_field::kAll,
                         params.webhook_enabled, params.origin};
+    UserRecord::Ptr record = NewRecord(*service, params, &emission, role);
     record->online = Presence::kTrue;
     record->connections = 1;
     bool existed = false;
@@ -109,6 +113,7 @@ absl::StatusOr<UserConnection> StoreImpl::ConnectOrCreateUser(std::string_view s
     result.created = !existed;
     if (result.created) result.connections = 1;
   }
+  USERSTORE_RETURN_IF_ERROR(failed);
   if (full) return TooManyConnections();
   if (result.created && Fires(emission)) Fire(emission, result.user);
   return result;
@@ -119,15 +124,17 @@ absl::StatusOr<UserConnection> StoreImpl::DisconnectUser(std::string_view servic
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
   UserConnection result;
   Emission emission{service, UserEvent::Type::kUserUpdated};
+  absl::Status failed;
   const bool found = service->users().Modify(ParseUserKey(key), [&](UserRecord& r) {
-    const Presence online = r.online;
+    const PresenceBefore before = PresenceOf(r);
     if (r.connections > 0) --r.connections;
     if (r.connections == 0) r.online = Presence::kFalse;
-    EmitPresence(&emission, r, online, r.notifiable);
+    failed = EmitPresence(&emission, r, before);
     result.connections = r.connections;
     CopyUser(*service, r, UserShape::kResource, &result.user);
   });
   if (!found) return UserNotFound(*service, key);
+  USERSTORE_RETURN_IF_ERROR(failed);
   return result;
 }
 

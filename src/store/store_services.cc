@@ -63,7 +63,7 @@ StoreImpl::StoreImpl(StoreOptions options)
   pre_listeners_ = std::make_shared<const std::vector<PreEventListener>>();
 }
 
-StoreImpl::~StoreImpl() = default;
+StoreImpl::~StoreImpl() { trimmer_.reset(); }
 
 absl::Time StoreImpl::Now() const {
   absl::Time t = options_.clock ? options_.clock() : absl::Now();
@@ -229,15 +229,31 @@ absl::Status StoreImpl::RestoreDeletedSid(std::string_view service_sid, const Si
   return absl::OkStatus();
 }
 
+absl::Status StoreImpl::RestoreFeed(std::string_view service_sid, uint64_t first, uint64_t last) {
+  USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
+  if (service->feed() != nullptr) service->feed()->Restore(first, last);
+  return absl::OkStatus();
+}
+
 uint64_t StoreImpl::IndexedUsers(std::string_view service_sid) const {
   absl::StatusOr<ServiceState*> service = FindService(service_sid);
   return service.ok() ? (*service)->users().size() : 0;
 }
 
 void StoreImpl::SetJournal(std::unique_ptr<Journal> journal) {
-  WriterLock lock(&services_mu_);
-  RebuildSnapshot();
-  journal_ = std::move(journal);
+  {
+    WriterLock lock(&services_mu_);
+    RebuildSnapshot();
+    journal_ = std::move(journal);
+  }
+  if (options_.events.enabled) {
+    trimmer_ = std::make_unique<FeedTrimmer>(
+        journal_.get(), options_.events, [this] { return Services(); }, [this] { return Now(); });
+  }
+}
+
+void StoreImpl::TrimFeeds() {
+  if (trimmer_ != nullptr) trimmer_->TrimOnce();
 }
 
 std::vector<const ServiceState*> StoreImpl::Services() const {

@@ -93,7 +93,8 @@ absl::Status StoreImpl::CheckClientCreate(const ServiceState& service, const Use
 }
 
 UserRecord::Ptr StoreImpl::NewRecord(ServiceState& service, const UserCreate& params,
-                                     const SidBytes& role) {
+                                     Emission* emission, const SidBytes& role) {
+  const absl::Time now = Now();
   UserRecord::Text text;
   text.identity = params.identity;
   if (params.attributes) text.attributes = *params.attributes;
@@ -104,7 +105,8 @@ UserRecord::Ptr StoreImpl::NewRecord(ServiceState& service, const UserCreate& pa
   record->sequence = record->revision = service.NextSequence();
   record->sid = RandomSidBytes();
   record->role_sid = role;
-  record->date_created = record->date_updated = absl::ToUnixSeconds(Now());
+  emission->time_micros = absl::ToUnixMicros(now);  // the event's time is the write's
+  record->date_created = record->date_updated = absl::ToUnixSeconds(now);
   return record;
 }
 
@@ -147,8 +149,8 @@ absl::Status StoreImpl::CreateUser(std::string_view service_sid, const UserCreat
                     params.origin};
   User fired;  // the listeners' copy when the caller wants none
   User* dest = out != nullptr ? out : Fires(emission) ? &fired : nullptr;
-  USERSTORE_RETURN_IF_ERROR(
-      Insert(*service, NewRecord(*service, params, role), CommitUser(&emission), dest, nullptr));
+  USERSTORE_RETURN_IF_ERROR(Insert(*service, NewRecord(*service, params, &emission, role),
+                                   CommitUser(&emission), dest, nullptr));
   if (Fires(emission)) Fire(emission, *dest);
   return absl::OkStatus();
 }
@@ -169,7 +171,7 @@ absl::StatusOr<GetOrCreateResult> StoreImpl::GetOrCreateUser(std::string_view se
   Emission emission{service, UserEvent::Type::kUserAdded, user_field::kAll, params.webhook_enabled,
                     params.origin};
   bool existed = false;
-  USERSTORE_RETURN_IF_ERROR(Insert(*service, NewRecord(*service, params, role),
+  USERSTORE_RETURN_IF_ERROR(Insert(*service, NewRecord(*service, params, &emission, role),
                                    CommitUser(&emission), &result.user, &existed));
   result.created = !existed;
   if (result.created && Fires(emission)) Fire(emission, result.user);
@@ -309,9 +311,11 @@ absl::Status StoreImpl::CommitUpdate(ServiceState& service_ref, std::string_view
   ServiceState* service = &service_ref;
   const std::optional<SidBytes> new_role =
       params.role_sid ? std::optional<SidBytes>(role) : std::nullopt;
-  const int64_t now = absl::ToUnixSeconds(Now());
   Emission emission{service, UserEvent::Type::kUserUpdated, 0, params.webhook_enabled,
                     params.origin};
+  const absl::Time now_time = Now();
+  emission.time_micros = absl::ToUnixMicros(now_time);  // the event's time is the write's
+  const int64_t now = absl::ToUnixSeconds(now_time);
   // The new text of `r`: a merge patch is applied to r's attributes, here,
   // under the user's lock, into `patched`.
   auto text_of = [&](const UserRecord& r,
