@@ -223,6 +223,10 @@ absl::StatusOr<EventPage> StoreImpl::ReadEvents(std::string_view service_sid,
     page.next_after = kept.sequence;
     --left;
   };
+  // Durable: trimmed events are gone even while memory still holds them.
+  if (journal_ != nullptr && after_sequence + 1 < feed->first_on_disk()) {
+    return Trimmed(after_sequence, feed->first_on_disk(), last);
+  }
   while (left > 0) {
     const absl::Status in_memory = feed->Read(page.next_after, left, visit);
     if (in_memory.code() != absl::StatusCode::kOutOfRange || journal_ == nullptr) {

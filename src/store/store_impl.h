@@ -144,7 +144,8 @@ class StoreImpl final : public RestoreTarget {
     if (absl::Status s = fill(&value); !s.ok()) return s;
     return value;
   }
-  absl::Time Now() const;
+  absl::Time Now() const;    // Clock() in whole seconds (the resource's dates)
+  absl::Time Clock() const;  // options_.clock, or absl::Now()
   absl::StatusOr<ServiceState*> FindService(std::string_view service_sid) const;
   // Copies `record` into `*out` (capacity reused); kListItem applies the
   // list rule (presence null).

@@ -65,10 +65,9 @@ StoreImpl::StoreImpl(StoreOptions options)
 
 StoreImpl::~StoreImpl() { trimmer_.reset(); }
 
-absl::Time StoreImpl::Now() const {
-  absl::Time t = options_.clock ? options_.clock() : absl::Now();
-  return absl::FromUnixSeconds(absl::ToUnixSeconds(t));
-}
+absl::Time StoreImpl::Clock() const { return options_.clock ? options_.clock() : absl::Now(); }
+
+absl::Time StoreImpl::Now() const { return absl::FromUnixSeconds(absl::ToUnixSeconds(Clock())); }
 
 absl::StatusOr<ServiceState*> StoreImpl::FindService(std::string_view service_sid) const {
   if (std::optional<SidBytes> sid = ParseSid(service_sid, "IS")) {

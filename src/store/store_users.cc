@@ -94,7 +94,7 @@ absl::Status StoreImpl::CheckClientCreate(const ServiceState& service, const Use
 
 UserRecord::Ptr StoreImpl::NewRecord(ServiceState& service, const UserCreate& params,
                                      Emission* emission, const SidBytes& role) {
-  const absl::Time now = Now();
+  const absl::Time now = Clock();
   UserRecord::Text text;
   text.identity = params.identity;
   if (params.attributes) text.attributes = *params.attributes;
@@ -313,7 +313,7 @@ absl::Status StoreImpl::CommitUpdate(ServiceState& service_ref, std::string_view
       params.role_sid ? std::optional<SidBytes>(role) : std::nullopt;
   Emission emission{service, UserEvent::Type::kUserUpdated, 0, params.webhook_enabled,
                     params.origin};
-  const absl::Time now_time = Now();
+  const absl::Time now_time = Clock();
   emission.time_micros = absl::ToUnixMicros(now_time);  // the event's time is the write's
   const int64_t now = absl::ToUnixSeconds(now_time);
   // The new text of `r`: a merge patch is applied to r's attributes, here,
