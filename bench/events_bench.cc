@@ -10,8 +10,9 @@
 // (an attributes update of an existing user). Modes: memory (Store::Create)
 // and durable (Store::Open, sync=true: one fsync per write, the journal's
 // cost included on both sides).
-// BM_FeedRead/<N>: ReadEvents of N events in pages of 1000 from a memory
-// Store (window N); items per second = events per second.
+// BM_FeedRead/<mode>/<N>: ReadEvents of N events in pages of 1000: from a
+// memory Store (window N), or from a durable one (window 1000: the events
+// come from RocksDB); items per second = events per second.
 // Results: docs/benchmarks.md, "Change feed".
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
@@ -51,7 +52,6 @@ std::unique_ptr<Side> MakeSide(bool feed, bool durable, size_t n) {
   auto side = std::make_unique<Side>();
   StoreOptions options;
   options.events.enabled = feed;
-  options.events.memory_window = 65536;
   absl::StatusOr<std::unique_ptr<Store>> store;
   if (durable) {
     side->dir = NewBenchDirectory();
@@ -132,10 +132,20 @@ void BM_PairFeed(State& state, bool create, bool durable, size_t n) {
   }
 }
 
-void BM_FeedRead(State& state, size_t n) {
+void BM_FeedRead(State& state, size_t n, bool durable) {
   StoreOptions options;
-  options.events.memory_window = n;
-  absl::StatusOr<std::unique_ptr<Store>> store = Store::Create(options);
+  std::string dir;
+  absl::StatusOr<std::unique_ptr<Store>> store;
+  if (durable) {
+    options.events.memory_window = 1000;  // the rest comes from the disk
+    dir = NewBenchDirectory();
+    DurableOptions d;
+    d.sync = false;
+    store = Store::Open(dir + "/store", options, d);
+  } else {
+    options.events.memory_window = n;
+    store = Store::Create(options);
+  }
   if (!store.ok()) BenchDie(store.status().ToString());
   ServiceCreate sc;
   sc.sid = kService;
@@ -155,6 +165,8 @@ void BM_FeedRead(State& state, size_t n) {
     if (read != n) BenchDie(absl::StrCat("read ", read, " events of ", n));
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(n));
+  store->reset();
+  if (!dir.empty()) std::filesystem::remove_all(dir);
 }
 
 }  // namespace
@@ -172,10 +184,13 @@ void RegisterEventBenchmarks(const std::vector<size_t>& user_counts) {
             ->Unit(benchmark::kMicrosecond);
       }
     }
-    benchmark::RegisterBenchmark(absl::StrCat("BM_FeedRead/", n).c_str(),
-                                 [n](State& s) { BM_FeedRead(s, n); })
-        ->UseRealTime()
-        ->Unit(benchmark::kMillisecond);
+    for (bool durable : {false, true}) {
+      benchmark::RegisterBenchmark(
+          absl::StrCat("BM_FeedRead/", durable ? "durable" : "memory", "/", n).c_str(),
+          [n, durable](State& s) { BM_FeedRead(s, n, durable); })
+          ->UseRealTime()
+          ->Unit(benchmark::kMillisecond);
+    }
   }
 }
 
