@@ -127,6 +127,15 @@ TEST(StoreEvents, ReadingPagesAndItsErrors) {
   StoreOptions zero;
   zero.events.memory_window = 0;
   EXPECT_TWILIO_ERROR(Store::Create(zero), 400, twilio_code::kInvalidParameter);
+  StoreOptions no_window;
+  no_window.events.durable_window = 0;
+  EXPECT_TWILIO_ERROR(Store::Create(no_window), 400, twilio_code::kInvalidParameter);
+  StoreOptions no_age;
+  no_age.events.durable_max_age = absl::ZeroDuration();
+  EXPECT_TWILIO_ERROR(Store::Create(no_age), 400, twilio_code::kInvalidParameter);
+  StoreOptions no_interval;
+  no_interval.events.trim_interval = absl::Seconds(-1);
+  EXPECT_TWILIO_ERROR(Store::Create(no_interval), 400, twilio_code::kInvalidParameter);
 }
 
 TEST(StoreEvents, AFeedThatIsOffAnswersSoAndWritesGoOn) {

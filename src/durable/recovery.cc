@@ -335,7 +335,13 @@ absl::StatusOr<LoadResult> Load(rocksdb::DB* db, const Meta& meta, RestoreTarget
   USERSTORE_RETURN_IF_ERROR(RestoreServices(services, target, &result));
   USERSTORE_ASSIGN_OR_RETURN(auto high_water, ReadHighWaters(db, services));
   USERSTORE_ASSIGN_OR_RETURN(result.deleted_sids, RestoreDeletedSids(db, services, target));
-  const uint64_t total = EstimateUsers(db, result, high_water.size() + result.deleted_sids);
+  std::vector<std::string> sids;
+  for (const auto& [sid, pending] : services) sids.push_back(pending.service.sid);
+  USERSTORE_ASSIGN_OR_RETURN(const FeedRecovery feeds, RecoverFeeds(db, sids, writable, target));
+  result.events = feeds.events;
+  result.renumbered_events = feeds.renumbered;
+  const uint64_t total =
+      EstimateUsers(db, result, high_water.size() + result.deleted_sids + result.events);
   USERSTORE_ASSIGN_OR_RETURN(auto counts,
                              RestoreUsers(db, services, total, target, progress, &result));
   USERSTORE_RETURN_IF_ERROR(VerifyCounts(services, counts, *target));

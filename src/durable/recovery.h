@@ -1,10 +1,11 @@
 // Recovery: rebuilding a Store's index from its directory.
 //
 // Load reads the Services and roles (small), the deleted-sequence high
-// waters, the deleted user SIDs, then every user in key order (creation
-// order), then each feed's position (durable/feed_recovery.h), and puts them back
-// through the narrow RestoreTarget interface (store/restore.h) before any
-// journal is attached, so nothing is written back. Users are decoded on the
+// waters, the deleted user SIDs, each feed's position
+// (durable/feed_recovery.h), then every user in key order (creation order),
+// and puts them back through the narrow RestoreTarget interface
+// (store/restore.h) before any journal is attached, so nothing is written
+// back (but a hole a crash left in a feed, closed when `writable`). Users are decoded on the
 // calling thread and inserted on one worker thread (reading and inserting
 // overlap).
 //
