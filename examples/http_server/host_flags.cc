@@ -110,7 +110,7 @@ token.
                        least once, in order per Service, retried with
                        backoff (docs/events.md, "Webhooks"). With
                        --data-dir, the delivered position is kept in
-                       DIR/webhooks/
+                       DIR.webhooks/
   --pre-webhook-url URL
                        ask URL before each client's create (onUserAdd,
                        userstore's) or update (onUserUpdate): 200 lets it

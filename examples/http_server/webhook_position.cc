@@ -36,7 +36,8 @@ absl::Status WriteAll(int fd, std::string_view data, const std::string& path) {
 }  // namespace
 
 std::string WebhookPositionDir(std::string_view data_dir) {
-  return absl::StrCat(absl::string_view(data_dir.data(), data_dir.size()), "/webhooks");
+  while (data_dir.size() > 1 && data_dir.back() == '/') data_dir.remove_suffix(1);
+  return absl::StrCat(absl::string_view(data_dir.data(), data_dir.size()), ".webhooks");
 }
 
 std::string WebhookPositionPath(std::string_view data_dir, std::string_view service_sid) {

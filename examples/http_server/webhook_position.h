@@ -1,7 +1,9 @@
 // The delivered position of userstore-http's post-event webhooks, kept per
-// Service in the --data-dir (docs/events.md, "Webhooks": the file format).
+// Service beside the --data-dir (docs/events.md, "Webhooks": the file
+// format). Beside, not inside: a durable store refuses a directory holding
+// files that are not its own.
 //
-//   DIR/webhooks/<IS...>.position, ASCII, one "name value" per line:
+//   DIR.webhooks/<IS...>.position, ASCII, one "name value" per line:
 //     delivered_position N   every event up to sequence N is delivered
 //                            (or was filtered out, or lost to retention)
 //     feed_position P        EventPosition when the file was written
@@ -29,10 +31,11 @@ struct WebhookPosition {
   uint64_t lost_events = 0;
 };
 
-// DIR/webhooks: the directory of the position files of `data_dir`.
+// DIR.webhooks (trailing slashes of DIR dropped): the directory of the
+// position files of the store in `data_dir`.
 std::string WebhookPositionDir(std::string_view data_dir);
 
-// DIR/webhooks/<service_sid>.position.
+// DIR.webhooks/<service_sid>.position.
 std::string WebhookPositionPath(std::string_view data_dir, std::string_view service_sid);
 
 // Creates WebhookPositionDir(data_dir) when missing. Errors: kInternal

@@ -117,7 +117,12 @@ void PostWebhookSender::Run() {
     }
     if (!more && WaitFor(options_.poll, /*wakeable=*/true)) break;
   }
-  for (auto& [sid, state] : services_) Persist(sid, state);
+  // Every Service's file, also of one with nothing delivered yet: its
+  // backlog (feed_position - delivered_position) is visible at rest.
+  for (auto& [sid, state] : services_) {
+    state.dirty = true;
+    Persist(sid, state);
+  }
 }
 
 bool PostWebhookSender::DeliverPage(const std::string& service_sid) {

@@ -184,10 +184,12 @@ TEST(WebhookPosition, WritesAtomicallyAndReadsBack) {
   const std::filesystem::path dir = std::filesystem::temp_directory_path() /
                                     ("webhook_position_test_" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(dir.string() + ".webhooks");
   std::filesystem::create_directories(dir);
   ASSERT_TRUE(MakeWebhookPositionDir(dir.string()).ok());
   const std::string path = WebhookPositionPath(dir.string(), "ISx");
-  EXPECT_EQ(path, (dir / "webhooks" / "ISx.position").string());
+  EXPECT_EQ(path, dir.string() + ".webhooks/ISx.position");
+  EXPECT_EQ(WebhookPositionDir("/a/b//"), "/a/b.webhooks");
   absl::StatusOr<std::optional<WebhookPosition>> read = ReadWebhookPosition(path);
   ASSERT_TRUE(read.ok());
   EXPECT_FALSE(read->has_value());
@@ -203,6 +205,7 @@ TEST(WebhookPosition, WritesAtomicallyAndReadsBack) {
   std::ofstream(path) << "delivered_position x\n";
   EXPECT_EQ(ReadWebhookPosition(path).status().code(), absl::StatusCode::kDataLoss);
   std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(dir.string() + ".webhooks");
 }
 
 const char* NoEnv(const char*) { return nullptr; }
