@@ -30,7 +30,8 @@ struct WebhookResult {
 bool IsRetryable(const WebhookResult& result);
 
 // A client for `target` whose connection, read and write timeouts are
-// `timeout_seconds` each (--webhook-timeout), keeping connections alive.
+// `timeout_seconds` each (--webhook-timeout), keeping connections alive,
+// with TCP_NODELAY.
 // https targets verify the server's certificate against the system store.
 std::unique_ptr<httplib::Client> MakeWebhookClient(const WebhookTarget& target,
                                                    int timeout_seconds);
