@@ -218,6 +218,8 @@ class PostWebhookTest(WebhookTestBase):
         # restart it, keep writing.
         receiver.kill()
         w.batch("b", 15)
+        # Restart once the sender has met the dead receiver (its log says so).
+        self.assertTrue(wait_until(lambda: "receiver failing" in h.log()), h.log())
         receiver.start()
         w.batch("c", 15)
         self.assertTrue(wait_until(lambda: len({
