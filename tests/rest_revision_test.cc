@@ -15,8 +15,10 @@
 #include "rest/params.h"
 #include "tests/support/rest_fixture.h"
 #include "tests/support/test_store.h"
+#include "userstore/events.h"
 #include "userstore/rest.h"
 #include "userstore/store.h"
+#include "userstore/user.h"
 
 namespace userstore {
 namespace {
@@ -260,6 +262,47 @@ TEST_F(RestExtensionsTest, AttributesPatchErrors) {
   ExpectError(Post(UserPath("ivy"), patch + big), 400, 50303);
   EXPECT_EQ(Revision("ivy"), revision);
   EXPECT_EQ(Attributes("ivy"), R"({"a":1})");
+}
+
+// X-Userstore-Origin: client marks a create, update or delete as a chat
+// client's: the pre-event listeners judge it (a veto is 403/50056) and the
+// post-event listeners see it without X-Twilio-Webhook-Enabled. Without the
+// header, and without --extensions, writes stay kServer.
+TEST_F(RestExtensionsTest, OriginHeaderMarksClientWrites) {
+  std::vector<std::string> judged;
+  std::vector<WriteOrigin> seen;
+  t_.store->AddPreEventListener([&judged](const PreEvent& e) {
+    judged.push_back(e.user.identity);
+    return e.user.identity.starts_with("deny") ? absl::PermissionDeniedError("no")
+                                               : absl::OkStatus();
+  });
+  t_.store->AddPostEventListener([&seen](const UserEvent& e) { seen.push_back(e.origin); });
+  const Headers client = {{"X-Userstore-Origin", " Client "}};
+  ASSERT_EQ(Create("Identity=kim", client).status, 201);
+  ExpectError(Create("Identity=deny-1", client), 403, 50056);
+  EXPECT_EQ(Get(UserPath("deny-1")).status, 404);
+  ASSERT_EQ(Create("Identity=deny-2").status, 201);  // kServer: never judged
+  ASSERT_EQ(Post(UserPath("kim"), "FriendlyName=K", client).status, 200);
+  ASSERT_EQ(Post(UserPath("kim"), "FriendlyName=L", {{"X-Userstore-Origin", "server"}}).status,
+            200);
+  EXPECT_EQ(Delete("kim", client).status, 204);
+  EXPECT_EQ(judged, (std::vector<std::string>{"kim", "deny-1", "kim"}));
+  EXPECT_EQ(seen, (std::vector<WriteOrigin>{WriteOrigin::kClient, WriteOrigin::kClient,
+                                            WriteOrigin::kClient}));
+  ExpectError(Create("Identity=x", {{"X-Userstore-Origin", "import"}}), 400, 20001);
+  ExpectError(Delete("deny-2", {{"X-Userstore-Origin", "sdk"}}), 400, 20001);
+}
+
+TEST_F(RestRevisionTest, OriginHeaderIsIgnoredByDefault) {
+  std::vector<std::string> judged;
+  t_.store->AddPreEventListener([&judged](const PreEvent& e) {
+    judged.push_back(e.user.identity);
+    return absl::PermissionDeniedError("no");
+  });
+  ASSERT_EQ(Create("Identity=kim", {{"X-Userstore-Origin", "client"}}).status, 201);
+  ASSERT_EQ(Create("Identity=lee", {{"X-Userstore-Origin", "bogus"}}).status, 201);
+  EXPECT_EQ(Delete("kim", {{"X-Userstore-Origin", "client"}}).status, 204);
+  EXPECT_TRUE(judged.empty());
 }
 
 }  // namespace

@@ -98,7 +98,34 @@ token.
                        parameters X-Userstore-..., e.g.
                        X-Userstore-AttributesPatch: a JSON merge patch of
                        a user's attributes). Default off: they are ignored,
-                       as Twilio ignores unknown parameters
+                       as Twilio ignores unknown parameters; and the
+                       X-Userstore-Origin: client header, which marks a
+                       create, update or delete as a chat client's
+  --post-webhook-url URL
+                       send Twilio's post-event webhooks (onUserAdded,
+                       onUserUpdated; userstore's onUserRemoved) to URL
+                       (http:// or https://), signed with X-Twilio-Signature
+                       (the auth token), for writes with the header
+                       X-Twilio-Webhook-Enabled: true or from a client; at
+                       least once, in order per Service, retried with
+                       backoff (docs/events.md, "Webhooks"). With
+                       --data-dir, the delivered position is kept in
+                       DIR.webhooks/
+  --pre-webhook-url URL
+                       ask URL before each client's create (onUserAdd,
+                       userstore's) or update (onUserUpdate): 200 lets it
+                       go on, any other answer rejects it (403/50056)
+  --webhook-filter NAME,...
+                       send only these events (default: all five)
+  --webhook-timeout S  seconds to connect and to answer (default 5, as
+                       Twilio; 1..60)
+  --webhook-retries N  post-event retries right after a failure, as Twilio's
+                       post_webhook_retry_count (default 0; 0..10); later
+                       retries back off, up to 30 s apart, until delivered
+  --pre-webhook-on-timeout allow|reject
+                       a pre-event webhook that does not answer in time
+                       (or cannot be reached) lets the write go on (allow,
+                       the default, as Twilio) or rejects it
   --help, --version
 )";
 }
@@ -109,6 +136,8 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
   std::optional<std::string> account_sid;
   std::optional<std::string> auth_token;
   bool sync_given = false;
+  bool webhook_flag_given = false;
+  bool pre_timeout_given = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--help" || arg == "-h") {
@@ -146,7 +175,10 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
     if (name != "--host" && name != "--port" && name != "--base-url" && name != "--service" &&
         name != "--role" && name != "--account-sid" && name != "--auth-token" &&
         name != "--data-dir" && name != "--request-timeout" && name != "--max-connections" &&
-        name != "--max-connections-per-address" && name != "--log") {
+        name != "--max-connections-per-address" && name != "--log" &&
+        name != "--post-webhook-url" && name != "--pre-webhook-url" && name != "--webhook-filter" &&
+        name != "--webhook-timeout" && name != "--webhook-retries" &&
+        name != "--pre-webhook-on-timeout") {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag '", name, "'"));
     }
     if (!value.has_value()) {
@@ -163,6 +195,30 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
       (name == "--request-timeout"   ? flags.request_timeout_seconds
        : name == "--max-connections" ? flags.max_connections
                                      : flags.max_connections_per_address) = *n;
+    } else if (name == "--post-webhook-url" || name == "--pre-webhook-url") {
+      absl::StatusOr<WebhookTarget> target = ParseWebhookUrl(*value);
+      if (!target.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(name, ": ", target.status().message()));
+      }
+      (name == "--post-webhook-url" ? flags.post_webhook_url : flags.pre_webhook_url) = *value;
+    } else if (name == "--webhook-filter") {
+      absl::StatusOr<WebhookEventSet> events = ParseWebhookFilter(*value);
+      if (!events.ok()) return events.status();
+      flags.webhook_events = *events;
+      webhook_flag_given = true;
+    } else if (name == "--webhook-timeout" || name == "--webhook-retries") {
+      const bool timeout = name == "--webhook-timeout";
+      absl::StatusOr<int> n = IntInRange(name, *value, timeout ? 1 : 0, timeout ? 60 : 10);
+      if (!n.ok()) return n.status();
+      (timeout ? flags.webhook_timeout_seconds : flags.webhook_retries) = *n;
+      webhook_flag_given = true;
+    } else if (name == "--pre-webhook-on-timeout") {
+      if (*value != "allow" && *value != "reject") {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--pre-webhook-on-timeout must be 'allow' or 'reject', not '", *value, "'"));
+      }
+      flags.pre_webhook_reject_on_timeout = *value == "reject";
+      pre_timeout_given = true;
     } else if (name == "--log") {
       if (*value != "on" && *value != "off") {
         return absl::InvalidArgumentError(
@@ -212,6 +268,14 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
   }
   if (sync_given && flags.data_dir.empty()) {
     return absl::InvalidArgumentError("--sync / --no-sync need --data-dir");
+  }
+  if (webhook_flag_given && flags.post_webhook_url.empty() && flags.pre_webhook_url.empty()) {
+    return absl::InvalidArgumentError(
+        "--webhook-filter / --webhook-timeout / --webhook-retries need --post-webhook-url or "
+        "--pre-webhook-url");
+  }
+  if (pre_timeout_given && flags.pre_webhook_url.empty()) {
+    return absl::InvalidArgumentError("--pre-webhook-on-timeout needs --pre-webhook-url");
   }
   auto from_env = [env](const char* name) {
     const char* value = env != nullptr ? env(name) : nullptr;

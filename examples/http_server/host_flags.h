@@ -7,6 +7,9 @@
 //                  [--request-timeout S] [--max-connections N]
 //                  [--max-connections-per-address N] [--log on|off]
 //                  [--extensions]
+//                  [--post-webhook-url URL] [--pre-webhook-url URL]
+//                  [--webhook-filter NAME,...] [--webhook-timeout S]
+//                  [--webhook-retries N] [--pre-webhook-on-timeout allow|reject]
 //
 // `--flag value` and `--flag=value` are both accepted (`--sync`,
 // `--no-sync` and `--extensions` take no value). The account SID and
@@ -21,6 +24,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "webhook_params.h"
 
 namespace userstore_http {
 
@@ -44,6 +48,15 @@ struct HostFlags {
   // --extensions: serve userstore's REST extension parameters
   // (FacadeOptions::enable_extensions; docs/rest.md, "Extensions").
   bool extensions = false;
+  // Webhooks (docs/events.md, "Webhooks"). Empty URL: none of that kind.
+  std::string post_webhook_url;                        // --post-webhook-url
+  std::string pre_webhook_url;                         // --pre-webhook-url
+  WebhookEventSet webhook_events = kAllWebhookEvents;  // --webhook-filter
+  int webhook_timeout_seconds = 5;                     // --webhook-timeout, 1..60
+  int webhook_retries = 0;                             // --webhook-retries, 0..10
+  // --pre-webhook-on-timeout reject (true) / allow (false, the default:
+  // Twilio processes the action when its pre-event webhook times out).
+  bool pre_webhook_reject_on_timeout = false;
   bool help = false;
   bool version = false;
 };
@@ -59,7 +72,13 @@ struct HostFlags {
 // --service, an empty --data-dir,
 // --sync / --no-sync without --data-dir, an empty --service or --role, a
 // --service or --role given twice (also in another hex case), or a missing
-// account SID or auth token (flag and environment both unset or empty).
+// account SID or auth token (flag and environment both unset or empty); a
+// --post-webhook-url / --pre-webhook-url that is not an http:// or https://
+// URL with a host (ParseWebhookUrl), a --webhook-filter naming an unknown
+// event, a --webhook-timeout not in [1, 60], a --webhook-retries not in
+// [0, 10], a --pre-webhook-on-timeout other than allow / reject, and any
+// other --webhook-* flag without a webhook URL (or
+// --pre-webhook-on-timeout without --pre-webhook-url).
 // SID-shaped values (PP + 32 hex digits, any case) are returned in canonical
 // form, PP + lowercase hex: --account-sid ACAAAA... becomes ACaaaa...; other
 // values are kept as given and checked later, by the Store.

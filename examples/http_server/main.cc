@@ -40,6 +40,9 @@
 #include "host_server.h"
 #include "httplib.h"
 #include "userstore/userstore.h"
+#include "webhook_client.h"
+#include "webhook_params.h"
+#include "webhook_sender.h"
 
 namespace userstore_http {
 namespace {
@@ -194,6 +197,40 @@ int Run(const HostFlags& flags) {
   facade_options.auto_create_services = flags.services.empty();
   facade_options.enable_extensions = flags.extensions;
   userstore::RestFacade facade(store->get(), facade_options);
+  // Webhooks (docs/events.md, "Webhooks"). The delivery thread reads the
+  // feed; the listener only wakes it. It stops (and is joined) before the
+  // Store closes: declared after it, and stopped explicitly below.
+  std::unique_ptr<PostWebhookSender> sender;
+  if (!flags.post_webhook_url.empty()) {
+    PostWebhookOptions options;
+    options.target = *ParseWebhookUrl(flags.post_webhook_url);  // checked by ParseHostFlags
+    options.auth_token = flags.auth_token;
+    options.timeout_seconds = flags.webhook_timeout_seconds;
+    options.retries = flags.webhook_retries;
+    options.events = flags.webhook_events;
+    options.data_dir = flags.data_dir;
+    sender = std::make_unique<PostWebhookSender>(store->get(), std::move(options));
+    (*store)->AddPostEventListener(sender->Waker());
+    if (absl::Status started = sender->Start(); !started.ok()) {
+      std::fprintf(stderr, "userstore-http: --post-webhook-url: %s\n",
+                   std::string(started.message()).c_str());
+      return 2;
+    }
+    std::fprintf(stderr, "userstore-http: post-event webhooks to %s\n",
+                 flags.post_webhook_url.c_str());
+  }
+  if (!flags.pre_webhook_url.empty()) {
+    PreWebhookOptions options;
+    options.target = *ParseWebhookUrl(flags.pre_webhook_url);
+    options.auth_token = flags.auth_token;
+    options.timeout_seconds = flags.webhook_timeout_seconds;
+    options.reject_without_answer = flags.pre_webhook_reject_on_timeout;
+    options.events = flags.webhook_events;
+    (*store)->AddPreEventListener(MakePreWebhookListener(std::move(options)));
+    std::fprintf(stderr, "userstore-http: pre-event webhooks to %s (no answer: %s)\n",
+                 flags.pre_webhook_url.c_str(),
+                 flags.pre_webhook_reject_on_timeout ? "reject" : "allow");
+  }
   // The Store's account SID is the canonical spelling (AC + lowercase hex)
   // whatever case --account-sid was given in: clients authenticate as that.
   BasicAuth auth((*store)->options().account_sid, flags.auth_token);
@@ -260,6 +297,7 @@ int Run(const HostFlags& flags) {
     kill(getpid(), SIGTERM);  // wake the stopper (the signal is blocked)
   }
   stopper.join();
+  if (sender != nullptr) sender->Stop();  // before the Store closes
   return ok ? 0 : 1;
 }
 

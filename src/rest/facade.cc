@@ -296,6 +296,11 @@ class Handler {
     absl::StatusOr<bool> webhook_enabled = internal::WebhookEnabled(request_.headers);
     if (!webhook_enabled.ok()) return CreateCheckFailed(webhook_enabled.status());
     params.webhook_enabled = *webhook_enabled;
+    if (options_.enable_extensions) {
+      absl::StatusOr<WriteOrigin> origin = internal::OriginHeader(request_.headers);
+      if (!origin.ok()) return CreateCheckFailed(origin.status());
+      params.origin = *origin;
+    }
     User user;
     absl::Status created = store_->CreateUser(route_.service_sid, params, &user);
     if (HttpStatus(created) == 404 && AutoCreatesService()) {
@@ -324,6 +329,9 @@ class Handler {
     params.if_revision = *if_revision;
     if (options_.enable_extensions) {
       params.attributes_patch = Optional(*form, internal::kAttributesPatchParam);
+      absl::StatusOr<WriteOrigin> origin = internal::OriginHeader(request_.headers);
+      if (!origin.ok()) return ServiceFirst(origin.status());
+      params.origin = *origin;
     }
     User user;
     USERSTORE_RETURN_IF_ERROR(
@@ -335,8 +343,14 @@ class Handler {
     absl::StatusOr<std::optional<uint64_t>> if_revision =
         internal::IfMatchRevision(request_.headers);
     if (!if_revision.ok()) return ServiceFirst(if_revision.status());
-    USERSTORE_RETURN_IF_ERROR(
-        store_->DeleteUser(route_.service_sid, route_.user_key, *if_revision));
+    UserDelete params;
+    params.if_revision = *if_revision;
+    if (options_.enable_extensions) {
+      absl::StatusOr<WriteOrigin> origin = internal::OriginHeader(request_.headers);
+      if (!origin.ok()) return ServiceFirst(origin.status());
+      params.origin = *origin;
+    }
+    USERSTORE_RETURN_IF_ERROR(store_->DeleteUser(route_.service_sid, route_.user_key, params));
     Response response;  // 204: no body, so no Content-Type
     response.status = 204;
     return response;

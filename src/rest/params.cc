@@ -83,6 +83,17 @@ absl::StatusOr<bool> WebhookEnabled(
       "Invalid value for header X-Twilio-Webhook-Enabled (expected true or false)");
 }
 
+absl::StatusOr<WriteOrigin> OriginHeader(
+    const std::vector<std::pair<std::string, std::string>>& headers) {
+  std::optional<std::string_view> value = FindHeader(headers, kOriginHeader);
+  if (!value.has_value() || absl::EqualsIgnoreCase(AbslView(*value), "server")) {
+    return WriteOrigin::kServer;
+  }
+  if (absl::EqualsIgnoreCase(AbslView(*value), "client")) return WriteOrigin::kClient;
+  return InvalidParameter(
+      "Invalid value for header X-Userstore-Origin (expected client or server)");
+}
+
 absl::StatusOr<PageRequest> ParsePageRequest(const FormParams& query) {
   PageRequest request;
   if (std::optional<std::string_view> size = FindParam(query, "PageSize")) {

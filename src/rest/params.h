@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "rest/form.h"
 #include "userstore/page.h"
+#include "userstore/user.h"
 
 namespace userstore::internal {
 
@@ -32,6 +33,9 @@ inline constexpr size_t kMaxHeaders = 100;           // header lines
 // PascalCase letters, so none can start with "X-".
 inline constexpr std::string_view kExtensionPrefix = "X-Userstore-";
 inline constexpr std::string_view kAttributesPatchParam = "X-Userstore-AttributesPatch";
+// The one extension that is a header, as it applies to deletes too (which
+// have no body): who asks for the write (docs/rest.md, "Extensions").
+inline constexpr std::string_view kOriginHeader = "X-Userstore-Origin";
 
 // Checks the target size, body size and header count (in that order).
 // Errors: 400/20001 naming the bound exceeded. O(1).
@@ -50,6 +54,15 @@ std::optional<std::string_view> FindHeader(
 // counts.
 // Errors: 400/20001 any other value. O(number of headers).
 absl::StatusOr<bool> WebhookEnabled(
+    const std::vector<std::pair<std::string, std::string>>& headers);
+
+// X-Userstore-Origin (read only with FacadeOptions::enable_extensions):
+// absent or "server" → WriteOrigin::kServer; "client" → kClient (a chat
+// client's action: pre-event listeners judge it, post-event listeners always
+// see it). ASCII case ignored, SP / HTAB around it ignored; the first
+// occurrence counts. Errors: 400/20001 any other value ("import" included:
+// imports go through Store::ImportUsers). O(number of headers).
+absl::StatusOr<WriteOrigin> OriginHeader(
     const std::vector<std::pair<std::string, std::string>>& headers);
 
 // Twilio's list parameters from a decoded query: PageSize (integer >= 1,
