@@ -346,11 +346,6 @@ absl::StatusOr<LoadResult> Load(rocksdb::DB* db, const Meta& meta, RestoreTarget
                              RestoreUsers(db, services, total, target, progress, &result));
   USERSTORE_RETURN_IF_ERROR(VerifyCounts(services, counts, *target));
   USERSTORE_RETURN_IF_ERROR(ApplyHighWaters(high_water, counts, target));
-  std::vector<std::string> sids;
-  for (const auto& [sid, pending] : services) sids.push_back(pending.service.sid);
-  USERSTORE_ASSIGN_OR_RETURN(const FeedRecovery feeds, RecoverFeeds(db, sids, writable, target));
-  result.events = feeds.events;
-  result.renumbered_events = feeds.renumbered;
   if (progress) progress(result.users, result.users);
   return result;
 }

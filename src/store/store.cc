@@ -65,7 +65,8 @@ absl::StatusOr<StoreOptions> CheckStoreOptions(StoreOptions options) {
   if (options.events.memory_window == 0) {
     return BadRequest(twilio_code::kInvalidParameter, "events.memory_window must be at least 1");
   }
-  if (options.events.durable_window == 0 || options.events.durable_max_age <= absl::ZeroDuration() ||
+  if (options.events.durable_window == 0 ||
+      options.events.durable_max_age <= absl::ZeroDuration() ||
       options.events.trim_interval <= absl::ZeroDuration()) {
     return BadRequest(twilio_code::kInvalidParameter,
                       "events.durable_window, durable_max_age and trim_interval must be positive");
