@@ -18,20 +18,24 @@ void EventFeed::Fill(const EventMeta& meta, const UserRecord& user, Slot* slot) 
   slot->revision = user.revision;
   slot->online = user.online;
   slot->notifiable = user.notifiable;
-  slot->identity.assign(user.identity());
-  slot->attributes.assign(user.attributes());
+  const std::string_view identity = user.identity();
+  const std::string_view attributes = user.attributes();
   const std::optional<std::string_view> friendly_name = user.friendly_name();
   slot->has_friendly_name = friendly_name.has_value();
-  if (friendly_name) {
-    slot->friendly_name.assign(*friendly_name);
-  } else {
-    slot->friendly_name.clear();
-  }
+  // Sizes are bounded by the record's (16-bit text sizes, attributes by
+  // Limits::max_attributes_bytes, far below 4 GiB).
+  slot->identity_size = static_cast<uint32_t>(identity.size());
+  slot->attributes_size = static_cast<uint32_t>(attributes.size());
+  slot->text.assign(identity);
+  slot->text.append(attributes);
+  if (friendly_name) slot->text.append(*friendly_name);
 }
 
-EventFeed::Slot& EventFeed::SlotOf(uint64_t sequence) {
-  const size_t index = static_cast<size_t>((sequence - base_) % window_);
+EventFeed::Slot& EventFeed::NextSlot() {
+  const uint64_t sequence = last_ + 1;
+  const size_t index = next_index_;
   if (index == slots_.size()) slots_.emplace_back();  // may throw: nothing changed yet
+  next_index_ = index + 1 == window_ ? 0 : index + 1;
   // From here the slot's old event (sequence - window) is being
   // overwritten: it counts as dropped even if a copy into it throws.
   if (sequence - base_ >= window_) floor_ = std::max(floor_, sequence - window_ + 1);
@@ -41,7 +45,7 @@ EventFeed::Slot& EventFeed::SlotOf(uint64_t sequence) {
 uint64_t EventFeed::Append(const EventMeta& meta, const UserRecord& user) {
   WriterLock lock(&mu_);
   const uint64_t sequence = last_ + 1;
-  Fill(meta, user, &SlotOf(sequence));
+  Fill(meta, user, &NextSlot());
   last_ = reserved_ = sequence;  // published only once the slot is whole
   return sequence;
 }
@@ -60,10 +64,10 @@ void EventFeed::Publish(uint64_t sequence, const EventMeta& meta, const UserReco
     Fill(meta, user, &ahead_[sequence]);
     return;
   }
-  Fill(meta, user, &SlotOf(sequence));
+  Fill(meta, user, &NextSlot());
   last_ = sequence;
   for (auto it = ahead_.find(last_ + 1); it != ahead_.end(); it = ahead_.find(last_ + 1)) {
-    std::swap(SlotOf(last_ + 1), it->second);  // strings keep their capacity
+    std::swap(NextSlot(), it->second);  // buffers keep their capacity
     ahead_.erase(it);
     ++last_;
   }
@@ -79,6 +83,8 @@ void EventFeed::Restore(uint64_t first_on_disk, uint64_t last) {
   WriterLock lock(&mu_);
   base_ = floor_ = last + 1;
   last_ = reserved_ = last;
+  slots_.clear();
+  next_index_ = 0;
   first_on_disk_.store(first_on_disk, std::memory_order_release);
 }
 
@@ -114,16 +120,21 @@ absl::Status EventFeed::Read(uint64_t after, size_t max,
                            "): read a snapshot (the position, then a full list) and go on from it");
   }
   FeedEvent event;
+  size_t index = static_cast<size_t>((after + 1 - base_) % window_);
   for (uint64_t sequence = after + 1; sequence <= last_ && max > 0; ++sequence, --max) {
-    const Slot& slot = slots_[static_cast<size_t>((sequence - base_) % window_)];
+    const Slot& slot = slots_[index];
+    if (++index == window_) index = 0;
     event.sequence = sequence;
     event.meta = slot.meta;
     event.user.sid = slot.sid;
     event.user.role_sid = slot.role_sid;
-    event.user.identity = slot.identity;
-    event.user.attributes = slot.attributes;
+    const std::string_view text = slot.text;
+    event.user.identity = text.substr(0, slot.identity_size);
+    event.user.attributes = text.substr(slot.identity_size, slot.attributes_size);
     event.user.friendly_name.reset();
-    if (slot.has_friendly_name) event.user.friendly_name = slot.friendly_name;
+    if (slot.has_friendly_name) {
+      event.user.friendly_name = text.substr(slot.identity_size + slot.attributes_size);
+    }
     event.user.joined_channels_count = slot.joined_channels_count;
     event.user.date_created = slot.date_created;
     event.user.date_updated = slot.date_updated;

@@ -106,20 +106,24 @@ class EventFeed {
     Presence online = Presence::kUnknown;
     Presence notifiable = Presence::kUnknown;
     bool has_friendly_name = false;
-    std::string identity;
-    std::string attributes;
-    std::string friendly_name;
+    // identity, attributes and friendly_name, one after the other in one
+    // buffer (one allocation, its capacity kept: a ring slot's copy touches
+    // few cache lines).
+    uint32_t identity_size = 0;
+    uint32_t attributes_size = 0;
+    std::string text;
   };
   static void Fill(const EventMeta& meta, const UserRecord& user, Slot* slot);
-  // The ring slot of `sequence` (grown on the first lap; may throw then,
-  // changing nothing). Marks the event it overwrites dropped.
-  Slot& SlotOf(uint64_t sequence) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The ring slot of last_ + 1, the next event (grown on the first lap; may
+  // throw then, changing nothing). Marks the event it overwrites dropped.
+  Slot& NextSlot() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   uint64_t FirstInMemory() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   const size_t window_;
   mutable SharedMutex mu_;
   // Event s is in slots_[(s - base_) % window_]; slots_ grows to window_.
   std::vector<Slot> slots_ ABSL_GUARDED_BY(mu_);
+  size_t next_index_ ABSL_GUARDED_BY(mu_) = 0;  // the slot of last_ + 1 (no division)
   uint64_t base_ ABSL_GUARDED_BY(mu_) = 1;      // the first sequence held in memory
   uint64_t last_ ABSL_GUARDED_BY(mu_) = 0;      // readable: every event up to it is
   uint64_t reserved_ ABSL_GUARDED_BY(mu_) = 0;  // the last sequence taken
