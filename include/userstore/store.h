@@ -358,17 +358,19 @@ class USERSTORE_EXPORT Store {
 
   // The change feed of Service `service_sid` (events.h): the events after
   // position `after_sequence` (0: from the first), at most `max` (1..1000;
-  // 0 means 100). Complexity: O(log window + events returned).
+  // 0 means 100). Thread-safe. Complexity: O(events returned) from memory;
+  // a durable Store reads events older than memory from RocksDB (one seek,
+  // then O(events returned)).
   // Errors: 404/20404 unknown Service; 400/20001 `max` above 1000,
   // `after_sequence` beyond the feed's last event (a consumer of another
   // store, or of a memory store that restarted), or the feed is off
   // (EventOptions::enabled); 410/20410 (kOutOfRange) the events right after
-  // `after_sequence` were dropped (EventOptions::memory_window): re-read a
-  // snapshot (EventPosition, then a full list, then the feed from there).
-  // Positions belong to one Store object: the feed of a Store made again
-  // (memory mode, or, until the feed is kept on disk, a durable reopen)
-  // starts again at 1, so a consumer re-reads a snapshot after the Store
-  // it follows restarts.
+  // `after_sequence` are no longer kept (memory mode: beyond
+  // EventOptions::memory_window; durable: trimmed, durable_window and
+  // durable_max_age): re-read a snapshot (EventPosition, then a full list,
+  // then the feed from there); 500/20500 a durable read failed.
+  // Positions of a durable Store survive a reopen. A memory Store made
+  // again starts again at 1, so its consumers re-read a snapshot.
   absl::StatusOr<EventPage> ReadEvents(std::string_view service_sid, uint64_t after_sequence,
                                        size_t max = 100) const;
 
