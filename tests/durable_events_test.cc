@@ -19,6 +19,7 @@
 #include "sid/sid.h"
 #include "store/journal.h"
 #include "store/store_impl.h"
+#include "tests/support/fail_once.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_store.h"
 #include "userstore/error.h"
@@ -28,9 +29,7 @@ namespace userstore {
 namespace {
 
 using internal::Journal;
-using internal::JournalWrapper;
 using internal::StoreImpl;
-using internal::UserRecord;
 using Type = UserEvent::Type;
 
 constexpr char kService[] = "ISeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
@@ -262,28 +261,12 @@ TEST(DurableEvents, TrimmingByAgeDropsOldEventsButNotThePosition) {
   EXPECT_EQ(kept[0].sequence, 19u);
 }
 
-// Fails the `fail_at`-th PutUser without reaching the disk; forwards the rest.
-class FailOnce final : public JournalWrapper {
- public:
-  FailOnce(std::unique_ptr<Journal> inner, int fail_at)
-      : JournalWrapper(std::move(inner)), fail_at_(fail_at) {}
-  absl::Status PutUser(std::string_view service_sid, const UserRecord& record,
-                       const internal::JournalEvent* event) override {
-    if (++calls_ == fail_at_) return absl::UnavailableError("injected");
-    return JournalWrapper::PutUser(service_sid, record, event);
-  }
-
- private:
-  const int fail_at_;
-  int calls_ = 0;
-};
-
 TEST(DurableEvents, AFailedWriteStopsTheFeedAndTheReopenClosesItsHole) {
   TempDir dir;
   {
     Knobs knobs;
     knobs.wrap = [](std::unique_ptr<Journal> inner) -> std::unique_ptr<Journal> {
-      return std::make_unique<FailOnce>(std::move(inner), 3);
+      return std::make_unique<testing::FailOnce>(std::move(inner), 3);
     };
     std::unique_ptr<StoreImpl> store = Open(dir.Sub("s"), knobs);
     ASSERT_NE(store, nullptr);

@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "store/journal.h"
 #include "store/store_impl.h"
+#include "tests/support/fail_once.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_store.h"
 #include "userstore/error.h"
@@ -21,7 +22,6 @@ namespace userstore {
 namespace {
 
 using internal::Journal;
-using internal::JournalWrapper;
 using internal::StoreImpl;
 using ::testing::HasSubstr;
 
@@ -125,14 +125,27 @@ std::vector<UserEvent> All(const Source& source, uint64_t after, size_t page = 7
   }
 }
 
-TEST(ReaderEvents, BesideAnOpenStoreTheReaderAnswersWhatTheStoreAnswers) {
+// A durable Store given `writes` writes, and a reader opened beside it
+// (the Store stays open: the reader takes no lock).
+struct Beside {
   TempDir dir;
-  std::unique_ptr<StoreImpl> store = Open(dir.Sub("s"));
-  ASSERT_NE(store, nullptr);
-  Write(*store, 40);
-  // The Store is still open (no lock is taken by the reader).
-  std::unique_ptr<StoreReader> reader = Reader(dir.Sub("s"));
-  ASSERT_NE(reader, nullptr);
+  std::unique_ptr<StoreImpl> store;
+  std::unique_ptr<StoreReader> reader;
+};
+void OpenBeside(int writes, Beside* b) {
+  b->store = Open(b->dir.Sub("s"));
+  ASSERT_NE(b->store, nullptr);
+  Write(*b->store, writes);
+  b->reader = Reader(b->dir.Sub("s"));
+  ASSERT_NE(b->reader, nullptr);
+}
+
+TEST(ReaderEvents, BesideAnOpenStoreTheReaderAnswersWhatTheStoreAnswers) {
+  Beside b;
+  ASSERT_NO_FATAL_FAILURE(OpenBeside(40, &b));
+  TempDir& dir = b.dir;
+  StoreImpl* store = b.store.get();
+  StoreReader* reader = b.reader.get();
   EXPECT_TRUE(reader->in_use());
   ASSERT_OK_AND_ASSIGN(const uint64_t position, reader->EventPosition(kService));
   EXPECT_EQ(position, 40u);
@@ -168,12 +181,10 @@ TEST(ReaderEvents, BesideAnOpenStoreTheReaderAnswersWhatTheStoreAnswers) {
 }
 
 TEST(ReaderEvents, LimitsAndErrorsAreTheStores) {
-  TempDir dir;
-  std::unique_ptr<StoreImpl> store = Open(dir.Sub("s"));
-  ASSERT_NE(store, nullptr);
-  Write(*store, 120);
-  std::unique_ptr<StoreReader> reader = Reader(dir.Sub("s"));
-  ASSERT_NE(reader, nullptr);
+  Beside b;
+  ASSERT_NO_FATAL_FAILURE(OpenBeside(120, &b));
+  StoreImpl* store = b.store.get();
+  StoreReader* reader = b.reader.get();
   // max 0 means 100; 1000 is allowed, 1001 is not.
   ASSERT_OK_AND_ASSIGN(const EventPage defaulted, reader->ReadEvents(kService, 0, 0));
   EXPECT_EQ(defaulted.events.size(), 100u);
@@ -227,28 +238,11 @@ TEST(ReaderEvents, TrimmedEventsAre410WithTheStoresWording) {
   EXPECT_EQ(Rendered(kept), Rendered(All(*store, 40)));
 }
 
-// Fails the `fail_at`-th PutUser without reaching the disk; forwards the
-// rest (a real journal would refuse them: fail-stop).
-class FailOnce final : public JournalWrapper {
- public:
-  FailOnce(std::unique_ptr<Journal> inner, int fail_at)
-      : JournalWrapper(std::move(inner)), fail_at_(fail_at) {}
-  absl::Status PutUser(std::string_view service_sid, const internal::UserRecord& record,
-                       const internal::JournalEvent* event) override {
-    if (++calls_ == fail_at_) return absl::UnavailableError("injected");
-    return JournalWrapper::PutUser(service_sid, record, event);
-  }
-
- private:
-  const int fail_at_;
-  int calls_ = 0;
-};
-
 TEST(ReaderEvents, NeverReadsPastAHole) {
   TempDir dir;
   Knobs knobs;
   knobs.wrap = [](std::unique_ptr<Journal> inner) -> std::unique_ptr<Journal> {
-    return std::make_unique<FailOnce>(std::move(inner), 3);
+    return std::make_unique<testing::FailOnce>(std::move(inner), 3);
   };
   std::unique_ptr<StoreImpl> store = Open(dir.Sub("s"), knobs);
   ASSERT_NE(store, nullptr);

@@ -18,7 +18,6 @@
 #include "absl/time/time.h"
 #include "commands.h"
 #include "reading.h"
-#include "session.h"
 #include "userstore/error.h"
 #include "userstore/json.h"
 
@@ -131,14 +130,8 @@ bool AddNewServices(const StoreReader& reader, std::vector<Cursor>* cursors,
 }  // namespace
 
 int RunEvents(const CliOptions& options, std::ostream& out, std::ostream& err, int out_fd) {
-  if (absl::Status s = NoRepeatedSids(options.services, "--service", "IS"); !s.ok()) {
-    err << "userstore: " << s.message() << "\n";
-    return 2;
-  }
-  CliOptions reading_options = options;
-  reading_options.dir = options.data_dir;
   Reading reading;
-  if (!OpenReading(reading_options, "events", &reading, err)) return 2;
+  if (!OpenDataDir(options, "events", &reading, err)) return 2;
   EventPrinter printer(options, reading.base_url, out, err);
   std::vector<Cursor> cursors;
   if (options.services.empty()) {
