@@ -6,12 +6,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "durable/open.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "store/journal.h"
 #include "store/store_impl.h"
 #include "tests/support/fail_once.h"
+#include "tests/support/feed_store.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_store.h"
 #include "userstore/error.h"
@@ -28,36 +28,14 @@ using ::testing::HasSubstr;
 constexpr char kService[] = "ISaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 constexpr char kBase[] = "https://chat.twilio.com/v2";
 
-class TempDir : public testing::TempDir {
- public:
-  TempDir() : testing::TempDir("userstore-reader-events") {}
-};
-
-struct Knobs {
-  size_t memory_window = 4096;
-  uint64_t durable_window = 1'000'000;
-  std::function<std::unique_ptr<Journal>(std::unique_ptr<Journal>)> wrap;
-};
+using Knobs = testing::FeedKnobs;
 
 // A durable Store on `dir` with Service kService (reachability on).
 std::unique_ptr<StoreImpl> Open(const std::string& dir, const Knobs& knobs = {}) {
-  StoreOptions options;
-  options.events.memory_window = knobs.memory_window;
-  options.events.durable_window = knobs.durable_window;
-  options.events.trim_interval = absl::Hours(1);  // passes run when a test asks
-  internal::durable::OpenHooks hooks;
-  hooks.wrap_journal = knobs.wrap;
-  DurableOptions durable;
-  durable.sync = false;
-  auto opened = internal::durable::OpenDurable(dir, options, durable, hooks);
-  EXPECT_TRUE(opened.ok()) << opened.status();
-  if (!opened.ok()) return nullptr;
   ServiceCreate sc;
   sc.sid = kService;
   sc.reachability_enabled = true;
-  bool created = false;
-  EXPECT_TRUE((*opened)->EnsureService(sc, &created).ok());
-  return *std::move(opened);
+  return testing::OpenFeedStore(dir, knobs, sc);
 }
 
 std::unique_ptr<StoreReader> Reader(const std::string& dir) {
@@ -128,7 +106,7 @@ std::vector<UserEvent> All(const Source& source, uint64_t after, size_t page = 7
 // A durable Store given `writes` writes, and a reader opened beside it
 // (the Store stays open: the reader takes no lock).
 struct Beside {
-  TempDir dir;
+  testing::TempDir dir;
   std::unique_ptr<StoreImpl> store;
   std::unique_ptr<StoreReader> reader;
 };
@@ -143,7 +121,7 @@ void OpenBeside(int writes, Beside* b) {
 TEST(ReaderEvents, BesideAnOpenStoreTheReaderAnswersWhatTheStoreAnswers) {
   Beside b;
   ASSERT_NO_FATAL_FAILURE(OpenBeside(40, &b));
-  TempDir& dir = b.dir;
+  testing::TempDir& dir = b.dir;
   StoreImpl* store = b.store.get();
   StoreReader* reader = b.reader.get();
   EXPECT_TRUE(reader->in_use());
@@ -215,8 +193,9 @@ TEST(ReaderEvents, LimitsAndErrorsAreTheStores) {
 }
 
 TEST(ReaderEvents, TrimmedEventsAre410WithTheStoresWording) {
-  TempDir dir;
-  std::unique_ptr<StoreImpl> store = Open(dir.Sub("s"), Knobs{4, 10, nullptr});
+  testing::TempDir dir;
+  std::unique_ptr<StoreImpl> store =
+      Open(dir.Sub("s"), Knobs{4, 10, absl::Hours(24), nullptr, nullptr});
   ASSERT_NE(store, nullptr);
   Write(*store, 50);
   store->TrimFeeds();  // keeps 41..50
@@ -239,17 +218,16 @@ TEST(ReaderEvents, TrimmedEventsAre410WithTheStoresWording) {
 }
 
 TEST(ReaderEvents, NeverReadsPastAHole) {
-  TempDir dir;
+  testing::TempDir dir;
   Knobs knobs;
-  knobs.wrap = [](std::unique_ptr<Journal> inner) -> std::unique_ptr<Journal> {
-    return std::make_unique<testing::FailOnce>(std::move(inner), 3);
-  };
+  knobs.wrap = testing::FailPutUserAt(3);
   std::unique_ptr<StoreImpl> store = Open(dir.Sub("s"), knobs);
   ASSERT_NE(store, nullptr);
-  ASSERT_OK(store->CreateUser(kService, Id("a")).status());
-  ASSERT_OK(store->CreateUser(kService, Id("b")).status());
-  EXPECT_FALSE(store->CreateUser(kService, Id("lost")).ok());  // event 3 never stored
-  ASSERT_OK(store->CreateUser(kService, Id("c")).status());    // stored as 4
+  // Events 1, 2, then 3 never stored, then 4 stored.
+  for (const char* identity : {"a", "b", "lost", "c"}) {
+    const absl::Status created = store->CreateUser(kService, Id(identity)).status();
+    EXPECT_EQ(created.ok(), std::string(identity) != "lost") << identity << ": " << created;
+  }
   std::unique_ptr<StoreReader> reader = Reader(dir.Sub("s"));
   ASSERT_NE(reader, nullptr);
   ASSERT_OK_AND_ASSIGN(const uint64_t position, reader->EventPosition(kService));

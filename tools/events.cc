@@ -65,6 +65,7 @@ class EventPrinter {
       if (!page.ok()) return Failed(cursor->service_sid, page.status());
       if (page->events.empty()) return Pass::kCaughtUp;
       std::string line;
+      errno = 0;  // a failed write leaves EPIPE (SIGPIPE is ignored) or its own error
       for (const UserEvent& event : page->events) {
         line = EventJson(event, base_url_);
         line.push_back('\n');
@@ -72,7 +73,6 @@ class EventPrinter {
         ++printed_;
       }
       cursor->after = page->next_after;
-      errno = 0;
       out_.flush();
       if (!out_) return OutputFailed();
     }

@@ -1,7 +1,8 @@
 // Offline inspection of a durable store directory (Store::Open's format):
 // CheckStore verifies its invariants, ComputeStats counts what it holds,
-// StoreReader reads its Services and users. They back the `userstore check
-// DIR`, `stats DIR`, `get DIR KEY` and `list DIR` commands (docs/cli.md,
+// StoreReader reads its Services, users and change feed. They back the
+// `userstore check DIR`, `stats DIR`, `get DIR KEY`, `list DIR`, `export`
+// and `events` commands (docs/cli.md,
 // docs/durable.md), as leveldb's dumpfile.h backs its tools.
 //
 // All open the directory read-only (nothing is written, no lock is taken),

@@ -115,7 +115,7 @@ absl::StatusOr<StoreStats> ComputeStats(std::string_view path) {
       if (!DecodeFeedMark(value, &mark)) return corrupt(key);
       // Every event trimmed: the position is the one before the oldest kept.
       ServiceStats& s = services[service];
-      s.last_event = std::max(s.last_event, mark.first - 1);
+      s.last_event = std::max(s.last_event, mark.first > 0 ? mark.first - 1 : 0);
     } else if (ParseServiceKey(key, &service)) {
       absl::StatusOr<Service> decoded = DecodeService(value, service, stats.account_sid);
       if (!decoded.ok()) return decoded.status();

@@ -3,6 +3,7 @@
 #ifndef USERSTORE_TESTS_SUPPORT_FAIL_ONCE_H_
 #define USERSTORE_TESTS_SUPPORT_FAIL_ONCE_H_
 
+#include <functional>
 #include <memory>
 #include <string_view>
 #include <utility>
@@ -30,6 +31,14 @@ class FailOnce final : public internal::JournalWrapper {
   const int fail_at_;
   int calls_ = 0;
 };
+
+// A StoreOptions / OpenHooks journal wrapper that wraps in FailOnce(fail_at).
+inline std::function<std::unique_ptr<internal::Journal>(std::unique_ptr<internal::Journal>)>
+FailPutUserAt(int fail_at) {
+  return [fail_at](std::unique_ptr<internal::Journal> inner) -> std::unique_ptr<internal::Journal> {
+    return std::make_unique<FailOnce>(std::move(inner), fail_at);
+  };
+}
 
 }  // namespace userstore::testing
 
