@@ -12,13 +12,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "durable/codec.h"
-#include "durable/open.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
 #include "sid/sid.h"
 #include "store/journal.h"
 #include "store/store_impl.h"
+#include "tests/support/fail_once.h"
+#include "tests/support/feed_store.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_store.h"
 #include "userstore/error.h"
@@ -28,9 +29,7 @@ namespace userstore {
 namespace {
 
 using internal::Journal;
-using internal::JournalWrapper;
 using internal::StoreImpl;
-using internal::UserRecord;
 using Type = UserEvent::Type;
 
 constexpr char kService[] = "ISeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
@@ -40,13 +39,7 @@ class TempDir : public testing::TempDir {
   TempDir() : testing::TempDir("userstore-durable-events") {}
 };
 
-struct Knobs {
-  size_t memory_window = 4096;
-  uint64_t durable_window = 1'000'000;
-  absl::Duration durable_max_age = absl::Hours(24 * 7);
-  std::function<absl::Time()> clock;
-  std::function<std::unique_ptr<Journal>(std::unique_ptr<Journal>)> wrap;
-};
+using Knobs = testing::FeedKnobs;
 
 Knobs Windows(size_t memory, uint64_t durable = 1'000'000) {
   Knobs knobs;
@@ -56,24 +49,9 @@ Knobs Windows(size_t memory, uint64_t durable = 1'000'000) {
 }
 
 std::unique_ptr<StoreImpl> Open(const std::string& dir, const Knobs& knobs = {}) {
-  StoreOptions options;
-  options.events.memory_window = knobs.memory_window;
-  options.events.durable_window = knobs.durable_window;
-  options.events.durable_max_age = knobs.durable_max_age;
-  options.events.trim_interval = absl::Hours(1);  // passes run when a test asks (TrimFeeds)
-  options.clock = knobs.clock;
-  internal::durable::OpenHooks hooks;
-  hooks.wrap_journal = knobs.wrap;
-  DurableOptions durable;
-  durable.sync = false;
-  auto opened = internal::durable::OpenDurable(dir, options, durable, hooks);
-  EXPECT_TRUE(opened.ok()) << opened.status();
-  if (!opened.ok()) return nullptr;
   ServiceCreate sc;
   sc.sid = kService;
-  bool created = false;
-  EXPECT_TRUE((*opened)->EnsureService(sc, &created).ok());
-  return *std::move(opened);
+  return testing::OpenFeedStore(dir, knobs, sc);
 }
 
 UserCreate Id(std::string identity) {
@@ -262,29 +240,11 @@ TEST(DurableEvents, TrimmingByAgeDropsOldEventsButNotThePosition) {
   EXPECT_EQ(kept[0].sequence, 19u);
 }
 
-// Fails the `fail_at`-th PutUser without reaching the disk; forwards the rest.
-class FailOnce final : public JournalWrapper {
- public:
-  FailOnce(std::unique_ptr<Journal> inner, int fail_at)
-      : JournalWrapper(std::move(inner)), fail_at_(fail_at) {}
-  absl::Status PutUser(std::string_view service_sid, const UserRecord& record,
-                       const internal::JournalEvent* event) override {
-    if (++calls_ == fail_at_) return absl::UnavailableError("injected");
-    return JournalWrapper::PutUser(service_sid, record, event);
-  }
-
- private:
-  const int fail_at_;
-  int calls_ = 0;
-};
-
 TEST(DurableEvents, AFailedWriteStopsTheFeedAndTheReopenClosesItsHole) {
   TempDir dir;
   {
     Knobs knobs;
-    knobs.wrap = [](std::unique_ptr<Journal> inner) -> std::unique_ptr<Journal> {
-      return std::make_unique<FailOnce>(std::move(inner), 3);
-    };
+    knobs.wrap = testing::FailPutUserAt(3);
     std::unique_ptr<StoreImpl> store = Open(dir.Sub("s"), knobs);
     ASSERT_NE(store, nullptr);
     ASSERT_OK(store->CreateUser(kService, Id("a")).status());

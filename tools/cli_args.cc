@@ -27,6 +27,8 @@ std::string Usage() {
        userstore export --data-dir DIR [--service IS...]... [-o FILE]
        userstore import --data-dir DIR [--service IS...]... [--mode MODE]
                         [--dry-run] [--create-services] FILE...
+       userstore events --data-dir DIR [--service IS...]... [--after N]
+                        [--follow] [--limit N]
 
 Drives userstore's REST facade (Twilio Programmable Chat v2 Users) with no
 network. Without --data-dir, an in-memory Store lives for the run of the
@@ -59,6 +61,12 @@ commands:
                      NDJSON, Twilio list pages, the Twilio CLI's -o json or
                      NDJSON of user objects (the shape is detected; FILE -
                      is stdin); progress on stderr
+  events             print the change feed of --data-dir as NDJSON, one
+                     event per line ({"sequence","service_sid","type",
+                     "time","changed","webhook_enabled","origin","user"}):
+                     each --service in the order given, or every Service
+                     in SID order, each from its oldest kept event
+                     (read-only; works beside a running store)
 
 flags (export and import):
   --data-dir DIR     the store (required)
@@ -96,6 +104,15 @@ flags (replay and stdio):
   --help, -h         print this help
   --version          print the version
 
+flags (events):
+  --data-dir DIR     the store (required)
+  --service IS...    only this Service's events (repeatable)
+  --after N          start after position N (needs exactly one --service)
+  --follow           after the events kept, wait for new ones (checked
+                     every 200 ms) until SIGINT, SIGTERM or stdout closes
+  --limit N          print at most N events in all
+  --base-url URL     as above
+
 flags (get and list):
   --service IS...    the Service to read (get: once; list: repeatable)
   --limit N          list: print at most N users in all
@@ -105,7 +122,8 @@ exit status: 0 success (every request answered, 4xx included; check: the
 store is sound; get: the user was printed; import: no record rejected); 1
 file or parse error (check: problems found; get, list, export: a user or
 Service not found, with Twilio's error body on stderr; import: a record
-rejected or a file unreadable); 2 bad command line, a flag value the Store rejects, or a
+rejected or a file unreadable; events: a Service not found, or a feed
+error such as 410/20410, events trimmed); 2 bad command line, a flag value the Store rejects, or a
 store that cannot be opened.
 )";
 }
@@ -117,7 +135,8 @@ bool Takes(Command command, absl::string_view flag) {
   switch (command) {
     case Command::kReplay:
     case Command::kStdio:
-      return flag != "--limit" && flag != "--output" && flag != "--mode" && flag != "--dry-run";
+      return flag != "--limit" && flag != "--output" && flag != "--mode" && flag != "--dry-run" &&
+             flag != "--after" && flag != "--follow";
     case Command::kGet:
       return flag == "--service" || flag == "--base-url";
     case Command::kList:
@@ -129,6 +148,9 @@ bool Takes(Command command, absl::string_view flag) {
       return flag == "--data-dir" || flag == "--service" || flag == "--mode" ||
              flag == "--dry-run" || flag == "--create-services" || flag == "--sync" ||
              flag == "--no-sync";
+    case Command::kEvents:
+      return flag == "--data-dir" || flag == "--service" || flag == "--after" ||
+             flag == "--follow" || flag == "--limit" || flag == "--base-url";
     case Command::kCheck:
     case Command::kStats:
     case Command::kNone:
@@ -145,6 +167,8 @@ const char* FlagsOf(Command command) {
       return "--data-dir, --service, -o, --base-url";
     case Command::kImport:
       return "--data-dir, --service, --mode, --dry-run, --create-services, --sync, --no-sync";
+    case Command::kEvents:
+      return "--data-dir, --service, --after, --follow, --limit, --base-url";
     default:
       return "--service, --limit, --base-url";
   }
@@ -153,6 +177,7 @@ const char* FlagsOf(Command command) {
 // The command a flag of no replay / stdio belongs to.
 const char* OwnerOf(absl::string_view flag) {
   if (flag == "--limit") return "list";
+  if (flag == "--after" || flag == "--follow") return "events";
   if (flag == "--output") return "export";
   return "import";
 }
@@ -161,7 +186,7 @@ const char* OwnerOf(absl::string_view flag) {
 const char* ValueKind(absl::string_view flag) {
   if (flag == "--data-dir") return "a directory";
   if (flag == "--base-url") return "a URL";
-  if (flag == "--limit") return "a number";
+  if (flag == "--limit" || flag == "--after") return "a number";
   if (flag == "--output") return "a file";
   if (flag == "--mode") return "insert, skip or upsert";
   return "a SID";
@@ -216,10 +241,12 @@ absl::StatusOr<CliOptions> ParseArgs(const std::vector<absl::string_view>& args)
     }
     if (name == "-o") name = "--output";
     if (name == "--sync" || name == "--no-sync" || name == "--create-services" ||
-        name == "--dry-run") {
+        name == "--dry-run" || name == "--follow") {
       if (has_value) return UsageError(absl::StrCat(name, " takes no value"));
       given.push_back(name);
-      if (name == "--create-services") {
+      if (name == "--follow") {
+        options.follow = true;
+      } else if (name == "--create-services") {
         options.create_services = true;
       } else if (name == "--dry-run") {
         options.dry_run = true;
@@ -230,7 +257,8 @@ absl::StatusOr<CliOptions> ParseArgs(const std::vector<absl::string_view>& args)
       continue;
     }
     if (name != "--service" && name != "--role" && name != "--account" && name != "--base-url" &&
-        name != "--data-dir" && name != "--limit" && name != "--output" && name != "--mode") {
+        name != "--data-dir" && name != "--limit" && name != "--output" && name != "--mode" &&
+        name != "--after") {
       return UsageError(absl::StrCat("unknown flag ", name));
     }
     given.push_back(name);
@@ -268,6 +296,13 @@ absl::StatusOr<CliOptions> ParseArgs(const std::vector<absl::string_view>& args)
       } else {
         return UsageError(absl::StrCat("--mode needs insert, skip or upsert, not ", value));
       }
+    } else if (name == "--after") {
+      uint64_t after = 0;
+      if (value.find_first_not_of("0123456789") != absl::string_view::npos ||
+          !absl::SimpleAtoi(value, &after)) {
+        return UsageError(absl::StrCat("--after needs a non-negative integer, not ", value));
+      }
+      options.after = after;
     } else if (name == "--limit") {
       absl::StatusOr<uint64_t> limit = ParseLimit(value);
       if (!limit.ok()) return limit.status();
@@ -278,7 +313,8 @@ absl::StatusOr<CliOptions> ParseArgs(const std::vector<absl::string_view>& args)
   }
 
   if (positional.empty()) {
-    return UsageError("missing command (replay, stdio, check, stats, get, list, export or import)");
+    return UsageError(
+        "missing command (replay, stdio, check, stats, get, list, export, import or events)");
   }
   const absl::string_view command = positional[0];
   if (command == "replay") {
@@ -339,6 +375,20 @@ absl::StatusOr<CliOptions> ParseArgs(const std::vector<absl::string_view>& args)
       return UsageError("import needs at least one FILE (- for standard input)");
     }
     for (size_t i = 1; i < positional.size(); ++i) options.files.emplace_back(positional[i]);
+    return options;
+  } else if (command == "events") {
+    options.command = Command::kEvents;
+    for (absl::string_view flag : given) {
+      if (!Takes(options.command, flag)) {
+        return UsageError(absl::StrCat("events does not take ", flag,
+                                       " (its flags: ", FlagsOf(options.command), ")"));
+      }
+    }
+    if (!data_dir_given) return UsageError("events needs --data-dir DIR (the store)");
+    if (positional.size() != 1) return UsageError("events takes no argument");
+    if (options.after && options.services.size() != 1) {
+      return UsageError("--after needs exactly one --service (a position is one Service's)");
+    }
     return options;
   } else {
     return UsageError(absl::StrCat("unknown command ", command));

@@ -9,9 +9,11 @@
 //   userstore export --data-dir DIR [--service IS...]... [-o FILE] [--base-url URL]
 //   userstore import --data-dir DIR [--service IS...]... [--mode insert|skip|upsert]
 //                    [--dry-run] [--create-services] [--sync|--no-sync] FILE...
+//   userstore events --data-dir DIR [--service IS...]... [--after N] [--follow]
+//                    [--limit N] [--base-url URL]
 // Flags may come before or after the command; `--flag value` and
 // `--flag=value` are both accepted; `--` ends the flags. `--sync`,
-// `--no-sync`, `--create-services` and `--dry-run` take no value; `-o FILE`
+// `--no-sync`, `--create-services`, `--dry-run` and `--follow` take no value; `-o FILE`
 // is `--output FILE`.
 //
 // Thread-safety: pure functions, thread-safe.
@@ -30,7 +32,18 @@
 namespace userstore::cli {
 
 // The command, the first positional argument.
-enum class Command { kNone, kReplay, kStdio, kCheck, kStats, kGet, kList, kExport, kImport };
+enum class Command {
+  kNone,
+  kReplay,
+  kStdio,
+  kCheck,
+  kStats,
+  kGet,
+  kList,
+  kExport,
+  kImport,
+  kEvents
+};
 
 // Everything the command line says; each field is used by the commands its
 // comment names.
@@ -53,7 +66,9 @@ struct CliOptions {
   // --create-services: replay / stdio create an unknown Service named in the
   // path of a create (POST) on first use. Off: such a write is 404/20404.
   bool create_services = false;
-  uint64_t limit = 0;                   // list: --limit N; 0: no limit
+  uint64_t limit = 0;                   // list, events: --limit N; 0: no limit
+  std::optional<uint64_t> after;        // events: --after N (0 allowed)
+  bool follow = false;                  // events: --follow
   std::vector<std::string> roles;       // --role (repeatable), in order
   std::string account_sid;              // --account; empty: minted
   std::optional<std::string> base_url;  // --base-url
@@ -72,7 +87,9 @@ struct CliOptions {
 // export with a positional argument or without --data-dir, import without
 // --data-dir or without a FILE, --mode not insert, skip or upsert, -o given
 // twice or with an empty value,
-// --limit not a positive integer, --role without any --service (roles are
+// --limit not a positive integer, --after not a non-negative integer or
+// given twice, events without --data-dir, with a positional argument, or
+// with --after but not exactly one --service, --role without any --service (roles are
 // added to the Services named by --service), --sync / --no-sync without
 // --data-dir, an empty value of any flag (--service=, --role=, --account=,
 // --base-url=, --data-dir=, --limit=), or --account, --base-url,

@@ -1,5 +1,5 @@
 // The commands of the `userstore` program: replay and stdio over a REST
-// facade; check, stats, get, list and export over a durable store directory
+// facade; check, stats, get, list, export and events over a durable store directory
 // (read-only: they work beside a running store); import into one.
 //
 // Thread-safety: each command runs on the calling thread; the facade is
@@ -136,6 +136,31 @@ int RunExport(const CliOptions& options, std::ostream& out, std::ostream& err);
 // Complexity: O(input + the Store's import work); memory O(largest file +
 // one batch) besides the Store's.
 int RunImport(const CliOptions& options, std::istream& in, std::ostream& err, bool terminal);
+
+// `userstore events --data-dir DIR [--service IS]... [--after N] [--follow]
+// [--limit N] [--base-url URL]`: writes the change feed of each --service
+// in the order given, or of every Service in SID order, one EventJson
+// (userstore/json.h) line per event (NDJSON), each Service's events in
+// sequence order from its oldest kept event (or after --after N, one
+// --service only); at most options.limit lines in all (0: no limit).
+// Read-only (StoreReader::ReadEvents), so it runs beside a live store.
+// With options.follow, once the events kept are written, reopens the
+// reader every 200 ms (a read-only open sees the store as it was when
+// opened) and writes the new events, Services created meanwhile included
+// (without --service), until SIGINT or SIGTERM, the --limit, or the output
+// closing (`out_fd` polled for POLLERR/POLLHUP; -1: not polled).
+// Returns 0 (also when the output is a pipe whose reader went away:
+// EPIPE); 1 (kNotFoundExit) with Twilio's 404/20404 body on `err`, before
+// any line, when a --service does not exist; 1 after "userstore: events
+// DIR: IS…: 410/20410 message" (or 400/20001: --after beyond the feed's
+// position) on `err`, e.g. when trimming removed events before they were
+// written; 2 after "userstore: ..." for a --service given twice, a
+// directory that cannot be read (or reopened, five times in a row while
+// following), a bad --base-url, a stored event that does not decode, or
+// output that cannot be written. Ignores SIGPIPE; with follow, installs
+// SIGINT / SIGTERM handlers. Complexity: O(events written) time; O(Services
+// + 1000 events) memory.
+int RunEvents(const CliOptions& options, std::ostream& out, std::ostream& err, int out_fd);
 
 // The text of `stats`: a summary (path, format, account, totals, bytes on
 // disk), then a table with one row per Service (SID, friendly name, users,

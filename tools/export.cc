@@ -10,7 +10,6 @@
 #include "absl/status/status.h"
 #include "commands.h"
 #include "reading.h"
-#include "session.h"
 #include "userstore/json.h"
 #include "userstore/sid.h"
 #include "userstore/user_view.h"
@@ -29,14 +28,8 @@ void AppendRecord(std::string_view type, std::string_view item, std::string* lin
 }  // namespace
 
 int RunExport(const CliOptions& options, std::ostream& out, std::ostream& err) {
-  if (absl::Status s = NoRepeatedSids(options.services, "--service", "IS"); !s.ok()) {
-    err << "userstore: " << s.message() << "\n";
-    return 2;
-  }
-  CliOptions reading_options = options;
-  reading_options.dir = options.data_dir;
   Reading reading;
-  if (!OpenReading(reading_options, "export", &reading, err)) return 2;
+  if (!OpenDataDir(options, "export", &reading, err)) return 2;
   const StoreReader& reader = *reading.reader;
   std::vector<Service> services;
   if (options.services.empty()) {

@@ -38,6 +38,23 @@ std::string Table(const std::vector<std::vector<std::string>>& rows,
   return out;
 }
 
+// The WEBHOOK BACKLOG cell of a Service: "N (delivered D)", or why there is
+// no number.
+std::string WebhookCell(const ServiceStats& s) {
+  switch (s.webhook) {
+    case ServiceStats::Webhook::kNone:
+      return "- (no position file)";
+    case ServiceStats::Webhook::kMalformed:
+      return "? (malformed position file)";
+    case ServiceStats::Webhook::kDelivered:
+      break;
+  }
+  if (s.webhook_delivered > s.last_event) {
+    return absl::StrCat("? (delivered ", s.webhook_delivered, " is past the last event)");
+  }
+  return absl::StrCat(s.webhook_backlog(), " (delivered ", s.webhook_delivered, ")");
+}
+
 }  // namespace
 
 std::string HumanBytes(uint64_t bytes) {
@@ -81,6 +98,14 @@ std::string FormatStatsTable(const StoreStats& stats) {
   rows.push_back(
       {"total", "", absl::StrCat(users), HumanBytes(user_bytes), absl::StrCat(roles), "", ""});
   absl::StrAppend(&out, "\n", Table(rows, {true, true, false, false, false, false, true}));
+  std::vector<std::vector<std::string>> feeds;
+  feeds.push_back({"SERVICE", "EVENTS", "FIRST EVENT", "LAST EVENT", "WEBHOOK BACKLOG"});
+  for (const ServiceStats& s : stats.services) {
+    feeds.push_back({s.sid, absl::StrCat(s.events),
+                     s.events == 0 ? "-" : absl::StrCat(s.first_event), absl::StrCat(s.last_event),
+                     WebhookCell(s)});
+  }
+  absl::StrAppend(&out, "\n", Table(feeds, {true, false, false, false, true}));
   return out;
 }
 

@@ -50,6 +50,9 @@ int main(int argc, char** argv) {
   if (options->command == cli::Command::kExport) {
     return cli::RunExport(*options, std::cout, std::cerr);
   }
+  if (options->command == cli::Command::kEvents) {
+    return cli::RunEvents(*options, std::cout, std::cerr, STDOUT_FILENO);
+  }
   if (options->command == cli::Command::kImport) {
     return cli::RunImport(*options, std::cin, std::cerr, isatty(STDERR_FILENO) == 1);
   }

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/status/statusor.h"
+#include "session.h"
 #include "userstore/error.h"
 #include "userstore/json.h"
 #include "userstore/options.h"
@@ -33,6 +34,17 @@ bool OpenReading(const CliOptions& options, std::string_view command, Reading* r
   }
   reading->reader = *std::move(reader);
   return true;
+}
+
+bool OpenDataDir(const CliOptions& options, std::string_view command, Reading* reading,
+                 std::ostream& err) {
+  if (absl::Status s = NoRepeatedSids(options.services, "--service", "IS"); !s.ok()) {
+    err << "userstore: " << s.message() << "\n";
+    return false;
+  }
+  CliOptions reading_options = options;
+  reading_options.dir = options.data_dir;
+  return OpenReading(reading_options, command, reading, err);
 }
 
 int ReadFailed(const absl::Status& status, std::string_view command, const std::string& dir,

@@ -33,6 +33,12 @@ inline constexpr int kNotFoundExit = 1;
 bool OpenReading(const CliOptions& options, std::string_view command, Reading* reading,
                  std::ostream& err);
 
+// What `export` and `events` do first: --service given twice (NoRepeatedSids)
+// is an error, then options.data_dir is opened as OpenReading opens a DIR.
+// On failure writes "userstore: ..." to `err` and returns false.
+bool OpenDataDir(const CliOptions& options, std::string_view command, Reading* reading,
+                 std::ostream& err);
+
 // Reports a failed read: a 404 as Twilio's error body (ErrorJson) on one
 // line of `err`, returning kNotFoundExit; anything else as "userstore:
 // COMMAND DIR: message", returning 2.

@@ -1,7 +1,8 @@
 // Offline inspection of a durable store directory (Store::Open's format):
 // CheckStore verifies its invariants, ComputeStats counts what it holds,
-// StoreReader reads its Services and users. They back the `userstore check
-// DIR`, `stats DIR`, `get DIR KEY` and `list DIR` commands (docs/cli.md,
+// StoreReader reads its Services, users and change feed. They back the
+// `userstore check DIR`, `stats DIR`, `get DIR KEY`, `list DIR`, `export`
+// and `events` commands (docs/cli.md,
 // docs/durable.md), as leveldb's dumpfile.h backs its tools.
 //
 // All open the directory read-only (nothing is written, no lock is taken),
@@ -26,6 +27,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "userstore/events.h"
 #include "userstore/export.h"
 #include "userstore/service.h"
 #include "userstore/user.h"
@@ -84,6 +86,28 @@ struct ServiceStats {
   uint64_t user_bytes = 0;    // keys + values of its users, uncompressed
   uint64_t max_sequence = 0;  // highest creation sequence handed out so far
   uint64_t deleted_sids = 0;  // SIDs of deleted users, remembered (never used again)
+  // The change feed kept on disk (docs/events.md, "Durable feed"): how many
+  // events, the oldest kept (0 when none) and the feed's position (the last
+  // event handed out; kept, unless trimming removed every event).
+  uint64_t events = 0;
+  uint64_t first_event = 0;
+  uint64_t last_event = 0;
+  // userstore-http's post-event webhook position file for this Service,
+  // PATH.webhooks/<IS>.position beside the store (its delivered position:
+  // a line "delivered_position N", or the file holding only N).
+  enum class Webhook {
+    kNone,       // no such file (no webhook sender ran here)
+    kDelivered,  // read: webhook_delivered holds it
+    kMalformed,  // present but unreadable or malformed: webhook_problem says why
+  };
+  Webhook webhook = Webhook::kNone;
+  uint64_t webhook_delivered = 0;
+  std::string webhook_problem;
+  // last_event - webhook_delivered when kDelivered (0 when the file is
+  // ahead of the feed, e.g. the store was replaced).
+  uint64_t webhook_backlog() const {
+    return webhook_delivered < last_event ? last_event - webhook_delivered : 0;
+  }
 };
 
 struct StoreStats {
@@ -98,8 +122,10 @@ struct StoreStats {
   uint64_t disk_bytes = 0;             // every file of the directory
 };
 
-// Counts per Service and bytes of the store in `path`. O(size of the store)
-// time, O(Services) memory. Errors: those of CheckStore (500/20500,
+// Counts per Service (users, roles, events kept; the webhook position file
+// of each, see ServiceStats) and bytes of the store in `path`. O(size of
+// the store) time, O(Services) memory. A missing or malformed position file
+// is no error (ServiceStats::webhook says which). Errors: those of CheckStore (500/20500,
 // kFailedPrecondition / kUnavailable); kDataLoss when a key or value does not
 // decode (run CheckStore for the full list).
 USERSTORE_EXPORT absl::StatusOr<StoreStats> ComputeStats(std::string_view path);
@@ -109,7 +135,7 @@ USERSTORE_EXPORT absl::StatusOr<StoreStats> ComputeStats(std::string_view path);
 // `stats` prints its own table instead. O(size of the stats).
 USERSTORE_EXPORT std::string FormatStats(const StoreStats& stats);
 
-// The Services and users of the store in a directory, read the way
+// The Services, users and change feed of the store in a directory, read the way
 // CheckStore reads it (read-only: no write, no lock, so beside a live
 // Store), as a Store opened on it would return them: the same fields, SIDs
 // in lowercase hex, attributes "{}" when never set. Presence is not stored
@@ -177,6 +203,45 @@ class USERSTORE_EXPORT StoreReader {
   // complexity as VisitUsers; no allocation per user beyond the decode.
   absl::Status ReadUsers(std::string_view service_sid,
                          absl::FunctionRef<bool(const UserView&)> visitor) const;
+
+  // The change feed of Service `service_sid` (either hex case) as stored
+  // (docs/events.md, "Durable feed"), with Store::ReadEvents' contract: the
+  // events after position `after_sequence` (0: from the first), in sequence
+  // order, consecutive, at most `max` (1..1000; 0 means 100); next_after is
+  // the last one's sequence, or `after_sequence` when there is none. Each
+  // UserEvent is what the Store's ReadEvents returns for it: the user as the
+  // write left it (before it, for a removal), with the presence the event
+  // recorded when the Service has reachability on (null otherwise), the
+  // event's time (microseconds), changed bits, webhook_enabled and origin.
+  // The reader sees the feed as it was at Open (reopen to see later
+  // events); it never reads past a hole a crash left (EventPosition).
+  // Errors: 404/20404 (kNotFound) "The requested resource
+  // /Services/{service_sid} was not found" (as given) when the Service does
+  // not exist; 400/20001 (kInvalidArgument) `max` above 1000, or
+  // `after_sequence` beyond EventPosition; 410/20410 (kOutOfRange) the
+  // events right after `after_sequence` were trimmed (the message, as the
+  // Store's, names the events kept): read a snapshot (EventPosition, then
+  // the users) and go on from it; 500/20500 kDataLoss when a stored event
+  // does not decode or is missing, kUnavailable on read errors. A store
+  // written with the feed off (EventOptions::enabled false) has no event:
+  // position 0. Complexity: O(events after the checkpoint mark) to find the
+  // feed's bounds, then O(events returned) time and memory.
+  absl::StatusOr<EventPage> ReadEvents(std::string_view service_sid, uint64_t after_sequence,
+                                       size_t max = 100) const;
+
+  // The sequence of the last stored event of Service `service_sid` (0
+  // before the first), as Store::EventPosition would answer right after an
+  // open: before a hole a crash left, if any. Errors: 404/20404 as
+  // ReadEvents; 500/20500 kDataLoss for malformed feed marks or keys,
+  // kUnavailable on read errors. Complexity: O(events after the
+  // checkpoint mark).
+  absl::StatusOr<uint64_t> EventPosition(std::string_view service_sid) const;
+
+  // The sequence of the oldest event of Service `service_sid` still kept
+  // (trimming raises it; EventPosition() + 1 when none is kept): reading
+  // after OldestEvent() - 1 never answers 410. Errors and complexity as
+  // EventPosition.
+  absl::StatusOr<uint64_t> OldestEvent(std::string_view service_sid) const;
 
  private:
   struct Impl;

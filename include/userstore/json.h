@@ -57,6 +57,19 @@ USERSTORE_EXPORT std::string RoleJson(const Role& role, std::string_view base_ur
 USERSTORE_EXPORT std::string RolesPageJson(const std::vector<Role>& roles,
                                            std::string_view service_sid, std::string_view base_url);
 
+// One change-feed event (events.h, UserEvent) as `userstore events` prints
+// it (docs/cli.md, "events"), compact, keys in this order:
+//   {"sequence":N,"service_sid":"IS…","type":"user.added"|"user.updated"|
+//    "user.removed","time":"2026-03-24T21:05:19.123456Z" (RFC 3339, UTC,
+//    microseconds),"changed":["role_sid","attributes","friendly_name",
+//    "is_online","is_notifiable","joined_channels_count"] (the user_field
+//    bits set, in that order),"webhook_enabled":B,"origin":"server"|
+//    "client"|"import","user":UserJson(event.user)}
+// The type names follow Conversations' Event Streams types
+// (com.twilio.conversations.user.added / .updated) without the prefix;
+// user.removed is userstore's. O(size of the user).
+USERSTORE_EXPORT std::string EventJson(const UserEvent& event, std::string_view base_url);
+
 // Twilio's error body: {"code": C, "message": "...", "more_info":
 // "https://www.twilio.com/docs/errors/C", "status": S}, C and S from
 // TwilioCode() / HttpStatus(). REQUIRES: !status.ok().

@@ -1,10 +1,12 @@
-// StoreReader (userstore/inspect.h): the Services and users of a store
-// directory, read-only, for `userstore get` and `userstore list`.
+// StoreReader (userstore/inspect.h): the Services, users and change feed of
+// a store directory, read-only, for `userstore get`, `list`, `export` and
+// `events`.
 //
 // The directory is opened as CheckStore opens it (OpenRocks read-only: no
 // lock, nothing written). Services are read once at Open; users are
 // streamed from their keys, u/<IS><sequence BE64> (codec.h), which RocksDB
 // keeps in creation order within a Service: the order of the facade's pages.
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -14,8 +16,11 @@
 #include "common/twilio_errors.h"
 #include "durable/codec.h"
 #include "durable/directory.h"
+#include "durable/feed_recovery.h"
 #include "durable/meta.h"
 #include "durable/rocks_journal.h"
+#include "store/event_feed.h"
+#include "store/feed_errors.h"
 #include "store/user_view_access.h"
 #include "userstore/error.h"
 #include "userstore/inspect.h"
@@ -99,6 +104,20 @@ absl::Status ScanUsers(rocksdb::DB* db, const std::string& path, const Service& 
     if (!visit(fields)) return absl::OkStatus();
   }
   return FromRocks(it->status(), "reading " + path);
+}
+
+// The Store's 404 for an unknown Service (StoreImpl::FindService).
+absl::Status NoService(std::string_view service_sid) {
+  return internal::NotFound("The requested resource /Services/" + std::string(service_sid) +
+                            " was not found");
+}
+
+// The readable part of the stored feed of `service`: never past a hole (a
+// crash's, closed by the next writable open; no reader ever saw past it).
+absl::StatusOr<StoredFeed> ReadableFeed(rocksdb::DB* db, const Service& service) {
+  USERSTORE_ASSIGN_OR_RETURN(StoredFeed feed, ReadStoredFeed(db, *ParseSid(service.sid, "IS")));
+  if (feed.hole != 0) feed.last = feed.hole - 1;
+  return feed;
 }
 
 }  // namespace
@@ -202,6 +221,56 @@ absl::Status StoreReader::ReadUsers(std::string_view service_sid,
                                                   &view);
     return visitor(view);
   });
+}
+
+absl::StatusOr<EventPage> StoreReader::ReadEvents(std::string_view service_sid,
+                                                  uint64_t after_sequence, size_t max) const {
+  const Service* service = FindService(impl_->services, service_sid);
+  if (service == nullptr) return NoService(service_sid);
+  if (max > internal::kMaxEventsPerRead) return internal::FeedTooMany(max);
+  if (max == 0) max = internal::kDefaultEventsPerRead;
+  USERSTORE_ASSIGN_OR_RETURN(const StoredFeed feed, ReadableFeed(impl_->db.get(), *service));
+  if (after_sequence > feed.last) return internal::FeedBeyond(after_sequence, feed.last);
+  if (after_sequence + 1 < feed.first) {
+    return internal::FeedTrimmed(after_sequence, feed.first, feed.last);
+  }
+  EventPage page;
+  page.next_after = after_sequence;
+  const size_t want = static_cast<size_t>(std::min<uint64_t>(max, feed.last - after_sequence));
+  if (want == 0) return page;
+  page.events.reserve(want);
+  UserView view = internal::UserViewAccess::Blank();
+  USERSTORE_ASSIGN_OR_RETURN(
+      page.next_after, ReadStoredEvents(impl_->db.get(), *ParseSid(service->sid, "IS"),
+                                        after_sequence, want, [&](const internal::FeedEvent& kept) {
+                                          UserEvent& event = page.events.emplace_back();
+                                          internal::CopyEventMeta(kept, &event);
+                                          internal::UserViewAccess::FillFeedUser(
+                                              service->account_sid, service->sid,
+                                              service->reachability_enabled, kept.user, kept.online,
+                                              kept.notifiable, &view);
+                                          view.CopyTo(&event.user);
+                                        }));
+  // The marks and keys come from one snapshot: the events first..last are
+  // all there, unless the store is damaged.
+  if (page.events.size() != want) {
+    return Corrupt(EventKey(*ParseSid(service->sid, "IS"), page.next_after + 1));
+  }
+  return page;
+}
+
+absl::StatusOr<uint64_t> StoreReader::EventPosition(std::string_view service_sid) const {
+  const Service* service = FindService(impl_->services, service_sid);
+  if (service == nullptr) return NoService(service_sid);
+  USERSTORE_ASSIGN_OR_RETURN(const StoredFeed feed, ReadableFeed(impl_->db.get(), *service));
+  return feed.last;
+}
+
+absl::StatusOr<uint64_t> StoreReader::OldestEvent(std::string_view service_sid) const {
+  const Service* service = FindService(impl_->services, service_sid);
+  if (service == nullptr) return NoService(service_sid);
+  USERSTORE_ASSIGN_OR_RETURN(const StoredFeed feed, ReadableFeed(impl_->db.get(), *service));
+  return std::min(feed.first, feed.last + 1);
 }
 
 }  // namespace userstore

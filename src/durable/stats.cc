@@ -2,13 +2,19 @@
 // of a store directory, for `userstore stats`.
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
 #include <utility>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "durable/check.h"
@@ -23,6 +29,38 @@ using internal::FormatSid;
 using internal::Quoted;
 using internal::SidBytes;
 using namespace internal::durable;  // the store layout of codec.h
+
+namespace {
+
+// Fills the webhook fields of `*s` from userstore-http's position file of
+// its Service beside the store in `path` (inspect.h, ServiceStats).
+void ReadWebhookPosition(std::string_view dir, ServiceStats* s) {
+  absl::string_view path(dir.data(), dir.size());  // (Debian's Abseil has its own)
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  const std::string file = absl::StrCat(path, ".webhooks/", s->sid, ".position");
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return;  // kNone
+  s->webhook = ServiceStats::Webhook::kMalformed;
+  std::ifstream in(file);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.is_open() || in.bad()) {
+    s->webhook_problem = "cannot read " + file;
+    return;
+  }
+  // The file holding only N, or "delivered_position N" among other lines.
+  absl::string_view number = absl::StripAsciiWhitespace(text);
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (absl::ConsumePrefix(&line, "delivered_position ")) number = line;
+  }
+  if (number.find_first_not_of("0123456789") != absl::string_view::npos ||
+      !absl::SimpleAtoi(number, &s->webhook_delivered)) {
+    s->webhook_problem = file + " holds no delivered position";
+    return;
+  }
+  s->webhook = ServiceStats::Webhook::kDelivered;
+}
+
+}  // namespace
 
 absl::StatusOr<StoreStats> ComputeStats(std::string_view path) {
   StoreStats stats;
@@ -68,6 +106,16 @@ absl::StatusOr<StoreStats> ComputeStats(std::string_view path) {
       if (!DecodeSequence(value, &sequence)) return corrupt(key);
       ServiceStats& s = services[service];
       s.max_sequence = std::max(s.max_sequence, sequence);
+    } else if (ParseEventKey(key, &service, &sequence)) {
+      ServiceStats& s = services[service];
+      if (s.events++ == 0 || sequence < s.first_event) s.first_event = sequence;
+      s.last_event = std::max(s.last_event, sequence);
+    } else if (ParseFeedKey(key, &service)) {
+      FeedMark mark;
+      if (!DecodeFeedMark(value, &mark)) return corrupt(key);
+      // Every event trimmed: the position is the one before the oldest kept.
+      ServiceStats& s = services[service];
+      s.last_event = std::max(s.last_event, mark.first > 0 ? mark.first - 1 : 0);
     } else if (ParseServiceKey(key, &service)) {
       absl::StatusOr<Service> decoded = DecodeService(value, service, stats.account_sid);
       if (!decoded.ok()) return decoded.status();
@@ -80,6 +128,7 @@ absl::StatusOr<StoreStats> ComputeStats(std::string_view path) {
   USERSTORE_RETURN_IF_ERROR(FromRocks(it->status(), "reading " + stats.path));
   for (auto& [sid, s] : services) {
     if (s.sid.empty()) s.sid = FormatSid("IS", sid);  // (check reports the orphan)
+    ReadWebhookPosition(stats.path, &s);
     stats.services.push_back(std::move(s));
   }
   std::error_code ec;
@@ -104,9 +153,10 @@ std::string FormatStats(const StoreStats& stats) {
   for (const ServiceStats& s : stats.services) {
     absl::StrAppendFormat(&out,
                           "  %s %s: %d users (%d bytes), %d roles, reachability %s, "
-                          "last sequence %d\n",
+                          "last sequence %d; events %d kept (%d to %d)\n",
                           s.sid, Quoted(s.friendly_name), s.users, s.user_bytes, s.roles,
-                          s.reachability_enabled ? "on" : "off", s.max_sequence);
+                          s.reachability_enabled ? "on" : "off", s.max_sequence, s.events,
+                          s.first_event, s.last_event);
   }
   return out;
 }

@@ -94,6 +94,11 @@ void JsonWriter::Key(std::string_view key) {
   after_key_ = true;
 }
 
+void JsonWriter::Raw(std::string_view json) {
+  BeforeValue();
+  out_.append(json);
+}
+
 void JsonWriter::String(std::string_view value) {
   BeforeValue();
   AppendJsonString(value, &out_);

@@ -56,6 +56,9 @@ class JsonWriter {
   void Double(double value);
   void Bool(bool value);
   void Null();
+  // A value already rendered as JSON (e.g. a UserJson body), copied as is.
+  // REQUIRES: `json` is one valid compact JSON text.
+  void Raw(std::string_view json);
   // A string, or null when `value` is nullopt.
   void OptionalString(const std::optional<std::string>& value);
   // A bool, or null when `value` is nullopt.

@@ -4,9 +4,19 @@
 #include <string>
 
 #include "common/twilio_errors.h"
+#include "store/feed_errors.h"
 #include "userstore/error.h"
 
 namespace userstore::internal {
+
+void CopyEventMeta(const FeedEvent& kept, UserEvent* event) {
+  event->type = kept.meta.type;
+  event->sequence = kept.sequence;
+  event->time = absl::FromUnixMicros(kept.meta.time_micros);
+  event->changed = kept.meta.changed;
+  event->webhook_enabled = kept.meta.webhook_enabled;
+  event->origin = kept.meta.origin;
+}
 
 void EventFeed::Fill(const EventMeta& meta, const UserRecord& user, Slot* slot) {
   slot->meta = meta;
@@ -107,9 +117,7 @@ absl::Status EventFeed::Read(uint64_t after, size_t max,
                              absl::FunctionRef<void(const FeedEvent&)> visit) const {
   ReaderLock lock(&mu_);
   if (after > last_) {
-    return BadRequest(twilio_code::kInvalidParameter, "The feed position " + std::to_string(after) +
-                                                          " is beyond the feed's last event " +
-                                                          std::to_string(last_));
+    return FeedBeyond(after, last_);
   }
   const uint64_t first = FirstInMemory();
   if (after + 1 < first) {

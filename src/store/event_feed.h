@@ -50,6 +50,10 @@ struct FeedEvent {
   Presence notifiable = Presence::kUnknown;
 };
 
+// Sets the fields of `*event` that `kept` carries besides the user: type,
+// sequence, time, changed, webhook_enabled, origin. O(1).
+void CopyEventMeta(const FeedEvent& kept, UserEvent* event);
+
 class EventFeed {
  public:
   // REQUIRES: window >= 1.

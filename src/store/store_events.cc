@@ -9,6 +9,7 @@
 
 #include "common/status_macros.h"
 #include "common/twilio_errors.h"
+#include "store/feed_errors.h"
 #include "store/store_impl.h"
 #include "userstore/error.h"
 
@@ -194,11 +195,8 @@ bool StoreImpl::HasPreEventListeners() const {
 absl::StatusOr<EventPage> StoreImpl::ReadEvents(std::string_view service_sid,
                                                 uint64_t after_sequence, size_t max) const {
   USERSTORE_ASSIGN_OR_RETURN(const ServiceState* service, FindService(service_sid));
-  if (max > 1000) {
-    return BadRequest(twilio_code::kInvalidParameter,
-                      "At most 1000 events are read at once, not " + std::to_string(max));
-  }
-  if (max == 0) max = 100;
+  if (max > kMaxEventsPerRead) return FeedTooMany(max);
+  if (max == 0) max = kDefaultEventsPerRead;
   const EventFeed* feed = service->feed();
   if (feed == nullptr) {
     return BadRequest(twilio_code::kInvalidParameter,
@@ -212,20 +210,15 @@ absl::StatusOr<EventPage> StoreImpl::ReadEvents(std::string_view service_sid,
   size_t left = max;
   auto visit = [&](const FeedEvent& kept) {
     UserEvent& event = page.events.emplace_back();
-    event.type = kept.meta.type;
+    CopyEventMeta(kept, &event);
     UserViewAccess::FillFeedUser(*service, kept.user, kept.online, kept.notifiable, &view);
     view.CopyTo(&event.user);
-    event.sequence = kept.sequence;
-    event.time = absl::FromUnixMicros(kept.meta.time_micros);
-    event.changed = kept.meta.changed;
-    event.webhook_enabled = kept.meta.webhook_enabled;
-    event.origin = kept.meta.origin;
     page.next_after = kept.sequence;
     --left;
   };
   // Durable: trimmed events are gone even while memory still holds them.
   if (journal_ != nullptr && after_sequence + 1 < feed->first_on_disk()) {
-    return Trimmed(after_sequence, feed->first_on_disk(), last);
+    return FeedTrimmed(after_sequence, feed->first_on_disk(), last);
   }
   while (left > 0) {
     const absl::Status in_memory = feed->Read(page.next_after, left, visit);
@@ -238,22 +231,14 @@ absl::StatusOr<EventPage> StoreImpl::ReadEvents(std::string_view service_sid,
     const uint64_t from = page.next_after;
     const uint64_t first_in_memory = feed->first_in_memory();
     const uint64_t first_on_disk = feed->first_on_disk();
-    if (from + 1 < first_on_disk) return Trimmed(from, first_on_disk, feed->last());
+    if (from + 1 < first_on_disk) return FeedTrimmed(from, first_on_disk, feed->last());
     const size_t span = static_cast<size_t>(
         std::min<uint64_t>(left, first_in_memory > from + 1 ? first_in_memory - from - 1 : left));
     USERSTORE_ASSIGN_OR_RETURN(const uint64_t read,
                                journal_->ReadEvents(service->sid(), from, span, visit));
-    if (read == from) return Trimmed(from, feed->first_on_disk(), feed->last());
+    if (read == from) return FeedTrimmed(from, feed->first_on_disk(), feed->last());
   }
   return page;
-}
-
-absl::Status StoreImpl::Trimmed(uint64_t after, uint64_t first, uint64_t last) {
-  return TwilioError(absl::StatusCode::kOutOfRange, 410, twilio_code::kEventsDropped,
-                     "The events after position " + std::to_string(after) +
-                         " were trimmed (the store keeps events " + std::to_string(first) + " to " +
-                         std::to_string(last) +
-                         "): read a snapshot (the position, then a full list) and go on from it");
 }
 
 absl::StatusOr<uint64_t> StoreImpl::EventPosition(std::string_view service_sid) const {

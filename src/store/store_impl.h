@@ -258,9 +258,6 @@ class StoreImpl final : public RestoreTarget {
   // user the event shows. An exception is counted and handed to
   // options_.listener_error, never propagated.
   void Fire(const Emission& emission, const User& user) const;
-  // 410/20410: the events after `after` were trimmed from the disk (the
-  // store keeps `first`..`last`).
-  static absl::Status Trimmed(uint64_t after, uint64_t first, uint64_t last);
   // Runs the pre-event listeners on `event`: OK, or 403/50056.
   absl::Status CheckPreEvent(const PreEvent& event) const;
   bool HasPreEventListeners() const;

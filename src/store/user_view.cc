@@ -99,13 +99,20 @@ void UserViewAccess::FillWithoutPresence(std::string_view account_sid, std::stri
   FillWithoutPresence(account_sid, service_sid, fields, view);
 }
 
-void UserViewAccess::FillFeedUser(const ServiceState& service, const UserFields& fields,
+void UserViewAccess::FillFeedUser(std::string_view account_sid, std::string_view service_sid,
+                                  bool reachability_enabled, const UserFields& fields,
                                   Presence online, Presence notifiable, UserView* view) {
-  FillWithoutPresence(service.account_sid(), service.sid(), fields, view);
-  if (service.reachability_enabled()) {
+  FillWithoutPresence(account_sid, service_sid, fields, view);
+  if (reachability_enabled) {
     view->is_online_ = PresenceValue(online);
     view->is_notifiable_ = PresenceValue(notifiable);
   }
+}
+
+void UserViewAccess::FillFeedUser(const ServiceState& service, const UserFields& fields,
+                                  Presence online, Presence notifiable, UserView* view) {
+  FillFeedUser(service.account_sid(), service.sid(), service.reachability_enabled(), fields, online,
+               notifiable, view);
 }
 
 void UserViewAccess::Fill(const ServiceState& service, const UserRecord& record, UserShape shape,

@@ -35,6 +35,11 @@ struct UserViewAccess {
   // fetch shows it (presence only when the Service has reachability on).
   static void FillFeedUser(const ServiceState& service, const UserFields& fields, Presence online,
                            Presence notifiable, UserView* view);
+  // The same outside a Store (StoreReader): the Service's SIDs (which must
+  // outlive the view) and its reachability given. O(1).
+  static void FillFeedUser(std::string_view account_sid, std::string_view service_sid,
+                           bool reachability_enabled, const UserFields& fields, Presence online,
+                           Presence notifiable, UserView* view);
   // An empty view, for Fill.
   static UserView Blank() { return UserView(); }
 };

@@ -122,7 +122,8 @@ def main():
         check(code == 0 and err == "", (code, out, err))
         check("users    1 in 1 service(s)\n" in out, out)
         check("account  %s\n" % alice["account_sid"] in out, out)
-        row = [l for l in out.splitlines() if l.startswith(IS)]
+        # The first table's row (the second table is the events').
+        row = [l for l in out.split("\n\n")[1].splitlines() if l.startswith(IS)]
         check(len(row) == 1 and row[0].split()[1:3] == ["-", "1"], out)
 
         # 3. A stdio session on the same directory; meanwhile, the directory

@@ -293,6 +293,48 @@ TEST(CliArgsTest, ExportAndImport) {
   }
 }
 
+TEST(CliArgsTest, EventsTakesADataDirServicesAfterFollowAndLimit) {
+  absl::StatusOr<CliOptions> o =
+      ParseArgs({"events", "--data-dir", "d", "--service", kIS1, "--after=0", "--follow", "--limit",
+                 "5", "--base-url", "http://h/v2"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->command, Command::kEvents);
+  EXPECT_EQ(o->data_dir, "d");
+  EXPECT_THAT(o->services, ElementsAre(kIS1));
+  EXPECT_EQ(o->after, 0u);
+  EXPECT_TRUE(o->follow);
+  EXPECT_EQ(o->limit, 5u);
+  o = ParseArgs({"events", "--data-dir=d"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_FALSE(o->after.has_value());
+  EXPECT_FALSE(o->follow);
+  struct Bad {
+    std::vector<absl::string_view> args;
+    const char* message;
+  };
+  for (const Bad& bad : std::vector<Bad>{
+           {{"events"}, "events needs --data-dir"},
+           {{"events", "--data-dir", "d", "x"}, "events takes no argument"},
+           {{"events", "--data-dir", "d", "--after", "3"}, "--after needs exactly one --service"},
+           {{"events", "--data-dir", "d", "--service", kIS1, "--service", kIS2, "--after", "3"},
+            "--after needs exactly one --service"},
+           {{"events", "--data-dir", "d", "--service", kIS1, "--after", "-3"},
+            "--after needs a non-negative integer, not -3"},
+           {{"events", "--data-dir", "d", "--service", kIS1, "--after", "x"},
+            "--after needs a non-negative integer, not x"},
+           {{"events", "--data-dir", "d", "--service", kIS1, "--after=1", "--after=2"},
+            "--after given twice"},
+           {{"events", "--data-dir", "d", "--follow=yes"}, "--follow takes no value"},
+           {{"events", "--data-dir", "d", "--no-sync"}, "events does not take --no-sync"},
+           {{"list", "d", "--follow"}, "list does not take --follow"},
+           {{"stdio", "--after", "1"}, "stdio does not take --after (it is for events)"},
+       }) {
+    absl::StatusOr<CliOptions> parsed = ParseArgs(bad.args);
+    ASSERT_FALSE(parsed.ok()) << bad.message;
+    EXPECT_THAT(parsed.status().message(), HasSubstr(bad.message));
+  }
+}
+
 TEST(CliArgsTest, UsageNamesEveryFlagAndCommand) {
   const std::string usage = Usage();
   for (const char* word : {"replay",
@@ -303,6 +345,9 @@ TEST(CliArgsTest, UsageNamesEveryFlagAndCommand) {
                            "list DIR",
                            "export --data-dir",
                            "import --data-dir",
+                           "events --data-dir",
+                           "--after",
+                           "--follow",
                            "--mode",
                            "--dry-run",
                            "-o",

@@ -30,6 +30,8 @@ using ::testing::StartsWith;
 
 constexpr char kIS1[] = "ISaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 constexpr char kIS2[] = "ISbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+constexpr char kIS3[] = "IScccccccccccccccccccccccccccccccc";
+constexpr char kIS4[] = "ISdddddddddddddddddddddddddddddddd";
 constexpr char kRL[] = "RLaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 constexpr char kAC1[] = "AC11111111111111111111111111111111";
 constexpr char kAC2[] = "AC22222222222222222222222222222222";
@@ -374,13 +376,33 @@ TEST(StatsCommandTest, TableLayout) {
   a.roles = 4;
   a.max_sequence = 1300;
   a.reachability_enabled = true;
+  a.events = 10;
+  a.first_event = 1291;
+  a.last_event = 1300;
+  a.webhook = ServiceStats::Webhook::kDelivered;
+  a.webhook_delivered = 1297;
   ServiceStats b;
   b.sid = kIS2;
   b.users = 3;
   b.user_bytes = 900;
   b.roles = 5;
   b.max_sequence = 3;
-  stats.services = {a, b};
+  ServiceStats c = b;
+  c.sid = kIS3;
+  c.users = 0;
+  c.user_bytes = 0;
+  c.last_event = 7;  // every event trimmed
+  c.webhook = ServiceStats::Webhook::kMalformed;
+  ServiceStats d = b;
+  d.sid = kIS4;
+  d.users = 0;
+  d.user_bytes = 0;
+  d.events = 2;
+  d.first_event = 1;
+  d.last_event = 2;
+  d.webhook = ServiceStats::Webhook::kDelivered;
+  d.webhook_delivered = 9;  // ahead of the feed (another store's file)
+  stats.services = {a, b, c, d};
   EXPECT_EQ(
       FormatStatsTable(stats),
       absl::StrCat("store    /d\n"
@@ -388,15 +410,24 @@ TEST(StatsCommandTest, TableLayout) {
                    "account  ",
                    kAC1,
                    "\n"
-                   "users    1203 in 2 service(s)\n"
+                   "users    1203 in 4 service(s)\n"
                    "data     5.0 MiB of keys and values\n"
                    "on disk  3.0 MiB (sorted tables 2.0 MiB, write-ahead logs 1.5 KiB)\n"
                    "\n"
                    "SERVICE                             FRIENDLY NAME  USERS  USER DATA  ROLES"
                    "  LAST SEQ  REACHABILITY\n",
                    kIS1, "  chat\\n          1200  300.0 KiB      4      1300  on\n", kIS2,
-                   "  -                  3      900 B      5         3  off\n"
-                   "total                                               1203  300.9 KiB      9\n"));
+                   "  -                  3      900 B      5         3  off\n", kIS3,
+                   "  -                  0        0 B      5         3  off\n", kIS4,
+                   "  -                  0        0 B      5         3  off\n"
+                   "total                                               1203  300.9 KiB     19\n"
+                   "\n"
+                   "SERVICE                             EVENTS  FIRST EVENT  LAST EVENT"
+                   "  WEBHOOK BACKLOG\n",
+                   kIS1, "      10         1291        1300  3 (delivered 1297)\n", kIS2,
+                   "       0            -           0  - (no position file)\n", kIS3,
+                   "       0            -           7  ? (malformed position file)\n", kIS4,
+                   "       2            1           2  ? (delivered 9 is past the last event)\n"));
 }
 
 TEST(StatsCommandTest, HumanBytes) {
