@@ -10,6 +10,9 @@
 // (an attributes update of an existing user). Modes: memory (Store::Create)
 // and durable (Store::Open, sync=true: one fsync per write, the journal's
 // cost included on both sides).
+// The environment variable FEED_WINDOW sets EventOptions::memory_window of
+// the paired Stores (default: the option's default), for the curve of the
+// feed's cost against its window.
 // BM_FeedRead/<mode>/<N>: ReadEvents of N events in pages of 1000: from a
 // memory Store (window N), or from a durable one (window 1000: the events
 // come from RocksDB); items per second = events per second.
@@ -57,6 +60,8 @@ std::unique_ptr<Side> MakeSide(bool feed, Mode mode, size_t n) {
   auto side = std::make_unique<Side>();
   StoreOptions options;
   options.events.enabled = feed;
+  if (const char* w = getenv("FEED_WINDOW"))
+    options.events.memory_window = static_cast<size_t>(atoi(w));
   absl::StatusOr<std::unique_ptr<Store>> store;
   if (durable) {
     side->dir = NewBenchDirectory();

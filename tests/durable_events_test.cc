@@ -199,6 +199,8 @@ TEST(DurableEvents, TrimmingByCountKeepsTheWindowAndSaysWhatWasTrimmed) {
     EXPECT_EQ(HttpStatus(gone.status()), 410);
     EXPECT_EQ(TwilioCode(gone.status()), 20410);
     EXPECT_EQ(HttpStatus(store->ReadEvents(kService, 39, 10).status()), 410);
+    ASSERT_OK_AND_ASSIGN(const uint64_t oldest, store->OldestEvent(kService));
+    EXPECT_EQ(oldest, 41u);
     const std::vector<UserEvent> kept = All(*store, 40);
     ASSERT_EQ(kept.size(), 10u);
     ExpectConsecutive(kept, 41);

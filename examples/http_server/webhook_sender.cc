@@ -200,23 +200,23 @@ void PostWebhookSender::LogBacklog(const std::string& service_sid, const Service
 }
 
 void PostWebhookSender::SkipLost(const std::string& service_sid, ServiceState& state) {
-  const uint64_t window = store_->options().events.memory_window;
   uint64_t from = state.position.delivered_position;
-  // The oldest event kept is about feed - window + 1; new events may push
-  // it on while this looks, so try again from the new end a few times.
+  // The oldest event kept may move on while this looks (new events push a
+  // memory window, the trimmer a durable one): try again a few times.
   for (int tries = 0; tries < 8; ++tries) {
-    absl::StatusOr<uint64_t> feed = store_->EventPosition(service_sid);
-    if (!feed.ok()) return;
-    from = std::max(from, *feed > window ? *feed - window : 0);
+    absl::StatusOr<uint64_t> oldest = store_->OldestEvent(service_sid);
+    if (!oldest.ok()) return;
+    from = std::max(from, *oldest - 1);
     absl::StatusOr<userstore::EventPage> probe = store_->ReadEvents(service_sid, from, 1);
     if (probe.ok() || probe.status().code() != absl::StatusCode::kOutOfRange) break;
   }
   const uint64_t lost = from - state.position.delivered_position;
   state.position.lost_events += lost;
   Log(absl::StrCat("LOST EVENTS: ", service_sid, ": the feed dropped ", lost,
-                   " events before they were delivered (410/20410: past the retention window, ",
-                   window, " events); skipping from position ", state.position.delivered_position,
-                   " to ", from, " (", state.position.lost_events, " lost in total)"));
+                   " events before they were delivered (410/20410: past the feed's retention);"
+                   " skipping from position ",
+                   state.position.delivered_position, " to ", from, " (",
+                   state.position.lost_events, " lost in total)"));
   state.position.delivered_position = from;
   state.dirty = true;
   Persist(service_sid, state);

@@ -66,13 +66,14 @@ struct EventOptions {
   // false: no feed (ReadEvents answers 400/20001 "the change feed is
   // off"); listeners still fire. For measuring the feed's cost.
   bool enabled = true;
-  // Events kept in memory per Service: the oldest are dropped beyond it,
-  // and a read after a dropped position fails with 410/20410. >= 1. Each
-  // kept event holds a copy of its user (about the user's size): a larger
-  // window costs memory and, while it fills, interleaves those copies with
-  // the user records (65,536 made a paging walk of 100,000 users 2.5x
-  // slower: docs/benchmarks.md, "Change feed").
-  size_t memory_window = 4096;
+  // Events kept in memory per Service: the oldest are dropped beyond it
+  // (memory mode: a read after a dropped position fails with 410/20410;
+  // durable mode: older events are read from disk). >= 1. Each kept event
+  // holds a copy of its user, and writing it evicts other data from the CPU
+  // caches: a memory update costs 5-9 % more with the feed at 1,024, 16-18 %
+  // at 4,096, 19 % at 65,536 (docs/benchmarks.md, "Change feed"). Raise it
+  // when memory-mode consumers lag by more events than this.
+  size_t memory_window = 1024;
   // Durable mode (Store::Open): events are stored with the writes that
   // make them and survive a reopen; older ones are read from disk. A
   // background thread trims them every `trim_interval`, keeping at most

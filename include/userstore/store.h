@@ -381,6 +381,13 @@ class USERSTORE_EXPORT Store {
   // Errors: 404/20404. O(1).
   absl::StatusOr<uint64_t> EventPosition(std::string_view service_sid) const;
 
+  // The sequence of the Service's oldest event still kept (EventPosition()
+  // + 1 when none is): reading after OldestEvent() - 1 does not answer 410
+  // unless the window moves on meanwhile. Where a consumer that got
+  // 410/20410 and accepts the loss goes on from. Errors: 404/20404;
+  // 400/20001 the feed is off. O(1).
+  absl::StatusOr<uint64_t> OldestEvent(std::string_view service_sid) const;
+
   // How many listener calls have thrown since the Store was made (each
   // also reported to StoreOptions::listener_error when set). Thread-safe,
   // O(1); a relaxed counter: a failure on another thread that has not

@@ -223,6 +223,9 @@ absl::StatusOr<EventPage> Store::ReadEvents(std::string_view service_sid, uint64
 absl::StatusOr<uint64_t> Store::EventPosition(std::string_view service_sid) const {
   return impl_->EventPosition(service_sid);
 }
+absl::StatusOr<uint64_t> Store::OldestEvent(std::string_view service_sid) const {
+  return impl_->OldestEvent(service_sid);
+}
 
 void Store::AddPostEventListener(PostEventListener listener) {
   impl_->AddPostEventListener(std::move(listener));

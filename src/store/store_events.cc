@@ -251,4 +251,16 @@ absl::StatusOr<uint64_t> StoreImpl::EventPosition(std::string_view service_sid) 
   return feed->last();
 }
 
+absl::StatusOr<uint64_t> StoreImpl::OldestEvent(std::string_view service_sid) const {
+  USERSTORE_ASSIGN_OR_RETURN(const ServiceState* service, FindService(service_sid));
+  const EventFeed* feed = service->feed();
+  if (feed == nullptr) {
+    return BadRequest(twilio_code::kInvalidParameter,
+                      "The change feed is off (StoreOptions::events.enabled)");
+  }
+  // Durable: everything from the oldest stored event on is readable.
+  return journal_ != nullptr ? std::min(feed->first_on_disk(), feed->last() + 1)
+                             : feed->first_in_memory();
+}
+
 }  // namespace userstore::internal

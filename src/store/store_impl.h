@@ -117,6 +117,7 @@ class StoreImpl final : public RestoreTarget {
   absl::StatusOr<EventPage> ReadEvents(std::string_view service_sid, uint64_t after_sequence,
                                        size_t max) const;
   absl::StatusOr<uint64_t> EventPosition(std::string_view service_sid) const;
+  absl::StatusOr<uint64_t> OldestEvent(std::string_view service_sid) const;
   uint64_t listener_failures() const { return listener_failures_.load(std::memory_order_relaxed); }
 
   // ---- Durable mode (see journal.h and restore.h) --------------------------
