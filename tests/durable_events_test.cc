@@ -214,6 +214,22 @@ TEST(DurableEvents, TrimmingByCountKeepsTheWindowAndSaysWhatWasTrimmed) {
   EXPECT_EQ(last, 50u);
 }
 
+TEST(DurableEvents, AStoreTrimsWhenItOpensSoShortSessionsStillTrim) {
+  TempDir dir;
+  {
+    std::unique_ptr<StoreImpl> store = Open(dir.Sub("s"), Windows(4096, 10));
+    ASSERT_NE(store, nullptr);
+    Write(*store, 50);  // closed before any periodic pass
+    EXPECT_EQ(All(*store).size(), 50u);
+  }
+  std::unique_ptr<StoreImpl> store = Open(dir.Sub("s"), Windows(4096, 10));
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(HttpStatus(store->ReadEvents(kService, 0, 10).status()), 410);
+  ASSERT_OK_AND_ASSIGN(const uint64_t oldest, store->OldestEvent(kService));
+  EXPECT_EQ(oldest, 41u);
+  EXPECT_EQ(All(*store, 40).size(), 10u);
+}
+
 TEST(DurableEvents, TrimmingByAgeDropsOldEventsButNotThePosition) {
   TempDir dir;
   auto now = std::make_shared<std::atomic<int64_t>>(1'700'000'000);

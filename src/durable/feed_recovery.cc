@@ -90,7 +90,9 @@ absl::StatusOr<FeedRecovery> RecoverFeeds(rocksdb::DB* db, const std::vector<std
       feed.last = next - 1;
     }
     if (feed.last >= feed.first) result.events += feed.last - feed.first + 1;
-    USERSTORE_RETURN_IF_ERROR(target->RestoreFeed(text, feed.first, feed.last));
+    // A closed hole moved events down: the stored checkpoint still holds
+    // (it is below the hole).
+    USERSTORE_RETURN_IF_ERROR(target->RestoreFeed(text, feed.first, feed.last, feed.checkpoint));
   }
   return result;
 }

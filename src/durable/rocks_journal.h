@@ -132,7 +132,8 @@ class RocksJournal final : public Journal {
   rocksdb::DB* db() const { return db_.get(); }
 
  private:
-  absl::Status Write(rocksdb::WriteBatch* batch);
+  absl::Status Write(rocksdb::WriteBatch* batch);  // with write_options_
+  absl::Status Write(rocksdb::WriteBatch* batch, const rocksdb::WriteOptions& options);
 
   const StoreDb db_;
   const bool flush_on_close_;

@@ -43,21 +43,26 @@ void EventFeed::Fill(const EventMeta& meta, const UserRecord& user, Slot* slot) 
 
 EventFeed::Slot& EventFeed::NextSlot() {
   const uint64_t sequence = last_ + 1;
-  const size_t index = next_index_;
-  if (index == slots_.size()) slots_.emplace_back();  // may throw: nothing changed yet
-  next_index_ = index + 1 == window_ ? 0 : index + 1;
+  if (next_index_ == slots_.size()) slots_.emplace_back();  // may throw: nothing changed yet
   // From here the slot's old event (sequence - window) is being
-  // overwritten: it counts as dropped even if a copy into it throws.
+  // overwritten: it counts as dropped even if a copy into it throws (the
+  // next attempt at `sequence` reuses the slot: next_index_ moves only in
+  // Advance).
   if (sequence - base_ >= window_) floor_ = std::max(floor_, sequence - window_ + 1);
-  return slots_[index];
+  return slots_[next_index_];
+}
+
+void EventFeed::Advance() {
+  next_index_ = next_index_ + 1 == window_ ? 0 : next_index_ + 1;
+  ++last_;  // published only once the slot is whole
 }
 
 uint64_t EventFeed::Append(const EventMeta& meta, const UserRecord& user) {
   WriterLock lock(&mu_);
-  const uint64_t sequence = last_ + 1;
   Fill(meta, user, &NextSlot());
-  last_ = reserved_ = sequence;  // published only once the slot is whole
-  return sequence;
+  Advance();
+  reserved_ = last_;
+  return last_;
 }
 
 uint64_t EventFeed::Reserve(uint64_t count) {
@@ -69,33 +74,44 @@ uint64_t EventFeed::Reserve(uint64_t count) {
 
 void EventFeed::Publish(uint64_t sequence, const EventMeta& meta, const UserRecord& user) {
   WriterLock lock(&mu_);
-  if (abandoned_) return;  // the feed has stopped: the event is on disk only
+  // After a failed sequence the feed stops before it: that one and later
+  // ones are on disk only (until the reopen); earlier ones still publish.
+  if (abandoned_at_ != 0 && sequence >= abandoned_at_) return;
   if (sequence != last_ + 1) {
-    Fill(meta, user, &ahead_[sequence]);
+    Slot ahead;  // filled whole before it is kept: a throw keeps nothing
+    Fill(meta, user, &ahead);
+    ahead_.insert_or_assign(sequence, std::move(ahead));
     return;
   }
   Fill(meta, user, &NextSlot());
-  last_ = sequence;
+  Advance();
   for (auto it = ahead_.find(last_ + 1); it != ahead_.end(); it = ahead_.find(last_ + 1)) {
     std::swap(NextSlot(), it->second);  // buffers keep their capacity
+    Advance();
     ahead_.erase(it);
-    ++last_;
   }
 }
 
-void EventFeed::Abandon() {
+void EventFeed::Abandon(uint64_t sequence) {
   WriterLock lock(&mu_);
-  abandoned_ = true;
-  ahead_.clear();
+  if (abandoned_at_ == 0 || sequence < abandoned_at_) abandoned_at_ = sequence;
+  for (auto it = ahead_.begin(); it != ahead_.end();) {
+    if (it->first >= abandoned_at_) {
+      ahead_.erase(it++);  // flat_hash_map's documented erase-while-iterating
+    } else {
+      ++it;
+    }
+  }
 }
 
-void EventFeed::Restore(uint64_t first_on_disk, uint64_t last) {
+void EventFeed::Restore(uint64_t first_on_disk, uint64_t last, uint64_t checkpoint) {
   WriterLock lock(&mu_);
   base_ = floor_ = last + 1;
   last_ = reserved_ = last;
   slots_.clear();
   next_index_ = 0;
   first_on_disk_.store(first_on_disk, std::memory_order_release);
+  checkpoint_.store(checkpoint, std::memory_order_release);
 }
 
 uint64_t EventFeed::FirstInMemory() const {

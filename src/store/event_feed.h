@@ -74,13 +74,15 @@ class EventFeed {
   // earlier sequence is. O(size of user); an event published ahead of an
   // earlier one is held (allocated) until that one is.
   void Publish(uint64_t sequence, const EventMeta& meta, const UserRecord& user);
-  // A reserved sequence will never be published (its journal write failed,
-  // and the journal refuses writes from then on): the feed stops before it
-  // until the Store is reopened (recovery closes the hole).
-  void Abandon();
-  // Before any write: the disk keeps events `first_on_disk`..`last`; the
-  // next sequence is last + 1. Nothing of them is in memory.
-  void Restore(uint64_t first_on_disk, uint64_t last);
+  // Reserved `sequence` will never be published (its journal write failed,
+  // and the journal refuses writes from then on; or the write threw): the
+  // feed stops before it until the Store is reopened (recovery closes the
+  // hole). Earlier sequences still publish.
+  void Abandon(uint64_t sequence);
+  // Before any write: the disk keeps events `first_on_disk`..`last`, with no
+  // hole up to the stored mark `checkpoint`; the next sequence is last + 1.
+  // Nothing of them is in memory.
+  void Restore(uint64_t first_on_disk, uint64_t last, uint64_t checkpoint);
 
   // The last readable sequence (0 before the first). O(1).
   uint64_t last() const;
@@ -89,6 +91,11 @@ class EventFeed {
   // The oldest event kept on disk (durable mode; trimming raises it).
   uint64_t first_on_disk() const { return first_on_disk_.load(std::memory_order_acquire); }
   void set_first_on_disk(uint64_t first) { first_on_disk_.store(first, std::memory_order_release); }
+  // The checkpoint last stored (feed_trimmer.h), for the trimmer.
+  uint64_t checkpoint() const { return checkpoint_.load(std::memory_order_acquire); }
+  void set_checkpoint(uint64_t checkpoint) {
+    checkpoint_.store(checkpoint, std::memory_order_release);
+  }
 
   // Calls `visit` with the events after `after`, in order, at most `max` of
   // them, under the feed's lock held shared (`visit` must not call the
@@ -121,6 +128,8 @@ class EventFeed {
   // The ring slot of last_ + 1, the next event (grown on the first lap; may
   // throw then, changing nothing). Marks the event it overwrites dropped.
   Slot& NextSlot() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Publishes last_ + 1, whose NextSlot() is whole. No-throw.
+  void Advance() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   uint64_t FirstInMemory() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   const size_t window_;
@@ -136,8 +145,9 @@ class EventFeed {
   uint64_t floor_ ABSL_GUARDED_BY(mu_) = 1;
   // Published ahead of an earlier sequence (durable mode, concurrent writes).
   absl::flat_hash_map<uint64_t, Slot> ahead_ ABSL_GUARDED_BY(mu_);
-  bool abandoned_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t abandoned_at_ ABSL_GUARDED_BY(mu_) = 0;  // the lowest failed sequence (0: none)
   std::atomic<uint64_t> first_on_disk_{1};
+  std::atomic<uint64_t> checkpoint_{0};
 };
 
 }  // namespace userstore::internal

@@ -49,12 +49,12 @@ void FeedTrimmer::TrimOnce() {
           service->sid(), keep, last, absl::ToUnixMicros(now - options_.durable_max_age));
       if (young.ok()) keep = std::max(keep, *young);
     }
-    auto written = written_.find(service);
-    if (keep == first && written != written_.end() && written->second == last) continue;
+    // Nothing to trim and a checkpoint recent enough: no write.
+    if (keep == first && last - std::min(last, feed->checkpoint()) < kCheckpointEvery) continue;
     feed->set_first_on_disk(keep);  // readers stop asking for what goes
     // A failed write fails the journal (fail-stop): the Store's next write
     // reports it; the trim is retried by the next pass after a reopen.
-    if (journal_->TrimEvents(service->sid(), keep, last).ok()) written_[service] = last;
+    if (journal_->TrimEvents(service->sid(), keep, last).ok()) feed->set_checkpoint(last);
   }
 }
 

@@ -14,6 +14,7 @@
 // Thread-safety: one thread of its own; the destructor stops it and joins
 // (no last pass: a close writes nothing but what the journal flushes, and
 // recovery reads at most the events of one interval past the checkpoint).
+// The Store runs a first pass when it opens, before any write.
 #ifndef USERSTORE_SRC_STORE_FEED_TRIMMER_H_
 #define USERSTORE_SRC_STORE_FEED_TRIMMER_H_
 
@@ -22,7 +23,6 @@
 #include <thread>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "common/mutex.h"
 #include "store/journal.h"
@@ -41,6 +41,11 @@ class FeedTrimmer {
   FeedTrimmer(const FeedTrimmer&) = delete;
   FeedTrimmer& operator=(const FeedTrimmer&) = delete;
 
+  // A pass writes a Service's marks when it trims, or when its feed has
+  // moved this many events past the stored checkpoint (so recovery reads at
+  // most about this many events plus one interval's).
+  static constexpr uint64_t kCheckpointEvery = 4096;
+
   // One pass over every Service (the thread's work; also for tests).
   // O(Services + events trimmed by age). Thread-safe.
   void TrimOnce();
@@ -53,9 +58,6 @@ class FeedTrimmer {
   const ServicesFn services_;
   const ClockFn clock_;
   Mutex pass_mu_;  // one pass at a time
-  // Per Service, the checkpoint last written (a pass that changes nothing
-  // writes nothing).
-  absl::flat_hash_map<const ServiceState*, uint64_t> written_ ABSL_GUARDED_BY(pass_mu_);
   Mutex mu_;
   CondVar wake_;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;

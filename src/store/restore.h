@@ -44,7 +44,9 @@ class RestoreTarget {
   // last < first); the next event is last + 1. Nothing when the Store has
   // no feed (EventOptions::enabled false). Errors: 404/20404 unknown
   // Service.
-  virtual absl::Status RestoreFeed(std::string_view service_sid, uint64_t first, uint64_t last) = 0;
+  // `checkpoint`: the stored mark up to which the feed has no hole.
+  virtual absl::Status RestoreFeed(std::string_view service_sid, uint64_t first, uint64_t last,
+                                   uint64_t checkpoint) = 0;
   // The number of users in the Service's index (0 for an unknown Service).
   virtual uint64_t IndexedUsers(std::string_view service_sid) const = 0;
 };

@@ -53,12 +53,20 @@ absl::Status StoreImpl::Journaled(
     absl::FunctionRef<absl::Status(const JournalEvent*)> write) const {
   EventFeed* feed = emission->service->feed();
   if (feed == nullptr) return write(nullptr);
-  const JournalEvent event{feed->Reserve(), MetaOf(emission)};
-  if (absl::Status s = write(&event); !s.ok()) {
-    feed->Abandon();  // the journal refuses writes from now on (fail-stop)
-    return s;
+  const EventMeta meta = MetaOf(emission);  // may call the clock: before the sequence is taken
+  const JournalEvent event{feed->Reserve(), meta};
+  try {
+    if (absl::Status s = write(&event); !s.ok()) {
+      feed->Abandon(event.sequence);  // the journal refuses writes from now on (fail-stop)
+      return s;
+    }
+    feed->Publish(event.sequence, event.meta, r);
+  } catch (...) {
+    // A taken sequence is published or abandoned, never left pending (the
+    // feed would stop silently while writes go on).
+    feed->Abandon(event.sequence);
+    throw;
   }
-  feed->Publish(event.sequence, event.meta, r);
   emission->sequence = event.sequence;
   return absl::OkStatus();
 }
@@ -217,7 +225,7 @@ absl::StatusOr<EventPage> StoreImpl::ReadEvents(std::string_view service_sid,
     --left;
   };
   // Durable: trimmed events are gone even while memory still holds them.
-  if (journal_ != nullptr && after_sequence + 1 < feed->first_on_disk()) {
+  if (journal_ != nullptr && after_sequence <= last && after_sequence + 1 < feed->first_on_disk()) {
     return FeedTrimmed(after_sequence, feed->first_on_disk(), last);
   }
   while (left > 0) {
@@ -231,12 +239,20 @@ absl::StatusOr<EventPage> StoreImpl::ReadEvents(std::string_view service_sid,
     const uint64_t from = page.next_after;
     const uint64_t first_in_memory = feed->first_in_memory();
     const uint64_t first_on_disk = feed->first_on_disk();
-    if (from + 1 < first_on_disk) return FeedTrimmed(from, first_on_disk, feed->last());
+    // Trimmed meanwhile: a page already begun is returned (the next read
+    // gets the 410).
+    if (from + 1 < first_on_disk) {
+      if (!page.events.empty()) break;
+      return FeedTrimmed(from, first_on_disk, feed->last());
+    }
     const size_t span = static_cast<size_t>(
         std::min<uint64_t>(left, first_in_memory > from + 1 ? first_in_memory - from - 1 : left));
     USERSTORE_ASSIGN_OR_RETURN(const uint64_t read,
                                journal_->ReadEvents(service->sid(), from, span, visit));
-    if (read == from) return FeedTrimmed(from, feed->first_on_disk(), feed->last());
+    if (read == from) {
+      if (!page.events.empty()) break;
+      return FeedTrimmed(from, feed->first_on_disk(), feed->last());
+    }
   }
   return page;
 }

@@ -398,34 +398,43 @@ absl::StatusOr<ImportResult> StoreImpl::ImportUsers(std::string_view service_sid
         }
         planner.Clear();  // its views end with the batch
         events.clear();
+        uint64_t first = 0;  // the batch's first event sequence (durable feed)
         if (journal_ != nullptr && feed != nullptr && !writes.empty()) {
-          const uint64_t first = feed->Reserve(writes.size());
           for (size_t w = 0; w < writes.size(); ++w) {
-            events.push_back(JournalEvent{first + w, MetaOf(&emissions[w])});
+            events.push_back(JournalEvent{0, MetaOf(&emissions[w])});
           }
+          first = feed->Reserve(writes.size());  // nothing throws from here to the try
+          for (size_t w = 0; w < writes.size(); ++w) events[w].sequence = first + w;
         }
-        if (journal_ != nullptr && !writes.empty()) {
-          if (absl::Status s = journal_->PutUsers(service->sid(), writes, events); !s.ok()) {
-            if (!events.empty()) feed->Abandon();
-            return s;
+        try {
+          if (journal_ != nullptr && !writes.empty()) {
+            if (absl::Status s = journal_->PutUsers(service->sid(), writes, events); !s.ok()) {
+              if (!events.empty()) feed->Abandon(first);
+              return s;
+            }
           }
-        }
-        size_t w = 0;
-        for (size_t k = start; k < end; ++k) {
-          UserRecord::Ptr& r = records[k - start];
-          const Action action = actions[k - start];
-          if (action != Action::kInsert && action != Action::kReplace) continue;
-          if (!events.empty()) {
-            feed->Publish(events[w].sequence, events[w].meta, *r);
-          } else if (journal_ == nullptr) {
-            Emit(&emissions[w], *r);
+          size_t w = 0;
+          for (size_t k = start; k < end; ++k) {
+            UserRecord::Ptr& r = records[k - start];
+            const Action action = actions[k - start];
+            if (action != Action::kInsert && action != Action::kReplace) continue;
+            if (!events.empty()) {
+              feed->Publish(events[w].sequence, events[w].meta, *r);
+            } else if (journal_ == nullptr) {
+              Emit(&emissions[w], *r);
+            }
+            ++w;
+            if (action == Action::kInsert) {
+              index.Insert(std::move(r));
+            } else {
+              replaced.push_back(index.Replace(std::move(r)));
+            }
           }
-          ++w;
-          if (action == Action::kInsert) {
-            index.Insert(std::move(r));
-          } else {
-            replaced.push_back(index.Replace(std::move(r)));
-          }
+        } catch (...) {
+          // The batch's sequences are published or abandoned, never left
+          // pending (Abandon keeps those already published).
+          if (!events.empty()) feed->Abandon(first);
+          throw;
         }
         return absl::OkStatus();
       });

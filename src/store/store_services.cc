@@ -228,9 +228,10 @@ absl::Status StoreImpl::RestoreDeletedSid(std::string_view service_sid, const Si
   return absl::OkStatus();
 }
 
-absl::Status StoreImpl::RestoreFeed(std::string_view service_sid, uint64_t first, uint64_t last) {
+absl::Status StoreImpl::RestoreFeed(std::string_view service_sid, uint64_t first, uint64_t last,
+                                    uint64_t checkpoint) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
-  if (service->feed() != nullptr) service->feed()->Restore(first, last);
+  if (service->feed() != nullptr) service->feed()->Restore(first, last, checkpoint);
   return absl::OkStatus();
 }
 
@@ -248,6 +249,9 @@ void StoreImpl::SetJournal(std::unique_ptr<Journal> journal) {
   if (options_.events.enabled) {
     trimmer_ = std::make_unique<FeedTrimmer>(
         journal_.get(), options_.events, [this] { return Services(); }, [this] { return Now(); });
+    // A first pass now, before any write: a Store that lives less than
+    // trim_interval (a CLI session) still trims and leaves a checkpoint.
+    trimmer_->TrimOnce();
   }
 }
 
