@@ -86,7 +86,6 @@ absl::StatusOr<FeedRecovery> RecoverFeeds(rocksdb::DB* db, const std::vector<std
       rocksdb::WriteOptions sync;
       sync.sync = true;
       USERSTORE_RETURN_IF_ERROR(FromRocks(db->Write(sync, &batch), "closing a hole in the feed"));
-      result.renumbered += sequences.size();
       feed.last = next - 1;
     }
     if (feed.last >= feed.first) result.events += feed.last - feed.first + 1;

@@ -26,8 +26,7 @@
 namespace userstore::internal::durable {
 
 struct FeedRecovery {
-  uint64_t events = 0;      // events kept on disk, all Services
-  uint64_t renumbered = 0;  // events moved down to close a hole
+  uint64_t events = 0;  // events kept on disk, all Services
 };
 
 // Restores the feed of each of `services` (SIDs as text) into `target`

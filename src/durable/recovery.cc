@@ -339,7 +339,6 @@ absl::StatusOr<LoadResult> Load(rocksdb::DB* db, const Meta& meta, RestoreTarget
   for (const auto& [sid, pending] : services) sids.push_back(pending.service.sid);
   USERSTORE_ASSIGN_OR_RETURN(const FeedRecovery feeds, RecoverFeeds(db, sids, writable, target));
   result.events = feeds.events;
-  result.renumbered_events = feeds.renumbered;
   const uint64_t total =
       EstimateUsers(db, result, high_water.size() + result.deleted_sids + result.events);
   USERSTORE_ASSIGN_OR_RETURN(auto counts,

@@ -36,9 +36,8 @@ struct LoadResult {
   uint64_t services = 0;
   uint64_t roles = 0;
   uint64_t users = 0;
-  uint64_t deleted_sids = 0;       // d/ keys: deleted user SIDs remembered
-  uint64_t events = 0;             // change-feed events kept (e/ keys)
-  uint64_t renumbered_events = 0;  // moved down to close a hole a crash left
+  uint64_t deleted_sids = 0;  // d/ keys: deleted user SIDs remembered
+  uint64_t events = 0;        // change-feed events kept (e/ keys)
   // Per Service: how many roles are stored (the next role's index).
   absl::flat_hash_map<SidBytes, uint64_t> next_role_index;
 };
