@@ -197,24 +197,24 @@ absl::Status RestoreServices(const PendingServices& services, RestoreTarget* tar
   return absl::OkStatus();
 }
 
-// h/: per Service, the highest sequence of a deleted user.
-absl::StatusOr<absl::flat_hash_map<SidBytes, uint64_t>> ReadHighWaters(
-    rocksdb::DB* db, const PendingServices& services) {
-  absl::flat_hash_map<SidBytes, uint64_t> high_water;
-  USERSTORE_RETURN_IF_ERROR(
-      ScanPrefix(db, kHighWaterPrefix, [&](std::string_view key, std::string_view value) {
-        SidBytes sid;
-        uint64_t sequence;
-        if (!ParseHighWaterKey(key, &sid) || !DecodeSequence(value, &sequence)) {
-          return Corrupt("bad sequence high water " + Quoted(key));
-        }
-        if (!services.contains(sid)) {
-          return Corrupt("sequence high water of an unknown Service " + FormatSid("IS", sid));
-        }
-        high_water[sid] = sequence;
-        return absl::OkStatus();
-      }));
-  return high_water;
+// h/: per Service, the highest sequence of a deleted user, into
+// `*high_water`. (An out-parameter: g++ 12 -O3 reports a false
+// -Wfree-nonheap-object on a StatusOr<flat_hash_map> destroyed in Load.)
+absl::Status ReadHighWaters(rocksdb::DB* db, const PendingServices& services,
+                            absl::flat_hash_map<SidBytes, uint64_t>* high_water_out) {
+  absl::flat_hash_map<SidBytes, uint64_t>& high_water = *high_water_out;
+  return ScanPrefix(db, kHighWaterPrefix, [&](std::string_view key, std::string_view value) {
+    SidBytes sid;
+    uint64_t sequence;
+    if (!ParseHighWaterKey(key, &sid) || !DecodeSequence(value, &sequence)) {
+      return Corrupt("bad sequence high water " + Quoted(key));
+    }
+    if (!services.contains(sid)) {
+      return Corrupt("sequence high water of an unknown Service " + FormatSid("IS", sid));
+    }
+    high_water[sid] = sequence;
+    return absl::OkStatus();
+  });
 }
 
 // d/: per Service, the SIDs of deleted users, remembered so that they never
@@ -333,7 +333,8 @@ absl::StatusOr<LoadResult> Load(rocksdb::DB* db, const Meta& meta, RestoreTarget
   LoadResult result;
   USERSTORE_ASSIGN_OR_RETURN(PendingServices services, ReadServices(db, meta));
   USERSTORE_RETURN_IF_ERROR(RestoreServices(services, target, &result));
-  USERSTORE_ASSIGN_OR_RETURN(auto high_water, ReadHighWaters(db, services));
+  absl::flat_hash_map<SidBytes, uint64_t> high_water;
+  USERSTORE_RETURN_IF_ERROR(ReadHighWaters(db, services, &high_water));
   USERSTORE_ASSIGN_OR_RETURN(result.deleted_sids, RestoreDeletedSids(db, services, target));
   std::vector<std::string> sids;
   for (const auto& [sid, pending] : services) sids.push_back(pending.service.sid);
