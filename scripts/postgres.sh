@@ -24,7 +24,8 @@
 #         ${USERSTORE_PG_PORT:-5432} (a unix socket only: listen_addresses = ''; the port only
 #         names the socket file, so a system cluster on 5432 does not conflict).
 # Who:    the server runs as the `postgres` system user (PostgreSQL refuses root). Role
-#         `userstore` (LOGIN REPLICATION) owns database `userstore`. Local connections are
+#         `userstore` (LOGIN REPLICATION CREATEDB: tests make their own databases) owns
+#         database `userstore`. Local connections are
 #         `trust`; the directory is 0700, owned by postgres, so only postgres and root reach
 #         the socket. A throwaway test cluster: not for production.
 # Server: wal_level = logical, max_replication_slots = max_wal_senders = 16,
@@ -159,8 +160,9 @@ start_server() {
 
 ensure_role_and_database() {
   psql_admin postgres <<'EOF'
-SELECT 'CREATE ROLE userstore LOGIN REPLICATION'
+SELECT 'CREATE ROLE userstore'
   WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'userstore') \gexec
+ALTER ROLE userstore LOGIN REPLICATION CREATEDB;
 SELECT 'CREATE DATABASE userstore OWNER userstore'
   WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'userstore') \gexec
 EOF
