@@ -6,7 +6,7 @@ examples/ is classified by its first path segment:
 
   userstore/...                        the public API (include/userstore/)
   common/ sid/ token/ json/ arena/
-  store/ rest/ durable/                an internal layer (src/<layer>/)
+  store/ rest/ durable/ shared/                an internal layer (src/<layer>/)
   anything else                        a third-party or same-directory header
 
 and each (including directory -> included layer) edge must be in ALLOWED
@@ -40,7 +40,7 @@ import subprocess
 import sys
 import tempfile
 
-LAYERS = ["common", "sid", "token", "json", "arena", "store", "rest", "durable"]
+LAYERS = ["common", "sid", "token", "json", "arena", "store", "rest", "durable", "shared"]
 PUBLIC = "userstore"
 
 # Who may include whom (besides PUBLIC, always allowed, and itself).
@@ -53,6 +53,7 @@ ALLOWED = {
     "store": {"common", "sid", "token", "json", "arena"},
     "rest": {"common", "sid", "token", "json", "arena", "store"},
     "durable": {"common", "sid", "token", "json", "arena", "store"},
+    "shared": {"common", "sid", "token", "json", "arena", "store"},
     # Public headers, tools and examples: the public API only.
     "include": set(),
     "tools": set(),

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build g++ clang-14 clang-format-14 libclang-rt-14-dev llvm-14 python3
-  libabsl-dev libsimdjson-dev libssl-dev
+  libabsl-dev libsimdjson-dev libssl-dev libpq-dev
   libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev librocksdb-dev
   libcpp-httplib-dev python3-twilio pkg-config

@@ -139,6 +139,16 @@ struct DurableOptions {
   std::function<void(uint64_t loaded, uint64_t total)> progress;
 };
 
+// Options of a shared Store (Store::OpenShared, docs/scale-out.md): how its
+// writes reach PostgreSQL. Not stored: each OpenShared may choose them afresh.
+struct SharedOptions {
+  // The longest a write (one PostgreSQL transaction) may run on the server:
+  // the session's statement_timeout. A write past it fails with 503/20503
+  // (kUnavailable) and is not acknowledged. Must be at least 1 ms and at most
+  // INT32_MAX ms: otherwise 400/20001 (kInvalidArgument).
+  absl::Duration write_timeout = absl::Seconds(10);
+};
+
 }  // namespace userstore
 
 #endif  // USERSTORE_OPTIONS_H_

@@ -119,6 +119,47 @@ class USERSTORE_EXPORT Store {
   static absl::StatusOr<std::unique_ptr<Store>> Open(std::string_view path, StoreOptions options,
                                                      DurableOptions durable = {});
 
+  // Opens a shared Store whose source of truth is the PostgreSQL database
+  // named by the libpq connection string `conninfo` (docs/scale-out.md).
+  // Several Stores, in one process or many, may open one database: each
+  // loads every Service, role, deleted user SID and user from it (users in
+  // creation order) into its own in-memory index, then serves reads from
+  // that index as Create's does. Every write is one PostgreSQL transaction,
+  // committed before the Store changes its index and acknowledges.
+  //
+  // The first open of an empty database creates the schema (version 1) and
+  // stores options.account_sid and page_token_key (minted when empty);
+  // later opens use the stored ones, so a page token minted by one Store is
+  // accepted by every Store of the database. Two Stores opening an empty
+  // database at once are serialized by an advisory lock.
+  //
+  // This slice (issue 16, part 1) has no replication yet: a Store sees
+  // other Stores' writes only when it is opened again. A write that reaches
+  // a user another Store changed since this Store loaded it fails with
+  // 409/20409 and changes nothing (reopen, then retry). A create fails with
+  // 409/50201 when another Store holds the identity, and with 409/20409
+  // when another Store took its creation sequence (its counter is then
+  // moved past it: retry). The change feed is memory-only: ReadEvents sees
+  // the events of this Store's own writes since it opened.
+  //
+  // Errors: those of Create (400/20001) for invalid options and 400/20001
+  // for an invalid `shared`; 400/20001 (kFailedPrecondition)
+  // options.account_sid or page_token_key given and different from the
+  // database's; 500/20500 (kFailedPrecondition) the database holds a
+  // userstore schema newer than this library's (or a malformed one);
+  // 503/20503 (kUnavailable) PostgreSQL cannot be reached or fails the load.
+  // A write through the returned Store may additionally fail with 503/20503
+  // (kUnavailable) when PostgreSQL cannot be reached or the write exceeds
+  // shared.write_timeout (not acknowledged), or 500/20500 on another
+  // database error.
+  //
+  // Complexity: O(everything stored) time and memory, one pass. Thread-safety:
+  // may be called from any thread; the returned Store is thread-safe as
+  // Create's (each writing thread uses its own PostgreSQL connection, pooled).
+  static absl::StatusOr<std::unique_ptr<Store>> OpenShared(std::string_view conninfo,
+                                                           StoreOptions options,
+                                                           SharedOptions shared = {});
+
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;

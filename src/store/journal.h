@@ -45,6 +45,18 @@ class Journal {
   // `event`: null, or the change's feed event, written with it.
   virtual absl::Status PutUser(std::string_view service_sid, const UserRecord& record,
                                const JournalEvent* event) = 0;
+  // An existing user's persistent fields changed: `record` replaces the
+  // version whose revision was `previous_revision` (what this Store held).
+  // A journal shared by several Stores (src/shared/pg_journal.h) writes only
+  // when the stored revision is still `previous_revision`, and fails with
+  // 409/20409 otherwise (another Store changed the user first). The default
+  // is PutUser: a journal owned by one Store needs no guard (and JournalWrapper
+  // does not override it, so a test wrapper's PutUser sees updates too).
+  virtual absl::Status UpdateUser(std::string_view service_sid, const UserRecord& record,
+                                  uint64_t previous_revision, const JournalEvent* event) {
+    (void)previous_revision;
+    return PutUser(service_sid, record, event);
+  }
   // Users imported or replaced by an import (Store::ImportUsers): every
   // record in one atomic write (all of them reach the disk or none), synced
   // once. Called with every lock of the Service's index held. `events`:

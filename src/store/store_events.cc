@@ -101,6 +101,10 @@ UserIndex::Persist StoreImpl::CommitUser(Emission* emission) const {
       return absl::OkStatus();
     }
     return Journaled(emission, r, [&](const JournalEvent* event) {
+      if (emission->previous_revision != 0) {
+        return journal_->UpdateUser(emission->service->sid(), r, emission->previous_revision,
+                                    event);
+      }
       return journal_->PutUser(emission->service->sid(), r, event);
     });
   };

@@ -221,6 +221,9 @@ class StoreImpl final : public RestoreTarget {
     WriteOrigin origin = WriteOrigin::kServer;
     uint64_t sequence = 0;    // the feed's, once emitted (0: no feed)
     int64_t time_micros = 0;  // the write's time (0: read at emission)
+    // An update's: the revision the user had before it (Journal::UpdateUser);
+    // 0 for a new user.
+    uint64_t previous_revision = 0;
   };
   // The event's fields; reads the clock unless the write set time_micros.
   EventMeta MetaOf(Emission* emission) const;

@@ -150,6 +150,7 @@ absl::StatusOr<User> StoreImpl::AddJoinedChannels(std::string_view service_sid,
     }
     UserRecord::Ptr next = UserRecord::Make(r.text(), &r, service->records());
     next->joined_channels_count = next_count;
+    emission.previous_revision = r.revision;
     next->revision = service->NextSequence();
     emission.changed = delta != 0 ? user_field::kJoinedChannelsCount : 0;
     return next;

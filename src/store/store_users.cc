@@ -340,6 +340,7 @@ absl::Status StoreImpl::CommitUpdate(ServiceState& service_ref, std::string_view
   auto stamp = [&](UserRecord& r) {
     if (params.role_sid) r.role_sid = role;
     r.date_updated = std::max(now, r.date_created);
+    emission.previous_revision = r.revision;
     r.revision = service->NextSequence();
   };
   User fired;  // the listeners' copy when the caller wants none

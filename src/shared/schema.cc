@@ -1,0 +1,112 @@
+#include "shared/schema.h"
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "userstore/error.h"
+
+namespace userstore::internal::shared {
+namespace {
+
+// pg_advisory_xact_lock's key for schema creation: "usrstore" in ASCII.
+constexpr const char* kLockSql = "SELECT pg_advisory_xact_lock(8463219678229197413)";
+
+// Schema v1, one statement each (the extended protocol runs one at a time).
+// Dates are Unix seconds (users) or microseconds (Services, roles), as the
+// memory Store holds them.
+constexpr const char* kCreateV1[] = {
+    R"(CREATE TABLE userstore_meta (
+         id boolean PRIMARY KEY DEFAULT true CHECK (id),
+         schema_version integer NOT NULL,
+         account_sid text NOT NULL,
+         page_token_key bytea NOT NULL))",
+    R"(CREATE TABLE userstore_services (
+         sid text PRIMARY KEY,
+         friendly_name text NOT NULL,
+         default_service_role_sid text NOT NULL,
+         default_channel_role_sid text NOT NULL,
+         default_channel_creator_role_sid text NOT NULL,
+         reachability_enabled boolean NOT NULL,
+         date_created bigint NOT NULL,
+         date_updated bigint NOT NULL))",
+    R"(CREATE TABLE userstore_roles (
+         service_sid text NOT NULL REFERENCES userstore_services ON DELETE CASCADE,
+         position bigint GENERATED ALWAYS AS IDENTITY,
+         sid text NOT NULL UNIQUE,
+         friendly_name text NOT NULL,
+         channel_scope boolean NOT NULL,
+         permissions text NOT NULL,
+         date_created bigint NOT NULL,
+         date_updated bigint NOT NULL,
+         PRIMARY KEY (service_sid, position)))",
+    R"(CREATE TABLE userstore_users (
+         sid text PRIMARY KEY,
+         service_sid text NOT NULL REFERENCES userstore_services ON DELETE CASCADE,
+         identity text COLLATE "C" NOT NULL,
+         sequence bigint NOT NULL,
+         revision bigint NOT NULL,
+         role_sid text NOT NULL,
+         friendly_name text,
+         attributes text NOT NULL,
+         joined_channels bigint NOT NULL,
+         date_created bigint NOT NULL,
+         date_updated bigint NOT NULL,
+         CONSTRAINT userstore_users_service_sid_identity_key UNIQUE (service_sid, identity),
+         CONSTRAINT userstore_users_service_sid_sequence_key UNIQUE (service_sid, sequence)))",
+    R"(CREATE TABLE userstore_deleted_sids (
+         service_sid text NOT NULL,
+         sid text PRIMARY KEY,
+         revision bigint NOT NULL))",
+    R"(CREATE PUBLICATION userstore FOR TABLE userstore_meta, userstore_services,
+         userstore_roles, userstore_users, userstore_deleted_sids)",
+};
+
+absl::Status SchemaError(std::string message) {
+  return TwilioError(absl::StatusCode::kFailedPrecondition, 500, twilio_code::kInternal,
+                     std::move(message));
+}
+
+}  // namespace
+
+absl::StatusOr<SharedMeta> EnsureSchema(PgPool& pool, const SharedMeta& proposed) {
+  SharedMeta stored;
+  const absl::Status done = pool.InTransaction([&](PgConn& conn) -> absl::Status {
+    USERSTORE_RETURN_IF_ERROR(conn.Exec(kLockSql, {}).status());
+    USERSTORE_ASSIGN_OR_RETURN(PgResult exists,
+                               conn.Exec("SELECT to_regclass('userstore_meta') IS NOT NULL", {}));
+    if (exists.Get(0, 0) == "f") {
+      for (const char* sql : kCreateV1) USERSTORE_RETURN_IF_ERROR(conn.Exec(sql, {}).status());
+      const std::string version = absl::StrCat(kSchemaVersion);
+      const std::string key = absl::BytesToHexString(proposed.page_token_key);
+      USERSTORE_RETURN_IF_ERROR(
+          conn.Exec("INSERT INTO userstore_meta (schema_version, account_sid, page_token_key) "
+                    "VALUES ($1::integer, $2, decode($3, 'hex'))",
+                    {version, proposed.account_sid, key})
+              .status());
+      stored = proposed;
+      return absl::OkStatus();
+    }
+    USERSTORE_ASSIGN_OR_RETURN(
+        PgResult meta,
+        conn.Exec("SELECT schema_version, account_sid, encode(page_token_key, 'hex') "
+                  "FROM userstore_meta",
+                  {}));
+    if (meta.rows() != 1) {
+      return SchemaError("userstore_meta holds " + std::to_string(meta.rows()) +
+                         " rows, not 1: not a userstore database");
+    }
+    USERSTORE_ASSIGN_OR_RETURN(const int64_t version, meta.GetInt(0, 0));
+    if (version > kSchemaVersion) {
+      return SchemaError(absl::StrCat("schema version ", version, " is newer than this library's (",
+                                      kSchemaVersion, "): upgrade userstore"));
+    }
+    if (version < 1) return SchemaError(absl::StrCat("unknown schema version ", version));
+    stored.account_sid = std::string(meta.Get(0, 1));
+    stored.page_token_key = absl::HexStringToBytes(std::string(meta.Get(0, 2)));
+    return absl::OkStatus();
+  });
+  if (!done.ok()) return done;
+  return stored;
+}
+
+}  // namespace userstore::internal::shared

@@ -1,0 +1,265 @@
+// Store::OpenShared against a real PostgreSQL (issue 16, part 1: no
+// replication yet; docs/scale-out.md). Skipped unless USERSTORE_PG_CONNINFO
+// is set (tests/postgres/README.md); each test makes its own database.
+#include <atomic>
+#include <cstdlib>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "shared/pg.h"
+#include "sid/sid.h"
+#include "support/test_store.h"
+#include "userstore/error.h"
+#include "userstore/store.h"
+
+namespace userstore {
+namespace {
+
+using internal::shared::PgConn;
+using testing::kServiceSid;
+
+class SharedStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* conninfo = std::getenv("USERSTORE_PG_CONNINFO");
+    if (conninfo == nullptr || *conninfo == '\0') {
+      GTEST_SKIP() << "USERSTORE_PG_CONNINFO is not set: start PostgreSQL with "
+                      "scripts/postgres.sh start";
+    }
+    admin_conninfo_ = conninfo;
+    // A lowercase hex name: no quoting needed, and no user data in the SQL.
+    database_ = "ut_" + internal::FormatSid("ut", internal::RandomSidBytes()).substr(2, 16);
+    auto admin = PgConn::Connect(admin_conninfo_, absl::Seconds(30));
+    ASSERT_TRUE(admin.ok()) << admin.status();
+    ASSERT_TRUE(admin->Exec(("CREATE DATABASE " + database_).c_str(), {}).ok());
+    conninfo_ = admin_conninfo_ + " dbname=" + database_;
+  }
+
+  void TearDown() override {
+    if (database_.empty()) return;
+    auto admin = PgConn::Connect(admin_conninfo_, absl::Seconds(30));
+    ASSERT_TRUE(admin.ok()) << admin.status();
+    auto dropped = admin->Exec(("DROP DATABASE " + database_ + " WITH (FORCE)").c_str(), {});
+    EXPECT_TRUE(dropped.ok()) << dropped.status();
+  }
+
+  std::unique_ptr<Store> Open() {
+    auto store = Store::OpenShared(conninfo_, {});
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? std::move(*store) : nullptr;
+  }
+
+  // A Store with Service kServiceSid created in the database.
+  std::unique_ptr<Store> OpenWithService() {
+    std::unique_ptr<Store> store = Open();
+    if (store == nullptr) return nullptr;
+    ServiceCreate params;
+    params.sid = kServiceSid;
+    params.friendly_name = "shared";
+    auto service = store->EnsureService(params);
+    EXPECT_TRUE(service.ok()) << service.status();
+    return store;
+  }
+
+  std::string admin_conninfo_;
+  std::string database_;
+  std::string conninfo_;
+};
+
+TEST_F(SharedStoreTest, CreateRaceAcrossTwoStoresHasOneWinner) {
+  std::unique_ptr<Store> a = OpenWithService();
+  ASSERT_NE(a, nullptr);
+  std::unique_ptr<Store> b = Open();
+  ASSERT_NE(b, nullptr);
+  std::atomic<int> ok{0};
+  std::atomic<int> taken{0};
+  std::atomic<int> other{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 16; ++i) {
+    Store* store = i % 2 == 0 ? a.get() : b.get();
+    threads.emplace_back([&, store] {
+      while (!go.load()) std::this_thread::yield();
+      UserCreate params;
+      params.identity = "alice";
+      const absl::StatusOr<User> user = store->CreateUser(kServiceSid, params);
+      if (user.ok()) {
+        ++ok;
+      } else if (HttpStatus(user.status()) == 409 && TwilioCode(user.status()) == 50201) {
+        ++taken;
+      } else {
+        ++other;
+        ADD_FAILURE() << user.status();
+      }
+    });
+  }
+  go = true;
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(taken.load(), 15);
+  EXPECT_EQ(other.load(), 0);
+  a.reset();
+  b.reset();
+  std::unique_ptr<Store> c = Open();
+  ASSERT_NE(c, nullptr);
+  ASSERT_OK_AND_ASSIGN(Page page, c->ListUsers(kServiceSid, {}));
+  ASSERT_EQ(page.users.size(), 1u);
+  EXPECT_EQ(page.users[0].identity, "alice");
+}
+
+TEST_F(SharedStoreTest, ReopenSeesCreateUpdateAndDelete) {
+  std::unique_ptr<Store> a = OpenWithService();
+  ASSERT_NE(a, nullptr);
+  UserCreate params;
+  params.identity = "bob";
+  params.attributes = R"({"level":3})";
+  params.friendly_name = "Bob";
+  ASSERT_OK_AND_ASSIGN(const User created, a->CreateUser(kServiceSid, params));
+  {
+    std::unique_ptr<Store> c = Open();
+    ASSERT_NE(c, nullptr);
+    ASSERT_OK_AND_ASSIGN(const User seen, c->FetchUser(kServiceSid, created.sid));
+    EXPECT_EQ(seen.sid, created.sid);
+    EXPECT_EQ(seen.identity, "bob");
+    EXPECT_EQ(seen.attributes, created.attributes);
+    EXPECT_EQ(seen.friendly_name, created.friendly_name);
+    EXPECT_EQ(seen.role_sid, created.role_sid);
+    EXPECT_EQ(seen.account_sid, created.account_sid);
+    EXPECT_EQ(seen.date_created, created.date_created);
+    EXPECT_EQ(seen.date_updated, created.date_updated);
+    EXPECT_EQ(seen.revision, created.revision);
+  }
+  UserUpdate update;
+  update.attributes = R"({"level":4})";
+  ASSERT_OK_AND_ASSIGN(const User updated, a->UpdateUser(kServiceSid, "bob", update));
+  {
+    std::unique_ptr<Store> c = Open();
+    ASSERT_NE(c, nullptr);
+    ASSERT_OK_AND_ASSIGN(const User seen, c->FetchUser(kServiceSid, "bob"));
+    EXPECT_EQ(seen.attributes, R"({"level":4})");
+    EXPECT_EQ(seen.revision, updated.revision);
+  }
+  ASSERT_OK(a->DeleteUser(kServiceSid, "bob"));
+  std::unique_ptr<Store> c = Open();
+  ASSERT_NE(c, nullptr);
+  EXPECT_TWILIO_ERROR(c->FetchUser(kServiceSid, created.sid), 404, 20404);
+  // The SID is remembered as deleted: an import naming it is refused.
+  UserImport row;
+  row.sid = created.sid;
+  row.identity = "bob-again";
+  ASSERT_OK_AND_ASSIGN(const ImportResult result, c->ImportUsers(kServiceSid, {row}, {}));
+  EXPECT_EQ(result.errors.size(), 1u);
+  ASSERT_OK_AND_ASSIGN(const User again, c->CreateUser(kServiceSid, params));
+  EXPECT_NE(again.sid, created.sid);
+}
+
+TEST_F(SharedStoreTest, PageTokenFromOneStoreWalksAnother) {
+  std::unique_ptr<Store> a = OpenWithService();
+  ASSERT_NE(a, nullptr);
+  constexpr int kUsers = 25;
+  for (int i = 0; i < kUsers; ++i) {
+    UserCreate params;
+    params.identity = "user" + std::to_string(i);
+    ASSERT_OK(a->CreateUser(kServiceSid, params));
+  }
+  PageRequest first;
+  first.page_size = 10;
+  ASSERT_OK_AND_ASSIGN(const Page page0, a->ListUsers(kServiceSid, first));
+  ASSERT_FALSE(page0.next_page_token.empty());
+  std::set<std::string> seen;
+  for (const User& u : page0.users) EXPECT_TRUE(seen.insert(u.identity).second);
+  std::unique_ptr<Store> c = Open();
+  ASSERT_NE(c, nullptr);
+  PageRequest next = first;
+  next.page = 1;
+  next.page_token = page0.next_page_token;
+  for (;;) {
+    ASSERT_OK_AND_ASSIGN(const Page page, c->ListUsers(kServiceSid, next));
+    for (const User& u : page.users) EXPECT_TRUE(seen.insert(u.identity).second) << u.identity;
+    if (page.next_page_token.empty()) break;
+    ++next.page;
+    next.page_token = page.next_page_token;
+  }
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kUsers));
+}
+
+TEST_F(SharedStoreTest, StaleUpdateIsRefused) {
+  std::unique_ptr<Store> a = OpenWithService();
+  ASSERT_NE(a, nullptr);
+  UserCreate params;
+  params.identity = "x";
+  ASSERT_OK(a->CreateUser(kServiceSid, params));
+  std::unique_ptr<Store> b = Open();  // loads x as it is now
+  ASSERT_NE(b, nullptr);
+  UserUpdate from_a;
+  from_a.attributes = R"({"by":"a"})";
+  ASSERT_OK(a->UpdateUser(kServiceSid, "x", from_a));
+  UserUpdate from_b;
+  from_b.attributes = R"({"by":"b"})";
+  EXPECT_TWILIO_ERROR(b->UpdateUser(kServiceSid, "x", from_b), 409, 20409);
+  EXPECT_TWILIO_ERROR(b->DeleteUser(kServiceSid, "x"), 409, 20409);
+  // B's replica is unchanged, and the database holds A's write.
+  ASSERT_OK_AND_ASSIGN(const User on_b, b->FetchUser(kServiceSid, "x"));
+  EXPECT_EQ(on_b.attributes, "{}");  // never set
+  std::unique_ptr<Store> c = Open();
+  ASSERT_NE(c, nullptr);
+  ASSERT_OK_AND_ASSIGN(const User stored, c->FetchUser(kServiceSid, "x"));
+  EXPECT_EQ(stored.attributes, R"({"by":"a"})");
+}
+
+// The limitation of this slice: creation sequences are minted locally, so
+// two Stores can mint the same one; the database refuses the second
+// (409/20409), the loser's counter catches up, and its retry succeeds.
+TEST_F(SharedStoreTest, SequenceTakenOnAnotherStoreIsRetryable) {
+  std::unique_ptr<Store> a = OpenWithService();
+  ASSERT_NE(a, nullptr);
+  std::unique_ptr<Store> b = Open();
+  ASSERT_NE(b, nullptr);
+  UserCreate on_a;
+  on_a.identity = "from-a";
+  ASSERT_OK(a->CreateUser(kServiceSid, on_a));
+  UserCreate on_b;
+  on_b.identity = "from-b";
+  EXPECT_TWILIO_ERROR(b->CreateUser(kServiceSid, on_b), 409, 20409);
+  ASSERT_OK(b->CreateUser(kServiceSid, on_b));
+  std::unique_ptr<Store> c = Open();
+  ASSERT_NE(c, nullptr);
+  ASSERT_OK_AND_ASSIGN(Page page, c->ListUsers(kServiceSid, {}));
+  ASSERT_EQ(page.users.size(), 2u);
+  EXPECT_EQ(page.users[0].identity, "from-a");
+  EXPECT_EQ(page.users[1].identity, "from-b");
+}
+
+TEST_F(SharedStoreTest, NewerSchemaIsRefused) {
+  ASSERT_NE(Open(), nullptr);
+  {
+    auto conn = PgConn::Connect(conninfo_, absl::Seconds(30));
+    ASSERT_TRUE(conn.ok()) << conn.status();
+    ASSERT_TRUE(conn->Exec("UPDATE userstore_meta SET schema_version = 999", {}).ok());
+  }
+  const auto store = Store::OpenShared(conninfo_, {});
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(HttpStatus(store.status()), 500);
+  EXPECT_EQ(TwilioCode(store.status()), 20500);
+  EXPECT_NE(store.status().message().find("schema version 999 is newer"), std::string::npos)
+      << store.status();
+}
+
+TEST_F(SharedStoreTest, StoredAccountAndKeyWin) {
+  StoreOptions options;
+  options.account_sid = testing::kAccountSid;
+  ASSERT_TRUE(Store::OpenShared(conninfo_, options).ok());
+  options.account_sid = "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+  const auto store = Store::OpenShared(conninfo_, options);
+  EXPECT_TWILIO_ERROR(store, 400, 20001);
+  std::unique_ptr<Store> c = Open();
+  ASSERT_NE(c, nullptr);
+}
+
+}  // namespace
+}  // namespace userstore
