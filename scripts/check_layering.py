@@ -6,13 +6,13 @@ examples/ is classified by its first path segment:
 
   userstore/...                        the public API (include/userstore/)
   common/ sid/ token/ json/ arena/
-  store/ rest/ durable/ shared/                an internal layer (src/<layer>/)
+  store/ rest/ durable/ shared/        an internal layer (src/<layer>/)
   anything else                        a third-party or same-directory header
 
 and each (including directory -> included layer) edge must be in ALLOWED
 below, which is the table docs/design.md shows:
 
-  common  <-  sid, token, json, arena  <-  store  <-  rest, durable
+  common  <-  sid, token, json, arena  <-  store  <-  rest, durable, shared
 
 (a layer may include itself and every layer to its left; everyone may include
 the public headers; include/userstore/ includes only itself; tools/ and

@@ -234,6 +234,27 @@ TEST_F(SharedStoreTest, SequenceTakenOnAnotherStoreIsRetryable) {
   EXPECT_EQ(page.users[1].identity, "from-b");
 }
 
+// Hosts starting at once on an empty database: one creates the schema (under
+// the advisory lock), the others read what it stored.
+TEST_F(SharedStoreTest, ConcurrentFirstOpensAgreeOnOneSchema) {
+  constexpr size_t kOpeners = 4;
+  std::vector<absl::StatusOr<std::unique_ptr<Store>>> stores(kOpeners);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < kOpeners; ++i) {
+    threads.emplace_back([&, i] { stores[i] = Store::OpenShared(conninfo_, {}); });
+  }
+  for (std::thread& t : threads) t.join();
+  for (auto& store : stores) ASSERT_TRUE(store.ok()) << store.status();
+  ServiceCreate params;
+  params.sid = kServiceSid;
+  ASSERT_OK((*stores[0])->CreateService(params));
+  ASSERT_OK_AND_ASSIGN(const User user, (*stores[0])->GetOrCreateUser(kServiceSid, "carol"));
+  std::unique_ptr<Store> c = Open();
+  ASSERT_NE(c, nullptr);
+  ASSERT_OK_AND_ASSIGN(const Service service, c->FetchService(kServiceSid));
+  EXPECT_EQ(service.account_sid, user.account_sid);
+}
+
 TEST_F(SharedStoreTest, NewerSchemaIsRefused) {
   ASSERT_NE(Open(), nullptr);
   {
