@@ -102,7 +102,10 @@ function(_userstore_pkg_config target out)
   elseif(target MATCHES "^RocksDB::")
     set(${out} "module rocksdb" PARENT_SCOPE)
   elseif(target STREQUAL "PkgConfig::PQ")
-    set(${out} "module libpq" PARENT_SCOPE)
+    # Not "module libpq": `pkg-config --static` would expand libpq.pc's
+    # Libs.private (-lpgcommon -lpgport -lgssapi_krb5 -lldap ...), archives
+    # Debian does not ship. userstore links the shared libpq.so.
+    set(${out} "libs -lpq" PARENT_SCOPE)
   else()
     set(${out} "" PARENT_SCOPE)
   endif()
