@@ -137,10 +137,11 @@ class USERSTORE_EXPORT Store {
   // other Stores' writes only when it is opened again. A write that reaches
   // a user another Store changed since this Store loaded it fails with
   // 409/20409 and changes nothing (reopen, then retry). A create fails with
-  // 409/50201 when another Store holds the identity, and with 409/20409
-  // when another Store took its creation sequence (its counter is then
-  // moved past it: retry). The change feed is memory-only: ReadEvents sees
-  // the events of this Store's own writes since it opened.
+  // 409/50201 when another Store holds the identity. Creation sequences and
+  // revisions come from blocks of 128 each Store reserves in the database
+  // (unique across Stores; not increasing across Stores). The change feed is
+  // memory-only: ReadEvents sees the events of this Store's own writes since
+  // it opened.
   //
   // Errors: those of Create (400/20001) for invalid options and 400/20001
   // for an invalid `shared`; 400/20001 (kFailedPrecondition)

@@ -164,7 +164,7 @@ absl::StatusOr<std::unique_ptr<StoreImpl>> OpenSharedImpl(std::string_view conni
   USERSTORE_RETURN_IF_ERROR(pool->InTransaction(
       [&](PgConn& conn) { return LoadAll(conn, stored.account_sid, impl.get()); },
       "REPEATABLE READ READ ONLY"));
-  impl->SetJournal(std::make_unique<PgJournal>(std::move(pool), impl.get()));
+  impl->SetJournal(std::make_unique<PgJournal>(std::move(pool)));
   return impl;
 }
 

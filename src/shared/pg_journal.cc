@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "common/twilio_errors.h"
+#include "shared/schema.h"
 #include "sid/sid.h"
 #include "userstore/error.h"
 
@@ -111,30 +112,26 @@ absl::Status PgJournal::PutRole(const Role& role) {
   return pool_->InTransaction([&](PgConn& conn) { return InsertRole(conn, role); });
 }
 
-void PgJournal::CatchUpSequence(std::string_view service_sid) {
-  uint64_t high = 0;
-  const absl::Status read = pool_->InTransaction([&](PgConn& conn) -> absl::Status {
-    USERSTORE_ASSIGN_OR_RETURN(
-        PgResult max, conn.Exec("SELECT greatest((SELECT max(greatest(sequence, revision)) "
-                                "FROM userstore_users WHERE service_sid = $1), "
-                                "(SELECT max(revision) FROM userstore_deleted_sids "
-                                "WHERE service_sid = $1), 0)",
-                                {service_sid}));
-    USERSTORE_ASSIGN_OR_RETURN(const int64_t value, max.GetInt(0, 0));
-    high = static_cast<uint64_t>(value);
+absl::StatusOr<uint64_t> PgJournal::ReserveSequences(std::string_view /*service_sid*/,
+                                                     uint64_t* count) {
+  int64_t last = 0;
+  const absl::Status reserved = pool_->InTransaction([&](PgConn& conn) -> absl::Status {
+    USERSTORE_ASSIGN_OR_RETURN(PgResult block,
+                               conn.Exec("SELECT nextval('userstore_sequence_blocks')", {}));
+    USERSTORE_ASSIGN_OR_RETURN(last, block.GetInt(0, 0));
     return absl::OkStatus();
   });
-  if (read.ok()) sequences_->RestoreSequence(service_sid, high).IgnoreError();
+  if (!reserved.ok()) return reserved;
+  if (last < static_cast<int64_t>(kSequenceBlock)) return DatabaseError("a bad sequence block");
+  *count = kSequenceBlock;
+  return static_cast<uint64_t>(last) - kSequenceBlock + 1;
 }
 
 absl::Status PgJournal::PutUser(std::string_view service_sid, const UserRecord& record,
                                 const JournalEvent* /*event*/) {
   const UserParams user(service_sid, record);
-  PgFailure failure;
-  const absl::Status status = pool_->InTransaction(
-      [&](PgConn& conn) { return conn.Exec(kInsertUser, user.params, &failure).status(); });
-  if (!status.ok() && failure.constraint == kSequenceConstraint) CatchUpSequence(service_sid);
-  return status;
+  return pool_->InTransaction(
+      [&](PgConn& conn) { return conn.Exec(kInsertUser, user.params).status(); });
 }
 
 absl::Status PgJournal::UpdateUser(std::string_view service_sid, const UserRecord& record,

@@ -7,11 +7,12 @@
 //   PutService   INSERT the Service and its roles (a new Service) or UPDATE
 //                its row (a change: `roles` empty)
 //   PutRole      INSERT the role
+//   ReserveSequences  nextval of the SEQUENCE userstore_sequence_blocks: a
+//                block of kSequenceBlock creation sequences / revisions no
+//                other Store of the database gets (the Store mints from it)
 //   PutUser      INSERT the new user. A taken (service, identity) is
 //                409/50201 "User already exists"; a taken (service, sequence)
-//                (another host minted the same creation sequence: local
-//                minting, this slice) is 409/20409, after which the Service's
-//                counter is moved past every stored sequence, so a retry works
+//                (cannot happen with reserved blocks) 409/20409
 //   UpdateUser   UPDATE ... WHERE sid = $1 AND revision = <previous>: no row
 //                (another host changed or deleted the user since this Store
 //                loaded it) is 409/20409 "the user changed on another host:
@@ -37,17 +38,15 @@
 
 #include "shared/pg.h"
 #include "store/journal.h"
-#include "store/restore.h"
 
 namespace userstore::internal::shared {
 
 class PgJournal final : public Journal {
  public:
-  // `sequences`: where the Service counters are moved after a sequence
-  // conflict (the Store this journal is attached to; must outlive it).
-  PgJournal(std::unique_ptr<PgPool> pool, RestoreTarget* sequences)
-      : pool_(std::move(pool)), sequences_(sequences) {}
+  explicit PgJournal(std::unique_ptr<PgPool> pool) : pool_(std::move(pool)) {}
 
+  bool ReservesSequences() const override { return true; }
+  absl::StatusOr<uint64_t> ReserveSequences(std::string_view service_sid, uint64_t* count) override;
   absl::Status PutService(const Service& service, const std::vector<Role>& roles) override;
   absl::Status PutRole(const Role& role) override;
   absl::Status PutUser(std::string_view service_sid, const UserRecord& record,
@@ -69,11 +68,7 @@ class PgJournal final : public Journal {
                           uint64_t checkpoint) override;
 
  private:
-  // Moves the Service's counter past every sequence and revision stored.
-  void CatchUpSequence(std::string_view service_sid);
-
   const std::unique_ptr<PgPool> pool_;
-  RestoreTarget* const sequences_;
 };
 
 }  // namespace userstore::internal::shared

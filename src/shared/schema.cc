@@ -53,6 +53,7 @@ constexpr const char* kCreateV1[] = {
          date_updated bigint NOT NULL,
          CONSTRAINT userstore_users_service_sid_identity_key UNIQUE (service_sid, identity),
          CONSTRAINT userstore_users_service_sid_sequence_key UNIQUE (service_sid, sequence)))",
+    R"(CREATE SEQUENCE userstore_sequence_blocks INCREMENT BY 128 MINVALUE 128 START WITH 128)",
     R"(CREATE TABLE userstore_deleted_sids (
          service_sid text NOT NULL,
          sid text PRIMARY KEY,
@@ -60,6 +61,8 @@ constexpr const char* kCreateV1[] = {
     R"(CREATE PUBLICATION userstore FOR TABLE userstore_meta, userstore_services,
          userstore_roles, userstore_users, userstore_deleted_sids)",
 };
+
+static_assert(kSequenceBlock == 128, "kCreateV1's userstore_sequence_blocks says 128");
 
 absl::Status SchemaError(std::string message) {
   return TwilioError(absl::StatusCode::kFailedPrecondition, 500, twilio_code::kInternal,

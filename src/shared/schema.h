@@ -9,6 +9,7 @@
 #ifndef USERSTORE_SRC_SHARED_SCHEMA_H_
 #define USERSTORE_SRC_SHARED_SCHEMA_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -18,6 +19,12 @@ namespace userstore::internal::shared {
 
 // The schema version this library creates and reads.
 inline constexpr int kSchemaVersion = 1;
+
+// The size of the blocks of creation sequences / revisions a Store reserves
+// at a time (PgJournal::ReserveSequences): the INCREMENT of the SEQUENCE
+// userstore_sequence_blocks, so part of schema v1 (every Store of a database
+// must use the same). nextval returning v reserves v - kSequenceBlock + 1 .. v.
+inline constexpr uint64_t kSequenceBlock = 128;
 
 // What userstore_meta holds besides the version.
 struct SharedMeta {

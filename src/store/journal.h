@@ -38,6 +38,19 @@ class Journal {
   // A Service created (with its default roles, in one atomic write) or
   // changed (reachability; `roles` empty).
   virtual absl::Status PutService(const Service& service, const std::vector<Role>& roles) = 0;
+  // Whether the Store must draw creation sequences and revisions from
+  // ReserveSequences (a journal several Stores write to) rather than from
+  // its own per-Service counter (the default: a journal one Store owns).
+  virtual bool ReservesSequences() const { return false; }
+  // Reserves a block of sequences unique among every Store writing to this
+  // journal's storage; returns its first and sets `*count` to its size.
+  // Called only when ReservesSequences(). Errors: the journal's (e.g.
+  // 503/20503 storage unreachable). The default fails (500/20500).
+  virtual absl::StatusOr<uint64_t> ReserveSequences(std::string_view service_sid, uint64_t* count) {
+    (void)service_sid;
+    (void)count;
+    return absl::InternalError("this journal reserves no sequences");
+  }
   // A role added.
   virtual absl::Status PutRole(const Role& role) = 0;
   // A user created, or its persistent fields changed (presence is runtime

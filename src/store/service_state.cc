@@ -54,6 +54,21 @@ void ServiceState::EnsureSequenceAbove(uint64_t sequence) {
   }
 }
 
+absl::StatusOr<uint64_t> ServiceState::NextReserved(
+    absl::FunctionRef<absl::StatusOr<uint64_t>(uint64_t* count)> reserve) {
+  MutexLock lock(&block_mu_);
+  if (block_left_ == 0) {
+    uint64_t count = 0;
+    absl::StatusOr<uint64_t> first = reserve(&count);
+    if (!first.ok()) return first.status();
+    if (*first == 0 || count == 0) return absl::InternalError("an empty sequence block");
+    block_next_ = *first;
+    block_left_ = count;
+  }
+  --block_left_;
+  return block_next_++;
+}
+
 bool ServiceState::HasRole(const SidBytes& sid) const {
   ReaderLock lock(&mu_);
   return role_index_.contains(sid);

@@ -16,6 +16,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/mutex.h"
@@ -61,6 +62,13 @@ class ServiceState {
 
   // The next creation sequence number (1, 2, ...). Thread-safe.
   uint64_t NextSequence() { return next_sequence_.fetch_add(1) + 1; }
+  // The next number of a block reserved by `reserve` (a shared Store's
+  // journal: Journal::ReserveSequences), which is called for a new block
+  // when the current one is used up (under a lock: the Service's other
+  // writers wait for it). Errors: reserve's. Thread-safe.
+  absl::StatusOr<uint64_t> NextReserved(
+      absl::FunctionRef<absl::StatusOr<uint64_t>(uint64_t* count)> reserve)
+      ABSL_LOCKS_EXCLUDED(block_mu_);
   // Makes later NextSequence() values exceed `sequence` (recovery).
   void EnsureSequenceAbove(uint64_t sequence);
 
@@ -80,6 +88,9 @@ class ServiceState {
   RecordArena* const records_;
   std::atomic<bool> reachability_enabled_;
   std::atomic<uint64_t> next_sequence_{0};
+  Mutex block_mu_;                                      // NextReserved's block
+  uint64_t block_next_ ABSL_GUARDED_BY(block_mu_) = 0;  // next to hand out
+  uint64_t block_left_ ABSL_GUARDED_BY(block_mu_) = 0;  // numbers left in it
 
   mutable SharedMutex mu_;
   Service meta_ ABSL_GUARDED_BY(mu_);

@@ -179,9 +179,13 @@ class StoreImpl final : public RestoreTarget {
   // A new record for `params` (validated; `role` resolved), with a fresh
   // SID, the next sequence (also its first revision) and the current time
   // (also the time of `emission`, declared below).
+  // The Service's next creation sequence / revision: its own counter, or
+  // with a journal that ReservesSequences, from the journal's blocks.
+  // Errors: the journal's (memory and durable Stores never fail).
+  absl::StatusOr<uint64_t> NextSequence(ServiceState& service) const;
   struct Emission;
-  UserRecord::Ptr NewRecord(ServiceState& service, const UserCreate& params, Emission* emission,
-                            const SidBytes& role);
+  absl::StatusOr<UserRecord::Ptr> NewRecord(ServiceState& service, const UserCreate& params,
+                                            Emission* emission, const SidBytes& role);
   // Validates a create's fields; the role they name (or the default).
   absl::StatusOr<SidBytes> ValidateCreate(const ServiceState& service,
                                           const UserCreate& params) const;

@@ -378,7 +378,12 @@ absl::StatusOr<ImportResult> StoreImpl::ImportUsers(std::string_view service_sid
           // Every write moves the revision. An insert takes a new place in
           // the creation order; a replacement keeps the replaced user's (its
           // durable key too): that of a row of this batch, or the index's.
-          r.revision = service->NextSequence();
+          absl::StatusOr<uint64_t> revision = NextSequence(*service);
+          if (!revision.ok()) {
+            planner.Clear();
+            return revision.status();  // nothing of the batch is applied
+          }
+          r.revision = *revision;
           Emission& emission = emissions.emplace_back(Emission{
               service, UserEvent::Type::kUserAdded, user_field::kAll, false, WriteOrigin::kImport});
           if (action == Action::kInsert) {

@@ -104,7 +104,8 @@ absl::StatusOr<UserConnection> StoreImpl::ConnectOrCreateUser(std::string_view s
     USERSTORE_RETURN_IF_ERROR(CheckClientCreate(*service, params, role));
     emission = Emission{service, UserEvent::Type::kUserAdded, user_field::kAll,
                         params.webhook_enabled, params.origin};
-    UserRecord::Ptr record = NewRecord(*service, params, &emission, role);
+    USERSTORE_ASSIGN_OR_RETURN(UserRecord::Ptr record,
+                               NewRecord(*service, params, &emission, role));
     record->online = Presence::kTrue;
     record->connections = 1;
     bool existed = false;
@@ -151,7 +152,7 @@ absl::StatusOr<User> StoreImpl::AddJoinedChannels(std::string_view service_sid,
     UserRecord::Ptr next = UserRecord::Make(r.text(), &r, service->records());
     next->joined_channels_count = next_count;
     emission.previous_revision = r.revision;
-    next->revision = service->NextSequence();
+    USERSTORE_ASSIGN_OR_RETURN(next->revision, NextSequence(*service));
     emission.changed = delta != 0 ? user_field::kJoinedChannelsCount : 0;
     return next;
   };

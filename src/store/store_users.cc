@@ -92,8 +92,16 @@ absl::Status StoreImpl::CheckClientCreate(const ServiceState& service, const Use
   return CheckPreEvent(proposal);
 }
 
-UserRecord::Ptr StoreImpl::NewRecord(ServiceState& service, const UserCreate& params,
-                                     Emission* emission, const SidBytes& role) {
+absl::StatusOr<uint64_t> StoreImpl::NextSequence(ServiceState& service) const {
+  if (journal_ == nullptr || !journal_->ReservesSequences()) return service.NextSequence();
+  return service.NextReserved(
+      [&](uint64_t* count) { return journal_->ReserveSequences(service.sid(), count); });
+}
+
+absl::StatusOr<UserRecord::Ptr> StoreImpl::NewRecord(ServiceState& service,
+                                                     const UserCreate& params, Emission* emission,
+                                                     const SidBytes& role) {
+  USERSTORE_ASSIGN_OR_RETURN(const uint64_t sequence, NextSequence(service));
   const absl::Time now = Clock();
   UserRecord::Text text;
   text.identity = params.identity;
@@ -102,7 +110,7 @@ UserRecord::Ptr StoreImpl::NewRecord(ServiceState& service, const UserCreate& pa
     text.friendly_name = *params.friendly_name;
   }
   UserRecord::Ptr record = UserRecord::Make(text, nullptr, service.records());
-  record->sequence = record->revision = service.NextSequence();
+  record->sequence = record->revision = sequence;
   record->sid = RandomSidBytes();
   record->role_sid = role;
   emission->time_micros = absl::ToUnixMicros(now);  // the event's time is the write's
@@ -149,8 +157,9 @@ absl::Status StoreImpl::CreateUser(std::string_view service_sid, const UserCreat
                     params.origin};
   User fired;  // the listeners' copy when the caller wants none
   User* dest = out != nullptr ? out : Fires(emission) ? &fired : nullptr;
-  USERSTORE_RETURN_IF_ERROR(Insert(*service, NewRecord(*service, params, &emission, role),
-                                   CommitUser(&emission), dest, nullptr));
+  USERSTORE_ASSIGN_OR_RETURN(UserRecord::Ptr record, NewRecord(*service, params, &emission, role));
+  USERSTORE_RETURN_IF_ERROR(
+      Insert(*service, std::move(record), CommitUser(&emission), dest, nullptr));
   if (Fires(emission)) Fire(emission, *dest);
   return absl::OkStatus();
 }
@@ -171,8 +180,9 @@ absl::StatusOr<GetOrCreateResult> StoreImpl::GetOrCreateUser(std::string_view se
   Emission emission{service, UserEvent::Type::kUserAdded, user_field::kAll, params.webhook_enabled,
                     params.origin};
   bool existed = false;
-  USERSTORE_RETURN_IF_ERROR(Insert(*service, NewRecord(*service, params, &emission, role),
-                                   CommitUser(&emission), &result.user, &existed));
+  USERSTORE_ASSIGN_OR_RETURN(UserRecord::Ptr record, NewRecord(*service, params, &emission, role));
+  USERSTORE_RETURN_IF_ERROR(
+      Insert(*service, std::move(record), CommitUser(&emission), &result.user, &existed));
   result.created = !existed;
   if (result.created && Fires(emission)) Fire(emission, result.user);
   return result;
@@ -337,11 +347,13 @@ absl::Status StoreImpl::CommitUpdate(ServiceState& service_ref, std::string_view
     emission.changed = Changes(r, text, new_role);
     return text;
   };
-  auto stamp = [&](UserRecord& r) {
+  auto stamp = [&](UserRecord& r) -> absl::Status {
+    USERSTORE_ASSIGN_OR_RETURN(const uint64_t revision, NextSequence(*service));
     if (params.role_sid) r.role_sid = role;
     r.date_updated = std::max(now, r.date_created);
     emission.previous_revision = r.revision;
-    r.revision = service->NextSequence();
+    r.revision = revision;
+    return absl::OkStatus();
   };
   User fired;  // the listeners' copy when the caller wants none
   User* dest = out != nullptr ? out : Fires(emission) ? &fired : nullptr;
@@ -358,7 +370,7 @@ absl::Status StoreImpl::CommitUpdate(ServiceState& service_ref, std::string_view
         return;
       }
       if (!r.AssignTextInPlace(text->attributes, text->friendly_name)) return;
-      stamp(r);
+      stamp(r).IgnoreError();  // memory only: the Service's counter never fails
       Emit(&emission, r);
       updated = true;
       if (dest != nullptr) CopyUser(*service, r, UserShape::kResource, dest);
@@ -373,7 +385,7 @@ absl::Status StoreImpl::CommitUpdate(ServiceState& service_ref, std::string_view
   auto build = [&](const UserRecord& r) -> absl::StatusOr<UserRecord::Ptr> {
     USERSTORE_ASSIGN_OR_RETURN(const UserRecord::Text text, text_of(r, &patched));
     UserRecord::Ptr next = UserRecord::Make(text, &r, service->records());
-    stamp(*next);
+    USERSTORE_RETURN_IF_ERROR(stamp(*next));
     return next;
   };
   USERSTORE_RETURN_IF_ERROR(Replace(*service, key, build, CommitUser(&emission), dest));
