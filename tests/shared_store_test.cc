@@ -262,6 +262,43 @@ TEST_F(SharedStoreTest, ConcurrentFirstOpensAgreeOnOneSchema) {
   EXPECT_EQ(service.account_sid, user.account_sid);
 }
 
+TEST_F(SharedStoreTest, UnreachableServerIs503) {
+  const auto store =
+      Store::OpenShared("host=/nonexistent-userstore-socket-dir connect_timeout=2", {});
+  EXPECT_TWILIO_ERROR(store, 503, 20503);
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kUnavailable);
+  SharedOptions shared;
+  shared.write_timeout = absl::ZeroDuration();
+  EXPECT_TWILIO_ERROR(Store::OpenShared(conninfo_, {}, shared), 400, 20001);
+}
+
+// The server ends the Store's idle connections (as a restart does): the next
+// writes reconnect, and what the Store held is intact.
+TEST_F(SharedStoreTest, WritesReconnectAfterTheServerClosedIdleConnections) {
+  std::unique_ptr<Store> a = OpenWithService();
+  ASSERT_NE(a, nullptr);
+  ASSERT_OK(a->GetOrCreateUser(kServiceSid, "before"));
+  {
+    auto admin = PgConn::Connect(admin_conninfo_, absl::Seconds(30));
+    ASSERT_TRUE(admin.ok()) << admin.status();
+    auto killed = admin->Exec(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1",
+        {database_});
+    ASSERT_TRUE(killed.ok()) << killed.status();
+    ASSERT_OK_AND_ASSIGN(const int64_t count, killed->GetInt(0, 0));
+    EXPECT_GE(count, 1);  // the Store's idle connection at least
+  }
+  ASSERT_OK(a->GetOrCreateUser(kServiceSid, "after"));
+  UserUpdate update;
+  update.friendly_name = "still here";
+  ASSERT_OK(a->UpdateUser(kServiceSid, "before", update));
+  std::unique_ptr<Store> c = Open();
+  ASSERT_NE(c, nullptr);
+  ASSERT_OK_AND_ASSIGN(const User before, c->FetchUser(kServiceSid, "before"));
+  EXPECT_EQ(before.friendly_name, "still here");
+  ASSERT_OK(c->FetchUser(kServiceSid, "after"));
+}
+
 TEST_F(SharedStoreTest, NewerSchemaIsRefused) {
   ASSERT_NE(Open(), nullptr);
   {

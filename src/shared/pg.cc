@@ -123,12 +123,13 @@ bool PgConn::Reusable() const {
          PQtransactionStatus(conn_.get()) == PQTRANS_IDLE;
 }
 
-absl::StatusOr<PgConn> PgPool::Acquire() {
+absl::StatusOr<PgConn> PgPool::Acquire(bool* pooled) {
   {
     MutexLock lock(&mu_);
     if (!idle_.empty()) {
       PgConn conn = std::move(idle_.back());
       idle_.pop_back();
+      *pooled = true;
       return conn;
     }
   }
@@ -143,12 +144,21 @@ void PgPool::Release(PgConn conn) {
 
 absl::Status PgPool::InTransaction(absl::FunctionRef<absl::Status(PgConn&)> work,
                                    std::string_view isolation) {
-  absl::StatusOr<PgConn> conn = Acquire();
+  bool pooled = false;
+  absl::StatusOr<PgConn> conn = Acquire(&pooled);
   if (!conn.ok()) return conn.status();
   // `isolation` is one of this library's constants, never data.
   const std::string begin =
       isolation.empty() ? "BEGIN" : "BEGIN ISOLATION LEVEL " + std::string(isolation);
   absl::Status status = conn->Exec(begin.c_str(), {}).status();
+  if (pooled && status.code() == absl::StatusCode::kUnavailable) {
+    // An idle connection the server closed (a restart, a terminated
+    // backend): nothing of this transaction was done, so retry once on a
+    // new connection.
+    conn = PgConn::Connect(conninfo_, statement_timeout_);
+    if (!conn.ok()) return conn.status();
+    status = conn->Exec(begin.c_str(), {}).status();
+  }
   if (status.ok()) status = work(*conn);
   if (status.ok()) {
     status = conn->Exec("COMMIT", {}).status();

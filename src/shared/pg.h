@@ -115,12 +115,15 @@ class PgPool {
   // e.g. "REPEATABLE READ"; empty: READ COMMITTED). When `work` fails the
   // transaction is rolled back and its error returned. A failed COMMIT is
   // 503/20503 (the outcome is unknown: docs/scale-out.md, "The write path").
+  // A pooled connection that fails at BEGIN (the server closed it while
+  // idle) is replaced by a new one once: nothing was done yet.
   absl::Status InTransaction(absl::FunctionRef<absl::Status(PgConn&)> work,
                              std::string_view isolation = {});
 
  private:
   static constexpr size_t kMaxIdle = 16;
-  absl::StatusOr<PgConn> Acquire();
+  // An idle connection (*pooled = true) or a new one.
+  absl::StatusOr<PgConn> Acquire(bool* pooled);
   void Release(PgConn conn);
 
   const std::string conninfo_;
