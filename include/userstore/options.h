@@ -147,6 +147,45 @@ struct SharedOptions {
   // (kUnavailable) and is not acknowledged. Must be at least 1 ms and at most
   // INT32_MAX ms: otherwise 400/20001 (kInvalidArgument).
   absl::Duration write_timeout = absl::Seconds(10);
+  // This host's name among the Stores sharing the database: its replication
+  // slot is "userstore_<replica_name>". 1..40 characters of [a-z0-9_].
+  // Empty: a random name. Name each host in production: a host that opens
+  // again under its name drops the slot its previous run left (a slot keeps
+  // WAL on the server until dropped); a random name cannot be found again.
+  // A name a running Store uses: 409/20409 (kAlreadyExists). Anything else
+  // invalid: 400/20001.
+  std::string replica_name;
+  // What the replica shows a reader (docs/scale-out.md, "Read-your-writes").
+  enum class Consistency {
+    // The replica as it is: this Store's own writes at once (applied before
+    // they are acknowledged), other Stores' once the stream delivers them.
+    kLocal,
+    // As kLocal, and a write returns only once this Store's stream has
+    // delivered it: the replica then shows every write committed before it
+    // by any Store, in commit order. Costs one more round trip and the
+    // stream's lag on every write. A write committed but not delivered
+    // within replica_wait is still acknowledged (it is committed).
+    kAfterOwnWrites,
+  };
+  Consistency consistency = Consistency::kLocal;
+  // kAfterOwnWrites: the longest a write waits for its own stream. At least
+  // 1 ms: otherwise 400/20001.
+  absl::Duration replica_wait = absl::Seconds(10);
+};
+
+// What a shared Store's replica has applied (Store::Replica), and how far it
+// trails PostgreSQL. Positions are PostgreSQL WAL positions (LSNs) as
+// integers: they increase with commit order and are the same on every host.
+struct ReplicaStatus {
+  bool connected = false;     // the stream is up now
+  uint64_t applied = 0;       // every commit at or before it is applied
+  uint64_t server = 0;        // the server's end of WAL, last heard
+  absl::Time applied_commit;  // the commit time of the last applied change
+  absl::Time last_heard;      // when the server last sent anything
+  uint64_t transactions = 0;  // transactions applied since open
+  uint64_t reconnects = 0;    // stream reconnections since open
+  uint64_t apply_errors = 0;  // changes that could not be applied
+  std::string last_error;     // the latest stream or apply error, if any
 };
 
 }  // namespace userstore

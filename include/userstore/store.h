@@ -133,15 +133,20 @@ class USERSTORE_EXPORT Store {
   // accepted by every Store of the database. Two Stores opening an empty
   // database at once are serialized by an advisory lock.
   //
-  // This slice (issue 16, part 1) has no replication yet: a Store sees
-  // other Stores' writes only when it is opened again. A write that reaches
-  // a user another Store changed since this Store loaded it fails with
-  // 409/20409 and changes nothing (reopen, then retry). A create fails with
-  // 409/50201 when another Store holds the identity. Creation sequences and
-  // revisions come from blocks of 128 each Store reserves in the database
-  // (unique across Stores; not increasing across Stores). The change feed is
-  // memory-only: ReadEvents sees the events of this Store's own writes since
-  // it opened.
+  // The index is a replica. It is loaded from a snapshot exported by a
+  // new logical replication slot ("userstore_" + shared.replica_name), then
+  // follows every committed change, in commit order, from PostgreSQL's
+  // logical decoding (pgoutput) on a thread of its own; it reconnects and
+  // resumes from the slot when the connection drops. A write that reaches a
+  // user another Store changed and this replica has not received yet fails
+  // with 409/20409 and changes nothing (retry). A create fails with
+  // 409/50201 when any Store holds the identity. Creation sequences come
+  // from blocks of 128 each Store reserves in the database (unique across
+  // Stores; not increasing across Stores); a user's revision increases with
+  // each write, whichever Store makes it. The change feed is memory-only:
+  // ReadEvents sees this Store's own writes and the applied ones (origin
+  // WriteOrigin::kReplica) since it opened. The slot is dropped when the
+  // Store closes.
   //
   // Errors: those of Create (400/20001) for invalid options and 400/20001
   // for an invalid `shared`; 400/20001 (kFailedPrecondition)
@@ -160,6 +165,25 @@ class USERSTORE_EXPORT Store {
   static absl::StatusOr<std::unique_ptr<Store>> OpenShared(std::string_view conninfo,
                                                            StoreOptions options,
                                                            SharedOptions shared = {});
+
+  // ---- Shared Stores (OpenShared) -------------------------------------
+
+  // PostgreSQL's current position (its WAL flush position): every write
+  // acknowledged by any Store of the database before this call is at or
+  // before it. Pass it to another host's WaitForPosition to make that host
+  // see those writes. One round trip. Errors: 400/20001
+  // (kFailedPrecondition) not a shared Store; 503/20503 unreachable.
+  absl::StatusOr<uint64_t> SharedPosition();
+
+  // Blocks until this Store's replica has applied everything committed at
+  // or before `position` (from SharedPosition), at most `timeout`. Errors:
+  // 400/20001 (kFailedPrecondition) not a shared Store; 503/20503
+  // (kDeadlineExceeded) not reached in time.
+  absl::Status WaitForPosition(uint64_t position, absl::Duration timeout);
+
+  // The replica's state and lag; nullopt for a Store that is not shared.
+  // O(1), thread-safe.
+  std::optional<ReplicaStatus> Replica() const;
 
   ~Store();
   Store(const Store&) = delete;

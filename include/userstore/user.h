@@ -22,6 +22,9 @@ enum class WriteOrigin : uint8_t {
   kClient = 1,  // a chat client's (SDK) action, as the host marks it: runs
                 // the pre-event listeners, and the post-event ones always
   kImport = 2,  // Store::ImportUsers
+  kReplica = 3,  // a shared Store (Store::OpenShared): a change committed by
+                 // any host, as its replica applied it from PostgreSQL's
+                 // stream (feed events only; never fires listeners)
 };
 
 struct User {

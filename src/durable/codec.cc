@@ -411,7 +411,7 @@ absl::Status DecodeEvent(std::string_view value, uint64_t sequence, FeedEvent* e
   const uint8_t notifiable = r.U8();
   if (!r.done() || version != kValueVersion ||
       type > static_cast<uint8_t>(UserEvent::Type::kUserRemoved) ||
-      origin > static_cast<uint8_t>(WriteOrigin::kImport) || flags > 1 ||
+      origin > static_cast<uint8_t>(WriteOrigin::kReplica) || flags > 1 ||
       online > static_cast<uint8_t>(Presence::kTrue) ||
       notifiable > static_cast<uint8_t>(Presence::kTrue)) {
     return Corrupt("malformed event " + std::to_string(sequence));

@@ -33,6 +33,8 @@ std::string_view OriginName(WriteOrigin origin) {
       return "client";
     case WriteOrigin::kImport:
       return "import";
+    case WriteOrigin::kReplica:
+      return "replica";
   }
   return "server";
 }

@@ -3,6 +3,8 @@
 // account SID and page-token key reconciled with the stored ones, everything
 // loaded into a fresh StoreImpl through RestoreTarget in one REPEATABLE READ
 // transaction, then the PgJournal attached. Only then does the Store serve.
+#include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -15,6 +17,8 @@
 #include "common/twilio_errors.h"
 #include "shared/pg.h"
 #include "shared/pg_journal.h"
+#include "shared/replica.h"
+#include "shared/rows.h"
 #include "shared/schema.h"
 #include "sid/sid.h"
 #include "store/store_impl.h"
@@ -43,111 +47,97 @@ absl::Status Reconcile(const SharedMeta& stored, bool account_given, bool key_gi
   return absl::OkStatus();
 }
 
-absl::Status Malformed(std::string_view what) {
-  return DatabaseError(std::string("malformed shared store: ") + std::string(what));
+// Row `row` of `r` as cells (columns in the canonical order of rows.h).
+std::vector<Cell> CellsOf(const PgResult& r, int row, size_t width) {
+  std::vector<Cell> cells(width);
+  for (size_t i = 0; i < width; ++i) {
+    const int column = static_cast<int>(i);
+    if (!r.IsNull(row, column)) cells[i] = Cell{Cell::Kind::kText, r.Get(row, column)};
+  }
+  return cells;
 }
 
-absl::StatusOr<absl::Time> TimeAt(const PgResult& r, int row, int column) {
-  USERSTORE_ASSIGN_OR_RETURN(const int64_t micros, r.GetInt(row, column));
-  return absl::FromUnixMicros(micros);
-}
-
-absl::StatusOr<SidBytes> SidAt(const PgResult& r, int row, int column, std::string_view prefix) {
-  std::optional<SidBytes> sid = ParseSid(r.Get(row, column), prefix);
-  if (!sid) return Malformed("a bad SID: " + std::string(r.Get(row, column)));
-  return *sid;
+absl::Status Malformed(std::string_view what, const absl::Status& why) {
+  return DatabaseError("malformed shared store: " + std::string(what) + ": " +
+                       std::string(why.message()));
 }
 
 // Services, roles, deleted SIDs, then users (in creation order per Service).
 absl::Status LoadAll(PgConn& conn, const std::string& account_sid, RestoreTarget* target) {
-  USERSTORE_ASSIGN_OR_RETURN(
-      PgResult services,
-      conn.Exec("SELECT sid, friendly_name, default_service_role_sid, default_channel_role_sid, "
-                "default_channel_creator_role_sid, reachability_enabled, date_created, "
-                "date_updated FROM userstore_services ORDER BY sid",
-                {}));
-  USERSTORE_ASSIGN_OR_RETURN(
-      PgResult roles,
-      conn.Exec("SELECT service_sid, sid, friendly_name, channel_scope, permissions, "
-                "date_created, date_updated FROM userstore_roles ORDER BY service_sid, position",
-                {}));
+  const std::string services_sql =
+      "SELECT " + SelectList(kServiceColumns) + " FROM userstore_services ORDER BY sid";
+  USERSTORE_ASSIGN_OR_RETURN(PgResult services, conn.Exec(services_sql.c_str(), {}));
+  const std::string roles_sql =
+      "SELECT " + SelectList(kRoleColumns) + " FROM userstore_roles ORDER BY service_sid, position";
+  USERSTORE_ASSIGN_OR_RETURN(PgResult roles, conn.Exec(roles_sql.c_str(), {}));
   absl::btree_map<std::string, std::vector<Role>> roles_of;
   for (int i = 0; i < roles.rows(); ++i) {
-    Role role;
-    role.service_sid = std::string(roles.Get(i, 0));
-    role.sid = std::string(roles.Get(i, 1));
-    role.account_sid = account_sid;
-    role.friendly_name = std::string(roles.Get(i, 2));
-    role.type = roles.Get(i, 3) == "t" ? RoleScope::kChannel : RoleScope::kDeployment;
-    if (!roles.Get(i, 4).empty()) {
-      const std::string_view text = roles.Get(i, 4);
-      role.permissions = absl::StrSplit(absl::string_view(text.data(), text.size()), '\n');
-    }
-    USERSTORE_ASSIGN_OR_RETURN(role.date_created, TimeAt(roles, i, 5));
-    USERSTORE_ASSIGN_OR_RETURN(role.date_updated, TimeAt(roles, i, 6));
+    USERSTORE_ASSIGN_OR_RETURN(Role role,
+                               ParseRole(CellsOf(roles, i, kRoleColumns.size()), account_sid));
     roles_of[role.service_sid].push_back(std::move(role));
   }
   for (int i = 0; i < services.rows(); ++i) {
-    Service service;
-    service.sid = std::string(services.Get(i, 0));
-    service.account_sid = account_sid;
-    service.friendly_name = std::string(services.Get(i, 1));
-    service.default_service_role_sid = std::string(services.Get(i, 2));
-    service.default_channel_role_sid = std::string(services.Get(i, 3));
-    service.default_channel_creator_role_sid = std::string(services.Get(i, 4));
-    service.reachability_enabled = services.Get(i, 5) == "t";
-    USERSTORE_ASSIGN_OR_RETURN(service.date_created, TimeAt(services, i, 6));
-    USERSTORE_ASSIGN_OR_RETURN(service.date_updated, TimeAt(services, i, 7));
+    USERSTORE_ASSIGN_OR_RETURN(
+        const Service service,
+        ParseService(CellsOf(services, i, kServiceColumns.size()), account_sid));
     if (absl::Status s = target->RestoreService(service, roles_of[service.sid]); !s.ok()) {
-      return Malformed("Service " + service.sid + ": " + std::string(s.message()));
+      return Malformed("Service " + service.sid, s);
     }
   }
-  USERSTORE_ASSIGN_OR_RETURN(
-      PgResult deleted,
-      conn.Exec("SELECT service_sid, sid, revision FROM userstore_deleted_sids", {}));
+  const std::string deleted_sql =
+      "SELECT " + SelectList(kDeletedColumns) + " FROM userstore_deleted_sids";
+  USERSTORE_ASSIGN_OR_RETURN(PgResult deleted, conn.Exec(deleted_sql.c_str(), {}));
   for (int i = 0; i < deleted.rows(); ++i) {
-    USERSTORE_ASSIGN_OR_RETURN(const SidBytes sid, SidAt(deleted, i, 1, "US"));
-    USERSTORE_ASSIGN_OR_RETURN(const int64_t revision, deleted.GetInt(i, 2));
-    USERSTORE_RETURN_IF_ERROR(target->RestoreDeletedSid(deleted.Get(i, 0), sid));
-    USERSTORE_RETURN_IF_ERROR(
-        target->RestoreSequence(deleted.Get(i, 0), static_cast<uint64_t>(revision)));
+    USERSTORE_ASSIGN_OR_RETURN(const DeletedRow row,
+                               ParseDeleted(CellsOf(deleted, i, kDeletedColumns.size())));
+    USERSTORE_RETURN_IF_ERROR(target->RestoreDeletedSid(row.service_sid, row.sid));
+    USERSTORE_RETURN_IF_ERROR(target->RestoreSequence(row.service_sid, row.revision));
   }
   // TODO(issue 16): a cursor (or single-row mode) instead of one result
   // holding every user at once.
-  USERSTORE_ASSIGN_OR_RETURN(
-      PgResult users,
-      conn.Exec("SELECT service_sid, sid, identity, sequence, revision, role_sid, friendly_name, "
-                "attributes, joined_channels, date_created, date_updated FROM userstore_users "
-                "ORDER BY service_sid, sequence",
-                {}));
+  const std::string users_sql =
+      "SELECT " + SelectList(kUserColumns) + " FROM userstore_users ORDER BY service_sid, sequence";
+  USERSTORE_ASSIGN_OR_RETURN(PgResult users, conn.Exec(users_sql.c_str(), {}));
   for (int i = 0; i < users.rows(); ++i) {
-    UserRecord::Text text;
-    text.identity = users.Get(i, 2);
-    text.attributes = users.Get(i, 7);
-    if (!users.IsNull(i, 6)) text.friendly_name = users.Get(i, 6);
-    if (!UserRecord::Fits(text)) return Malformed("an oversized user");
-    UserRecord::Ptr record = UserRecord::Make(text);
-    USERSTORE_ASSIGN_OR_RETURN(record->sid, SidAt(users, i, 1, "US"));
-    USERSTORE_ASSIGN_OR_RETURN(record->role_sid, SidAt(users, i, 5, "RL"));
-    USERSTORE_ASSIGN_OR_RETURN(const int64_t sequence, users.GetInt(i, 3));
-    USERSTORE_ASSIGN_OR_RETURN(const int64_t revision, users.GetInt(i, 4));
-    if (sequence <= 0 || revision <= 0) return Malformed("a sequence or revision below 1");
-    record->sequence = static_cast<uint64_t>(sequence);
-    record->revision = static_cast<uint64_t>(revision);
-    USERSTORE_ASSIGN_OR_RETURN(record->joined_channels_count, users.GetInt(i, 8));
-    USERSTORE_ASSIGN_OR_RETURN(record->date_created, users.GetInt(i, 9));
-    USERSTORE_ASSIGN_OR_RETURN(record->date_updated, users.GetInt(i, 10));
-    const std::string_view service_sid = users.Get(i, 0);
-    if (absl::Status s = target->RestoreUser(service_sid, std::move(record)); !s.ok()) {
-      return Malformed("user " + std::string(users.Get(i, 1)) + ": " + std::string(s.message()));
+    USERSTORE_ASSIGN_OR_RETURN(UserRow row, ParseUser(CellsOf(users, i, kUserColumns.size())));
+    if (absl::Status s = target->RestoreUser(row.service_sid, std::move(row.record)); !s.ok()) {
+      return Malformed("user " + std::string(users.Get(i, 1)), s);
     }
   }
   return absl::OkStatus();
 }
 
+// The slot's name: "userstore_" + replica_name, or a random one.
+absl::StatusOr<std::string> SlotName(const std::string& replica_name) {
+  if (replica_name.empty()) {
+    std::string sid = MintSid("US");  // 32 random hex digits
+    return "userstore_" + sid.substr(2, 16);
+  }
+  const bool valid = replica_name.size() <= 40 &&
+                     std::all_of(replica_name.begin(), replica_name.end(), [](char c) {
+                       return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+                     });
+  if (!valid) {
+    return BadRequest(twilio_code::kInvalidParameter,
+                      "SharedOptions::replica_name must be 1..40 of [a-z0-9_]");
+  }
+  return "userstore_" + replica_name;
+}
+
+// An exported snapshot's name: hex digits and dashes ("00000003-0000000C-1").
+bool IsSnapshotName(const std::string& name) {
+  return !name.empty() && name.size() < 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isxdigit(static_cast<unsigned char>(c)) || c == '-';
+  });
+}
+
 absl::StatusOr<std::unique_ptr<StoreImpl>> OpenSharedImpl(std::string_view conninfo,
                                                           StoreOptions options,
                                                           const SharedOptions& shared) {
+  if (shared.replica_wait < absl::Milliseconds(1)) {
+    return BadRequest(twilio_code::kInvalidParameter,
+                      "SharedOptions::replica_wait must be at least 1 ms");
+  }
   if (shared.write_timeout < absl::Milliseconds(1) ||
       shared.write_timeout > absl::Milliseconds(INT32_MAX)) {
     return BadRequest(twilio_code::kInvalidParameter,
@@ -160,11 +150,27 @@ absl::StatusOr<std::unique_ptr<StoreImpl>> OpenSharedImpl(std::string_view conni
   USERSTORE_ASSIGN_OR_RETURN(const SharedMeta stored,
                              EnsureSchema(*pool, {checked.account_sid, checked.page_token_key}));
   USERSTORE_RETURN_IF_ERROR(Reconcile(stored, account_given, key_given, &checked));
+  USERSTORE_ASSIGN_OR_RETURN(const std::string slot, SlotName(shared.replica_name));
   auto impl = std::make_unique<StoreImpl>(std::move(checked));
-  USERSTORE_RETURN_IF_ERROR(pool->InTransaction(
-      [&](PgConn& conn) { return LoadAll(conn, stored.account_sid, impl.get()); },
-      "REPEATABLE READ READ ONLY"));
+  // The load runs through the slot's exported snapshot, with no statement
+  // timeout (it reads everything).
+  PgPool loader(std::string(conninfo), absl::ZeroDuration());
+  auto load = [&](const std::string& snapshot) -> absl::Status {
+    if (!IsSnapshotName(snapshot)) return DatabaseError("a malformed snapshot name");
+    return loader.InTransaction(
+        [&](PgConn& conn) -> absl::Status {
+          const std::string set = "SET TRANSACTION SNAPSHOT '" + snapshot + "'";
+          USERSTORE_RETURN_IF_ERROR(conn.Exec(set.c_str(), {}).status());
+          return LoadAll(conn, stored.account_sid, impl.get());
+        },
+        "REPEATABLE READ READ ONLY");
+  };
+  USERSTORE_ASSIGN_OR_RETURN(
+      std::unique_ptr<Replicator> replicator,
+      Replicator::Start(std::string(conninfo), slot, stored.account_sid, impl.get(), load));
   impl->SetJournal(std::make_unique<PgJournal>(std::move(pool)));
+  replicator->Begin();
+  impl->SetReplicaSource(std::move(replicator));
   return impl;
 }
 

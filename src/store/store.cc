@@ -232,4 +232,24 @@ void Store::AddPostEventListener(PostEventListener listener) {
 }
 uint64_t Store::listener_failures() const { return impl_->listener_failures(); }
 
+namespace {
+absl::Status NotShared() {
+  return TwilioError(absl::StatusCode::kFailedPrecondition, 400, twilio_code::kInvalidParameter,
+                     "not a shared Store (Store::OpenShared)");
+}
+}  // namespace
+
+absl::StatusOr<uint64_t> Store::SharedPosition() {
+  if (impl_->replica() == nullptr) return NotShared();
+  return impl_->replica()->SharedPosition();
+}
+absl::Status Store::WaitForPosition(uint64_t position, absl::Duration timeout) {
+  if (impl_->replica() == nullptr) return NotShared();
+  return impl_->replica()->WaitForPosition(position, timeout);
+}
+std::optional<ReplicaStatus> Store::Replica() const {
+  if (impl_->replica() == nullptr) return std::nullopt;
+  return impl_->replica()->Status();
+}
+
 }  // namespace userstore

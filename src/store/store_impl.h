@@ -35,6 +35,7 @@
 #include "sid/sid.h"
 #include "store/feed_trimmer.h"
 #include "store/journal.h"
+#include "store/replica.h"
 #include "store/restore.h"
 #include "store/service_state.h"
 #include "store/user_view_access.h"
@@ -48,7 +49,7 @@ class RecordArena;
 // Which presence field SetPresence sets.
 enum class PresenceField { kOnline, kNotifiable };
 
-class StoreImpl final : public RestoreTarget {
+class StoreImpl final : public RestoreTarget, public ReplicaTarget {
  public:
   // REQUIRES: `options` already validated and completed by Store::Create.
   explicit StoreImpl(StoreOptions options);
@@ -131,6 +132,20 @@ class StoreImpl final : public RestoreTarget {
   // From now on every change is written to `journal` first. Call once, after
   // recovery and before serving.
   void SetJournal(std::unique_ptr<Journal> journal);
+  // ---- Shared mode (see replica.h) ------------------------------------------
+  absl::StatusOr<Applied> ApplyService(const Service& service,
+                                       const std::vector<Role>& roles) override;
+  absl::StatusOr<Applied> ApplyRole(const Role& role) override;
+  absl::StatusOr<Applied> ApplyUser(std::string_view service_sid, UserRecord::Ptr record,
+                                    bool keep_attributes, bool keep_friendly_name,
+                                    absl::Time time) override;
+  absl::StatusOr<Applied> ApplyDelete(std::string_view service_sid, const SidBytes& sid,
+                                      absl::Time time) override;
+  // Attaches the stream that feeds this replica (after SetJournal); it is
+  // destroyed first when the Store is.
+  void SetReplicaSource(std::unique_ptr<ReplicaSource> source) { replica_ = std::move(source); }
+  // Null unless shared.
+  ReplicaSource* replica() const { return replica_.get(); }
   // Durable mode: one pass of the feed trimmer now (tests). No-op otherwise.
   void TrimFeeds();
   // Every Service (for checks and statistics).
@@ -183,6 +198,10 @@ class StoreImpl final : public RestoreTarget {
   // with a journal that ReservesSequences, from the journal's blocks.
   // Errors: the journal's (memory and durable Stores never fail).
   absl::StatusOr<uint64_t> NextSequence(ServiceState& service) const;
+  // A user's next revision after `previous`: NextSequence, raised above
+  // `previous` when a shared Store's block is behind it (another Store's
+  // block set it), so a user's revisions increase whichever Store writes.
+  absl::StatusOr<uint64_t> NextRevision(ServiceState& service, uint64_t previous) const;
   struct Emission;
   absl::StatusOr<UserRecord::Ptr> NewRecord(ServiceState& service, const UserCreate& params,
                                             Emission* emission, const SidBytes& role);
@@ -292,6 +311,9 @@ class StoreImpl final : public RestoreTarget {
   // Durable mode with a feed: trims the stored feed. Stopped first thing in
   // ~StoreImpl (it reads the Services and writes to the journal).
   std::unique_ptr<FeedTrimmer> trimmer_;
+  // Shared mode: the replication stream. Destroyed first thing in
+  // ~StoreImpl (its thread applies changes to the Services).
+  std::unique_ptr<ReplicaSource> replica_;
 
   std::atomic<const ServiceMap*> services_;          // the snapshot
   mutable SharedMutex services_mu_;                  // serializes Service and role writes

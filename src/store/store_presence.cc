@@ -152,7 +152,7 @@ absl::StatusOr<User> StoreImpl::AddJoinedChannels(std::string_view service_sid,
     UserRecord::Ptr next = UserRecord::Make(r.text(), &r, service->records());
     next->joined_channels_count = next_count;
     emission.previous_revision = r.revision;
-    USERSTORE_ASSIGN_OR_RETURN(next->revision, NextSequence(*service));
+    USERSTORE_ASSIGN_OR_RETURN(next->revision, NextRevision(*service, r.revision));
     emission.changed = delta != 0 ? user_field::kJoinedChannelsCount : 0;
     return next;
   };

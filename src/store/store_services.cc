@@ -63,7 +63,10 @@ StoreImpl::StoreImpl(StoreOptions options)
   pre_listeners_ = std::make_shared<const std::vector<PreEventListener>>();
 }
 
-StoreImpl::~StoreImpl() { trimmer_.reset(); }
+StoreImpl::~StoreImpl() {
+  replica_.reset();
+  trimmer_.reset();
+}
 
 absl::Time StoreImpl::Clock() const { return options_.clock ? options_.clock() : absl::Now(); }
 

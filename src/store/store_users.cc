@@ -92,6 +92,11 @@ absl::Status StoreImpl::CheckClientCreate(const ServiceState& service, const Use
   return CheckPreEvent(proposal);
 }
 
+absl::StatusOr<uint64_t> StoreImpl::NextRevision(ServiceState& service, uint64_t previous) const {
+  USERSTORE_ASSIGN_OR_RETURN(const uint64_t next, NextSequence(service));
+  return std::max(next, previous + 1);
+}
+
 absl::StatusOr<uint64_t> StoreImpl::NextSequence(ServiceState& service) const {
   if (journal_ == nullptr || !journal_->ReservesSequences()) return service.NextSequence();
   return service.NextReserved(
@@ -348,7 +353,7 @@ absl::Status StoreImpl::CommitUpdate(ServiceState& service_ref, std::string_view
     return text;
   };
   auto stamp = [&](UserRecord& r) -> absl::Status {
-    USERSTORE_ASSIGN_OR_RETURN(const uint64_t revision, NextSequence(*service));
+    USERSTORE_ASSIGN_OR_RETURN(const uint64_t revision, NextRevision(*service, r.revision));
     if (params.role_sid) r.role_sid = role;
     r.date_updated = std::max(now, r.date_created);
     emission.previous_revision = r.revision;

@@ -1,0 +1,143 @@
+// StoreImpl as a ReplicaTarget (store/replica.h): a shared Store's stream
+// applies changes committed in PostgreSQL, idempotently.
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "common/status_macros.h"
+#include "common/twilio_errors.h"
+#include "store/store_impl.h"
+#include "userstore/error.h"
+
+namespace userstore::internal {
+namespace {
+
+// The user_field bits `next` changes in `old` (what an applied update shows).
+uint32_t Changed(const UserRecord& old, const UserRecord& next) {
+  uint32_t changed = 0;
+  if (old.role_sid != next.role_sid) changed |= user_field::kRoleSid;
+  if (old.attributes() != next.attributes()) changed |= user_field::kAttributes;
+  if (old.friendly_name() != next.friendly_name()) changed |= user_field::kFriendlyName;
+  if (old.joined_channels_count != next.joined_channels_count) {
+    changed |= user_field::kJoinedChannelsCount;
+  }
+  return changed;
+}
+
+// A Build's way of saying "nothing to do": never returned to a caller.
+absl::Status Skip() { return absl::CancelledError("replica: skip"); }
+bool IsSkip(const absl::Status& s) { return s.code() == absl::StatusCode::kCancelled; }
+
+}  // namespace
+
+absl::StatusOr<Applied> StoreImpl::ApplyService(const Service& service,
+                                                const std::vector<Role>& roles) {
+  std::optional<SidBytes> sid = ParseSid(service.sid, "IS");
+  if (!sid) return BadRequest(twilio_code::kInvalidParameter, "Replicated Service is malformed");
+  WriterLock lock(&services_mu_);
+  if (ServiceState* state = FindServiceLocked(*sid)) {
+    const Service now = state->Snapshot();
+    if (now.reachability_enabled == service.reachability_enabled &&
+        now.date_updated >= service.date_updated) {
+      return Applied::kSkipped;
+    }
+    state->SetReachabilityEnabled(service.reachability_enabled,
+                                  std::max(now.date_updated, service.date_updated));
+    return Applied::kApplied;
+  }
+  bool has_default = false;
+  for (const Role& r : roles) has_default |= r.sid == service.default_service_role_sid;
+  if (!has_default) {
+    return BadRequest(twilio_code::kInvalidParameter,
+                      "Replicated Service " + service.sid + " comes without its default role");
+  }
+  Publish(service, roles, /*defer_snapshot=*/false);
+  return Applied::kApplied;
+}
+
+absl::StatusOr<Applied> StoreImpl::ApplyRole(const Role& role) {
+  USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(role.service_sid));
+  std::optional<SidBytes> sid = ParseSid(role.sid, "RL");
+  if (!sid) return BadRequest(twilio_code::kInvalidParameter, "Replicated role is malformed");
+  WriterLock lock(&services_mu_);
+  if (service->HasRole(*sid)) return Applied::kSkipped;
+  USERSTORE_RETURN_IF_ERROR(service->AddRole(role));
+  return Applied::kApplied;
+}
+
+absl::StatusOr<Applied> StoreImpl::ApplyUser(std::string_view service_sid, UserRecord::Ptr record,
+                                             bool keep_attributes, bool keep_friendly_name,
+                                             absl::Time time) {
+  USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
+  UserIndex& users = service->users();
+  Emission emission{service, UserEvent::Type::kUserUpdated, 0, false, WriteOrigin::kReplica};
+  emission.time_micros = absl::ToUnixMicros(time);
+  UserIndex::Persist emit = nullptr;
+  if (service->feed() != nullptr) {
+    emit = [&](const UserRecord& r) {
+      Emit(&emission, r);
+      return absl::OkStatus();
+    };
+  }
+  const UserKey by_sid{record->sid, {}};
+  // An indexed user: replaced when the change is newer.
+  auto build = [&](const UserRecord& r) -> absl::StatusOr<UserRecord::Ptr> {
+    if (r.revision >= record->revision) return Skip();
+    UserRecord::Text text = record->text();
+    text.identity = r.identity();  // immutable: the indexed one
+    if (keep_attributes) text.attributes = r.attributes();
+    if (keep_friendly_name) text.friendly_name = r.text().friendly_name;
+    UserRecord::Ptr next = UserRecord::Make(text, &r, service->records());  // keeps presence
+    next->revision = record->revision;
+    next->role_sid = record->role_sid;
+    next->joined_channels_count = record->joined_channels_count;
+    next->date_updated = std::max(record->date_updated, r.date_created);
+    emission.previous_revision = r.revision;
+    emission.changed = Changed(r, *next);
+    return next;
+  };
+  absl::StatusOr<UserIndex::ChangeOutcome> replaced =
+      users.Replace(by_sid, build, emit, UserIndex::Ignore);
+  if (!replaced.ok()) {
+    if (IsSkip(replaced.status())) return Applied::kSkipped;
+    return replaced.status();
+  }
+  if (*replaced == UserIndex::ChangeOutcome::kDone) return Applied::kApplied;
+  // Not indexed: a new user (or one deleted here already, or one whose
+  // identity this host's own later write holds: skipped by Insert).
+  if (keep_attributes || keep_friendly_name) {
+    return TwilioError(absl::StatusCode::kInternal, 500, twilio_code::kInternal,
+                       "replica: an update of user " + FormatSid("US", record->sid) +
+                           " without its values, and no indexed copy to keep them from");
+  }
+  if (service->records() != nullptr && !record->in_arena()) {
+    record = UserRecord::Make(record->text(), record.get(), service->records());
+  }
+  emission.type = UserEvent::Type::kUserAdded;
+  emission.changed = user_field::kAll;
+  USERSTORE_ASSIGN_OR_RETURN(const UserIndex::InsertOutcome outcome,
+                             users.Insert(&record, emit, UserIndex::Ignore, UserIndex::Ignore));
+  return outcome == UserIndex::InsertOutcome::kInserted ? Applied::kApplied : Applied::kSkipped;
+}
+
+absl::StatusOr<Applied> StoreImpl::ApplyDelete(std::string_view service_sid, const SidBytes& sid,
+                                               absl::Time time) {
+  USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
+  Emission emission{service, UserEvent::Type::kUserRemoved, user_field::kAll, false,
+                    WriteOrigin::kReplica};
+  emission.time_micros = absl::ToUnixMicros(time);
+  UserIndex::Persist emit = nullptr;
+  if (service->feed() != nullptr) {
+    emit = [&](const UserRecord& r) {
+      Emit(&emission, r);
+      return absl::OkStatus();
+    };
+  }
+  USERSTORE_ASSIGN_OR_RETURN(const UserIndex::ChangeOutcome outcome,
+                             service->users().Erase(UserKey{sid, {}}, emit));
+  if (outcome == UserIndex::ChangeOutcome::kDone) return Applied::kApplied;
+  service->users().RestoreDeleted(sid);  // a SID is never used again
+  return Applied::kSkipped;
+}
+
+}  // namespace userstore::internal
