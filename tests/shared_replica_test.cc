@@ -306,6 +306,28 @@ TEST_F(SharedReplicaTest, WaitForPositionTimesOutAndNonSharedStoresRefuse) {
   EXPECT_FALSE(memory->Replica().has_value());
 }
 
+// kAfterOwnWrites: once a write returns, the writer's replica shows every
+// write committed before it, by any Store.
+TEST_F(SharedReplicaTest, AfterOwnWritesShowsEarlierWritesOfOtherStores) {
+  std::unique_ptr<Store> a = OpenWithService();
+  ASSERT_NE(a, nullptr);
+  SharedOptions after;
+  after.consistency = SharedOptions::Consistency::kAfterOwnWrites;
+  std::unique_ptr<Store> b = Open(after);
+  ASSERT_NE(b, nullptr);
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_OK(a->CreateUser(kServiceSid, testing::NewUser(absl::StrCat("a", i))));
+    ASSERT_OK(b->CreateUser(kServiceSid, testing::NewUser(absl::StrCat("b", i))));
+    EXPECT_TRUE(b->FetchUser(kServiceSid, absl::StrCat("a", i)).ok()) << i;
+  }
+  SharedOptions bad;
+  bad.consistency = static_cast<SharedOptions::Consistency>(7);
+  EXPECT_TWILIO_ERROR(Store::OpenShared(conninfo_, {}, bad), 400, 20001);
+  bad = {};
+  bad.replica_wait = absl::ZeroDuration();
+  EXPECT_TWILIO_ERROR(Store::OpenShared(conninfo_, {}, bad), 400, 20001);
+}
+
 // Applied changes enter the feed as the Store's own writes do, marked
 // kReplica; the writer's own events are not doubled when its stream
 // delivers them again.

@@ -77,6 +77,8 @@ WebhookEvent PreEventOf(userstore::UserEvent::Type type) {
 
 bool IsPostWebhookEvent(const userstore::UserEvent& event) {
   if (event.origin == userstore::WriteOrigin::kImport) return false;
+  // Another host's write: that host sends its webhook (docs/scale-out.md).
+  if (event.origin == userstore::WriteOrigin::kReplica) return false;
   if (!event.webhook_enabled && event.origin != userstore::WriteOrigin::kClient) return false;
   constexpr uint32_t kHostState = userstore::user_field::kIsOnline |
                                   userstore::user_field::kIsNotifiable |

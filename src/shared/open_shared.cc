@@ -134,6 +134,11 @@ bool IsSnapshotName(const std::string& name) {
 absl::StatusOr<std::unique_ptr<StoreImpl>> OpenSharedImpl(std::string_view conninfo,
                                                           StoreOptions options,
                                                           const SharedOptions& shared) {
+  if (shared.consistency != SharedOptions::Consistency::kLocal &&
+      shared.consistency != SharedOptions::Consistency::kAfterOwnWrites) {
+    return BadRequest(twilio_code::kInvalidParameter,
+                      "SharedOptions::consistency is not one of its enumerators");
+  }
   if (shared.replica_wait < absl::Milliseconds(1)) {
     return BadRequest(twilio_code::kInvalidParameter,
                       "SharedOptions::replica_wait must be at least 1 ms");
@@ -170,7 +175,9 @@ absl::StatusOr<std::unique_ptr<StoreImpl>> OpenSharedImpl(std::string_view conni
       Replicator::Start(std::string(conninfo), slot, stored.account_sid, impl.get(), load));
   impl->SetJournal(std::make_unique<PgJournal>(std::move(pool)));
   replicator->Begin();
-  impl->SetReplicaSource(std::move(replicator));
+  impl->SetReplicaSource(std::move(replicator),
+                         shared.consistency == SharedOptions::Consistency::kAfterOwnWrites,
+                         shared.replica_wait);
   return impl;
 }
 

@@ -92,39 +92,57 @@ Store::~Store() = default;
 
 const StoreOptions& Store::options() const { return impl_->options(); }
 
+namespace {
+
+bool IsOk(const absl::Status& s) { return s.ok(); }
+template <typename T>
+bool IsOk(const absl::StatusOr<T>& s) {
+  return s.ok();
+}
+
+// A write's result, once a shared Store with Consistency::kAfterOwnWrites
+// has seen it come back on its own stream (StoreImpl::AfterOwnWrite).
+template <typename T>
+T Settled(internal::StoreImpl& impl, T result) {
+  if (IsOk(result)) impl.AfterOwnWrite();
+  return result;
+}
+
+}  // namespace
+
 absl::StatusOr<Service> Store::CreateService(const ServiceCreate& params) {
-  return impl_->CreateService(params);
+  return Settled(*impl_, impl_->CreateService(params));
 }
 absl::StatusOr<Service> Store::EnsureService(const ServiceCreate& params, bool* created) {
-  return impl_->EnsureService(params, created);
+  return Settled(*impl_, impl_->EnsureService(params, created));
 }
 absl::StatusOr<Service> Store::FetchService(std::string_view service_sid) const {
   return impl_->FetchService(service_sid);
 }
 std::vector<Service> Store::ListServices() const { return impl_->ListServices(); }
 absl::StatusOr<Service> Store::SetReachabilityEnabled(std::string_view service_sid, bool enabled) {
-  return impl_->SetReachabilityEnabled(service_sid, enabled);
+  return Settled(*impl_, impl_->SetReachabilityEnabled(service_sid, enabled));
 }
 absl::StatusOr<Role> Store::AddRole(std::string_view service_sid, const RoleCreate& params) {
-  return impl_->AddRole(service_sid, params);
+  return Settled(*impl_, impl_->AddRole(service_sid, params));
 }
 absl::StatusOr<std::vector<Role>> Store::ListRoles(std::string_view service_sid) const {
   return impl_->ListRoles(service_sid);
 }
 absl::StatusOr<Service> Store::ImportService(const Service& service, const std::vector<Role>& roles,
                                              bool* created) {
-  return impl_->ImportService(service, roles, created);
+  return Settled(*impl_, impl_->ImportService(service, roles, created));
 }
 absl::StatusOr<ImportResult> Store::ImportUsers(std::string_view service_sid,
                                                 const std::vector<UserImport>& users,
                                                 const ImportOptions& options) {
-  return impl_->ImportUsers(service_sid, users, options);
+  return Settled(*impl_, impl_->ImportUsers(service_sid, users, options));
 }
 absl::StatusOr<User> Store::CreateUser(std::string_view service_sid, const UserCreate& params) {
-  return impl_->CreateUser(service_sid, params);
+  return Settled(*impl_, impl_->CreateUser(service_sid, params));
 }
 absl::Status Store::CreateUser(std::string_view service_sid, const UserCreate& params, User* out) {
-  return impl_->CreateUser(service_sid, params, out);
+  return Settled(*impl_, impl_->CreateUser(service_sid, params, out));
 }
 absl::StatusOr<User> Store::FetchUser(std::string_view service_sid, std::string_view key) const {
   return impl_->FetchUser(service_sid, key);
@@ -138,17 +156,17 @@ absl::Status Store::ReadUser(std::string_view service_sid, std::string_view key,
 }
 absl::StatusOr<User> Store::UpdateUser(std::string_view service_sid, std::string_view key,
                                        const UserUpdate& params) {
-  return impl_->UpdateUser(service_sid, key, params);
+  return Settled(*impl_, impl_->UpdateUser(service_sid, key, params));
 }
 absl::Status Store::UpdateUser(std::string_view service_sid, std::string_view key,
                                const UserUpdate& params, User* out) {
-  return impl_->UpdateUser(service_sid, key, params, out);
+  return Settled(*impl_, impl_->UpdateUser(service_sid, key, params, out));
 }
 absl::Status Store::DeleteUser(std::string_view service_sid, std::string_view key,
                                std::optional<uint64_t> if_revision) {
   UserDelete params;
   params.if_revision = if_revision;
-  return impl_->DeleteUser(service_sid, key, params);
+  return Settled(*impl_, impl_->DeleteUser(service_sid, key, params));
 }
 absl::StatusOr<bool> Store::UserExists(std::string_view service_sid, std::string_view key) const {
   return impl_->UserExists(service_sid, key);
@@ -170,13 +188,14 @@ absl::Status Store::VisitUsers(std::string_view service_sid, const PageRequest& 
 }
 absl::StatusOr<GetOrCreateResult> Store::GetOrCreateUser(std::string_view service_sid,
                                                          const UserCreate& params) {
-  return impl_->GetOrCreateUser(service_sid, params);
+  return Settled(*impl_, impl_->GetOrCreateUser(service_sid, params));
 }
 absl::StatusOr<User> Store::GetOrCreateUser(std::string_view service_sid,
                                             std::string_view identity) {
   UserCreate params;
   params.identity = identity;
-  absl::StatusOr<GetOrCreateResult> result = impl_->GetOrCreateUser(service_sid, params);
+  absl::StatusOr<GetOrCreateResult> result =
+      Settled(*impl_, impl_->GetOrCreateUser(service_sid, params));
   if (!result.ok()) return result.status();
   return std::move(result->user);
 }
@@ -186,7 +205,7 @@ absl::StatusOr<UserConnection> Store::ConnectUser(std::string_view service_sid,
 }
 absl::StatusOr<UserConnection> Store::ConnectOrCreateUser(std::string_view service_sid,
                                                           const UserCreate& params) {
-  return impl_->ConnectOrCreateUser(service_sid, params);
+  return Settled(*impl_, impl_->ConnectOrCreateUser(service_sid, params));
 }
 absl::StatusOr<UserConnection> Store::DisconnectUser(std::string_view service_sid,
                                                      std::string_view key) {
@@ -204,11 +223,11 @@ absl::StatusOr<User> Store::SetUserNotifiable(std::string_view service_sid, std:
 }
 absl::StatusOr<User> Store::AddJoinedChannels(std::string_view service_sid, std::string_view key,
                                               int64_t delta) {
-  return impl_->AddJoinedChannels(service_sid, key, delta);
+  return Settled(*impl_, impl_->AddJoinedChannels(service_sid, key, delta));
 }
 absl::Status Store::DeleteUser(std::string_view service_sid, std::string_view key,
                                const UserDelete& params) {
-  return impl_->DeleteUser(service_sid, key, params);
+  return Settled(*impl_, impl_->DeleteUser(service_sid, key, params));
 }
 
 void Store::AddPreEventListener(PreEventListener listener) {

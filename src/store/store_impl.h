@@ -143,7 +143,19 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
                                       absl::Time time) override;
   // Attaches the stream that feeds this replica (after SetJournal); it is
   // destroyed first when the Store is.
-  void SetReplicaSource(std::unique_ptr<ReplicaSource> source) { replica_ = std::move(source); }
+  // `after_own_writes`: SharedOptions::Consistency::kAfterOwnWrites, each
+  // waiting at most `wait`.
+  void SetReplicaSource(std::unique_ptr<ReplicaSource> source, bool after_own_writes,
+                        absl::Duration wait) {
+    replica_ = std::move(source);
+    after_own_writes_ = after_own_writes;
+    replica_wait_ = wait;
+  }
+  // After a write was acknowledged: with kAfterOwnWrites, waits (at most
+  // replica_wait) until the replica has applied PostgreSQL's position as of
+  // now, at or past the write's commit. Its failures are not the write's
+  // (the write committed): they are ignored. No-op otherwise.
+  void AfterOwnWrite() const;
   // Null unless shared.
   ReplicaSource* replica() const { return replica_.get(); }
   // Durable mode: one pass of the feed trimmer now (tests). No-op otherwise.
@@ -314,6 +326,8 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
   // Shared mode: the replication stream. Destroyed first thing in
   // ~StoreImpl (its thread applies changes to the Services).
   std::unique_ptr<ReplicaSource> replica_;
+  bool after_own_writes_ = false;
+  absl::Duration replica_wait_;
 
   std::atomic<const ServiceMap*> services_;          // the snapshot
   mutable SharedMutex services_mu_;                  // serializes Service and role writes

@@ -30,6 +30,12 @@ bool IsSkip(const absl::Status& s) { return s.code() == absl::StatusCode::kCance
 
 }  // namespace
 
+void StoreImpl::AfterOwnWrite() const {
+  if (replica_ == nullptr || !after_own_writes_) return;
+  absl::StatusOr<uint64_t> position = replica_->SharedPosition();
+  if (position.ok()) replica_->WaitForPosition(*position, replica_wait_).IgnoreError();
+}
+
 absl::StatusOr<Applied> StoreImpl::ApplyService(const Service& service,
                                                 const std::vector<Role>& roles) {
   std::optional<SidBytes> sid = ParseSid(service.sid, "IS");
