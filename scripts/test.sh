@@ -8,6 +8,9 @@
 #   4. every fuzzer for USERSTORE_FUZZ_SECONDS (default 60) from its corpus.
 # Conformance data (JSONTestSuite, Twilio fixtures) is used when ../shared
 # exists beside the checkout, or wherever the USERSTORE_*_DIR variables point.
+# The shared-mode tests run against a PostgreSQL 15 cluster that this script
+# starts (scripts/postgres.sh; left running afterwards, `scripts/postgres.sh
+# stop` removes it).
 # Set USERSTORE_QUICK=1 to run only step 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +23,19 @@ fi
 if [[ -z "${USERSTORE_TWILIO_FIXTURES_DIR:-}" && -d "$shared/twilio-fixtures" ]]; then
   export USERSTORE_TWILIO_FIXTURES_DIR="$shared/twilio-fixtures"
 fi
+
+# PostgreSQL for the shared-mode tests (issue 16): a throwaway cluster
+# started by the project's own script (installs postgresql-15 when missing);
+# tests that need it read USERSTORE_PG_CONNINFO. USERSTORE_PG_CONNINFO set by
+# the caller (another server) is used as it is.
+if [[ -z "${USERSTORE_PG_CONNINFO:-}" ]]; then
+  USERSTORE_PG_CONNINFO=$(bash scripts/postgres.sh start | tail -n 1)
+  export USERSTORE_PG_CONNINFO
+fi
+echo "PostgreSQL: $USERSTORE_PG_CONNINFO"
+# kill -9 cycles of the crash soak (tests/postgres/crash_soak.cc): 20 in the
+# g++ suite, 3 under the sanitizers (each cycle is a crash recovery, ~3 s).
+export USERSTORE_PG_CRASH_CYCLES=20
 
 passed=0
 run_suite() {  # name, extra cmake args...
@@ -40,6 +56,7 @@ run_suite gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=g++ \
 echo "=== package"
 bash examples/consumer/check.sh build-ci-gcc build-ci-shared
 if [[ "${USERSTORE_QUICK:-0}" != 1 ]]; then
+  export USERSTORE_PG_CRASH_CYCLES=3
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   run_suite asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \

@@ -72,6 +72,11 @@ absl::StatusOr<int64_t> PgResult::GetInt(int row, int column) const {
   return value;
 }
 
+void SilenceNotices(PGconn* conn) {
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
+}
+
 absl::StatusOr<PgConn> PgConn::Connect(const std::string& conninfo,
                                        absl::Duration statement_timeout) {
   PgConn conn(PQconnectdb(conninfo.c_str()));
@@ -79,6 +84,7 @@ absl::StatusOr<PgConn> PgConn::Connect(const std::string& conninfo,
   if (PQstatus(conn.conn_.get()) != CONNECTION_OK) {
     return Unavailable(PQerrorMessage(conn.conn_.get()));
   }
+  SilenceNotices(conn.conn_.get());
   const std::string ms = absl::StrCat(absl::ToInt64Milliseconds(statement_timeout));
   absl::StatusOr<PgResult> set =
       conn.Exec("SELECT set_config('statement_timeout', $1, false)", {ms});

@@ -44,6 +44,11 @@ absl::Status Unavailable(std::string_view why);
 // 500/20500 (kInternal) "PostgreSQL: <why>".
 absl::Status DatabaseError(std::string_view why);
 
+// Drops the server's notices and asynchronous messages (libpq's default
+// prints them to stderr: "FATAL: terminating connection ..." when the
+// server dies). Errors still reach the caller through results and status.
+void SilenceNotices(PGconn* conn);
+
 // What failed, when Exec fails on the server (empty fields otherwise).
 struct PgFailure {
   std::string sqlstate;    // e.g. "23505"

@@ -116,8 +116,13 @@ absl::StatusOr<uint64_t> PgJournal::ReserveSequences(std::string_view /*service_
                                                      uint64_t* count) {
   int64_t last = 0;
   const absl::Status reserved = pool_->InTransaction([&](PgConn& conn) -> absl::Status {
-    USERSTORE_ASSIGN_OR_RETURN(PgResult block,
-                               conn.Exec("SELECT nextval('userstore_sequence_blocks')", {}));
+    // pg_current_xact_id() gives the transaction an ID, so its COMMIT is
+    // written and flushed, and with it the sequence's WAL record: without
+    // one, a crash of the server right after could hand out the block
+    // again (a transaction without an ID commits without a flush).
+    USERSTORE_ASSIGN_OR_RETURN(
+        PgResult block,
+        conn.Exec("SELECT nextval('userstore_sequence_blocks'), pg_current_xact_id()", {}));
     USERSTORE_ASSIGN_OR_RETURN(last, block.GetInt(0, 0));
     return absl::OkStatus();
   });

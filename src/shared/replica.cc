@@ -79,6 +79,7 @@ absl::StatusOr<Replicator::ConnPtr> Replicator::Connect(const std::string& conni
   ConnPtr conn(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
   if (conn == nullptr) return Unavailable("out of memory");
   if (PQstatus(conn.get()) != CONNECTION_OK) return Unavailable(ErrorOf(conn.get(), nullptr));
+  SilenceNotices(conn.get());
   return conn;
 }
 
