@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "sid/sid.h"
 #include "tests/support/shared_fixture.h"
 #include "tests/support/test_store.h"
 #include "tests/support/user_params.h"
@@ -119,6 +120,34 @@ TEST_F(SharedReplicaTest, ServicesAndRolesReplicate) {
   params.identity = "mod";
   params.role_sid = added.sid;
   ASSERT_OK(b->CreateUser(kServiceSid, params));
+}
+
+// Every host may EnsureService at start: on a Service another Store just
+// created, and this replica has not applied yet, it catches up and returns
+// it (PostgreSQL's duplicate key is 409/20001, as a memory Store's).
+TEST_F(SharedReplicaTest, EnsureServiceRacesAcrossStores) {
+  std::unique_ptr<Store> a = Open();
+  ASSERT_NE(a, nullptr);
+  std::unique_ptr<Store> b = Open();
+  ASSERT_NE(b, nullptr);
+  for (int round = 0; round < 5; ++round) {
+    ServiceCreate params;
+    params.sid = internal::FormatSid("IS", internal::RandomSidBytes());
+    params.friendly_name = "raced";
+    bool created[2] = {false, false};
+    absl::Status status[2];
+    std::thread other([&] { status[1] = b->EnsureService(params, &created[1]).status(); });
+    status[0] = a->EnsureService(params, &created[0]).status();
+    other.join();
+    ASSERT_OK(status[0]);
+    ASSERT_OK(status[1]);
+    EXPECT_NE(created[0], created[1]) << round;  // exactly one made it
+    ASSERT_OK_AND_ASSIGN(const Service on_a, a->FetchService(params.sid));
+    ASSERT_OK_AND_ASSIGN(const Service on_b, b->FetchService(params.sid));
+    EXPECT_EQ(on_a.default_service_role_sid, on_b.default_service_role_sid);
+    // A plain create of an existing Service is 409, as in memory.
+    EXPECT_TWILIO_ERROR(a->CreateService(params), 409, 20001);
+  }
 }
 
 // Writes that go on while a Store opens are neither missed nor applied

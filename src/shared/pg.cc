@@ -29,6 +29,14 @@ absl::Status MapFailure(PGconn* conn, PGresult* result, PgFailure* failure) {
   if (sqlstate == "23505" && name == kIdentityConstraint) {
     return Conflict(twilio_code::kUserAlreadyExists, "User already exists");
   }
+  if (sqlstate == "23505" && name == kServiceConstraint) {
+    return TwilioError(absl::StatusCode::kAlreadyExists, 409, twilio_code::kInvalidParameter,
+                       "Service already exists");
+  }
+  if (sqlstate == "23505" && name == kRoleConstraint) {
+    return TwilioError(absl::StatusCode::kAlreadyExists, 409, twilio_code::kInvalidParameter,
+                       "Role already exists");
+  }
   if (sqlstate == "23505" && name == kSequenceConstraint) {
     return Conflict(twilio_code::kConflict,
                     "the creation sequence was taken on another host: retry");

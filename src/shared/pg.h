@@ -6,6 +6,8 @@
 //
 //   23505 on (service_sid, identity)   409/50201 "User already exists"
 //   23505 on (service_sid, sequence)   409/20409 (PgFailure::kSequenceTaken)
+//   23505 on a Service's or role's SID 409/20001 kAlreadyExists, as a memory
+//                                      Store's duplicate
 //   class 08, 57P01-03, 57014, 53xxx,
 //   a lost connection                  503/20503 kUnavailable (retry later)
 //   40001, 40P01                       409/20409 kAborted (retry)
@@ -38,6 +40,8 @@ namespace userstore::internal::shared {
 // The constraint names of schema v1 that Exec maps to specific errors.
 inline constexpr std::string_view kIdentityConstraint = "userstore_users_service_sid_identity_key";
 inline constexpr std::string_view kSequenceConstraint = "userstore_users_service_sid_sequence_key";
+inline constexpr std::string_view kServiceConstraint = "userstore_services_pkey";
+inline constexpr std::string_view kRoleConstraint = "userstore_roles_sid_key";
 
 // 503/20503 (kUnavailable) "PostgreSQL is unavailable: <why>".
 absl::Status Unavailable(std::string_view why);
