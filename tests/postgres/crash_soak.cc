@@ -8,9 +8,14 @@
 //   - every user's attributes in the database hold a value at least the
 //     last one acknowledged for it and at most the last one attempted;
 //   - both replicas and a freshly opened Store equal the database.
+// A second test kills a host (a child process) during its load instead.
 // USERSTORE_PG_CRASH_CYCLES cycles (default 3; CI runs 20 in one suite).
 // Runs alone (RUN_SERIAL): it stops the server other tests use. Skipped
 // unless USERSTORE_PG_CONNINFO and USERSTORE_SOURCE_DIR are set.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <map>
@@ -227,6 +232,122 @@ TEST_F(CrashSoak, NoAcknowledgedWriteIsLostAndReplicasConverge) {
   std::unique_ptr<Store> c = Open();
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(contents(*c), stored);
+}
+
+// kill -9 of a host during its write load: a child process writes through
+// a shared Store named "victim" and reports each acknowledged create on a
+// pipe; it is killed, and the host restarts under the same name (the old
+// slot is dropped, a new one made, the snapshot loaded). Every acknowledged
+// create is there, and the restarted host equals the database and another
+// Store that lived through it.
+TEST_F(CrashSoak, AHostKilledDuringLoadRestartsAndConverges) {
+  // Before any Store exists here: the child of a process without threads.
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  {
+    std::unique_ptr<Store> setup = OpenWithService();  // the schema and the Service
+    ASSERT_NE(setup, nullptr);
+  }
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(fds[0]);
+    SharedOptions named;
+    named.replica_name = "victim";
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::OpenShared(conninfo_, {}, named);
+    if (!store.ok()) _exit(3);
+    for (int i = 0;; ++i) {
+      const std::string identity = absl::StrCat("v", i);
+      absl::StatusOr<User> created =
+          (*store)->CreateUser(kServiceSid, testing::NewUser(identity, R"({"v":0})"));
+      if (created.ok()) {
+        const std::string line = identity + " " + created->sid + "\n";
+        if (write(fds[1], line.data(), line.size()) < 0) _exit(4);
+        UserUpdate update;
+        update.attributes = R"({"v":1})";
+        (void)(*store)->UpdateUser(kServiceSid, created->sid, update);
+      }
+    }
+  }
+  close(fds[1]);
+  std::unique_ptr<Store> a = Open();  // lives through the kill
+  ASSERT_NE(a, nullptr);
+  // Read acknowledged creates for a while, then kill the child mid-write.
+  std::map<std::string, std::string> acknowledged;  // identity -> sid
+  std::string buffer;
+  const absl::Time until = absl::Now() + absl::Seconds(2);
+  char chunk[4096];
+  while (absl::Now() < until || acknowledged.size() < 50) {
+    const ssize_t n = read(fds[0], chunk, sizeof(chunk));
+    ASSERT_GT(n, 0) << "the writer died on its own";
+    buffer.append(chunk, static_cast<size_t>(n));
+    for (size_t eol; (eol = buffer.find('\n')) != std::string::npos; buffer.erase(0, eol + 1)) {
+      const std::string line = buffer.substr(0, eol);
+      const size_t space = line.find(' ');
+      acknowledged[line.substr(0, space)] = line.substr(space + 1);
+    }
+    if (absl::Now() > until + absl::Seconds(20)) break;
+  }
+  ASSERT_EQ(kill(child, SIGKILL), 0);
+  int wstatus = 0;
+  ASSERT_EQ(waitpid(child, &wstatus, 0), child);
+  EXPECT_TRUE(WIFSIGNALED(wstatus));
+  // Lines written before the kill but not read yet.
+  for (ssize_t n; (n = read(fds[0], chunk, sizeof(chunk))) > 0;) {
+    buffer.append(chunk, static_cast<size_t>(n));
+  }
+  for (size_t eol; (eol = buffer.find('\n')) != std::string::npos; buffer.erase(0, eol + 1)) {
+    const std::string line = buffer.substr(0, eol);
+    const size_t space = line.find(' ');
+    acknowledged[line.substr(0, space)] = line.substr(space + 1);
+  }
+  close(fds[0]);
+  ASSERT_GE(acknowledged.size(), 50u);
+
+  // Restart the host under its name: the slot may be active for a moment.
+  SharedOptions named;
+  named.replica_name = "victim";
+  absl::StatusOr<std::unique_ptr<Store>> restarted;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    restarted = Store::OpenShared(conninfo_, {}, named);
+    if (restarted.ok() || HttpStatus(restarted.status()) != 409) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_OK(restarted.status());
+  Store& b = **restarted;
+  ASSERT_OK(CatchUp(b, *a));
+  for (const auto& [identity, sid] : acknowledged) {
+    absl::StatusOr<User> on_b = b.FetchUser(kServiceSid, identity);
+    ASSERT_TRUE(on_b.ok()) << identity << ": " << on_b.status();
+    EXPECT_EQ(on_b->sid, sid);
+  }
+  auto db = Database();
+  ASSERT_TRUE(db.ok()) << db.status();
+  auto rows = db->Exec("SELECT sid, revision FROM userstore_users", {});
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  std::map<std::string, std::string> stored;
+  for (int i = 0; i < rows->rows(); ++i) {
+    stored[std::string(rows->Get(i, 0))] = std::string(rows->Get(i, 1));
+  }
+  auto revisions = [](Store& store) {
+    std::map<std::string, std::string> out;
+    PageRequest request;
+    request.page_size = 100;
+    for (;;) {
+      absl::StatusOr<Page> page = store.ListUsers(kServiceSid, request);
+      EXPECT_TRUE(page.ok()) << page.status();
+      if (!page.ok()) return out;
+      for (const User& u : page->users) out[u.sid] = absl::StrCat(u.revision);
+      if (page->next_page_token.empty()) return out;
+      request.page_token = page->next_page_token;
+    }
+  };
+  EXPECT_EQ(revisions(b), stored);
+  EXPECT_EQ(revisions(*a), stored);
+  // One slot per live Store: the killed run's is gone.
+  auto slots = db->Exec("SELECT slot_name FROM pg_replication_slots ORDER BY 1", {});
+  ASSERT_TRUE(slots.ok()) << slots.status();
+  EXPECT_EQ(slots->rows(), 2);
 }
 
 }  // namespace
