@@ -392,6 +392,9 @@ absl::StatusOr<ImportResult> StoreImpl::ImportUsers(std::string_view service_sid
             auto it = latest.find(r.sid);
             const UserRecord& old = it != latest.end() ? *it->second : *index.FindSid(r.sid);
             r.sequence = old.sequence;
+            // Above the replaced revision (NextRevision's rule: a shared
+            // Store's block may be behind it).
+            r.revision = std::max(r.revision, old.revision + 1);
             emission.type = UserEvent::Type::kUserUpdated;
             emission.changed = ImportChanges(old, r);
             // Replace keeps the old presence: the event shows it too.
