@@ -143,7 +143,9 @@ struct DurableOptions {
 // writes reach PostgreSQL. Not stored: each OpenShared may choose them afresh.
 struct SharedOptions {
   // The longest a write (one PostgreSQL transaction) may run on the server:
-  // the session's statement_timeout. A write past it fails with 503/20503
+  // the session's statement_timeout; a new connection's attempt is bounded
+  // by it too (libpq's connect_timeout, in whole seconds, at least 2; the
+  // replication stream's: 10 s). A write past it fails with 503/20503
   // (kUnavailable) and is not acknowledged. Must be at least 1 ms and at most
   // INT32_MAX ms: otherwise 400/20001 (kInvalidArgument).
   absl::Duration write_timeout = absl::Seconds(10);

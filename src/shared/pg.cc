@@ -1,5 +1,6 @@
 #include "shared/pg.h"
 
+#include <algorithm>
 #include <charconv>
 #include <utility>
 
@@ -87,7 +88,13 @@ void SilenceNotices(PGconn* conn) {
 
 absl::StatusOr<PgConn> PgConn::Connect(const std::string& conninfo,
                                        absl::Duration statement_timeout) {
-  PgConn conn(PQconnectdb(conninfo.c_str()));
+  // The connection attempt is bounded too (libpq's connect_timeout: whole
+  // seconds, at least 2); the conninfo's own setting is overridden.
+  const std::string connect_timeout = absl::StrCat(
+      std::max<int64_t>(2, absl::ToInt64Seconds(absl::Ceil(statement_timeout, absl::Seconds(1)))));
+  const char* keys[] = {"dbname", "connect_timeout", nullptr};
+  const char* values[] = {conninfo.c_str(), connect_timeout.c_str(), nullptr};
+  PgConn conn(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
   if (conn.conn_ == nullptr) return Unavailable("out of memory");
   if (PQstatus(conn.conn_.get()) != CONNECTION_OK) {
     return Unavailable(PQerrorMessage(conn.conn_.get()));

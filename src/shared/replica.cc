@@ -74,8 +74,8 @@ absl::Span<const std::string_view> ColumnsOf(Replicator::Table table) {
 }  // namespace
 
 absl::StatusOr<Replicator::ConnPtr> Replicator::Connect(const std::string& conninfo) {
-  const char* keys[] = {"dbname", "replication", nullptr};
-  const char* values[] = {conninfo.c_str(), "database", nullptr};
+  const char* keys[] = {"dbname", "replication", "connect_timeout", nullptr};
+  const char* values[] = {conninfo.c_str(), "database", "10", nullptr};
   ConnPtr conn(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
   if (conn == nullptr) return Unavailable("out of memory");
   if (PQstatus(conn.get()) != CONNECTION_OK) return Unavailable(ErrorOf(conn.get(), nullptr));
