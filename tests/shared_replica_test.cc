@@ -26,23 +26,6 @@ namespace {
 using testing::kServiceSid;
 using SharedReplicaTest = testing::SharedFixture;
 
-// Every user of the Service on `store`, by SID, as "identity|revision|attributes".
-std::map<std::string, std::string> Contents(Store& store) {
-  std::map<std::string, std::string> out;
-  PageRequest request;
-  request.page_size = 100;
-  for (;;) {
-    absl::StatusOr<Page> page = store.ListUsers(kServiceSid, request);
-    EXPECT_TRUE(page.ok()) << page.status();
-    if (!page.ok()) return out;
-    for (const User& u : page->users) {
-      out[u.sid] = absl::StrCat(u.identity, "|", u.revision, "|", u.attributes);
-    }
-    if (page->next_page_token.empty()) return out;
-    request.page_token = page->next_page_token;
-  }
-}
-
 TEST_F(SharedReplicaTest, WritesOnOneStoreReachTheOther) {
   std::unique_ptr<Store> a = OpenWithService();
   ASSERT_NE(a, nullptr);

@@ -288,6 +288,9 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
   // A Persist (user_index.h) that journals `r` (PutUser) and emits it; null
   // when there is neither a journal nor a feed. `emission` must outlive it.
   UserIndex::Persist CommitUser(Emission* emission) const;
+  // A Persist that only emits (a change applied from a shared Store's
+  // stream: journaled already); null without a feed.
+  UserIndex::Persist FeedOnly(Emission* emission) const;
   // The same for a removal (DeleteUser), checking `if_revision` first.
   UserIndex::Persist CommitErase(Emission* emission, std::optional<uint64_t> if_revision) const;
   // Whether the post-event listeners fire for this write (Store's rule).

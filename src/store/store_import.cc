@@ -31,18 +31,6 @@
 namespace userstore::internal {
 namespace {
 
-// The user_field bits an imported replacement `next` changes in `old`.
-uint32_t ImportChanges(const UserRecord& old, const UserRecord& next) {
-  uint32_t changed = 0;
-  if (old.role_sid != next.role_sid) changed |= user_field::kRoleSid;
-  if (old.attributes() != next.attributes()) changed |= user_field::kAttributes;
-  if (old.friendly_name() != next.friendly_name()) changed |= user_field::kFriendlyName;
-  if (old.joined_channels_count != next.joined_channels_count) {
-    changed |= user_field::kJoinedChannelsCount;
-  }
-  return changed;
-}
-
 constexpr size_t kDefaultBatchSize = 1000;
 constexpr size_t kMaxBatchSize = 10000;
 // 9999-12-31T23:59:59Z: the last second Twilio's date format can write.
@@ -396,7 +384,7 @@ absl::StatusOr<ImportResult> StoreImpl::ImportUsers(std::string_view service_sid
             // Store's block may be behind it).
             r.revision = std::max(r.revision, old.revision + 1);
             emission.type = UserEvent::Type::kUserUpdated;
-            emission.changed = ImportChanges(old, r);
+            emission.changed = ChangedFields(old, r);
             // Replace keeps the old presence: the event shows it too.
             r.online = old.online;
             r.notifiable = old.notifiable;

@@ -12,23 +12,19 @@
 namespace userstore::internal {
 namespace {
 
-// The user_field bits `next` changes in `old` (what an applied update shows).
-uint32_t Changed(const UserRecord& old, const UserRecord& next) {
-  uint32_t changed = 0;
-  if (old.role_sid != next.role_sid) changed |= user_field::kRoleSid;
-  if (old.attributes() != next.attributes()) changed |= user_field::kAttributes;
-  if (old.friendly_name() != next.friendly_name()) changed |= user_field::kFriendlyName;
-  if (old.joined_channels_count != next.joined_channels_count) {
-    changed |= user_field::kJoinedChannelsCount;
-  }
-  return changed;
-}
-
 // A Build's way of saying "nothing to do": never returned to a caller.
 absl::Status Skip() { return absl::CancelledError("replica: skip"); }
 bool IsSkip(const absl::Status& s) { return s.code() == absl::StatusCode::kCancelled; }
 
 }  // namespace
+
+UserIndex::Persist StoreImpl::FeedOnly(Emission* emission) const {
+  if (emission->service->feed() == nullptr) return nullptr;
+  return [this, emission](const UserRecord& r) {
+    Emit(emission, r);
+    return absl::OkStatus();
+  };
+}
 
 void StoreImpl::AfterOwnWrite() const {
   if (replica_ == nullptr || !after_own_writes_) return;
@@ -78,13 +74,7 @@ absl::StatusOr<Applied> StoreImpl::ApplyUser(std::string_view service_sid, UserR
   UserIndex& users = service->users();
   Emission emission{service, UserEvent::Type::kUserUpdated, 0, false, WriteOrigin::kReplica};
   emission.time_micros = absl::ToUnixMicros(time);
-  UserIndex::Persist emit = nullptr;
-  if (service->feed() != nullptr) {
-    emit = [&](const UserRecord& r) {
-      Emit(&emission, r);
-      return absl::OkStatus();
-    };
-  }
+  const UserIndex::Persist emit = FeedOnly(&emission);
   const UserKey by_sid{record->sid, {}};
   // An indexed user: replaced when the change is newer.
   auto build = [&](const UserRecord& r) -> absl::StatusOr<UserRecord::Ptr> {
@@ -99,7 +89,7 @@ absl::StatusOr<Applied> StoreImpl::ApplyUser(std::string_view service_sid, UserR
     next->joined_channels_count = record->joined_channels_count;
     next->date_updated = std::max(record->date_updated, r.date_created);
     emission.previous_revision = r.revision;
-    emission.changed = Changed(r, *next);
+    emission.changed = ChangedFields(r, *next);
     return next;
   };
   absl::StatusOr<UserIndex::ChangeOutcome> replaced =
@@ -132,13 +122,7 @@ absl::StatusOr<Applied> StoreImpl::ApplyDelete(std::string_view service_sid, con
   Emission emission{service, UserEvent::Type::kUserRemoved, user_field::kAll, false,
                     WriteOrigin::kReplica};
   emission.time_micros = absl::ToUnixMicros(time);
-  UserIndex::Persist emit = nullptr;
-  if (service->feed() != nullptr) {
-    emit = [&](const UserRecord& r) {
-      Emit(&emission, r);
-      return absl::OkStatus();
-    };
-  }
+  const UserIndex::Persist emit = FeedOnly(&emission);
   USERSTORE_ASSIGN_OR_RETURN(const UserIndex::ChangeOutcome outcome,
                              service->users().Erase(UserKey{sid, {}}, emit));
   if (outcome == UserIndex::ChangeOutcome::kDone) return Applied::kApplied;

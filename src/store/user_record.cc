@@ -9,6 +9,7 @@
 #include <string>
 
 #include "arena/record_arena.h"
+#include "userstore/user.h"
 
 namespace userstore::internal {
 
@@ -93,6 +94,17 @@ void UserRecord::Deleter::operator()(UserRecord* record) const {
   } else {
     ::operator delete(static_cast<void*>(record));
   }
+}
+
+uint32_t ChangedFields(const UserRecord& old, const UserRecord& next) {
+  uint32_t changed = 0;
+  if (old.role_sid != next.role_sid) changed |= user_field::kRoleSid;
+  if (old.attributes() != next.attributes()) changed |= user_field::kAttributes;
+  if (old.friendly_name() != next.friendly_name()) changed |= user_field::kFriendlyName;
+  if (old.joined_channels_count != next.joined_channels_count) {
+    changed |= user_field::kJoinedChannelsCount;
+  }
+  return changed;
 }
 
 }  // namespace userstore::internal

@@ -140,6 +140,11 @@ struct UserFields {
   uint64_t revision = 0;
 };
 
+// The user_field bits (userstore/events.h) a replacement `next` changes in
+// `old`: role, attributes, friendly name, joined-channels count (what an
+// import or an applied change shows in its event).
+uint32_t ChangedFields(const UserRecord& old, const UserRecord& next);
+
 }  // namespace userstore::internal
 
 #endif  // USERSTORE_SRC_STORE_USER_RECORD_H_

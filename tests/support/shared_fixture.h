@@ -6,6 +6,7 @@
 #define USERSTORE_TESTS_SUPPORT_SHARED_FIXTURE_H_
 
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -75,6 +76,24 @@ class SharedFixture : public ::testing::Test {
     absl::StatusOr<uint64_t> position = writer.SharedPosition();
     if (!position.ok()) return position.status();
     return reader.WaitForPosition(*position, absl::Seconds(10));
+  }
+
+  // Every user of Service kServiceSid on `store`, by SID:
+  // "identity|revision|attributes".
+  static std::map<std::string, std::string> Contents(Store& store) {
+    std::map<std::string, std::string> out;
+    PageRequest request;
+    request.page_size = 100;
+    for (;;) {
+      absl::StatusOr<Page> page = store.ListUsers(kServiceSid, request);
+      EXPECT_TRUE(page.ok()) << page.status();
+      if (!page.ok()) return out;
+      for (const User& u : page->users) {
+        out[u.sid] = u.identity + "|" + std::to_string(u.revision) + "|" + u.attributes;
+      }
+      if (page->next_page_token.empty()) return out;
+      request.page_token = page->next_page_token;
+    }
   }
 
   std::string admin_conninfo_;
