@@ -10,14 +10,19 @@
    A is visible on B (the lag's median and p99 over 200 updates are
    printed, for both read consistencies; not asserted); a delete on B is a
    404 on A once the stream delivered it; a page token minted on A pages
-   every user exactly once on B, while both hosts keep creating users.
+   every user exactly once on B, while both hosts keep creating users; both
+   hosts send post-event webhooks to one receiver, and each write arrives
+   there once, from the host that made it.
 
 Needs USERSTORE_PG_CONNINFO (tests/postgres/README.md): without it every
 test is skipped, saying so. Each class makes its own database and drops it
 (WITH (FORCE)) once its hosts have stopped. Run by ctest
 (python_test_shared_hosts).
 """
+import json
+import os
 import statistics
+import tempfile
 import threading
 import time
 import unittest
@@ -27,6 +32,7 @@ import requests
 
 import host
 import test_users
+import test_webhooks
 from host import (ACCOUNT_SID, AUTH_TOKEN, PAGING_SERVICE_SID, ROLE_SID, SERVICE_SID,
                   SharedHosts)
 
@@ -255,6 +261,69 @@ class TwoHostsTest(TwoHostsTestBase):
             nxt = body["meta"]["next_page_url"]
             url = None if nxt is None else h.origin + nxt[len(self.hosts.origin):]
         return sids
+
+
+class SharedWebhooksTest(unittest.TestCase):
+    """Both hosts send post-event webhooks to one receiver
+    (webhook_receiver.py, as test_webhooks.py): each write reaches the
+    receiver once, from the host that made it; the other host applies it
+    from its stream (WriteOrigin::kReplica) and sends nothing."""
+
+    @classmethod
+    def setUpClass(cls):
+        fd, cls.record = tempfile.mkstemp(prefix="userstore-shared-hooks-", suffix=".ndjson")
+        os.close(fd)
+        cls.addClassCleanup(os.unlink, cls.record)
+        cls.receiver = test_webhooks.Receiver(cls.record).start()
+        cls.addClassCleanup(cls.receiver.kill)
+        cls.hosts = SharedHosts("--service", SERVICE_SID, "--log", "off",
+                                "--post-webhook-url", cls.receiver.url, wait=False).start()
+        cls.addClassCleanup(cls.hosts.stop)
+
+    @classmethod
+    def tearDownClass(cls):
+        status = cls.hosts.stop()
+        if status != 0:
+            raise AssertionError("a host exited %r\n%s" % (status, cls.hosts.log()))
+
+    def received(self):
+        with open(self.record, encoding="utf-8") as f:
+            return [json.loads(line) for line in f]
+
+    def test_each_write_is_sent_once_by_its_host(self):
+        a, b = self.hosts.hosts
+        expected = []
+        with requests.Session() as s:
+            s.auth = (ACCOUNT_SID, AUTH_TOKEN)
+            s.trust_env = False
+            enabled = {"X-Twilio-Webhook-Enabled": "true"}
+            for i in range(10):
+                writer, other = (a, b) if i % 2 == 0 else (b, a)
+                users = "%s/v2/Services/%s/Users" % (writer.origin, SERVICE_SID)
+                r = s.post(users, data={"Identity": "hook-%d" % i}, headers=enabled, timeout=30)
+                self.assertEqual(r.status_code, 201, r.text)
+                sid = r.json()["sid"]
+                expected.append(("onUserAdded", "hook-%d" % i))
+                # The update and the delete go to the other host, once it has the user.
+                other_user = "%s/v2/Services/%s/Users/%s" % (other.origin, SERVICE_SID, sid)
+                deadline = time.monotonic() + 10
+                while s.get(other_user, timeout=30).status_code != 200:
+                    self.assertLess(time.monotonic(), deadline, "not replicated")
+                r = s.post(other_user, data={"FriendlyName": "n%d" % i}, headers=enabled,
+                           timeout=30)
+                self.assertEqual(r.status_code, 200, r.text)
+                expected.append(("onUserUpdated", "hook-%d" % i))
+                # A write without the header sends nothing, on either host.
+                r = s.post(other_user, data={"FriendlyName": "quiet"}, timeout=30)
+                self.assertEqual(r.status_code, 200, r.text)
+        deadline = time.monotonic() + 15
+        while len(self.received()) < len(expected) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)  # a duplicate from the other host would come by now
+        got = self.received()
+        self.assertTrue(all(r["valid"] for r in got), got)
+        self.assertEqual(sorted((r["params"]["EventType"], r["params"]["Identity"]) for r in got),
+                         sorted(expected))
 
 
 class UpdateLagTestBase(TwoHostsTestBase):
