@@ -18,7 +18,9 @@ of its own (CREATE DATABASE, dropped WITH (FORCE) at the end):
     creates one, and a second session (another process) sees it;
  4. import modes against the database (insert: 409s, exit 1; skip) and
     --dry-run (nothing written, the same report);
- 5. usage errors: --postgres with --data-dir, events/get --postgres; an
+ 5. `replay --postgres` of examples/twilio-docs.http, twice into one
+    database (the second run keeps the Service and role);
+ 6. usage errors: --postgres with --data-dir, events/get --postgres; an
     unreachable server is exit 2 naming --postgres, and no password is
     printed.
 Exits non-zero on a mismatch.
@@ -185,6 +187,19 @@ def modes(binary, tmp, db, export_file, first):
         check(export(binary, empty.conninfo) == "", "--dry-run wrote into an empty database")
 
 
+def replay(binary):
+    http_file = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples",
+                             "twilio-docs.http")
+    with TempDatabase("cli") as db:
+        for run_number in (1, 2):
+            code, out, err = run(binary, "replay", "--postgres", db.conninfo, "--service",
+                                 "IS" + "a" * 32, "--role", "RL" + "a" * 32, http_file)
+            statuses = [line for line in out.splitlines() if line.startswith("HTTP/1.1 ")]
+            check(code == 0 and "opened PostgreSQL" in err, (run_number, code, err))
+            check(statuses == ["HTTP/1.1 201 Created"] + ["HTTP/1.1 200 OK"] * 4 +
+                  ["HTTP/1.1 204 No Content"], (run_number, statuses))
+
+
 def usage(binary, tmp):
     for args, message in [
             (["stdio", "--postgres", "x", "--data-dir", tmp], "exclude each other"),
@@ -211,6 +226,7 @@ def main():
         first = varied_store(binary, tmp)
         check(len(records(first)) > 0)
         round_trips(binary, tmp, first, os.path.join(tmp, "a.ndjson"))
+        replay(binary)
         usage(binary, tmp)
     print("ok")
 
