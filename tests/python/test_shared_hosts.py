@@ -244,12 +244,14 @@ class TwoHostsTest(TwoHostsTestBase):
               "meanwhile, %d of them seen)" % (pages, len(seen), len(extra),
                                                len(set(seen) & set(extra))), flush=True)
         # Once both have caught up, A and B list the same users in the same order.
-        last = extra[-1] if extra else service_users[-1]
-        for h in (self.a, self.b):
-            self.visible(h, last)
-        time.sleep(0.2)
-        on_a = self.walk(self.a)
-        self.assertEqual(on_a, self.walk(self.b))
+        deadline = time.monotonic() + 10
+        while True:
+            on_a, on_b = self.walk(self.a), self.walk(self.b)
+            if (on_a == on_b and set(extra) <= set(on_a)) or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        self.assertEqual(on_a, on_b)
+        self.assertTrue(set(extra) <= set(on_a), "a user created during the walk is missing")
         self.assertTrue(set(seen) <= set(on_a), "the walk listed a phantom user")
 
     def walk(self, h):
