@@ -27,12 +27,16 @@ std::string Usage() {
        userstore export --data-dir DIR [--service IS...]... [-o FILE]
        userstore import --data-dir DIR [--service IS...]... [--mode MODE]
                         [--dry-run] [--create-services] FILE...
+       (replay, stdio, export and import take --postgres CONNINFO instead
+        of --data-dir DIR: a shared store in PostgreSQL)
        userstore events --data-dir DIR [--service IS...]... [--after N]
                         [--follow] [--limit N]
 
 Drives userstore's REST facade (Twilio Programmable Chat v2 Users) with no
 network. Without --data-dir, an in-memory Store lives for the run of the
-program; with it, a durable Store in DIR keeps users between runs.
+program; with it, a durable Store in DIR keeps users between runs; with
+--postgres CONNINFO, the shared Store kept in that PostgreSQL database (the
+one userstore-http --postgres hosts serve; docs/scale-out.md).
 
 commands:
   replay FILE.http   run the requests of a VS Code REST Client / JetBrains
@@ -69,7 +73,13 @@ commands:
                      (read-only; works beside a running store)
 
 flags (export and import):
-  --data-dir DIR     the store (required)
+  --data-dir DIR     the store (this or --postgres is required)
+  --postgres CONNINFO
+                     the shared store in this PostgreSQL database (a libpq
+                     connection string such as "host=/run/pg dbname=users
+                     user=userstore", or a postgresql:// URI); import
+                     creates its schema in an empty database, with the
+                     account of the first record. Not with --data-dir
   --service IS...    only this Service's records (repeatable); import: the
                      Service of records that name none (given once)
   -o, --output FILE  export: write to FILE instead of stdout
@@ -79,7 +89,8 @@ flags (export and import):
   --dry-run          import: validate everything, write nothing
   --create-services  import: create a Service the input names but does not
                      carry (with default roles); otherwise an error
-  --sync, --no-sync  import: as for replay (each batch synced by default)
+  --sync, --no-sync  import with --data-dir: as for replay (each batch
+                     synced by default)
 
 flags (replay and stdio):
   --data-dir DIR     open (or create) the durable store in DIR; recovery
@@ -88,16 +99,23 @@ flags (replay and stdio):
                      (survives a power cut; the default)
   --no-sync          with --data-dir: writes reach the OS only (survive a
                      crash of the program, not of the machine); faster
+  --postgres CONNINFO
+                     open the shared store in this PostgreSQL database
+                     (created on first use; several programs and
+                     userstore-http hosts may use it at once); "opened
+                     PostgreSQL ...: N users in S s" goes to stderr. Not
+                     with --data-dir
   --service IS...    create this Service (with its four default roles);
-                     repeatable. With --data-dir, one that exists is kept.
+                     repeatable. With --data-dir or --postgres, one that
+                     exists is kept.
   --create-services  a create (POST) naming an unknown Service creates it
                      (with its default roles) on first use; without this
                      flag it is a 404 and creates nothing
   --role RL...       add this deployment-scope role to every --service;
-                     repeatable; needs --service. With --data-dir, one
-                     that exists is kept.
+                     repeatable; needs --service. With --data-dir or
+                     --postgres, one that exists is kept.
   --account AC...    the Account SID (default: minted at random, or the
-                     one stored in --data-dir)
+                     one stored in --data-dir or --postgres)
   --base-url URL     base of the `url` fields (default
                      https://chat.twilio.com/v2); paths below its path
                      are served (also taken by get and list)
@@ -105,13 +123,17 @@ flags (replay and stdio):
   --version          print the version
 
 flags (events):
-  --data-dir DIR     the store (required)
+  --data-dir DIR     the store (required; a --postgres store keeps no feed
+                     to read: its change feed is each process's memory)
   --service IS...    only this Service's events (repeatable)
   --after N          start after position N (needs exactly one --service)
   --follow           after the events kept, wait for new ones (checked
                      every 200 ms) until SIGINT, SIGTERM or stdout closes
   --limit N          print at most N events in all
   --base-url URL     as above
+
+check, stats, get and list read a store directory; they take no
+--postgres (read a shared store with export --postgres or stdio --postgres).
 
 flags (get and list):
   --service IS...    the Service to read (get: once; list: repeatable)
@@ -142,12 +164,12 @@ bool Takes(Command command, absl::string_view flag) {
     case Command::kList:
       return flag == "--service" || flag == "--limit" || flag == "--base-url";
     case Command::kExport:
-      return flag == "--data-dir" || flag == "--service" || flag == "--output" ||
-             flag == "--base-url";
+      return flag == "--data-dir" || flag == "--postgres" || flag == "--service" ||
+             flag == "--output" || flag == "--base-url";
     case Command::kImport:
-      return flag == "--data-dir" || flag == "--service" || flag == "--mode" ||
-             flag == "--dry-run" || flag == "--create-services" || flag == "--sync" ||
-             flag == "--no-sync";
+      return flag == "--data-dir" || flag == "--postgres" || flag == "--service" ||
+             flag == "--mode" || flag == "--dry-run" || flag == "--create-services" ||
+             flag == "--sync" || flag == "--no-sync";
     case Command::kEvents:
       return flag == "--data-dir" || flag == "--service" || flag == "--after" ||
              flag == "--follow" || flag == "--limit" || flag == "--base-url";
@@ -164,9 +186,10 @@ const char* FlagsOf(Command command) {
     case Command::kGet:
       return "--service, --base-url";
     case Command::kExport:
-      return "--data-dir, --service, -o, --base-url";
+      return "--data-dir or --postgres, --service, -o, --base-url";
     case Command::kImport:
-      return "--data-dir, --service, --mode, --dry-run, --create-services, --sync, --no-sync";
+      return "--data-dir or --postgres, --service, --mode, --dry-run, --create-services, "
+             "--sync, --no-sync";
     case Command::kEvents:
       return "--data-dir, --service, --after, --follow, --limit, --base-url";
     default:
@@ -185,6 +208,7 @@ const char* OwnerOf(absl::string_view flag) {
 // What a flag's value must be, for the message of an empty one.
 const char* ValueKind(absl::string_view flag) {
   if (flag == "--data-dir") return "a directory";
+  if (flag == "--postgres") return "a connection string";
   if (flag == "--base-url") return "a URL";
   if (flag == "--limit" || flag == "--after") return "a number";
   if (flag == "--output") return "a file";
@@ -210,8 +234,8 @@ absl::StatusOr<CliOptions> ParseArgs(const std::vector<absl::string_view>& args)
   bool flags_done = false;
   bool sync_given = false;
   bool data_dir_given = false;
-  // --account, --base-url, --data-dir, --limit, --output, --mode: given at
-  // most once.
+  // --account, --base-url, --data-dir, --postgres, --limit, --output,
+  // --mode: given at most once.
   absl::flat_hash_set<absl::string_view> single_valued;
   for (size_t i = 0; i < args.size(); ++i) {
     absl::string_view arg = args[i];
@@ -257,8 +281,8 @@ absl::StatusOr<CliOptions> ParseArgs(const std::vector<absl::string_view>& args)
       continue;
     }
     if (name != "--service" && name != "--role" && name != "--account" && name != "--base-url" &&
-        name != "--data-dir" && name != "--limit" && name != "--output" && name != "--mode" &&
-        name != "--after") {
+        name != "--data-dir" && name != "--postgres" && name != "--limit" && name != "--output" &&
+        name != "--mode" && name != "--after") {
       return UsageError(absl::StrCat("unknown flag ", name));
     }
     given.push_back(name);
@@ -284,6 +308,8 @@ absl::StatusOr<CliOptions> ParseArgs(const std::vector<absl::string_view>& args)
     } else if (name == "--data-dir") {
       options.data_dir = std::string(value);
       data_dir_given = true;
+    } else if (name == "--postgres") {
+      options.postgres = std::string(value);
     } else if (name == "--output") {
       options.output = std::string(value);
     } else if (name == "--mode") {
@@ -317,6 +343,21 @@ absl::StatusOr<CliOptions> ParseArgs(const std::vector<absl::string_view>& args)
         "missing command (replay, stdio, check, stats, get, list, export, import or events)");
   }
   const absl::string_view command = positional[0];
+  const bool postgres_given = !options.postgres.empty();
+  if (postgres_given && data_dir_given) {
+    return UsageError(
+        "--data-dir and --postgres exclude each other (the store is a directory or a "
+        "PostgreSQL database)");
+  }
+  if (postgres_given && (command == "check" || command == "stats" || command == "get" ||
+                         command == "list" || command == "events")) {
+    return UsageError(absl::StrCat(
+        command, " does not take --postgres: ",
+        command == "events"
+            ? "a shared store keeps no change feed to read (each process's is in memory)"
+            : "it reads a store directory (read a shared store with export --postgres or "
+              "stdio --postgres)"));
+  }
   if (command == "replay") {
     options.command = Command::kReplay;
     if (positional.size() != 2) {
@@ -365,8 +406,12 @@ absl::StatusOr<CliOptions> ParseArgs(const std::vector<absl::string_view>& args)
                                        " (its flags: ", FlagsOf(options.command), ")"));
       }
     }
-    if (!data_dir_given) {
-      return UsageError(absl::StrCat(command, " needs --data-dir DIR (the store)"));
+    if (!data_dir_given && !postgres_given) {
+      return UsageError(
+          absl::StrCat(command, " needs --data-dir DIR or --postgres CONNINFO (the store)"));
+    }
+    if (sync_given && !data_dir_given) {
+      return UsageError("--sync / --no-sync need --data-dir");
     }
     if (is_export && positional.size() != 1) {
       return UsageError("export takes no argument (write to a file with -o FILE)");

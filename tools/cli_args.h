@@ -6,12 +6,15 @@
 //   userstore stats DIR
 //   userstore get DIR KEY [--service IS...] [--base-url URL]
 //   userstore list DIR [--service IS...]... [--limit N] [--base-url URL]
-//   userstore export --data-dir DIR [--service IS...]... [-o FILE] [--base-url URL]
-//   userstore import --data-dir DIR [--service IS...]... [--mode insert|skip|upsert]
-//                    [--dry-run] [--create-services] [--sync|--no-sync] FILE...
+//   userstore export (--data-dir DIR | --postgres CONNINFO) [--service IS...]... [-o FILE]
+//                    [--base-url URL]
+//   userstore import (--data-dir DIR | --postgres CONNINFO) [--service IS...]...
+//                    [--mode insert|skip|upsert] [--dry-run] [--create-services]
+//                    [--sync|--no-sync] FILE...
 //   userstore events --data-dir DIR [--service IS...]... [--after N] [--follow]
 //                    [--limit N] [--base-url URL]
-// Flags may come before or after the command; `--flag value` and
+// replay and stdio take --postgres CONNINFO as well (a shared Store instead
+// of --data-dir's durable one). Flags may come before or after the command; `--flag value` and
 // `--flag=value` are both accepted; `--` ends the flags. `--sync`,
 // `--no-sync`, `--create-services`, `--dry-run` and `--follow` take no value; `-o FILE`
 // is `--output FILE`.
@@ -61,6 +64,10 @@ struct CliOptions {
   // empty: an in-memory Store (Store::Create). export reads it (StoreReader),
   // import writes into it; both require it.
   std::string data_dir;
+  // --postgres: replay / stdio / export / import open the shared Store of
+  // this libpq connection string (Store::OpenShared) instead; exclusive with
+  // --data-dir.
+  std::string postgres;
   bool sync = true;                   // --sync (default) / --no-sync
   std::vector<std::string> services;  // --service (repeatable), in order
   // --create-services: replay / stdio create an unknown Service named in the
@@ -84,16 +91,18 @@ struct CliOptions {
 // without exactly DIR and KEY, list without exactly one DIR, a flag the
 // command does not take (get: --service at most once, --base-url; list:
 // --service, --limit, --base-url; replay and stdio: all but --limit),
-// export with a positional argument or without --data-dir, import without
-// --data-dir or without a FILE, --mode not insert, skip or upsert, -o given
+// export with a positional argument or without --data-dir or --postgres,
+// import without --data-dir or --postgres or without a FILE, --data-dir and
+// --postgres together, --postgres for another command than replay, stdio,
+// export and import, --mode not insert, skip or upsert, -o given
 // twice or with an empty value,
 // --limit not a positive integer, --after not a non-negative integer or
 // given twice, events without --data-dir, with a positional argument, or
 // with --after but not exactly one --service, --role without any --service (roles are
 // added to the Services named by --service), --sync / --no-sync without
 // --data-dir, an empty value of any flag (--service=, --role=, --account=,
-// --base-url=, --data-dir=, --limit=), or --account, --base-url,
-// --data-dir or --limit given twice. SIDs are checked later: repeats by
+// --base-url=, --data-dir=, --postgres=, --limit=), or --account,
+// --base-url, --data-dir, --postgres or --limit given twice. SIDs are checked later: repeats by
 // MakeSession (session.h) and RunList, the rest by the Store.
 // Complexity: O(total length of the arguments).
 absl::StatusOr<CliOptions> ParseArgs(const std::vector<absl::string_view>& args);

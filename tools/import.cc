@@ -1,7 +1,8 @@
 // `userstore import --data-dir DIR [--service IS]... [--mode M] [--dry-run]
 // [--create-services] FILE...`: records read by ParseImport
 // (import_parse.h), carried into a durable Store with Store::ImportService
-// and Store::ImportUsers.
+// and Store::ImportUsers; with --postgres CONNINFO instead of --data-dir,
+// into the shared Store of that database (Store::OpenShared).
 #include "userstore/import.h"
 
 #include <algorithm>
@@ -28,6 +29,7 @@
 #include "progress.h"
 #include "session.h"
 #include "userstore/error.h"
+#include "userstore/page.h"
 #include "userstore/sid.h"
 #include "userstore/store.h"
 
@@ -139,9 +141,34 @@ class Importer {
 
   void Fatal(std::string_view what, const absl::Status& status) {
     progress_->Finish();
-    err_ << "userstore: import " << options_.data_dir << ": " << what << ": " << status.message()
+    err_ << "userstore: import " << StoreName(options_) << ": " << what << ": " << status.message()
          << "\n";
     fatal_ = 2;
+  }
+
+  // --postgres: the shared Store of the database, opened with the input's
+  // `account` (stored when the database is empty) or, when the database
+  // holds another account already, with that one. With --dry-run, a copy
+  // of it in memory instead (nothing is written).
+  absl::StatusOr<std::unique_ptr<Store>> OpenShared(const std::string& account) {
+    StoreOptions store_options;
+    store_options.account_sid = CanonicalSid(account, "AC").value_or(std::string());
+    absl::StatusOr<std::unique_ptr<Store>> shared = OpenSharedStore(options_, store_options);
+    if (!shared.ok() && !store_options.account_sid.empty() &&
+        shared.status().code() == absl::StatusCode::kFailedPrecondition) {
+      // The database's account differs: keep the stored one, as a store
+      // directory does.
+      shared = OpenSharedStore(options_, StoreOptions());
+    }
+    if (!shared.ok() || !options_.dry_run) return shared;
+    StoreOptions copy_options;
+    copy_options.account_sid = (*shared)->options().account_sid;
+    absl::StatusOr<std::unique_ptr<Store>> copy = Store::Create(copy_options);
+    if (!copy.ok()) return copy.status();
+    if (absl::Status s = CopyInto(**shared, copy->get()); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("reading the store for --dry-run: ", s.message()));
+    }
+    return copy;
   }
 
   // Opens the Store at the first record that needs it. `account`: the
@@ -149,6 +176,16 @@ class Importer {
   bool EnsureStore(const std::string& account) {
     if (store_ != nullptr) return true;
     if (fatal_ != 0) return false;
+    if (!options_.postgres.empty()) {
+      absl::StatusOr<std::unique_ptr<Store>> shared = OpenShared(account);
+      if (!shared.ok()) {
+        Fatal("cannot open the store", shared.status());
+        return false;
+      }
+      store_ = *std::move(shared);
+      account_ = store_->options().account_sid;
+      return true;
+    }
     // An existing store keeps its account (read without a lock).
     std::unique_ptr<StoreReader> reader;
     if (std::filesystem::exists(options_.data_dir)) {
@@ -202,16 +239,7 @@ class Importer {
         return absl::OkStatus();
       };
       absl::Status visited = reader.VisitUsers(service.sid, [&](const User& user) {
-        UserImport row;
-        row.sid = user.sid;
-        row.identity = user.identity;
-        row.role_sid = user.role_sid;
-        row.attributes = user.attributes;
-        row.friendly_name = user.friendly_name;
-        row.joined_channels_count = user.joined_channels_count;
-        row.date_created = user.date_created;
-        row.date_updated = user.date_updated;
-        batch.push_back(std::move(row));
+        batch.push_back(ImportOf(user));
         if (batch.size() >= kBatchRows) failed = flush();
         return failed.ok();
       });
@@ -222,6 +250,48 @@ class Importer {
       }
     }
     return absl::OkStatus();
+  }
+
+  // Copies the Services, roles and users of the Store `from` into `to`
+  // (users a page at a time, in creation order).
+  static absl::Status CopyInto(const Store& from, Store* to) {
+    for (const Service& service : from.ListServices()) {
+      absl::StatusOr<std::vector<Role>> roles = from.ListRoles(service.sid);
+      if (!roles.ok()) return roles.status();
+      absl::StatusOr<Service> imported = to->ImportService(service, *roles);
+      if (!imported.ok()) return imported.status();
+      PageRequest request;
+      request.page_size = 100;
+      std::vector<UserImport> batch;
+      while (true) {
+        absl::StatusOr<Page> page = from.ListUsers(service.sid, request);
+        if (!page.ok()) return page.status();
+        for (const User& user : page->users) batch.push_back(ImportOf(user));
+        if (batch.size() >= kBatchRows || page->next_page_token.empty()) {
+          absl::StatusOr<ImportResult> result = to->ImportUsers(service.sid, batch);
+          batch.clear();
+          if (!result.ok()) return result.status();
+          if (!result->errors.empty()) return result->errors.front().status;
+        }
+        if (page->next_page_token.empty()) break;
+        request.page_token = page->next_page_token;
+        ++request.page;
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  static UserImport ImportOf(const User& user) {
+    UserImport row;
+    row.sid = user.sid;
+    row.identity = user.identity;
+    row.role_sid = user.role_sid;
+    row.attributes = user.attributes;
+    row.friendly_name = user.friendly_name;
+    row.joined_channels_count = user.joined_channels_count;
+    row.date_created = user.date_created;
+    row.date_updated = user.date_updated;
+    return row;
   }
 
   // The Service records of this Service go to; "" (after a rejection)
@@ -423,11 +493,11 @@ class Importer {
     const double seconds = absl::ToDoubleSeconds(absl::Now() - start_);
     std::vector<std::string> formats(formats_.begin(), formats_.end());
     std::sort(formats.begin(), formats.end());
-    err_ << (options_.dry_run ? "dry run, nothing written: " : "") << "import " << options_.data_dir
-         << " (" << ModeName(options_.mode) << "): " << users_read_ << " users read from "
-         << options_.files.size() << " files (" << absl::StrJoin(formats, ", ")
-         << "): " << inserted_ << " inserted, " << replaced_ << " replaced, " << skipped_
-         << " skipped, " << rejected_ << " rejected";
+    err_ << (options_.dry_run ? "dry run, nothing written: " : "") << "import "
+         << StoreName(options_) << " (" << ModeName(options_.mode) << "): " << users_read_
+         << " users read from " << options_.files.size() << " files ("
+         << absl::StrJoin(formats, ", ") << "): " << inserted_ << " inserted, " << replaced_
+         << " replaced, " << skipped_ << " skipped, " << rejected_ << " rejected";
     if (passed_over_ > 0) err_ << ", " << passed_over_ << " of other Services passed over";
     err_ << "; " << services_imported_ << " Services imported, " << services_created_
          << " created, " << roles_added_ << " roles added; " << absl::StrFormat("%.2f s", seconds)

@@ -8,6 +8,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "userstore/service.h"
@@ -24,6 +25,20 @@ absl::Status Prefixed(const absl::Status& status, absl::string_view what) {
 absl::StatusOr<std::unique_ptr<Store>> OpenStore(const CliOptions& options,
                                                  StoreOptions store_options,
                                                  RecoveryProgress* progress) {
+  if (!options.postgres.empty()) {
+    const absl::Time start = absl::Now();
+    absl::StatusOr<std::unique_ptr<Store>> store =
+        OpenSharedStore(options, std::move(store_options));
+    if (store.ok() && progress != nullptr) {
+      uint64_t users = 0;
+      for (const Service& service : (*store)->ListServices()) {
+        users += (*store)->CountUsers(service.sid).value_or(0);
+      }
+      progress->Update(users, users);
+      progress->Finish(StoreName(options), absl::Now() - start);
+    }
+    return store;
+  }
   if (options.data_dir.empty()) return Store::Create(std::move(store_options));
   DurableOptions durable;
   durable.sync = options.sync;
@@ -46,7 +61,103 @@ absl::StatusOr<std::unique_ptr<Store>> OpenStore(const CliOptions& options,
   return store;
 }
 
+// The end of a key=value connection string's value that starts at `i`
+// (quoted: '...' with backslash escapes; else up to white space).
+size_t ValueEnd(std::string_view text, size_t i) {
+  if (i < text.size() && text[i] == '\'') {
+    for (++i; i < text.size(); ++i) {
+      if (text[i] == '\\') {
+        ++i;
+      } else if (text[i] == '\'') {
+        return i + 1;
+      }
+    }
+    return text.size();
+  }
+  while (i < text.size() && !absl::ascii_isspace(static_cast<unsigned char>(text[i]))) ++i;
+  return i;
+}
+
+std::string RedactUri(std::string_view uri, size_t scheme_end) {
+  std::string out(uri);
+  // Authority: up to the first '/', '?' or '#' after "://".
+  const size_t start = scheme_end + 3;
+  size_t end = out.find_first_of("/?#", start);
+  if (end == std::string::npos) end = out.size();
+  const size_t at = out.rfind('@', end);
+  if (at != std::string::npos && at >= start) {
+    const size_t colon = out.find(':', start);
+    if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
+  }
+  // password=... in the query.
+  for (size_t pos = out.find('?'); pos != std::string::npos; pos = out.find('&', pos + 1)) {
+    if (out.compare(pos + 1, 9, "password=") == 0) {
+      const size_t value = pos + 10;
+      size_t value_end = out.find_first_of("&#", value);
+      if (value_end == std::string::npos) value_end = out.size();
+      out.replace(value, value_end - value, "***");
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string RedactConninfo(std::string_view conninfo) {
+  for (std::string_view scheme : {"postgresql://", "postgres://"}) {
+    if (conninfo.starts_with(scheme)) return RedactUri(conninfo, scheme.size() - 3);
+  }
+  std::string out;
+  size_t i = 0;
+  while (i < conninfo.size()) {
+    if (absl::ascii_isspace(static_cast<unsigned char>(conninfo[i]))) {
+      out.push_back(conninfo[i++]);
+      continue;
+    }
+    // A keyword, optional spaces, '=', optional spaces, a value.
+    size_t key_end = i;
+    while (key_end < conninfo.size() && conninfo[key_end] != '=' &&
+           !absl::ascii_isspace(static_cast<unsigned char>(conninfo[key_end]))) {
+      ++key_end;
+    }
+    size_t eq = key_end;
+    while (eq < conninfo.size() && absl::ascii_isspace(static_cast<unsigned char>(conninfo[eq]))) {
+      ++eq;
+    }
+    if (eq >= conninfo.size() || conninfo[eq] != '=') {  // not key=value: keep as it is
+      out.append(conninfo.substr(i, eq - i));
+      i = eq;
+      continue;
+    }
+    size_t value = eq + 1;
+    while (value < conninfo.size() &&
+           absl::ascii_isspace(static_cast<unsigned char>(conninfo[value]))) {
+      ++value;
+    }
+    const size_t value_end = ValueEnd(conninfo, value);
+    out.append(conninfo.substr(i, value - i));
+    if (conninfo.substr(i, key_end - i) == "password") {
+      out.append("***");
+    } else {
+      out.append(conninfo.substr(value, value_end - value));
+    }
+    i = value_end;
+  }
+  return out;
+}
+
+std::string StoreName(const CliOptions& options) {
+  if (options.postgres.empty()) return options.data_dir;
+  return absl::StrCat("PostgreSQL \"", RedactConninfo(options.postgres), "\"");
+}
+
+absl::StatusOr<std::unique_ptr<Store>> OpenSharedStore(const CliOptions& options,
+                                                       StoreOptions store_options) {
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      Store::OpenShared(options.postgres, std::move(store_options));
+  if (!store.ok()) return Prefixed(store.status(), "--postgres");
+  return store;
+}
 
 absl::Status NoRepeatedSids(const std::vector<std::string>& values, absl::string_view flag,
                             std::string_view prefix) {
@@ -80,8 +191,9 @@ absl::StatusOr<Session> MakeSession(const CliOptions& options, RecoveryProgress*
       OpenStore(options, std::move(store_options), progress);
   if (!store.ok()) return store.status();
 
-  // A reopened durable store may hold the Services and roles already.
-  const bool keep_existing = !options.data_dir.empty();
+  // A reopened durable store, or a shared one, may hold the Services and
+  // roles already.
+  const bool keep_existing = !options.data_dir.empty() || !options.postgres.empty();
   auto tolerated = [keep_existing](const absl::Status& status) {
     return status.ok() || (keep_existing && status.code() == absl::StatusCode::kAlreadyExists);
   };

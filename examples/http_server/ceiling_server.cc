@@ -89,10 +89,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s: %s\n", kProgram, std::string(flags.status().message()).c_str());
     return 2;
   }
-  if (flags->help || flags->version || body_file.empty() || !flags->data_dir.empty()) {
+  if (flags->help || flags->version || body_file.empty() || !flags->data_dir.empty() ||
+      !flags->postgres.empty()) {
     std::fprintf(stderr,
                  "usage: %s --body-file FILE [--content-type TYPE] [userstore-http's flags, "
-                 "but --data-dir]\n",
+                 "but --data-dir and --postgres]\n",
                  kProgram);
     return flags->help ? 0 : 2;
   }

@@ -73,15 +73,34 @@ token.
                        (survives a power cut; the default)
   --no-sync            with --data-dir: writes reach the OS only (survive a
                        crash of the host, not of the machine); faster
+  --postgres CONNINFO  serve a shared store kept in the PostgreSQL database
+                       of this libpq connection string (e.g. "host=/run/pg
+                       dbname=users user=userstore", or a postgresql:// URI):
+                       several hosts on one database serve the same users,
+                       each from its own in-memory replica that follows the
+                       database (docs/scale-out.md). Not with --data-dir
+  --replica-name NAME  with --postgres: this host's name among those sharing
+                       the database, 1..40 of [a-z0-9_] (its replication
+                       slot is userstore_NAME; a restart under the same name
+                       drops the slot its previous run left). Default: a
+                       random name
+  --read-consistency local|after-own-writes
+                       with --postgres: local (the default) answers a write
+                       once committed; after-own-writes also waits until
+                       this host's replica has received it, so the replica
+                       then holds every write committed before it, by any
+                       host
   --service IS...      create this Service (repeatable); without any,
                        a Service is created the first time a request names it.
-                       With --data-dir, one that exists is kept
+                       With --data-dir or --postgres, one that exists is kept
   --role RL...         add this deployment-scope role to every --service
-                       (repeatable); with --data-dir, one that exists is kept
+                       (repeatable); with --data-dir or --postgres, one that
+                       exists is kept
   --account-sid AC...  the account (default $TWILIO_ACCOUNT_SID); with
-                       --data-dir it must be the store's own. Hex digits
-                       are taken in lowercase: clients authenticate as
-                       ACabcd... also when ACABCD... is given
+                       --data-dir or --postgres it must be the store's own
+                       (the first host to open a database stores it). Hex
+                       digits are taken in lowercase: clients authenticate
+                       as ACabcd... also when ACABCD... is given
   --auth-token TOKEN   the auth token (default $TWILIO_AUTH_TOKEN; prefer the
                        environment: flags are visible to other local users)
   --request-timeout S  a request's headers and body must arrive within S
@@ -110,7 +129,9 @@ token.
                        least once, in order per Service, retried with
                        backoff (docs/events.md, "Webhooks"). With
                        --data-dir, the delivered position is kept in
-                       DIR.webhooks/
+                       DIR.webhooks/; otherwise (--postgres included) in
+                       memory only: a restarted host starts at the feed's
+                       end
   --pre-webhook-url URL
                        ask URL before each client's create (onUserAdd,
                        userstore's) or update (onUserUpdate): 200 lets it
@@ -138,6 +159,7 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
   bool sync_given = false;
   bool webhook_flag_given = false;
   bool pre_timeout_given = false;
+  bool shared_flag_given = false;  // --replica-name, --read-consistency
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--help" || arg == "-h") {
@@ -178,7 +200,8 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
         name != "--max-connections-per-address" && name != "--log" &&
         name != "--post-webhook-url" && name != "--pre-webhook-url" && name != "--webhook-filter" &&
         name != "--webhook-timeout" && name != "--webhook-retries" &&
-        name != "--pre-webhook-on-timeout") {
+        name != "--pre-webhook-on-timeout" && name != "--postgres" && name != "--replica-name" &&
+        name != "--read-consistency") {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag '", name, "'"));
     }
     if (!value.has_value()) {
@@ -241,6 +264,26 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
     } else if (name == "--data-dir") {
       if (value->empty()) return absl::InvalidArgumentError("--data-dir needs a directory");
       flags.data_dir = *value;
+    } else if (name == "--postgres") {
+      if (value->empty()) {
+        return absl::InvalidArgumentError("--postgres needs a libpq connection string");
+      }
+      flags.postgres = *value;
+    } else if (name == "--replica-name") {
+      if (value->empty() || value->size() > 40 ||
+          value->find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--replica-name must be 1 to 40 characters of [a-z0-9_], not '", *value, "'"));
+      }
+      flags.replica_name = *value;
+      shared_flag_given = true;
+    } else if (name == "--read-consistency") {
+      if (*value != "local" && *value != "after-own-writes") {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--read-consistency must be 'local' or 'after-own-writes', not '", *value, "'"));
+      }
+      flags.after_own_writes = *value == "after-own-writes";
+      shared_flag_given = true;
     } else if (name == "--service" || name == "--role") {
       if (value->empty()) {
         return absl::InvalidArgumentError(absl::StrCat(name, " needs a SID, not an empty value"));
@@ -266,8 +309,16 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
   if (!flags.roles.empty() && flags.services.empty()) {
     return absl::InvalidArgumentError("--role needs at least one --service");
   }
+  if (!flags.postgres.empty() && !flags.data_dir.empty()) {
+    return absl::InvalidArgumentError(
+        "--postgres and --data-dir exclude each other: the store is either a PostgreSQL "
+        "database or a directory");
+  }
   if (sync_given && flags.data_dir.empty()) {
     return absl::InvalidArgumentError("--sync / --no-sync need --data-dir");
+  }
+  if (shared_flag_given && flags.postgres.empty()) {
+    return absl::InvalidArgumentError("--replica-name / --read-consistency need --postgres");
   }
   if (webhook_flag_given && flags.post_webhook_url.empty() && flags.pre_webhook_url.empty()) {
     return absl::InvalidArgumentError(

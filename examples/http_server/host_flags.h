@@ -1,7 +1,9 @@
 // Command-line flags of the example HTTP host (userstore-http).
 //
 //   userstore-http [--host ADDR] [--port N] [--base-url URL]
-//                  [--data-dir DIR [--sync | --no-sync]]
+//                  [--data-dir DIR [--sync | --no-sync] |
+//                   --postgres CONNINFO [--replica-name NAME]
+//                   [--read-consistency local|after-own-writes]]
 //                  [--service IS...]... [--role RL...]...
 //                  [--account-sid AC...] [--auth-token TOKEN]
 //                  [--request-timeout S] [--max-connections N]
@@ -40,6 +42,15 @@ struct HostFlags {
   // (Store::Open); empty: an in-memory Store that lives as long as the host.
   std::string data_dir;
   bool sync = true;  // --sync (default) / --no-sync
+  // --postgres: serve a shared Store whose source of truth is the
+  // PostgreSQL database of this libpq connection string
+  // (Store::OpenShared, docs/scale-out.md); exclusive with --data-dir.
+  std::string postgres;
+  // --replica-name: SharedOptions::replica_name (empty: a random name).
+  std::string replica_name;
+  // --read-consistency after-own-writes (true) / local (false, the default):
+  // SharedOptions::consistency.
+  bool after_own_writes = false;
   // Limits against slow or numerous clients (GuardedServer):
   int request_timeout_seconds = 10;      // --request-timeout: headers + body
   int max_connections = 128;             // --max-connections
@@ -70,7 +81,10 @@ struct HostFlags {
 // --max-connections not in [1, 4096], a --max-connections-per-address not
 // in [1, --max-connections], a --log other than on / off, --role without
 // --service, an empty --data-dir,
-// --sync / --no-sync without --data-dir, an empty --service or --role, a
+// --sync / --no-sync without --data-dir, --postgres with --data-dir, an
+// empty --postgres, a --replica-name not 1..40 characters of [a-z0-9_], a
+// --read-consistency other than local / after-own-writes, --replica-name or
+// --read-consistency without --postgres, an empty --service or --role, a
 // --service or --role given twice (also in another hex case), or a missing
 // account SID or auth token (flag and environment both unset or empty); a
 // --post-webhook-url / --pre-webhook-url that is not an http:// or https://

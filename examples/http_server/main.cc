@@ -10,8 +10,10 @@
 // the throughput ceiling (ceiling_server.cc) is in host_server.h. SIGINT / SIGTERM stop the server
 // cleanly. With
 // --data-dir the Store is durable (Store::Open): Services, roles and users
-// survive a restart of the host. GuardedServer (guarded_server.h) bounds the
-// time a request may take to arrive and the connections per client address.
+// survive a restart of the host. With --postgres it is shared
+// (Store::OpenShared): several hosts serve one PostgreSQL database. GuardedServer
+// (guarded_server.h) bounds the time a request may take to arrive and the connections per client
+// address.
 //
 // Usage: see HostUsage() in host_flags.cc, or docs/api.md.
 #include <pthread.h>
@@ -59,10 +61,46 @@ absl::Status Prefixed(const absl::Status& status, const std::string& what) {
   return absl::Status(status.code(), absl::StrCat(what, ": ", status.message()));
 }
 
-// In memory (Store::Create), or with --data-dir the durable Store kept there
-// (Store::Open), which then logs "opened DIR: N users in S s".
+// Users in all the Store's Services.
+uint64_t CountAllUsers(const userstore::Store& store) {
+  uint64_t users = 0;
+  for (const userstore::Service& service : store.ListServices()) {
+    absl::StatusOr<uint64_t> count = store.CountUsers(service.sid);
+    if (count.ok()) users += *count;
+  }
+  return users;
+}
+
+// The shared Store of --postgres (Store::OpenShared), which then logs
+// "opened shared store (replica NAME, consistency C): N users in S s". The
+// connection string is not logged: it may hold a password.
+absl::StatusOr<std::unique_ptr<userstore::Store>> OpenSharedStore(const HostFlags& flags,
+                                                                  userstore::StoreOptions options) {
+  userstore::SharedOptions shared;
+  shared.replica_name = flags.replica_name;
+  shared.consistency = flags.after_own_writes
+                           ? userstore::SharedOptions::Consistency::kAfterOwnWrites
+                           : userstore::SharedOptions::Consistency::kLocal;
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::unique_ptr<userstore::Store>> store =
+      userstore::Store::OpenShared(flags.postgres, std::move(options), std::move(shared));
+  if (!store.ok()) return Prefixed(store.status(), "--postgres");
+  std::fprintf(stderr,
+               "userstore-http: opened shared store (replica %s, read consistency %s): %llu "
+               "users in %.2f s\n",
+               flags.replica_name.empty() ? "of a random name" : flags.replica_name.c_str(),
+               flags.after_own_writes ? "after-own-writes" : "local",
+               static_cast<unsigned long long>(CountAllUsers(**store)),
+               absl::ToDoubleSeconds(absl::Now() - start));
+  return store;
+}
+
+// In memory (Store::Create), with --data-dir the durable Store kept there
+// (Store::Open), which then logs "opened DIR: N users in S s", or with
+// --postgres a shared Store (OpenSharedStore).
 absl::StatusOr<std::unique_ptr<userstore::Store>> OpenStore(const HostFlags& flags,
                                                             userstore::StoreOptions options) {
+  if (!flags.postgres.empty()) return OpenSharedStore(flags, std::move(options));
   if (flags.data_dir.empty()) return userstore::Store::Create(std::move(options));
   uint64_t users = 0;
   userstore::DurableOptions durable;
@@ -78,9 +116,23 @@ absl::StatusOr<std::unique_ptr<userstore::Store>> OpenStore(const HostFlags& fla
   return store;
 }
 
+// Waits (10 s at most) until a shared Store's replica holds every write
+// committed so far by any host. Errors: SharedPosition's and
+// WaitForPosition's.
+absl::Status CatchUp(userstore::Store& store) {
+  absl::StatusOr<uint64_t> position = store.SharedPosition();
+  if (!position.ok()) return position.status();
+  return store.WaitForPosition(*position, absl::Seconds(10));
+}
+
 // The Store the host serves, with the --service Services and --role roles.
-// A reopened durable store (--data-dir) may hold them already: there, 409
-// from CreateService / AddRole leaves the existing one as it is.
+// A reopened durable store (--data-dir) or a shared one (--postgres) may hold
+// them already: there, 409 from CreateService / AddRole leaves the existing
+// one as it is. A shared Store first catches up with the database, and
+// tries a Service or role once more after catching up again when it fails
+// otherwise: another host starting at the same time may have created it
+// after this one's replica was loaded (PostgreSQL then refuses the
+// duplicate before the replica knows it).
 absl::StatusOr<std::unique_ptr<userstore::Store>> MakeStore(const HostFlags& flags,
                                                             std::string base_url) {
   userstore::StoreOptions options;
@@ -88,14 +140,25 @@ absl::StatusOr<std::unique_ptr<userstore::Store>> MakeStore(const HostFlags& fla
   options.base_url = std::move(base_url);
   absl::StatusOr<std::unique_ptr<userstore::Store>> store = OpenStore(flags, std::move(options));
   if (!store.ok()) return store.status();
-  const bool keep_existing = !flags.data_dir.empty();
+  const bool shared = !flags.postgres.empty();
+  const bool keep_existing = !flags.data_dir.empty() || shared;
   auto tolerated = [keep_existing](const absl::Status& status) {
     return status.ok() || (keep_existing && status.code() == absl::StatusCode::kAlreadyExists);
+  };
+  if (shared && !flags.services.empty()) {
+    if (absl::Status s = CatchUp(**store); !s.ok()) return Prefixed(s, "--postgres");
+  }
+  // `write`, retried once after a catch-up on a shared Store.
+  auto attempt = [&](auto write) {
+    auto result = write();
+    if (shared && !tolerated(result.status()) && CatchUp(**store).ok()) result = write();
+    return result;
   };
   for (const std::string& service_sid : flags.services) {
     userstore::ServiceCreate service;
     service.sid = service_sid;
-    absl::StatusOr<userstore::Service> created = (*store)->CreateService(service);
+    absl::StatusOr<userstore::Service> created =
+        attempt([&] { return (*store)->CreateService(service); });
     if (!tolerated(created.status())) {
       return Prefixed(created.status(), "--service " + service_sid);
     }
@@ -104,7 +167,8 @@ absl::StatusOr<std::unique_ptr<userstore::Store>> MakeStore(const HostFlags& fla
       role.sid = role_sid;
       role.friendly_name = role_sid;
       role.type = userstore::RoleScope::kDeployment;
-      absl::StatusOr<userstore::Role> added = (*store)->AddRole(service_sid, role);
+      absl::StatusOr<userstore::Role> added =
+          attempt([&] { return (*store)->AddRole(service_sid, role); });
       if (!tolerated(added.status())) {
         return Prefixed(added.status(), "--role " + role_sid);
       }

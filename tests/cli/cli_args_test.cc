@@ -4,6 +4,7 @@
 #include "absl/strings/string_view.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "session.h"
 
 namespace userstore::cli {
 namespace {
@@ -333,6 +334,72 @@ TEST(CliArgsTest, EventsTakesADataDirServicesAfterFollowAndLimit) {
     ASSERT_FALSE(parsed.ok()) << bad.message;
     EXPECT_THAT(parsed.status().message(), HasSubstr(bad.message));
   }
+}
+
+TEST(CliArgsTest, PostgresInsteadOfDataDir) {
+  const char* conninfo = "host=/tmp/s dbname=users";
+  for (absl::string_view command : {"stdio", "export"}) {
+    absl::StatusOr<CliOptions> o = ParseArgs({command, "--postgres", conninfo});
+    ASSERT_TRUE(o.ok()) << o.status();
+    EXPECT_EQ(o->postgres, conninfo);
+    EXPECT_EQ(o->data_dir, "");
+  }
+  absl::StatusOr<CliOptions> o = ParseArgs({"replay", "f.http", "--postgres=x"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->postgres, "x");
+  o = ParseArgs({"import", "--postgres", conninfo, "--mode", "upsert", "--dry-run", "f"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->command, Command::kImport);
+  EXPECT_EQ(o->postgres, conninfo);
+  EXPECT_TRUE(o->dry_run);
+  struct Bad {
+    std::vector<absl::string_view> args;
+    const char* message;
+  };
+  for (const Bad& bad : std::vector<Bad>{
+           {{"stdio", "--postgres", "x", "--data-dir", "d"},
+            "--data-dir and --postgres exclude each other"},
+           {{"export", "--data-dir", "d", "--postgres", "x"},
+            "--data-dir and --postgres exclude each other"},
+           {{"import", "--postgres", "x", "--data-dir", "d", "f"},
+            "--data-dir and --postgres exclude each other"},
+           {{"stdio", "--postgres="}, "--postgres needs a connection string (the value is empty)"},
+           {{"stdio", "--postgres", "a", "--postgres", "b"}, "--postgres given twice"},
+           {{"stdio", "--postgres", "a", "--no-sync"}, "--sync / --no-sync need --data-dir"},
+           {{"import", "--postgres", "a", "--sync", "f"}, "--sync / --no-sync need --data-dir"},
+           {{"import", "--postgres", "a"}, "import needs at least one FILE"},
+           {{"import", "f"}, "import needs --data-dir DIR or --postgres CONNINFO"},
+           {{"export"}, "export needs --data-dir DIR or --postgres CONNINFO"},
+           {{"events", "--postgres", "a"}, "events does not take --postgres"},
+           {{"get", "d", "k", "--postgres", "a"}, "get does not take --postgres"},
+           {{"list", "d", "--postgres", "a"}, "list does not take --postgres"},
+           {{"check", "d", "--postgres", "a"}, "check does not take --postgres"},
+           {{"stats", "d", "--postgres", "a"}, "stats does not take --postgres"},
+       }) {
+    absl::StatusOr<CliOptions> parsed = ParseArgs(bad.args);
+    ASSERT_FALSE(parsed.ok()) << bad.message;
+    EXPECT_THAT(parsed.status().message(), HasSubstr(bad.message));
+  }
+  EXPECT_THAT(Usage(), HasSubstr("--postgres CONNINFO"));
+}
+
+TEST(CliArgsTest, ConninfoIsRedacted) {
+  EXPECT_EQ(RedactConninfo("host=/tmp/s port=5432 dbname=u user=userstore"),
+            "host=/tmp/s port=5432 dbname=u user=userstore");
+  EXPECT_EQ(RedactConninfo("host=h password=secret dbname=u"), "host=h password=*** dbname=u");
+  EXPECT_EQ(RedactConninfo("password = 'a b\\' c' dbname=u"), "password = *** dbname=u");
+  EXPECT_EQ(RedactConninfo("dbname='x y' password='s'"), "dbname='x y' password=***");
+  EXPECT_EQ(RedactConninfo("postgresql://user:secret@db.example:5432/users?sslmode=require"),
+            "postgresql://user:***@db.example:5432/users?sslmode=require");
+  EXPECT_EQ(RedactConninfo("postgres://db.example:5432/users?password=secret&sslmode=require"),
+            "postgres://db.example:5432/users?password=***&sslmode=require");
+  EXPECT_EQ(RedactConninfo("postgresql://user@db/users"), "postgresql://user@db/users");
+  CliOptions options;
+  options.data_dir = "d";
+  EXPECT_EQ(StoreName(options), "d");
+  options.data_dir.clear();
+  options.postgres = "dbname=u password=p";
+  EXPECT_EQ(StoreName(options), "PostgreSQL \"dbname=u password=***\"");
 }
 
 TEST(CliArgsTest, UsageNamesEveryFlagAndCommand) {

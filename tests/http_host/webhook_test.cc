@@ -7,6 +7,7 @@
 #include <fstream>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -258,6 +259,50 @@ TEST(WebhookFlags, ParsesAndRejects) {
         << args[0] << " " << (args.size() > 1 ? args[1] : "");
   }
   EXPECT_NE(HostUsage().find("--post-webhook-url"), std::string::npos);
+}
+
+TEST(HostFlags, PostgresReplicaNameAndReadConsistency) {
+  absl::StatusOr<HostFlags> flags = Parse({});
+  ASSERT_TRUE(flags.ok());
+  EXPECT_EQ(flags->postgres, "");
+  EXPECT_EQ(flags->replica_name, "");
+  EXPECT_FALSE(flags->after_own_writes);
+  flags =
+      Parse({"--postgres", "host=/tmp/s dbname=u", "--replica-name=host_a1", "--read-consistency",
+             "after-own-writes", "--service", "IS" + std::string(32, 'a')});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_EQ(flags->postgres, "host=/tmp/s dbname=u");
+  EXPECT_EQ(flags->replica_name, "host_a1");
+  EXPECT_TRUE(flags->after_own_writes);
+  flags = Parse({"--postgres=x", "--read-consistency=local"});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_FALSE(flags->after_own_writes);
+
+  const std::vector<std::pair<std::vector<std::string>, std::string>> bad = {
+      {{"--postgres", "x", "--data-dir", "d"}, "--postgres and --data-dir exclude each other"},
+      {{"--data-dir=d", "--postgres=x"}, "--postgres and --data-dir exclude each other"},
+      {{"--postgres="}, "--postgres needs a libpq connection string"},
+      {{"--postgres", "x", "--no-sync"}, "--sync / --no-sync need --data-dir"},
+      {{"--replica-name", "a"}, "--replica-name / --read-consistency need --postgres"},
+      {{"--read-consistency", "local"}, "--replica-name / --read-consistency need --postgres"},
+      {{"--postgres", "x", "--replica-name", "Host"}, "--replica-name must be 1 to 40"},
+      {{"--postgres", "x", "--replica-name="}, "--replica-name must be 1 to 40"},
+      {{"--postgres", "x", "--replica-name", std::string(41, 'a')}, "--replica-name must be"},
+      {{"--postgres", "x", "--replica-name", "a-b"}, "--replica-name must be"},
+      {{"--postgres", "x", "--read-consistency", "strong"},
+       "--read-consistency must be 'local' or 'after-own-writes'"},
+  };
+  for (const auto& [args, message] : bad) {
+    absl::StatusOr<HostFlags> parsed = Parse(args);
+    ASSERT_FALSE(parsed.ok()) << message;
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(parsed.status().message().find(message), std::string::npos)
+        << parsed.status().message();
+  }
+  EXPECT_TRUE(Parse({"--postgres", "x", "--replica-name", std::string(40, 'z')}).ok());
+  for (const char* word : {"--postgres CONNINFO", "--replica-name NAME", "--read-consistency"}) {
+    EXPECT_NE(HostUsage().find(word), std::string::npos) << word;
+  }
 }
 
 }  // namespace

@@ -4,6 +4,8 @@ twilio.rest.Client unchanged (only the Chat domain's base URL points at the
 local host, or a custom http_client rewrites Twilio's origin to it).
 
 Run by ctest (python_test_users); needs USERSTORE_HTTP_SERVER.
+test_shared_hosts.py runs these same classes against two `userstore-http
+--postgres` hosts, alternating requests (HOSTS = SharedHosts).
 """
 import datetime
 import json
@@ -31,14 +33,45 @@ def quote_key(key):
     return urllib.parse.quote(key, safe="")
 
 
-class UsersTest(unittest.TestCase):
+class HostsTestCase(unittest.TestCase):
+    """What the classes below run against: HOSTS(*flags).start(), one Host
+    here. A subclass may set HOSTS to host.SharedHosts (same interface:
+    origin, client(), log(), stop()), and then LISTS_IN_CREATION_ORDER to
+    False: hosts sharing a database mint creation sequences from blocks
+    each reserves (docs/scale-out.md), so users created on two hosts in turn
+    are listed block by block, not in the order they were created."""
+    HOSTS = Host
+    LISTS_IN_CREATION_ORDER = True
+
+    @classmethod
+    def start_hosts(cls, *flags):
+        """Started hosts, also stopped (again: stop() may run twice) if the
+        class's setup fails after this."""
+        hosts = cls.HOSTS(*flags).start()
+        cls.addClassCleanup(hosts.stop)
+        return hosts
+
+    @classmethod
+    def listing_order(cls, users, created):
+        """The order a list of `users` (a users list resource holding
+        exactly the SIDs `created`, in creation order) follows: `created`,
+        or where LISTS_IN_CREATION_ORDER is False the order of a full walk,
+        checked to hold each of them once."""
+        if cls.LISTS_IN_CREATION_ORDER:
+            return list(created)
+        order = [u.sid for u in users.stream(page_size=100)]
+        host.check(sorted(order) == sorted(created), "a walk does not list the users created")
+        return order
+
+
+class UsersTest(HostsTestCase):
     """One host with two Services (SERVICE_SID for single-user tests,
     PAGING_SERVICE_SID for the list tests) and an extra role."""
 
     @classmethod
     def setUpClass(cls):
-        cls.host = Host("--service", SERVICE_SID, "--service", PAGING_SERVICE_SID,
-                        "--role", ROLE_SID).start()
+        cls.host = cls.start_hosts("--service", SERVICE_SID, "--service", PAGING_SERVICE_SID,
+                                   "--role", ROLE_SID)
         cls.client = cls.host.client()
         cls.users = cls.client.chat.v2.services(SERVICE_SID).users
         cls.base_url = cls.host.origin + "/v2"
@@ -305,7 +338,7 @@ class UsersTest(unittest.TestCase):
                 self.assertEqual((body["status"], body["code"]), (400, 20001))
 
 
-class PagingTest(unittest.TestCase):
+class PagingTest(HostsTestCase):
     """users.list / users.stream / pages over 260 users, following the
     next_page_url the host returns."""
 
@@ -313,12 +346,13 @@ class PagingTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.host = Host("--service", PAGING_SERVICE_SID).start()
+        cls.host = cls.start_hosts("--service", PAGING_SERVICE_SID)
         cls.recorder = RecordingHttpClient()
         cls.client = cls.host.client(http_client=cls.recorder)
         cls.users = cls.client.chat.v2.services(PAGING_SERVICE_SID).users
         cls.created = [cls.users.create(identity="user-%03d" % i).sid
                        for i in range(cls.COUNT)]
+        cls.order = cls.listing_order(cls.users, cls.created)  # the list's order
 
     @classmethod
     def tearDownClass(cls):
@@ -329,7 +363,7 @@ class PagingTest(unittest.TestCase):
     def test_list_limit_250_page_size_7(self):
         self.recorder.requests.clear()
         users = self.users.list(limit=250, page_size=7)
-        self.assertEqual([u.sid for u in users], self.created[:250])  # creation order
+        self.assertEqual([u.sid for u in users], self.order[:250])  # creation order
         for user in users:
             self.assertRegex(user.sid, r"^US[0-9a-f]{32}$")
             self.assertIsInstance(user.date_created, datetime.datetime)
@@ -359,13 +393,13 @@ class PagingTest(unittest.TestCase):
     def test_stream_everything_with_the_default_page_size(self):
         self.recorder.requests.clear()
         sids = [user.sid for user in self.users.stream()]
-        self.assertEqual(sids, self.created)
+        self.assertEqual(sids, self.order)
         self.assertEqual(len(self.recorder.requests), math.ceil(self.COUNT / 50))
 
     def test_stream_with_limit_stops_early(self):
         self.recorder.requests.clear()
         sids = [user.sid for user in self.users.stream(limit=30, page_size=12)]
-        self.assertEqual(sids, self.created[:30])
+        self.assertEqual(sids, self.order[:30])
         self.assertEqual(len(self.recorder.requests), 3)
 
     def test_page_navigation(self):
@@ -374,12 +408,12 @@ class PagingTest(unittest.TestCase):
         self.assertTrue(first.next_page_url.startswith(self.host.origin + "/v2/"))
         second = first.next_page()
         third = second.next_page()
-        self.assertEqual([u.sid for u in second], self.created[100:200])
-        self.assertEqual([u.sid for u in third], self.created[200:])
+        self.assertEqual([u.sid for u in second], self.order[100:200])
+        self.assertEqual([u.sid for u in third], self.order[200:])
         self.assertIsNone(third.next_page_url)  # no user follows
         self.assertIsNone(third.next_page())
         back = third.previous_page()
-        self.assertEqual([u.sid for u in back], self.created[100:200])
+        self.assertEqual([u.sid for u in back], self.order[100:200])
         # PageSize above 100 is clamped to 100.
         self.assertEqual(len(list(self.users.page(page_size=1000))), 100)
 
@@ -388,36 +422,42 @@ class PagingTest(unittest.TestCase):
         # ahead of the cursor: every user that exists throughout the walk
         # is seen exactly once.
         service = "IS" + "d" * 32
-        other = Host("--service", service).start()
+        other = self.start_hosts("--service", service)
         try:
             users = other.client().chat.v2.services(service).users
             sids = [users.create(identity="walk-%02d" % i).sid for i in range(40)]
+            order = self.listing_order(users, sids)
             page = users.page(page_size=6)
             seen = [u.sid for u in page]
-            users(sids[2]).delete()    # behind the cursor
-            users(sids[20]).delete()   # ahead of it
+            users(order[2]).delete()    # behind the cursor
+            users(order[20]).delete()   # ahead of it
             while page.next_page_url:
                 page = page.next_page()
                 seen.extend(u.sid for u in page)
-            expected = [s for s in sids if s != sids[20]]
+            expected = [s for s in order if s != order[20]]
             self.assertEqual(seen, expected)
         finally:
             self.assertEqual(other.stop(), 0, other.log())
 
 
-class TwilioOriginTest(unittest.TestCase):
+class TwilioOriginTest(HostsTestCase):
     """The other way to point the client at the host: leave its URLs alone
     (https://chat.twilio.com) and rewrite them in a custom http_client; the
     host runs with --base-url https://chat.twilio.com/v2 so responses carry
-    exactly Twilio's URLs."""
+    exactly Twilio's URLs. (SharedHosts rewrite that origin themselves, to
+    each host in turn.)"""
 
     @classmethod
     def setUpClass(cls):
-        cls.host = Host("--service", SERVICE_SID,
-                        "--base-url", "https://chat.twilio.com/v2").start()
-        cls.http = RewritingHttpClient(cls.host.origin)
-        cls.host.sessions.append(cls.http.session)
-        client = host.Client(ACCOUNT_SID, host.AUTH_TOKEN, http_client=cls.http)
+        cls.host = cls.start_hosts("--service", SERVICE_SID,
+                                   "--base-url", "https://chat.twilio.com/v2")
+        if isinstance(cls.host, Host):
+            cls.http = RewritingHttpClient(cls.host.origin)
+            cls.host.sessions.append(cls.http.session)
+            client = host.Client(ACCOUNT_SID, host.AUTH_TOKEN, http_client=cls.http)
+        else:
+            cls.http = RecordingHttpClient()
+            client = cls.host.client(http_client=cls.http)
         cls.users = client.chat.v2.services(SERVICE_SID).users
 
     @classmethod
