@@ -18,6 +18,7 @@
 #include "tests/support/test_store.h"
 #include "tests/support/user_params.h"
 #include "userstore/error.h"
+#include "userstore/import.h"
 #include "userstore/store.h"
 
 namespace userstore {
@@ -131,6 +132,124 @@ TEST_F(SharedReplicaTest, EnsureServiceRacesAcrossStores) {
     // A plain create of an existing Service is 409, as in memory.
     EXPECT_TWILIO_ERROR(a->CreateService(params), 409, 20001);
   }
+}
+
+// A write that reaches a user another Store changed or deleted a moment ago
+// (not yet in this replica) catches up and goes through: updates
+// alternating between two Stores with no wait all succeed, and a create of
+// an identity the other Store just deleted is a create, not 409/50201.
+TEST_F(SharedReplicaTest, BackToBackWritesOnTwoStoresGoThrough) {
+  std::unique_ptr<Store> a = OpenWithService();
+  ASSERT_NE(a, nullptr);
+  std::unique_ptr<Store> b = Open();
+  ASSERT_NE(b, nullptr);
+  ASSERT_OK_AND_ASSIGN(const User x, a->CreateUser(kServiceSid, testing::NewUser("x")));
+  for (int i = 0; i < 40; ++i) {
+    Store& writer = i % 2 == 0 ? *b : *a;
+    UserUpdate update;
+    update.attributes_patch = absl::StrCat(R"({"k)", i, R"(":true})");
+    ASSERT_TRUE(writer.UpdateUser(kServiceSid, x.sid, update).ok()) << i;
+  }
+  ASSERT_OK(CatchUp(*b, *a));
+  ASSERT_OK_AND_ASSIGN(const User done, a->FetchUser(kServiceSid, "x"));
+  for (int i = 0; i < 40; ++i) {
+    EXPECT_NE(done.attributes.find(absl::StrCat("\"k", i, "\"")), std::string::npos) << i;
+  }
+  // A precondition is checked again on the retry: the stale revision fails.
+  UserUpdate stale;
+  stale.attributes = "{}";
+  stale.if_revision = x.revision;
+  EXPECT_TWILIO_ERROR(b->UpdateUser(kServiceSid, "x", stale), 412, 20412);
+  for (int i = 0; i < 20; ++i) {
+    const std::string identity = absl::StrCat("h", i);
+    ASSERT_OK(a->CreateUser(kServiceSid, testing::NewUser(identity)));
+    ASSERT_OK(CatchUp(*a, *b));
+    ASSERT_OK(b->DeleteUser(kServiceSid, identity));
+    ASSERT_TRUE(a->CreateUser(kServiceSid, testing::NewUser(identity)).ok()) << i;
+  }
+}
+
+// Role SIDs are per Service, as in a memory Store: one SID in two Services.
+TEST_F(SharedReplicaTest, ARoleSidMayBeInTwoServices) {
+  std::unique_ptr<Store> a = Open();
+  ASSERT_NE(a, nullptr);
+  std::unique_ptr<Store> b = Open();
+  ASSERT_NE(b, nullptr);
+  const std::string other = internal::FormatSid("IS", internal::RandomSidBytes());
+  RoleCreate role;
+  role.sid = "RLcccccccccccccccccccccccccccccccc";
+  role.friendly_name = "shared name";
+  for (const std::string& sid : {std::string(kServiceSid), other}) {
+    ServiceCreate service;
+    service.sid = sid;
+    ASSERT_OK(a->CreateService(service));
+    ASSERT_OK(a->AddRole(sid, role));
+  }
+  EXPECT_TWILIO_ERROR(a->AddRole(other, role), 409, 20001);
+  ASSERT_OK(CatchUp(*a, *b));
+  for (const std::string& sid : {std::string(kServiceSid), other}) {
+    ASSERT_OK_AND_ASSIGN(const std::vector<Role> roles, b->ListRoles(sid));
+    EXPECT_EQ(roles.back().sid, role.sid) << sid;
+  }
+}
+
+// An import that gives a user a new identity (kUpsert by SID) reaches the
+// database and the other Store's replica.
+TEST_F(SharedReplicaTest, AnImportedRenameReplicates) {
+  std::unique_ptr<Store> a = OpenWithService();
+  ASSERT_NE(a, nullptr);
+  std::unique_ptr<Store> b = Open();
+  ASSERT_NE(b, nullptr);
+  ASSERT_OK_AND_ASSIGN(const User old, a->CreateUser(kServiceSid, testing::NewUser("before")));
+  ASSERT_OK(CatchUp(*a, *b));
+  UserImport row;
+  row.sid = old.sid;
+  row.identity = "after";
+  row.role_sid = old.role_sid;
+  row.attributes = R"({"renamed":true})";
+  row.date_created = old.date_created;
+  row.date_updated = old.date_updated;
+  ImportOptions options;
+  options.mode = ImportMode::kUpsert;
+  ASSERT_OK_AND_ASSIGN(const ImportResult result, a->ImportUsers(kServiceSid, {row}, options));
+  EXPECT_EQ(result.replaced, 1u);
+  ASSERT_OK(CatchUp(*a, *b));
+  for (Store* store : {a.get(), b.get()}) {
+    ASSERT_OK_AND_ASSIGN(const User renamed, store->FetchUser(kServiceSid, "after"));
+    EXPECT_EQ(renamed.sid, old.sid);
+    EXPECT_EQ(renamed.attributes, R"({"renamed":true})");
+    EXPECT_TWILIO_ERROR(store->FetchUser(kServiceSid, "before"), 404, 20404);
+  }
+  std::unique_ptr<Store> c = Open();
+  ASSERT_NE(c, nullptr);
+  ASSERT_OK_AND_ASSIGN(const User stored, c->FetchUser(kServiceSid, old.sid));
+  EXPECT_EQ(stored.identity, "after");
+}
+
+// Slot names are the PostgreSQL cluster's: a name another database's slot
+// holds is refused (409), never dropped.
+TEST_F(SharedReplicaTest, AReplicaNameOfAnotherDatabaseIsRefused) {
+  const std::string other_db = database_ + "_b";
+  {
+    auto admin = Admin();
+    ASSERT_TRUE(admin.ok()) << admin.status();
+    ASSERT_TRUE(admin->Exec(("CREATE DATABASE " + other_db).c_str(), {}).ok());
+  }
+  SharedOptions named;
+  named.replica_name = "twin";
+  {
+    absl::StatusOr<std::unique_ptr<Store>> there =
+        Store::OpenShared(admin_conninfo_ + " dbname=" + other_db, {}, named);
+    ASSERT_OK(there.status());
+    EXPECT_TWILIO_ERROR(Store::OpenShared(conninfo_, {}, named), 409, 20409);
+  }
+  // Closed cleanly: its slot is gone, and the name is free here.
+  std::unique_ptr<Store> here = Open(named);
+  EXPECT_NE(here, nullptr);
+  here.reset();
+  auto admin = Admin();
+  ASSERT_TRUE(admin.ok()) << admin.status();
+  EXPECT_TRUE(admin->Exec(("DROP DATABASE " + other_db + " WITH (FORCE)").c_str(), {}).ok());
 }
 
 // Writes that go on while a Store opens are neither missed nor applied

@@ -150,7 +150,9 @@ struct SharedOptions {
   // INT32_MAX ms: otherwise 400/20001 (kInvalidArgument).
   absl::Duration write_timeout = absl::Seconds(10);
   // This host's name among the Stores sharing the database: its replication
-  // slot is "userstore_<replica_name>". 1..40 characters of [a-z0-9_].
+  // slot is "userstore_<replica_name>", a name unique in the whole
+  // PostgreSQL cluster (a slot of another database holding it: 409/20409).
+  // 1..40 characters of [a-z0-9_].
   // Empty: a random name. Name each host in production: a host that opens
   // again under its name drops the slot its previous run left (a slot keeps
   // WAL on the server until dropped); a random name cannot be found again.

@@ -138,9 +138,13 @@ class USERSTORE_EXPORT Store {
   // follows every committed change, in commit order, from PostgreSQL's
   // logical decoding (pgoutput) on a thread of its own; it reconnects and
   // resumes from the slot when the connection drops. A write that reaches a
-  // user another Store changed and this replica has not received yet fails
-  // with 409/20409 and changes nothing (retry). A create fails with
-  // 409/50201 when any Store holds the identity. Creation sequences come
+  // user another Store changed, created or deleted and this replica has not
+  // received yet is refused by PostgreSQL (or by the replica) and changes
+  // nothing; the Store then waits for its replica to catch up with the
+  // database and retries it (an update or delete twice on 409/20409 or
+  // 404/20404, a create once on 409/50201), so a caller sees those errors
+  // only when they still hold. A create fails with 409/50201 when any Store
+  // holds the identity. Creation sequences come
   // from blocks of 128 each Store reserves in the database (unique across
   // Stores; not increasing across Stores); a user's revision increases with
   // each write, whichever Store makes it. The change feed is memory-only:

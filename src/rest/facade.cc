@@ -179,11 +179,9 @@ class Handler {
     USERSTORE_RETURN_IF_ERROR(PrecheckCreateInNewService());
     ServiceCreate create;
     create.sid = route_.service_sid;
-    service = store_->CreateService(create);
-    if (service.ok() || service.status().code() != absl::StatusCode::kAlreadyExists) {
-      return service;
-    }
-    return store_->FetchService(route_.service_sid);
+    // EnsureService: a concurrent creator's Service is returned (in a shared
+    // Store, also one another host just made).
+    return store_->EnsureService(create);
   }
 
   // The checks of CreateUser that need no Service, in the order the Store

@@ -41,7 +41,7 @@ namespace userstore::internal::shared {
 inline constexpr std::string_view kIdentityConstraint = "userstore_users_service_sid_identity_key";
 inline constexpr std::string_view kSequenceConstraint = "userstore_users_service_sid_sequence_key";
 inline constexpr std::string_view kServiceConstraint = "userstore_services_pkey";
-inline constexpr std::string_view kRoleConstraint = "userstore_roles_sid_key";
+inline constexpr std::string_view kRoleConstraint = "userstore_roles_service_sid_sid_key";
 
 // 503/20503 (kUnavailable) "PostgreSQL is unavailable: <why>".
 absl::Status Unavailable(std::string_view why);

@@ -48,7 +48,8 @@ constexpr const char* kUpsertUser =
     "INSERT INTO userstore_users (sid, service_sid, identity, sequence, revision, role_sid, "
     "friendly_name, attributes, joined_channels, date_created, date_updated) "
     "VALUES ($1, $2, $3, $4::bigint, $5::bigint, $6, $7, $8, $9::bigint, $10::bigint, "
-    "$11::bigint) ON CONFLICT (sid) DO UPDATE SET revision = EXCLUDED.revision, "
+    "$11::bigint) ON CONFLICT (sid) DO UPDATE SET identity = EXCLUDED.identity, "
+    "date_created = EXCLUDED.date_created, revision = EXCLUDED.revision, "
     "role_sid = EXCLUDED.role_sid, friendly_name = EXCLUDED.friendly_name, "
     "attributes = EXCLUDED.attributes, joined_channels = EXCLUDED.joined_channels, "
     "date_updated = EXCLUDED.date_updated";

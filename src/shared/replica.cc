@@ -87,6 +87,19 @@ absl::StatusOr<std::unique_ptr<Replicator>> Replicator::Start(
     const std::string& conninfo, const std::string& slot, const std::string& account_sid,
     ReplicaTarget* target, absl::FunctionRef<absl::Status(const std::string&)> load) {
   USERSTORE_ASSIGN_OR_RETURN(ConnPtr conn, Connect(conninfo));
+  // Slot names are the cluster's: one of another database is not ours to
+  // drop. (A replication connection runs plain SQL too; `slot` is
+  // [a-z0-9_] only.)
+  USERSTORE_ASSIGN_OR_RETURN(
+      ResultPtr owner, Command(conn.get(),
+                               "SELECT database FROM pg_replication_slots WHERE slot_name = '" +
+                                   slot + "' AND database IS DISTINCT FROM current_database()",
+                               PGRES_TUPLES_OK));
+  if (PQntuples(owner.get()) > 0) {
+    return TwilioError(absl::StatusCode::kAlreadyExists, 409, twilio_code::kConflict,
+                       "replica_name is in use: slot " + slot + " belongs to database " +
+                           PQgetvalue(owner.get(), 0, 0) + " of this PostgreSQL cluster");
+  }
   std::string state;
   absl::StatusOr<ResultPtr> dropped =
       Command(conn.get(), "DROP_REPLICATION_SLOT " + slot, PGRES_COMMAND_OK, &state);

@@ -32,13 +32,14 @@ constexpr const char* kCreateV1[] = {
     R"(CREATE TABLE userstore_roles (
          service_sid text NOT NULL REFERENCES userstore_services ON DELETE CASCADE,
          position bigint GENERATED ALWAYS AS IDENTITY,
-         sid text NOT NULL UNIQUE,
+         sid text NOT NULL,
          friendly_name text NOT NULL,
          channel_scope boolean NOT NULL,
          permissions text NOT NULL,
          date_created bigint NOT NULL,
          date_updated bigint NOT NULL,
-         PRIMARY KEY (service_sid, position)))",
+         PRIMARY KEY (service_sid, position),
+         CONSTRAINT userstore_roles_service_sid_sid_key UNIQUE (service_sid, sid)))",
     R"(CREATE TABLE userstore_users (
          sid text PRIMARY KEY,
          service_sid text NOT NULL REFERENCES userstore_services ON DELETE CASCADE,

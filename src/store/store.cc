@@ -108,6 +108,43 @@ T Settled(internal::StoreImpl& impl, T result) {
   return result;
 }
 
+const absl::Status& StatusOf(const absl::Status& s) { return s; }
+template <typename T>
+const absl::Status& StatusOf(const absl::StatusOr<T>& s) {
+  return s.status();
+}
+
+// What a write retries after its Store's replica caught up (CaughtUp).
+enum class Retry {
+  // A create: 409/50201, the replica held an identity another host has
+  // deleted (once).
+  kCreate,
+  // An update or delete: 409/20409, the replica held an older copy of the
+  // user than PostgreSQL (another host's write not applied yet), or
+  // 404/20404, it had not applied the user's create yet (twice).
+  kChange,
+};
+
+// `write()`, and in a shared Store, once the replica has caught up with the
+// database, `write()` again while it fails as `retry` says. The retry is
+// built from the caught-up replica, as the caller's own retry would be;
+// preconditions (if_revision) are checked again.
+template <typename F>
+auto CaughtUp(internal::StoreImpl& impl, Retry retry, F write) {
+  auto result = write();
+  auto stale = [&] {
+    if (IsOk(result)) return false;
+    const int code = TwilioCode(StatusOf(result));
+    return retry == Retry::kCreate
+               ? code == twilio_code::kUserAlreadyExists
+               : code == twilio_code::kConflict || code == twilio_code::kNotFound;
+  };
+  for (int i = 0; i < (retry == Retry::kCreate ? 1 : 2) && stale() && impl.CatchUpReplica(); ++i) {
+    result = write();
+  }
+  return result;
+}
+
 }  // namespace
 
 absl::StatusOr<Service> Store::CreateService(const ServiceCreate& params) {
@@ -139,10 +176,12 @@ absl::StatusOr<ImportResult> Store::ImportUsers(std::string_view service_sid,
   return Settled(*impl_, impl_->ImportUsers(service_sid, users, options));
 }
 absl::StatusOr<User> Store::CreateUser(std::string_view service_sid, const UserCreate& params) {
-  return Settled(*impl_, impl_->CreateUser(service_sid, params));
+  return Settled(*impl_, CaughtUp(*impl_, Retry::kCreate,
+                                  [&] { return impl_->CreateUser(service_sid, params); }));
 }
 absl::Status Store::CreateUser(std::string_view service_sid, const UserCreate& params, User* out) {
-  return Settled(*impl_, impl_->CreateUser(service_sid, params, out));
+  return Settled(*impl_, CaughtUp(*impl_, Retry::kCreate,
+                                  [&] { return impl_->CreateUser(service_sid, params, out); }));
 }
 absl::StatusOr<User> Store::FetchUser(std::string_view service_sid, std::string_view key) const {
   return impl_->FetchUser(service_sid, key);
@@ -156,17 +195,21 @@ absl::Status Store::ReadUser(std::string_view service_sid, std::string_view key,
 }
 absl::StatusOr<User> Store::UpdateUser(std::string_view service_sid, std::string_view key,
                                        const UserUpdate& params) {
-  return Settled(*impl_, impl_->UpdateUser(service_sid, key, params));
+  return Settled(*impl_, CaughtUp(*impl_, Retry::kChange,
+                                  [&] { return impl_->UpdateUser(service_sid, key, params); }));
 }
 absl::Status Store::UpdateUser(std::string_view service_sid, std::string_view key,
                                const UserUpdate& params, User* out) {
-  return Settled(*impl_, impl_->UpdateUser(service_sid, key, params, out));
+  return Settled(*impl_, CaughtUp(*impl_, Retry::kChange, [&] {
+    return impl_->UpdateUser(service_sid, key, params, out);
+  }));
 }
 absl::Status Store::DeleteUser(std::string_view service_sid, std::string_view key,
                                std::optional<uint64_t> if_revision) {
   UserDelete params;
   params.if_revision = if_revision;
-  return Settled(*impl_, impl_->DeleteUser(service_sid, key, params));
+  return Settled(*impl_, CaughtUp(*impl_, Retry::kChange,
+                                  [&] { return impl_->DeleteUser(service_sid, key, params); }));
 }
 absl::StatusOr<bool> Store::UserExists(std::string_view service_sid, std::string_view key) const {
   return impl_->UserExists(service_sid, key);
@@ -223,11 +266,14 @@ absl::StatusOr<User> Store::SetUserNotifiable(std::string_view service_sid, std:
 }
 absl::StatusOr<User> Store::AddJoinedChannels(std::string_view service_sid, std::string_view key,
                                               int64_t delta) {
-  return Settled(*impl_, impl_->AddJoinedChannels(service_sid, key, delta));
+  return Settled(*impl_, CaughtUp(*impl_, Retry::kChange, [&] {
+    return impl_->AddJoinedChannels(service_sid, key, delta);
+  }));
 }
 absl::Status Store::DeleteUser(std::string_view service_sid, std::string_view key,
                                const UserDelete& params) {
-  return Settled(*impl_, impl_->DeleteUser(service_sid, key, params));
+  return Settled(*impl_, CaughtUp(*impl_, Retry::kChange,
+                                  [&] { return impl_->DeleteUser(service_sid, key, params); }));
 }
 
 void Store::AddPreEventListener(PreEventListener listener) {

@@ -156,6 +156,10 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
   // now, at or past the write's commit. Its failures are not the write's
   // (the write committed): they are ignored. No-op otherwise.
   void AfterOwnWrite() const;
+  // Shared: waits (at most replica_wait) until the replica has applied
+  // everything PostgreSQL has committed now. False when not shared or when
+  // that failed.
+  bool CatchUpReplica() const;
   // Null unless shared.
   ReplicaSource* replica() const { return replica_.get(); }
   // Durable mode: one pass of the feed trimmer now (tests). No-op otherwise.
@@ -288,6 +292,11 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
   // A Persist (user_index.h) that journals `r` (PutUser) and emits it; null
   // when there is neither a journal nor a feed. `emission` must outlive it.
   UserIndex::Persist CommitUser(Emission* emission) const;
+  // ApplyUser of a user an import gave a new identity: replaced under every
+  // lock of the index (UserIndex::Locked::Replace may change the identity).
+  absl::StatusOr<Applied> ApplyRename(ServiceState& service, UserRecord::Ptr record,
+                                      bool keep_attributes, bool keep_friendly_name,
+                                      Emission* emission);
   // A Persist that only emits (a change applied from a shared Store's
   // stream: journaled already); null without a feed.
   UserIndex::Persist FeedOnly(Emission* emission) const;

@@ -26,6 +26,12 @@ UserIndex::Persist StoreImpl::FeedOnly(Emission* emission) const {
   };
 }
 
+bool StoreImpl::CatchUpReplica() const {
+  if (replica_ == nullptr) return false;
+  absl::StatusOr<uint64_t> position = replica_->SharedPosition();
+  return position.ok() && replica_->WaitForPosition(*position, replica_wait_).ok();
+}
+
 void StoreImpl::AfterOwnWrite() const {
   if (replica_ == nullptr || !after_own_writes_) return;
   absl::StatusOr<uint64_t> position = replica_->SharedPosition();
@@ -76,9 +82,14 @@ absl::StatusOr<Applied> StoreImpl::ApplyUser(std::string_view service_sid, UserR
   emission.time_micros = absl::ToUnixMicros(time);
   const UserIndex::Persist emit = FeedOnly(&emission);
   const UserKey by_sid{record->sid, {}};
+  bool renamed = false;  // an import replaced the user under a new identity
   // An indexed user: replaced when the change is newer.
   auto build = [&](const UserRecord& r) -> absl::StatusOr<UserRecord::Ptr> {
     if (r.revision >= record->revision) return Skip();
+    if (r.identity() != record->identity()) {
+      renamed = true;
+      return Skip();
+    }
     UserRecord::Text text = record->text();
     text.identity = r.identity();  // immutable: the indexed one
     if (keep_attributes) text.attributes = r.attributes();
@@ -95,8 +106,9 @@ absl::StatusOr<Applied> StoreImpl::ApplyUser(std::string_view service_sid, UserR
   absl::StatusOr<UserIndex::ChangeOutcome> replaced =
       users.Replace(by_sid, build, emit, UserIndex::Ignore);
   if (!replaced.ok()) {
-    if (IsSkip(replaced.status())) return Applied::kSkipped;
-    return replaced.status();
+    if (!IsSkip(replaced.status())) return replaced.status();
+    if (!renamed) return Applied::kSkipped;
+    return ApplyRename(*service, std::move(record), keep_attributes, keep_friendly_name, &emission);
   }
   if (*replaced == UserIndex::ChangeOutcome::kDone) return Applied::kApplied;
   // Not indexed: a new user (or one deleted here already, or one whose
@@ -114,6 +126,35 @@ absl::StatusOr<Applied> StoreImpl::ApplyUser(std::string_view service_sid, UserR
   USERSTORE_ASSIGN_OR_RETURN(const UserIndex::InsertOutcome outcome,
                              users.Insert(&record, emit, UserIndex::Ignore, UserIndex::Ignore));
   return outcome == UserIndex::InsertOutcome::kInserted ? Applied::kApplied : Applied::kSkipped;
+}
+
+absl::StatusOr<Applied> StoreImpl::ApplyRename(ServiceState& service, UserRecord::Ptr record,
+                                               bool keep_attributes, bool keep_friendly_name,
+                                               Emission* emission) {
+  UserRecord::Ptr old;
+  bool applied = false;
+  USERSTORE_RETURN_IF_ERROR(service.users().Exclusive([&](UserIndex::Locked& index) {
+    const UserRecord* current = index.FindSid(record->sid);
+    if (current == nullptr || current->revision >= record->revision) return absl::OkStatus();
+    const SidBytes* holder = index.FindIdentity(record->identity());
+    if (holder != nullptr && *holder != record->sid) {
+      return absl::OkStatus();  // held by this Store's own later write (replica.h)
+    }
+    UserRecord::Text text = record->text();
+    if (keep_attributes) text.attributes = current->attributes();
+    if (keep_friendly_name) text.friendly_name = current->text().friendly_name;
+    UserRecord::Ptr next = UserRecord::Make(text, record.get(), service.records());
+    next->online = current->online;
+    next->notifiable = current->notifiable;
+    next->connections = current->connections;
+    emission->previous_revision = current->revision;
+    emission->changed = ChangedFields(*current, *next);
+    Emit(emission, *next);
+    old = index.Replace(std::move(next));  // keeps the sequence and runtime state
+    applied = true;
+    return absl::OkStatus();
+  }));
+  return applied ? Applied::kApplied : Applied::kSkipped;
 }
 
 absl::StatusOr<Applied> StoreImpl::ApplyDelete(std::string_view service_sid, const SidBytes& sid,

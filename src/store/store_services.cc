@@ -281,12 +281,9 @@ absl::StatusOr<Service> StoreImpl::EnsureService(const ServiceCreate& params, bo
   // Services are never deleted: one that exists now exists below too.
   if (service.status().code() != absl::StatusCode::kAlreadyExists) return service;
   absl::StatusOr<Service> existing = FetchService(params.sid);
-  if (existing.ok() || replica_ == nullptr) return existing;
   // Shared: another Store created it and this replica has not applied it
   // yet. Catch up with the database, then look again.
-  absl::StatusOr<uint64_t> position = replica_->SharedPosition();
-  if (!position.ok()) return position.status();
-  USERSTORE_RETURN_IF_ERROR(replica_->WaitForPosition(*position, replica_wait_));
+  if (existing.ok() || !CatchUpReplica()) return existing;
   return FetchService(params.sid);
 }
 
