@@ -37,6 +37,9 @@
 //                                       /c-writes-too: a third Store does
 //   BM_ReadYourWrites/<background w/s>  a write on A, then A.SharedPosition()
 //                                       and B.WaitForPosition(): their cost
+//   BM_WaitPastUnpublished              WaitForPosition of a position past
+//                                       the last published change (a commit
+//                                       to a table outside the publication)
 //   BM_FetchDuringWrites/<writes per s> fetch latency on A (which writes) and
 //                                       on B (which applies) meanwhile
 //
@@ -810,6 +813,55 @@ void BM_ReadYourWrites(State& state, double rate) {
   }
 }
 
+// WaitForPosition when the position lies past the last change the replica
+// was sent: after a commit to a table outside the publication (any other
+// table of the database; other databases, VACUUM and checkpoints write WAL
+// too), position = B.SharedPosition(), then B.WaitForPosition(position).
+// Nothing is sent on the stream for that commit, so B reaches the position
+// only from a keepalive of the server. A probe every 5 ms for the run's
+// length; counters as BM_ReadYourWrites's.
+void BM_WaitPastUnpublished(State& state) {
+  Context* c = Ctx(state);
+  if (c == nullptr) return;
+  PGconn* conn = BaselineConn(*c, 0);
+  if (conn == nullptr ||
+      !Run(conn, "CREATE TABLE IF NOT EXISTS bench_unpublished (x int)", 0, nullptr)) {
+    state.SkipWithError("cannot create bench_unpublished");
+    return;
+  }
+  for (auto _ : state) {
+    std::vector<double> wait_ms;
+    uint64_t failures = 0;
+    const auto end = Clock::now() + std::chrono::duration<double>(g_lag_seconds);
+    while (Clock::now() < end) {
+      if (!Run(conn, "INSERT INTO bench_unpublished VALUES (1)", 0, nullptr)) {
+        ++failures;
+        break;
+      }
+      absl::StatusOr<uint64_t> position = c->b->SharedPosition();
+      const auto t0 = Clock::now();
+      const absl::Status waited =
+          position.ok() ? c->b->WaitForPosition(*position, absl::Seconds(10)) : position.status();
+      const auto t1 = Clock::now();
+      if (!waited.ok()) {
+        if (failures++ == 0) std::fprintf(stderr, "%s\n", waited.ToString().c_str());
+        continue;
+      }
+      wait_ms.push_back(Ms(t1 - t0));
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (failures > 0) {
+      state.SkipWithError(absl::StrCat(failures, " probes failed").c_str());
+      return;
+    }
+    state.counters["probes"] = static_cast<double>(wait_ms.size());
+    state.counters["wait_p50_ms"] = Percentile(wait_ms, 50);
+    state.counters["wait_p99_ms"] = Percentile(wait_ms, 99);
+    state.counters["wait_max_ms"] = Percentile(wait_ms, 100);
+    state.SetItemsProcessed(static_cast<int64_t>(wait_ms.size()));
+  }
+}
+
 // Reads on the writing host: fetches by SID of random preloaded users on A
 // (which writes) and on B (which only applies A's writes), in alternating
 // blocks of 256 on the same keys, while A's writers update other users at
@@ -915,6 +967,9 @@ void Register() {
         ->UseRealTime()
         ->Iterations(1);
   }
+  benchmark::RegisterBenchmark("BM_WaitPastUnpublished", BM_WaitPastUnpublished)
+      ->UseRealTime()
+      ->Iterations(1);
   for (double rate : {0.0, 1000.0}) {
     benchmark::RegisterBenchmark(absl::StrCat("BM_FetchDuringWrites/", rate).c_str(),
                                  BM_FetchDuringWrites, rate)
