@@ -18,10 +18,10 @@ namespace userstore {
 // Where a write comes from (UserCreate::origin, UserUpdate::origin,
 // UserDelete::origin), as Twilio tells its webhooks apart (docs/events.md).
 enum class WriteOrigin : uint8_t {
-  kServer = 0,  // the host's own call or a REST request (Twilio's "API")
-  kClient = 1,  // a chat client's (SDK) action, as the host marks it: runs
-                // the pre-event listeners, and the post-event ones always
-  kImport = 2,  // Store::ImportUsers
+  kServer = 0,   // the host's own call or a REST request (Twilio's "API")
+  kClient = 1,   // a chat client's (SDK) action, as the host marks it: runs
+                 // the pre-event listeners, and the post-event ones always
+  kImport = 2,   // Store::ImportUsers
   kReplica = 3,  // a shared Store (Store::OpenShared): a change committed by
                  // any host, as its replica applied it from PostgreSQL's
                  // stream (feed events only; never fires listeners)
