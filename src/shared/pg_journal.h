@@ -46,6 +46,7 @@ class PgJournal final : public Journal {
   explicit PgJournal(std::unique_ptr<PgPool> pool) : pool_(std::move(pool)) {}
 
   bool ReservesSequences() const override { return true; }
+  bool ChecksIdentities() const override { return true; }
   absl::StatusOr<uint64_t> ReserveSequences(std::string_view service_sid, uint64_t* count) override;
   absl::Status PutService(const Service& service, const std::vector<Role>& roles) override;
   absl::Status PutRole(const Role& role) override;

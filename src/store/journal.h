@@ -51,6 +51,12 @@ class Journal {
     (void)count;
     return absl::InternalError("this journal reserves no sequences");
   }
+  // Whether the journal's storage itself refuses a taken identity (a
+  // database shared by several Stores): the Store then journals a create
+  // before it takes the index's locks, and installs the user after (no
+  // index lock is held across the journal's round trip). Default: false
+  // (the index's locks make the check, as for a journal one Store owns).
+  virtual bool ChecksIdentities() const { return false; }
   // A role added.
   virtual absl::Status PutRole(const Role& role) = 0;
   // A user created, or its persistent fields changed (presence is runtime

@@ -224,6 +224,16 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
   // Validates a create's fields; the role they name (or the default).
   absl::StatusOr<SidBytes> ValidateCreate(const ServiceState& service,
                                           const UserCreate& params) const;
+  // A create when the journal ChecksIdentities (a shared Store): refused at
+  // once when the replica holds the identity; otherwise journaled with no
+  // index lock held (the database refuses a taken identity: 409/50201),
+  // then installed and copied into `*out` (unless null). While it is in
+  // flight, the stream skips this very change (own_pending_), so the feed
+  // shows it with the write's own origin.
+  absl::Status CreateUnlocked(ServiceState& service, UserRecord::Ptr record, Emission* emission,
+                              User* out);
+  // Whether `sid` at `revision` is this Store's own write in flight.
+  bool OwnPending(const SidBytes& sid, uint64_t revision) const;
   // Inserts a new user, copied into `*out` unless `out` is null. With
   // `existed` non-null, a user already holding the identity is passed to
   // `on_existing` (under its exclusive lock; see UserIndex::Insert), then
@@ -339,6 +349,10 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
   // ~StoreImpl (its thread applies changes to the Services).
   std::unique_ptr<ReplicaSource> replica_;
   bool after_own_writes_ = false;
+  // CreateUnlocked's writes between their journal write and their install:
+  // SID -> revision.
+  mutable Mutex own_mu_;
+  absl::flat_hash_map<SidBytes, uint64_t> own_pending_ ABSL_GUARDED_BY(own_mu_);
   absl::Duration replica_wait_;
 
   std::atomic<const ServiceMap*> services_;          // the snapshot

@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "common/status_macros.h"
 #include "common/twilio_errors.h"
 #include "store/store_impl.h"
@@ -36,6 +37,60 @@ void StoreImpl::AfterOwnWrite() const {
   if (replica_ == nullptr || !after_own_writes_) return;
   absl::StatusOr<uint64_t> position = replica_->SharedPosition();
   if (position.ok()) replica_->WaitForPosition(*position, replica_wait_).IgnoreError();
+}
+
+bool StoreImpl::OwnPending(const SidBytes& sid, uint64_t revision) const {
+  MutexLock lock(&own_mu_);
+  auto it = own_pending_.find(sid);
+  return it != own_pending_.end() && it->second == revision;
+}
+
+absl::Status StoreImpl::CreateUnlocked(ServiceState& service, UserRecord::Ptr record,
+                                       Emission* emission, User* out) {
+  UserIndex& users = service.users();
+  UserKey by_identity;
+  by_identity.identity = record->identity();
+  if (users.Read(by_identity, UserIndex::Ignore)) {
+    // Refused without a round trip. A holder another Store has deleted:
+    // Store::CreateUser's CaughtUp catches up and retries.
+    return Conflict(twilio_code::kUserAlreadyExists, "User already exists");
+  }
+  const SidBytes sid = record->sid;
+  {
+    MutexLock lock(&own_mu_);
+    own_pending_[sid] = record->revision;
+  }
+  absl::Cleanup settled = [&] {
+    MutexLock lock(&own_mu_);
+    own_pending_.erase(sid);
+  };
+  USERSTORE_RETURN_IF_ERROR(journal_->PutUser(service.sid(), *record, nullptr));
+  // Committed: install it. The index may hold what the database no longer
+  // does (it took this identity): a copy the stream has not removed yet.
+  const UserIndex::Persist emit = FeedOnly(emission);
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::optional<SidBytes> holder;
+    USERSTORE_ASSIGN_OR_RETURN(const UserIndex::InsertOutcome outcome,
+                               users.Insert(
+                                   &record, emit,
+                                   [&](const UserRecord& r) {
+                                     if (out != nullptr)
+                                       CopyUser(service, r, UserShape::kResource, out);
+                                   },
+                                   [&](UserRecord& r) { holder = r.sid; }));
+    if (outcome == UserIndex::InsertOutcome::kInserted) return absl::OkStatus();
+    if (outcome == UserIndex::InsertOutcome::kSidCollision || holder == sid) {
+      // The stream installed a later change of this user first (or another
+      // Store already deleted it): the create stands as committed.
+      if (out != nullptr) CopyUser(service, *record, UserShape::kResource, out);
+      return absl::OkStatus();
+    }
+    Emission removed{&service, UserEvent::Type::kUserRemoved, user_field::kAll, false,
+                     WriteOrigin::kReplica};
+    users.Erase(UserKey{holder, {}}, FeedOnly(&removed)).IgnoreError();
+  }
+  return TwilioError(absl::StatusCode::kInternal, 500, twilio_code::kInternal,
+                     "the created user could not be installed in the replica");
 }
 
 absl::StatusOr<Applied> StoreImpl::ApplyService(const Service& service,
@@ -77,6 +132,9 @@ absl::StatusOr<Applied> StoreImpl::ApplyUser(std::string_view service_sid, UserR
                                              bool keep_attributes, bool keep_friendly_name,
                                              absl::Time time) {
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
+  // This Store's own create, committed and about to be installed by its
+  // writer (CreateUnlocked), which shows it with the write's origin.
+  if (OwnPending(record->sid, record->revision)) return Applied::kSkipped;
   UserIndex& users = service->users();
   Emission emission{service, UserEvent::Type::kUserUpdated, 0, false, WriteOrigin::kReplica};
   emission.time_micros = absl::ToUnixMicros(time);

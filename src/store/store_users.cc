@@ -163,8 +163,12 @@ absl::Status StoreImpl::CreateUser(std::string_view service_sid, const UserCreat
   User fired;  // the listeners' copy when the caller wants none
   User* dest = out != nullptr ? out : Fires(emission) ? &fired : nullptr;
   USERSTORE_ASSIGN_OR_RETURN(UserRecord::Ptr record, NewRecord(*service, params, &emission, role));
-  USERSTORE_RETURN_IF_ERROR(
-      Insert(*service, std::move(record), CommitUser(&emission), dest, nullptr));
+  if (journal_ != nullptr && journal_->ChecksIdentities()) {
+    USERSTORE_RETURN_IF_ERROR(CreateUnlocked(*service, std::move(record), &emission, dest));
+  } else {
+    USERSTORE_RETURN_IF_ERROR(
+        Insert(*service, std::move(record), CommitUser(&emission), dest, nullptr));
+  }
   if (Fires(emission)) Fire(emission, *dest);
   return absl::OkStatus();
 }
