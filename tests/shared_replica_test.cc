@@ -485,5 +485,58 @@ TEST_F(SharedReplicaTest, AppliedChangesEnterTheFeedOnce) {
   for (const UserEvent& e : on_a.events) EXPECT_EQ(e.origin, WriteOrigin::kServer);
 }
 
+// A shared Store's feed holds its own writes and the applied ones side by
+// side: with two local writers and the stream appending at once, and after a
+// write the database refused, the feed has exactly one event per change,
+// at consecutive positions (own writes used to reserve positions the stream
+// then took, and a refused write stopped the feed).
+TEST_F(SharedReplicaTest, TheFeedKeepsEveryChangeOnceAcrossFailuresAndTheStream) {
+  std::unique_ptr<Store> a = OpenWithService();
+  ASSERT_NE(a, nullptr);
+  std::unique_ptr<Store> b = Open();
+  ASSERT_NE(b, nullptr);
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_OK(a->CreateUser(kServiceSid, testing::NewUser(absl::StrCat("f", i))));
+  }
+  ASSERT_OK(CatchUp(*a, *b));
+  // A write PostgreSQL refuses (text cannot hold a NUL byte): no event.
+  UserUpdate refused;
+  refused.friendly_name = std::string("a\0b", 3);
+  EXPECT_TWILIO_ERROR(a->UpdateUser(kServiceSid, "f0", refused), 400, 20001);
+  std::atomic<int> acknowledged{6};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 3; ++t) {
+    writers.emplace_back([&, t] {
+      Store* store = t < 2 ? a.get() : b.get();  // two on A, one on B
+      for (int i = 0; i < 25; ++i) {
+        UserUpdate update;
+        update.attributes = absl::StrCat(R"({"t":)", t, R"(,"i":)", i, "}");
+        if (store->UpdateUser(kServiceSid, absl::StrCat("f", t * 2 + i % 2), update).ok()) {
+          ++acknowledged;
+        }
+      }
+    });
+  }
+  for (std::thread& t : writers) t.join();
+  ASSERT_OK(CatchUp(*b, *a));
+  std::vector<UserEvent> events;
+  for (uint64_t after = 0;;) {
+    ASSERT_OK_AND_ASSIGN(const EventPage page, a->ReadEvents(kServiceSid, after, 100));
+    if (page.events.empty()) break;
+    events.insert(events.end(), page.events.begin(), page.events.end());
+    after = page.next_after;
+  }
+  ASSERT_EQ(events.size(), static_cast<size_t>(acknowledged.load()));
+  std::map<std::string, uint64_t> last_revision;
+  for (size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(events[i].sequence, i + 1);
+    uint64_t& last = last_revision[events[i].user.sid];
+    EXPECT_GT(events[i].user.revision, last) << i;
+    last = events[i].user.revision;
+  }
+  ASSERT_OK_AND_ASSIGN(const uint64_t position, a->EventPosition(kServiceSid));
+  EXPECT_EQ(position, events.size());
+}
+
 }  // namespace
 }  // namespace userstore

@@ -47,6 +47,7 @@ class PgJournal final : public Journal {
 
   bool ReservesSequences() const override { return true; }
   bool ChecksIdentities() const override { return true; }
+  bool StoresEvents() const override { return false; }
   absl::StatusOr<uint64_t> ReserveSequences(std::string_view service_sid, uint64_t* count) override;
   absl::Status PutService(const Service& service, const std::vector<Role>& roles) override;
   absl::Status PutRole(const Role& role) override;

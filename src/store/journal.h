@@ -57,6 +57,12 @@ class Journal {
   // index lock is held across the journal's round trip). Default: false
   // (the index's locks make the check, as for a journal one Store owns).
   virtual bool ChecksIdentities() const { return false; }
+  // Whether the journal stores the feed's events (the `event` arguments).
+  // A journal that does not (a shared database: PgJournal) gets null
+  // events, and the Store appends each event to its memory feed once the
+  // write succeeded, so a failed write (routine there: 409, 503) takes no
+  // sequence and stops nothing. Default: true.
+  virtual bool StoresEvents() const { return true; }
   // A role added.
   virtual absl::Status PutRole(const Role& role) = 0;
   // A user created, or its persistent fields changed (presence is runtime

@@ -116,8 +116,9 @@ const absl::Status& StatusOf(const absl::StatusOr<T>& s) {
 
 // What a write retries after its Store's replica caught up (CaughtUp).
 enum class Retry {
-  // A create: 409/50201, the replica held an identity another host has
-  // deleted (once).
+  // A create (or get-or-create): 409/50201, the replica held an identity
+  // another host has deleted, or had not applied one another host created
+  // (the retry then finds it) (once).
   kCreate,
   // An update or delete: 409/20409, the replica held an older copy of the
   // user than PostgreSQL (another host's write not applied yet), or
@@ -231,14 +232,16 @@ absl::Status Store::VisitUsers(std::string_view service_sid, const PageRequest& 
 }
 absl::StatusOr<GetOrCreateResult> Store::GetOrCreateUser(std::string_view service_sid,
                                                          const UserCreate& params) {
-  return Settled(*impl_, impl_->GetOrCreateUser(service_sid, params));
+  return Settled(*impl_, CaughtUp(*impl_, Retry::kCreate,
+                                  [&] { return impl_->GetOrCreateUser(service_sid, params); }));
 }
 absl::StatusOr<User> Store::GetOrCreateUser(std::string_view service_sid,
                                             std::string_view identity) {
   UserCreate params;
   params.identity = identity;
-  absl::StatusOr<GetOrCreateResult> result =
-      Settled(*impl_, impl_->GetOrCreateUser(service_sid, params));
+  absl::StatusOr<GetOrCreateResult> result = Settled(*impl_, CaughtUp(*impl_, Retry::kCreate, [&] {
+    return impl_->GetOrCreateUser(service_sid, params);
+  }));
   if (!result.ok()) return result.status();
   return std::move(result->user);
 }
@@ -248,7 +251,8 @@ absl::StatusOr<UserConnection> Store::ConnectUser(std::string_view service_sid,
 }
 absl::StatusOr<UserConnection> Store::ConnectOrCreateUser(std::string_view service_sid,
                                                           const UserCreate& params) {
-  return Settled(*impl_, impl_->ConnectOrCreateUser(service_sid, params));
+  return Settled(*impl_, CaughtUp(*impl_, Retry::kCreate,
+                                  [&] { return impl_->ConnectOrCreateUser(service_sid, params); }));
 }
 absl::StatusOr<UserConnection> Store::DisconnectUser(std::string_view service_sid,
                                                      std::string_view key) {

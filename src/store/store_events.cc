@@ -53,6 +53,15 @@ absl::Status StoreImpl::Journaled(
     absl::FunctionRef<absl::Status(const JournalEvent*)> write) const {
   EventFeed* feed = emission->service->feed();
   if (feed == nullptr) return write(nullptr);
+  if (!journal_->StoresEvents()) {
+    // The feed is memory-only (a shared Store): the event is appended once
+    // the write succeeded, still under r's locks. Its stream appends beside
+    // it (Append orders them); nothing is reserved, so a failed write
+    // leaves the feed as it was.
+    USERSTORE_RETURN_IF_ERROR(write(nullptr));
+    Emit(emission, r);
+    return absl::OkStatus();
+  }
   const EventMeta meta = MetaOf(emission);  // may call the clock: before the sequence is taken
   const JournalEvent event{feed->Reserve(), meta};
   try {

@@ -395,7 +395,7 @@ absl::StatusOr<ImportResult> StoreImpl::ImportUsers(std::string_view service_sid
         planner.Clear();  // its views end with the batch
         events.clear();
         uint64_t first = 0;  // the batch's first event sequence (durable feed)
-        if (journal_ != nullptr && feed != nullptr && !writes.empty()) {
+        if (journal_ != nullptr && journal_->StoresEvents() && feed != nullptr && !writes.empty()) {
           for (size_t w = 0; w < writes.size(); ++w) {
             events.push_back(JournalEvent{0, MetaOf(&emissions[w])});
           }
@@ -416,8 +416,8 @@ absl::StatusOr<ImportResult> StoreImpl::ImportUsers(std::string_view service_sid
             if (action != Action::kInsert && action != Action::kReplace) continue;
             if (!events.empty()) {
               feed->Publish(events[w].sequence, events[w].meta, *r);
-            } else if (journal_ == nullptr) {
-              Emit(&emissions[w], *r);
+            } else if (journal_ == nullptr || !journal_->StoresEvents()) {
+              Emit(&emissions[w], *r);  // memory feed: after the write succeeded
             }
             ++w;
             if (action == Action::kInsert) {
