@@ -40,6 +40,11 @@ struct Limits {
   // Services already in a durable store are all restored, whatever the
   // limit. Each costs about 7.5 KiB of memory (BM_ServicesMemory).
   size_t max_services = 10000;
+  // Push Bindings (binding.h): the longest endpoint in bytes (Twilio
+  // documents none; an APN token is 64 hex, an FCM token about 160 bytes),
+  // and the most Bindings one user may hold (one per app install).
+  size_t max_binding_endpoint_bytes = 1024;
+  size_t max_bindings_per_user = 100;
 };
 
 // Where a Store keeps its user records (StoreOptions::record_memory).
@@ -93,6 +98,12 @@ struct StoreOptions {
   // slash. Twilio's: https://chat.twilio.com/v2. The REST facade serves the
   // paths below this base's path (e.g. /v2/Services/...).
   std::string base_url = "https://chat.twilio.com/v2";
+  // The same for Twilio's Conversations v1 API (json.h's Conversations
+  // bodies; the REST facade serves the paths below this base's path, e.g.
+  // /v1/Services/...). Twilio's: https://conversations.twilio.com/v1. Its
+  // path must differ from base_url's (400/20001 otherwise), so a request
+  // path names one API.
+  std::string conversations_base_url = "https://conversations.twilio.com/v1";
   Limits limits;
   // Source of `date_created` / `date_updated` (truncated to whole seconds).
   // Null: absl::Now. Must be thread-safe; injectable for tests.

@@ -34,6 +34,8 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "userstore/binding.h"
+#include "userstore/configuration.h"
 #include "userstore/events.h"
 #include "userstore/export.h"
 #include "userstore/import.h"
@@ -230,6 +232,66 @@ class USERSTORE_EXPORT Store {
   // The Service's roles in the order they were added (defaults first).
   // Errors: 404/20404.
   absl::StatusOr<std::vector<Role>> ListRoles(std::string_view service_sid) const;
+
+  // ---- Conversations Configuration (configuration.h) -------------------
+
+  // The account's Conversations Configuration (/v1/Configuration). A new
+  // Store's has only account_sid set. Thread-safe; O(1); a snapshot.
+  Configuration FetchConfiguration() const;
+
+  // Applies `params` (each set field replaces the stored one, "" clears it)
+  // and returns the result; durable and shared Stores write it to their
+  // storage first. Errors: 400/20001 default_chat_service_sid not "IS" + 32
+  // hex, default_messaging_service_sid not "MG" + 32 hex, a timer not an
+  // ISO 8601 duration (P[nD][T[nH][nM][nS]], at most 32 bytes); 404/20404
+  // default_chat_service_sid names no Service of this Store; 500/20500 or
+  // 503/20503 the storage write failed (nothing changed). Thread-safe
+  // (updates are serialised).
+  absl::StatusOr<Configuration> UpdateConfiguration(const ConfigurationUpdate& params);
+
+  // ---- Push Bindings (binding.h) -----------------------------------------
+
+  // Registers a push Binding for the user at `user_key` (SID or identity),
+  // as Twilio's client SDK does on registration. When the user already has
+  // a Binding of the same binding_type and endpoint, that Binding is
+  // updated (credential_sid and message_types replaced, date_updated moved;
+  // `*created` false) instead of a second being made; otherwise a new one
+  // with a fresh "BS" SID is made (`*created` true). The user's
+  // is_notifiable becomes true (a presence change: the user's revision and
+  // date_updated do not move; an is_notifiable feed event when it changed).
+  // Errors: 404/20404 unknown Service or user; 400/20001 empty or too long
+  // endpoint (Limits::max_binding_endpoint_bytes), malformed credential_sid
+  // or message type, more than 16 message types; 403/20403 the user holds
+  // Limits::max_bindings_per_user Bindings; 501/20501 a shared Store
+  // (Store::OpenShared keeps no Bindings yet); in a durable Store 500/20500
+  // a failed disk write (nothing changed). Thread-safe; O(log B) for B
+  // Bindings in the Service.
+  absl::StatusOr<Binding> RegisterBinding(std::string_view service_sid, std::string_view user_key,
+                                          const BindingCreate& params, bool* created = nullptr);
+
+  // The Binding `binding_sid` of the Service; with a non-empty `user_key`
+  // (SID or identity), only if it belongs to that user (Twilio's User
+  // Binding route). Errors: 404/20404 unknown Service, user or Binding (a
+  // malformed SID is unknown too). Thread-safe; O(log B).
+  absl::StatusOr<Binding> FetchBinding(std::string_view service_sid, std::string_view user_key,
+                                       std::string_view binding_sid) const;
+
+  // Deletes the Binding (`user_key` as FetchBinding's); the user's
+  // is_notifiable becomes false when it was the user's last. Deleting a
+  // user deletes its Bindings. Errors: those of FetchBinding; 500/20500 a
+  // failed disk write. Thread-safe; O(log B).
+  absl::Status DeleteBinding(std::string_view service_sid, std::string_view user_key,
+                             std::string_view binding_sid);
+
+  // A page of the Service's Bindings, or of one user's
+  // (BindingListRequest::user_key), in creation order, filtered as the
+  // request says. Errors: 404/20404 unknown Service or user; 400/20001 bad
+  // page size, Page without token, or a token that is malformed, altered or
+  // minted for another list (Service, user, filters or resource).
+  // Thread-safe; O(log B + scanned) where the filters skip no more than
+  // they keep (a selective filter scans past what it skips).
+  absl::StatusOr<BindingPage> ListBindings(std::string_view service_sid,
+                                           const BindingListRequest& request) const;
 
   // ---- Import (docs/api.md, "Import and export") ------------------------
 
