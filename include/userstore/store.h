@@ -77,7 +77,9 @@ class USERSTORE_EXPORT Store {
 
   // Makes an empty Store.
   // Errors: 400/20001 if options.account_sid is set but not ^AC[0-9a-fA-F]{32}$,
-  // or options.base_url is not an absolute http(s) URL, or a limit is 0.
+  // or options.base_url or options.conversations_base_url is not an
+  // absolute http(s) URL, or the two have the same path (decoded segments,
+  // a trailing slash ignored), or a limit is 0.
   static absl::StatusOr<std::unique_ptr<Store>> Create(StoreOptions options = {});
 
   // Opens the durable Store kept in directory `path`, creating the directory
@@ -91,7 +93,8 @@ class USERSTORE_EXPORT Store {
   // order, users with every field but presence (is_online / is_notifiable
   // start unknown after Open), creation order and sequence numbers, the
   // account_sid and the page-token key (so tokens issued before a restart
-  // keep working after it). Not stored: base_url, limits, clock, listeners.
+  // keep working after it). Not stored: base_url, conversations_base_url,
+  // limits, clock, listeners.
   // The directory holds the page-token key: every writable open makes it
   // 0700 and the files in it 0600.
   //
@@ -400,7 +403,8 @@ class USERSTORE_EXPORT Store {
 
   // One page of the Service's users in creation order. Complexity:
   // O(log n + page_size) whatever the offset. Errors: 404/20404; 400/20001
-  // bad page size, page, or token (malformed, altered, another Service's).
+  // bad page size, page, or token (malformed, altered, another Service's or
+  // another API's: PageRequest::api).
   absl::StatusOr<Page> ListUsers(std::string_view service_sid, const PageRequest& request) const;
 
   // ListUsers filling `*out`: its users vector is resized to the page and

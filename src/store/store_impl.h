@@ -190,9 +190,9 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
                                        Page* page) const;
   // Reads the page at `cursor` (page->page_size users at most), calling
   // `read` for each in scan order (nearest the cursor first), and sets the
-  // page's links. Returns the number of users read.
-  size_t ScanPage(const ServiceState& service, const PageCursor& cursor, UserIndex::Visit read,
-                  Page* page) const;
+  // page's links (tokens bound to `api`). Returns the number of users read.
+  size_t ScanPage(const ServiceState& service, const PageCursor& cursor, PageApi api,
+                  UserIndex::Visit read, Page* page) const;
   // Validates the optional fields shared by create, update and import.
   absl::Status ValidateCommon(const ServiceState& service, std::optional<std::string_view> role_sid,
                               std::optional<std::string_view> attributes,
