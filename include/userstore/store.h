@@ -244,12 +244,19 @@ class USERSTORE_EXPORT Store {
 
   // Applies `params` (each set field replaces the stored one, "" clears it)
   // and returns the result; durable and shared Stores write it to their
-  // storage first. Errors: 400/20001 default_chat_service_sid not "IS" + 32
-  // hex, default_messaging_service_sid not "MG" + 32 hex, a timer not an
-  // ISO 8601 duration (P[nD][T[nH][nM][nS]], at most 32 bytes); 404/20404
+  // storage first. SIDs are stored in lowercase (either hex case is
+  // accepted); an update that sets no field changes nothing and returns
+  // the Configuration. Errors, checked in this order (on any, nothing
+  // changes): 400/20001 default_chat_service_sid not "IS" + 32 hex,
+  // default_messaging_service_sid not "MG" + 32 hex, a timer not an
+  // ISO 8601 duration (P[nD][T[nH][nM][nS]], n ASCII digits, at least one
+  // component, at most 32 bytes; Twilio's documented minimums, 1 minute
+  // inactive and 10 minutes closed, are not enforced); 404/20404
   // default_chat_service_sid names no Service of this Store; 500/20500 or
-  // 503/20503 the storage write failed (nothing changed). Thread-safe
-  // (updates are serialised).
+  // 503/20503 the storage write failed; in a shared Store, 409/20409 other
+  // Stores kept updating it first (retried twice). Thread-safe (updates are
+  // serialised; a fetch never waits for storage). O(1) plus one storage
+  // write.
   absl::StatusOr<Configuration> UpdateConfiguration(const ConfigurationUpdate& params);
 
   // ---- Push Bindings (binding.h) -----------------------------------------
