@@ -364,10 +364,10 @@ std::string CheckSuccessBody(const Store& store, simdjson::dom::object body,
   FUZZ_CHECK(body[key].get(items) == simdjson::SUCCESS, "no %.*s array: %s",
              static_cast<int>(key.size()), key.data(), dump.c_str());
   if (key == "users") {
-    std::string_view url;
-    FUZZ_CHECK(meta["url"].get(url) == simdjson::SUCCESS, "meta.url: %s", dump.c_str());
+    std::string_view page_url;
+    FUZZ_CHECK(meta["url"].get(page_url) == simdjson::SUCCESS, "meta.url: %s", dump.c_str());
     const std::string& conversations = store.options().conversations_base_url;
-    const int64_t max = url.substr(0, conversations.size()) == conversations ? 50 : 100;
+    const int64_t max = page_url.substr(0, conversations.size()) == conversations ? 50 : 100;
     FUZZ_CHECK(
         page_size >= 1 && page_size <= max && static_cast<int64_t>(items.size()) <= page_size,
         "page of %zu users, page_size %lld", items.size(), static_cast<long long>(page_size));

@@ -530,7 +530,8 @@ TEST_F(ConversationsTest, ConfigurationErrors) {
   ExpectError(Post("/v1/Configuration", "DefaultMessagingServiceSid=IS" + Hex32('a')), 400, 20001);
   ExpectError(Post("/v1/Configuration", "DefaultInactiveTimer=soon"), 400, 20001);
   ExpectError(Post("/v1/Configuration", "DefaultChatServiceSid=%zz"), 400, 20001);
-  ExpectError(Post("/v1/Configuration", "DefaultChatServiceSid=IS" + Hex32('c')), 404, 20404);
+  ExpectError(Post("/v1/Configuration", "DefaultChatServiceSid=IS" + Hex32('c')), 404, 20404,
+              "The requested resource /v1/Services/IS" + Hex32('c') + " was not found");
   EXPECT_EQ(Get("/v1/Configuration").body, before);
 }
 

@@ -117,8 +117,8 @@ class Handler {
     absl::StatusOr<Response> response =
         resolved.ok() ? Dispatch() : absl::StatusOr<Response>(resolved);
     if (!response.ok()) {
-      // The Configuration's errors name no path of the request (a 404 is
-      // its DefaultChatServiceSid's Service): the Store's message stands.
+      // The Configuration's errors are its parameters' (ServeConfiguration
+      // names the Service of a 404 itself).
       if (route_.kind == RouteKind::kConfiguration) return ErrorResponse(response.status());
       return ErrorResponse(AsAddressed(response.status(), route_));
     }
@@ -162,7 +162,10 @@ class Handler {
 
   // GET / POST /v1/Configuration (Store::FetchConfiguration,
   // UpdateConfiguration). A POST without parameters changes nothing and
-  // answers the Configuration as it is.
+  // answers the Configuration as it is. The Store's only 404 is a
+  // DefaultChatServiceSid naming no Service: the message names it below the
+  // Conversations base ("/v1/Services/{IS}"), as the other /v1 404s name
+  // their resources.
   absl::StatusOr<Response> ServeConfiguration() {
     if (request_.method != "POST") {
       return JsonResponse(200, ConfigurationJson(store_->FetchConfiguration(), base_url_));
@@ -173,8 +176,13 @@ class Handler {
     update.default_messaging_service_sid = Optional(form, "DefaultMessagingServiceSid");
     update.default_inactive_timer = Optional(form, "DefaultInactiveTimer");
     update.default_closed_timer = Optional(form, "DefaultClosedTimer");
-    USERSTORE_ASSIGN_OR_RETURN(Configuration configuration, store_->UpdateConfiguration(update));
-    return JsonResponse(200, ConfigurationJson(configuration, base_url_));
+    absl::StatusOr<Configuration> configuration = store_->UpdateConfiguration(update);
+    if (HttpStatus(configuration.status()) == 404 && update.default_chat_service_sid.has_value()) {
+      return ResourceNotFound(
+          absl::StrCat(Av(route_.prefix), "/Services/", Av(*update.default_chat_service_sid)));
+    }
+    USERSTORE_RETURN_IF_ERROR(configuration.status());
+    return JsonResponse(200, ConfigurationJson(*configuration, base_url_));
   }
 
   absl::StatusOr<Response> Dispatch() {
