@@ -7,8 +7,10 @@
 //     accepted token was issued by this codec);
 //   - decode(encode(x)) == x for the fuzzed cursor, and the token is 30
 //     characters of [A-Za-z0-9_-];
-//   - the token is rejected by another Service, by another key, truncated,
-//     extended, or with any one character replaced by any other byte.
+//   - the token is rejected by another Service, by another key, through the
+//     other API (PageApi), truncated, extended, or with any one character
+//     replaced by any other byte; the same cursor's Conversations token
+//     round-trips through its API only.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -18,6 +20,7 @@
 #include "fuzz/fuzz_util.h"
 #include "token/page_token.h"
 #include "userstore/error.h"
+#include "userstore/page.h"
 
 namespace userstore::fuzz {
 namespace {
@@ -35,8 +38,8 @@ bool IsTokenChar(char c) {
 }
 
 void ExpectRejected(const PageTokenCodec& codec, std::string_view service, std::string_view token,
-                    const char* what) {
-  absl::StatusOr<PageCursor> decoded = codec.Decode(service, token);
+                    const char* what, PageApi api = PageApi::kChat) {
+  absl::StatusOr<PageCursor> decoded = codec.Decode(service, token, api);
   FUZZ_CHECK(!decoded.ok(), "%s token accepted: %.*s", what, static_cast<int>(token.size()),
              token.data());
   FUZZ_CHECK(HttpStatus(decoded.status()) == 400 &&
@@ -89,6 +92,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Bound to the Service and the key.
   ExpectRejected(codec, kOtherService, token, "other-Service");
   ExpectRejected(other_key, kService, token, "other-key");
+
+  // Bound to the API: the same cursor, another MAC domain.
+  ExpectRejected(codec, kService, token, "other-API", PageApi::kConversations);
+  const std::string conversations = codec.Encode(kService, cursor, PageApi::kConversations);
+  FUZZ_CHECK(conversations.size() == kTokenChars && conversations != token,
+             "Conversations token %s", conversations.c_str());
+  absl::StatusOr<PageCursor> conversations_back =
+      codec.Decode(kService, conversations, PageApi::kConversations);
+  FUZZ_CHECK(conversations_back.ok() && *conversations_back == cursor,
+             "own Conversations token: %s", Describe(conversations_back.status()).c_str());
+  ExpectRejected(codec, kService, conversations, "Conversations token as Chat's");
 
   // Any truncation, any extension, any single-character change.
   ExpectRejected(codec, kService, std::string_view(token).substr(0, edit_pos % kTokenChars),

@@ -1,5 +1,6 @@
-// Fuzz target: the whole REST facade (include/userstore/rest.h) over a Store
-// holding two Services and a few users.
+// Fuzz target: the whole REST facade (include/userstore/rest.h), Chat v2's
+// routes and Conversations v1's, over a Store holding two Services and a few
+// users, the first Service the Conversations default (/v1/Users).
 //
 // Input: text, requests separated by a line "===". Each request is
 //   METHOD TARGET          (first line; split on the first space)
@@ -9,11 +10,14 @@
 // Optional first lines: "#auto" serves through a facade with
 // auto_create_services; "#ext" with enable_extensions; "#root", "#deep" and "#pct" use a Store
 // whose base URL has no path, three segments and a trailing slash, or percent-encoded segments
-// ("/a%20b/v%2F2"). Placeholders, expanded anywhere: {IS} / {IS2} the two Service SIDs, {US0}..
+// ("/a%20b/v%2F2"); "#convdeep" a Conversations base URL of three segments
+// and a trailing slash. Placeholders, expanded anywhere: {IS} / {IS2} the two
+// Service SIDs, {US0}..
 // {US3} the SIDs of the first Service's seed users, {TOKEN} a valid
 // next-page token of the first Service (PageSize=1), {TOKEN2} one of the second
-// Service, {PAD:n} n bytes of 'x' (n <= 70000, to reach the body and target
-// bounds), and a header line {HEADERS:n} adds n headers (n <= 200).
+// Service, {TOKENV1} one of the first Service's Conversations list, {PAD:n} n
+// bytes of 'x' (n <= 70000, to reach the body and target bounds), and a
+// header line {HEADERS:n} adds n headers (n <= 200).
 //
 // Properties, for every request:
 //   - the status is one the contract allows (200, 201, 204, 400, 404, 405,
@@ -26,8 +30,9 @@
 //     Content-Type application/json; charset=utf-8 and a body that simdjson
 //     accepts; an error body has exactly code, message, more_info (the
 //     code's Twilio page) and status (= the HTTP status); a 405 has Allow;
-//   - success bodies have the shape of their route (user, page, service,
-//     roles) and a page holds at most meta.page_size <= 100 users;
+//   - success bodies have the shape of their route (a Chat or Conversations
+//     user, page, service, roles, the Configuration) and a page holds at most
+//     meta.page_size <= 100 users (<= 50 for a Conversations page);
 //   - a users page's url, first_page_url, next_page_url and
 //     previous_page_url, followed verbatim, are served (200, the page they
 //     name); only next and previous may be null (previous always on page 0);
@@ -36,7 +41,8 @@
 //   - a request that is not a successful create, update or delete leaves
 //     every user of both Services exactly as it was; a successful one has
 //     the effect its body shows (the user fetched from the Store renders to
-//     the same JSON, a deleted user is gone).
+//     the same JSON, Chat's or Conversations' as the body's, a deleted user
+//     is gone; a Configuration update changes no user).
 #include <simdjson.h>
 
 #include <algorithm>
@@ -77,16 +83,17 @@ absl::string_view Av(std::string_view s) { return {s.data(), s.size()}; }
 struct World {
   std::unique_ptr<Store> store;
   std::vector<std::string> seed_sids;  // users of Service A
-  std::string token_a, token_b;
+  std::string token_a, token_b, token_v1;
 };
 
-World MakeWorld(const std::string& base_url) {
+World MakeWorld(const std::string& base_url, const std::string& conversations_base_url) {
   World w;
   StoreOptions options;
   options.account_sid = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
   options.page_token_key = "rest-facade-fuzzer";
   options.clock = [] { return absl::FromUnixSeconds(1458853519); };
   if (!base_url.empty()) options.base_url = base_url;
+  if (!conversations_base_url.empty()) options.conversations_base_url = conversations_base_url;
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Create(options);
   FUZZ_CHECK(store.ok(), "Store::Create: %s", Describe(store.status()).c_str());
   w.store = *std::move(store);
@@ -96,6 +103,10 @@ World MakeWorld(const std::string& base_url) {
   ServiceCreate b;
   b.sid = kServiceB;
   FUZZ_CHECK(w.store->CreateService(a).ok() && w.store->CreateService(b).ok(), "CreateService");
+  ConfigurationUpdate configuration;
+  configuration.default_chat_service_sid = kServiceA;
+  absl::StatusOr<Configuration> configured = w.store->UpdateConfiguration(configuration);
+  FUZZ_CHECK(configured.ok(), "UpdateConfiguration: %s", Describe(configured.status()).c_str());
   const char* identities[] = {"alice", "bob", "team/alice", "a b"};
   for (const char* identity : identities) {
     UserCreate create;
@@ -122,6 +133,10 @@ World MakeWorld(const std::string& base_url) {
   FUZZ_CHECK(pa.ok() && pb.ok(), "ListUsers");
   w.token_a = pa->next_page_token;
   w.token_b = pb->next_page_token;
+  first.api = PageApi::kConversations;
+  absl::StatusOr<Page> pv1 = w.store->ListUsers(kServiceA, first);
+  FUZZ_CHECK(pv1.ok(), "ListUsers v1");
+  w.token_v1 = pv1->next_page_token;
   return w;
 }
 
@@ -172,6 +187,7 @@ std::string Expand(std::string_view text, const World& w) {
                                                    {"{US1}", w.seed_sids[1]},
                                                    {"{US2}", w.seed_sids[2]},
                                                    {"{US3}", w.seed_sids[3]},
+                                                   {"{TOKENV1}", w.token_v1},
                                                    {"{TOKEN}", w.token_a},
                                                    {"{TOKEN2}", w.token_b}});
   // {PAD:n}
@@ -197,7 +213,8 @@ std::string Expand(std::string_view text, const World& w) {
 struct ParsedInput {
   bool auto_create = false;
   bool extensions = false;
-  std::string base_url;  // empty: the default
+  std::string base_url;                // empty: the default
+  std::string conversations_base_url;  // empty: the default
   std::vector<std::string_view> requests;
 };
 
@@ -211,6 +228,7 @@ ParsedInput SplitInput(std::string_view text) {
     if (flag == "#root") in.base_url = "http://localhost:8080";
     if (flag == "#deep") in.base_url = "https://chat.example.com/api/chat/v2/";
     if (flag == "#pct") in.base_url = "http://localhost:8080/a%20b/v%2F2";
+    if (flag == "#convdeep") in.conversations_base_url = "http://localhost:8080/api/conv/v1/";
     text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
   }
   for (absl::string_view part : absl::StrSplit(Av(text), "\n===\n")) {
@@ -297,18 +315,42 @@ void CheckErrorBody(const Response& r, simdjson::dom::object body, const std::st
   if (r.status == 405) FUZZ_CHECK(FindHeader(r, "Allow") != nullptr, "405 without Allow");
 }
 
+// The Service SID of a user body: Chat's service_sid or Conversations'
+// chat_service_sid.
+std::string_view ServiceOf(simdjson::dom::object user) {
+  std::string_view service;
+  if (user["service_sid"].get(service) == simdjson::SUCCESS) return service;
+  FUZZ_CHECK(user["chat_service_sid"].get(service) == simdjson::SUCCESS, "user without a Service");
+  return service;
+}
+
 // Checks a success body; returns the user SID for user bodies ("" otherwise).
-std::string CheckSuccessBody(simdjson::dom::object body, const std::string& dump) {
+std::string CheckSuccessBody(const Store& store, simdjson::dom::object body,
+                             const std::string& dump) {
   std::string_view sid;
   if (body["sid"].get(sid) == simdjson::SUCCESS) {
-    std::string_view identity, attributes;
+    std::string_view identity, attributes, service;
     if (sid.substr(0, 2) == "US") {
+      // Chat's 14 keys, or Conversations' 13 (chat_service_sid, no
+      // joined_channels_count).
+      const bool chat = body["service_sid"].get(service) == simdjson::SUCCESS;
       FUZZ_CHECK(sid.size() == 34 && body["identity"].get(identity) == simdjson::SUCCESS &&
-                     body["attributes"].get(attributes) == simdjson::SUCCESS && body.size() == 14,
+                     body["attributes"].get(attributes) == simdjson::SUCCESS &&
+                     (chat ? body.size() == 14
+                           : body.size() == 13 &&
+                                 body["chat_service_sid"].get(service) == simdjson::SUCCESS),
                  "malformed user body: %s", dump.c_str());
       return std::string(sid);
     }
     FUZZ_CHECK(sid.substr(0, 2) == "IS" && sid.size() == 34, "unexpected body: %s", dump.c_str());
+    return "";
+  }
+  std::string_view url;
+  if (body["default_chat_service_sid"].error() == simdjson::SUCCESS) {
+    // The Configuration: its 7 keys, its url below the Conversations base.
+    FUZZ_CHECK(body.size() == 7 && body["url"].get(url) == simdjson::SUCCESS &&
+                   url == store.options().conversations_base_url + "/Configuration",
+               "malformed Configuration: %s", dump.c_str());
     return "";
   }
   simdjson::dom::object meta;
@@ -322,8 +364,12 @@ std::string CheckSuccessBody(simdjson::dom::object body, const std::string& dump
   FUZZ_CHECK(body[key].get(items) == simdjson::SUCCESS, "no %.*s array: %s",
              static_cast<int>(key.size()), key.data(), dump.c_str());
   if (key == "users") {
+    std::string_view page_url;
+    FUZZ_CHECK(meta["url"].get(page_url) == simdjson::SUCCESS, "meta.url: %s", dump.c_str());
+    const std::string& conversations = store.options().conversations_base_url;
+    const int64_t max = page_url.substr(0, conversations.size()) == conversations ? 50 : 100;
     FUZZ_CHECK(
-        page_size >= 1 && page_size <= 100 && static_cast<int64_t>(items.size()) <= page_size,
+        page_size >= 1 && page_size <= max && static_cast<int64_t>(items.size()) <= page_size,
         "page of %zu users, page_size %lld", items.size(), static_cast<long long>(page_size));
   } else {
     FUZZ_CHECK(key == "roles", "meta.key %.*s", static_cast<int>(key.size()), key.data());
@@ -337,6 +383,18 @@ std::string_view Origin(std::string_view base_url) {
   const size_t scheme = base_url.find("://");
   const size_t path = base_url.find('/', scheme == std::string_view::npos ? 0 : scheme + 3);
   return base_url.substr(0, path);
+}
+
+// The base URL a page's links must start with: the Conversations base for a
+// Conversations page (its meta.url starts with it: it is a different
+// origin, or a different path below one), else the Chat base.
+std::string_view PageBase(const Store& store, std::string_view page_url) {
+  const std::string& conversations = store.options().conversations_base_url;
+  const std::string& chat = store.options().base_url;
+  const bool in_conversations = page_url.substr(0, conversations.size()) == conversations;
+  const bool in_chat = page_url.substr(0, chat.size()) == chat;
+  if (in_conversations && (!in_chat || conversations.size() > chat.size())) return conversations;
+  return chat;
 }
 
 // A users page's meta URLs, followed verbatim as a client does, are served:
@@ -360,7 +418,10 @@ void FollowPagingLinks(const RestFacade& facade, const Store& store, simdjson::d
     FUZZ_CHECK(user["sid"].get(sid) == simdjson::SUCCESS, "user sid: %s", dump.c_str());
     shown.insert(sid);
   }
-  const std::string_view origin = Origin(store.options().base_url);
+  std::string_view page_url;
+  FUZZ_CHECK(meta["url"].get(page_url) == simdjson::SUCCESS, "meta.url: %s", dump.c_str());
+  const std::string_view base = PageBase(store, page_url);
+  const std::string_view origin = Origin(base);
   const struct {
     const char* name;
     int64_t page;
@@ -382,9 +443,9 @@ void FollowPagingLinks(const RestFacade& facade, const Store& store, simdjson::d
       continue;
     }
     std::string_view url;
-    FUZZ_CHECK(value.get(url) == simdjson::SUCCESS && url.substr(0, origin.size()) == origin,
-               "meta.%s not below %.*s: %s", link.name, static_cast<int>(origin.size()),
-               origin.data(), dump.c_str());
+    FUZZ_CHECK(value.get(url) == simdjson::SUCCESS && url.substr(0, base.size()) == base,
+               "meta.%s not below %.*s: %s", link.name, static_cast<int>(base.size()), base.data(),
+               dump.c_str());
     Request follow;
     follow.method = "GET";
     follow.target = std::string(url.substr(origin.size()));
@@ -458,28 +519,35 @@ void CheckOne(const RestFacade& facade, World& w, const Request& request) {
       CheckErrorBody(r, body, dump);
     } else {
       FUZZ_CHECK(r.status == 200 || request.method == "POST", "%s", dump.c_str());
-      const std::string sid = CheckSuccessBody(body, dump);
+      const std::string sid = CheckSuccessBody(*w.store, body, dump);
       const std::string* etag = FindHeader(r, "ETag");
       if (sid.empty()) {
         FUZZ_CHECK(etag == nullptr, "ETag on a response without a user: %s", dump.c_str());
       } else {
-        std::string_view service;
-        FUZZ_CHECK(body["service_sid"].get(service) == simdjson::SUCCESS, "service_sid");
+        const std::string_view service = ServiceOf(body);
         absl::StatusOr<User> stored = w.store->FetchUser(service, sid);
         FUZZ_CHECK(
             stored.ok() && etag != nullptr && *etag == absl::StrCat("\"", stored->revision, "\""),
             "ETag is not the stored user's revision: %s", dump.c_str());
       }
       if (request.method == "GET") FollowPagingLinks(facade, *w.store, body, dump);
-      if (request.method == "POST") {
+      const bool configuration = body["default_chat_service_sid"].error() == simdjson::SUCCESS;
+      if (request.method == "POST" && !configuration) {
         FUZZ_CHECK(!sid.empty(), "POST success without a user: %s", dump.c_str());
-        // The stored user renders to exactly this body (same SID, fields).
-        std::string_view service;
-        FUZZ_CHECK(body["service_sid"].get(service) == simdjson::SUCCESS, "service_sid");
-        absl::StatusOr<User> stored = w.store->FetchUser(service, sid);
+        // The stored user renders to exactly this body (same SID, fields),
+        // in the body's API, with its URLs (account-level or the Service's).
+        absl::StatusOr<User> stored = w.store->FetchUser(ServiceOf(body), sid);
         FUZZ_CHECK(stored.ok(), "created/updated user not in the store: %s", dump.c_str());
-        FUZZ_CHECK(UserJson(*stored, w.store->options().base_url) == r.body,
-                   "response differs from the stored user: %s", dump.c_str());
+        std::string rendered = UserJson(*stored, w.store->options().base_url);
+        if (body["chat_service_sid"].error() == simdjson::SUCCESS) {
+          const std::string& base = w.store->options().conversations_base_url;
+          std::string_view url;
+          FUZZ_CHECK(body["url"].get(url) == simdjson::SUCCESS, "url");
+          const bool account = url == base + "/Users/" + sid;
+          rendered = ConversationsUserJson(
+              *stored, base, account ? ConversationsPath::kAccount : ConversationsPath::kService);
+        }
+        FUZZ_CHECK(rendered == r.body, "response differs from the stored user: %s", dump.c_str());
         mutated = true;
       }
     }
@@ -496,7 +564,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace userstore;
   using namespace userstore::fuzz;
   const ParsedInput input = SplitInput(std::string_view(reinterpret_cast<const char*>(data), size));
-  World world = MakeWorld(input.base_url);
+  World world = MakeWorld(input.base_url, input.conversations_base_url);
   FacadeOptions options;
   options.auto_create_services = input.auto_create;
   options.enable_extensions = input.extensions;

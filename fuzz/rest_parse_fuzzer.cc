@@ -16,6 +16,10 @@
 //   - MatchRoute / PathForNotFound (three base paths): a route matches only
 //     the documented segment shapes and names the decoded segments; the 404
 //     path is never empty and starts with '/';
+//   - MatchConversationsRoute / RouteRequest / NotFoundPath (three pairs of
+//     Chat and Conversations bases): the same for Conversations' shapes (its
+//     resource path keeps the base path), RouteRequest routes exactly what
+//     one of the two matches, taking the deeper base's route first;
 //   - ParsePageRequest: on success the values are the query's integers;
 //   - any decoded value used as a user key in ".../Users/{key}" (percent-
 //     encoded) routes back to exactly that key;
@@ -40,6 +44,7 @@
 #include "absl/strings/numbers.h"
 #include "fuzz/fuzz_util.h"
 #include "rest/conditional.h"
+#include "rest/conversations_router.h"
 #include "rest/form.h"
 #include "rest/params.h"
 #include "rest/router.h"
@@ -190,6 +195,66 @@ void CheckRoute(const internal::Target& target, const std::vector<std::string>& 
     case internal::RouteKind::kUser:
       FUZZ_CHECK(n == 4 && s[2] == "Users" && route->user_key == s[3], "kUser shape");
       break;
+    case internal::RouteKind::kConfiguration:
+      FUZZ_CHECK(false, "a Chat route of kind kConfiguration");
+      break;
+  }
+}
+
+void CheckConversationsRoute(const internal::Target& target, const std::vector<std::string>& chat,
+                             const std::vector<std::string>& conversations) {
+  const std::vector<std::string>& segs = target.segments;
+  const std::string prefix = internal::BasePathText(conversations);
+  const internal::ApiBases bases{chat, conversations, prefix};
+  const std::optional<internal::Route> any = internal::RouteRequest(segs, bases);
+  const std::optional<internal::Route> v1 =
+      internal::MatchConversationsRoute(segs, conversations, prefix);
+  const std::optional<internal::Route> v2 = internal::MatchRoute(segs, chat);
+  FUZZ_CHECK(any.has_value() == (v1.has_value() || v2.has_value()), "RouteRequest");
+  if (any.has_value()) {
+    const bool v1_first = conversations.size() > chat.size();
+    const PageApi expected =
+        (v1_first ? v1.has_value() : !v2.has_value()) ? PageApi::kConversations : PageApi::kChat;
+    FUZZ_CHECK(any->api == expected, "RouteRequest took the other API's route");
+  }
+  const std::string not_found = internal::NotFoundPath(target.encoded_path, segs, bases);
+  FUZZ_CHECK(!not_found.empty() && not_found[0] == '/', "404 path '%s'", not_found.c_str());
+  if (!v1) return;
+  FUZZ_CHECK(v1->api == PageApi::kConversations && v1->prefix == prefix, "Conversations route");
+  FUZZ_CHECK(segs.size() >= conversations.size() + 1 && segs.size() <= conversations.size() + 4,
+             "route with %zu segments", segs.size());
+  for (size_t i = 0; i < conversations.size(); ++i) {
+    FUZZ_CHECK(segs[i] == conversations[i], "base mismatch");
+  }
+  const size_t n = segs.size() - conversations.size();
+  const std::string* s = segs.data() + conversations.size();
+  std::string path = prefix;
+  for (size_t i = 0; i < n; ++i) {
+    FUZZ_CHECK(!s[i].empty(), "empty segment routed");
+    path += "/" + s[i];
+  }
+  FUZZ_CHECK(internal::ResourcePath(*v1) == path, "resource_path '%s' vs '%s'",
+             internal::ResourcePath(*v1).c_str(), path.c_str());
+  switch (v1->kind) {
+    case internal::RouteKind::kConfiguration:
+      FUZZ_CHECK(n == 1 && s[0] == "Configuration", "kConfiguration shape");
+      break;
+    case internal::RouteKind::kUsers:
+      FUZZ_CHECK(v1->account_level
+                     ? n == 1 && s[0] == "Users"
+                     : n == 3 && s[0] == "Services" && v1->service_sid == s[1] && s[2] == "Users",
+                 "kUsers shape");
+      break;
+    case internal::RouteKind::kUser:
+      FUZZ_CHECK(v1->account_level ? n == 2 && s[0] == "Users" && v1->user_key == s[1]
+                                   : n == 4 && s[0] == "Services" && v1->service_sid == s[1] &&
+                                         s[2] == "Users" && v1->user_key == s[3],
+                 "kUser shape");
+      break;
+    case internal::RouteKind::kService:
+    case internal::RouteKind::kRoles:
+      FUZZ_CHECK(false, "a Conversations route of a Chat kind");
+      break;
   }
 }
 
@@ -286,6 +351,11 @@ void CheckTarget(std::string_view text, size_t max_params) {
 
   static const std::vector<std::string> kBases[] = {{}, {"v2"}, {"api", "chat", "v2"}};
   for (const auto& base : kBases) CheckRoute(*target, base);
+  static const std::vector<std::string> kChatBases[] = {{}, {"v2"}, {"v2"}};
+  static const std::vector<std::string> kConversationsBases[] = {
+      {"v1"}, {"v1"}, {"api", "conv", "v1"}};
+  for (size_t i = 0; i < 3; ++i)
+    CheckConversationsRoute(*target, kChatBases[i], kConversationsBases[i]);
   CheckPageRequest(target->query);
 }
 

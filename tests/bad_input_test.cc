@@ -5,11 +5,13 @@
 // RoleSid (create and update), the path's {key} and Service SID, the query's
 // PageSize, Page and PageToken, the headers (X-Twilio-Webhook-Enabled, count),
 // the method, and the request bounds of src/rest/params.h (target, body,
-// parameter count). Values: empty, whitespace only, exactly at and one unit
-// over each limit, NUL bytes, invalid and overlong UTF-8, lone surrogate
-// escapes, percent-escapes truncated or decoding to / ? # .., repeated
-// parameters, parameters without '=', SIDs of the wrong prefix, length or
-// case, tokens from another Service, truncated or with one character changed.
+// parameter count); and the same through the Conversations v1 routes
+// (/v1/Services/{IS}/Users, /v1/Users on the default Service,
+// /v1/Configuration's parameters), tokens of one API used on the other. Values: empty, whitespace
+// only, exactly at and one unit over each limit, NUL bytes, invalid and overlong UTF-8, lone
+// surrogate escapes, percent-escapes truncated or decoding to / ? # .., repeated parameters,
+// parameters without '=', SIDs of the wrong prefix, length or case, tokens from another Service,
+// truncated or with one character changed.
 //
 // Each row gives the exact HTTP status and Twilio code. A rejected row must
 // leave the store exactly as it was (every user of both Services, fetched
@@ -135,6 +137,8 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 constexpr char kOtherService[] = "ISbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 constexpr char kS[] = "/v2/Services/{IS}";
 constexpr char kU[] = "/v2/Services/{IS}/Users";
+constexpr char kV1[] = "/v1/Services/{IS}/Users";          // Conversations v1
+constexpr char kV1Account[] = "/v1/Users";                 // its default Service: {IS}
 constexpr int kBadParam = twilio_code::kInvalidParameter;  // 20001
 constexpr int kNotFound = twilio_code::kNotFound;          // 20404
 
@@ -148,8 +152,8 @@ std::string Repeat(std::string_view s, size_t n) {
 // One row of the matrix. Placeholders, expanded by the fixture in the target,
 // header values and body: {IS} the Service, {IS2} another Service, {ALICE}
 // alice's SID, {BOB2} the SID of a user of {IS2}, {TOKEN} a valid next-page
-// token of {IS} (PageSize=1), {TOKEN2} one of {IS2}, {CHANNEL_ROLE} {IS}'s
-// channel-scope role.
+// token of {IS} (PageSize=1), {TOKEN2} one of {IS2}, {TOKENV1} one of {IS}'s
+// Conversations list, {CHANNEL_ROLE} {IS}'s channel-scope role.
 struct Row {
   std::string name;
   std::string method;
@@ -174,11 +178,17 @@ Row Post(std::string name, std::string target, std::string body, int status, int
              std::nullopt};
 }
 
-// A create that must succeed with `identity`.
-Row Created(std::string name, std::string body, std::string identity) {
-  Row r = Post(std::move(name), kU, std::move(body), 201, 0);
+// A create that must succeed with `identity` (through `target`: Chat's by
+// default).
+Row Created(std::string name, std::string body, std::string identity, std::string target = kU) {
+  Row r = Post(std::move(name), std::move(target), std::move(body), 201, 0);
   r.identity = std::move(identity);
   return r;
+}
+
+Row Delete(std::string name, std::string target, int status, int code, Headers headers) {
+  return Row{std::move(name), "DELETE", std::move(target),  "",
+             status,          code,     std::move(headers), std::nullopt};
 }
 
 Row WithHeaders(Row r, Headers headers) {
@@ -617,11 +627,99 @@ std::vector<Row> BoundsAndMethodRows() {
   };
 }
 
+// Conversations v1: the same checks through its routes (docs/rest.md), its
+// PageSize maximum, tokens bound to the API, the webhook header on a delete,
+// the default Service's routes and the Configuration's parameters.
+std::vector<Row> ConversationsRows() {
+  const std::string v1 = kV1, account = kV1Account;
+  const std::string unknown = "/v1/Services/IS" + std::string(32, 'c') + "/Users";
+  const std::string configuration = "/v1/Configuration";
+  const Headers bad_webhook = {{"X-Twilio-Webhook-Enabled", "yes"}};
+  return {
+      Post("V1_Identity_Missing", v1, "FriendlyName=x", 400, kBadParam),
+      Post("V1_Identity_Empty", v1, "Identity=", 400, twilio_code::kIdentityEmpty),
+      Post("V1_Identity_SidShaped", v1, "Identity=US" + std::string(32, 'a'), 400,
+           twilio_code::kIdentityIsSid),
+      Post("V1_Identity_Duplicate", v1, "Identity=alice", 409, twilio_code::kUserAlreadyExists),
+      Post("V1_Identity_Nul", v1, "Identity=a%00b", 400, kBadParam),
+      Created("V1_Identity_DecodesToSlash", "Identity=team%2Fv1", "team/v1", v1),
+      Created("V1_Identity_PlusIsSpace", "Identity=v+1", "v 1", v1),
+      Post("V1_Attributes_OverSizeLimit", v1,
+           "Identity=at&Attributes={\"k\":\"" + std::string(16385 - 8, 'v') + "\"}", 400,
+           twilio_code::kAttributesTooLong),
+      Post("V1_Attributes_NotAnObject", v1, "Identity=at&Attributes=%5B%5D", 400,
+           twilio_code::kAttributesInvalid),
+      Post("V1_RoleSid_ChannelRole", v1, "Identity=r&RoleSid={CHANNEL_ROLE}", 400,
+           twilio_code::kRoleWrongType),
+      Post("V1_RoleSid_Unknown", v1, "Identity=r&RoleSid=RL" + std::string(32, '9'), 400,
+           twilio_code::kRoleNotFound),
+      Post("V1_Update_NoParameters", v1 + "/alice", "", 400, twilio_code::kUpdateWithoutParameters),
+      Post("V1_Update_FriendlyNameOverLimit", v1 + "/bob", "FriendlyName=" + std::string(257, 'n'),
+           400, twilio_code::kFriendlyNameTooLong),
+      Post("V1_Update_Ok", v1 + "/bob", "FriendlyName=B", 200, 0),
+      Get("V1_Key_Unknown", v1 + "/nobody", 404, kNotFound),
+      Get("V1_Key_EncodedSlash", v1 + "/team%2Falice", 200, 0),
+      Get("V1_Key_RawSlash", v1 + "/team/alice", 404, kNotFound),
+      Get("V1_Key_OtherServicesUser", v1 + "/{BOB2}", 404, kNotFound),
+      Get("V1_Service_Unknown", unknown, 404, kNotFound),
+      Post("V1_Service_UnknownBeforeBody", unknown, "FriendlyName=x", 404, kNotFound),
+      Get("V1_Service_Malformed", "/v1/Services/nope/Users", 404, kNotFound),
+      Get("V1_PageSize_Zero", v1 + "?PageSize=0", 400, kBadParam),
+      Get("V1_PageSize_AtMax", v1 + "?PageSize=50", 200, 0),
+      Get("V1_PageSize_OverMaxClamped", v1 + "?PageSize=51", 200, 0),
+      Get("V1_PageSize_OverInt64Clamped", v1 + "?PageSize=9223372036854775808", 200, 0),
+      Get("V1_Page_PositiveWithoutToken", v1 + "?Page=1", 400, kBadParam),
+      Get("V1_PageToken_Valid", v1 + "?PageSize=1&Page=1&PageToken={TOKENV1}", 200, 0),
+      Get("V1_PageToken_Chats", v1 + "?PageSize=1&Page=1&PageToken={TOKEN}", 400, kBadParam),
+      Get("V1_PageToken_OnChat", std::string(kU) + "?PageSize=1&Page=1&PageToken={TOKENV1}", 400,
+          kBadParam),
+      Get("V1_PageToken_OtherService", "/v1/Services/{IS2}/Users?Page=1&PageToken={TOKENV1}", 400,
+          kBadParam),
+      Get("V1_PageToken_Garbage", v1 + "?Page=1&PageToken=abc", 400, kBadParam),
+      Delete("V1_Delete_WebhookHeaderInvalid", v1 + "/alice", 400, kBadParam, bad_webhook),
+      Delete("V1_Delete_WebhookHeaderNul", v1 + "/alice", 400, kBadParam,
+             {{"X-Twilio-Webhook-Enabled", std::string("true\0", 5)}}),
+      Delete("V1_Delete_UnknownServiceFirst", unknown + "/alice", 404, kNotFound, bad_webhook),
+      Delete("V1_Delete_Unknown", v1 + "/nobody", 404, kNotFound, {}),
+      WithHeaders(Post("V1_Create_WebhookHeaderInvalid", v1, "Identity=w", 400, kBadParam),
+                  bad_webhook),
+      WithHeaders(
+          Post("V1_Update_WebhookHeaderInvalid", v1 + "/bob", "FriendlyName=w", 400, kBadParam),
+          bad_webhook),
+      Created("V1Account_Create", "Identity=acct", "acct", account),
+      Post("V1Account_Identity_Missing", account, "FriendlyName=x", 400, kBadParam),
+      Get("V1Account_Fetch", account + "/alice", 200, 0),
+      Get("V1Account_Unknown", account + "/nobody", 404, kNotFound),
+      Get("V1Account_PageToken", account + "?PageSize=1&Page=1&PageToken={TOKENV1}", 200, 0),
+      Get("V1Account_PageSizeClamped", account + "?PageSize=1000", 200, 0),
+      Post("V1Account_Update_NoParameters", account + "/alice", "", 400,
+           twilio_code::kUpdateWithoutParameters),
+      Post("V1Configuration_ServiceMalformed", configuration, "DefaultChatServiceSid=nope", 400,
+           kBadParam),
+      Post("V1Configuration_ServiceEscapeTruncated", configuration, "DefaultChatServiceSid=IS%",
+           400, kBadParam),
+      Post("V1Configuration_ServiceUnknown", configuration,
+           "DefaultChatServiceSid=IS" + std::string(32, 'c'), 404, kNotFound),
+      Post("V1Configuration_MessagingServiceMalformed", configuration,
+           "DefaultMessagingServiceSid={IS}", 400, kBadParam),
+      Post("V1Configuration_TimerMalformed", configuration, "DefaultClosedTimer=10%20minutes", 400,
+           kBadParam),
+      Get("V1Configuration_Fetch", configuration, 200, 0),
+      Row{"V1Configuration_Delete", "DELETE", configuration, "", 405, kBadParam, {}, std::nullopt},
+      Row{"V1_Method_Put", "PUT", v1 + "/alice", "", 405, kBadParam, {}, std::nullopt},
+      Row{"V1_Method_DeleteCollection", "DELETE", account, "", 405, kBadParam, {}, std::nullopt},
+      Get("V1_UserConversations", v1 + "/alice/Conversations", 404, kNotFound),
+      Get("V1_Roles", "/v1/Roles", 404, kNotFound),
+      Get("V1_ServiceRoles", "/v1/Services/{IS}/Roles", 404, kNotFound),
+      Get("V1_TrailingSlash", account + "/", 404, kNotFound),
+  };
+}
+
 std::vector<Row> AllRows() {
   std::vector<Row> all;
   for (auto rows :
        {IdentityRows(), FriendlyNameRows(), AttributesRows(), RoleSidRows(), PathKeyRows(),
-        ServiceSidRows(), QueryRows(), HeaderRows(), BoundsAndMethodRows()}) {
+        ServiceSidRows(), QueryRows(), HeaderRows(), BoundsAndMethodRows(), ConversationsRows()}) {
     for (Row& r : rows) all.push_back(std::move(r));
   }
   return all;
@@ -666,6 +764,13 @@ class BadInputTest : public ::testing::TestWithParam<Row> {
     token_ = a->next_page_token;
     token2_ = b->next_page_token;
     ASSERT_EQ(token_.size(), 30u);
+    first.api = PageApi::kConversations;
+    absl::StatusOr<Page> v1 = store_->ListUsers(kServiceSid, first);
+    ASSERT_OK(v1);
+    token_v1_ = v1->next_page_token;
+    ConfigurationUpdate configuration;  // /v1/Users addresses kServiceSid
+    configuration.default_chat_service_sid = kServiceSid;
+    ASSERT_OK(store_->UpdateConfiguration(configuration));
     store_->AddPostEventListener([this](const UserEvent&) { ++events_; });
   }
 
@@ -689,6 +794,7 @@ class BadInputTest : public ::testing::TestWithParam<Row> {
                                 {"{ALICE_UPPER}", upper},
                                 {"{alice_lowerprefix}", "us" + alice_.substr(2)},
                                 {"{BOB2}", bob2_},
+                                {"{TOKENV1}", token_v1_},
                                 {"{TOKEN}", token_},
                                 {"{TOKEN2}", token2_},
                                 {"{TOKEN_TRUNCATED}", token_.substr(0, token_.size() - 1)},
@@ -724,7 +830,7 @@ class BadInputTest : public ::testing::TestWithParam<Row> {
     return options;
   }()};
   RestFacade facade_{store_.store.get()};
-  std::string alice_, bob2_, token_, token2_, channel_role_;
+  std::string alice_, bob2_, token_, token2_, token_v1_, channel_role_;
   int events_ = 0;
 };
 

@@ -56,15 +56,21 @@ absl::StatusOr<int> IntInRange(const std::string& flag, const std::string& value
 std::string HostUsage() {
   return R"(usage: userstore-http [FLAGS]
 
-Serves Twilio's Programmable Chat v2 User API (userstore's REST facade) over
-HTTP/1.1. Clients authenticate with HTTP Basic: the account SID and the auth
-token.
+Serves Twilio's Programmable Chat v2 and Conversations v1 User APIs
+(userstore's REST facade, both on the same users) over HTTP/1.1. Clients
+authenticate with HTTP Basic: the account SID and the auth token.
 
   --host ADDR          address to bind (default 127.0.0.1)
   --port N             TCP port (default 8080; 0 picks a free port); the
                        first line on stdout is "listening on http://ADDR:PORT"
-  --base-url URL       base of every url, links and paging URL
+  --base-url URL       base of the Chat v2 API: its paths, and every url,
+                       links and paging URL of its responses
                        (default http://ADDR:PORT/v2, i.e. this host)
+  --conversations-base-url URL
+                       the same for the Conversations v1 API (/v1/Users,
+                       /v1/Services/IS.../Users, /v1/Configuration); its
+                       path must differ from --base-url's
+                       (default http://ADDR:PORT/v1)
   --data-dir DIR       keep Services, roles and users in the durable store
                        in DIR (created when missing), so they survive
                        restarts; one process at a time. Default: in memory,
@@ -194,9 +200,10 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
       flags.extensions = true;
       continue;
     }
-    if (name != "--host" && name != "--port" && name != "--base-url" && name != "--service" &&
-        name != "--role" && name != "--account-sid" && name != "--auth-token" &&
-        name != "--data-dir" && name != "--request-timeout" && name != "--max-connections" &&
+    if (name != "--host" && name != "--port" && name != "--base-url" &&
+        name != "--conversations-base-url" && name != "--service" && name != "--role" &&
+        name != "--account-sid" && name != "--auth-token" && name != "--data-dir" &&
+        name != "--request-timeout" && name != "--max-connections" &&
         name != "--max-connections-per-address" && name != "--log" &&
         name != "--post-webhook-url" && name != "--pre-webhook-url" && name != "--webhook-filter" &&
         name != "--webhook-timeout" && name != "--webhook-retries" &&
@@ -261,6 +268,8 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
       flags.port = port;
     } else if (name == "--base-url") {
       flags.base_url = *value;
+    } else if (name == "--conversations-base-url") {
+      flags.conversations_base_url = *value;
     } else if (name == "--data-dir") {
       if (value->empty()) return absl::InvalidArgumentError("--data-dir needs a directory");
       flags.data_dir = *value;

@@ -1,6 +1,7 @@
 // Command-line flags of the example HTTP host (userstore-http).
 //
 //   userstore-http [--host ADDR] [--port N] [--base-url URL]
+//                  [--conversations-base-url URL]
 //                  [--data-dir DIR [--sync | --no-sync] |
 //                   --postgres CONNINFO [--replica-name NAME]
 //                   [--read-consistency local|after-own-writes]]
@@ -38,6 +39,9 @@ struct HostFlags {
   std::vector<std::string> roles;       // --role (repeatable, needs --service)
   std::string account_sid;              // --account-sid / $TWILIO_ACCOUNT_SID
   std::string auth_token;               // --auth-token / $TWILIO_AUTH_TOKEN
+  // --conversations-base-url; default http://HOST:PORT/v1 (its path must
+  // differ from the Chat base's: Store::Create refuses it otherwise).
+  std::optional<std::string> conversations_base_url;
   // --data-dir: serve the durable Store kept in this directory
   // (Store::Open); empty: an in-memory Store that lives as long as the host.
   std::string data_dir;

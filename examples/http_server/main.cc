@@ -134,10 +134,12 @@ absl::Status CatchUp(userstore::Store& store) {
 // after this one's replica was loaded (PostgreSQL then refuses the
 // duplicate before the replica knows it).
 absl::StatusOr<std::unique_ptr<userstore::Store>> MakeStore(const HostFlags& flags,
-                                                            std::string base_url) {
+                                                            std::string base_url,
+                                                            std::string conversations_base_url) {
   userstore::StoreOptions options;
   options.account_sid = flags.account_sid;
   options.base_url = std::move(base_url);
+  options.conversations_base_url = std::move(conversations_base_url);
   absl::StatusOr<std::unique_ptr<userstore::Store>> store = OpenStore(flags, std::move(options));
   if (!store.ok()) return store.status();
   const bool shared = !flags.postgres.empty();
@@ -252,7 +254,8 @@ int Run(const HostFlags& flags) {
   if (port < 0) return 1;
   std::string origin = absl::StrCat("http://", Authority(flags.host, port));
   absl::StatusOr<std::unique_ptr<userstore::Store>> store =
-      MakeStore(flags, flags.base_url.value_or(origin + "/v2"));
+      MakeStore(flags, flags.base_url.value_or(origin + "/v2"),
+                flags.conversations_base_url.value_or(origin + "/v1"));
   if (!store.ok()) {
     std::fprintf(stderr, "userstore-http: %s\n", std::string(store.status().message()).c_str());
     return 2;
@@ -350,8 +353,10 @@ int Run(const HostFlags& flags) {
 
   std::printf("listening on %s\n", origin.c_str());
   std::fflush(stdout);
-  std::fprintf(stderr, "userstore-http: base URL %s, account %s%s%s\n",
-               (*store)->options().base_url.c_str(), (*store)->options().account_sid.c_str(),
+  std::fprintf(stderr, "userstore-http: base URL %s, Conversations base URL %s, account %s%s%s\n",
+               (*store)->options().base_url.c_str(),
+               (*store)->options().conversations_base_url.c_str(),
+               (*store)->options().account_sid.c_str(),
                facade_options.auto_create_services ? ", Services created on first use" : "",
                facade_options.enable_extensions ? ", extensions on" : "");
   bool ok = server.listen_after_bind();

@@ -1,4 +1,6 @@
-// Twilio-shaped JSON rendering of users, pages, services, roles and errors.
+// Twilio-shaped JSON rendering of users, pages, services, roles and errors
+// (Chat v2), of users, pages and the Configuration of Conversations v1, and
+// of change-feed events.
 //
 // Output is compact UTF-8 JSON with keys in Twilio's order (docs/json.md,
 // and the examples of https://www.twilio.com/docs/chat/rest/user-resource):
@@ -17,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "userstore/configuration.h"
 #include "userstore/export.h"
 #include "userstore/page.h"
 #include "userstore/service.h"
@@ -56,6 +59,59 @@ USERSTORE_EXPORT std::string ServiceJson(const Service& service, std::string_vie
 USERSTORE_EXPORT std::string RoleJson(const Role& role, std::string_view base_url);
 USERSTORE_EXPORT std::string RolesPageJson(const std::vector<Role>& roles,
                                            std::string_view service_sid, std::string_view base_url);
+
+// ---- Conversations v1 (https://www.twilio.com/docs/conversations/api/user-resource)
+//
+// A user as Twilio's Conversations API shows it (conversations.v1.user and
+// conversations.v1.service.service_user in twilio_conversations_v1.json;
+// twilio-python's conversations/v1/user and service/user modules), keys in
+// the order of the OpenAPI examples:
+//   {"sid","account_sid","chat_service_sid","role_sid","identity",
+//    "friendly_name","attributes","is_online","is_notifiable",
+//    "date_created","date_updated","url","links":{"user_conversations"}}
+// chat_service_sid is the user's service_sid; there is no
+// joined_channels_count, and a list item has the same keys in the same
+// order (presence null there, as the Store's list items have it). `base_url`
+// is the Conversations base (StoreOptions::conversations_base_url, e.g.
+// https://conversations.twilio.com/v1). Dates and escaping as UserJson's.
+
+// Which URLs a Conversations user body names (Twilio's examples): the
+// Service's, {base}/Services/{IS}/Users/{US} (the /v1/Services/{IS}/Users
+// routes), or the account's default Service's, {base}/Users/{US} (the
+// /v1/Users routes). links.user_conversations is url + "/Conversations".
+enum class ConversationsPath { kService, kAccount };
+
+USERSTORE_EXPORT std::string ConversationsUserJson(
+    const User& user, std::string_view base_url,
+    ConversationsPath path = ConversationsPath::kService);
+USERSTORE_EXPORT std::string ConversationsUserJson(
+    const UserView& user, std::string_view base_url,
+    ConversationsPath path = ConversationsPath::kService);
+// Appends the body to `*out`, as AppendUserJson does.
+USERSTORE_EXPORT void AppendConversationsUserJson(const UserView& user, std::string_view base_url,
+                                                  ConversationsPath path, std::string* out);
+
+// A Conversations list response: {"meta": {...}, "users": [...]}, meta as
+// PageJson's (page, page_size, first_page_url, previous_page_url, url,
+// next_page_url, key "users"), its URLs {base}/Services/{IS}/Users?... or,
+// for ConversationsPath::kAccount, {base}/Users?... (then `service_sid` is
+// not shown).
+USERSTORE_EXPORT std::string ConversationsPageJson(
+    const Page& page, std::string_view service_sid, std::string_view base_url,
+    ConversationsPath path = ConversationsPath::kService);
+
+// Twilio's Configuration resource
+// (https://www.twilio.com/docs/conversations/api/configuration-resource):
+//   {"account_sid","default_chat_service_sid","default_messaging_service_sid",
+//    "default_inactive_timer","default_closed_timer","url",
+//    "links":{"service","webhooks"}}
+// in the order of twilio_conversations_v1.json's examples; an empty field is
+// null; url is {base}/Configuration, links.service
+// {base}/Services/{default_chat_service_sid}/Configuration (null without a
+// default Service) and links.webhooks {base}/Configuration/Webhooks.
+// `base_url` is the Conversations base.
+USERSTORE_EXPORT std::string ConfigurationJson(const Configuration& configuration,
+                                               std::string_view base_url);
 
 // One change-feed event (events.h, UserEvent) as `userstore events` prints
 // it (docs/cli.md, "events"), compact, keys in this order:

@@ -4,8 +4,9 @@
 // ascending creation order; a page token names a position in that order (after
 // or before a user), is bound to its Service and authenticated, so a page
 // costs O(log n + page_size) whatever its offset, and a walk with tokens sees
-// every user that exists during the whole walk exactly once. Values;
-// thread-compatible.
+// every user that exists during the whole walk exactly once. A token is
+// bound to its Service and to the REST API it was minted for (PageApi).
+// Values; thread-compatible.
 #ifndef USERSTORE_PAGE_H_
 #define USERSTORE_PAGE_H_
 
@@ -24,16 +25,41 @@ namespace userstore {
 // serves.
 inline constexpr int64_t kMaxPageIndex = std::numeric_limits<int64_t>::max() - 1;
 
+// The REST API a page is read for (RestFacade serves Chat v2 and
+// Conversations v1 from one Store). A page token is bound to it as it is to
+// the Service: a token minted by one API's list is refused by the other's
+// (400/20001 "Invalid PageToken"), since their paging rules differ. The
+// account-level and Service-level Conversations lists (/v1/Users and
+// /v1/Services/{IS}/Users) are one API: a token of one works on the other
+// for the same Service.
+enum class PageApi : uint8_t {
+  kChat = 0,           // Chat v2: /v2/Services/{IS}/Users
+  kConversations = 1,  // Conversations v1: /v1/Users, /v1/Services/{IS}/Users
+};
+
+// Conversations v1's PageSize maximum for Users (twilio_conversations_v1.json,
+// the PageSize schema of ListServiceUser: "The default is 50, and the
+// maximum is 50" in its current revision; earlier ones said 1000). Larger
+// sizes are clamped to it, as Chat's are to
+// Limits::max_page_size: Twilio's helper libraries send PageSize = limit
+// (`users.list(limit=250)`), and an error would break them.
+inline constexpr int64_t kConversationsMaxPageSize = 50;
+
 struct PageRequest {
   // Twilio's PageSize. 0: Limits::default_page_size (50). < 0 is rejected
-  // (400/20001); above Limits::max_page_size (100) it is clamped.
+  // (400/20001); above Limits::max_page_size (100) it is clamped, and for
+  // PageApi::kConversations above kConversationsMaxPageSize (50) too.
   int64_t page_size = 0;
   // Twilio's Page: the page index, "simply for client state". 0 to
   // kMaxPageIndex; > 0 requires a page_token (400/20001 otherwise).
   int64_t page = 0;
   // Twilio's PageToken: empty for the first page, else a token from a Page
-  // of the same Service. Malformed, altered or foreign: 400/20001.
+  // of the same Service and API. Malformed, altered or foreign (another
+  // Service's, or the other API's): 400/20001.
   std::string page_token;
+  // The API the page is read for: binds its tokens and sets its maximum
+  // PageSize.
+  PageApi api = PageApi::kChat;
 };
 
 struct Page {

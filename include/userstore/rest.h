@@ -1,8 +1,9 @@
-// Network-free REST facade: Twilio's HTTP API for Users over a Store.
+// Network-free REST facade: Twilio's HTTP APIs for Users over a Store, Chat v2
+// and Conversations v1 on the same users.
 //
 // A host's HTTP server hands each request to RestFacade::Handle and writes the
-// returned Response back; no sockets are involved. Served (paths below the
-// path of StoreOptions::base_url, "/v2" by default):
+// returned Response back; no sockets are involved. Served, Chat v2 (paths
+// below the path of StoreOptions::base_url, "/v2" by default):
 //   POST   /v2/Services/{IS}/Users            create (form body)      201
 //   GET    /v2/Services/{IS}/Users            list (PageSize, Page, PageToken)
 //   GET    /v2/Services/{IS}/Users/{key}      fetch (key: SID or identity)
@@ -10,6 +11,31 @@
 //   DELETE /v2/Services/{IS}/Users/{key}      delete                  204
 //   GET    /v2/Services/{IS}                  the Service
 //   GET    /v2/Services/{IS}/Roles            the Service's roles
+// Conversations v1 (paths below the path of
+// StoreOptions::conversations_base_url, "/v1" by default), on the same
+// Services and users, with Conversations' JSON (json.h,
+// ConversationsUserJson):
+//   POST   /v1/Services/{IS}/Users            create (form body)      201
+//   GET    /v1/Services/{IS}/Users            list (PageSize max 50)
+//   GET    /v1/Services/{IS}/Users/{key}      fetch
+//   POST   /v1/Services/{IS}/Users/{key}      update
+//   DELETE /v1/Services/{IS}/Users/{key}      delete                  204
+//   ...    /v1/Users, /v1/Users/{key}         the same on the Service named
+//                                             by the Configuration's
+//                                             default_chat_service_sid (none:
+//                                             404/20404)
+//   GET    /v1/Configuration                  ConfigurationJson
+//   POST   /v1/Configuration                  update (DefaultChatServiceSid,
+//                                             DefaultMessagingServiceSid,
+//                                             DefaultInactiveTimer,
+//                                             DefaultClosedTimer)
+// X-Twilio-Webhook-Enabled is read on a Conversations delete too. Page
+// tokens are bound to the API (page.h, PageApi): one minted by one API's
+// list is 400/20001 on the other's. A user's Conversations
+// (links.user_conversations) and /v1 Roles are not served (404/20404):
+// userstore keeps no conversations, and its roles are Chat's. 404 messages
+// name a Chat path without its base ("/Services/..."), a Conversations path
+// with it ("/v1/Services/..."), as Twilio's do.
 // HEAD is served wherever GET is: GET's status and headers, no body (RFC 9110
 // §9.3.2).
 // The path is split into segments before each is percent-decoded once (so
@@ -32,10 +58,14 @@
 //     parameter can have (Twilio's are PascalCase letters). See
 //     FacadeOptions.
 //
-// Source: Twilio's User resource
-// (https://www.twilio.com/docs/chat/rest/user-resource); the rules in full,
-// the additions included ("ETag and If-Match", "Extensions"), are
-// docs/rest.md.
+// Source: Twilio's User resources
+// (https://www.twilio.com/docs/chat/rest/user-resource,
+// https://www.twilio.com/docs/conversations/api/user-resource) and
+// Configuration resource
+// (https://www.twilio.com/docs/conversations/api/configuration-resource);
+// the rules in full, the additions included ("ETag and If-Match",
+// "Extensions"), are docs/rest.md; Conversations beside Twilio's,
+// docs/compatibility.md.
 //
 // Thread-safety: Handle is thread-safe; the facade holds no mutable state of
 // its own. The Store must outlive the facade.
@@ -109,6 +139,9 @@ class USERSTORE_EXPORT RestFacade {
   // The decoded path segments of the Store's base_url, computed once (e.g.
   // {"v2"} for https://chat.twilio.com/v2).
   std::vector<std::string> base_segments_;
+  // The same of its conversations_base_url ({"v1"}), and their text ("/v1").
+  std::vector<std::string> conversations_segments_;
+  std::string conversations_prefix_;
 };
 
 }  // namespace userstore

@@ -77,7 +77,9 @@ class USERSTORE_EXPORT Store {
 
   // Makes an empty Store.
   // Errors: 400/20001 if options.account_sid is set but not ^AC[0-9a-fA-F]{32}$,
-  // or options.base_url is not an absolute http(s) URL, or a limit is 0.
+  // or options.base_url or options.conversations_base_url is not an
+  // absolute http(s) URL, or the two have the same path (decoded segments,
+  // a trailing slash ignored), or a limit is 0.
   static absl::StatusOr<std::unique_ptr<Store>> Create(StoreOptions options = {});
 
   // Opens the durable Store kept in directory `path`, creating the directory
@@ -91,7 +93,8 @@ class USERSTORE_EXPORT Store {
   // order, users with every field but presence (is_online / is_notifiable
   // start unknown after Open), creation order and sequence numbers, the
   // account_sid and the page-token key (so tokens issued before a restart
-  // keep working after it). Not stored: base_url, limits, clock, listeners.
+  // keep working after it). Not stored: base_url, conversations_base_url,
+  // limits, clock, listeners.
   // The directory holds the page-token key: every writable open makes it
   // 0700 and the files in it 0600.
   //
@@ -241,12 +244,19 @@ class USERSTORE_EXPORT Store {
 
   // Applies `params` (each set field replaces the stored one, "" clears it)
   // and returns the result; durable and shared Stores write it to their
-  // storage first. Errors: 400/20001 default_chat_service_sid not "IS" + 32
-  // hex, default_messaging_service_sid not "MG" + 32 hex, a timer not an
-  // ISO 8601 duration (P[nD][T[nH][nM][nS]], at most 32 bytes); 404/20404
+  // storage first. SIDs are stored in lowercase (either hex case is
+  // accepted); an update that sets no field changes nothing and returns
+  // the Configuration. Errors, checked in this order (on any, nothing
+  // changes): 400/20001 default_chat_service_sid not "IS" + 32 hex,
+  // default_messaging_service_sid not "MG" + 32 hex, a timer not an
+  // ISO 8601 duration (P[nD][T[nH][nM][nS]], n ASCII digits, at least one
+  // component, at most 32 bytes; Twilio's documented minimums, 1 minute
+  // inactive and 10 minutes closed, are not enforced); 404/20404
   // default_chat_service_sid names no Service of this Store; 500/20500 or
-  // 503/20503 the storage write failed (nothing changed). Thread-safe
-  // (updates are serialised).
+  // 503/20503 the storage write failed; in a shared Store, 409/20409 other
+  // Stores kept updating it first (retried twice). Thread-safe (updates are
+  // serialised; a fetch never waits for storage). O(1) plus one storage
+  // write.
   absl::StatusOr<Configuration> UpdateConfiguration(const ConfigurationUpdate& params);
 
   // ---- Push Bindings (binding.h) -----------------------------------------
@@ -400,7 +410,8 @@ class USERSTORE_EXPORT Store {
 
   // One page of the Service's users in creation order. Complexity:
   // O(log n + page_size) whatever the offset. Errors: 404/20404; 400/20001
-  // bad page size, page, or token (malformed, altered, another Service's).
+  // bad page size, page, or token (malformed, altered, another Service's or
+  // another API's: PageRequest::api).
   absl::StatusOr<Page> ListUsers(std::string_view service_sid, const PageRequest& request) const;
 
   // ListUsers filling `*out`: its users vector is resized to the page and

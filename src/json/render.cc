@@ -129,16 +129,11 @@ size_t UserBound(const UserView& user, std::string_view base_url) {
   return 400 + 7 * JsonStringBound(0) + 6 * texts + 3 * url + 2 * kTwilioDateBound + 2 * 24;
 }
 
-// `"{base}/Services/{IS}/{list}?PageSize=N&Page=P[&PageToken=T]"`.
-char* WritePageUrl(std::string_view base_url, std::string_view service_sid,
-                   std::string_view list_name, int64_t page_size, int64_t page,
+// `"{list_url}?PageSize=N&Page=P[&PageToken=T]"`.
+char* WritePageUrl(std::string_view list_url, int64_t page_size, int64_t page,
                    std::string_view token, char* p) {
   *p++ = '"';
-  p = WriteJsonChars(base_url, Utf8::kUnchecked, p);
-  p = Lit("/Services/", p);
-  p = WriteJsonChars(service_sid, Utf8::kUnchecked, p);
-  *p++ = '/';
-  p = WriteJsonChars(list_name, Utf8::kUnchecked, p);
+  p = WriteJsonChars(list_url, Utf8::kUnchecked, p);
   p = Lit("?PageSize=", p);
   p = PutInt(page_size, p);
   p = Lit("&Page=", p);
@@ -340,7 +335,16 @@ void AppendListMeta(std::string_view base_url, std::string_view service_sid,
                     std::string_view list_name, int64_t page, int64_t page_size,
                     std::string_view token, std::string_view previous_token,
                     std::string_view next_token, std::string_view key, JsonBuf* out) {
-  const size_t url = 6 * (base_url.size() + service_sid.size() + list_name.size()) + 96;
+  std::string list_url;
+  list_url.reserve(base_url.size() + service_sid.size() + list_name.size() + 11);
+  list_url.append(base_url).append("/Services/").append(service_sid).append("/").append(list_name);
+  AppendListMetaAt(list_url, page, page_size, token, previous_token, next_token, key, out);
+}
+
+void AppendListMetaAt(std::string_view list_url, int64_t page, int64_t page_size,
+                      std::string_view token, std::string_view previous_token,
+                      std::string_view next_token, std::string_view key, JsonBuf* out) {
+  const size_t url = 6 * list_url.size() + 96;
   char* p = out->Reserve(256 + 4 * url +
                          3 * (token.size() + previous_token.size() + 2 * next_token.size()) +
                          JsonStringBound(key.size()));
@@ -349,23 +353,22 @@ void AppendListMeta(std::string_view base_url, std::string_view service_sid,
   p = Lit(",\"page_size\":", p);
   p = PutInt(page_size, p);
   p = Lit(",\"first_page_url\":", p);
-  p = WritePageUrl(base_url, service_sid, list_name, page_size, 0, "", p);
+  p = WritePageUrl(list_url, page_size, 0, "", p);
   p = Lit(",\"previous_page_url\":", p);
   if (previous_token.empty()) {
     p = Lit("null", p);
   } else {
-    p = WritePageUrl(base_url, service_sid, list_name, page_size, page > 0 ? page - 1 : 0,
-                     previous_token, p);
+    p = WritePageUrl(list_url, page_size, page > 0 ? page - 1 : 0, previous_token, p);
   }
   p = Lit(",\"url\":", p);
-  p = WritePageUrl(base_url, service_sid, list_name, page_size, page, token, p);
+  p = WritePageUrl(list_url, page_size, page, token, p);
   p = Lit(",\"next_page_url\":", p);
   // No index follows kMaxPageIndex (the Store never issues a next token
   // there; a hand-built Page must not overflow page + 1 either).
   if (next_token.empty() || page >= kMaxPageIndex) {
     p = Lit("null", p);
   } else {
-    p = WritePageUrl(base_url, service_sid, list_name, page_size, page + 1, next_token, p);
+    p = WritePageUrl(list_url, page_size, page + 1, next_token, p);
   }
   p = Lit(",\"key\":", p);
   p = WriteJsonString(key, Utf8::kUnchecked, p);

@@ -23,6 +23,7 @@
 #include <string_view>
 
 #include "absl/time/time.h"
+#include "userstore/json.h"
 #include "userstore/page.h"
 #include "userstore/user_view.h"
 
@@ -131,11 +132,29 @@ void AppendListMeta(std::string_view base_url, std::string_view service_sid,
                     std::string_view token, std::string_view previous_token,
                     std::string_view next_token, std::string_view key, JsonBuf* out);
 
+// AppendListMeta for the list at `list_url` (absolute, unescaped: e.g.
+// {base}/Users for Conversations' account-level list); its URLs are
+// {list_url}?PageSize=N&Page=P[&PageToken=T].
+void AppendListMetaAt(std::string_view list_url, int64_t page, int64_t page_size,
+                      std::string_view token, std::string_view previous_token,
+                      std::string_view next_token, std::string_view key, JsonBuf* out);
+
 // Twilio's list body from its parts: {"meta":{...},"users":[` + users + `]}
 // where `users` is the comma-separated items (AppendUser with list_item).
 // `links` gives every field but its users.
 void AppendUsersPage(const Page& links, std::string_view service_sid, std::string_view base_url,
                      std::string_view users, JsonBuf* out);
+
+// Conversations v1 (conversations_render.cc): one user as
+// ConversationsUserJson renders it (list items are the same shape), and the
+// list body {"meta":{...},"users":[` + users + `]} whose URLs are
+// {base_url}/Services/{service_sid}/Users?... (kService) or
+// {base_url}/Users?... (kAccount).
+void AppendConversationsUser(const UserView& user, std::string_view base_url,
+                             ConversationsPath path, Utf8 utf8, JsonBuf* out);
+void AppendConversationsUsersPage(const Page& links, std::string_view service_sid,
+                                  std::string_view base_url, ConversationsPath path,
+                                  std::string_view users, JsonBuf* out);
 
 }  // namespace userstore::internal
 

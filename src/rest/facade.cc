@@ -1,6 +1,7 @@
-// RestFacade: routing and the handlers of the seven served (method, path)
-// pairs. Parsing lives in target.h / form.h / params.h, routing in router.h;
-// this file only sequences them and renders (json.h). Order of checks for
+// RestFacade: routing and the handlers of the served (method, path) pairs,
+// Chat v2's and Conversations v1's. Parsing lives in target.h / form.h /
+// params.h, routing in router.h and conversations_router.h; this file only
+// sequences them and renders (json.h). Order of checks for
 // every request (docs/rest.md): bounds → target syntax → route (404) →
 // method (405) → Service (404, or auto-create) → parameters and headers (400)
 // → Store (its 404 before a precondition's 412).
@@ -21,6 +22,7 @@
 #include "common/twilio_errors.h"
 #include "json/render.h"
 #include "rest/conditional.h"
+#include "rest/conversations_router.h"
 #include "rest/form.h"
 #include "rest/params.h"
 #include "rest/router.h"
@@ -96,7 +98,8 @@ absl::Status AsAddressed(const absl::Status& status, const Route& route) {
   return status;
 }
 
-// Serves one routed request. Holds only references; lives for one Handle.
+// Serves one routed request. Holds only references (and its route, whose
+// views outlive it); lives for one Handle.
 class Handler {
  public:
   Handler(Store* store, const FacadeOptions& options, const Request& request, const Target& target,
@@ -106,15 +109,82 @@ class Handler {
         request_(request),
         target_(target),
         route_(route),
-        base_url_(store->options().base_url) {}
+        base_url_(route.api == PageApi::kConversations ? store->options().conversations_base_url
+                                                       : store->options().base_url) {}
 
   Response Serve() {
-    absl::StatusOr<Response> response = Dispatch();
-    if (!response.ok()) return ErrorResponse(AsAddressed(response.status(), route_));
+    absl::Status resolved = ResolveDefaultService();
+    absl::StatusOr<Response> response =
+        resolved.ok() ? Dispatch() : absl::StatusOr<Response>(resolved);
+    if (!response.ok()) {
+      // The Configuration's errors are its parameters' (ServeConfiguration
+      // names the Service of a 404 itself).
+      if (route_.kind == RouteKind::kConfiguration) return ErrorResponse(response.status());
+      return ErrorResponse(AsAddressed(response.status(), route_));
+    }
     return *std::move(response);
   }
 
  private:
+  bool Conversations() const { return route_.api == PageApi::kConversations; }
+
+  ConversationsPath ConversationsUrls() const {
+    return route_.account_level ? ConversationsPath::kAccount : ConversationsPath::kService;
+  }
+
+  // Account-level Conversations routes (/v1/Users...) address the
+  // Configuration's default Service; with none configured the route is
+  // unknown: 404 naming the path as addressed (AsAddressed).
+  absl::Status ResolveDefaultService() {
+    if (!route_.account_level) return absl::OkStatus();
+    default_service_ = store_->FetchConfiguration().default_chat_service_sid;
+    if (default_service_.empty()) return ResourceNotFound(internal::ResourcePath(route_));
+    route_.service_sid = default_service_;
+    return absl::OkStatus();
+  }
+
+  // One user's body (a fetch's, or a list item: `list_item`) in the
+  // route's API, from a view the Store hands out (valid UTF-8).
+  void AppendUserBody(const UserView& user, bool list_item, internal::JsonBuf* out) const {
+    if (Conversations()) {
+      internal::AppendConversationsUser(user, base_url_, ConversationsUrls(),
+                                        internal::Utf8::kValid, out);
+    } else {
+      internal::AppendUser(user, base_url_, list_item, internal::Utf8::kValid, out);
+    }
+  }
+
+  // A create's or update's body in the route's API.
+  std::string UserBody(const User& user) const {
+    return Conversations() ? ConversationsUserJson(user, base_url_, ConversationsUrls())
+                           : UserJson(UserView(user), base_url_);
+  }
+
+  // GET / POST /v1/Configuration (Store::FetchConfiguration,
+  // UpdateConfiguration). A POST without parameters changes nothing and
+  // answers the Configuration as it is. The Store's only 404 is a
+  // DefaultChatServiceSid naming no Service: the message names it below the
+  // Conversations base ("/v1/Services/{IS}"), as the other /v1 404s name
+  // their resources.
+  absl::StatusOr<Response> ServeConfiguration() {
+    if (request_.method != "POST") {
+      return JsonResponse(200, ConfigurationJson(store_->FetchConfiguration(), base_url_));
+    }
+    USERSTORE_ASSIGN_OR_RETURN(FormParams form, ParseBody());
+    ConfigurationUpdate update;
+    update.default_chat_service_sid = Optional(form, "DefaultChatServiceSid");
+    update.default_messaging_service_sid = Optional(form, "DefaultMessagingServiceSid");
+    update.default_inactive_timer = Optional(form, "DefaultInactiveTimer");
+    update.default_closed_timer = Optional(form, "DefaultClosedTimer");
+    absl::StatusOr<Configuration> configuration = store_->UpdateConfiguration(update);
+    if (HttpStatus(configuration.status()) == 404 && update.default_chat_service_sid.has_value()) {
+      return ResourceNotFound(
+          absl::StrCat(Av(route_.prefix), "/Services/", Av(*update.default_chat_service_sid)));
+    }
+    USERSTORE_RETURN_IF_ERROR(configuration.status());
+    return JsonResponse(200, ConfigurationJson(*configuration, base_url_));
+  }
+
   absl::StatusOr<Response> Dispatch() {
     const std::string& method = request_.method;
     switch (route_.kind) {
@@ -131,6 +201,8 @@ class Handler {
         if (method == "POST") return UpdateUser();
         if (method == "DELETE") return DeleteUser();
         return FetchUser();
+      case RouteKind::kConfiguration:
+        return ServeConfiguration();
     }
     return absl::InternalError("unreachable route");
   }
@@ -151,7 +223,8 @@ class Handler {
   // Whether a create here may register the path's unknown Service first.
   bool AutoCreatesService() const {
     return options_.auto_create_services && request_.method == "POST" &&
-           route_.kind == RouteKind::kUsers && internal::IsSidShaped(route_.service_sid, "IS");
+           route_.kind == RouteKind::kUsers && !route_.account_level &&
+           internal::IsSidShaped(route_.service_sid, "IS");
   }
 
   // ServiceFirst for a create: a create that would register the Service
@@ -225,6 +298,7 @@ class Handler {
   absl::StatusOr<Response> ListUsers() {
     absl::StatusOr<PageRequest> page_request = internal::ParsePageRequest(target_.query);
     if (!page_request.ok()) return ServiceFirst(page_request.status());
+    page_request->api = route_.api;
     internal::JsonBuf users(&Scratch(), internal::JsonBuf::kReuse);
     bool failed = false;  // an allocation failed in the visitor
     Page links;
@@ -233,8 +307,7 @@ class Handler {
         [&](const UserView& user) {
           try {
             if (users.length() > 0) users.Append(",");
-            internal::AppendUser(user, base_url_, /*list_item=*/true, internal::Utf8::kValid,
-                                 &users);
+            AppendUserBody(user, /*list_item=*/true, &users);
           } catch (...) {  // std::bad_alloc: a visitor must not throw
             failed = true;
           }
@@ -248,8 +321,13 @@ class Handler {
     Response response = JsonResponse(200, std::string());
     response.body.reserve(users.length() + 2048);
     internal::JsonBuf body(&response.body);
-    internal::AppendUsersPage(links, std::string_view(service_sid, sizeof(service_sid)), base_url_,
-                              users.text(), &body);
+    const std::string_view sid(service_sid, sizeof(service_sid));
+    if (Conversations()) {
+      internal::AppendConversationsUsersPage(links, sid, base_url_, ConversationsUrls(),
+                                             users.text(), &body);
+    } else {
+      internal::AppendUsersPage(links, sid, base_url_, users.text(), &body);
+    }
     body.Finish();
     ReleaseLargeScratch();
     return response;
@@ -266,8 +344,7 @@ class Handler {
         store_->ReadUser(route_.service_sid, route_.user_key, [&](const UserView& user) {
           revision = user.revision();
           try {
-            internal::AppendUser(user, base_url_, /*list_item=*/false, internal::Utf8::kValid,
-                                 &buf);
+            AppendUserBody(user, /*list_item=*/false, &buf);
           } catch (...) {  // std::bad_alloc: a visitor must not throw
             failed = true;
           }
@@ -308,7 +385,7 @@ class Handler {
       created = store_->CreateUser(route_.service_sid, params, &user);
     }
     USERSTORE_RETURN_IF_ERROR(created);
-    return UserResponse(201, UserJson(UserView(user), base_url_), user.revision);
+    return UserResponse(201, UserBody(user), user.revision);
   }
 
   absl::StatusOr<Response> UpdateUser() {
@@ -334,14 +411,22 @@ class Handler {
     User user;
     USERSTORE_RETURN_IF_ERROR(
         store_->UpdateUser(route_.service_sid, route_.user_key, params, &user));
-    return UserResponse(200, UserJson(UserView(user), base_url_), user.revision);
+    return UserResponse(200, UserBody(user), user.revision);
   }
 
   absl::StatusOr<Response> DeleteUser() {
+    UserDelete params;
+    // Conversations takes X-Twilio-Webhook-Enabled on a delete too
+    // (twilio_conversations_v1.json, DeleteUser / DeleteServiceUser); Chat
+    // v2's delete has no such header and ignores it.
+    if (Conversations()) {
+      absl::StatusOr<bool> webhook_enabled = internal::WebhookEnabled(request_.headers);
+      if (!webhook_enabled.ok()) return ServiceFirst(webhook_enabled.status());
+      params.webhook_enabled = *webhook_enabled;
+    }
     absl::StatusOr<std::optional<uint64_t>> if_revision =
         internal::IfMatchRevision(request_.headers);
     if (!if_revision.ok()) return ServiceFirst(if_revision.status());
-    UserDelete params;
     params.if_revision = *if_revision;
     if (options_.enable_extensions) {
       absl::StatusOr<WriteOrigin> origin = internal::OriginHeader(request_.headers);
@@ -368,12 +453,13 @@ class Handler {
   const FacadeOptions& options_;
   const Request& request_;
   const Target& target_;
-  const Route& route_;
-  const std::string& base_url_;
+  Route route_;                  // service_sid set by ResolveDefaultService on account-level routes
+  const std::string& base_url_;  // the route's API's
+  std::string default_service_;  // what an account-level route's service_sid views
 };
 
-Response HandleRequest(Store* store, const FacadeOptions& options,
-                       const std::vector<std::string>& base, const Request& request) {
+Response HandleRequest(Store* store, const FacadeOptions& options, const internal::ApiBases& bases,
+                       const Request& request) {
   if (absl::Status bounds =
           internal::CheckRequestBounds(request.target, request.body.size(), request.headers.size());
       !bounds.ok()) {
@@ -382,10 +468,10 @@ Response HandleRequest(Store* store, const FacadeOptions& options,
   absl::StatusOr<Target> target = internal::ParseTarget(request.target, internal::kMaxParams);
   if (!target.ok()) return ErrorResponse(target.status());
 
-  std::optional<Route> route = internal::MatchRoute(target->segments, base);
+  std::optional<Route> route = internal::RouteRequest(target->segments, bases);
   if (!route.has_value()) {
     return ErrorResponse(
-        ResourceNotFound(internal::PathForNotFound(target->encoded_path, target->segments, base)));
+        ResourceNotFound(internal::NotFoundPath(target->encoded_path, target->segments, bases)));
   }
   if (!internal::MethodAllowed(route->kind, request.method)) {
     Response response = ErrorResponse(
@@ -403,15 +489,19 @@ Response HandleRequest(Store* store, const FacadeOptions& options,
 RestFacade::RestFacade(Store* store, FacadeOptions options)
     : store_(store),
       options_(std::move(options)),
-      // Store::Create accepted base_url as an absolute http(s) URL, which
+      // Store::Create accepted both base URLs as absolute http(s) URLs, which
       // BasePathSegments never refuses.
       base_segments_(internal::BasePathSegments(store->options().base_url)
-                         .value_or(std::vector<std::string>{})) {}
+                         .value_or(std::vector<std::string>{})),
+      conversations_segments_(internal::BasePathSegments(store->options().conversations_base_url)
+                                  .value_or(std::vector<std::string>{})),
+      conversations_prefix_(internal::BasePathText(conversations_segments_)) {}
 
 Response RestFacade::Handle(const Request& request) const {
   Response response;
   try {
-    response = HandleRequest(store_, options_, base_segments_, request);
+    const internal::ApiBases bases{base_segments_, conversations_segments_, conversations_prefix_};
+    response = HandleRequest(store_, options_, bases, request);
   } catch (...) {  // allocation failure (std::bad_alloc); nothing else throws
     response = ErrorResponse(
         TwilioError(absl::StatusCode::kInternal, 500, twilio_code::kInternal, "Internal error"));

@@ -5,7 +5,6 @@
 #include "absl/strings/str_cat.h"
 
 namespace userstore::internal {
-namespace {
 
 bool StartsWithBase(const std::vector<std::string>& segments,
                     const std::vector<std::string>& base) {
@@ -15,8 +14,6 @@ bool StartsWithBase(const std::vector<std::string>& segments,
   }
   return true;
 }
-
-}  // namespace
 
 std::optional<Route> MatchRoute(const std::vector<std::string>& segments,
                                 const std::vector<std::string>& base) {
@@ -46,17 +43,24 @@ std::optional<Route> MatchRoute(const std::vector<std::string>& segments,
 }
 
 std::string ResourcePath(const Route& route) {
-  const absl::string_view sid(route.service_sid.data(), route.service_sid.size());
+  const absl::string_view prefix(route.prefix.data(), route.prefix.size());
+  // Account-level routes (Conversations' /v1/Users) name no Service.
+  const std::string service =
+      route.account_level ? std::string()
+                          : absl::StrCat("/Services/", absl::string_view(route.service_sid.data(),
+                                                                         route.service_sid.size()));
   switch (route.kind) {
     case RouteKind::kService:
-      return absl::StrCat("/Services/", sid);
+      return absl::StrCat(prefix, service);
     case RouteKind::kRoles:
-      return absl::StrCat("/Services/", sid, "/Roles");
+      return absl::StrCat(prefix, service, "/Roles");
     case RouteKind::kUsers:
-      return absl::StrCat("/Services/", sid, "/Users");
+      return absl::StrCat(prefix, service, "/Users");
     case RouteKind::kUser:
-      return absl::StrCat("/Services/", sid, "/Users/",
+      return absl::StrCat(prefix, service, "/Users/",
                           absl::string_view(route.user_key.data(), route.user_key.size()));
+    case RouteKind::kConfiguration:
+      return absl::StrCat(prefix, "/Configuration");
   }
   return std::string();
 }
@@ -69,6 +73,7 @@ bool MethodAllowed(RouteKind kind, std::string_view method) {
     case RouteKind::kRoles:
       return false;
     case RouteKind::kUsers:
+    case RouteKind::kConfiguration:
       return method == "POST";
     case RouteKind::kUser:
       return method == "POST" || method == "DELETE";
@@ -82,6 +87,7 @@ std::string_view AllowedMethods(RouteKind kind) {
     case RouteKind::kRoles:
       return "GET, HEAD";
     case RouteKind::kUsers:
+    case RouteKind::kConfiguration:
       return "GET, HEAD, POST";
     case RouteKind::kUser:
       return "GET, HEAD, POST, DELETE";

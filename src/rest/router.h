@@ -1,12 +1,14 @@
 // Routing of decoded path segments to the facade's resources.
 //
-// Paths live below the base path (the path of StoreOptions::base_url, e.g.
-// "/v2"); after it exactly these segment shapes are resources:
+// Chat v2 paths live below the base path (the path of StoreOptions::base_url,
+// e.g. "/v2"); after it exactly these segment shapes are resources:
 //   Services/{IS}                 kService  GET
 //   Services/{IS}/Roles           kRoles    GET
 //   Services/{IS}/Users           kUsers    GET POST
 //   Services/{IS}/Users/{key}     kUser     GET POST DELETE
-// Literal segments match case-sensitively. No segment may be empty, so a
+// Conversations v1 paths (below StoreOptions::conversations_base_url's path)
+// are routed by conversations_router.h into the same Route. Literal segments
+// match case-sensitively. No segment may be empty, so a
 // trailing slash ("…/Users/") or a doubled one is an unknown path (404), as
 // Twilio answers. Thread-safe (pure functions).
 #ifndef USERSTORE_SRC_REST_ROUTER_H_
@@ -17,16 +19,33 @@
 #include <string_view>
 #include <vector>
 
+#include "userstore/page.h"
+
 namespace userstore::internal {
 
-enum class RouteKind { kService, kRoles, kUsers, kUser };
+// kConfiguration: Conversations' /v1/Configuration (GET POST).
+enum class RouteKind { kService, kRoles, kUsers, kUser, kConfiguration };
 
-// A matched route. Its strings view the segments MatchRoute was given.
+// A matched route. Its strings view the segments MatchRoute was given (and
+// `prefix` the facade's own text).
 struct Route {
   RouteKind kind = RouteKind::kService;
+  PageApi api = PageApi::kChat;  // the API whose path it is
+  // Conversations' /v1/Users routes: the Service is the Configuration's
+  // default_chat_service_sid, resolved by the facade (service_sid is empty
+  // until then).
+  bool account_level = false;
+  // What ResourcePath puts before the path below the base: "" for Chat
+  // (Twilio's Chat messages omit "/v2"), the decoded base path for
+  // Conversations ("/v1": Twilio's Conversations messages keep it).
+  std::string_view prefix;
   std::string_view service_sid;  // decoded {IS} segment, as addressed
   std::string_view user_key;     // decoded {key} segment (kUser only)
 };
+
+// True when `segments` begin with every segment of `base` (both decoded).
+// O(|base|).
+bool StartsWithBase(const std::vector<std::string>& segments, const std::vector<std::string>& base);
 
 // Matches `segments` (decoded) against the routes below `base` (decoded base
 // path segments). nullopt: unknown path. The Route views `segments`, which
@@ -38,8 +57,9 @@ std::optional<Route> MatchRoute(std::vector<std::string>&& segments,
                                 const std::vector<std::string>& base) = delete;
 
 // The route's resource path below the base, from the decoded segments, as
-// Twilio's 404 message shows it: "/Services/{IS}/Users/{key}". Made only
-// for a message (an error's). O(length).
+// Twilio's 404 message shows it: route.prefix, then
+// "/Services/{IS}/Users/{key}" ("/Users/{key}" account-level,
+// "/Configuration"). Made only for a message (an error's). O(length).
 std::string ResourcePath(const Route& route);
 
 // True when `method` is served on `kind` (see the table above); HEAD is
@@ -47,6 +67,7 @@ std::string ResourcePath(const Route& route);
 bool MethodAllowed(RouteKind kind, std::string_view method);
 
 // The value of a 405's Allow header for `kind`, e.g. "GET, HEAD, POST".
+// (HEAD wherever GET; kConfiguration: "GET, HEAD, POST".)
 std::string_view AllowedMethods(RouteKind kind);
 
 // The path an unknown-path 404 message names: `encoded_path` (as sent) with

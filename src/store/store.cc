@@ -3,7 +3,9 @@
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "common/twilio_errors.h"
@@ -27,6 +29,17 @@ bool IsHttpBaseUrl(std::string_view text) {
          !url->has_fragment() && !url->has_userinfo();
 }
 
+// The decoded path segments of an URL IsHttpBaseUrl accepted, without the
+// empty segment of a trailing slash: what the REST facade routes below.
+std::vector<std::string> PathSegments(std::string_view text) {
+  auto url = boost::urls::parse_absolute_uri(boost::urls::string_view(text.data(), text.size()));
+  std::vector<std::string> segments;
+  if (!url) return segments;
+  for (const std::string& segment : url->segments()) segments.push_back(segment);
+  if (!segments.empty() && segments.back().empty()) segments.pop_back();
+  return segments;
+}
+
 }  // namespace
 
 namespace internal {
@@ -42,6 +55,18 @@ absl::StatusOr<StoreOptions> CheckStoreOptions(StoreOptions options) {
   while (absl::EndsWith(options.base_url, "/")) options.base_url.pop_back();
   if (!IsHttpBaseUrl(options.base_url)) {
     return BadRequest(twilio_code::kInvalidParameter, "base_url must be an absolute http(s) URL");
+  }
+  while (absl::EndsWith(options.conversations_base_url, "/")) {
+    options.conversations_base_url.pop_back();
+  }
+  if (!IsHttpBaseUrl(options.conversations_base_url)) {
+    return BadRequest(twilio_code::kInvalidParameter,
+                      "conversations_base_url must be an absolute http(s) URL");
+  }
+  // A request path must name one API (the facade routes by the base path).
+  if (PathSegments(options.base_url) == PathSegments(options.conversations_base_url)) {
+    return BadRequest(twilio_code::kInvalidParameter,
+                      "conversations_base_url must have another path than base_url");
   }
   const Limits& l = options.limits;
   if (l.max_identity_chars == 0 || l.max_friendly_name_chars == 0 || l.max_attributes_bytes == 0 ||

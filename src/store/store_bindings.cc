@@ -7,17 +7,6 @@
 
 namespace userstore {
 
-Configuration Store::FetchConfiguration() const {
-  Configuration configuration;
-  configuration.account_sid = options().account_sid;
-  return configuration;
-}
-
-absl::StatusOr<Configuration> Store::UpdateConfiguration(const ConfigurationUpdate& params) {
-  (void)params;
-  return absl::UnimplementedError("UpdateConfiguration");
-}
-
 absl::StatusOr<Binding> Store::RegisterBinding(std::string_view service_sid,
                                                std::string_view user_key,
                                                const BindingCreate& params, bool* created) {

@@ -113,6 +113,12 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
   absl::StatusOr<User> AddJoinedChannels(std::string_view service_sid, std::string_view key,
                                          int64_t delta);
 
+  // The Conversations Configuration (store_configuration.cc; contracts in
+  // store.h). UpdateConfiguration makes one attempt: Store's retries it once
+  // a shared Store's replica caught up.
+  Configuration FetchConfiguration() const;
+  absl::StatusOr<Configuration> UpdateConfiguration(const ConfigurationUpdate& params);
+
   void AddPostEventListener(Store::PostEventListener listener);
   void AddPreEventListener(PreEventListener listener);
   absl::StatusOr<EventPage> ReadEvents(std::string_view service_sid, uint64_t after_sequence,
@@ -190,9 +196,9 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
                                        Page* page) const;
   // Reads the page at `cursor` (page->page_size users at most), calling
   // `read` for each in scan order (nearest the cursor first), and sets the
-  // page's links. Returns the number of users read.
-  size_t ScanPage(const ServiceState& service, const PageCursor& cursor, UserIndex::Visit read,
-                  Page* page) const;
+  // page's links (tokens bound to `api`). Returns the number of users read.
+  size_t ScanPage(const ServiceState& service, const PageCursor& cursor, PageApi api,
+                  UserIndex::Visit read, Page* page) const;
   // Validates the optional fields shared by create, update and import.
   absl::Status ValidateCommon(const ServiceState& service, std::optional<std::string_view> role_sid,
                               std::optional<std::string_view> attributes,
@@ -334,6 +340,11 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
   absl::Status CommitUpdate(ServiceState& service, std::string_view key, const UserUpdate& params,
                             const SidBytes& role, User* out);
   absl::Status UserNotFound(const ServiceState& service, std::string_view key) const;
+  // Makes `configuration` at `revision` the Store's, unless it already
+  // holds that revision or a later one (a shared Store's stream and its own
+  // write may deliver one update twice, or out of order). True when it did.
+  bool InstallConfiguration(const Configuration& configuration, uint64_t revision)
+      ABSL_LOCKS_EXCLUDED(configuration_mu_);
 
   const StoreOptions options_;
   const PageTokenCodec tokens_;
@@ -369,6 +380,18 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
   mutable SharedMutex pre_listeners_mu_;
   std::shared_ptr<const std::vector<PreEventListener>> pre_listeners_
       ABSL_GUARDED_BY(pre_listeners_mu_);
+
+  // The Conversations Configuration (account_sid is options_'s, filled in
+  // when read) and its revision (0: never updated; each update adds 1).
+  // Updates serialize on configuration_write_mu_, held across the journal
+  // write; the value is read and installed under configuration_mu_, never
+  // held across storage, so a fetch never waits for it. Lock order:
+  // configuration_write_mu_ -> configuration_mu_; no other Store lock is
+  // taken while either is held.
+  Mutex configuration_write_mu_;
+  mutable SharedMutex configuration_mu_;
+  Configuration configuration_ ABSL_GUARDED_BY(configuration_mu_);
+  uint64_t configuration_revision_ ABSL_GUARDED_BY(configuration_mu_) = 0;
 };
 
 // Validates `options` and completes them (a minted account SID and page-token

@@ -36,18 +36,23 @@ absl::StatusOr<PageCursor> StoreImpl::StartPage(const ServiceState& service,
   }
   PageCursor cursor;  // after sequence 0: the start
   if (!request.page_token.empty()) {
-    USERSTORE_ASSIGN_OR_RETURN(cursor, tokens_.Decode(service.sid(), request.page_token));
+    USERSTORE_ASSIGN_OR_RETURN(cursor,
+                               tokens_.Decode(service.sid(), request.page_token, request.api));
   }
+  // Conversations' lists stop at their own maximum (page.h).
+  const int64_t max_page_size = request.api == PageApi::kConversations
+                                    ? std::min(limits.max_page_size, kConversationsMaxPageSize)
+                                    : limits.max_page_size;
   page->page = request.page;
   page->page_token.assign(request.page_token);
-  page->page_size = request.page_size == 0 ? limits.default_page_size
-                                           : std::min(request.page_size, limits.max_page_size);
+  page->page_size = std::min(request.page_size == 0 ? limits.default_page_size : request.page_size,
+                             max_page_size);
   page->next_page_token.clear();
   page->previous_page_token.clear();
   return cursor;
 }
 
-size_t StoreImpl::ScanPage(const ServiceState& service, const PageCursor& cursor,
+size_t StoreImpl::ScanPage(const ServiceState& service, const PageCursor& cursor, PageApi api,
                            UserIndex::Visit read, Page* page) const {
   const size_t n = static_cast<size_t>(page->page_size);
   const bool forward = cursor.direction == PageCursor::Direction::kAfter;
@@ -80,7 +85,8 @@ size_t StoreImpl::ScanPage(const ServiceState& service, const PageCursor& cursor
   const bool has_next = forward ? more_beyond : service.users().AnyAfter(last);
   // At the largest index there is no next index to name (kMaxPageIndex).
   if (has_next && page->page < kMaxPageIndex) {
-    page->next_page_token = tokens_.Encode(service.sid(), {PageCursor::Direction::kAfter, last});
+    page->next_page_token =
+        tokens_.Encode(service.sid(), {PageCursor::Direction::kAfter, last}, api);
   }
   // Previous: before the first user shown (an empty page: before the
   // position); Twilio gives none on page 0.
@@ -94,7 +100,7 @@ size_t StoreImpl::ScanPage(const ServiceState& service, const PageCursor& cursor
     const bool has_previous = forward ? service.users().AnyBefore(first) : more_beyond;
     if (has_previous) {
       page->previous_page_token =
-          tokens_.Encode(service.sid(), {PageCursor::Direction::kBefore, first});
+          tokens_.Encode(service.sid(), {PageCursor::Direction::kBefore, first}, api);
     }
   }
   return shown;
@@ -109,7 +115,7 @@ absl::Status StoreImpl::ListUsers(std::string_view service_sid, const PageReques
   users.reserve(std::min(static_cast<size_t>(out->page_size), service->users().size()));
   size_t k = 0;
   const size_t shown = ScanPage(
-      *service, cursor,
+      *service, cursor, request.api,
       [&](const UserRecord& r) {
         if (k == users.size()) users.emplace_back();
         CopyUser(*service, r, UserShape::kListItem, &users[k]);
@@ -128,7 +134,7 @@ absl::Status StoreImpl::VisitUsers(std::string_view service_sid, const PageReque
   links->users.clear();
   if (cursor.direction == PageCursor::Direction::kAfter) {
     ScanPage(
-        *service, cursor,
+        *service, cursor, request.api,
         [&](const UserRecord& r) {
           UserView view = UserViewAccess::Blank();
           UserViewAccess::Fill(*service, r, UserShape::kListItem, &view);
@@ -141,7 +147,7 @@ absl::Status StoreImpl::VisitUsers(std::string_view service_sid, const PageReque
   // copied, then visited in page order once no lock is held.
   std::vector<User> users;
   ScanPage(
-      *service, cursor,
+      *service, cursor, request.api,
       [&](const UserRecord& r) {
         users.push_back(User());
         CopyUser(*service, r, UserShape::kListItem, &users.back());

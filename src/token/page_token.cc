@@ -5,9 +5,11 @@
 //   [1]      direction, 0 = after, 1 = before
 //   [2..9]   sequence, 64-bit big-endian
 //   [10..21] MAC: the first 12 bytes of
-//            HMAC-SHA-256(key, "userstore-page-token-v1" || service_sid || [0..9])
-// The domain string and the header have fixed lengths, so the MAC input
-// determines service_sid uniquely.
+//            HMAC-SHA-256(key, domain || service_sid || [0..9])
+// where domain is "userstore-page-token-v1" for Chat v2 lists and
+// "userstore-page-token-c1" for Conversations v1 lists (PageApi). The domain
+// strings and the header have fixed lengths, so the MAC input determines the
+// API and service_sid uniquely.
 //
 // Thread-safety: each thread keeps its own HMAC context (thread_local), keyed
 // with the key it last served; codecs hold no mutable state.
@@ -41,7 +43,14 @@ constexpr size_t kTokenBytes = kHeaderBytes + kMacBytes;  // 22
 // base64url without padding: 4 characters per 3 bytes, 2 for the last byte.
 constexpr size_t kTokenChars = (kTokenBytes / 3) * 4 + 2;  // 30
 static_assert(kTokenBytes % 3 == 1, "kTokenChars assumes one trailing byte");
-constexpr std::string_view kMacDomain = "userstore-page-token-v1";
+// One domain per API, all of one length (see the layout above).
+constexpr std::string_view kChatMacDomain = "userstore-page-token-v1";
+constexpr std::string_view kConversationsMacDomain = "userstore-page-token-c1";
+static_assert(kChatMacDomain.size() == kConversationsMacDomain.size());
+
+std::string_view MacDomain(PageApi api) {
+  return api == PageApi::kConversations ? kConversationsMacDomain : kChatMacDomain;
+}
 
 using Header = std::array<uint8_t, kHeaderBytes>;
 using Mac = std::array<uint8_t, kMacBytes>;
@@ -77,10 +86,11 @@ class ThreadHmac {
   ThreadHmac(const ThreadHmac&) = delete;
   ThreadHmac& operator=(const ThreadHmac&) = delete;
 
-  // The truncated MAC of (kMacDomain || service_sid || header) under `key`.
+  // The truncated MAC of (domain || service_sid || header) under `key`.
   // Aborts if OpenSSL fails (only on allocation failure or a broken install):
   // a token must never be issued or accepted without its MAC.
-  Mac Compute(std::string_view key, std::string_view service_sid, const Header& header) {
+  Mac Compute(std::string_view key, std::string_view domain, std::string_view service_sid,
+              const Header& header) {
     // EVP_MAC_init with a null key restarts with the key already set.
     const bool rekey = !keyed_ || key != key_;
     const int init = rekey ? EVP_MAC_init(ctx_, reinterpret_cast<const unsigned char*>(key.data()),
@@ -92,8 +102,8 @@ class ThreadHmac {
       key_.assign(key);
       keyed_ = true;
     }
-    if (EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(kMacDomain.data()),
-                       kMacDomain.size()) != 1 ||
+    if (EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(domain.data()),
+                       domain.size()) != 1 ||
         EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(service_sid.data()),
                        service_sid.size()) != 1 ||
         EVP_MAC_update(ctx_, header.data(), header.size()) != 1) {
@@ -117,9 +127,10 @@ class ThreadHmac {
   std::string key_;  // the key ctx_ holds
 };
 
-Mac ComputeMac(std::string_view key, std::string_view service_sid, const Header& header) {
+Mac ComputeMac(std::string_view key, PageApi api, std::string_view service_sid,
+               const Header& header) {
   thread_local ThreadHmac hmac;
-  return hmac.Compute(key, service_sid, header);
+  return hmac.Compute(key, MacDomain(api), service_sid, header);
 }
 
 Header MakeHeader(const PageCursor& cursor) {
@@ -140,9 +151,10 @@ absl::Status InvalidToken() {
 
 PageTokenCodec::PageTokenCodec(std::string key) : key_(std::move(key)) {}
 
-std::string PageTokenCodec::Encode(std::string_view service_sid, const PageCursor& cursor) const {
+std::string PageTokenCodec::Encode(std::string_view service_sid, const PageCursor& cursor,
+                                   PageApi api) const {
   const Header header = MakeHeader(cursor);
-  const Mac mac = ComputeMac(key_, service_sid, header);
+  const Mac mac = ComputeMac(key_, api, service_sid, header);
   std::array<char, kTokenBytes> raw;
   std::copy(header.begin(), header.end(), raw.begin());
   std::copy(mac.begin(), mac.end(), raw.begin() + kHeaderBytes);
@@ -150,7 +162,7 @@ std::string PageTokenCodec::Encode(std::string_view service_sid, const PageCurso
 }
 
 absl::StatusOr<PageCursor> PageTokenCodec::Decode(std::string_view service_sid,
-                                                  std::string_view token) const {
+                                                  std::string_view token, PageApi api) const {
   // Length first: nothing of the wrong size (including anything huge) is
   // ever decoded.
   if (token.size() != kTokenChars) return InvalidToken();
@@ -167,7 +179,7 @@ absl::StatusOr<PageCursor> PageTokenCodec::Decode(std::string_view service_sid,
 
   Header header;
   std::copy(raw.begin(), raw.begin() + kHeaderBytes, header.begin());
-  const Mac expected = ComputeMac(key_, service_sid, header);
+  const Mac expected = ComputeMac(key_, api, service_sid, header);
   if (CRYPTO_memcmp(expected.data(), raw.data() + kHeaderBytes, kMacBytes) != 0) {
     return InvalidToken();
   }

@@ -4,7 +4,8 @@
 // "before" the user with creation sequence number `sequence` (that user may
 // since have been deleted). It is bound to the Service it was issued for and
 // carries a keyed MAC (HMAC-SHA-256, truncated), so any change, truncation or
-// reuse against another Service is detected. Alphabet: [A-Za-z0-9_-] (base64url
+// reuse against another Service, or through the other REST API (PageApi:
+// each API MACs under its own domain string), is detected. Alphabet: [A-Za-z0-9_-] (base64url
 // without padding). Format in docs/design.md. Thread-safe (const methods).
 #ifndef USERSTORE_SRC_TOKEN_PAGE_TOKEN_H_
 #define USERSTORE_SRC_TOKEN_PAGE_TOKEN_H_
@@ -14,6 +15,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "userstore/page.h"
 
 namespace userstore::internal {
 
@@ -32,13 +34,17 @@ class PageTokenCodec {
   // `key`: the MAC key (any bytes; StoreOptions::page_token_key).
   explicit PageTokenCodec(std::string key);
 
-  // The token for `cursor` in Service `service_sid`. O(1).
-  std::string Encode(std::string_view service_sid, const PageCursor& cursor) const;
+  // The token for `cursor` in Service `service_sid`, for lists of `api`.
+  // O(1).
+  std::string Encode(std::string_view service_sid, const PageCursor& cursor,
+                     PageApi api = PageApi::kChat) const;
 
-  // The cursor a token from Encode(service_sid, ...) holds.
+  // The cursor a token from Encode(service_sid, ..., api) holds.
   // Errors: 400/20001 "Invalid PageToken" when the token is malformed,
-  // truncated, altered, not canonical, or was issued for another Service. O(|token|).
-  absl::StatusOr<PageCursor> Decode(std::string_view service_sid, std::string_view token) const;
+  // truncated, altered, not canonical, or was issued for another Service or
+  // another API. O(|token|).
+  absl::StatusOr<PageCursor> Decode(std::string_view service_sid, std::string_view token,
+                                    PageApi api = PageApi::kChat) const;
 
  private:
   std::string key_;

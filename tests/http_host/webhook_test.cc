@@ -305,5 +305,22 @@ TEST(HostFlags, PostgresReplicaNameAndReadConsistency) {
   }
 }
 
+// --base-url keeps naming the Chat base; --conversations-base-url is the
+// Conversations one (both default to this host, /v2 and /v1: main.cc).
+TEST(HostFlags, ConversationsBaseUrl) {
+  absl::StatusOr<HostFlags> flags = Parse({});
+  ASSERT_TRUE(flags.ok());
+  EXPECT_FALSE(flags->base_url.has_value());
+  EXPECT_FALSE(flags->conversations_base_url.has_value());
+  flags = Parse({"--base-url", "https://chat.twilio.com/v2",
+                 "--conversations-base-url=https://conversations.twilio.com/v1"});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_EQ(flags->base_url, "https://chat.twilio.com/v2");
+  EXPECT_EQ(flags->conversations_base_url, "https://conversations.twilio.com/v1");
+  EXPECT_EQ(Parse({"--conversations-base-url"}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(HostUsage().find("--conversations-base-url URL"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace userstore_http
