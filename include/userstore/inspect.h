@@ -59,7 +59,9 @@ struct CheckReport {
 
 // Verifies the store in directory `path`: its metadata (format version,
 // account SID, page-token key), that every key and value decodes exactly,
-// each Service's default roles and role numbering, each user's fields (as
+// each Service's default roles and role numbering, the Conversations
+// Configuration (its fields as Store::UpdateConfiguration accepts them, its
+// default_chat_service_sid one of the Services), each user's fields (as
 // the Store would accept them: identity, friendly name, attributes, role,
 // dates, counts, sequence; SIDs and identities unique per Service, none the
 // SID of a deleted user), and that

@@ -402,6 +402,12 @@ absl::Status RocksJournal::PutEvent(std::string_view service_sid, const UserReco
   return Write(&batch);
 }
 
+absl::Status RocksJournal::PutConfiguration(const Configuration& configuration, uint64_t revision) {
+  rocksdb::WriteBatch batch;
+  batch.Put(kConfigurationKey, EncodeConfiguration(configuration, revision));
+  return Write(&batch);
+}
+
 absl::StatusOr<uint64_t> RocksJournal::ReadEvents(
     std::string_view service_sid, uint64_t after, size_t max,
     absl::FunctionRef<void(const FeedEvent&)> visit) const {

@@ -188,6 +188,10 @@ absl::Status PgJournal::PutEvent(std::string_view, const UserRecord&, const Jour
   return absl::OkStatus();  // the shared feed is memory-only in this slice
 }
 
+absl::Status PgJournal::PutConfiguration(const Configuration&, uint64_t) {
+  return DatabaseError("the shared Configuration is not stored yet");
+}
+
 absl::StatusOr<uint64_t> PgJournal::ReadEvents(std::string_view, uint64_t after, size_t,
                                                absl::FunctionRef<void(const FeedEvent&)>) const {
   return after;  // nothing stored

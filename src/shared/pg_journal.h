@@ -61,6 +61,7 @@ class PgJournal final : public Journal {
                           const JournalEvent* event) override;
   absl::Status PutEvent(std::string_view service_sid, const UserRecord& record,
                         const JournalEvent& event) override;
+  absl::Status PutConfiguration(const Configuration& configuration, uint64_t revision) override;
   absl::StatusOr<uint64_t> ReadEvents(
       std::string_view service_sid, uint64_t after, size_t max,
       absl::FunctionRef<void(const FeedEvent&)> visit) const override;

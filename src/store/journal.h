@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "store/event_feed.h"
 #include "store/user_record.h"
+#include "userstore/configuration.h"
 #include "userstore/service.h"
 
 namespace userstore::internal {
@@ -97,6 +98,14 @@ class Journal {
   // A feed event alone (a presence change: presence itself is not stored).
   virtual absl::Status PutEvent(std::string_view service_sid, const UserRecord& record,
                                 const JournalEvent& event) = 0;
+  // The account's Conversations Configuration (configuration.h) replaced by
+  // `configuration` (account_sid not stored: the Store's), as its revision
+  // `revision` (1 for the first update; each update adds 1). Called with
+  // the Store's Configuration updates serialised. A journal shared by
+  // several Stores writes only when the stored revision is still
+  // `revision - 1` (none stored: 0), and fails with 409/20409 otherwise
+  // (another Store updated it first).
+  virtual absl::Status PutConfiguration(const Configuration& configuration, uint64_t revision) = 0;
 
   // ---- reading and trimming the feed ----
   // Calls `visit` with the stored events after `after`, in order, at most
@@ -140,6 +149,9 @@ class JournalWrapper : public Journal {
   absl::Status PutEvent(std::string_view service_sid, const UserRecord& record,
                         const JournalEvent& event) override {
     return inner_->PutEvent(service_sid, record, event);
+  }
+  absl::Status PutConfiguration(const Configuration& configuration, uint64_t revision) override {
+    return inner_->PutConfiguration(configuration, revision);
   }
   absl::StatusOr<uint64_t> ReadEvents(
       std::string_view service_sid, uint64_t after, size_t max,

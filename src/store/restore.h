@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "sid/sid.h"
 #include "store/user_record.h"
+#include "userstore/configuration.h"
 #include "userstore/service.h"
 
 namespace userstore::internal {
@@ -49,6 +50,12 @@ class RestoreTarget {
                                    uint64_t checkpoint) = 0;
   // The number of users in the Service's index (0 for an unknown Service).
   virtual uint64_t IndexedUsers(std::string_view service_sid) const = 0;
+  // Puts back the Conversations Configuration as journaled at `revision`
+  // (Journal::PutConfiguration; account_sid ignored). Call after the
+  // Services. Errors: 400/20001 a field the Store would not have accepted;
+  // 404/20404 default_chat_service_sid names no restored Service.
+  virtual absl::Status RestoreConfiguration(const Configuration& configuration,
+                                            uint64_t revision) = 0;
 };
 
 }  // namespace userstore::internal

@@ -135,6 +135,7 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
   absl::Status RestoreFeed(std::string_view service_sid, uint64_t first, uint64_t last,
                            uint64_t checkpoint) override;
   uint64_t IndexedUsers(std::string_view service_sid) const override;
+  absl::Status RestoreConfiguration(const Configuration& configuration, uint64_t revision) override;
   // From now on every change is written to `journal` first. Call once, after
   // recovery and before serving.
   void SetJournal(std::unique_ptr<Journal> journal);
@@ -147,6 +148,8 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
                                     absl::Time time) override;
   absl::StatusOr<Applied> ApplyDelete(std::string_view service_sid, const SidBytes& sid,
                                       absl::Time time) override;
+  absl::StatusOr<Applied> ApplyConfiguration(const Configuration& configuration,
+                                             uint64_t revision) override;
   // Attaches the stream that feeds this replica (after SetJournal); it is
   // destroyed first when the Store is.
   // `after_own_writes`: SharedOptions::Consistency::kAfterOwnWrites, each
