@@ -18,6 +18,10 @@
 //                loaded it) is 409/20409 "the user changed on another host:
 //                retry", and nothing is written
 //   DeleteUser   DELETE guarded the same way, plus the deleted_sids row
+//   PutConfiguration  INSERT the Configuration row (revision 1: ON CONFLICT
+//                DO NOTHING) or UPDATE ... WHERE revision = <previous>; no
+//                row (another host updated it first) is 409/20409 "the
+//                Configuration changed on another host: retry"
 //   PutUsers     one transaction per batch, each row an upsert by SID
 //                (not revision-guarded: TODO next slice)
 //   events       the shared feed is not built: PutEvent and TrimEvents do
