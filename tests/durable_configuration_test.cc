@@ -98,6 +98,24 @@ TEST(DurableConfiguration, SetReopenFetch) {
   }
   ASSERT_OK_AND_ASSIGN(const CheckReport report, CheckStore(path));
   EXPECT_TRUE(report.ok()) << FormatCheckReport(report);
+  // A read-only StoreReader (export, list) sees it too.
+  ASSERT_OK_AND_ASSIGN(const std::unique_ptr<StoreReader> reader, StoreReader::Open(path));
+  EXPECT_EQ(reader->configuration().account_sid, account);
+  ExpectConfiguration(reader->configuration(), kOtherService, "", "PT1H", "P1DT12H");
+}
+
+TEST(DurableConfiguration, AStoreReaderOfAStoreNeverConfiguredSeesOnlyTheAccount) {
+  TempDir dir;
+  const std::string path = dir.Sub("store");
+  std::string account;
+  {
+    std::unique_ptr<Store> store = OpenWithServices(path);
+    ASSERT_NE(store, nullptr);
+    account = store->options().account_sid;
+  }
+  ASSERT_OK_AND_ASSIGN(const std::unique_ptr<StoreReader> reader, StoreReader::Open(path));
+  EXPECT_EQ(reader->configuration().account_sid, account);
+  ExpectConfiguration(reader->configuration(), "", "", "", "");
 }
 
 // Fails every PutConfiguration while `fail` is set.
