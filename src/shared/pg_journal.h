@@ -55,6 +55,7 @@ class PgJournal final : public Journal {
   absl::StatusOr<uint64_t> ReserveSequences(std::string_view service_sid, uint64_t* count) override;
   absl::Status PutService(const Service& service, const std::vector<Role>& roles) override;
   absl::Status PutRole(const Role& role) override;
+  absl::Status PutConfiguration(const Configuration& configuration, uint64_t revision) override;
   absl::Status PutUser(std::string_view service_sid, const UserRecord& record,
                        const JournalEvent* event) override;
   absl::Status UpdateUser(std::string_view service_sid, const UserRecord& record,
@@ -65,7 +66,6 @@ class PgJournal final : public Journal {
                           const JournalEvent* event) override;
   absl::Status PutEvent(std::string_view service_sid, const UserRecord& record,
                         const JournalEvent& event) override;
-  absl::Status PutConfiguration(const Configuration& configuration, uint64_t revision) override;
   absl::StatusOr<uint64_t> ReadEvents(
       std::string_view service_sid, uint64_t after, size_t max,
       absl::FunctionRef<void(const FeedEvent&)> visit) const override;

@@ -129,13 +129,13 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
 
   // ---- Durable mode (see journal.h and restore.h) --------------------------
   absl::Status RestoreService(const Service& service, const std::vector<Role>& roles) override;
+  absl::Status RestoreConfiguration(const Configuration& configuration, uint64_t revision) override;
   absl::Status RestoreUser(std::string_view service_sid, UserRecord::Ptr record) override;
   absl::Status RestoreSequence(std::string_view service_sid, uint64_t sequence) override;
   absl::Status RestoreDeletedSid(std::string_view service_sid, const SidBytes& sid) override;
   absl::Status RestoreFeed(std::string_view service_sid, uint64_t first, uint64_t last,
                            uint64_t checkpoint) override;
   uint64_t IndexedUsers(std::string_view service_sid) const override;
-  absl::Status RestoreConfiguration(const Configuration& configuration, uint64_t revision) override;
   // From now on every change is written to `journal` first. Call once, after
   // recovery and before serving.
   void SetJournal(std::unique_ptr<Journal> journal);
