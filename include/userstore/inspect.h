@@ -27,6 +27,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "userstore/configuration.h"
 #include "userstore/events.h"
 #include "userstore/export.h"
 #include "userstore/service.h"
@@ -59,7 +60,9 @@ struct CheckReport {
 
 // Verifies the store in directory `path`: its metadata (format version,
 // account SID, page-token key), that every key and value decodes exactly,
-// each Service's default roles and role numbering, each user's fields (as
+// each Service's default roles and role numbering, the Conversations
+// Configuration (its fields as Store::UpdateConfiguration accepts them, its
+// default_chat_service_sid one of the Services), each user's fields (as
 // the Store would accept them: identity, friendly name, attributes, role,
 // dates, counts, sequence; SIDs and identities unique per Service, none the
 // SID of a deleted user), and that
@@ -145,7 +148,8 @@ USERSTORE_EXPORT std::string FormatStats(const StoreStats& stats);
 // its Service (no index is rebuilt: memory stays O(one user)).
 class USERSTORE_EXPORT StoreReader {
  public:
-  // Opens the store in directory `path` read-only and reads its Services.
+  // Opens the store in directory `path` read-only and reads its Services
+  // and its Conversations Configuration.
   // Errors (500/20500), as CheckStore's: kFailedPrecondition the directory
   // does not exist or is not a userstore directory (or another format
   // version); kDataLoss it is damaged (run CheckStore); kUnavailable I/O
@@ -164,6 +168,10 @@ class USERSTORE_EXPORT StoreReader {
   const std::string& account_sid() const;
   // Every Service, ordered by SID (as ComputeStats orders them). O(1).
   const std::vector<Service>& services() const;
+  // The Conversations Configuration (configuration.h), read at Open, as
+  // Store::FetchConfiguration returns it right after a Store::Open: only
+  // account_sid set when it was never updated. O(1).
+  const Configuration& configuration() const;
 
   // The roles of Service `service_sid` (either hex case) in the order they
   // were added (the four defaults first), as Store::ListRoles gives them.

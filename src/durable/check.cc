@@ -18,6 +18,7 @@
 #include "durable/recovery.h"
 #include "durable/rocks_journal.h"
 #include "rocksdb/env.h"
+#include "store/configuration_check.h"
 #include "store/store_impl.h"
 #include "store/validate.h"
 #include "userstore/attributes.h"
@@ -183,6 +184,8 @@ class Checker {
       CheckUser(key, value);
     } else if (key.starts_with(kEventPrefix)) {
       CheckEvent(key, value);
+    } else if (key.starts_with(kConfigurationPrefix)) {
+      CheckConfiguration(key, value);
     } else if (key.starts_with(kFeedPrefix)) {
       SidBytes service;
       FeedMark mark;
@@ -193,6 +196,23 @@ class Checker {
       }
     } else {
       problems_.Add("unknown key " + Quoted(key));
+    }
+  }
+
+  // c/configuration: decodes, and holds what UpdateConfiguration accepts
+  // (its chat Service is looked up in CheckServices, once every key is read).
+  void CheckConfiguration(std::string_view key, std::string_view value) {
+    Configuration configuration;
+    uint64_t revision = 0;
+    if (key != kConfigurationKey) {
+      problems_.Add("unknown key " + Quoted(key));
+    } else if (absl::Status s = DecodeConfiguration(value, &configuration, &revision); !s.ok()) {
+      problems_.Add(std::string(s.message()));
+    } else if (absl::Status v = ValidateConfiguration(configuration); !v.ok()) {
+      problems_.Add("Configuration: " + std::string(v.message()));
+    } else if (std::optional<SidBytes> chat =
+                   ParseSid(configuration.default_chat_service_sid, "IS")) {
+      configuration_service_ = *chat;
     }
   }
 
@@ -325,6 +345,13 @@ class Checker {
   // What needs every key: high waters and roles of known Services, and each
   // Service's default roles among its roles with the right scope.
   void CheckServices() {
+    if (configuration_service_) {
+      auto it = services_.find(*configuration_service_);
+      if (it == services_.end() || !it->second.service) {
+        problems_.Add("Configuration: default_chat_service_sid names unknown Service " +
+                      FormatSid("IS", *configuration_service_));
+      }
+    }
     for (const SidBytes& sid : high_waters_) {
       if (!services_.contains(sid)) {
         problems_.Add("sequence high water of unknown Service " + FormatSid("IS", sid));
@@ -406,6 +433,7 @@ class Checker {
   std::vector<SidBytes> high_waters_;
   std::vector<std::pair<SidBytes, SidBytes>> deleted_;  // d/ keys: Service, user SID
   absl::flat_hash_set<SidBytes> feed_services_;         // Services of e/ and f/ keys
+  std::optional<SidBytes> configuration_service_;       // c/configuration's chat Service
 };
 
 }  // namespace

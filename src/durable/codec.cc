@@ -429,4 +429,35 @@ absl::Status DecodeEvent(std::string_view value, uint64_t sequence, FeedEvent* e
   return absl::OkStatus();
 }
 
+std::string EncodeConfiguration(const Configuration& c, uint64_t revision) {
+  const std::optional<SidBytes> chat = ParseSid(c.default_chat_service_sid, "IS");
+  const std::optional<SidBytes> messaging = ParseSid(c.default_messaging_service_sid, "MG");
+  std::string out;
+  Writer w(&out);
+  w.U8(kValueVersion);
+  w.U64(revision);
+  w.U8(static_cast<uint8_t>((chat ? 1 : 0) | (messaging ? 2 : 0)));
+  if (chat) w.Sid(*chat);
+  if (messaging) w.Sid(*messaging);
+  w.Str(c.default_inactive_timer);
+  w.Str(c.default_closed_timer);
+  return out;
+}
+
+absl::Status DecodeConfiguration(std::string_view value, Configuration* c, uint64_t* revision) {
+  Reader r(value);
+  const uint8_t version = r.U8();
+  *revision = r.U64();
+  const uint8_t flags = r.U8();
+  *c = Configuration();
+  if (r.ok() && (flags & 1) != 0) c->default_chat_service_sid = FormatSid("IS", r.Sid());
+  if (r.ok() && (flags & 2) != 0) c->default_messaging_service_sid = FormatSid("MG", r.Sid());
+  c->default_inactive_timer = r.Str();
+  c->default_closed_timer = r.Str();
+  if (!r.done() || version != kValueVersion || flags > 3 || *revision == 0) {
+    return Corrupt("malformed Configuration (" + std::string(kConfigurationKey) + ")");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace userstore::internal::durable

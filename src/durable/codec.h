@@ -21,6 +21,8 @@
 //                       written in the same batch as the change it records
 //   f/<IS>              the feed's marks (EncodeFeedMark): the oldest event
 //                       kept and a checkpoint (events up to it have no hole)
+//   c/configuration     the account's Conversations Configuration
+//                       (EncodeConfiguration); absent until first updated
 // Every value starts with a version byte (kValueVersion); integers are
 // little-endian fixed width, strings a 32-bit length then the bytes. A value
 // must be consumed exactly: trailing bytes are corruption.
@@ -38,6 +40,7 @@
 #include "sid/sid.h"
 #include "store/event_feed.h"
 #include "store/user_record.h"
+#include "userstore/configuration.h"
 #include "userstore/service.h"
 
 namespace userstore::internal::durable {
@@ -60,10 +63,13 @@ inline constexpr std::string_view kHighWaterPrefix = "h/";
 inline constexpr std::string_view kDeletedPrefix = "d/";
 inline constexpr std::string_view kEventPrefix = "e/";
 inline constexpr std::string_view kFeedPrefix = "f/";
+inline constexpr std::string_view kConfigurationPrefix = "c/";
 
 inline constexpr std::string_view kMetaFormat = "m/format";
 inline constexpr std::string_view kMetaAccountSid = "m/account_sid";
 inline constexpr std::string_view kMetaPageTokenKey = "m/page_token_key";
+// The one key of kind c/.
+inline constexpr std::string_view kConfigurationKey = "c/configuration";
 
 // ---- keys (O(1)) -----------------------------------------------------------
 std::string ServiceKey(const SidBytes& service);
@@ -136,6 +142,17 @@ void EncodeEvent(const EventMeta& meta, const UserRecord& record, std::string* o
 // `*event` (but its sequence, set from `sequence`) views `value`. Errors:
 // kDataLoss (500/20500) naming the sequence. O(|value|), no allocation.
 absl::Status DecodeEvent(std::string_view value, uint64_t sequence, FeedEvent* event);
+
+// ---- the Conversations Configuration (c/configuration) ----------------------
+// v1: version, revision (u64, 1 or more), flags (bit 0: a chat Service SID,
+// bit 1: a Messaging Service SID), those SIDs (16 bytes each, only when
+// flagged), default_inactive_timer, default_closed_timer. account_sid is the
+// metadata's.
+std::string EncodeConfiguration(const Configuration& configuration, uint64_t revision);
+// Errors: kDataLoss (500/20500) when `value` does not decode exactly (the
+// fields' content is the Store's check: ValidateConfiguration).
+absl::Status DecodeConfiguration(std::string_view value, Configuration* configuration,
+                                 uint64_t* revision);
 
 }  // namespace userstore::internal::durable
 

@@ -1,6 +1,6 @@
-// StoreReader (userstore/inspect.h): the Services, users and change feed of
-// a store directory, read-only, for `userstore get`, `list`, `export` and
-// `events`.
+// StoreReader (userstore/inspect.h): the Services, Conversations
+// Configuration, users and change feed of a store directory, read-only, for `userstore get`,
+// `list`, `export` and `events`.
 //
 // The directory is opened as CheckStore opens it (OpenRocks read-only: no
 // lock, nothing written). Services are read once at Open; users are
@@ -42,6 +42,7 @@ struct StoreReader::Impl {
   const StoreDb db;
   std::string account_sid;
   std::vector<Service> services;  // ordered by SID
+  Configuration configuration;
 };
 
 namespace {
@@ -64,6 +65,18 @@ absl::Status ReadServices(rocksdb::DB* db, const std::string& path, const std::s
     services->push_back(std::move(service));
   }
   return FromRocks(it->status(), "reading " + path);
+}
+
+// c/configuration into `*configuration`, when stored (else left as it is).
+absl::Status ReadConfiguration(rocksdb::DB* db, const std::string& path,
+                               Configuration* configuration) {
+  std::string value;
+  const rocksdb::Status got =
+      db->Get(rocksdb::ReadOptions(), rocksdb::Slice(kConfigurationKey), &value);
+  if (got.IsNotFound()) return absl::OkStatus();
+  USERSTORE_RETURN_IF_ERROR(FromRocks(got, "reading " + path));
+  uint64_t revision = 0;
+  return DecodeConfiguration(value, configuration, &revision);
 }
 
 // The Service of `services` that `service_sid` names (either hex case).
@@ -139,6 +152,8 @@ absl::StatusOr<std::unique_ptr<StoreReader>> StoreReader::Open(std::string_view 
     impl->account_sid = meta->account_sid;
     USERSTORE_RETURN_IF_ERROR(
         ReadServices(impl->db.get(), impl->path, impl->account_sid, &impl->services));
+    USERSTORE_RETURN_IF_ERROR(ReadConfiguration(impl->db.get(), impl->path, &impl->configuration));
+    impl->configuration.account_sid = impl->account_sid;
   }
   return std::unique_ptr<StoreReader>(new StoreReader(std::move(impl)));
 }
@@ -147,6 +162,7 @@ const std::string& StoreReader::path() const { return impl_->path; }
 bool StoreReader::in_use() const { return impl_->in_use; }
 const std::string& StoreReader::account_sid() const { return impl_->account_sid; }
 const std::vector<Service>& StoreReader::services() const { return impl_->services; }
+const Configuration& StoreReader::configuration() const { return impl_->configuration; }
 
 absl::StatusOr<std::vector<Role>> StoreReader::ListRoles(std::string_view service_sid) const {
   const Service* service = FindService(impl_->services, service_sid);

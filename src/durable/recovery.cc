@@ -197,6 +197,21 @@ absl::Status RestoreServices(const PendingServices& services, RestoreTarget* tar
   return absl::OkStatus();
 }
 
+// c/: the Conversations Configuration, when it was ever updated (after the
+// Services: it may name one). Its one key is kConfigurationKey.
+absl::Status RestoreConfiguration(rocksdb::DB* db, RestoreTarget* target) {
+  return ScanPrefix(db, kConfigurationPrefix, [&](std::string_view key, std::string_view value) {
+    if (key != kConfigurationKey) return Corrupt("bad key " + Quoted(key));
+    Configuration configuration;
+    uint64_t revision = 0;
+    USERSTORE_RETURN_IF_ERROR(DecodeConfiguration(value, &configuration, &revision));
+    if (absl::Status s = target->RestoreConfiguration(configuration, revision); !s.ok()) {
+      return Corrupt("Configuration: " + std::string(s.message()));
+    }
+    return absl::OkStatus();
+  });
+}
+
 // h/: per Service, the highest sequence of a deleted user, into
 // `*high_water`. (An out-parameter: g++ 12 -O3 reports a false
 // -Wfree-nonheap-object on a StatusOr<flat_hash_map> destroyed in Load.)
@@ -333,6 +348,7 @@ absl::StatusOr<LoadResult> Load(rocksdb::DB* db, const Meta& meta, RestoreTarget
   LoadResult result;
   USERSTORE_ASSIGN_OR_RETURN(PendingServices services, ReadServices(db, meta));
   USERSTORE_RETURN_IF_ERROR(RestoreServices(services, target, &result));
+  USERSTORE_RETURN_IF_ERROR(RestoreConfiguration(db, target));
   absl::flat_hash_map<SidBytes, uint64_t> high_water;
   USERSTORE_RETURN_IF_ERROR(ReadHighWaters(db, services, &high_water));
   USERSTORE_ASSIGN_OR_RETURN(result.deleted_sids, RestoreDeletedSids(db, services, target));

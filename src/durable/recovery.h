@@ -1,7 +1,7 @@
 // Recovery: rebuilding a Store's index from its directory.
 //
-// Load reads the Services and roles (small), the deleted-sequence high
-// waters, the deleted user SIDs, each feed's position
+// Load reads the Services and roles (small), the Conversations
+// Configuration, the deleted-sequence high waters, the deleted user SIDs, each feed's position
 // (durable/feed_recovery.h), then every user in key order (creation order),
 // and puts them back through the narrow RestoreTarget interface
 // (store/restore.h) before any journal is attached, so nothing is written
@@ -46,10 +46,10 @@ struct LoadResult {
 // size) time; memory: the index itself plus a bounded queue of decoded users.
 // Errors (500/20500): kDataLoss for anything malformed or inconsistent (a key
 // of unknown shape, a value that does not decode, a role index gap, a user
-// of an unknown Service, a duplicate identity or SID, a count that differs),
-// naming the key or the user; kUnavailable on read errors.
-// `writable`: a hole a crash left in a feed is closed (feed_recovery.h);
-// false (a read-only open): the feed is restored up to the hole.
+// of an unknown Service, a Configuration naming an unknown Service, a duplicate identity or SID, a
+// count that differs), naming the key or the user; kUnavailable on read errors. `writable`: a hole
+// a crash left in a feed is closed (feed_recovery.h); false (a read-only open): the feed is
+// restored up to the hole.
 absl::StatusOr<LoadResult> Load(rocksdb::DB* db, const Meta& meta, RestoreTarget* target,
                                 const ProgressFn& progress, bool writable);
 

@@ -335,6 +335,12 @@ absl::Status RocksJournal::PutRole(const Role& role) {
   return absl::OkStatus();
 }
 
+absl::Status RocksJournal::PutConfiguration(const Configuration& configuration, uint64_t revision) {
+  rocksdb::WriteBatch batch;
+  batch.Put(kConfigurationKey, EncodeConfiguration(configuration, revision));
+  return Write(&batch);
+}
+
 namespace {
 
 absl::StatusOr<SidBytes> ServiceBytes(std::string_view service_sid) {

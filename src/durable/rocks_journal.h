@@ -108,6 +108,8 @@ class RocksJournal final : public Journal {
   // fails or an earlier one did.
   absl::Status PutService(const Service& service, const std::vector<Role>& roles) override;
   absl::Status PutRole(const Role& role) override;
+  // One WriteBatch: c/configuration.
+  absl::Status PutConfiguration(const Configuration& configuration, uint64_t revision) override;
   // Each change is one WriteBatch, its event (e/ key) included.
   absl::Status PutUser(std::string_view service_sid, const UserRecord& record,
                        const JournalEvent* event) override;

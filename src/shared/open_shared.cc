@@ -1,5 +1,5 @@
 // userstore::Store::OpenShared (include/userstore/store.h, docs/scale-out.md):
-// the options checked, PostgreSQL reached, schema v1 ensured (schema.h), the
+// the options checked, PostgreSQL reached, schema v2 ensured (schema.h), the
 // account SID and page-token key reconciled with the stored ones, everything
 // loaded into a fresh StoreImpl through RestoreTarget in one REPEATABLE READ
 // transaction, then the PgJournal attached. Only then does the Store serve.
@@ -62,7 +62,8 @@ absl::Status Malformed(std::string_view what, const absl::Status& why) {
                        std::string(why.message()));
 }
 
-// Services, roles, deleted SIDs, then users (in creation order per Service).
+// Services, roles, the Configuration, deleted SIDs, then users (in creation
+// order per Service).
 absl::Status LoadAll(PgConn& conn, const std::string& account_sid, RestoreTarget* target) {
   const std::string services_sql =
       "SELECT " + SelectList(kServiceColumns) + " FROM userstore_services ORDER BY sid";
@@ -82,6 +83,17 @@ absl::Status LoadAll(PgConn& conn, const std::string& account_sid, RestoreTarget
         ParseService(CellsOf(services, i, kServiceColumns.size()), account_sid));
     if (absl::Status s = target->RestoreService(service, roles_of[service.sid]); !s.ok()) {
       return Malformed("Service " + service.sid, s);
+    }
+  }
+  const std::string configuration_sql =
+      "SELECT " + SelectList(kConfigurationColumns) + " FROM userstore_configuration";
+  USERSTORE_ASSIGN_OR_RETURN(PgResult configuration, conn.Exec(configuration_sql.c_str(), {}));
+  for (int i = 0; i < configuration.rows(); ++i) {  // none until the first update, else one
+    USERSTORE_ASSIGN_OR_RETURN(
+        const ConfigurationRow row,
+        ParseConfiguration(CellsOf(configuration, i, kConfigurationColumns.size())));
+    if (absl::Status s = target->RestoreConfiguration(row.configuration, row.revision); !s.ok()) {
+      return Malformed("the Configuration", s);
     }
   }
   const std::string deleted_sql =

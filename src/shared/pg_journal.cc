@@ -113,6 +113,35 @@ absl::Status PgJournal::PutRole(const Role& role) {
   return pool_->InTransaction([&](PgConn& conn) { return InsertRole(conn, role); });
 }
 
+absl::Status PgJournal::PutConfiguration(const Configuration& c, uint64_t revision) {
+  const std::string next = Int(static_cast<int64_t>(revision));
+  const std::string previous = Int(static_cast<int64_t>(revision) - 1);
+  return pool_->InTransaction([&](PgConn& conn) -> absl::Status {
+    // The first update inserts the row; any other replaces the revision
+    // this Store held. Either finds another Store's write first: no row.
+    absl::StatusOr<PgResult> written =
+        revision == 1
+            ? conn.Exec(
+                  "INSERT INTO userstore_configuration (revision, default_chat_service_sid, "
+                  "default_messaging_service_sid, default_inactive_timer, default_closed_timer) "
+                  "VALUES ($1::bigint, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
+                  {next, c.default_chat_service_sid, c.default_messaging_service_sid,
+                   c.default_inactive_timer, c.default_closed_timer})
+            : conn.Exec(
+                  "UPDATE userstore_configuration SET revision = $1::bigint, "
+                  "default_chat_service_sid = $2, default_messaging_service_sid = $3, "
+                  "default_inactive_timer = $4, default_closed_timer = $5 "
+                  "WHERE revision = $6::bigint",
+                  {next, c.default_chat_service_sid, c.default_messaging_service_sid,
+                   c.default_inactive_timer, c.default_closed_timer, previous});
+    if (!written.ok()) return written.status();
+    if (written->affected() != 1) {
+      return Conflict(twilio_code::kConflict, "the Configuration changed on another host: retry");
+    }
+    return absl::OkStatus();
+  });
+}
+
 absl::StatusOr<uint64_t> PgJournal::ReserveSequences(std::string_view /*service_sid*/,
                                                      uint64_t* count) {
   int64_t last = 0;

@@ -18,6 +18,10 @@
 //                loaded it) is 409/20409 "the user changed on another host:
 //                retry", and nothing is written
 //   DeleteUser   DELETE guarded the same way, plus the deleted_sids row
+//   PutConfiguration  INSERT the Configuration row (revision 1: ON CONFLICT
+//                DO NOTHING) or UPDATE ... WHERE revision = <previous>; no
+//                row (another host updated it first) is 409/20409 "the
+//                Configuration changed on another host: retry"
 //   PutUsers     one transaction per batch, each row an upsert by SID
 //                (not revision-guarded: TODO next slice)
 //   events       the shared feed is not built: PutEvent and TrimEvents do
@@ -51,6 +55,7 @@ class PgJournal final : public Journal {
   absl::StatusOr<uint64_t> ReserveSequences(std::string_view service_sid, uint64_t* count) override;
   absl::Status PutService(const Service& service, const std::vector<Role>& roles) override;
   absl::Status PutRole(const Role& role) override;
+  absl::Status PutConfiguration(const Configuration& configuration, uint64_t revision) override;
   absl::Status PutUser(std::string_view service_sid, const UserRecord& record,
                        const JournalEvent* event) override;
   absl::Status UpdateUser(std::string_view service_sid, const UserRecord& record,

@@ -51,6 +51,7 @@ Replicator::Table TableOf(std::string_view name) {
   if (name == "userstore_deleted_sids") return T::kDeleted;
   if (name == "userstore_services") return T::kServices;
   if (name == "userstore_roles") return T::kRoles;
+  if (name == "userstore_configuration") return T::kConfiguration;
   return T::kOther;
 }
 
@@ -65,6 +66,8 @@ absl::Span<const std::string_view> ColumnsOf(Replicator::Table table) {
       return kServiceColumns;
     case T::kRoles:
       return kRoleColumns;
+    case T::kConfiguration:
+      return kConfigurationColumns;
     case T::kOther:
       break;
   }
@@ -363,7 +366,7 @@ void Replicator::ApplyTransaction(absl::Time commit_time) {
     if (!s.ok()) NoteError(s, true);
   };
   // Services first (a new one with the roles inserted beside it), then
-  // roles added later, then users in commit order.
+  // roles added later, then the Configuration, then users in commit order.
   std::vector<Service> services;
   absl::flat_hash_set<std::string> new_services;
   for (const Change& c : pending_) {
@@ -397,6 +400,17 @@ void Replicator::ApplyTransaction(absl::Time commit_time) {
   }
   for (const Role& r : roles) {
     if (!new_services.contains(r.service_sid)) report(target_->ApplyRole(r).status());
+  }
+  // The Configuration (its row is never deleted), after the Services it
+  // may name.
+  for (const Change& c : pending_) {
+    if (c.table != Table::kConfiguration || c.kind == PgMessage::Kind::kDelete) continue;
+    absl::StatusOr<ConfigurationRow> row = ParseConfiguration(cells(c));
+    if (!row.ok()) {
+      report(row.status());
+      continue;
+    }
+    report(target_->ApplyConfiguration(row->configuration, row->revision).status());
   }
   for (const Change& c : pending_) {
     if (c.table == Table::kUsers && c.kind != PgMessage::Kind::kDelete) {

@@ -47,7 +47,7 @@ namespace userstore::internal::shared {
 class Replicator final : public ReplicaSource {
  public:
   // The tables this replica applies (by their name in a Relation message).
-  enum class Table { kOther, kServices, kRoles, kUsers, kDeleted };
+  enum class Table { kOther, kServices, kRoles, kUsers, kDeleted, kConfiguration };
 
   // `slot`: the replication slot's name (validated by the caller).
   // `load(snapshot)`: loads the state as of the exported snapshot `snapshot`

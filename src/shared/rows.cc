@@ -153,4 +153,23 @@ absl::StatusOr<DeletedRow> ParseDeleted(absl::Span<const Cell> c) {
   return row;
 }
 
+absl::StatusOr<ConfigurationRow> ParseConfiguration(absl::Span<const Cell> c) {
+  USERSTORE_RETURN_IF_ERROR(Width(c, kConfigurationColumns.size()));
+  ConfigurationRow row;
+  USERSTORE_ASSIGN_OR_RETURN(const int64_t revision, Int(c, 0, "revision"));
+  if (revision <= 0) return Malformed("a Configuration revision below 1");
+  row.revision = static_cast<uint64_t>(revision);
+  Configuration& out = row.configuration;
+  std::string_view v;
+  USERSTORE_ASSIGN_OR_RETURN(v, Text(c, 1, "default_chat_service_sid"));
+  out.default_chat_service_sid = std::string(v);
+  USERSTORE_ASSIGN_OR_RETURN(v, Text(c, 2, "default_messaging_service_sid"));
+  out.default_messaging_service_sid = std::string(v);
+  USERSTORE_ASSIGN_OR_RETURN(v, Text(c, 3, "default_inactive_timer"));
+  out.default_inactive_timer = std::string(v);
+  USERSTORE_ASSIGN_OR_RETURN(v, Text(c, 4, "default_closed_timer"));
+  out.default_closed_timer = std::string(v);
+  return row;
+}
+
 }  // namespace userstore::internal::shared

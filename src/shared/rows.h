@@ -1,4 +1,4 @@
-// The rows of schema v1 (schema.cc) turned into the Store's values, from
+// The rows of schema v2 (schema.cc) turned into the Store's values, from
 // either source: a snapshot query (PgResult, columns in the order below) or
 // a pgoutput tuple (columns mapped by name, shared/replica.cc). Both give a
 // row as cells in the canonical column order of its table.
@@ -18,6 +18,7 @@
 #include "absl/types/span.h"
 #include "sid/sid.h"
 #include "store/user_record.h"
+#include "userstore/configuration.h"
 #include "userstore/service.h"
 
 namespace userstore::internal::shared {
@@ -51,6 +52,9 @@ inline constexpr std::array<std::string_view, 7> kRoleColumns = {
     "permissions", "date_created", "date_updated"};
 inline constexpr std::array<std::string_view, 3> kDeletedColumns = {"service_sid", "sid",
                                                                     "revision"};
+inline constexpr std::array<std::string_view, 5> kConfigurationColumns = {
+    "revision", "default_chat_service_sid", "default_messaging_service_sid",
+    "default_inactive_timer", "default_closed_timer"};
 
 // "SELECT <columns> FROM <table>" in the canonical order.
 std::string SelectList(absl::Span<const std::string_view> columns);
@@ -77,6 +81,14 @@ struct DeletedRow {
   uint64_t revision = 0;
 };
 absl::StatusOr<DeletedRow> ParseDeleted(absl::Span<const Cell> cells);
+
+// The Configuration row (kConfigurationColumns; schema v2). Its fields'
+// content is the Store's check (RestoreConfiguration, ApplyConfiguration).
+struct ConfigurationRow {
+  Configuration configuration;  // account_sid empty
+  uint64_t revision = 0;        // 1 or more
+};
+absl::StatusOr<ConfigurationRow> ParseConfiguration(absl::Span<const Cell> cells);
 
 }  // namespace userstore::internal::shared
 

@@ -65,6 +65,21 @@ constexpr const char* kCreateV1[] = {
 
 static_assert(kSequenceBlock == 128, "kCreateV1's userstore_sequence_blocks says 128");
 
+// v1 -> v2 (issue 17): the Conversations Configuration, one row (none until
+// the first update), replicated like the other tables. A new database is
+// created as v1 and upgraded at once, so this path always runs.
+constexpr const char* kUpgradeToV2[] = {
+    R"(CREATE TABLE userstore_configuration (
+         id boolean PRIMARY KEY DEFAULT true CHECK (id),
+         revision bigint NOT NULL CHECK (revision > 0),
+         default_chat_service_sid text NOT NULL,
+         default_messaging_service_sid text NOT NULL,
+         default_inactive_timer text NOT NULL,
+         default_closed_timer text NOT NULL))",
+    R"(ALTER PUBLICATION userstore ADD TABLE userstore_configuration)",
+    R"(UPDATE userstore_meta SET schema_version = 2)",
+};
+
 absl::Status SchemaError(std::string message) {
   return TwilioError(absl::StatusCode::kFailedPrecondition, 500, twilio_code::kInternal,
                      std::move(message));
@@ -80,13 +95,13 @@ absl::StatusOr<SharedMeta> EnsureSchema(PgPool& pool, const SharedMeta& proposed
                                conn.Exec("SELECT to_regclass('userstore_meta') IS NOT NULL", {}));
     if (exists.Get(0, 0) == "f") {
       for (const char* sql : kCreateV1) USERSTORE_RETURN_IF_ERROR(conn.Exec(sql, {}).status());
-      const std::string version = absl::StrCat(kSchemaVersion);
       const std::string key = absl::BytesToHexString(proposed.page_token_key);
       USERSTORE_RETURN_IF_ERROR(
           conn.Exec("INSERT INTO userstore_meta (schema_version, account_sid, page_token_key) "
-                    "VALUES ($1::integer, $2, decode($3, 'hex'))",
-                    {version, proposed.account_sid, key})
+                    "VALUES (1, $1, decode($2, 'hex'))",
+                    {proposed.account_sid, key})
               .status());
+      for (const char* sql : kUpgradeToV2) USERSTORE_RETURN_IF_ERROR(conn.Exec(sql, {}).status());
       stored = proposed;
       return absl::OkStatus();
     }
@@ -105,6 +120,9 @@ absl::StatusOr<SharedMeta> EnsureSchema(PgPool& pool, const SharedMeta& proposed
                                       kSchemaVersion, "): upgrade userstore"));
     }
     if (version < 1) return SchemaError(absl::StrCat("unknown schema version ", version));
+    if (version == 1) {
+      for (const char* sql : kUpgradeToV2) USERSTORE_RETURN_IF_ERROR(conn.Exec(sql, {}).status());
+    }
     stored.account_sid = std::string(meta.Get(0, 1));
     stored.page_token_key = absl::HexStringToBytes(std::string(meta.Get(0, 2)));
     return absl::OkStatus();

@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "store/event_feed.h"
 #include "store/user_record.h"
+#include "userstore/configuration.h"
 #include "userstore/service.h"
 
 namespace userstore::internal {
@@ -65,6 +66,14 @@ class Journal {
   virtual bool StoresEvents() const { return true; }
   // A role added.
   virtual absl::Status PutRole(const Role& role) = 0;
+  // The account's Conversations Configuration (configuration.h) replaced by
+  // `configuration` (account_sid not stored: the Store's), as its revision
+  // `revision` (1 for the first update; each update adds 1). Called with
+  // the Store's Configuration updates serialised. A journal shared by
+  // several Stores writes only when the stored revision is still
+  // `revision - 1` (none stored: 0), and fails with 409/20409 otherwise
+  // (another Store updated it first).
+  virtual absl::Status PutConfiguration(const Configuration& configuration, uint64_t revision) = 0;
   // A user created, or its persistent fields changed (presence is runtime
   // state: implementations should not persist `online` / `notifiable`).
   // `event`: null, or the change's feed event, written with it.
@@ -125,6 +134,9 @@ class JournalWrapper : public Journal {
     return inner_->PutService(service, roles);
   }
   absl::Status PutRole(const Role& role) override { return inner_->PutRole(role); }
+  absl::Status PutConfiguration(const Configuration& configuration, uint64_t revision) override {
+    return inner_->PutConfiguration(configuration, revision);
+  }
   absl::Status PutUser(std::string_view service_sid, const UserRecord& record,
                        const JournalEvent* event) override {
     return inner_->PutUser(service_sid, record, event);

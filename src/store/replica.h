@@ -31,6 +31,7 @@
 #include "absl/time/time.h"
 #include "sid/sid.h"
 #include "store/user_record.h"
+#include "userstore/configuration.h"
 #include "userstore/options.h"
 #include "userstore/service.h"
 
@@ -70,6 +71,13 @@ class ReplicaTarget {
   // either way. Errors: 404/20404 unknown Service.
   virtual absl::StatusOr<Applied> ApplyDelete(std::string_view service_sid, const SidBytes& sid,
                                               absl::Time time) = 0;
+  // The Conversations Configuration as committed at `revision`
+  // (account_sid ignored): installed unless the Store holds that revision
+  // or a later one (skipped). Its default_chat_service_sid is not looked
+  // up (committed after that Service's creation, so applied after it).
+  // Errors: 400/20001 a field the Store would not have accepted.
+  virtual absl::StatusOr<Applied> ApplyConfiguration(const Configuration& configuration,
+                                                     uint64_t revision) = 0;
 };
 
 // The stream that feeds a Store's replica (shared/replica.h), as the Store

@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "sid/sid.h"
 #include "store/user_record.h"
+#include "userstore/configuration.h"
 #include "userstore/service.h"
 
 namespace userstore::internal {
@@ -28,6 +29,12 @@ class RestoreTarget {
   // by Limits::max_services. Errors: 409/20001 duplicate Service; 400/20001
   // malformed (its default service role is not among `roles`).
   virtual absl::Status RestoreService(const Service& service, const std::vector<Role>& roles) = 0;
+  // Puts back the Conversations Configuration as journaled at `revision`
+  // (Journal::PutConfiguration; account_sid ignored). Call after the
+  // Services. Errors: 400/20001 a field the Store would not have accepted;
+  // 404/20404 default_chat_service_sid names no restored Service.
+  virtual absl::Status RestoreConfiguration(const Configuration& configuration,
+                                            uint64_t revision) = 0;
   // Puts back a user of a restored Service. Errors: 404/20404 unknown
   // Service; 409/50201 duplicate identity or SID.
   virtual absl::Status RestoreUser(std::string_view service_sid, UserRecord::Ptr record) = 0;

@@ -1,107 +1,21 @@
 // Store's Conversations Configuration (configuration.h; contracts in
-// store.h): one value per Store, validated, journaled (durable and shared
-// Stores) and installed by revision.
-#include <optional>
+// store.h): one value per Store, checked (store/configuration_check.h),
+// journaled (durable and shared Stores: Journal::PutConfiguration), and
+// installed by revision, which is also how recovery (RestoreTarget) and a
+// shared Store's stream (ReplicaTarget) put it back.
 #include <string>
-#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/ascii.h"
 #include "common/status_macros.h"
 #include "common/twilio_errors.h"
-#include "sid/sid.h"
+#include "store/configuration_check.h"
 #include "store/store_impl.h"
 #include "userstore/error.h"
 #include "userstore/store.h"
 
 namespace userstore {
 namespace internal {
-namespace {
-
-// The longest timer accepted (store.h).
-constexpr size_t kMaxTimerBytes = 32;
-
-// Reads `digits` + `unit` at `*at` of `text` and moves past it; false (and
-// `*at` unchanged) when it is not there.
-bool ReadComponent(std::string_view text, char unit, size_t* at) {
-  size_t end = *at;
-  while (end < text.size() && absl::ascii_isdigit(static_cast<unsigned char>(text[end]))) ++end;
-  if (end == *at || end == text.size() || text[end] != unit) return false;
-  *at = end + 1;
-  return true;
-}
-
-// Whether `text` is an ISO 8601 duration of the shape P[nD][T[nH][nM][nS]]
-// (n: one or more ASCII digits) naming at least one component, so "P" and
-// "PT" are not.
-bool IsDuration(std::string_view text) {
-  if (text.size() < 2 || text.size() > kMaxTimerBytes || text[0] != 'P') return false;
-  size_t at = 1;
-  bool any = ReadComponent(text, 'D', &at);
-  if (at < text.size() && text[at] == 'T') {
-    ++at;
-    bool time = false;
-    for (char unit : {'H', 'M', 'S'}) time |= ReadComponent(text, unit, &at);
-    if (!time) return false;
-    any = true;
-  }
-  return any && at == text.size();
-}
-
-// `*sid` ("" or `prefix` + 32 hex) in canonical lowercase; 400/20001 naming
-// `param` otherwise.
-absl::Status CanonicalizeSid(std::string* sid, std::string_view prefix, std::string_view param) {
-  if (sid->empty()) return absl::OkStatus();
-  std::optional<SidBytes> bytes = ParseSid(*sid, prefix);
-  if (!bytes) {
-    return BadRequest(twilio_code::kInvalidParameter, "Invalid " + std::string(param) +
-                                                          ": must match ^" + std::string(prefix) +
-                                                          "[0-9a-fA-F]{32}$");
-  }
-  *sid = FormatSid(prefix, *bytes);
-  return absl::OkStatus();
-}
-
-absl::Status CheckTimer(const std::optional<std::string>& timer, std::string_view param) {
-  if (!timer || timer->empty() || IsDuration(*timer)) return absl::OkStatus();
-  return BadRequest(twilio_code::kInvalidParameter,
-                    "Invalid " + std::string(param) +
-                        ": must be an ISO 8601 duration P[nD][T[nH][nM][nS]] of at most " +
-                        std::to_string(kMaxTimerBytes) + " characters");
-}
-
-// `params` checked (SIDs canonical), in the order of store.h.
-absl::StatusOr<ConfigurationUpdate> CheckConfigurationUpdate(ConfigurationUpdate params) {
-  if (params.default_chat_service_sid) {
-    USERSTORE_RETURN_IF_ERROR(
-        CanonicalizeSid(&*params.default_chat_service_sid, "IS", "DefaultChatServiceSid"));
-  }
-  if (params.default_messaging_service_sid) {
-    USERSTORE_RETURN_IF_ERROR(CanonicalizeSid(&*params.default_messaging_service_sid, "MG",
-                                              "DefaultMessagingServiceSid"));
-  }
-  USERSTORE_RETURN_IF_ERROR(CheckTimer(params.default_inactive_timer, "DefaultInactiveTimer"));
-  USERSTORE_RETURN_IF_ERROR(CheckTimer(params.default_closed_timer, "DefaultClosedTimer"));
-  return params;
-}
-
-void Apply(const ConfigurationUpdate& params, Configuration* c) {
-  if (params.default_chat_service_sid)
-    c->default_chat_service_sid = *params.default_chat_service_sid;
-  if (params.default_messaging_service_sid) {
-    c->default_messaging_service_sid = *params.default_messaging_service_sid;
-  }
-  if (params.default_inactive_timer) c->default_inactive_timer = *params.default_inactive_timer;
-  if (params.default_closed_timer) c->default_closed_timer = *params.default_closed_timer;
-}
-
-bool SetsAny(const ConfigurationUpdate& p) {
-  return p.default_chat_service_sid || p.default_messaging_service_sid ||
-         p.default_inactive_timer || p.default_closed_timer;
-}
-
-}  // namespace
 
 Configuration StoreImpl::FetchConfiguration() const {
   Configuration out;
@@ -119,7 +33,7 @@ absl::StatusOr<Configuration> StoreImpl::UpdateConfiguration(const Configuration
   if (checked.default_chat_service_sid && !checked.default_chat_service_sid->empty()) {
     USERSTORE_RETURN_IF_ERROR(FindService(*checked.default_chat_service_sid).status());
   }
-  if (!SetsAny(checked)) return FetchConfiguration();
+  if (!SetsAnyField(checked)) return FetchConfiguration();
   MutexLock write(&configuration_write_mu_);
   Configuration next;
   uint64_t revision = 0;
@@ -128,8 +42,12 @@ absl::StatusOr<Configuration> StoreImpl::UpdateConfiguration(const Configuration
     next = configuration_;
     revision = configuration_revision_ + 1;
   }
-  Apply(checked, &next);
+  ApplyConfigurationUpdate(checked, &next);
   next.account_sid = options_.account_sid;
+  // A shared journal refuses the write (409/20409) when another Store wrote
+  // revision `revision` first; Store::UpdateConfiguration catches up and
+  // retries.
+  if (journal_) USERSTORE_RETURN_IF_ERROR(journal_->PutConfiguration(next, revision));
   InstallConfiguration(next, revision);
   return next;
 }
@@ -141,6 +59,28 @@ bool StoreImpl::InstallConfiguration(const Configuration& configuration, uint64_
   configuration_.account_sid.clear();  // options_'s, filled in when read
   configuration_revision_ = revision;
   return true;
+}
+
+absl::Status StoreImpl::RestoreConfiguration(const Configuration& configuration,
+                                             uint64_t revision) {
+  if (absl::Status s = ValidateConfiguration(configuration); !s.ok()) {
+    return BadRequest(twilio_code::kInvalidParameter,
+                      "Restored Configuration is malformed: " + std::string(s.message()));
+  }
+  if (!configuration.default_chat_service_sid.empty()) {
+    USERSTORE_RETURN_IF_ERROR(FindService(configuration.default_chat_service_sid).status());
+  }
+  InstallConfiguration(configuration, revision);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Applied> StoreImpl::ApplyConfiguration(const Configuration& configuration,
+                                                      uint64_t revision) {
+  if (absl::Status s = ValidateConfiguration(configuration); !s.ok()) {
+    return BadRequest(twilio_code::kInvalidParameter,
+                      "Replicated Configuration is malformed: " + std::string(s.message()));
+  }
+  return InstallConfiguration(configuration, revision) ? Applied::kApplied : Applied::kSkipped;
 }
 
 }  // namespace internal

@@ -129,6 +129,7 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
 
   // ---- Durable mode (see journal.h and restore.h) --------------------------
   absl::Status RestoreService(const Service& service, const std::vector<Role>& roles) override;
+  absl::Status RestoreConfiguration(const Configuration& configuration, uint64_t revision) override;
   absl::Status RestoreUser(std::string_view service_sid, UserRecord::Ptr record) override;
   absl::Status RestoreSequence(std::string_view service_sid, uint64_t sequence) override;
   absl::Status RestoreDeletedSid(std::string_view service_sid, const SidBytes& sid) override;
@@ -147,6 +148,8 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
                                     absl::Time time) override;
   absl::StatusOr<Applied> ApplyDelete(std::string_view service_sid, const SidBytes& sid,
                                       absl::Time time) override;
+  absl::StatusOr<Applied> ApplyConfiguration(const Configuration& configuration,
+                                             uint64_t revision) override;
   // Attaches the stream that feeds this replica (after SetJournal); it is
   // destroyed first when the Store is.
   // `after_own_writes`: SharedOptions::Consistency::kAfterOwnWrites, each
