@@ -10,6 +10,17 @@
 //   DELETE /v2/Services/{IS}/Users/{key}      delete                  204
 //   GET    /v2/Services/{IS}                  the Service
 //   GET    /v2/Services/{IS}/Roles            the Service's roles
+//   GET    /v2/Services/{IS}/Bindings         push Bindings (filters
+//                                             BindingType, Identity, each
+//                                             repeatable; paging as users)
+//   GET    /v2/Services/{IS}/Bindings/{BS}    fetch a Binding
+//   DELETE /v2/Services/{IS}/Bindings/{BS}    delete                  204
+//   GET    /v2/Services/{IS}/Users/{key}/Bindings       the user's
+//                                             Bindings (filter BindingType)
+//   GET    /v2/Services/{IS}/Users/{key}/Bindings/{BS}  fetch
+//   DELETE /v2/Services/{IS}/Users/{key}/Bindings/{BS}  delete    204
+// (Twilio's Binding and User Binding resources; json.h's BindingJson,
+// UserBindingJson, BindingPageJson.)
 // HEAD is served wherever GET is: GET's status and headers, no body (RFC 9110
 // §9.3.2).
 // The path is split into segments before each is percent-decoded once (so
@@ -29,8 +40,9 @@
 //     precondition; any other value is 400/20001. Other requests ignore it.
 //   - Extension parameters, off unless FacadeOptions::enable_extensions:
 //     form parameters named with the prefix "X-Userstore-", which no Twilio
-//     parameter can have (Twilio's are PascalCase letters). See
-//     FacadeOptions.
+//     parameter can have (Twilio's are PascalCase letters), and the
+//     Binding registration route (POST .../Users/{key}/Bindings), where
+//     Twilio answers 405. See FacadeOptions.
 //
 // Source: Twilio's User resource
 // (https://www.twilio.com/docs/chat/rest/user-resource); the rules in full,
@@ -90,6 +102,16 @@ struct FacadeOptions {
   //     out of range, or nested deeper than Limits::max_attributes_depth;
   //     400/50303 a result over Limits::max_attributes_bytes; 400/50304 a
   //     result that is not a JSON object. Ignored by a create.
+  // and one route Twilio does not serve (it answers 405 there, as the
+  // facade does with extensions off):
+  //   POST /v2/Services/{IS}/Users/{key}/Bindings registers a push Binding
+  //     for the user (Store::RegisterBinding), as Twilio's client SDK does:
+  //     form BindingType (required: apn, gcm or fcm), Address (required:
+  //     the device token, Notify's name for it), CredentialSid, MessageTypes
+  //     (repeatable). 201 and the User Binding for a new Binding, 200 when
+  //     the user's Binding of that type and address was updated. Errors:
+  //     400/20001 BindingType or Address missing, BindingType not one of
+  //     the three, and Store::RegisterBinding's (404, 400, 403/20403).
   bool enable_extensions = false;
 };
 
