@@ -12,8 +12,11 @@
 // ("/a%20b/v%2F2"). Placeholders, expanded anywhere: {IS} / {IS2} the two Service SIDs, {US0}..
 // {US3} the SIDs of the first Service's seed users, {TOKEN} a valid
 // next-page token of the first Service (PageSize=1), {TOKEN2} one of the second
-// Service, {PAD:n} n bytes of 'x' (n <= 70000, to reach the body and target
-// bounds), and a header line {HEADERS:n} adds n headers (n <= 200).
+// Service, {BS0} / {BS1} the first Service's seed push Bindings (alice's apn
+// "tok-a", bob's fcm "tok-b"), {BS2} the second Service's, {BTOKEN} a valid
+// next-page token of the first Service's Bindings list (PageSize=1), {PAD:n}
+// n bytes of 'x' (n <= 70000, to reach the body and target bounds), and a
+// header line {HEADERS:n} adds n headers (n <= 200).
 //
 // Properties, for every request:
 //   - the status is one the contract allows (200, 201, 204, 400, 404, 405,
@@ -27,16 +30,20 @@
 //     accepts; an error body has exactly code, message, more_info (the
 //     code's Twilio page) and status (= the HTTP status); a 405 has Allow;
 //   - success bodies have the shape of their route (user, page, service,
-//     roles) and a page holds at most meta.page_size <= 100 users;
-//   - a users page's url, first_page_url, next_page_url and
+//     roles, Binding, User Binding) and a page holds at most
+//     meta.page_size <= 100 users (1000 Bindings);
+//   - a users or Bindings page's url, first_page_url, next_page_url and
 //     previous_page_url, followed verbatim, are served (200, the page they
 //     name); only next and previous may be null (previous always on page 0);
-//     next and previous name a non-empty page sharing no user with this one
+//     next and previous name a non-empty page sharing no item with this one
 //     (so no link leads to an empty page or loops back to this one);
 //   - a request that is not a successful create, update or delete leaves
-//     every user of both Services exactly as it was; a successful one has
-//     the effect its body shows (the user fetched from the Store renders to
-//     the same JSON, a deleted user is gone).
+//     every user and every push Binding of both Services exactly as it was;
+//     a successful one has the effect its body shows (the user or Binding
+//     fetched from the Store renders to the same JSON, a deleted user is
+//     gone with its Bindings, a deleted Binding is gone and nothing else);
+//   - in the first Service (reachability on) every user's is_notifiable is
+//     whether it holds a Binding; in the second (off) it is null.
 #include <simdjson.h>
 
 #include <algorithm>
@@ -45,6 +52,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -57,6 +65,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "fuzz/fuzz_util.h"
+#include "userstore/binding.h"
 #include "userstore/error.h"
 #include "userstore/json.h"
 #include "userstore/rest.h"
@@ -76,8 +85,9 @@ absl::string_view Av(std::string_view s) { return {s.data(), s.size()}; }
 
 struct World {
   std::unique_ptr<Store> store;
-  std::vector<std::string> seed_sids;  // users of Service A
-  std::string token_a, token_b;
+  std::vector<std::string> seed_sids;     // users of Service A
+  std::vector<std::string> binding_sids;  // {BS0}, {BS1} (A), {BS2} (B)
+  std::string token_a, token_b, binding_token;
 };
 
 World MakeWorld(const std::string& base_url) {
@@ -122,7 +132,63 @@ World MakeWorld(const std::string& base_url) {
   FUZZ_CHECK(pa.ok() && pb.ok(), "ListUsers");
   w.token_a = pa->next_page_token;
   w.token_b = pb->next_page_token;
+  const struct {
+    const char* service;
+    const char* user;
+    BindingType type;
+    const char* endpoint;
+  } seeds[] = {{kServiceA, "alice", BindingType::kApn, "tok-a"},
+               {kServiceA, "bob", BindingType::kFcm, "tok-b"},
+               {kServiceB, "alice", BindingType::kGcm, "tok-c"}};
+  for (const auto& seed : seeds) {
+    BindingCreate create;
+    create.binding_type = seed.type;
+    create.endpoint = seed.endpoint;
+    create.message_types = {"new_message"};
+    absl::StatusOr<Binding> binding = w.store->RegisterBinding(seed.service, seed.user, create);
+    FUZZ_CHECK(binding.ok(), "RegisterBinding: %s", Describe(binding.status()).c_str());
+    w.binding_sids.push_back(binding->sid);
+  }
+  BindingListRequest first_binding;
+  first_binding.page_size = 1;
+  absl::StatusOr<BindingPage> bp = w.store->ListBindings(kServiceA, first_binding);
+  FUZZ_CHECK(bp.ok() && !bp->next_page_token.empty(), "ListBindings");
+  w.binding_token = bp->next_page_token;
   return w;
+}
+
+// Every push Binding of both Services (in creation order per Service).
+std::vector<Binding> BindingSnapshot(const Store& store) {
+  std::vector<Binding> out;
+  for (const char* service : {kServiceA, kServiceB}) {
+    BindingListRequest request;
+    request.page_size = 1000;
+    for (;;) {
+      absl::StatusOr<BindingPage> page = store.ListBindings(service, request);
+      FUZZ_CHECK(page.ok(), "ListBindings: %s", Describe(page.status()).c_str());
+      for (Binding& binding : page->bindings) out.push_back(std::move(binding));
+      if (page->next_page_token.empty()) break;
+      request.page_token = page->next_page_token;
+      request.page += 1;
+    }
+  }
+  return out;
+}
+
+bool SameBindings(const std::vector<Binding>& a, const std::vector<Binding>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const Binding& x = a[i];
+    const Binding& y = b[i];
+    if (x.sid != y.sid || x.account_sid != y.account_sid || x.service_sid != y.service_sid ||
+        x.user_sid != y.user_sid || x.identity != y.identity || x.binding_type != y.binding_type ||
+        x.endpoint != y.endpoint || x.credential_sid != y.credential_sid ||
+        x.message_types != y.message_types || x.date_created != y.date_created ||
+        x.date_updated != y.date_updated) {
+      return false;
+    }
+  }
+  return true;
 }
 
 // Every user of both Services, fetched one by one (so presence counts too):
@@ -149,14 +215,15 @@ std::vector<User> Snapshot(const Store& store) {
   return out;
 }
 
-bool SameUsers(const std::vector<User>& a, const std::vector<User>& b) {
+// `notifiable`: compare is_notifiable too (a Binding write changes it).
+bool SameUsers(const std::vector<User>& a, const std::vector<User>& b, bool notifiable = true) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
     const User& x = a[i];
     const User& y = b[i];
     if (x.sid != y.sid || x.account_sid != y.account_sid || x.service_sid != y.service_sid ||
         x.role_sid != y.role_sid || x.identity != y.identity || x.attributes != y.attributes ||
-        x.is_online != y.is_online || x.is_notifiable != y.is_notifiable ||
+        x.is_online != y.is_online || (notifiable && x.is_notifiable != y.is_notifiable) ||
         x.friendly_name != y.friendly_name || x.joined_channels_count != y.joined_channels_count ||
         x.date_created != y.date_created || x.date_updated != y.date_updated) {
       return false;
@@ -173,7 +240,11 @@ std::string Expand(std::string_view text, const World& w) {
                                                    {"{US2}", w.seed_sids[2]},
                                                    {"{US3}", w.seed_sids[3]},
                                                    {"{TOKEN}", w.token_a},
-                                                   {"{TOKEN2}", w.token_b}});
+                                                   {"{TOKEN2}", w.token_b},
+                                                   {"{BS0}", w.binding_sids[0]},
+                                                   {"{BS1}", w.binding_sids[1]},
+                                                   {"{BS2}", w.binding_sids[2]},
+                                                   {"{BTOKEN}", w.binding_token}});
   // {PAD:n}
   std::string result;
   size_t pos = 0;
@@ -267,6 +338,8 @@ bool CodeAllowed(int status, int64_t code) {
   switch (status) {
     case 400:
       return k400.count(code) > 0;
+    case 403:  // a user's Bindings at Limits::max_bindings_per_user
+      return code == twilio_code::kForbidden;
     case 404:
       return code == twilio_code::kNotFound;
     case 405:
@@ -308,6 +381,17 @@ std::string CheckSuccessBody(simdjson::dom::object body, const std::string& dump
                  "malformed user body: %s", dump.c_str());
       return std::string(sid);
     }
+    if (sid.substr(0, 2) == "BS") {
+      // A Binding (links, no user_sid) or a User Binding (user_sid, no links).
+      std::string_view user_sid;
+      simdjson::dom::object links;
+      const bool user_binding = body["user_sid"].get(user_sid) == simdjson::SUCCESS;
+      FUZZ_CHECK(sid.size() == 34 && body["identity"].get(identity) == simdjson::SUCCESS &&
+                     body.size() == 12 &&
+                     (user_binding || body["links"].get(links) == simdjson::SUCCESS),
+                 "malformed Binding body: %s", dump.c_str());
+      return "";
+    }
     FUZZ_CHECK(sid.substr(0, 2) == "IS" && sid.size() == 34, "unexpected body: %s", dump.c_str());
     return "";
   }
@@ -321,10 +405,12 @@ std::string CheckSuccessBody(simdjson::dom::object body, const std::string& dump
   simdjson::dom::array items;
   FUZZ_CHECK(body[key].get(items) == simdjson::SUCCESS, "no %.*s array: %s",
              static_cast<int>(key.size()), key.data(), dump.c_str());
-  if (key == "users") {
+  if (key == "users" || key == "bindings") {
+    const int64_t max = key == "users" ? 100 : 1000;
     FUZZ_CHECK(
-        page_size >= 1 && page_size <= 100 && static_cast<int64_t>(items.size()) <= page_size,
-        "page of %zu users, page_size %lld", items.size(), static_cast<long long>(page_size));
+        page_size >= 1 && page_size <= max && static_cast<int64_t>(items.size()) <= page_size,
+        "page of %zu %.*s, page_size %lld", items.size(), static_cast<int>(key.size()), key.data(),
+        static_cast<long long>(page_size));
   } else {
     FUZZ_CHECK(key == "roles", "meta.key %.*s", static_cast<int>(key.size()), key.data());
   }
@@ -339,14 +425,14 @@ std::string_view Origin(std::string_view base_url) {
   return base_url.substr(0, path);
 }
 
-// A users page's meta URLs, followed verbatim as a client does, are served:
-// 200 with the page index they name.
+// A users or Bindings page's meta URLs, followed verbatim as a client does,
+// are served: 200 with the page index they name.
 void FollowPagingLinks(const RestFacade& facade, const Store& store, simdjson::dom::object body,
                        const std::string& dump) {
   simdjson::dom::object meta;
   std::string_view key;
   if (body["meta"].get(meta) != simdjson::SUCCESS || meta["key"].get(key) != simdjson::SUCCESS ||
-      key != "users") {
+      (key != "users" && key != "bindings")) {
     return;
   }
   int64_t page = 0;
@@ -354,10 +440,10 @@ void FollowPagingLinks(const RestFacade& facade, const Store& store, simdjson::d
              "meta.page: %s", dump.c_str());
   std::set<std::string_view> shown;  // the SIDs on this page
   simdjson::dom::array users;
-  FUZZ_CHECK(body["users"].get(users) == simdjson::SUCCESS, "users: %s", dump.c_str());
+  FUZZ_CHECK(body[key].get(users) == simdjson::SUCCESS, "items: %s", dump.c_str());
   for (simdjson::dom::element user : users) {
     std::string_view sid;
-    FUZZ_CHECK(user["sid"].get(sid) == simdjson::SUCCESS, "user sid: %s", dump.c_str());
+    FUZZ_CHECK(user["sid"].get(sid) == simdjson::SUCCESS, "item sid: %s", dump.c_str());
     shown.insert(sid);
   }
   const std::string_view origin = Origin(store.options().base_url);
@@ -396,12 +482,12 @@ void FollowPagingLinks(const RestFacade& facade, const Store& store, simdjson::d
                    root["meta"]["page"].get(got_page) == simdjson::SUCCESS && got_page == link.page,
                "following meta.%s (%s) gave %d %s; from %s", link.name, follow.target.c_str(),
                r.status, r.body.substr(0, 300).c_str(), dump.c_str());
-    // previous and next name a page of users not shown here (each looks one
-    // user behind / ahead): never an empty page, never this page again.
+    // previous and next name a page of items not shown here (each looks one
+    // item behind / ahead): never an empty page, never this page again.
     const std::string_view name = link.name;
     if (name != "next_page_url" && name != "previous_page_url") continue;
     simdjson::dom::array linked_users;
-    FUZZ_CHECK(root["users"].get(linked_users) == simdjson::SUCCESS && linked_users.size() > 0,
+    FUZZ_CHECK(root[key].get(linked_users) == simdjson::SUCCESS && linked_users.size() > 0,
                "meta.%s (%s) names an empty page; from %s", link.name, follow.target.c_str(),
                dump.c_str());
     for (simdjson::dom::element user : linked_users) {
@@ -413,8 +499,24 @@ void FollowPagingLinks(const RestFacade& facade, const Store& store, simdjson::d
   }
 }
 
+// In Service A (reachability on) a user's is_notifiable is whether it holds
+// a Binding; in Service B (off) it is null.
+void CheckNotifiable(const std::vector<User>& users, const std::vector<Binding>& bindings,
+                     const std::string& dump) {
+  std::set<std::string_view> holders;
+  for (const Binding& binding : bindings) holders.insert(binding.user_sid);
+  for (const User& user : users) {
+    const std::optional<bool> expected = user.service_sid == kServiceA
+                                             ? std::optional<bool>(holders.count(user.sid) > 0)
+                                             : std::nullopt;
+    FUZZ_CHECK(user.is_notifiable == expected, "is_notifiable of %s is not its Bindings': %s",
+               user.identity.c_str(), dump.c_str());
+  }
+}
+
 void CheckOne(const RestFacade& facade, World& w, const Request& request) {
   const std::vector<User> before = Snapshot(*w.store);
+  const std::vector<Binding> bindings_before = BindingSnapshot(*w.store);
   const Response r = facade.Handle(request);
   const std::string dump = absl::StrCat(request.method, " ", request.target.substr(0, 200), " -> ",
                                         r.status, " ", r.body.substr(0, 400));
@@ -425,7 +527,9 @@ void CheckOne(const RestFacade& facade, World& w, const Request& request) {
   if (request.method == "HEAD") {
     // RFC 9110 §9.3.2: GET's status and headers, no content, no effect.
     FUZZ_CHECK(r.body.empty(), "HEAD with a body: %s", dump.c_str());
-    FUZZ_CHECK(SameUsers(Snapshot(*w.store), before), "store changed by %s", dump.c_str());
+    FUZZ_CHECK(SameUsers(Snapshot(*w.store), before) &&
+                   SameBindings(BindingSnapshot(*w.store), bindings_before),
+               "store changed by %s", dump.c_str());
     Request get = request;
     get.method = "GET";
     const Response g = facade.Handle(get);
@@ -435,16 +539,40 @@ void CheckOne(const RestFacade& facade, World& w, const Request& request) {
     return;
   }
   FUZZ_CHECK(r.status == 200 || r.status == 201 || r.status == 204 || r.status == 400 ||
-                 r.status == 404 || r.status == 405 || r.status == 409 || r.status == 412,
+                 r.status == 403 || r.status == 404 || r.status == 405 || r.status == 409 ||
+                 r.status == 412,
              "status not allowed: %s", dump.c_str());
-  bool mutated = false;
+  bool mutated = false;          // users changed (a user write)
+  bool binding_mutated = false;  // Bindings changed (and so is_notifiable)
+  const std::vector<User> after = Snapshot(*w.store);
+  const std::vector<Binding> bindings_after = BindingSnapshot(*w.store);
   if (r.status == 204) {
     FUZZ_CHECK(r.body.empty() && r.headers.empty(), "204 with a body or headers: %s", dump.c_str());
     FUZZ_CHECK(request.method == "DELETE", "204 for %s", dump.c_str());
-    // Exactly one user fewer.
-    FUZZ_CHECK(Snapshot(*w.store).size() + 1 == before.size(),
-               "delete did not remove exactly one user: %s", dump.c_str());
-    mutated = true;
+    if (after.size() + 1 == before.size()) {
+      // A user deleted, with its Bindings and nothing else.
+      std::set<std::string> remaining;
+      for (const User& user : after) remaining.insert(user.sid);
+      std::string gone;
+      for (const User& user : before) {
+        if (remaining.count(user.sid) == 0) gone = user.sid;
+      }
+      std::vector<Binding> expected;
+      for (const Binding& binding : bindings_before) {
+        if (binding.user_sid != gone) expected.push_back(binding);
+      }
+      FUZZ_CHECK(SameBindings(bindings_after, expected),
+                 "a user delete did not delete exactly its Bindings: %s", dump.c_str());
+      mutated = true;
+    } else {
+      // A Binding deleted: exactly one fewer, users unchanged but for
+      // is_notifiable.
+      FUZZ_CHECK(after.size() == before.size() &&
+                     bindings_after.size() + 1 == bindings_before.size() &&
+                     SameUsers(after, before, /*notifiable=*/false),
+                 "delete did not remove exactly one user or one Binding: %s", dump.c_str());
+      binding_mutated = true;
+    }
   } else {
     const std::string* type = FindHeader(r, "Content-Type");
     FUZZ_CHECK(type != nullptr && *type == kJsonType, "Content-Type: %s", dump.c_str());
@@ -471,7 +599,20 @@ void CheckOne(const RestFacade& facade, World& w, const Request& request) {
             "ETag is not the stored user's revision: %s", dump.c_str());
       }
       if (request.method == "GET") FollowPagingLinks(facade, *w.store, body, dump);
-      if (request.method == "POST") {
+      std::string_view binding_sid;
+      if (request.method == "POST" && sid.empty() &&
+          body["sid"].get(binding_sid) == simdjson::SUCCESS && binding_sid.substr(0, 2) == "BS") {
+        // A registered Binding: the stored one renders to exactly this body.
+        std::string_view service;
+        FUZZ_CHECK(body["service_sid"].get(service) == simdjson::SUCCESS, "service_sid");
+        absl::StatusOr<Binding> stored = w.store->FetchBinding(service, "", binding_sid);
+        FUZZ_CHECK(stored.ok() && UserBindingJson(*stored, w.store->options().base_url) == r.body,
+                   "response differs from the stored Binding: %s", dump.c_str());
+        FUZZ_CHECK(bindings_after.size() == bindings_before.size() + (r.status == 201 ? 1 : 0) &&
+                       SameUsers(after, before, /*notifiable=*/false),
+                   "a registration changed more than its Binding: %s", dump.c_str());
+        binding_mutated = true;
+      } else if (request.method == "POST") {
         FUZZ_CHECK(!sid.empty(), "POST success without a user: %s", dump.c_str());
         // The stored user renders to exactly this body (same SID, fields).
         std::string_view service;
@@ -480,13 +621,17 @@ void CheckOne(const RestFacade& facade, World& w, const Request& request) {
         FUZZ_CHECK(stored.ok(), "created/updated user not in the store: %s", dump.c_str());
         FUZZ_CHECK(UserJson(*stored, w.store->options().base_url) == r.body,
                    "response differs from the stored user: %s", dump.c_str());
+        FUZZ_CHECK(SameBindings(bindings_after, bindings_before),
+                   "a user write changed the Bindings: %s", dump.c_str());
         mutated = true;
       }
     }
   }
-  if (!mutated) {
-    FUZZ_CHECK(SameUsers(Snapshot(*w.store), before), "store changed by %s", dump.c_str());
+  if (!mutated && !binding_mutated) {
+    FUZZ_CHECK(SameUsers(after, before) && SameBindings(bindings_after, bindings_before),
+               "store changed by %s", dump.c_str());
   }
+  CheckNotifiable(after, bindings_after, dump);
 }
 
 }  // namespace
