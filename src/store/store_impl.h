@@ -112,6 +112,15 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
                                    PresenceField field, Presence value);
   absl::StatusOr<User> AddJoinedChannels(std::string_view service_sid, std::string_view key,
                                          int64_t delta);
+  // Push Bindings (store_bindings.cc; contracts in store.h).
+  absl::StatusOr<Binding> RegisterBinding(std::string_view service_sid, std::string_view user_key,
+                                          const BindingCreate& params, bool* created);
+  absl::StatusOr<Binding> FetchBinding(std::string_view service_sid, std::string_view user_key,
+                                       std::string_view binding_sid) const;
+  absl::Status DeleteBinding(std::string_view service_sid, std::string_view user_key,
+                             std::string_view binding_sid);
+  absl::StatusOr<BindingPage> ListBindings(std::string_view service_sid,
+                                           const BindingListRequest& request) const;
 
   void AddPostEventListener(Store::PostEventListener listener);
   void AddPreEventListener(PreEventListener listener);
@@ -334,6 +343,18 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
   absl::Status CommitUpdate(ServiceState& service, std::string_view key, const UserUpdate& params,
                             const SidBytes& role, User* out);
   absl::Status UserNotFound(const ServiceState& service, std::string_view key) const;
+  // ---- push Bindings (store_bindings.cc) ----
+  // The Service `service_sid` of a Binding call: 501/20501 in a shared
+  // Store, else FindService's.
+  absl::StatusOr<ServiceState*> BindingService(std::string_view service_sid) const;
+  // `r` as the API returns it.
+  Binding ToBinding(const ServiceState& service, const BindingRecord& r) const;
+  // Records a change of r's Bindings made under r's SID shard lock: the
+  // user's is_notifiable moved from `before` (r holds the new value) when
+  // the feed event is due. Memory: emits it. On an error r's presence is
+  // back at `before` and nothing changed.
+  absl::Status CommitBindingChange(Emission* emission, UserRecord& r,
+                                   const PresenceBefore& before) const;
 
   const StoreOptions options_;
   const PageTokenCodec tokens_;

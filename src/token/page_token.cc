@@ -5,9 +5,12 @@
 //   [1]      direction, 0 = after, 1 = before
 //   [2..9]   sequence, 64-bit big-endian
 //   [10..21] MAC: the first 12 bytes of
-//            HMAC-SHA-256(key, "userstore-page-token-v1" || service_sid || [0..9])
-// The domain string and the header have fixed lengths, so the MAC input
-// determines service_sid uniquely.
+//            HMAC-SHA-256(key, "userstore-page-token-v1" || service_sid || [0..9]
+//                              [|| scope size BE64 || scope, when scope is not empty])
+// The domain string, the Service SID (canonical, 34 characters) and the
+// header have fixed lengths and the scope is length-prefixed, so the MAC
+// input determines service_sid and scope uniquely; the users list's empty
+// scope adds nothing, so its tokens are those of before scopes existed.
 //
 // Thread-safety: each thread keeps its own HMAC context (thread_local), keyed
 // with the key it last served; codecs hold no mutable state.
@@ -80,7 +83,8 @@ class ThreadHmac {
   // The truncated MAC of (kMacDomain || service_sid || header) under `key`.
   // Aborts if OpenSSL fails (only on allocation failure or a broken install):
   // a token must never be issued or accepted without its MAC.
-  Mac Compute(std::string_view key, std::string_view service_sid, const Header& header) {
+  Mac Compute(std::string_view key, std::string_view service_sid, const Header& header,
+              std::string_view scope) {
     // EVP_MAC_init with a null key restarts with the key already set.
     const bool rekey = !keyed_ || key != key_;
     const int init = rekey ? EVP_MAC_init(ctx_, reinterpret_cast<const unsigned char*>(key.data()),
@@ -98,6 +102,16 @@ class ThreadHmac {
                        service_sid.size()) != 1 ||
         EVP_MAC_update(ctx_, header.data(), header.size()) != 1) {
       DieOnOpenSslFailure("EVP_MAC_update");
+    }
+    if (!scope.empty()) {
+      std::array<unsigned char, 8> size;
+      for (size_t i = 0; i < 8; ++i)
+        size[i] = static_cast<unsigned char>(scope.size() >> (56 - 8 * i));
+      if (EVP_MAC_update(ctx_, size.data(), size.size()) != 1 ||
+          EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(scope.data()),
+                         scope.size()) != 1) {
+        DieOnOpenSslFailure("EVP_MAC_update");
+      }
     }
     unsigned char full[EVP_MAX_MD_SIZE];
     size_t full_len = 0;
@@ -117,9 +131,10 @@ class ThreadHmac {
   std::string key_;  // the key ctx_ holds
 };
 
-Mac ComputeMac(std::string_view key, std::string_view service_sid, const Header& header) {
+Mac ComputeMac(std::string_view key, std::string_view service_sid, const Header& header,
+               std::string_view scope) {
   thread_local ThreadHmac hmac;
-  return hmac.Compute(key, service_sid, header);
+  return hmac.Compute(key, service_sid, header, scope);
 }
 
 Header MakeHeader(const PageCursor& cursor) {
@@ -140,9 +155,10 @@ absl::Status InvalidToken() {
 
 PageTokenCodec::PageTokenCodec(std::string key) : key_(std::move(key)) {}
 
-std::string PageTokenCodec::Encode(std::string_view service_sid, const PageCursor& cursor) const {
+std::string PageTokenCodec::Encode(std::string_view service_sid, const PageCursor& cursor,
+                                   std::string_view scope) const {
   const Header header = MakeHeader(cursor);
-  const Mac mac = ComputeMac(key_, service_sid, header);
+  const Mac mac = ComputeMac(key_, service_sid, header, scope);
   std::array<char, kTokenBytes> raw;
   std::copy(header.begin(), header.end(), raw.begin());
   std::copy(mac.begin(), mac.end(), raw.begin() + kHeaderBytes);
@@ -150,7 +166,8 @@ std::string PageTokenCodec::Encode(std::string_view service_sid, const PageCurso
 }
 
 absl::StatusOr<PageCursor> PageTokenCodec::Decode(std::string_view service_sid,
-                                                  std::string_view token) const {
+                                                  std::string_view token,
+                                                  std::string_view scope) const {
   // Length first: nothing of the wrong size (including anything huge) is
   // ever decoded.
   if (token.size() != kTokenChars) return InvalidToken();
@@ -167,7 +184,7 @@ absl::StatusOr<PageCursor> PageTokenCodec::Decode(std::string_view service_sid,
 
   Header header;
   std::copy(raw.begin(), raw.begin() + kHeaderBytes, header.begin());
-  const Mac expected = ComputeMac(key_, service_sid, header);
+  const Mac expected = ComputeMac(key_, service_sid, header, scope);
   if (CRYPTO_memcmp(expected.data(), raw.data() + kHeaderBytes, kMacBytes) != 0) {
     return InvalidToken();
   }
