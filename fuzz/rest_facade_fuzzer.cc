@@ -42,8 +42,9 @@
 //     a successful one has the effect its body shows (the user or Binding
 //     fetched from the Store renders to the same JSON, a deleted user is
 //     gone with its Bindings, a deleted Binding is gone and nothing else);
-//   - in the first Service (reachability on) every user's is_notifiable is
-//     whether it holds a Binding; in the second (off) it is null.
+//   - in the first Service (reachability on) a user's is_notifiable is true
+//     exactly while it holds a Binding (else false, or null if it never
+//     had one); in the second (off) it is null.
 #include <simdjson.h>
 
 #include <algorithm>
@@ -499,18 +500,19 @@ void FollowPagingLinks(const RestFacade& facade, const Store& store, simdjson::d
   }
 }
 
-// In Service A (reachability on) a user's is_notifiable is whether it holds
-// a Binding; in Service B (off) it is null.
+// In Service A (reachability on) a user's is_notifiable is true exactly
+// while it holds a Binding; in Service B (off) it is null.
 void CheckNotifiable(const std::vector<User>& users, const std::vector<Binding>& bindings,
                      const std::string& dump) {
   std::set<std::string_view> holders;
   for (const Binding& binding : bindings) holders.insert(binding.user_sid);
   for (const User& user : users) {
-    const std::optional<bool> expected = user.service_sid == kServiceA
-                                             ? std::optional<bool>(holders.count(user.sid) > 0)
-                                             : std::nullopt;
-    FUZZ_CHECK(user.is_notifiable == expected, "is_notifiable of %s is not its Bindings': %s",
-               user.identity.c_str(), dump.c_str());
+    // Without a Binding: false, or null when the user never had one.
+    const bool ok = user.service_sid != kServiceA ? !user.is_notifiable.has_value()
+                    : holders.count(user.sid) > 0 ? user.is_notifiable == std::optional<bool>(true)
+                                                  : user.is_notifiable != std::optional<bool>(true);
+    FUZZ_CHECK(ok, "is_notifiable of %s is not its Bindings': %s", user.identity.c_str(),
+               dump.c_str());
   }
 }
 

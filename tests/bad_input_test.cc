@@ -1037,6 +1037,7 @@ TEST(StoreOptionsTest, CreateRefusesZeroLimits) {
       {"default_page_size", [](Limits& l) { l.default_page_size = 0; }},
       {"max_page_size", [](Limits& l) { l.max_page_size = 0; }},
       {"default_over_max", [](Limits& l) { l.default_page_size = l.max_page_size + 1; }},
+      {"binding_page_size", [](Limits& l) { l.max_binding_page_size = l.default_page_size - 1; }},
   };
   for (const auto& [name, mutate] : cases) {
     SCOPED_TRACE(name);

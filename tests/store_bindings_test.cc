@@ -346,7 +346,7 @@ TEST(StoreBindings, ListPagesInCreationOrderWithFilters) {
   BindingListRequest huge;
   huge.page_size = 1000;
   ASSERT_OK_AND_ASSIGN(const BindingPage clamped, t->ListBindings(kServiceSid, huge));
-  EXPECT_EQ(clamped.page_size, 100);
+  EXPECT_EQ(clamped.page_size, 1000);  // Limits::max_binding_page_size (Twilio's maximum)
   EXPECT_EQ(clamped.bindings.size(), 6u);
 }
 

@@ -306,8 +306,9 @@ absl::StatusOr<BindingPage> StoreImpl::ListBindings(std::string_view service_sid
   BindingPage page;
   page.page = request.page;
   page.page_token = request.page_token;
-  page.page_size = request.page_size == 0 ? limits.default_page_size
-                                          : std::min(request.page_size, limits.max_page_size);
+  page.page_size = request.page_size == 0
+                       ? limits.default_page_size
+                       : std::min(request.page_size, limits.max_binding_page_size);
 
   // As ScanPage (store_list.cc): n + 1 read, nearest first; links only
   // where a Binding is there to show.
