@@ -18,7 +18,8 @@
 //     path is never empty and starts with '/';
 //   - ParsePageRequest: on success the values are the query's integers;
 //   - any decoded value used as a user key in ".../Users/{key}" (percent-
-//     encoded) routes back to exactly that key;
+//     encoded) routes back to exactly that key, also below it in
+//     ".../Users/{key}/Bindings/{value}" (the value the Binding SID);
 //   - header lookup, the webhook header and the bounds follow params.h;
 //   - ParseIfMatch (conditional.h), on every header value: "*" is no
 //     precondition; a value is accepted exactly when it is EntityTag(n) of
@@ -163,7 +164,7 @@ void CheckRoute(const internal::Target& target, const std::vector<std::string>& 
   const std::string not_found = internal::PathForNotFound(target.encoded_path, segs, base);
   FUZZ_CHECK(!not_found.empty() && not_found[0] == '/', "404 path '%s'", not_found.c_str());
   if (!route) return;
-  FUZZ_CHECK(segs.size() >= base.size() + 2 && segs.size() <= base.size() + 4,
+  FUZZ_CHECK(segs.size() >= base.size() + 2 && segs.size() <= base.size() + 6,
              "route with %zu segments", segs.size());
   for (size_t i = 0; i < base.size(); ++i) FUZZ_CHECK(segs[i] == base[i], "base mismatch");
   const size_t n = segs.size() - base.size();
@@ -189,6 +190,21 @@ void CheckRoute(const internal::Target& target, const std::vector<std::string>& 
       break;
     case internal::RouteKind::kUser:
       FUZZ_CHECK(n == 4 && s[2] == "Users" && route->user_key == s[3], "kUser shape");
+      break;
+    case internal::RouteKind::kBindings:
+      FUZZ_CHECK(n == 3 && s[2] == "Bindings", "kBindings shape");
+      break;
+    case internal::RouteKind::kBinding:
+      FUZZ_CHECK(n == 4 && s[2] == "Bindings" && route->binding_sid == s[3], "kBinding shape");
+      break;
+    case internal::RouteKind::kUserBindings:
+      FUZZ_CHECK(n == 5 && s[2] == "Users" && route->user_key == s[3] && s[4] == "Bindings",
+                 "kUserBindings shape");
+      break;
+    case internal::RouteKind::kUserBinding:
+      FUZZ_CHECK(n == 6 && s[2] == "Users" && route->user_key == s[3] && s[4] == "Bindings" &&
+                     route->binding_sid == s[5],
+                 "kUserBinding shape");
       break;
   }
 }
@@ -298,6 +314,15 @@ void CheckKeyRoundTrip(std::string_view key) {
   std::optional<internal::Route> route = internal::MatchRoute(parsed->segments, {"v2"});
   FUZZ_CHECK(route && route->kind == internal::RouteKind::kUser && route->user_key == key,
              "encoded key did not route back to itself");
+  // The same below it: a user's Binding (the key as the Binding SID too).
+  const std::string binding =
+      "/v2/Services/ISx/Users/" + EncodeAll(key) + "/Bindings/" + EncodeAll(key);
+  parsed = internal::ParseTarget(binding, 64);
+  FUZZ_CHECK(parsed.ok(), "encoded key rejected: %s", Describe(parsed.status()).c_str());
+  route = internal::MatchRoute(parsed->segments, {"v2"});
+  FUZZ_CHECK(route && route->kind == internal::RouteKind::kUserBinding && route->user_key == key &&
+                 route->binding_sid == key,
+             "encoded key did not route back to itself below the user");
 }
 
 void CheckIfMatch(std::string_view value) {
