@@ -45,9 +45,11 @@
 //     Twilio answers 405. See FacadeOptions.
 //
 // Source: Twilio's User resource
-// (https://www.twilio.com/docs/chat/rest/user-resource); the rules in full,
-// the additions included ("ETag and If-Match", "Extensions"), are
-// docs/rest.md.
+// (https://www.twilio.com/docs/chat/rest/user-resource), its Binding and
+// User Binding resources (https://www.twilio.com/docs/chat/rest/
+// binding-resource, .../user-binding-resource; twilio_chat_v2.json); the
+// rules in full, the additions included ("ETag and If-Match",
+// "Extensions"), are docs/rest.md; docs/compatibility.md, "Bindings".
 //
 // Thread-safety: Handle is thread-safe; the facade holds no mutable state of
 // its own. The Store must outlive the facade.
