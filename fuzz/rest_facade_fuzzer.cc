@@ -15,8 +15,11 @@
 // Service SIDs, {US0}..
 // {US3} the SIDs of the first Service's seed users, {TOKEN} a valid
 // next-page token of the first Service (PageSize=1), {TOKEN2} one of the second
-// Service, {TOKENV1} one of the first Service's Conversations list, {PAD:n} n
-// bytes of 'x' (n <= 70000, to reach the body and target bounds), and a
+// Service, {TOKENV1} one of the first Service's Conversations list, {BS0} /
+// {BS1} the first Service's seed push Bindings (alice's apn "tok-a", bob's
+// fcm "tok-b"), {BS2} the second Service's, {BTOKEN} a valid next-page token
+// of the first Service's Bindings list (PageSize=1), {PAD:n} n bytes of 'x'
+// (n <= 70000, to reach the body and target bounds), and a
 // header line {HEADERS:n} adds n headers (n <= 200).
 //
 // Properties, for every request:
@@ -31,18 +34,24 @@
 //     accepts; an error body has exactly code, message, more_info (the
 //     code's Twilio page) and status (= the HTTP status); a 405 has Allow;
 //   - success bodies have the shape of their route (a Chat or Conversations
-//     user, page, service, roles, the Configuration) and a page holds at most
-//     meta.page_size <= 100 users (<= 50 for a Conversations page);
-//   - a users page's url, first_page_url, next_page_url and
+//     user, page, service, roles, the Configuration, Binding, User Binding)
+//     and a page holds at most meta.page_size <= 100 users (<= 50 for a
+//     Conversations page; 1000 Bindings);
+//   - a users or Bindings page's url, first_page_url, next_page_url and
 //     previous_page_url, followed verbatim, are served (200, the page they
 //     name); only next and previous may be null (previous always on page 0);
-//     next and previous name a non-empty page sharing no user with this one
+//     next and previous name a non-empty page sharing no item with this one
 //     (so no link leads to an empty page or loops back to this one);
 //   - a request that is not a successful create, update or delete leaves
-//     every user of both Services exactly as it was; a successful one has
-//     the effect its body shows (the user fetched from the Store renders to
-//     the same JSON, Chat's or Conversations' as the body's, a deleted user
-//     is gone; a Configuration update changes no user).
+//     every user and every push Binding of both Services exactly as it was;
+//     a successful one has the effect its body shows (the user or Binding
+//     fetched from the Store renders to the same JSON, Chat's or
+//     Conversations' as the body's, a deleted user is gone with its
+//     Bindings, a deleted Binding is gone and nothing else; a Configuration
+//     update changes no user);
+//   - in the first Service (reachability on) a user's is_notifiable is true
+//     exactly while it holds a Binding (else false, or null if it never
+//     had one); in the second (off) it is null.
 #include <simdjson.h>
 
 #include <algorithm>
@@ -51,6 +60,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -63,6 +73,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "fuzz/fuzz_util.h"
+#include "userstore/binding.h"
 #include "userstore/error.h"
 #include "userstore/json.h"
 #include "userstore/rest.h"
@@ -82,8 +93,9 @@ absl::string_view Av(std::string_view s) { return {s.data(), s.size()}; }
 
 struct World {
   std::unique_ptr<Store> store;
-  std::vector<std::string> seed_sids;  // users of Service A
-  std::string token_a, token_b, token_v1;
+  std::vector<std::string> seed_sids;     // users of Service A
+  std::vector<std::string> binding_sids;  // {BS0}, {BS1} (A), {BS2} (B)
+  std::string token_a, token_b, token_v1, binding_token;
 };
 
 World MakeWorld(const std::string& base_url, const std::string& conversations_base_url) {
@@ -137,7 +149,63 @@ World MakeWorld(const std::string& base_url, const std::string& conversations_ba
   absl::StatusOr<Page> pv1 = w.store->ListUsers(kServiceA, first);
   FUZZ_CHECK(pv1.ok(), "ListUsers v1");
   w.token_v1 = pv1->next_page_token;
+  const struct {
+    const char* service;
+    const char* user;
+    BindingType type;
+    const char* endpoint;
+  } seeds[] = {{kServiceA, "alice", BindingType::kApn, "tok-a"},
+               {kServiceA, "bob", BindingType::kFcm, "tok-b"},
+               {kServiceB, "alice", BindingType::kGcm, "tok-c"}};
+  for (const auto& seed : seeds) {
+    BindingCreate create;
+    create.binding_type = seed.type;
+    create.endpoint = seed.endpoint;
+    create.message_types = {"new_message"};
+    absl::StatusOr<Binding> binding = w.store->RegisterBinding(seed.service, seed.user, create);
+    FUZZ_CHECK(binding.ok(), "RegisterBinding: %s", Describe(binding.status()).c_str());
+    w.binding_sids.push_back(binding->sid);
+  }
+  BindingListRequest first_binding;
+  first_binding.page_size = 1;
+  absl::StatusOr<BindingPage> bp = w.store->ListBindings(kServiceA, first_binding);
+  FUZZ_CHECK(bp.ok() && !bp->next_page_token.empty(), "ListBindings");
+  w.binding_token = bp->next_page_token;
   return w;
+}
+
+// Every push Binding of both Services (in creation order per Service).
+std::vector<Binding> BindingSnapshot(const Store& store) {
+  std::vector<Binding> out;
+  for (const char* service : {kServiceA, kServiceB}) {
+    BindingListRequest request;
+    request.page_size = 1000;
+    for (;;) {
+      absl::StatusOr<BindingPage> page = store.ListBindings(service, request);
+      FUZZ_CHECK(page.ok(), "ListBindings: %s", Describe(page.status()).c_str());
+      for (Binding& binding : page->bindings) out.push_back(std::move(binding));
+      if (page->next_page_token.empty()) break;
+      request.page_token = page->next_page_token;
+      request.page += 1;
+    }
+  }
+  return out;
+}
+
+bool SameBindings(const std::vector<Binding>& a, const std::vector<Binding>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const Binding& x = a[i];
+    const Binding& y = b[i];
+    if (x.sid != y.sid || x.account_sid != y.account_sid || x.service_sid != y.service_sid ||
+        x.user_sid != y.user_sid || x.identity != y.identity || x.binding_type != y.binding_type ||
+        x.endpoint != y.endpoint || x.credential_sid != y.credential_sid ||
+        x.message_types != y.message_types || x.date_created != y.date_created ||
+        x.date_updated != y.date_updated) {
+      return false;
+    }
+  }
+  return true;
 }
 
 // Every user of both Services, fetched one by one (so presence counts too):
@@ -164,14 +232,15 @@ std::vector<User> Snapshot(const Store& store) {
   return out;
 }
 
-bool SameUsers(const std::vector<User>& a, const std::vector<User>& b) {
+// `notifiable`: compare is_notifiable too (a Binding write changes it).
+bool SameUsers(const std::vector<User>& a, const std::vector<User>& b, bool notifiable = true) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
     const User& x = a[i];
     const User& y = b[i];
     if (x.sid != y.sid || x.account_sid != y.account_sid || x.service_sid != y.service_sid ||
         x.role_sid != y.role_sid || x.identity != y.identity || x.attributes != y.attributes ||
-        x.is_online != y.is_online || x.is_notifiable != y.is_notifiable ||
+        x.is_online != y.is_online || (notifiable && x.is_notifiable != y.is_notifiable) ||
         x.friendly_name != y.friendly_name || x.joined_channels_count != y.joined_channels_count ||
         x.date_created != y.date_created || x.date_updated != y.date_updated) {
       return false;
@@ -189,7 +258,11 @@ std::string Expand(std::string_view text, const World& w) {
                                                    {"{US3}", w.seed_sids[3]},
                                                    {"{TOKENV1}", w.token_v1},
                                                    {"{TOKEN}", w.token_a},
-                                                   {"{TOKEN2}", w.token_b}});
+                                                   {"{TOKEN2}", w.token_b},
+                                                   {"{BS0}", w.binding_sids[0]},
+                                                   {"{BS1}", w.binding_sids[1]},
+                                                   {"{BS2}", w.binding_sids[2]},
+                                                   {"{BTOKEN}", w.binding_token}});
   // {PAD:n}
   std::string result;
   size_t pos = 0;
@@ -285,6 +358,8 @@ bool CodeAllowed(int status, int64_t code) {
   switch (status) {
     case 400:
       return k400.count(code) > 0;
+    case 403:  // a user's Bindings at Limits::max_bindings_per_user
+      return code == twilio_code::kForbidden;
     case 404:
       return code == twilio_code::kNotFound;
     case 405:
@@ -342,6 +417,17 @@ std::string CheckSuccessBody(const Store& store, simdjson::dom::object body,
                  "malformed user body: %s", dump.c_str());
       return std::string(sid);
     }
+    if (sid.substr(0, 2) == "BS") {
+      // A Binding (links, no user_sid) or a User Binding (user_sid, no links).
+      std::string_view user_sid;
+      simdjson::dom::object links;
+      const bool user_binding = body["user_sid"].get(user_sid) == simdjson::SUCCESS;
+      FUZZ_CHECK(sid.size() == 34 && body["identity"].get(identity) == simdjson::SUCCESS &&
+                     body.size() == 12 &&
+                     (user_binding || body["links"].get(links) == simdjson::SUCCESS),
+                 "malformed Binding body: %s", dump.c_str());
+      return "";
+    }
     FUZZ_CHECK(sid.substr(0, 2) == "IS" && sid.size() == 34, "unexpected body: %s", dump.c_str());
     return "";
   }
@@ -363,14 +449,17 @@ std::string CheckSuccessBody(const Store& store, simdjson::dom::object body,
   simdjson::dom::array items;
   FUZZ_CHECK(body[key].get(items) == simdjson::SUCCESS, "no %.*s array: %s",
              static_cast<int>(key.size()), key.data(), dump.c_str());
-  if (key == "users") {
+  if (key == "users" || key == "bindings") {
     std::string_view page_url;
     FUZZ_CHECK(meta["url"].get(page_url) == simdjson::SUCCESS, "meta.url: %s", dump.c_str());
     const std::string& conversations = store.options().conversations_base_url;
-    const int64_t max = page_url.substr(0, conversations.size()) == conversations ? 50 : 100;
+    const int64_t max = key == "bindings"                                           ? 1000
+                        : page_url.substr(0, conversations.size()) == conversations ? 50
+                                                                                    : 100;
     FUZZ_CHECK(
         page_size >= 1 && page_size <= max && static_cast<int64_t>(items.size()) <= page_size,
-        "page of %zu users, page_size %lld", items.size(), static_cast<long long>(page_size));
+        "page of %zu %.*s, page_size %lld", items.size(), static_cast<int>(key.size()), key.data(),
+        static_cast<long long>(page_size));
   } else {
     FUZZ_CHECK(key == "roles", "meta.key %.*s", static_cast<int>(key.size()), key.data());
   }
@@ -397,14 +486,14 @@ std::string_view PageBase(const Store& store, std::string_view page_url) {
   return chat;
 }
 
-// A users page's meta URLs, followed verbatim as a client does, are served:
-// 200 with the page index they name.
+// A users or Bindings page's meta URLs, followed verbatim as a client does,
+// are served: 200 with the page index they name.
 void FollowPagingLinks(const RestFacade& facade, const Store& store, simdjson::dom::object body,
                        const std::string& dump) {
   simdjson::dom::object meta;
   std::string_view key;
   if (body["meta"].get(meta) != simdjson::SUCCESS || meta["key"].get(key) != simdjson::SUCCESS ||
-      key != "users") {
+      (key != "users" && key != "bindings")) {
     return;
   }
   int64_t page = 0;
@@ -412,10 +501,10 @@ void FollowPagingLinks(const RestFacade& facade, const Store& store, simdjson::d
              "meta.page: %s", dump.c_str());
   std::set<std::string_view> shown;  // the SIDs on this page
   simdjson::dom::array users;
-  FUZZ_CHECK(body["users"].get(users) == simdjson::SUCCESS, "users: %s", dump.c_str());
+  FUZZ_CHECK(body[key].get(users) == simdjson::SUCCESS, "items: %s", dump.c_str());
   for (simdjson::dom::element user : users) {
     std::string_view sid;
-    FUZZ_CHECK(user["sid"].get(sid) == simdjson::SUCCESS, "user sid: %s", dump.c_str());
+    FUZZ_CHECK(user["sid"].get(sid) == simdjson::SUCCESS, "item sid: %s", dump.c_str());
     shown.insert(sid);
   }
   std::string_view page_url;
@@ -457,12 +546,12 @@ void FollowPagingLinks(const RestFacade& facade, const Store& store, simdjson::d
                    root["meta"]["page"].get(got_page) == simdjson::SUCCESS && got_page == link.page,
                "following meta.%s (%s) gave %d %s; from %s", link.name, follow.target.c_str(),
                r.status, r.body.substr(0, 300).c_str(), dump.c_str());
-    // previous and next name a page of users not shown here (each looks one
-    // user behind / ahead): never an empty page, never this page again.
+    // previous and next name a page of items not shown here (each looks one
+    // item behind / ahead): never an empty page, never this page again.
     const std::string_view name = link.name;
     if (name != "next_page_url" && name != "previous_page_url") continue;
     simdjson::dom::array linked_users;
-    FUZZ_CHECK(root["users"].get(linked_users) == simdjson::SUCCESS && linked_users.size() > 0,
+    FUZZ_CHECK(root[key].get(linked_users) == simdjson::SUCCESS && linked_users.size() > 0,
                "meta.%s (%s) names an empty page; from %s", link.name, follow.target.c_str(),
                dump.c_str());
     for (simdjson::dom::element user : linked_users) {
@@ -474,8 +563,25 @@ void FollowPagingLinks(const RestFacade& facade, const Store& store, simdjson::d
   }
 }
 
+// In Service A (reachability on) a user's is_notifiable is true exactly
+// while it holds a Binding; in Service B (off) it is null.
+void CheckNotifiable(const std::vector<User>& users, const std::vector<Binding>& bindings,
+                     const std::string& dump) {
+  std::set<std::string_view> holders;
+  for (const Binding& binding : bindings) holders.insert(binding.user_sid);
+  for (const User& user : users) {
+    // Without a Binding: false, or null when the user never had one.
+    const bool ok = user.service_sid != kServiceA ? !user.is_notifiable.has_value()
+                    : holders.count(user.sid) > 0 ? user.is_notifiable == std::optional<bool>(true)
+                                                  : user.is_notifiable != std::optional<bool>(true);
+    FUZZ_CHECK(ok, "is_notifiable of %s is not its Bindings': %s", user.identity.c_str(),
+               dump.c_str());
+  }
+}
+
 void CheckOne(const RestFacade& facade, World& w, const Request& request) {
   const std::vector<User> before = Snapshot(*w.store);
+  const std::vector<Binding> bindings_before = BindingSnapshot(*w.store);
   const Response r = facade.Handle(request);
   const std::string dump = absl::StrCat(request.method, " ", request.target.substr(0, 200), " -> ",
                                         r.status, " ", r.body.substr(0, 400));
@@ -486,7 +592,9 @@ void CheckOne(const RestFacade& facade, World& w, const Request& request) {
   if (request.method == "HEAD") {
     // RFC 9110 §9.3.2: GET's status and headers, no content, no effect.
     FUZZ_CHECK(r.body.empty(), "HEAD with a body: %s", dump.c_str());
-    FUZZ_CHECK(SameUsers(Snapshot(*w.store), before), "store changed by %s", dump.c_str());
+    FUZZ_CHECK(SameUsers(Snapshot(*w.store), before) &&
+                   SameBindings(BindingSnapshot(*w.store), bindings_before),
+               "store changed by %s", dump.c_str());
     Request get = request;
     get.method = "GET";
     const Response g = facade.Handle(get);
@@ -496,16 +604,40 @@ void CheckOne(const RestFacade& facade, World& w, const Request& request) {
     return;
   }
   FUZZ_CHECK(r.status == 200 || r.status == 201 || r.status == 204 || r.status == 400 ||
-                 r.status == 404 || r.status == 405 || r.status == 409 || r.status == 412,
+                 r.status == 403 || r.status == 404 || r.status == 405 || r.status == 409 ||
+                 r.status == 412,
              "status not allowed: %s", dump.c_str());
-  bool mutated = false;
+  bool mutated = false;          // users changed (a user write)
+  bool binding_mutated = false;  // Bindings changed (and so is_notifiable)
+  const std::vector<User> after = Snapshot(*w.store);
+  const std::vector<Binding> bindings_after = BindingSnapshot(*w.store);
   if (r.status == 204) {
     FUZZ_CHECK(r.body.empty() && r.headers.empty(), "204 with a body or headers: %s", dump.c_str());
     FUZZ_CHECK(request.method == "DELETE", "204 for %s", dump.c_str());
-    // Exactly one user fewer.
-    FUZZ_CHECK(Snapshot(*w.store).size() + 1 == before.size(),
-               "delete did not remove exactly one user: %s", dump.c_str());
-    mutated = true;
+    if (after.size() + 1 == before.size()) {
+      // A user deleted, with its Bindings and nothing else.
+      std::set<std::string> remaining;
+      for (const User& user : after) remaining.insert(user.sid);
+      std::string gone;
+      for (const User& user : before) {
+        if (remaining.count(user.sid) == 0) gone = user.sid;
+      }
+      std::vector<Binding> expected;
+      for (const Binding& binding : bindings_before) {
+        if (binding.user_sid != gone) expected.push_back(binding);
+      }
+      FUZZ_CHECK(SameBindings(bindings_after, expected),
+                 "a user delete did not delete exactly its Bindings: %s", dump.c_str());
+      mutated = true;
+    } else {
+      // A Binding deleted: exactly one fewer, users unchanged but for
+      // is_notifiable.
+      FUZZ_CHECK(after.size() == before.size() &&
+                     bindings_after.size() + 1 == bindings_before.size() &&
+                     SameUsers(after, before, /*notifiable=*/false),
+                 "delete did not remove exactly one user or one Binding: %s", dump.c_str());
+      binding_mutated = true;
+    }
   } else {
     const std::string* type = FindHeader(r, "Content-Type");
     FUZZ_CHECK(type != nullptr && *type == kJsonType, "Content-Type: %s", dump.c_str());
@@ -532,7 +664,20 @@ void CheckOne(const RestFacade& facade, World& w, const Request& request) {
       }
       if (request.method == "GET") FollowPagingLinks(facade, *w.store, body, dump);
       const bool configuration = body["default_chat_service_sid"].error() == simdjson::SUCCESS;
-      if (request.method == "POST" && !configuration) {
+      std::string_view binding_sid;
+      if (request.method == "POST" && sid.empty() &&
+          body["sid"].get(binding_sid) == simdjson::SUCCESS && binding_sid.substr(0, 2) == "BS") {
+        // A registered Binding: the stored one renders to exactly this body.
+        std::string_view service;
+        FUZZ_CHECK(body["service_sid"].get(service) == simdjson::SUCCESS, "service_sid");
+        absl::StatusOr<Binding> stored = w.store->FetchBinding(service, "", binding_sid);
+        FUZZ_CHECK(stored.ok() && UserBindingJson(*stored, w.store->options().base_url) == r.body,
+                   "response differs from the stored Binding: %s", dump.c_str());
+        FUZZ_CHECK(bindings_after.size() == bindings_before.size() + (r.status == 201 ? 1 : 0) &&
+                       SameUsers(after, before, /*notifiable=*/false),
+                   "a registration changed more than its Binding: %s", dump.c_str());
+        binding_mutated = true;
+      } else if (request.method == "POST" && !configuration) {
         FUZZ_CHECK(!sid.empty(), "POST success without a user: %s", dump.c_str());
         // The stored user renders to exactly this body (same SID, fields),
         // in the body's API, with its URLs (account-level or the Service's).
@@ -548,13 +693,17 @@ void CheckOne(const RestFacade& facade, World& w, const Request& request) {
               *stored, base, account ? ConversationsPath::kAccount : ConversationsPath::kService);
         }
         FUZZ_CHECK(rendered == r.body, "response differs from the stored user: %s", dump.c_str());
+        FUZZ_CHECK(SameBindings(bindings_after, bindings_before),
+                   "a user write changed the Bindings: %s", dump.c_str());
         mutated = true;
       }
     }
   }
-  if (!mutated) {
-    FUZZ_CHECK(SameUsers(Snapshot(*w.store), before), "store changed by %s", dump.c_str());
+  if (!mutated && !binding_mutated) {
+    FUZZ_CHECK(SameUsers(after, before) && SameBindings(bindings_after, bindings_before),
+               "store changed by %s", dump.c_str());
   }
+  CheckNotifiable(after, bindings_after, dump);
 }
 
 }  // namespace

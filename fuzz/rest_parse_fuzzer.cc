@@ -22,7 +22,8 @@
 //     one of the two matches, taking the deeper base's route first;
 //   - ParsePageRequest: on success the values are the query's integers;
 //   - any decoded value used as a user key in ".../Users/{key}" (percent-
-//     encoded) routes back to exactly that key;
+//     encoded) routes back to exactly that key, also below it in
+//     ".../Users/{key}/Bindings/{value}" (the value the Binding SID);
 //   - header lookup, the webhook header and the bounds follow params.h;
 //   - ParseIfMatch (conditional.h), on every header value: "*" is no
 //     precondition; a value is accepted exactly when it is EntityTag(n) of
@@ -168,7 +169,7 @@ void CheckRoute(const internal::Target& target, const std::vector<std::string>& 
   const std::string not_found = internal::PathForNotFound(target.encoded_path, segs, base);
   FUZZ_CHECK(!not_found.empty() && not_found[0] == '/', "404 path '%s'", not_found.c_str());
   if (!route) return;
-  FUZZ_CHECK(segs.size() >= base.size() + 2 && segs.size() <= base.size() + 4,
+  FUZZ_CHECK(segs.size() >= base.size() + 2 && segs.size() <= base.size() + 6,
              "route with %zu segments", segs.size());
   for (size_t i = 0; i < base.size(); ++i) FUZZ_CHECK(segs[i] == base[i], "base mismatch");
   const size_t n = segs.size() - base.size();
@@ -195,6 +196,20 @@ void CheckRoute(const internal::Target& target, const std::vector<std::string>& 
     case internal::RouteKind::kUser:
       FUZZ_CHECK(n == 4 && s[2] == "Users" && route->user_key == s[3], "kUser shape");
       break;
+    case internal::RouteKind::kBindings:
+      FUZZ_CHECK(n == 3 && s[2] == "Bindings", "kBindings shape");
+      break;
+    case internal::RouteKind::kBinding:
+      FUZZ_CHECK(n == 4 && s[2] == "Bindings" && route->binding_sid == s[3], "kBinding shape");
+      break;
+    case internal::RouteKind::kUserBindings:
+      FUZZ_CHECK(n == 5 && s[2] == "Users" && route->user_key == s[3] && s[4] == "Bindings",
+                 "kUserBindings shape");
+      break;
+    case internal::RouteKind::kUserBinding:
+      FUZZ_CHECK(n == 6 && s[2] == "Users" && route->user_key == s[3] && s[4] == "Bindings" &&
+                     route->binding_sid == s[5],
+                 "kUserBinding shape");
     case internal::RouteKind::kConfiguration:
       FUZZ_CHECK(false, "a Chat route of kind kConfiguration");
       break;
@@ -253,6 +268,10 @@ void CheckConversationsRoute(const internal::Target& target, const std::vector<s
       break;
     case internal::RouteKind::kService:
     case internal::RouteKind::kRoles:
+    case internal::RouteKind::kBindings:
+    case internal::RouteKind::kBinding:
+    case internal::RouteKind::kUserBindings:
+    case internal::RouteKind::kUserBinding:
       FUZZ_CHECK(false, "a Conversations route of a Chat kind");
       break;
   }
@@ -368,6 +387,15 @@ void CheckKeyRoundTrip(std::string_view key) {
   std::optional<internal::Route> route = internal::MatchRoute(parsed->segments, {"v2"});
   FUZZ_CHECK(route && route->kind == internal::RouteKind::kUser && route->user_key == key,
              "encoded key did not route back to itself");
+  // The same below it: a user's Binding (the key as the Binding SID too).
+  const std::string binding =
+      "/v2/Services/ISx/Users/" + EncodeAll(key) + "/Bindings/" + EncodeAll(key);
+  parsed = internal::ParseTarget(binding, 64);
+  FUZZ_CHECK(parsed.ok(), "encoded key rejected: %s", Describe(parsed.status()).c_str());
+  route = internal::MatchRoute(parsed->segments, {"v2"});
+  FUZZ_CHECK(route && route->kind == internal::RouteKind::kUserBinding && route->user_key == key &&
+                 route->binding_sid == key,
+             "encoded key did not route back to itself below the user");
 }
 
 void CheckIfMatch(std::string_view value) {

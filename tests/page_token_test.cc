@@ -195,8 +195,10 @@ TEST_F(PageTokenTest, KeyWithNulBytesIsWholeKey) {
 
 // Builds a token the way docs/design.md specifies, straight from OpenSSL, so
 // the format is pinned and headers the codec never emits can be MACed.
+// `header` is MACed whole; the token holds its first `header_bytes` (the
+// rest: a scope's suffix of the MAC input).
 std::string ForgeWithKey(const std::string& key, const std::string& service,
-                         const std::string& header) {
+                         const std::string& header, size_t header_bytes = 10) {
   const std::string input = "userstore-page-token-v1" + service + header;
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int mac_len = 0;
@@ -204,7 +206,8 @@ std::string ForgeWithKey(const std::string& key, const std::string& service,
                  reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &mac_len),
             nullptr);
   EXPECT_EQ(mac_len, 32u);
-  return absl::WebSafeBase64Escape(header + std::string(reinterpret_cast<char*>(mac), 12));
+  return absl::WebSafeBase64Escape(header.substr(0, header_bytes) +
+                                   std::string(reinterpret_cast<char*>(mac), 12));
 }
 
 TEST_F(PageTokenTest, FormatMatchesSpecification) {
@@ -213,6 +216,34 @@ TEST_F(PageTokenTest, FormatMatchesSpecification) {
   header[1] = 1;
   EXPECT_EQ(ForgeWithKey("0123456789abcdef0123456789abcdef", kService, header),
             codec_.Encode(kService, {Direction::kBefore, 123456789}));
+}
+
+// A scope (another list of the Service: Bindings, its user, its filters)
+// is MACed after the header with its length, so a token verifies only for
+// its own scope, and the users list's empty scope keeps the format above.
+TEST_F(PageTokenTest, ScopeBindsTheTokenToOneList) {
+  const PageCursor cursor{Direction::kAfter, 123456789};
+  const std::string scoped =
+      codec_.Encode(kService, cursor, PageApi::kChat, "Bindings?BindingType=1");
+  EXPECT_NE(scoped, token_);
+  EXPECT_EQ(codec_.Encode(kService, cursor, PageApi::kChat, ""), token_);
+  ASSERT_TRUE(codec_.Decode(kService, scoped, PageApi::kChat, "Bindings?BindingType=1").ok());
+  EXPECT_EQ(*codec_.Decode(kService, scoped, PageApi::kChat, "Bindings?BindingType=1"), cursor);
+  ExpectInvalid(codec_.Decode(kService, scoped), "scoped token, empty scope");
+  ExpectInvalid(codec_.Decode(kService, token_, PageApi::kChat, "Bindings?BindingType=1"),
+                "users token, scope");
+  ExpectInvalid(codec_.Decode(kService, scoped, PageApi::kChat, "Bindings?BindingType=2"),
+                "other scope");
+  ExpectInvalid(codec_.Decode(kService, scoped, PageApi::kChat, "Bindings?BindingType=1 "),
+                "longer scope");
+  ExpectInvalid(codec_.Decode(kOtherService, scoped, PageApi::kChat, "Bindings?BindingType=1"),
+                "other service");
+  // The specified input: ... || header || scope size (8 bytes, big-endian) || scope.
+  const std::string header("\x01\x00\x00\x00\x00\x00\x07\x5b\xcd\x15", 10);
+  const std::string scope = "Bindings";
+  EXPECT_EQ(ForgeWithKey("0123456789abcdef0123456789abcdef", kService,
+                         header + std::string("\0\0\0\0\0\0\0\x08", 8) + scope, 10),
+            codec_.Encode(kService, cursor, PageApi::kChat, scope));
 }
 
 TEST_F(PageTokenTest, AuthenticatedButUnknownVersionOrDirectionIsRejected) {

@@ -102,6 +102,9 @@ authenticate with HTTP Basic: the account SID and the auth token.
   --role RL...         add this deployment-scope role to every --service
                        (repeatable); with --data-dir or --postgres, one that
                        exists is kept
+  --reachability       turn reachability on in every --service (Twilio's
+                       ReachabilityEnabled: users show is_online, and
+                       is_notifiable, which follows their push Bindings)
   --account-sid AC...  the account (default $TWILIO_ACCOUNT_SID); with
                        --data-dir or --postgres it must be the store's own
                        (the first host to open a database stores it). Hex
@@ -125,7 +128,10 @@ authenticate with HTTP Basic: the account SID and the auth token.
                        a user's attributes). Default off: they are ignored,
                        as Twilio ignores unknown parameters; and the
                        X-Userstore-Origin: client header, which marks a
-                       create, update or delete as a chat client's
+                       create, update or delete as a chat client's; and
+                       POST .../Users/{key}/Bindings (BindingType, Address,
+                       CredentialSid, MessageTypes), which registers a
+                       push Binding as Twilio's client SDK does
   --post-webhook-url URL
                        send Twilio's post-event webhooks (onUserAdded,
                        onUserUpdated; userstore's onUserRemoved) to URL
@@ -198,6 +204,13 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
         return absl::InvalidArgumentError("flag --extensions takes no value");
       }
       flags.extensions = true;
+      continue;
+    }
+    if (name == "--reachability") {
+      if (value.has_value()) {
+        return absl::InvalidArgumentError("flag --reachability takes no value");
+      }
+      flags.reachability = true;
       continue;
     }
     if (name != "--host" && name != "--port" && name != "--base-url" &&
@@ -317,6 +330,9 @@ absl::StatusOr<HostFlags> ParseHostFlags(const std::vector<std::string>& args,
   if (absl::Status s = NoRepeats(flags.roles, "--role"); !s.ok()) return s;
   if (!flags.roles.empty() && flags.services.empty()) {
     return absl::InvalidArgumentError("--role needs at least one --service");
+  }
+  if (flags.reachability && flags.services.empty()) {
+    return absl::InvalidArgumentError("--reachability needs at least one --service");
   }
   if (!flags.postgres.empty() && !flags.data_dir.empty()) {
     return absl::InvalidArgumentError(

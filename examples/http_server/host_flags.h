@@ -5,7 +5,7 @@
 //                  [--data-dir DIR [--sync | --no-sync] |
 //                   --postgres CONNINFO [--replica-name NAME]
 //                   [--read-consistency local|after-own-writes]]
-//                  [--service IS...]... [--role RL...]...
+//                  [--service IS...]... [--role RL...]... [--reachability]
 //                  [--account-sid AC...] [--auth-token TOKEN]
 //                  [--request-timeout S] [--max-connections N]
 //                  [--max-connections-per-address N] [--log on|off]
@@ -15,7 +15,7 @@
 //                  [--webhook-retries N] [--pre-webhook-on-timeout allow|reject]
 //
 // `--flag value` and `--flag=value` are both accepted (`--sync`,
-// `--no-sync` and `--extensions` take no value). The account SID and
+// `--no-sync`, `--extensions` and `--reachability` take no value). The account SID and
 // auth token default to the environment variables Twilio's helper libraries
 // read, TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN. Thread-safety: pure
 // functions, thread-safe.
@@ -37,8 +37,11 @@ struct HostFlags {
   std::optional<std::string> base_url;  // --base-url; default http://HOST:PORT/v2
   std::vector<std::string> services;    // --service (repeatable)
   std::vector<std::string> roles;       // --role (repeatable, needs --service)
-  std::string account_sid;              // --account-sid / $TWILIO_ACCOUNT_SID
-  std::string auth_token;               // --auth-token / $TWILIO_AUTH_TOKEN
+  // --reachability: the --service Services have reachability on (Twilio's
+  // ReachabilityEnabled: users show is_online and is_notifiable).
+  bool reachability = false;
+  std::string account_sid;  // --account-sid / $TWILIO_ACCOUNT_SID
+  std::string auth_token;   // --auth-token / $TWILIO_AUTH_TOKEN
   // --conversations-base-url; default http://HOST:PORT/v1 (its path must
   // differ from the Chat base's: Store::Create refuses it otherwise).
   std::optional<std::string> conversations_base_url;
@@ -80,7 +83,8 @@ struct HostFlags {
 // (nullptr when unset), so tests can pass a fake. With --help or --version
 // nothing else is checked.
 // Errors: kInvalidArgument for an unknown flag or argument, a flag without
-// its value (or --sync / --no-sync / --extensions with one), a --port that is not an
+// its value (or --sync / --no-sync / --extensions / --reachability with
+// one), a --port that is not an
 // integer in [0, 65535], a --request-timeout not in [1, 3600], a
 // --max-connections not in [1, 4096], a --max-connections-per-address not
 // in [1, --max-connections], a --log other than on / off, --role without
@@ -88,7 +92,8 @@ struct HostFlags {
 // --sync / --no-sync without --data-dir, --postgres with --data-dir, an
 // empty --postgres, a --replica-name not 1..40 characters of [a-z0-9_], a
 // --read-consistency other than local / after-own-writes, --replica-name or
-// --read-consistency without --postgres, an empty --service or --role, a
+// --read-consistency without --postgres, --reachability without --service,
+// an empty --service or --role, a
 // --service or --role given twice (also in another hex case), or a missing
 // account SID or auth token (flag and environment both unset or empty); a
 // --post-webhook-url / --pre-webhook-url that is not an http:// or https://

@@ -125,7 +125,8 @@ absl::Status CatchUp(userstore::Store& store) {
   return store.WaitForPosition(*position, absl::Seconds(10));
 }
 
-// The Store the host serves, with the --service Services and --role roles.
+// The Store the host serves, with the --service Services (reachability on
+// with --reachability) and --role roles.
 // A reopened durable store (--data-dir) or a shared one (--postgres) may hold
 // them already: there, 409 from CreateService / AddRole leaves the existing
 // one as it is. A shared Store first catches up with the database, and
@@ -163,6 +164,11 @@ absl::StatusOr<std::unique_ptr<userstore::Store>> MakeStore(const HostFlags& fla
         attempt([&] { return (*store)->CreateService(service); });
     if (!tolerated(created.status())) {
       return Prefixed(created.status(), "--service " + service_sid);
+    }
+    if (flags.reachability) {  // also in a Service that exists already
+      absl::StatusOr<userstore::Service> reachable =
+          attempt([&] { return (*store)->SetReachabilityEnabled(service_sid, true); });
+      if (!reachable.ok()) return Prefixed(reachable.status(), "--reachability");
     }
     for (const std::string& role_sid : flags.roles) {
       userstore::RoleCreate role;

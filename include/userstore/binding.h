@@ -67,10 +67,10 @@ struct BindingListRequest {
   std::vector<BindingType> binding_types;
   std::vector<std::string> identities;  // Service-level list only
   // Twilio's PageSize (0: Limits::default_page_size; above
-  // Limits::max_page_size clamped; < 0: 400/20001), Page and PageToken, as
-  // PageRequest's (page.h). A token is bound to the Service, the user (for
-  // a user's list) and the filters it was minted with: any other use is
-  // 400/20001.
+  // Limits::max_binding_page_size, 1000, clamped; < 0: 400/20001), Page and
+  // PageToken, as PageRequest's (page.h). A token is bound to the Service,
+  // the user (for a user's list) and the filters it was minted with: any
+  // other use is 400/20001.
   int64_t page_size = 0;
   int64_t page = 0;
   std::string page_token;

@@ -32,6 +32,7 @@ inline constexpr int kConflict = 20409;                 // 409, a client write k
 inline constexpr int kEventsDropped = 20410;            // 410, feed position before the window
 inline constexpr int kPreconditionFailed = 20412;       // 412, revision / If-Match mismatch
 inline constexpr int kInternal = 20500;                 // 500, never expected
+inline constexpr int kNotImplemented = 20501;           // 501, shared mode: no push Bindings yet
 inline constexpr int kServiceUnavailable = 20503;       // 503, shared mode: PostgreSQL unreachable
 inline constexpr int kFriendlyNameTooLong = 50003;      // 400
 inline constexpr int kWebhookRejected = 50056;          // 403, a pre-event listener said no

@@ -1,6 +1,6 @@
-// Twilio-shaped JSON rendering of users, pages, services, roles and errors
-// (Chat v2), of users, pages and the Configuration of Conversations v1, and
-// of change-feed events.
+// Twilio-shaped JSON rendering of users, pages, services, roles, push
+// Bindings and errors (Chat v2), of users, pages and the Configuration of
+// Conversations v1, and of change-feed events.
 //
 // Output is compact UTF-8 JSON with keys in Twilio's order (docs/json.md,
 // and the examples of https://www.twilio.com/docs/chat/rest/user-resource):
@@ -19,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "userstore/binding.h"
 #include "userstore/configuration.h"
 #include "userstore/export.h"
 #include "userstore/page.h"
@@ -112,6 +113,47 @@ USERSTORE_EXPORT std::string ConversationsPageJson(
 // `base_url` is the Conversations base.
 USERSTORE_EXPORT std::string ConfigurationJson(const Configuration& configuration,
                                                std::string_view base_url);
+
+// Twilio's Chat v2 Binding, as GET /Services/{IS}/Bindings/{BS} returns it
+// and as a Service-level list item (twilio_chat_v2.json, schema
+// chat.v2.service.binding; key order of its "fetch" and "readFull"
+// examples): {"sid","account_sid","service_sid","date_created",
+// "date_updated","endpoint","identity","binding_type","credential_sid",
+// "message_types":[...],"url":"{base}/Services/{IS}/Bindings/{BS}",
+// "links":{"user":"{base}/Services/{IS}/Users/{identity}"}}. The user link
+// names the user by identity, as Twilio's examples do, percent-encoded
+// (every byte but A-Z a-z 0-9 - . _ ~), so it is one path segment whatever
+// the identity holds. credential_sid "" renders as null; binding_type as
+// "apn", "gcm" or "fcm". Texts are escaped as JsonQuote does. O(size).
+USERSTORE_EXPORT std::string BindingJson(const Binding& binding, std::string_view base_url);
+
+// Twilio's Chat v2 User Binding, as GET
+// /Services/{IS}/Users/{UserSid}/Bindings/{BS} returns it and as a user's
+// list item (schema chat.v2.service.user.user_binding, its examples' key
+// order): BindingJson's fields with "user_sid" after "identity", no
+// "links", and "url":"{base}/Services/{IS}/Users/{US}/Bindings/{BS}" (the
+// user by SID, as Twilio's examples). O(size).
+USERSTORE_EXPORT std::string UserBindingJson(const Binding& binding, std::string_view base_url);
+
+// A Bindings list response: {"meta":{"page","page_size","first_page_url",
+// "previous_page_url","url","next_page_url","key":"bindings"},
+// "bindings":[...]} (Twilio's ListBindingResponse / ListUserBindingResponse
+// examples). With `list.user_key` empty it is the Service's list: items are
+// BindingJson and the URLs {base}/Services/{service_sid}/Bindings?...;
+// otherwise one user's: items are UserBindingJson and the URLs
+// {base}/Services/{service_sid}/Users/{user_key}/Bindings?... (user_key
+// percent-encoded as BindingJson's user link; pass the SID in lowercase or
+// the identity). Each URL's query is the list's filters, then the paging:
+// BindingType=<name> per list.binding_types entry, Identity=<value> per
+// list.identities entry (Service list only), in their order, values
+// percent-encoded; then PageSize=N&Page=P[&PageToken=T]. The filters are
+// kept in every link because the page tokens are bound to them
+// (Store::ListBindings): a link followed verbatim is served. previous is
+// null without a previous token; next is null without a next token or at
+// page kMaxPageIndex. O(size).
+USERSTORE_EXPORT std::string BindingPageJson(const BindingPage& page, std::string_view service_sid,
+                                             const BindingListRequest& list,
+                                             std::string_view base_url);
 
 // One change-feed event (events.h, UserEvent) as `userstore events` prints
 // it (docs/cli.md, "events"), compact, keys in this order:

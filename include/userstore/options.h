@@ -45,6 +45,12 @@ struct Limits {
   // and the most Bindings one user may hold (one per app install).
   size_t max_binding_endpoint_bytes = 1024;
   size_t max_bindings_per_user = 100;
+  // The largest page of a Bindings list (Store::ListBindings; a larger
+  // PageSize is clamped to it): Twilio's documented maximum for its Binding
+  // and User Binding lists (twilio_chat_v2.json, ListBinding and
+  // ListUserBinding: "The default is 50, and the maximum is 1000"), where
+  // users have 100. The default size is default_page_size.
+  int64_t max_binding_page_size = 1000;
 };
 
 // Where a Store keeps its user records (StoreOptions::record_memory).

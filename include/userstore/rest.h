@@ -11,6 +11,17 @@
 //   DELETE /v2/Services/{IS}/Users/{key}      delete                  204
 //   GET    /v2/Services/{IS}                  the Service
 //   GET    /v2/Services/{IS}/Roles            the Service's roles
+//   GET    /v2/Services/{IS}/Bindings         push Bindings (filters
+//                                             BindingType, Identity, each
+//                                             repeatable; paging as users)
+//   GET    /v2/Services/{IS}/Bindings/{BS}    fetch a Binding
+//   DELETE /v2/Services/{IS}/Bindings/{BS}    delete                  204
+//   GET    /v2/Services/{IS}/Users/{key}/Bindings       the user's
+//                                             Bindings (filter BindingType)
+//   GET    /v2/Services/{IS}/Users/{key}/Bindings/{BS}  fetch
+//   DELETE /v2/Services/{IS}/Users/{key}/Bindings/{BS}  delete    204
+// (Twilio's Binding and User Binding resources; json.h's BindingJson,
+// UserBindingJson, BindingPageJson.)
 // Conversations v1 (paths below the path of
 // StoreOptions::conversations_base_url, "/v1" by default), on the same
 // Services and users, with Conversations' JSON (json.h,
@@ -55,17 +66,20 @@
 //     precondition; any other value is 400/20001. Other requests ignore it.
 //   - Extension parameters, off unless FacadeOptions::enable_extensions:
 //     form parameters named with the prefix "X-Userstore-", which no Twilio
-//     parameter can have (Twilio's are PascalCase letters). See
-//     FacadeOptions.
+//     parameter can have (Twilio's are PascalCase letters), and the
+//     Binding registration route (POST .../Users/{key}/Bindings), where
+//     Twilio answers 405. See FacadeOptions.
 //
 // Source: Twilio's User resources
 // (https://www.twilio.com/docs/chat/rest/user-resource,
-// https://www.twilio.com/docs/conversations/api/user-resource) and
-// Configuration resource
+// https://www.twilio.com/docs/conversations/api/user-resource), the Chat
+// Binding and User Binding resources (https://www.twilio.com/docs/chat/rest/
+// binding-resource, .../user-binding-resource; twilio_chat_v2.json) and the
+// Conversations Configuration resource
 // (https://www.twilio.com/docs/conversations/api/configuration-resource);
 // the rules in full, the additions included ("ETag and If-Match",
-// "Extensions"), are docs/rest.md; Conversations beside Twilio's,
-// docs/compatibility.md.
+// "Extensions"), are docs/rest.md; Conversations and Bindings beside
+// Twilio's, docs/compatibility.md.
 //
 // Thread-safety: Handle is thread-safe; the facade holds no mutable state of
 // its own. The Store must outlive the facade.
@@ -120,6 +134,16 @@ struct FacadeOptions {
   //     out of range, or nested deeper than Limits::max_attributes_depth;
   //     400/50303 a result over Limits::max_attributes_bytes; 400/50304 a
   //     result that is not a JSON object. Ignored by a create.
+  // and one route Twilio does not serve (it answers 405 there, as the
+  // facade does with extensions off):
+  //   POST /v2/Services/{IS}/Users/{key}/Bindings registers a push Binding
+  //     for the user (Store::RegisterBinding), as Twilio's client SDK does:
+  //     form BindingType (required: apn, gcm or fcm), Address (required:
+  //     the device token, Notify's name for it), CredentialSid, MessageTypes
+  //     (repeatable). 201 and the User Binding for a new Binding, 200 when
+  //     the user's Binding of that type and address was updated. Errors:
+  //     400/20001 BindingType or Address missing, BindingType not one of
+  //     the three, and Store::RegisterBinding's (404, 400, 403/20403).
   bool enable_extensions = false;
 };
 

@@ -1,7 +1,8 @@
 // RestFacade: routing and the handlers of the served (method, path) pairs,
-// Chat v2's and Conversations v1's. Parsing lives in target.h / form.h /
-// params.h, routing in router.h and conversations_router.h; this file only
-// sequences them and renders (json.h). Order of checks for
+// Chat v2's and Conversations v1's; the Binding routes are
+// binding_routes.h's. Parsing lives in target.h / form.h / params.h,
+// routing in router.h and conversations_router.h; this file only sequences
+// them and renders (json.h). Order of checks for
 // every request (docs/rest.md): bounds → target syntax → route (404) →
 // method (405) → Service (404, or auto-create) → parameters and headers (400)
 // → Store (its 404 before a precondition's 412).
@@ -21,6 +22,7 @@
 #include "common/status_macros.h"
 #include "common/twilio_errors.h"
 #include "json/render.h"
+#include "rest/binding_routes.h"
 #include "rest/conditional.h"
 #include "rest/conversations_router.h"
 #include "rest/form.h"
@@ -203,6 +205,11 @@ class Handler {
         return FetchUser();
       case RouteKind::kConfiguration:
         return ServeConfiguration();
+      case RouteKind::kBindings:
+      case RouteKind::kBinding:
+      case RouteKind::kUserBindings:
+      case RouteKind::kUserBinding:
+        return internal::ServeBindingRoute(store_, request_, target_.query, route_);
     }
     return absl::InternalError("unreachable route");
   }
@@ -473,12 +480,14 @@ Response HandleRequest(Store* store, const FacadeOptions& options, const interna
     return ErrorResponse(
         ResourceNotFound(internal::NotFoundPath(target->encoded_path, target->segments, bases)));
   }
-  if (!internal::MethodAllowed(route->kind, request.method)) {
+  const bool extensions = options.enable_extensions;
+  if (!internal::MethodAllowed(route->kind, request.method, extensions)) {
+    const std::string_view allowed = internal::AllowedMethods(route->kind, extensions);
     Response response = ErrorResponse(
         TwilioError(absl::StatusCode::kUnimplemented, 405, twilio_code::kInvalidParameter,
                     absl::StrCat("Method not allowed on ", internal::ResourcePath(*route),
-                                 " (allowed: ", Av(internal::AllowedMethods(route->kind)), ")")));
-    response.headers.emplace_back("Allow", internal::AllowedMethods(route->kind));
+                                 " (allowed: ", Av(allowed), ")")));
+    response.headers.emplace_back("Allow", allowed);
     return response;
   }
   return Handler(store, options, request, *target, *route).Serve();

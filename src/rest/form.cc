@@ -80,4 +80,12 @@ std::optional<std::string_view> FindParam(const FormParams& params, std::string_
   return std::nullopt;
 }
 
+std::vector<std::string_view> FindAllParams(const FormParams& params, std::string_view name) {
+  std::vector<std::string_view> values;
+  for (const auto& [n, v] : params) {
+    if (n == name) values.emplace_back(v);
+  }
+  return values;
+}
+
 }  // namespace userstore::internal

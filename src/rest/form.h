@@ -10,7 +10,9 @@
 // text. Decisions (docs/rest.md): empty pieces and pieces with an empty name
 // are dropped; a piece without '=' is a parameter with an empty value; names
 // are case-sensitive; when a name repeats, the FIRST occurrence wins
-// (FindParam). Thread-safe (pure functions).
+// (FindParam), except for the parameters Twilio documents as repeatable
+// (arrays, e.g. a Bindings list's BindingType and Identity), which read
+// every occurrence (FindAllParams). Thread-safe (pure functions).
 #ifndef USERSTORE_SRC_REST_FORM_H_
 #define USERSTORE_SRC_REST_FORM_H_
 
@@ -38,6 +40,12 @@ absl::StatusOr<FormParams> ParseForm(std::string_view text, size_t max_params);
 // The value of the first parameter named exactly `name`; nullopt when absent.
 // The view points into `params`. O(number of params).
 std::optional<std::string_view> FindParam(const FormParams& params, std::string_view name);
+
+// The values of every parameter named exactly `name`, in the order they were
+// sent (empty when absent): Twilio's array parameters repeat the name once
+// per element (BindingType=apn&BindingType=fcm). The views point into
+// `params`. O(number of params).
+std::vector<std::string_view> FindAllParams(const FormParams& params, std::string_view name);
 
 }  // namespace userstore::internal
 

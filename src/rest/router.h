@@ -6,6 +6,12 @@
 //   Services/{IS}/Roles           kRoles    GET
 //   Services/{IS}/Users           kUsers    GET POST
 //   Services/{IS}/Users/{key}     kUser     GET POST DELETE
+//   Services/{IS}/Bindings        kBindings GET
+//   Services/{IS}/Bindings/{BS}   kBinding  GET DELETE
+//   Services/{IS}/Users/{key}/Bindings       kUserBindings GET (POST: extension)
+//   Services/{IS}/Users/{key}/Bindings/{BS}  kUserBinding  GET DELETE
+// (POST on kUserBindings registers a Binding, a userstore extension served
+// only with FacadeOptions::enable_extensions; Twilio answers 405 there.)
 // Conversations v1 paths (below StoreOptions::conversations_base_url's path)
 // are routed by conversations_router.h into the same Route. Literal segments
 // match case-sensitively. No segment may be empty, so a
@@ -24,7 +30,17 @@
 namespace userstore::internal {
 
 // kConfiguration: Conversations' /v1/Configuration (GET POST).
-enum class RouteKind { kService, kRoles, kUsers, kUser, kConfiguration };
+enum class RouteKind {
+  kService,
+  kRoles,
+  kUsers,
+  kUser,
+  kConfiguration,
+  kBindings,
+  kBinding,
+  kUserBindings,
+  kUserBinding,
+};
 
 // A matched route. Its strings view the segments MatchRoute was given (and
 // `prefix` the facade's own text).
@@ -40,7 +56,8 @@ struct Route {
   // Conversations ("/v1": Twilio's Conversations messages keep it).
   std::string_view prefix;
   std::string_view service_sid;  // decoded {IS} segment, as addressed
-  std::string_view user_key;     // decoded {key} segment (kUser only)
+  std::string_view user_key;     // decoded {key} segment (kUser, kUserBinding*)
+  std::string_view binding_sid;  // decoded {BS} segment (kBinding, kUserBinding)
 };
 
 // True when `segments` begin with every segment of `base` (both decoded).
@@ -64,11 +81,12 @@ std::string ResourcePath(const Route& route);
 
 // True when `method` is served on `kind` (see the table above); HEAD is
 // served wherever GET is (RFC 9110 §9.3.2), i.e. on every route.
-bool MethodAllowed(RouteKind kind, std::string_view method);
+// `extensions`: FacadeOptions::enable_extensions (POST on kUserBindings).
+bool MethodAllowed(RouteKind kind, std::string_view method, bool extensions = false);
 
 // The value of a 405's Allow header for `kind`, e.g. "GET, HEAD, POST".
 // (HEAD wherever GET; kConfiguration: "GET, HEAD, POST".)
-std::string_view AllowedMethods(RouteKind kind);
+std::string_view AllowedMethods(RouteKind kind, bool extensions = false);
 
 // The path an unknown-path 404 message names: `encoded_path` (as sent) with
 // the base's segments removed when the path starts with them (Twilio's

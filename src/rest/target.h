@@ -6,7 +6,8 @@
 // split into its ENCODED segments first and each segment is then
 // percent-decoded exactly once, so "team%2Falice" is the single segment
 // "team/alice" and '+' in a path stays a literal plus. The query is decoded as
-// form text (form.h: '+' is a space, first occurrence of a name wins).
+// form text (form.h: '+' is a space, first occurrence of a name wins, every one
+// for an array parameter).
 // Thread-safe (pure functions).
 #ifndef USERSTORE_SRC_REST_TARGET_H_
 #define USERSTORE_SRC_REST_TARGET_H_

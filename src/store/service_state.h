@@ -1,8 +1,10 @@
-// ServiceState: one Service inside a Store — its metadata, roles and users.
+// ServiceState: one Service inside a Store — its metadata, roles, users and
+// their push Bindings.
 //
 // Thread-safe. The SIDs and account never change. Roles and the friendly
 // metadata are guarded by `mu_` (rarely written); reachability is an atomic
-// flag read on every fetch; users live in the concurrent UserIndex.
+// flag read on every fetch; users live in the concurrent UserIndex, their
+// Bindings in the BindingIndex.
 #ifndef USERSTORE_SRC_STORE_SERVICE_STATE_H_
 #define USERSTORE_SRC_STORE_SERVICE_STATE_H_
 
@@ -21,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "common/mutex.h"
 #include "sid/sid.h"
+#include "store/binding_index.h"
 #include "store/event_feed.h"
 #include "store/user_index.h"
 #include "userstore/service.h"
@@ -81,6 +84,11 @@ class ServiceState {
   UserIndex& users() { return users_; }
   const UserIndex& users() const { return users_; }
 
+  // The Service's push Bindings (lock order: after the user index's locks;
+  // binding_index.h).
+  BindingIndex& bindings() { return bindings_; }
+  const BindingIndex& bindings() const { return bindings_; }
+
  private:
   const std::string sid_;
   const std::string account_sid_;
@@ -98,6 +106,7 @@ class ServiceState {
   absl::flat_hash_map<SidBytes, size_t> role_index_ ABSL_GUARDED_BY(mu_);
 
   UserIndex users_;
+  BindingIndex bindings_;
   const std::unique_ptr<EventFeed> feed_;
 };
 

@@ -71,9 +71,11 @@ absl::StatusOr<StoreOptions> CheckStoreOptions(StoreOptions options) {
   const Limits& l = options.limits;
   if (l.max_identity_chars == 0 || l.max_friendly_name_chars == 0 || l.max_attributes_bytes == 0 ||
       l.max_attributes_depth == 0 || l.default_page_size < 1 ||
-      l.max_page_size < l.default_page_size) {
+      l.max_page_size < l.default_page_size || l.max_binding_endpoint_bytes == 0 ||
+      l.max_bindings_per_user == 0 || l.max_binding_page_size < l.default_page_size) {
     return BadRequest(twilio_code::kInvalidParameter,
-                      "limits must be positive and default_page_size <= max_page_size");
+                      "limits must be positive and default_page_size <= max_page_size, "
+                      "max_binding_page_size");
   }
   // A code point is at most 4 bytes: a record keeps these sizes in 16 bits.
   constexpr size_t kMaxTextChars = UserRecord::kMaxShortTextBytes / 4;

@@ -10,26 +10,22 @@ namespace userstore {
 absl::StatusOr<Binding> Store::RegisterBinding(std::string_view service_sid,
                                                std::string_view user_key,
                                                const BindingCreate& params, bool* created) {
-  (void)service_sid, (void)user_key, (void)params, (void)created;
-  return absl::UnimplementedError("RegisterBinding");
+  return impl_->RegisterBinding(service_sid, user_key, params, created);
 }
 
 absl::StatusOr<Binding> Store::FetchBinding(std::string_view service_sid, std::string_view user_key,
                                             std::string_view binding_sid) const {
-  (void)service_sid, (void)user_key, (void)binding_sid;
-  return absl::UnimplementedError("FetchBinding");
+  return impl_->FetchBinding(service_sid, user_key, binding_sid);
 }
 
 absl::Status Store::DeleteBinding(std::string_view service_sid, std::string_view user_key,
                                   std::string_view binding_sid) {
-  (void)service_sid, (void)user_key, (void)binding_sid;
-  return absl::UnimplementedError("DeleteBinding");
+  return impl_->DeleteBinding(service_sid, user_key, binding_sid);
 }
 
 absl::StatusOr<BindingPage> Store::ListBindings(std::string_view service_sid,
                                                 const BindingListRequest& request) const {
-  (void)service_sid, (void)request;
-  return absl::UnimplementedError("ListBindings");
+  return impl_->ListBindings(service_sid, request);
 }
 
 }  // namespace userstore

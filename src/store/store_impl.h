@@ -112,6 +112,15 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
                                    PresenceField field, Presence value);
   absl::StatusOr<User> AddJoinedChannels(std::string_view service_sid, std::string_view key,
                                          int64_t delta);
+  // Push Bindings (store_bindings.cc; contracts in store.h).
+  absl::StatusOr<Binding> RegisterBinding(std::string_view service_sid, std::string_view user_key,
+                                          const BindingCreate& params, bool* created);
+  absl::StatusOr<Binding> FetchBinding(std::string_view service_sid, std::string_view user_key,
+                                       std::string_view binding_sid) const;
+  absl::Status DeleteBinding(std::string_view service_sid, std::string_view user_key,
+                             std::string_view binding_sid);
+  absl::StatusOr<BindingPage> ListBindings(std::string_view service_sid,
+                                           const BindingListRequest& request) const;
 
   // The Conversations Configuration (store_configuration.cc; contracts in
   // store.h). UpdateConfiguration makes one attempt: Store's retries it once
@@ -348,6 +357,19 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
   // write may deliver one update twice, or out of order). True when it did.
   bool InstallConfiguration(const Configuration& configuration, uint64_t revision)
       ABSL_LOCKS_EXCLUDED(configuration_mu_);
+
+  // ---- push Bindings (store_bindings.cc) ----
+  // The Service `service_sid` of a Binding call: 501/20501 in a shared
+  // Store, else FindService's.
+  absl::StatusOr<ServiceState*> BindingService(std::string_view service_sid) const;
+  // `r` as the API returns it.
+  Binding ToBinding(const ServiceState& service, const BindingRecord& r) const;
+  // Records a change of r's Bindings made under r's SID shard lock: the
+  // user's is_notifiable moved from `before` (r holds the new value) when
+  // the feed event is due. Memory: emits it. On an error r's presence is
+  // back at `before` and nothing changed.
+  absl::Status CommitBindingChange(Emission* emission, UserRecord& r,
+                                   const PresenceBefore& before) const;
 
   const StoreOptions options_;
   const PageTokenCodec tokens_;

@@ -425,13 +425,14 @@ absl::Status StoreImpl::DeleteUser(std::string_view service_sid, std::string_vie
                     params.webhook_enabled, params.origin};
   User removed;  // the listeners' copy: the user as it was
   UserIndex::Persist commit = CommitErase(&emission, params.if_revision);
-  if (Fires(emission)) {
-    commit = [&, inner = std::move(commit)](const UserRecord& r) -> absl::Status {
-      if (inner) USERSTORE_RETURN_IF_ERROR(inner(r));
-      CopyUser(*service, r, UserShape::kResource, &removed);
-      return absl::OkStatus();
-    };
-  }
+  // The user's push Bindings go with it, under its locks (no Binding
+  // outlives its user; binding_index.h).
+  commit = [&, inner = std::move(commit)](const UserRecord& r) -> absl::Status {
+    if (inner) USERSTORE_RETURN_IF_ERROR(inner(r));
+    if (service->bindings().CountOf(r.sid) > 0) service->bindings().EraseUser(r.sid);
+    if (Fires(emission)) CopyUser(*service, r, UserShape::kResource, &removed);
+    return absl::OkStatus();
+  };
   USERSTORE_ASSIGN_OR_RETURN(const UserIndex::ChangeOutcome outcome,
                              service->users().Erase(ParseUserKey(key), commit));
   switch (outcome) {

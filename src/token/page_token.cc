@@ -5,11 +5,14 @@
 //   [1]      direction, 0 = after, 1 = before
 //   [2..9]   sequence, 64-bit big-endian
 //   [10..21] MAC: the first 12 bytes of
-//            HMAC-SHA-256(key, domain || service_sid || [0..9])
+//            HMAC-SHA-256(key, domain || service_sid || [0..9]
+//                              [|| scope size BE64 || scope, when scope is not empty])
 // where domain is "userstore-page-token-v1" for Chat v2 lists and
 // "userstore-page-token-c1" for Conversations v1 lists (PageApi). The domain
-// strings and the header have fixed lengths, so the MAC input determines the
-// API and service_sid uniquely.
+// strings, the Service SID (canonical, 34 characters) and the header have
+// fixed lengths and the scope is length-prefixed, so the MAC input determines
+// the API, service_sid and scope uniquely; the users list's empty scope adds
+// nothing, so its tokens are those of before scopes existed.
 //
 // Thread-safety: each thread keeps its own HMAC context (thread_local), keyed
 // with the key it last served; codecs hold no mutable state.
@@ -90,7 +93,7 @@ class ThreadHmac {
   // Aborts if OpenSSL fails (only on allocation failure or a broken install):
   // a token must never be issued or accepted without its MAC.
   Mac Compute(std::string_view key, std::string_view domain, std::string_view service_sid,
-              const Header& header) {
+              const Header& header, std::string_view scope) {
     // EVP_MAC_init with a null key restarts with the key already set.
     const bool rekey = !keyed_ || key != key_;
     const int init = rekey ? EVP_MAC_init(ctx_, reinterpret_cast<const unsigned char*>(key.data()),
@@ -108,6 +111,16 @@ class ThreadHmac {
                        service_sid.size()) != 1 ||
         EVP_MAC_update(ctx_, header.data(), header.size()) != 1) {
       DieOnOpenSslFailure("EVP_MAC_update");
+    }
+    if (!scope.empty()) {
+      std::array<unsigned char, 8> size;
+      for (size_t i = 0; i < 8; ++i)
+        size[i] = static_cast<unsigned char>(scope.size() >> (56 - 8 * i));
+      if (EVP_MAC_update(ctx_, size.data(), size.size()) != 1 ||
+          EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(scope.data()),
+                         scope.size()) != 1) {
+        DieOnOpenSslFailure("EVP_MAC_update");
+      }
     }
     unsigned char full[EVP_MAX_MD_SIZE];
     size_t full_len = 0;
@@ -128,9 +141,9 @@ class ThreadHmac {
 };
 
 Mac ComputeMac(std::string_view key, PageApi api, std::string_view service_sid,
-               const Header& header) {
+               const Header& header, std::string_view scope) {
   thread_local ThreadHmac hmac;
-  return hmac.Compute(key, MacDomain(api), service_sid, header);
+  return hmac.Compute(key, MacDomain(api), service_sid, header, scope);
 }
 
 Header MakeHeader(const PageCursor& cursor) {
@@ -152,9 +165,9 @@ absl::Status InvalidToken() {
 PageTokenCodec::PageTokenCodec(std::string key) : key_(std::move(key)) {}
 
 std::string PageTokenCodec::Encode(std::string_view service_sid, const PageCursor& cursor,
-                                   PageApi api) const {
+                                   PageApi api, std::string_view scope) const {
   const Header header = MakeHeader(cursor);
-  const Mac mac = ComputeMac(key_, api, service_sid, header);
+  const Mac mac = ComputeMac(key_, api, service_sid, header, scope);
   std::array<char, kTokenBytes> raw;
   std::copy(header.begin(), header.end(), raw.begin());
   std::copy(mac.begin(), mac.end(), raw.begin() + kHeaderBytes);
@@ -162,7 +175,8 @@ std::string PageTokenCodec::Encode(std::string_view service_sid, const PageCurso
 }
 
 absl::StatusOr<PageCursor> PageTokenCodec::Decode(std::string_view service_sid,
-                                                  std::string_view token, PageApi api) const {
+                                                  std::string_view token, PageApi api,
+                                                  std::string_view scope) const {
   // Length first: nothing of the wrong size (including anything huge) is
   // ever decoded.
   if (token.size() != kTokenChars) return InvalidToken();
@@ -179,7 +193,7 @@ absl::StatusOr<PageCursor> PageTokenCodec::Decode(std::string_view service_sid,
 
   Header header;
   std::copy(raw.begin(), raw.begin() + kHeaderBytes, header.begin());
-  const Mac expected = ComputeMac(key_, api, service_sid, header);
+  const Mac expected = ComputeMac(key_, api, service_sid, header, scope);
   if (CRYPTO_memcmp(expected.data(), raw.data() + kHeaderBytes, kMacBytes) != 0) {
     return InvalidToken();
   }

@@ -4,8 +4,9 @@
 // "before" the user with creation sequence number `sequence` (that user may
 // since have been deleted). It is bound to the Service it was issued for and
 // carries a keyed MAC (HMAC-SHA-256, truncated), so any change, truncation or
-// reuse against another Service, or through the other REST API (PageApi:
-// each API MACs under its own domain string), is detected. Alphabet: [A-Za-z0-9_-] (base64url
+// reuse against another Service, another list of it (the scope), or through
+// the other REST API (PageApi: each API MACs under its own domain string), is
+// detected. Alphabet: [A-Za-z0-9_-] (base64url
 // without padding). Format in docs/design.md. Thread-safe (const methods).
 #ifndef USERSTORE_SRC_TOKEN_PAGE_TOKEN_H_
 #define USERSTORE_SRC_TOKEN_PAGE_TOKEN_H_
@@ -34,17 +35,22 @@ class PageTokenCodec {
   // `key`: the MAC key (any bytes; StoreOptions::page_token_key).
   explicit PageTokenCodec(std::string key);
 
-  // The token for `cursor` in Service `service_sid`, for lists of `api`.
-  // O(1).
+  // The token for `cursor` in Service `service_sid` (its canonical SID, 34
+  // characters), for lists of `api`. `scope` binds it further to one list
+  // of that Service: empty for the users list; any other text names another
+  // list (e.g. the Bindings list with its user and filters), and the MAC
+  // covers it, so a token verifies only for the same service_sid, api and
+  // scope. O(|scope|).
   std::string Encode(std::string_view service_sid, const PageCursor& cursor,
-                     PageApi api = PageApi::kChat) const;
+                     PageApi api = PageApi::kChat, std::string_view scope = {}) const;
 
-  // The cursor a token from Encode(service_sid, ..., api) holds.
+  // The cursor a token from Encode(service_sid, ..., api, scope) holds.
   // Errors: 400/20001 "Invalid PageToken" when the token is malformed,
-  // truncated, altered, not canonical, or was issued for another Service or
-  // another API. O(|token|).
+  // truncated, altered, not canonical, or was issued for another Service,
+  // API or scope. O(|token| + |scope|).
   absl::StatusOr<PageCursor> Decode(std::string_view service_sid, std::string_view token,
-                                    PageApi api = PageApi::kChat) const;
+                                    PageApi api = PageApi::kChat,
+                                    std::string_view scope = {}) const;
 
  private:
   std::string key_;
