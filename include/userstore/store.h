@@ -457,14 +457,13 @@ class USERSTORE_EXPORT Store {
                                                      const UserCreate& params);
   absl::StatusOr<UserConnection> DisconnectUser(std::string_view service_sid, std::string_view key);
 
-  // Records whether the user is connected (is_online) / has a push
-  // registration (is_notifiable). SetUserOnline also sets the connection
-  // count to 0 (false) or, when it was 0, to 1 (true), so the two ways agree.
-  // Does not move date_updated nor the revision. Errors: 404/20404.
+  // Records whether the user is connected (is_online). Also sets the
+  // connection count to 0 (false) or, when it was 0, to 1 (true), so the two
+  // ways agree. Does not move date_updated nor the revision. Errors:
+  // 404/20404. (is_notifiable has no setter: it follows the user's push
+  // Bindings, RegisterBinding / DeleteBinding, as Twilio derives it.)
   absl::StatusOr<User> SetUserOnline(std::string_view service_sid, std::string_view key,
                                      bool online);
-  absl::StatusOr<User> SetUserNotifiable(std::string_view service_sid, std::string_view key,
-                                         bool notifiable);
 
   // Adds `delta` (may be negative) to joined_channels_count.
   // Errors: 404/20404; 400/20001 if the count would drop below 0 or overflow.

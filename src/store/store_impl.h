@@ -46,8 +46,9 @@ namespace userstore::internal {
 
 class RecordArena;
 
-// Which presence field SetPresence sets.
-enum class PresenceField { kOnline, kNotifiable };
+// Which presence field SetPresence sets (is_notifiable follows the user's
+// push Bindings instead: store_binding_ops.cc).
+enum class PresenceField { kOnline };
 
 class StoreImpl final : public RestoreTarget, public ReplicaTarget {
  public:
@@ -107,7 +108,7 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
   absl::StatusOr<UserConnection> ConnectOrCreateUser(std::string_view service_sid,
                                                      const UserCreate& params);
   absl::StatusOr<UserConnection> DisconnectUser(std::string_view service_sid, std::string_view key);
-  // Sets `field` (is_online or is_notifiable) of the user at `key` to `value`.
+  // Sets `field` (is_online) of the user at `key` to `value`.
   absl::StatusOr<User> SetPresence(std::string_view service_sid, std::string_view key,
                                    PresenceField field, Presence value);
   absl::StatusOr<User> AddJoinedChannels(std::string_view service_sid, std::string_view key,
