@@ -88,10 +88,11 @@ class USERSTORE_EXPORT Store {
   // in memory, and a failed disk write fails the call and changes nothing.
   //
   // What persists: Services (with reachability_enabled), their roles in
-  // order, users with every field but presence (is_online / is_notifiable
-  // start unknown after Open), creation order and sequence numbers, the
-  // account_sid and the page-token key (so tokens issued before a restart
-  // keep working after it). Not stored: base_url, limits, clock, listeners.
+  // order, users with every field but presence (is_online starts unknown
+  // after Open), their push Bindings (and so is_notifiable, derived from
+  // them), creation order and sequence numbers, the account_sid and the
+  // page-token key (so tokens issued before a restart keep working after
+  // it). Not stored: base_url, limits, clock, listeners.
   // The directory holds the page-token key: every writable open makes it
   // 0700 and the files in it 0600.
   //

@@ -125,11 +125,6 @@ absl::StatusOr<ServiceState*> StoreImpl::BindingService(std::string_view service
     return TwilioError(absl::StatusCode::kUnimplemented, 501, twilio_code::kNotImplemented,
                        "push Bindings are not stored in shared mode yet");
   }
-  // A durable Store journals no Bindings yet (issue 17, durable part).
-  if (journal_ != nullptr) {
-    return TwilioError(absl::StatusCode::kUnimplemented, 501, twilio_code::kNotImplemented,
-                       "push Bindings are not stored in durable mode yet");
-  }
   return FindService(service_sid);
 }
 
@@ -149,9 +144,17 @@ Binding StoreImpl::ToBinding(const ServiceState& service, const BindingRecord& r
   return b;
 }
 
-absl::Status StoreImpl::CommitBindingChange(Emission* emission, UserRecord& r,
-                                            const PresenceBefore& before) const {
-  return EmitPresence(emission, r, before);
+absl::Status StoreImpl::CommitBindingChange(
+    Emission* emission, UserRecord& r, const PresenceBefore& before,
+    absl::FunctionRef<absl::Status(const JournalEvent*)> write) const {
+  emission->changed = r.notifiable != before.notifiable ? user_field::kIsNotifiable : 0;
+  if (journal_ == nullptr) {
+    if (emission->changed != 0) Emit(emission, r);
+    return absl::OkStatus();
+  }
+  const absl::Status s = emission->changed != 0 ? Journaled(emission, r, write) : write(nullptr);
+  if (!s.ok()) r.notifiable = before.notifiable;  // nothing changes
+  return s;
 }
 
 absl::StatusOr<Binding> StoreImpl::RegisterBinding(std::string_view service_sid,
@@ -194,7 +197,10 @@ absl::StatusOr<Binding> StoreImpl::RegisterBinding(std::string_view service_sid,
       record.message_types = checked.message_types;
       const PresenceBefore before = PresenceOf(r);
       r.notifiable = Presence::kTrue;
-      USERSTORE_RETURN_IF_ERROR(CommitBindingChange(&emission, r, before));
+      USERSTORE_RETURN_IF_ERROR(
+          CommitBindingChange(&emission, r, before, [&](const JournalEvent* event) {
+            return journal_->PutBinding(service->sid(), record, r, event);
+          }));
       out = ToBinding(*service, record);
       bindings.Put(std::move(record));
       return absl::OkStatus();
@@ -255,7 +261,10 @@ absl::Status StoreImpl::DeleteBinding(std::string_view service_sid, std::string_
       if (!record || record->user != r.sid) return BindingNotFound(*service, user_key, binding_sid);
       const PresenceBefore before = PresenceOf(r);
       if (bindings.CountOf(r.sid) == 1) r.notifiable = Presence::kFalse;  // its last
-      USERSTORE_RETURN_IF_ERROR(CommitBindingChange(&emission, r, before));
+      USERSTORE_RETURN_IF_ERROR(
+          CommitBindingChange(&emission, r, before, [&](const JournalEvent* event) {
+            return journal_->DeleteBinding(service->sid(), *record, r, event);
+          }));
       bindings.Erase(*sid);
       return absl::OkStatus();
     }();
@@ -350,6 +359,50 @@ absl::StatusOr<BindingPage> StoreImpl::ListBindings(std::string_view service_sid
   }
   if (!forward) std::reverse(page.bindings.begin(), page.bindings.end());
   return page;
+}
+
+// ---- recovery (restore.h) -------------------------------------------------
+
+absl::StatusOr<bool> StoreImpl::RestoreBinding(std::string_view service_sid,
+                                               BindingRecord binding) {
+  USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
+  BindingIndex& bindings = service->bindings();
+  UserKey key;
+  key.sid = binding.user;
+  bool found = false;
+  absl::Status failed;
+  service->users().Modify(key, [&](UserRecord& r) {
+    found = true;
+    if (bindings.InUse(binding.sid) || bindings.FindByKey(r.sid, binding.type, binding.endpoint)) {
+      failed = Conflict(twilio_code::kInvalidParameter,
+                        "Restored Binding " + FormatSid("BS", binding.sid) +
+                            " is a duplicate, or holds the SID of a deleted Binding");
+      return;
+    }
+    binding.identity.assign(r.identity());
+    r.notifiable = Presence::kTrue;
+    // Sequences come from the Service's counter, as users' do.
+    service->EnsureSequenceAbove(binding.sequence);
+    bindings.Put(std::move(binding));
+  });
+  USERSTORE_RETURN_IF_ERROR(failed);
+  return found;
+}
+
+absl::Status StoreImpl::RestoreDeletedBinding(std::string_view service_sid, const SidBytes& sid) {
+  USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
+  service->bindings().RestoreDeleted(sid);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> StoreImpl::RestoreNotifiedMark(std::string_view service_sid,
+                                                    const SidBytes& user) {
+  USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
+  UserKey key;
+  key.sid = user;
+  return service->users().Modify(key, [&](UserRecord& r) {
+    if (r.notifiable == Presence::kUnknown) r.notifiable = Presence::kFalse;
+  });
 }
 
 }  // namespace userstore::internal
