@@ -423,7 +423,11 @@ absl::StatusOr<ImportResult> StoreImpl::ImportUsers(std::string_view service_sid
             if (action == Action::kInsert) {
               index.Insert(std::move(r));
             } else {
+              const UserRecord& next = *r;
               replaced.push_back(index.Replace(std::move(r)));
+              // Its push Bindings show its identity, which the row may
+              // change (lock order: the index's locks, then the Bindings').
+              service->bindings().Rename(next.sid, next.identity());
             }
           }
         } catch (...) {
