@@ -279,16 +279,19 @@ class USERSTORE_EXPORT Store {
 
   // Deletes the Binding (`user_key` as FetchBinding's); the user's
   // is_notifiable becomes false when it was the user's last. Deleting a
-  // user deletes its Bindings. Errors: those of FetchBinding; 500/20500 a
-  // failed disk write. Thread-safe; O(log B).
+  // user deletes its Bindings (in the same step; one write in a durable
+  // Store). Its SID is never used again. Errors: those of FetchBinding;
+  // 500/20500 a failed disk write (nothing changed). Thread-safe; O(log B).
   absl::Status DeleteBinding(std::string_view service_sid, std::string_view user_key,
                              std::string_view binding_sid);
 
   // A page of the Service's Bindings, or of one user's
   // (BindingListRequest::user_key), in creation order, filtered as the
   // request says. Errors: 404/20404 unknown Service or user; 400/20001 bad
-  // page size, Page without token, or a token that is malformed, altered or
-  // minted for another list (Service, user, filters or resource).
+  // page size, Page without token, a binding_types value that is not a
+  // BindingType, identities given with a user_key, or a token that is
+  // malformed, altered or minted for another list (Service, user, filters
+  // or resource: the users list refuses Bindings' tokens too).
   // Thread-safe; O(log B + scanned) where the filters skip no more than
   // they keep (a selective filter scans past what it skips).
   absl::StatusOr<BindingPage> ListBindings(std::string_view service_sid,
