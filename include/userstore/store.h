@@ -337,6 +337,30 @@ class USERSTORE_EXPORT Store {
                                            const std::vector<UserImport>& users,
                                            const ImportOptions& options = {});
 
+  // Imports push Bindings (import.h, BindingImport) into a Service, keeping
+  // every field and minting nothing. Rows are validated one by one; a bad
+  // row is reported in the result and the others go on. In date_created
+  // order, then input order, each takes the Service's next creation
+  // sequence (after every Binding there). ImportOptions::mode applies with
+  // two keys, the SID and the (user, binding_type, endpoint) a
+  // re-registration would match: kInsert rejects a row whose SID is taken
+  // (409/20001) or whose key another Binding holds (409/20001); kSkip skips
+  // either; kUpsert replaces the Binding with the row's SID (its user's
+  // only: another user's is 409/20001; its key must be free or its own),
+  // which keeps its place. In every mode a deleted Binding's SID is refused
+  // (409/20001), and a new Binding beyond Limits::max_bindings_per_user is
+  // 403/20403. A user that gets a Binding becomes notifiable (its
+  // is_notifiable feed event, as RegisterBinding's). dry_run as
+  // ImportUsers'; batch_size is not used: each row is its own write (a
+  // durable Store's one RocksDB batch). Post-event listeners do not fire.
+  // Errors (the call's, not a row's): 404/20404 Service; 400/20001 bad
+  // options; 501/20501 a shared Store; durable: 500/20500 a write failed
+  // (the rows before it are in; the result is not returned). Thread-safe.
+  // Complexity: O(rows log rows + rows log B).
+  absl::StatusOr<ImportResult> ImportBindings(std::string_view service_sid,
+                                              const std::vector<BindingImport>& bindings,
+                                              const ImportOptions& options = {});
+
   // ---- Users (Twilio's five operations) ----------------------------------
 
   // Creates a user. Complexity: O(|identity| + |attributes|) plus amortized

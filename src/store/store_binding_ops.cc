@@ -18,6 +18,7 @@
 #include "common/status_macros.h"
 #include "common/twilio_errors.h"
 #include "common/utf8.h"
+#include "store/binding_checks.h"
 #include "store/store_impl.h"
 #include "userstore/error.h"
 
@@ -32,6 +33,36 @@ absl::Status Invalid(std::string_view message) {
   return BadRequest(twilio_code::kInvalidParameter, message);
 }
 
+absl::Status BindingNotFound(const ServiceState& service, std::string_view user_key,
+                             std::string_view binding_sid) {
+  std::string path = "/Services/" + service.sid();
+  if (!user_key.empty()) absl::StrAppend(&path, "/Users/", std::string(user_key));
+  absl::StrAppend(&path, "/Bindings/", std::string(binding_sid));
+  return NotFound("The requested resource " + path + " was not found");
+}
+
+// The bit of `type` in BindingFilter::types.
+uint8_t TypeBit(BindingType type) {
+  return static_cast<uint8_t>(1u << static_cast<unsigned>(type));
+}
+
+// What a list's page tokens are bound to besides the Service (the
+// PageTokenCodec scope): the Bindings list, its user and its filters, in
+// one canonical text (types as a bit set, identities sorted, each
+// length-prefixed), so a token is accepted only by the list that minted it
+// and never by the users list (whose scope is empty).
+std::string ListScope(const BindingFilter& filter) {
+  std::string scope = "Bindings";
+  if (filter.user) absl::StrAppend(&scope, "/Users/", FormatSid("US", *filter.user));
+  absl::StrAppend(&scope, "?BindingType=", filter.types, "&Identity=");
+  for (const std::string& identity : filter.identities) {
+    absl::StrAppend(&scope, identity.size(), ":", identity, ",");
+  }
+  return scope;
+}
+
+}  // namespace
+
 bool IsBindingType(BindingType type) {
   switch (type) {
     case BindingType::kApn:
@@ -42,17 +73,15 @@ bool IsBindingType(BindingType type) {
   return false;
 }
 
+namespace {
+
 bool IsMessageType(std::string_view type) {
   if (type.empty() || type.size() > kMaxMessageTypeBytes) return false;
   return std::all_of(type.begin(), type.end(),
                      [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
 }
 
-// The checked fields of a registration.
-struct CheckedBinding {
-  std::optional<SidBytes> credential;
-  std::vector<std::string> message_types;  // duplicates dropped, first kept
-};
+}  // namespace
 
 absl::StatusOr<CheckedBinding> CheckBindingCreate(const BindingCreate& params,
                                                   const Limits& limits) {
@@ -89,36 +118,6 @@ absl::StatusOr<CheckedBinding> CheckBindingCreate(const BindingCreate& params,
   }
   return checked;
 }
-
-absl::Status BindingNotFound(const ServiceState& service, std::string_view user_key,
-                             std::string_view binding_sid) {
-  std::string path = "/Services/" + service.sid();
-  if (!user_key.empty()) absl::StrAppend(&path, "/Users/", std::string(user_key));
-  absl::StrAppend(&path, "/Bindings/", std::string(binding_sid));
-  return NotFound("The requested resource " + path + " was not found");
-}
-
-// The bit of `type` in BindingFilter::types.
-uint8_t TypeBit(BindingType type) {
-  return static_cast<uint8_t>(1u << static_cast<unsigned>(type));
-}
-
-// What a list's page tokens are bound to besides the Service (the
-// PageTokenCodec scope): the Bindings list, its user and its filters, in
-// one canonical text (types as a bit set, identities sorted, each
-// length-prefixed), so a token is accepted only by the list that minted it
-// and never by the users list (whose scope is empty).
-std::string ListScope(const BindingFilter& filter) {
-  std::string scope = "Bindings";
-  if (filter.user) absl::StrAppend(&scope, "/Users/", FormatSid("US", *filter.user));
-  absl::StrAppend(&scope, "?BindingType=", filter.types, "&Identity=");
-  for (const std::string& identity : filter.identities) {
-    absl::StrAppend(&scope, identity.size(), ":", identity, ",");
-  }
-  return scope;
-}
-
-}  // namespace
 
 absl::StatusOr<ServiceState*> StoreImpl::BindingService(std::string_view service_sid) const {
   if (replica_ != nullptr) {

@@ -122,6 +122,9 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
                              std::string_view binding_sid);
   absl::StatusOr<BindingPage> ListBindings(std::string_view service_sid,
                                            const BindingListRequest& request) const;
+  absl::StatusOr<ImportResult> ImportBindings(std::string_view service_sid,
+                                              const std::vector<BindingImport>& bindings,
+                                              const ImportOptions& options);
 
   void AddPostEventListener(Store::PostEventListener listener);
   void AddPreEventListener(PreEventListener listener);
