@@ -43,7 +43,10 @@
 //     GetOrCreateUser with initial fields says whether it created and applies
 //     them only then; connections count up and down (never below 0) with
 //     is_online true exactly while above 0, and SetUserOnline keeps them in
-//     step.
+//     step;
+//   - issue 17: is_notifiable follows the user's push Bindings (registered
+//     and deleted; re-registering an endpoint makes no second one), and a
+//     user deleted and created again has none.
 #include <simdjson.h>
 
 #include <algorithm>
@@ -100,6 +103,7 @@ struct ModelUser {
   std::string attributes = "{}";
   std::optional<std::string> friendly_name;
   std::optional<bool> online, notifiable;
+  std::map<std::string, std::string> bindings;  // its push Bindings: endpoint -> BS SID
   int64_t joined = 0;
   int64_t created = 0, updated = 0;
   uint64_t order = 0;        // creation order within the run
@@ -692,20 +696,59 @@ class Harness {
     const std::string key = PickKey(in, service);
     const bool online_field = in.Bool(), value = in.Bool();
     ModelUser* target = service.FindKey(key);
-    absl::StatusOr<User> user = online_field ? store_->SetUserOnline(service.sid, key, value)
-                                             : store_->SetUserNotifiable(service.sid, key, value);
+    if (!online_field) return PushBinding(key, value, target, service);
+    absl::StatusOr<User> user = store_->SetUserOnline(service.sid, key, value);
     CheckOutcome(user.status(), target ? Codes{} : Codes{twilio_code::kNotFound}, "SetPresence");
     if (!user.ok()) return;
-    (online_field ? target->online : target->notifiable) = value;
-    if (online_field) {
-      // SetUserOnline and the connection count agree (store.h).
-      if (!value) {
-        target->connections = 0;
-      } else if (target->connections == 0) {
-        target->connections = 1;
-      }
+    target->online = value;
+    // SetUserOnline and the connection count agree (store.h).
+    if (!value) {
+      target->connections = 0;
+    } else if (target->connections == 0) {
+      target->connections = 1;
     }
     ExpectUser(*user, *target, service, false, "SetPresence result");
+  }
+
+  // Issue 17: is_notifiable follows the user's push Bindings. `add`: the
+  // user registers endpoint d0 or d1 (a new Binding, or a re-registration
+  // of one it holds); else it deletes its oldest one (none: 404). The user
+  // is then notifiable while it holds one, false once it had one and holds
+  // none, null before its first.
+  void PushBinding(const std::string& key, bool add, ModelUser* target, ModelService& service) {
+    const Codes missing = target ? Codes{} : Codes{twilio_code::kNotFound};
+    if (add) {
+      BindingCreate params;
+      params.binding_type = BindingType::kApn;
+      params.endpoint = "d" + std::to_string(target ? target->bindings.size() % 2 : 0);
+      bool created = false;
+      absl::StatusOr<userstore::Binding> b =
+          store_->RegisterBinding(service.sid, key, params, &created);
+      CheckOutcome(b.status(), missing, "RegisterBinding");
+      if (!b.ok()) return;
+      auto [it, made] = target->bindings.emplace(params.endpoint, b->sid);
+      FUZZ_CHECK(created == made && it->second == b->sid, "RegisterBinding: created");
+      FUZZ_CHECK(b->user_sid == target->sid && b->identity == target->identity,
+                 "RegisterBinding: user");
+      target->notifiable = true;
+    } else {
+      std::string sid = "BS" + std::string(32, '7');  // never minted
+      if (target && !target->bindings.empty()) sid = target->bindings.begin()->second;
+      const absl::Status deleted = store_->DeleteBinding(service.sid, key, sid);
+      const bool held = target && !target->bindings.empty();
+      CheckOutcome(deleted, held ? Codes{} : Codes{twilio_code::kNotFound}, "DeleteBinding");
+      if (!deleted.ok()) return;
+      target->bindings.erase(target->bindings.begin());
+      target->notifiable = !target->bindings.empty();
+    }
+    BindingListRequest theirs;
+    theirs.user_key = target->sid;
+    absl::StatusOr<BindingPage> page = store_->ListBindings(service.sid, theirs);
+    FUZZ_CHECK(page.ok() && page->bindings.size() == target->bindings.size(),
+               "ListBindings of the user");
+    absl::StatusOr<User> user = store_->FetchUser(service.sid, target->sid);
+    FUZZ_CHECK(user.ok(), "FetchUser after a Binding change");
+    ExpectUser(*user, *target, service, false, "after a Binding change");
   }
 
   // ---- issue 13: revisions, merge patches, preconditions, connections -------

@@ -164,7 +164,6 @@ TEST_F(DurableStoreTest, EveryPersistentFieldSurvivesReopen) {
     ASSERT_OK(store->AddJoinedChannels(kService, full.identity, 42));
     ASSERT_OK(store->AddJoinedChannels(kService, full.identity, -2));
     ASSERT_OK(store->SetUserOnline(kService, "plain", true));
-    ASSERT_OK(store->SetUserNotifiable(kService, "plain", false));
     ASSERT_OK(store->CreateUser(kService, Id("doomed")));
     ASSERT_OK(store->DeleteUser(kService, "doomed"));
     absl::StatusOr<User> online = store->FetchUser(kService, "plain");

@@ -314,5 +314,30 @@ TEST_F(SharedStoreTest, StoredAccountAndKeyWin) {
   ASSERT_NE(c, nullptr);
 }
 
+// Issue 17: a shared Store keeps no push Bindings yet: every Binding call
+// answers 501/20501, and users work as before (is_notifiable stays null).
+TEST_F(SharedStoreTest, BindingCallsAre501) {
+  std::unique_ptr<Store> store = OpenWithService();
+  ASSERT_NE(store, nullptr);
+  UserCreate create;
+  create.identity = "alice";
+  ASSERT_TRUE(store->CreateUser(kServiceSid, create).ok());
+  BindingCreate binding;
+  binding.endpoint = "apn-token";
+  const absl::StatusOr<Binding> registered = store->RegisterBinding(kServiceSid, "alice", binding);
+  EXPECT_TWILIO_ERROR(registered, 501, twilio_code::kNotImplemented);
+  EXPECT_EQ(registered.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_EQ(registered.status().message(), "push Bindings are not stored in shared mode yet");
+  const std::string sid = "BS" + std::string(32, 'a');
+  EXPECT_TWILIO_ERROR(store->FetchBinding(kServiceSid, "", sid), 501, 20501);
+  EXPECT_TWILIO_ERROR(store->FetchBinding(kServiceSid, "alice", sid), 501, 20501);
+  EXPECT_TWILIO_ERROR(store->DeleteBinding(kServiceSid, "", sid), 501, 20501);
+  EXPECT_TWILIO_ERROR(store->ListBindings(kServiceSid, {}), 501, 20501);
+  const absl::StatusOr<User> alice = store->FetchUser(kServiceSid, "alice");
+  ASSERT_TRUE(alice.ok()) << alice.status();
+  EXPECT_EQ(alice->is_notifiable, std::nullopt);
+  EXPECT_TRUE(store->DeleteUser(kServiceSid, "alice").ok());
+}
+
 }  // namespace
 }  // namespace userstore

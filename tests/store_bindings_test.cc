@@ -277,6 +277,35 @@ TEST(StoreBindings, DeletingAUserDeletesItsBindings) {
   EXPECT_TWILIO_ERROR(t->FetchBinding(kServiceSid, "gone", g1.sid), 404, 20404);
 }
 
+// An import that renames a user (kUpsert with its SID and a new identity)
+// renames it in its Bindings too; its Bindings and is_notifiable stay.
+TEST(StoreBindings, ImportRenameKeepsBindingsInStep) {
+  TestStore t;
+  const User old_name = MakeUser(t, "old");
+  ASSERT_OK(t->SetReachabilityEnabled(kServiceSid, true));
+  ASSERT_OK_AND_ASSIGN(const Binding b,
+                       t->RegisterBinding(kServiceSid, "old", Params(BindingType::kApn, "e")));
+  UserImport row;
+  row.sid = old_name.sid;
+  row.identity = "new";
+  row.date_created = row.date_updated = old_name.date_created;
+  ImportOptions options;
+  options.mode = ImportMode::kUpsert;
+  ASSERT_OK_AND_ASSIGN(const ImportResult result, t->ImportUsers(kServiceSid, {row}, options));
+  EXPECT_EQ(result.replaced, 1u);
+  ASSERT_OK_AND_ASSIGN(const Binding renamed, t->FetchBinding(kServiceSid, "new", b.sid));
+  EXPECT_EQ(renamed.identity, "new");
+  BindingListRequest by_identity;
+  by_identity.identities = {"new"};
+  ASSERT_OK_AND_ASSIGN(const BindingPage page, t->ListBindings(kServiceSid, by_identity));
+  EXPECT_EQ(Sids(page), std::vector<std::string>{b.sid});
+  by_identity.identities = {"old"};
+  ASSERT_OK_AND_ASSIGN(const BindingPage none, t->ListBindings(kServiceSid, by_identity));
+  EXPECT_TRUE(none.bindings.empty());
+  ASSERT_OK_AND_ASSIGN(const User user, t->FetchUser(kServiceSid, "new"));
+  EXPECT_EQ(user.is_notifiable, true);
+}
+
 TEST(StoreBindings, ListPagesInCreationOrderWithFilters) {
   TestStore t;
   const User a = MakeUser(t, "a");

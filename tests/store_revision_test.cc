@@ -112,8 +112,15 @@ TEST_F(StoreRevisionTest, PresenceMovesNeitherRevisionNorDateUpdated) {
   t_.clock->Advance(60);  // a write now would move date_updated
   ASSERT_OK_AND_ASSIGN(const User online, t_->SetUserOnline(kServiceSid, "a", true));
   EXPECT_EQ(online.revision, a.revision);
-  ASSERT_OK_AND_ASSIGN(const User notifiable, t_->SetUserNotifiable(kServiceSid, "a", true));
+  // A push Binding makes the user notifiable (issue 17): presence too.
+  BindingCreate binding;
+  binding.endpoint = "apn-token";
+  ASSERT_OK_AND_ASSIGN(const Binding registered, t_->RegisterBinding(kServiceSid, "a", binding));
+  const User notifiable = Fetch("a");
+  EXPECT_EQ(notifiable.is_notifiable, true);
   EXPECT_EQ(notifiable.revision, a.revision);
+  ASSERT_OK(t_->DeleteBinding(kServiceSid, "a", registered.sid));
+  EXPECT_EQ(Fetch("a").is_notifiable, false);
   ASSERT_OK_AND_ASSIGN(const UserConnection c1, t_->ConnectUser(kServiceSid, a.sid));
   EXPECT_EQ(c1.user.revision, a.revision);
   ASSERT_OK_AND_ASSIGN(const UserConnection c2, t_->ConnectOrCreateUser(kServiceSid, Id("a")));

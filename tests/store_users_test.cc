@@ -237,9 +237,15 @@ TEST(StoreUsers, ReachabilityRules) {
   ASSERT_OK(t->SetReachabilityEnabled(kServiceSid, true));
   ASSERT_OK_AND_ASSIGN(r, t->FetchUser(kServiceSid, "r"));
   EXPECT_EQ(r.is_online, true);
-  // Never had a push registration: null even when enabled.
+  // Never had a push registration: null even when enabled (Twilio's
+  // is_notifiable); once it had one and has none: false.
   EXPECT_EQ(r.is_notifiable, std::nullopt);
-  ASSERT_OK(t->SetUserNotifiable(kServiceSid, "r", false));
+  BindingCreate binding;
+  binding.endpoint = "apn-token";
+  ASSERT_OK_AND_ASSIGN(const Binding b, t->RegisterBinding(kServiceSid, "r", binding));
+  ASSERT_OK_AND_ASSIGN(r, t->FetchUser(kServiceSid, "r"));
+  EXPECT_EQ(r.is_notifiable, true);
+  ASSERT_OK(t->DeleteBinding(kServiceSid, "r", b.sid));
   ASSERT_OK_AND_ASSIGN(r, t->FetchUser(kServiceSid, "r"));
   EXPECT_EQ(r.is_notifiable, false);
   // Lists always show null.

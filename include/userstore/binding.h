@@ -5,8 +5,9 @@
 // (REST lists, fetches and deletes them); in userstore the host registers
 // them (Store::RegisterBinding) when its client SDK would. A user's
 // `is_notifiable` is derived from them: true when at least one Binding of the
-// user exists, false when none does (null while the Service's reachability
-// is disabled), as Twilio defines it.
+// user exists, false when none does but one did, null before its first (and
+// while the Service's reachability is disabled, and in lists), as Twilio
+// defines it.
 //
 // Source: Twilio's Chat v2 User Binding and Binding resources
 // (https://www.twilio.com/docs/chat/rest/user-binding-resource,
@@ -65,7 +66,8 @@ struct BindingListRequest {
   // empty: every user of the Service (the Service-level list).
   std::string user_key;
   std::vector<BindingType> binding_types;
-  std::vector<std::string> identities;  // Service-level list only
+  // Service-level list only (with a user_key: 400/20001).
+  std::vector<std::string> identities;
   // Twilio's PageSize (0: Limits::default_page_size; above
   // Limits::max_binding_page_size, 1000, clamped; < 0: 400/20001), Page and
   // PageToken, as PageRequest's (page.h). A token is bound to the Service,

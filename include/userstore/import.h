@@ -1,4 +1,4 @@
-// Import: users, Services and roles carried into a Store exactly as they were
+// Import: users, Services, roles and push Bindings carried into a Store exactly as they were
 // elsewhere (another userstore, Twilio's hosted Programmable Chat), keeping
 // their SIDs, identities, attribute bytes, names, counters and dates.
 //
@@ -17,6 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "userstore/binding.h"
 #include "userstore/service.h"
 
 namespace userstore {
@@ -42,6 +43,26 @@ struct UserImport {
   std::string attributes;
   std::optional<std::string> friendly_name;
   int64_t joined_channels_count = 0;
+  absl::Time date_created;
+  absl::Time date_updated;
+};
+
+// One push Binding to import (Store::ImportBindings; binding.h): every stored
+// field of a Binding but the Service (given to the call) and the identity
+// (its user's). sid "BS" + 32 hex (upper-case hex is stored lower-case;
+// 400/20001 otherwise); user_key the user's SID or identity, a user of the
+// Service (404/20404 otherwise: import the users first); binding_type,
+// endpoint, credential_sid and message_types checked as
+// Store::RegisterBinding checks them (400/20001); dates as UserImport's
+// (whole seconds in 1970..9999, date_updated >= date_created; 400/20001).
+// Checked in that order, the user last (under its lock).
+struct BindingImport {
+  std::string sid;
+  std::string user_key;
+  BindingType binding_type = BindingType::kApn;
+  std::string endpoint;
+  std::string credential_sid;
+  std::vector<std::string> message_types;
   absl::Time date_created;
   absl::Time date_updated;
 };

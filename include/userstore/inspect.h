@@ -27,6 +27,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "userstore/binding.h"
 #include "userstore/configuration.h"
 #include "userstore/events.h"
 #include "userstore/export.h"
@@ -141,11 +142,11 @@ USERSTORE_EXPORT std::string FormatStats(const StoreStats& stats);
 // The Services, users and change feed of the store in a directory, read the way
 // CheckStore reads it (read-only: no write, no lock, so beside a live
 // Store), as a Store opened on it would return them: the same fields, SIDs
-// in lowercase hex, attributes "{}" when never set. Presence is not stored
-// (docs/durable.md), so is_online / is_notifiable are always null, as after
-// a Store::Open. The reader sees the state at the moment Open ran; the
-// directory holds no SID or identity index, so a fetch scans the users of
-// its Service (no index is rebuilt: memory stays O(one user)).
+// in lowercase hex, attributes "{}" when never set. Presence is not read
+// (is_online is not stored; is_notifiable is the Store's, derived from the
+// Bindings: docs/durable.md), so both are always null here. The reader sees the state at the moment
+// Open ran; the directory holds no SID or identity index, so a fetch scans the users of its Service
+// (no index is rebuilt: memory stays O(one user)).
 class USERSTORE_EXPORT StoreReader {
  public:
   // Opens the store in directory `path` read-only and reads its Services
@@ -211,6 +212,19 @@ class USERSTORE_EXPORT StoreReader {
   // complexity as VisitUsers; no allocation per user beyond the decode.
   absl::Status ReadUsers(std::string_view service_sid,
                          absl::FunctionRef<bool(const UserView&)> visitor) const;
+
+  // Calls `visitor` with each push Binding of Service `service_sid` (either
+  // hex case) in creation order, as Store::ListBindings lists them (the
+  // identity: its user's), until it returns false. A Binding whose user is
+  // not stored is skipped (the next writable open drops it). Errors:
+  // 404/20404 (kNotFound) "The requested resource
+  // /Services/{service_sid}/Bindings was not found" (as given) before any
+  // call when the Service does not exist; 500/20500 kDataLoss when a
+  // Binding or user does not decode, kUnavailable on read errors.
+  // Complexity: O(users + Bindings of the Service) time (three scans),
+  // O(users holding Bindings) memory.
+  absl::Status ReadBindings(std::string_view service_sid,
+                            absl::FunctionRef<bool(const Binding&)> visitor) const;
 
   // The change feed of Service `service_sid` (either hex case) as stored
   // (docs/events.md, "Durable feed"), with Store::ReadEvents' contract: the

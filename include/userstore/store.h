@@ -90,11 +90,12 @@ class USERSTORE_EXPORT Store {
   // in memory, and a failed disk write fails the call and changes nothing.
   //
   // What persists: Services (with reachability_enabled), their roles in
-  // order, users with every field but presence (is_online / is_notifiable
-  // start unknown after Open), creation order and sequence numbers, the
-  // account_sid and the page-token key (so tokens issued before a restart
-  // keep working after it). Not stored: base_url, conversations_base_url,
-  // limits, clock, listeners.
+  // order, users with every field but presence (is_online starts unknown
+  // after Open), their push Bindings (and so is_notifiable, derived from
+  // them), creation order and sequence numbers, the account_sid, the
+  // Conversations Configuration and the page-token key (so tokens issued
+  // before a restart keep working after it). Not stored: base_url,
+  // conversations_base_url, limits, clock, listeners.
   // The directory holds the page-token key: every writable open makes it
   // 0700 and the files in it 0600.
   //
@@ -288,16 +289,19 @@ class USERSTORE_EXPORT Store {
 
   // Deletes the Binding (`user_key` as FetchBinding's); the user's
   // is_notifiable becomes false when it was the user's last. Deleting a
-  // user deletes its Bindings. Errors: those of FetchBinding; 500/20500 a
-  // failed disk write. Thread-safe; O(log B).
+  // user deletes its Bindings (in the same step; one write in a durable
+  // Store). Its SID is never used again. Errors: those of FetchBinding;
+  // 500/20500 a failed disk write (nothing changed). Thread-safe; O(log B).
   absl::Status DeleteBinding(std::string_view service_sid, std::string_view user_key,
                              std::string_view binding_sid);
 
   // A page of the Service's Bindings, or of one user's
   // (BindingListRequest::user_key), in creation order, filtered as the
   // request says. Errors: 404/20404 unknown Service or user; 400/20001 bad
-  // page size, Page without token, or a token that is malformed, altered or
-  // minted for another list (Service, user, filters or resource).
+  // page size, Page without token, a binding_types value that is not a
+  // BindingType, identities given with a user_key, or a token that is
+  // malformed, altered or minted for another list (Service, user, filters
+  // or resource: the users list refuses Bindings' tokens too).
   // Thread-safe; O(log B + scanned) where the filters skip no more than
   // they keep (a selective filter scans past what it skips).
   absl::StatusOr<BindingPage> ListBindings(std::string_view service_sid,
@@ -342,6 +346,30 @@ class USERSTORE_EXPORT Store {
   absl::StatusOr<ImportResult> ImportUsers(std::string_view service_sid,
                                            const std::vector<UserImport>& users,
                                            const ImportOptions& options = {});
+
+  // Imports push Bindings (import.h, BindingImport) into a Service, keeping
+  // every field and minting nothing. Rows are validated one by one; a bad
+  // row is reported in the result and the others go on. In date_created
+  // order, then input order, each takes the Service's next creation
+  // sequence (after every Binding there). ImportOptions::mode applies with
+  // two keys, the SID and the (user, binding_type, endpoint) a
+  // re-registration would match: kInsert rejects a row whose SID is taken
+  // (409/20001) or whose key another Binding holds (409/20001); kSkip skips
+  // either; kUpsert replaces the Binding with the row's SID (its user's
+  // only: another user's is 409/20001; its key must be free or its own),
+  // which keeps its place. In every mode a deleted Binding's SID is refused
+  // (409/20001), and a new Binding beyond Limits::max_bindings_per_user is
+  // 403/20403. A user that gets a Binding becomes notifiable (its
+  // is_notifiable feed event, as RegisterBinding's). dry_run as
+  // ImportUsers'; batch_size is not used: each row is its own write (a
+  // durable Store's one RocksDB batch). Post-event listeners do not fire.
+  // Errors (the call's, not a row's): 404/20404 Service; 400/20001 bad
+  // options; 501/20501 a shared Store; durable: 500/20500 a write failed
+  // (the rows before it are in; the result is not returned). Thread-safe.
+  // Complexity: O(rows log rows + rows log B).
+  absl::StatusOr<ImportResult> ImportBindings(std::string_view service_sid,
+                                              const std::vector<BindingImport>& bindings,
+                                              const ImportOptions& options = {});
 
   // ---- Users (Twilio's five operations) ----------------------------------
 
@@ -468,14 +496,13 @@ class USERSTORE_EXPORT Store {
                                                      const UserCreate& params);
   absl::StatusOr<UserConnection> DisconnectUser(std::string_view service_sid, std::string_view key);
 
-  // Records whether the user is connected (is_online) / has a push
-  // registration (is_notifiable). SetUserOnline also sets the connection
-  // count to 0 (false) or, when it was 0, to 1 (true), so the two ways agree.
-  // Does not move date_updated nor the revision. Errors: 404/20404.
+  // Records whether the user is connected (is_online). Also sets the
+  // connection count to 0 (false) or, when it was 0, to 1 (true), so the two
+  // ways agree. Does not move date_updated nor the revision. Errors:
+  // 404/20404. (is_notifiable has no setter: it follows the user's push
+  // Bindings, RegisterBinding / DeleteBinding, as Twilio derives it.)
   absl::StatusOr<User> SetUserOnline(std::string_view service_sid, std::string_view key,
                                      bool online);
-  absl::StatusOr<User> SetUserNotifiable(std::string_view service_sid, std::string_view key,
-                                         bool notifiable);
 
   // Adds `delta` (may be negative) to joined_channels_count.
   // Errors: 404/20404; 400/20001 if the count would drop below 0 or overflow.

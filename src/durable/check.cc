@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
+#include "durable/binding_codec.h"
 #include "durable/codec.h"
 #include "durable/meta.h"
 #include "durable/recovery.h"
@@ -186,6 +187,9 @@ class Checker {
       CheckEvent(key, value);
     } else if (key.starts_with(kConfigurationPrefix)) {
       CheckConfiguration(key, value);
+    } else if (key.starts_with(kBindingPrefix) || key.starts_with(kDeletedBindingPrefix) ||
+               key.starts_with(kNotifiedPrefix)) {
+      CheckBindingKey(key, value);
     } else if (key.starts_with(kFeedPrefix)) {
       SidBytes service;
       FeedMark mark;
@@ -213,6 +217,81 @@ class Checker {
     } else if (std::optional<SidBytes> chat =
                    ParseSid(configuration.default_chat_service_sid, "IS")) {
       configuration_service_ = *chat;
+    }
+  }
+
+  // b/, g/ and n/ (durable/binding_codec.h): their shape now; their users
+  // once every key is read (CheckBindings).
+  void CheckBindingKey(std::string_view key, std::string_view value) {
+    SidBytes service;
+    SidBytes sid;
+    uint64_t sequence;
+    if (ParseBindingKey(key, &service, &sequence) && sequence > 0) {
+      absl::StatusOr<BindingRecord> binding = DecodeBinding(value, sequence);
+      if (!binding.ok()) {
+        problems_.Add(FormatSid("IS", service) + ": " + std::string(binding.status().message()));
+      } else {
+        if (binding->date_updated < binding->date_created) {
+          problems_.Add("Binding " + FormatSid("BS", binding->sid) +
+                        " was updated before it was created");
+        }
+        bindings_.emplace_back(service, *std::move(binding));
+      }
+    } else if (ParseDeletedBindingKey(key, &service, &sid) && DecodeDeleted(value)) {
+      deleted_bindings_.emplace_back(service, sid);
+    } else if (ParseNotifiedKey(key, &service, &sid) && DecodeDeleted(value)) {
+      notified_.emplace_back(service, sid);
+    } else {
+      problems_.Add("malformed push Binding key " + Quoted(key));
+    }
+  }
+
+  // Every Binding and mark belongs to a stored user of a known Service; a
+  // Binding SID is live once and never also deleted; a user holds one
+  // Binding per type and endpoint, and no mark while it holds one.
+  void CheckBindings() {
+    absl::flat_hash_set<std::pair<SidBytes, SidBytes>> live;     // Service, BS
+    absl::flat_hash_set<std::pair<SidBytes, SidBytes>> holders;  // Service, US
+    absl::flat_hash_set<std::string> keys;                       // Service, user, type, endpoint
+    for (const auto& [service, b] : bindings_) {
+      const std::string name = FormatSid("BS", b.sid) + " of " + FormatSid("IS", service);
+      auto info = services_.find(service);
+      if (info == services_.end() || !info->second.service) {
+        problems_.Add("Binding " + name + ": unknown Service");
+        continue;
+      }
+      if (!info->second.sids.contains(b.user)) {
+        problems_.Add("Binding " + name + ": its user " + FormatSid("US", b.user) +
+                      " does not exist (the next writable open drops it)");
+      }
+      if (!live.emplace(service, b.sid).second) problems_.Add("Binding " + name + " stored twice");
+      holders.emplace(service, b.user);
+      std::string key(reinterpret_cast<const char*>(service.bytes.data()), 16);
+      key.append(reinterpret_cast<const char*>(b.user.bytes.data()), 16);
+      key.push_back(static_cast<char>(b.type));
+      key.append(b.endpoint);
+      if (!keys.insert(std::move(key)).second) {
+        problems_.Add("Binding " + name + ": its user holds another of that type and endpoint");
+      }
+    }
+    for (const auto& [service, sid] : deleted_bindings_) {
+      if (!services_.contains(service)) {
+        problems_.Add("deleted Binding SID " + FormatSid("BS", sid) + " of unknown Service " +
+                      FormatSid("IS", service));
+      } else if (live.contains(std::make_pair(service, sid))) {
+        problems_.Add("Binding " + FormatSid("BS", sid) + " of " + FormatSid("IS", service) +
+                      " holds the SID of a deleted Binding");
+      }
+    }
+    for (const auto& [service, user] : notified_) {
+      auto info = services_.find(service);
+      const std::string name = FormatSid("US", user) + " of " + FormatSid("IS", service);
+      if (info == services_.end() || !info->second.sids.contains(user)) {
+        problems_.Add("notifiable mark of " + name +
+                      ": no such user (the next writable open drops it)");
+      } else if (holders.contains(std::make_pair(service, user))) {
+        problems_.Add("notifiable mark of " + name + ", which holds Bindings");
+      }
     }
   }
 
@@ -372,6 +451,7 @@ class Checker {
                       " holds the SID of a deleted user");
       }
     }
+    CheckBindings();
     for (const auto& [sid, info] : services_) {
       const std::string name = FormatSid("IS", sid);
       if (!info.service) {
@@ -431,9 +511,12 @@ class Checker {
   std::map<SidBytes, ServiceInfo> services_;
   absl::flat_hash_map<SidBytes, uint64_t> users_per_service_;
   std::vector<SidBytes> high_waters_;
-  std::vector<std::pair<SidBytes, SidBytes>> deleted_;  // d/ keys: Service, user SID
-  absl::flat_hash_set<SidBytes> feed_services_;         // Services of e/ and f/ keys
-  std::optional<SidBytes> configuration_service_;       // c/configuration's chat Service
+  std::vector<std::pair<SidBytes, SidBytes>> deleted_;           // d/ keys: Service, user SID
+  absl::flat_hash_set<SidBytes> feed_services_;                  // Services of e/ and f/ keys
+  std::vector<std::pair<SidBytes, BindingRecord>> bindings_;     // b/ keys: Service, Binding
+  std::vector<std::pair<SidBytes, SidBytes>> deleted_bindings_;  // g/ keys: Service, BS
+  std::vector<std::pair<SidBytes, SidBytes>> notified_;          // n/ keys: Service, US
+  std::optional<SidBytes> configuration_service_;                // c/configuration's chat Service
 };
 
 }  // namespace

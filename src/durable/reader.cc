@@ -11,9 +11,11 @@
 #include <optional>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "common/twilio_errors.h"
+#include "durable/binding_codec.h"
 #include "durable/codec.h"
 #include "durable/directory.h"
 #include "durable/feed_recovery.h"
@@ -236,6 +238,63 @@ absl::Status StoreReader::ReadUsers(std::string_view service_sid,
     internal::UserViewAccess::FillWithoutPresence(service->account_sid, service->sid, fields,
                                                   &view);
     return visitor(view);
+  });
+}
+
+absl::Status StoreReader::ReadBindings(std::string_view service_sid,
+                                       absl::FunctionRef<bool(const Binding&)> visitor) const {
+  const Service* service = FindService(impl_->services, service_sid);
+  if (service == nullptr) {
+    return internal::NotFound("The requested resource /Services/" + std::string(service_sid) +
+                              "/Bindings was not found");
+  }
+  rocksdb::DB* db = impl_->db.get();
+  const std::string prefix = ServicePrefix(kBindingPrefix, *ParseSid(service->sid, "IS"));
+  const rocksdb::Slice prefix_slice(prefix);
+  // b/<IS><sequence BE64>, in creation order; `visit` sees each decoded.
+  auto scan = [&](auto visit) -> absl::Status {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ScanOptions()));
+    for (it->Seek(prefix_slice); it->Valid() && it->key().starts_with(prefix_slice); it->Next()) {
+      SidBytes sid;
+      uint64_t sequence;
+      const std::string_view key = it->key().ToStringView();
+      if (!ParseBindingKey(key, &sid, &sequence)) return Corrupt(key);
+      USERSTORE_ASSIGN_OR_RETURN(internal::BindingRecord binding,
+                                 DecodeBinding(it->value().ToStringView(), sequence));
+      if (!visit(binding)) return absl::OkStatus();
+    }
+    return FromRocks(it->status(), "reading " + impl_->path);
+  };
+  // The identities of the users holding Bindings (the values store none).
+  absl::flat_hash_map<SidBytes, std::string> identities;
+  USERSTORE_RETURN_IF_ERROR(scan([&](const internal::BindingRecord& b) {
+    identities.emplace(b.user, std::string());
+    return true;
+  }));
+  if (identities.empty()) return absl::OkStatus();
+  USERSTORE_RETURN_IF_ERROR(
+      ScanUsers(db, impl_->path, *service, [&](const internal::UserFields& fields) {
+        if (auto it = identities.find(fields.sid); it != identities.end()) {
+          it->second.assign(fields.identity);
+        }
+        return true;
+      }));
+  return scan([&](const internal::BindingRecord& b) {
+    auto holder = identities.find(b.user);
+    if (holder->second.empty()) return true;  // no such user (identities are never empty)
+    Binding out;
+    out.sid = FormatSid("BS", b.sid);
+    out.account_sid = service->account_sid;
+    out.service_sid = service->sid;
+    out.user_sid = FormatSid("US", b.user);
+    out.identity = holder->second;
+    out.binding_type = b.type;
+    out.endpoint = b.endpoint;
+    if (b.credential) out.credential_sid = FormatSid("CR", *b.credential);
+    out.message_types = b.message_types;
+    out.date_created = absl::FromUnixSeconds(b.date_created);
+    out.date_updated = absl::FromUnixSeconds(b.date_updated);
+    return visitor(out);
   });
 }
 

@@ -14,6 +14,7 @@
 #include "common/mutex.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
+#include "durable/binding_recovery.h"
 #include "durable/codec.h"
 #include "durable/errors.h"
 #include "durable/feed_recovery.h"
@@ -362,6 +363,9 @@ absl::StatusOr<LoadResult> Load(rocksdb::DB* db, const Meta& meta, RestoreTarget
                              RestoreUsers(db, services, total, target, progress, &result));
   USERSTORE_RETURN_IF_ERROR(VerifyCounts(services, counts, *target));
   USERSTORE_RETURN_IF_ERROR(ApplyHighWaters(high_water, counts, target));
+  absl::btree_map<SidBytes, std::string> names;
+  for (const auto& [sid, pending] : services) names.emplace(sid, pending.service.sid);
+  USERSTORE_ASSIGN_OR_RETURN(result.bindings, RecoverBindings(db, names, writable, target));
   if (progress) progress(result.users, result.users);
   return result;
 }

@@ -3,6 +3,7 @@
 // Load reads the Services and roles (small), the Conversations
 // Configuration, the deleted-sequence high waters, the deleted user SIDs, each feed's position
 // (durable/feed_recovery.h), then every user in key order (creation order),
+// then the push Bindings (durable/binding_recovery.h),
 // and puts them back through the narrow RestoreTarget interface
 // (store/restore.h) before any journal is attached, so nothing is written
 // back (but a hole a crash left in a feed, closed when `writable`). Users are decoded on the
@@ -19,6 +20,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "durable/binding_recovery.h"
 #include "durable/meta.h"
 #include "rocksdb/db.h"
 #include "sid/sid.h"
@@ -38,6 +40,7 @@ struct LoadResult {
   uint64_t users = 0;
   uint64_t deleted_sids = 0;  // d/ keys: deleted user SIDs remembered
   uint64_t events = 0;        // change-feed events kept (e/ keys)
+  BindingCounts bindings;     // push Bindings (durable/binding_recovery.h)
   // Per Service: how many roles are stored (the next role's index).
   absl::flat_hash_map<SidBytes, uint64_t> next_role_index;
 };

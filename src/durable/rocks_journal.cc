@@ -16,6 +16,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
+#include "durable/binding_codec.h"
 #include "durable/codec.h"
 #include "durable/errors.h"
 #include "rocksdb/merge_operator.h"
@@ -385,10 +386,12 @@ absl::Status RocksJournal::PutUsers(std::string_view service_sid,
   return Write(&batch);
 }
 
-absl::Status RocksJournal::DeleteUser(std::string_view service_sid, const UserRecord& record,
-                                      const JournalEvent* event) {
-  USERSTORE_ASSIGN_OR_RETURN(const SidBytes sid, ServiceBytes(service_sid));
-  rocksdb::WriteBatch batch;
+namespace {
+
+// A user's delete (RocksJournal::DeleteUser) into `batch`.
+void DeleteUserIn(const SidBytes& sid, const UserRecord& record, const JournalEvent* event,
+                  rocksdb::WriteBatch* batch_ptr) {
+  rocksdb::WriteBatch& batch = *batch_ptr;
   batch.Delete(UserRecordKey(sid, record.sequence));
   // Remember the sequence and the revision (both from one counter, the
   // revision the larger), so that neither is handed out again after a
@@ -397,6 +400,58 @@ absl::Status RocksJournal::DeleteUser(std::string_view service_sid, const UserRe
   // The SID is never used again, by a create (minted) or an import.
   batch.Put(DeletedKey(sid, record.sid), EncodeDeleted());
   if (event != nullptr) PutEventIn(sid, record, *event, &batch);
+}
+
+// A Binding's delete into `batch`: its key goes, its SID is remembered, its
+// sequence joins the high water (never handed out again).
+void DeleteBindingIn(const SidBytes& sid, const BindingRecord& binding,
+                     rocksdb::WriteBatch* batch) {
+  batch->Delete(BindingKey(sid, binding.sequence));
+  batch->Put(DeletedBindingKey(sid, binding.sid), EncodeDeleted());
+  batch->Merge(HighWaterKey(sid), EncodeSequence(binding.sequence));
+}
+
+}  // namespace
+
+absl::Status RocksJournal::DeleteUser(std::string_view service_sid, const UserRecord& record,
+                                      const JournalEvent* event) {
+  USERSTORE_ASSIGN_OR_RETURN(const SidBytes sid, ServiceBytes(service_sid));
+  rocksdb::WriteBatch batch;
+  DeleteUserIn(sid, record, event, &batch);
+  return Write(&batch);
+}
+
+absl::Status RocksJournal::PutBinding(std::string_view service_sid, const BindingRecord& binding,
+                                      const UserRecord& user, const JournalEvent* event) {
+  USERSTORE_ASSIGN_OR_RETURN(const SidBytes sid, ServiceBytes(service_sid));
+  std::string value;
+  EncodeBinding(binding, &value);
+  rocksdb::WriteBatch batch;
+  batch.Put(BindingKey(sid, binding.sequence), value);
+  batch.Delete(NotifiedKey(sid, user.sid));  // it holds one now
+  if (event != nullptr) PutEventIn(sid, user, *event, &batch);
+  return Write(&batch);
+}
+
+absl::Status RocksJournal::DeleteBinding(std::string_view service_sid, const BindingRecord& binding,
+                                         const UserRecord& user, const JournalEvent* event) {
+  USERSTORE_ASSIGN_OR_RETURN(const SidBytes sid, ServiceBytes(service_sid));
+  rocksdb::WriteBatch batch;
+  DeleteBindingIn(sid, binding, &batch);
+  if (user.notifiable == Presence::kFalse) batch.Put(NotifiedKey(sid, user.sid), EncodeDeleted());
+  if (event != nullptr) PutEventIn(sid, user, *event, &batch);
+  return Write(&batch);
+}
+
+absl::Status RocksJournal::DeleteUserAndBindings(std::string_view service_sid,
+                                                 const UserRecord& user,
+                                                 const std::vector<BindingRecord>& bindings,
+                                                 const JournalEvent* event) {
+  USERSTORE_ASSIGN_OR_RETURN(const SidBytes sid, ServiceBytes(service_sid));
+  rocksdb::WriteBatch batch;
+  DeleteUserIn(sid, user, event, &batch);
+  for (const BindingRecord& binding : bindings) DeleteBindingIn(sid, binding, &batch);
+  batch.Delete(NotifiedKey(sid, user.sid));
   return Write(&batch);
 }
 

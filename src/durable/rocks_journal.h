@@ -122,6 +122,17 @@ class RocksJournal final : public Journal {
                           const JournalEvent* event) override;
   absl::Status PutEvent(std::string_view service_sid, const UserRecord& record,
                         const JournalEvent& event) override;
+  // Push Bindings (durable/binding_codec.h), each one WriteBatch with the
+  // user's event: b/ put and n/ deleted; b/ deleted, g/ put, the sequence
+  // merged into h/, n/ put when it was the user's last; and DeleteUser's
+  // batch plus those of every Binding of the user and n/ deleted.
+  absl::Status PutBinding(std::string_view service_sid, const BindingRecord& binding,
+                          const UserRecord& user, const JournalEvent* event) override;
+  absl::Status DeleteBinding(std::string_view service_sid, const BindingRecord& binding,
+                             const UserRecord& user, const JournalEvent* event) override;
+  absl::Status DeleteUserAndBindings(std::string_view service_sid, const UserRecord& user,
+                                     const std::vector<BindingRecord>& bindings,
+                                     const JournalEvent* event) override;
   absl::StatusOr<uint64_t> ReadEvents(
       std::string_view service_sid, uint64_t after, size_t max,
       absl::FunctionRef<void(const FeedEvent&)> visit) const override;

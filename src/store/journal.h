@@ -17,6 +17,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "store/binding_index.h"
 #include "store/event_feed.h"
 #include "store/user_record.h"
 #include "userstore/configuration.h"
@@ -107,6 +108,38 @@ class Journal {
   virtual absl::Status PutEvent(std::string_view service_sid, const UserRecord& record,
                                 const JournalEvent& event) = 0;
 
+  // ---- push Bindings (store/binding_index.h) ----
+  // Called under the user's SID shard lock, `user` as the change leaves it
+  // (its is_notifiable included); `event`: null, or the user's
+  // is_notifiable event, written with the change. The defaults fail
+  // (500/20500): a journal that keeps no Bindings (a shared Store's, whose
+  // Store refuses Binding calls with 501/20501 before any journal call).
+  //
+  // A Binding registered or re-registered (the whole Binding); the user
+  // holds one, so the mark that it had Bindings and holds none goes.
+  virtual absl::Status PutBinding(std::string_view service_sid, const BindingRecord& binding,
+                                  const UserRecord& user, const JournalEvent* event) {
+    (void)service_sid, (void)binding, (void)user, (void)event;
+    return absl::InternalError("this journal keeps no push Bindings");
+  }
+  // A Binding deleted: its SID is remembered as deleted (never used again)
+  // and, when it was the user's last (user.notifiable false), the user is
+  // marked as having had Bindings.
+  virtual absl::Status DeleteBinding(std::string_view service_sid, const BindingRecord& binding,
+                                     const UserRecord& user, const JournalEvent* event) {
+    (void)service_sid, (void)binding, (void)user, (void)event;
+    return absl::InternalError("this journal keeps no push Bindings");
+  }
+  // A user deleted (as DeleteUser) with its Bindings `bindings` and its
+  // mark, in one atomic write. The Store calls it instead of DeleteUser for
+  // a user that holds Bindings or had some (notifiable false).
+  virtual absl::Status DeleteUserAndBindings(std::string_view service_sid, const UserRecord& user,
+                                             const std::vector<BindingRecord>& bindings,
+                                             const JournalEvent* event) {
+    (void)service_sid, (void)user, (void)bindings, (void)event;
+    return absl::InternalError("this journal keeps no push Bindings");
+  }
+
   // ---- reading and trimming the feed ----
   // Calls `visit` with the stored events after `after`, in order, at most
   // `max`, stopping before the first sequence not stored (trimmed, or not
@@ -152,6 +185,19 @@ class JournalWrapper : public Journal {
   absl::Status PutEvent(std::string_view service_sid, const UserRecord& record,
                         const JournalEvent& event) override {
     return inner_->PutEvent(service_sid, record, event);
+  }
+  absl::Status PutBinding(std::string_view service_sid, const BindingRecord& binding,
+                          const UserRecord& user, const JournalEvent* event) override {
+    return inner_->PutBinding(service_sid, binding, user, event);
+  }
+  absl::Status DeleteBinding(std::string_view service_sid, const BindingRecord& binding,
+                             const UserRecord& user, const JournalEvent* event) override {
+    return inner_->DeleteBinding(service_sid, binding, user, event);
+  }
+  absl::Status DeleteUserAndBindings(std::string_view service_sid, const UserRecord& user,
+                                     const std::vector<BindingRecord>& bindings,
+                                     const JournalEvent* event) override {
+    return inner_->DeleteUserAndBindings(service_sid, user, bindings, event);
   }
   absl::StatusOr<uint64_t> ReadEvents(
       std::string_view service_sid, uint64_t after, size_t max,

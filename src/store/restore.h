@@ -1,5 +1,6 @@
 // RestoreTarget: the part of a Store that recovery (durable/recovery.cc)
-// writes through. It puts back Services, users and sequence high waters
+// writes through. It puts back Services, users, push Bindings and sequence
+// high waters
 // exactly as they were journaled, before any journal is attached (nothing is
 // journaled again), and counts what was put back. StoreImpl implements it;
 // recovery sees nothing else of the Store.
@@ -14,7 +15,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "sid/sid.h"
+#include "store/binding_index.h"
 #include "store/user_record.h"
 #include "userstore/configuration.h"
 #include "userstore/service.h"
@@ -56,6 +59,24 @@ class RestoreTarget {
                                    uint64_t checkpoint) = 0;
   // The number of users in the Service's index (0 for an unknown Service).
   virtual uint64_t IndexedUsers(std::string_view service_sid) const = 0;
+
+  // ---- push Bindings (after the users; from one thread) ----
+  // Puts back a Binding of the restored user binding.user (identity taken
+  // from it), which becomes notifiable. false, restoring nothing, when that
+  // user does not exist (a Binding whose user is gone: recovery drops it).
+  // Errors: 404/20404 unknown Service; 409/20001 a Binding with its SID or
+  // sequence, or of its user, type and endpoint, exists, or its SID was
+  // deleted.
+  virtual absl::StatusOr<bool> RestoreBinding(std::string_view service_sid,
+                                              BindingRecord binding) = 0;
+  // Remembers `sid` as a deleted Binding's (never used again). Call before
+  // the Bindings. Errors: 404/20404 unknown Service.
+  virtual absl::Status RestoreDeletedBinding(std::string_view service_sid, const SidBytes& sid) = 0;
+  // The user had Bindings and holds none: its is_notifiable becomes false
+  // (after the Bindings: a user holding one stays true). false when no
+  // such user. Errors: 404/20404 unknown Service.
+  virtual absl::StatusOr<bool> RestoreNotifiedMark(std::string_view service_sid,
+                                                   const SidBytes& user) = 0;
 };
 
 }  // namespace userstore::internal

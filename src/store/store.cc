@@ -290,11 +290,6 @@ absl::StatusOr<User> Store::SetUserOnline(std::string_view service_sid, std::str
   return impl_->SetPresence(service_sid, key, internal::PresenceField::kOnline,
                             online ? internal::Presence::kTrue : internal::Presence::kFalse);
 }
-absl::StatusOr<User> Store::SetUserNotifiable(std::string_view service_sid, std::string_view key,
-                                              bool notifiable) {
-  return impl_->SetPresence(service_sid, key, internal::PresenceField::kNotifiable,
-                            notifiable ? internal::Presence::kTrue : internal::Presence::kFalse);
-}
 absl::StatusOr<User> Store::AddJoinedChannels(std::string_view service_sid, std::string_view key,
                                               int64_t delta) {
   return Settled(*impl_, CaughtUp(*impl_, Retry::kChange, [&] {

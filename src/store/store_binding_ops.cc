@@ -18,6 +18,7 @@
 #include "common/status_macros.h"
 #include "common/twilio_errors.h"
 #include "common/utf8.h"
+#include "store/binding_checks.h"
 #include "store/store_impl.h"
 #include "userstore/error.h"
 
@@ -32,6 +33,36 @@ absl::Status Invalid(std::string_view message) {
   return BadRequest(twilio_code::kInvalidParameter, message);
 }
 
+absl::Status BindingNotFound(const ServiceState& service, std::string_view user_key,
+                             std::string_view binding_sid) {
+  std::string path = "/Services/" + service.sid();
+  if (!user_key.empty()) absl::StrAppend(&path, "/Users/", std::string(user_key));
+  absl::StrAppend(&path, "/Bindings/", std::string(binding_sid));
+  return NotFound("The requested resource " + path + " was not found");
+}
+
+// The bit of `type` in BindingFilter::types.
+uint8_t TypeBit(BindingType type) {
+  return static_cast<uint8_t>(1u << static_cast<unsigned>(type));
+}
+
+// What a list's page tokens are bound to besides the Service (the
+// PageTokenCodec scope): the Bindings list, its user and its filters, in
+// one canonical text (types as a bit set, identities sorted, each
+// length-prefixed), so a token is accepted only by the list that minted it
+// and never by the users list (whose scope is empty).
+std::string ListScope(const BindingFilter& filter) {
+  std::string scope = "Bindings";
+  if (filter.user) absl::StrAppend(&scope, "/Users/", FormatSid("US", *filter.user));
+  absl::StrAppend(&scope, "?BindingType=", filter.types, "&Identity=");
+  for (const std::string& identity : filter.identities) {
+    absl::StrAppend(&scope, identity.size(), ":", identity, ",");
+  }
+  return scope;
+}
+
+}  // namespace
+
 bool IsBindingType(BindingType type) {
   switch (type) {
     case BindingType::kApn:
@@ -42,17 +73,15 @@ bool IsBindingType(BindingType type) {
   return false;
 }
 
+namespace {
+
 bool IsMessageType(std::string_view type) {
   if (type.empty() || type.size() > kMaxMessageTypeBytes) return false;
   return std::all_of(type.begin(), type.end(),
                      [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
 }
 
-// The checked fields of a registration.
-struct CheckedBinding {
-  std::optional<SidBytes> credential;
-  std::vector<std::string> message_types;  // duplicates dropped, first kept
-};
+}  // namespace
 
 absl::StatusOr<CheckedBinding> CheckBindingCreate(const BindingCreate& params,
                                                   const Limits& limits) {
@@ -90,45 +119,10 @@ absl::StatusOr<CheckedBinding> CheckBindingCreate(const BindingCreate& params,
   return checked;
 }
 
-absl::Status BindingNotFound(const ServiceState& service, std::string_view user_key,
-                             std::string_view binding_sid) {
-  std::string path = "/Services/" + service.sid();
-  if (!user_key.empty()) absl::StrAppend(&path, "/Users/", std::string(user_key));
-  absl::StrAppend(&path, "/Bindings/", std::string(binding_sid));
-  return NotFound("The requested resource " + path + " was not found");
-}
-
-// The bit of `type` in BindingFilter::types.
-uint8_t TypeBit(BindingType type) {
-  return static_cast<uint8_t>(1u << static_cast<unsigned>(type));
-}
-
-// What a list's page tokens are bound to besides the Service (the
-// PageTokenCodec scope): the Bindings list, its user and its filters, in
-// one canonical text (types as a bit set, identities sorted, each
-// length-prefixed), so a token is accepted only by the list that minted it
-// and never by the users list (whose scope is empty).
-std::string ListScope(const BindingFilter& filter) {
-  std::string scope = "Bindings";
-  if (filter.user) absl::StrAppend(&scope, "/Users/", FormatSid("US", *filter.user));
-  absl::StrAppend(&scope, "?BindingType=", filter.types, "&Identity=");
-  for (const std::string& identity : filter.identities) {
-    absl::StrAppend(&scope, identity.size(), ":", identity, ",");
-  }
-  return scope;
-}
-
-}  // namespace
-
 absl::StatusOr<ServiceState*> StoreImpl::BindingService(std::string_view service_sid) const {
   if (replica_ != nullptr) {
     return TwilioError(absl::StatusCode::kUnimplemented, 501, twilio_code::kNotImplemented,
                        "push Bindings are not stored in shared mode yet");
-  }
-  // A durable Store journals no Bindings yet (issue 17, durable part).
-  if (journal_ != nullptr) {
-    return TwilioError(absl::StatusCode::kUnimplemented, 501, twilio_code::kNotImplemented,
-                       "push Bindings are not stored in durable mode yet");
   }
   return FindService(service_sid);
 }
@@ -149,9 +143,17 @@ Binding StoreImpl::ToBinding(const ServiceState& service, const BindingRecord& r
   return b;
 }
 
-absl::Status StoreImpl::CommitBindingChange(Emission* emission, UserRecord& r,
-                                            const PresenceBefore& before) const {
-  return EmitPresence(emission, r, before);
+absl::Status StoreImpl::CommitBindingChange(
+    Emission* emission, UserRecord& r, const PresenceBefore& before,
+    absl::FunctionRef<absl::Status(const JournalEvent*)> write) const {
+  emission->changed = r.notifiable != before.notifiable ? user_field::kIsNotifiable : 0;
+  if (journal_ == nullptr) {
+    if (emission->changed != 0) Emit(emission, r);
+    return absl::OkStatus();
+  }
+  const absl::Status s = emission->changed != 0 ? Journaled(emission, r, write) : write(nullptr);
+  if (!s.ok()) r.notifiable = before.notifiable;  // nothing changes
+  return s;
 }
 
 absl::StatusOr<Binding> StoreImpl::RegisterBinding(std::string_view service_sid,
@@ -194,7 +196,10 @@ absl::StatusOr<Binding> StoreImpl::RegisterBinding(std::string_view service_sid,
       record.message_types = checked.message_types;
       const PresenceBefore before = PresenceOf(r);
       r.notifiable = Presence::kTrue;
-      USERSTORE_RETURN_IF_ERROR(CommitBindingChange(&emission, r, before));
+      USERSTORE_RETURN_IF_ERROR(
+          CommitBindingChange(&emission, r, before, [&](const JournalEvent* event) {
+            return journal_->PutBinding(service->sid(), record, r, event);
+          }));
       out = ToBinding(*service, record);
       bindings.Put(std::move(record));
       return absl::OkStatus();
@@ -255,7 +260,10 @@ absl::Status StoreImpl::DeleteBinding(std::string_view service_sid, std::string_
       if (!record || record->user != r.sid) return BindingNotFound(*service, user_key, binding_sid);
       const PresenceBefore before = PresenceOf(r);
       if (bindings.CountOf(r.sid) == 1) r.notifiable = Presence::kFalse;  // its last
-      USERSTORE_RETURN_IF_ERROR(CommitBindingChange(&emission, r, before));
+      USERSTORE_RETURN_IF_ERROR(
+          CommitBindingChange(&emission, r, before, [&](const JournalEvent* event) {
+            return journal_->DeleteBinding(service->sid(), *record, r, event);
+          }));
       bindings.Erase(*sid);
       return absl::OkStatus();
     }();
@@ -352,6 +360,50 @@ absl::StatusOr<BindingPage> StoreImpl::ListBindings(std::string_view service_sid
   }
   if (!forward) std::reverse(page.bindings.begin(), page.bindings.end());
   return page;
+}
+
+// ---- recovery (restore.h) -------------------------------------------------
+
+absl::StatusOr<bool> StoreImpl::RestoreBinding(std::string_view service_sid,
+                                               BindingRecord binding) {
+  USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
+  BindingIndex& bindings = service->bindings();
+  UserKey key;
+  key.sid = binding.user;
+  bool found = false;
+  absl::Status failed;
+  service->users().Modify(key, [&](UserRecord& r) {
+    found = true;
+    if (bindings.InUse(binding.sid) || bindings.FindByKey(r.sid, binding.type, binding.endpoint)) {
+      failed = Conflict(twilio_code::kInvalidParameter,
+                        "Restored Binding " + FormatSid("BS", binding.sid) +
+                            " is a duplicate, or holds the SID of a deleted Binding");
+      return;
+    }
+    binding.identity.assign(r.identity());
+    r.notifiable = Presence::kTrue;
+    // Sequences come from the Service's counter, as users' do.
+    service->EnsureSequenceAbove(binding.sequence);
+    bindings.Put(std::move(binding));
+  });
+  USERSTORE_RETURN_IF_ERROR(failed);
+  return found;
+}
+
+absl::Status StoreImpl::RestoreDeletedBinding(std::string_view service_sid, const SidBytes& sid) {
+  USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
+  service->bindings().RestoreDeleted(sid);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> StoreImpl::RestoreNotifiedMark(std::string_view service_sid,
+                                                    const SidBytes& user) {
+  USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
+  UserKey key;
+  key.sid = user;
+  return service->users().Modify(key, [&](UserRecord& r) {
+    if (r.notifiable == Presence::kUnknown) r.notifiable = Presence::kFalse;
+  });
 }
 
 }  // namespace userstore::internal

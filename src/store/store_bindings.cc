@@ -28,4 +28,10 @@ absl::StatusOr<BindingPage> Store::ListBindings(std::string_view service_sid,
   return impl_->ListBindings(service_sid, request);
 }
 
+absl::StatusOr<ImportResult> Store::ImportBindings(std::string_view service_sid,
+                                                   const std::vector<BindingImport>& bindings,
+                                                   const ImportOptions& options) {
+  return impl_->ImportBindings(service_sid, bindings, options);
+}
+
 }  // namespace userstore

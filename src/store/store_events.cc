@@ -131,6 +131,12 @@ UserIndex::Persist StoreImpl::CommitErase(Emission* emission,
       return absl::OkStatus();
     }
     return Journaled(emission, r, [&](const JournalEvent* event) {
+      // A user holding push Bindings, or marked as having had some, goes
+      // with them in one write (store_binding_ops.cc).
+      if (r.notifiable != Presence::kUnknown) {
+        const std::vector<BindingRecord> bindings = emission->service->bindings().OfUser(r.sid);
+        return journal_->DeleteUserAndBindings(emission->service->sid(), r, bindings, event);
+      }
       return journal_->DeleteUser(emission->service->sid(), r, event);
     });
   };

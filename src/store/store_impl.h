@@ -46,8 +46,9 @@ namespace userstore::internal {
 
 class RecordArena;
 
-// Which presence field SetPresence sets.
-enum class PresenceField { kOnline, kNotifiable };
+// Which presence field SetPresence sets (is_notifiable follows the user's
+// push Bindings instead: store_binding_ops.cc).
+enum class PresenceField { kOnline };
 
 class StoreImpl final : public RestoreTarget, public ReplicaTarget {
  public:
@@ -107,7 +108,7 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
   absl::StatusOr<UserConnection> ConnectOrCreateUser(std::string_view service_sid,
                                                      const UserCreate& params);
   absl::StatusOr<UserConnection> DisconnectUser(std::string_view service_sid, std::string_view key);
-  // Sets `field` (is_online or is_notifiable) of the user at `key` to `value`.
+  // Sets `field` (is_online) of the user at `key` to `value`.
   absl::StatusOr<User> SetPresence(std::string_view service_sid, std::string_view key,
                                    PresenceField field, Presence value);
   absl::StatusOr<User> AddJoinedChannels(std::string_view service_sid, std::string_view key,
@@ -121,6 +122,9 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
                              std::string_view binding_sid);
   absl::StatusOr<BindingPage> ListBindings(std::string_view service_sid,
                                            const BindingListRequest& request) const;
+  absl::StatusOr<ImportResult> ImportBindings(std::string_view service_sid,
+                                              const std::vector<BindingImport>& bindings,
+                                              const ImportOptions& options);
 
   // The Conversations Configuration (store_configuration.cc; contracts in
   // store.h). UpdateConfiguration makes one attempt: Store's retries it once
@@ -145,6 +149,10 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
   absl::Status RestoreFeed(std::string_view service_sid, uint64_t first, uint64_t last,
                            uint64_t checkpoint) override;
   uint64_t IndexedUsers(std::string_view service_sid) const override;
+  absl::StatusOr<bool> RestoreBinding(std::string_view service_sid, BindingRecord binding) override;
+  absl::Status RestoreDeletedBinding(std::string_view service_sid, const SidBytes& sid) override;
+  absl::StatusOr<bool> RestoreNotifiedMark(std::string_view service_sid,
+                                           const SidBytes& user) override;
   // From now on every change is written to `journal` first. Call once, after
   // recovery and before serving.
   void SetJournal(std::unique_ptr<Journal> journal);
@@ -364,12 +372,14 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
   absl::StatusOr<ServiceState*> BindingService(std::string_view service_sid) const;
   // `r` as the API returns it.
   Binding ToBinding(const ServiceState& service, const BindingRecord& r) const;
-  // Records a change of r's Bindings made under r's SID shard lock: the
-  // user's is_notifiable moved from `before` (r holds the new value) when
-  // the feed event is due. Memory: emits it. On an error r's presence is
+  // Records a change of r's Bindings made under r's SID shard lock (r
+  // holds the is_notifiable it leaves, `before` the one it found): durable,
+  // `write` journals it with the is_notifiable event when that moved (else
+  // with none); memory, the event is emitted. On an error r's presence is
   // back at `before` and nothing changed.
-  absl::Status CommitBindingChange(Emission* emission, UserRecord& r,
-                                   const PresenceBefore& before) const;
+  absl::Status CommitBindingChange(
+      Emission* emission, UserRecord& r, const PresenceBefore& before,
+      absl::FunctionRef<absl::Status(const JournalEvent*)> write) const;
 
   const StoreOptions options_;
   const PageTokenCodec tokens_;

@@ -26,6 +26,7 @@
 #include "common/status_macros.h"
 #include "common/twilio_errors.h"
 #include "store/store_impl.h"
+#include "store/validate.h"
 #include "userstore/error.h"
 
 namespace userstore::internal {
@@ -33,37 +34,8 @@ namespace {
 
 constexpr size_t kDefaultBatchSize = 1000;
 constexpr size_t kMaxBatchSize = 10000;
-// 9999-12-31T23:59:59Z: the last second Twilio's date format can write.
-constexpr int64_t kLastSecond = 253402300799;
-
 absl::Status Invalid(std::string_view message) {
   return BadRequest(twilio_code::kInvalidParameter, message);
-}
-
-// `t` as Unix seconds when it is a whole second between 1970 and 9999.
-// Errors: 400/20001 naming `field`.
-absl::StatusOr<int64_t> WholeSeconds(absl::Time t, std::string_view field) {
-  if (t < absl::UnixEpoch() || t > absl::FromUnixSeconds(kLastSecond)) {
-    return Invalid(std::string(field) + " must be between 1970-01-01 and 9999-12-31");
-  }
-  const int64_t seconds = absl::ToUnixSeconds(t);
-  if (absl::FromUnixSeconds(seconds) != t) {
-    return Invalid(std::string(field) + " must be a whole number of seconds");
-  }
-  return seconds;
-}
-
-// Both dates whole seconds in range, and updated >= created.
-absl::Status CheckDates(absl::Time created, absl::Time updated, std::string_view what,
-                        int64_t* created_s = nullptr, int64_t* updated_s = nullptr) {
-  USERSTORE_ASSIGN_OR_RETURN(const int64_t c,
-                             WholeSeconds(created, std::string(what) + "date_created"));
-  USERSTORE_ASSIGN_OR_RETURN(const int64_t u,
-                             WholeSeconds(updated, std::string(what) + "date_updated"));
-  if (u < c) return Invalid(std::string(what) + "date_updated is before date_created");
-  if (created_s != nullptr) *created_s = c;
-  if (updated_s != nullptr) *updated_s = u;
-  return absl::OkStatus();
 }
 
 std::optional<std::string_view> OptionalView(const std::optional<std::string>& s) {
@@ -423,7 +395,11 @@ absl::StatusOr<ImportResult> StoreImpl::ImportUsers(std::string_view service_sid
             if (action == Action::kInsert) {
               index.Insert(std::move(r));
             } else {
+              const UserRecord& next = *r;
               replaced.push_back(index.Replace(std::move(r)));
+              // Its push Bindings show its identity, which the row may
+              // change (lock order: the index's locks, then the Bindings').
+              service->bindings().Rename(next.sid, next.identity());
             }
           }
         } catch (...) {

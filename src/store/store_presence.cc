@@ -43,9 +43,6 @@ absl::StatusOr<User> StoreImpl::SetPresence(std::string_view service_sid, std::s
           r.connections = 1;
         }
         break;
-      case PresenceField::kNotifiable:
-        r.notifiable = value;
-        break;
     }
     failed = EmitPresence(&emission, r, before);
     CopyUser(*service, r, UserShape::kResource, &user);

@@ -1,5 +1,6 @@
 #include "store/validate.h"
 
+#include "common/status_macros.h"
 #include "common/twilio_errors.h"
 #include "common/utf8.h"
 #include "sid/sid.h"
@@ -45,6 +46,43 @@ absl::Status ValidateFriendlyName(std::string_view name, const Limits& limits) {
                       "FriendlyName is longer than " +
                           std::to_string(limits.max_friendly_name_chars) + " characters");
   }
+  return absl::OkStatus();
+}
+
+namespace {
+
+// 9999-12-31T23:59:59Z: the last second Twilio's date format can write.
+constexpr int64_t kLastSecond = 253402300799;
+
+// `t` as Unix seconds when it is a whole second between 1970 and 9999.
+// Errors: 400/20001 naming `field`.
+absl::StatusOr<int64_t> WholeSeconds(absl::Time t, std::string_view field) {
+  if (t < absl::UnixEpoch() || t > absl::FromUnixSeconds(kLastSecond)) {
+    return BadRequest(twilio_code::kInvalidParameter,
+                      std::string(field) + " must be between 1970-01-01 and 9999-12-31");
+  }
+  const int64_t seconds = absl::ToUnixSeconds(t);
+  if (absl::FromUnixSeconds(seconds) != t) {
+    return BadRequest(twilio_code::kInvalidParameter,
+                      std::string(field) + " must be a whole number of seconds");
+  }
+  return seconds;
+}
+
+}  // namespace
+
+absl::Status CheckDates(absl::Time created, absl::Time updated, std::string_view what,
+                        int64_t* created_s, int64_t* updated_s) {
+  USERSTORE_ASSIGN_OR_RETURN(const int64_t c,
+                             WholeSeconds(created, std::string(what) + "date_created"));
+  USERSTORE_ASSIGN_OR_RETURN(const int64_t u,
+                             WholeSeconds(updated, std::string(what) + "date_updated"));
+  if (u < c) {
+    return BadRequest(twilio_code::kInvalidParameter,
+                      std::string(what) + "date_updated is before date_created");
+  }
+  if (created_s != nullptr) *created_s = c;
+  if (updated_s != nullptr) *updated_s = u;
   return absl::OkStatus();
 }
 
