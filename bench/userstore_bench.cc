@@ -218,12 +218,15 @@ void BM_ListOffset90(State& state, size_t n) {
 }
 
 // End to end through RestFacade::Handle: request bytes in, response bytes out.
-void BM_FacadeFetch(State& state, size_t n) {
+// `api`: the same fetch through Chat v2 (/v2/Services/{IS}/Users/{US}) or
+// Conversations v1 (/v1/...: another route table and renderer, issue 17).
+void BM_FacadeFetch(State& state, size_t n, PageApi api) {
   Fixture<UserstoreSystem>& f = Fixture<UserstoreSystem>::Get(n);
   f.Restore();
   const Workload& w = f.workload();
   RestFacade facade(f.system().store());
-  const std::string prefix = "/v2/Services/" + f.system().service_sid() + "/Users/";
+  const std::string prefix = std::string(api == PageApi::kChat ? "/v2" : "/v1") + "/Services/" +
+                             f.system().service_sid() + "/Users/";
   Request request;
   request.method = "GET";
   uint64_t p = w.ProbeStart();
@@ -404,7 +407,10 @@ void RegisterBenchmarks(const std::vector<size_t>& user_counts) {
         ->Threads(2);
     const std::string suffix = "/userstore/" + std::to_string(n);
     benchmark::RegisterBenchmark(("BM_FacadeFetch" + suffix).c_str(), [n](State& s) {
-      BM_FacadeFetch(s, n);
+      BM_FacadeFetch(s, n, PageApi::kChat);
+    })->UseRealTime();
+    benchmark::RegisterBenchmark(("BM_FacadeFetchConversations" + suffix).c_str(), [n](State& s) {
+      BM_FacadeFetch(s, n, PageApi::kConversations);
     })->UseRealTime();
     benchmark::RegisterBenchmark(("BM_FacadeListRandom" + suffix).c_str(), [n](State& s) {
       BM_FacadeList<From::kRandom>(s, n);
