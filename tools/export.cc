@@ -1,8 +1,9 @@
 // `userstore export --data-dir DIR [--service IS...]... [-o FILE]`: the
-// Services, roles and users of a store directory as NDJSON, read-only
-// (StoreReader), streamed one user at a time; with --postgres CONNINFO,
-// those of the shared Store in that database (Store::OpenShared), a page of
-// users at a time.
+// Services, roles, users and push Bindings of a store directory, then its
+// Conversations Configuration, as NDJSON, read-only (StoreReader), streamed
+// one user (Binding) at a time; with --postgres CONNINFO, those of the
+// shared Store in that database (Store::OpenShared; it keeps no Bindings),
+// a page of users at a time.
 #include <cstdint>
 #include <fstream>
 #include <optional>
@@ -13,7 +14,10 @@
 #include "commands.h"
 #include "reading.h"
 #include "session.h"
+#include "userstore/binding.h"
+#include "userstore/configuration.h"
 #include "userstore/json.h"
+#include "userstore/options.h"
 #include "userstore/page.h"
 #include "userstore/sid.h"
 #include "userstore/store.h"
@@ -28,6 +32,31 @@ void AppendRecord(std::string_view type, std::string_view item, std::string* lin
   line->append("\",\"item\":");
   line->append(item);
   line->append("}\n");
+}
+
+// Whether the Configuration was ever set (a field of it is not empty):
+// only then is it exported.
+bool ConfigurationSet(const Configuration& c) {
+  return !c.default_chat_service_sid.empty() || !c.default_messaging_service_sid.empty() ||
+         !c.default_inactive_timer.empty() || !c.default_closed_timer.empty();
+}
+
+// The Configuration record, after every Service, when the whole store is
+// exported (no --service: it is the account's, not a Service's) and it was
+// ever set. `conversations_base_url` builds its url and links.
+void AppendConfiguration(const CliOptions& options, const Configuration& configuration,
+                         std::string_view conversations_base_url, std::string* line) {
+  if (!options.services.empty() || !ConfigurationSet(configuration)) return;
+  AppendRecord("configuration", ConfigurationJson(configuration, conversations_base_url), line);
+}
+
+// "exported S Services, U users[, B Bindings][, the Configuration] from ".
+std::string Summary(size_t services, uint64_t users, uint64_t bindings, bool configuration) {
+  std::string text =
+      "exported " + std::to_string(services) + " Services, " + std::to_string(users) + " users";
+  if (bindings > 0) text += ", " + std::to_string(bindings) + " Bindings";
+  if (configuration) text += ", the Configuration";
+  return text + " from ";
 }
 
 // Where export writes: -o FILE or `out`.
@@ -119,13 +148,17 @@ int ExportShared(const CliOptions& options, std::ostream& out, std::ostream& err
     }
     if (!written) break;
   }
+  const Configuration configuration = store.FetchConfiguration();
+  AppendConfiguration(options, configuration, store.options().conversations_base_url, &line);
+  const bool with_configuration = !line.empty();
+  if (with_configuration) sink.Write(&line);
   sink.stream().flush();
   if (!sink.stream().good()) {
     err << "userstore: export " << name << ": cannot write "
         << (options.output.empty() ? std::string("the output") : options.output) << "\n";
     return 2;
   }
-  err << "exported " << services.size() << " Services, " << users << " users from " << name << "\n";
+  err << Summary(services.size(), users, 0, with_configuration) << name << "\n";
   return 0;
 }
 
@@ -166,6 +199,7 @@ int RunExport(const CliOptions& options, std::ostream& out, std::ostream& err) {
     sink = &file;
   }
   uint64_t users = 0;
+  uint64_t bindings = 0;
   std::string line;  // reused: one record at a time, whatever the store holds
   auto write = [&] {
     sink->write(line.data(), static_cast<std::streamsize>(line.size()));
@@ -188,15 +222,27 @@ int RunExport(const CliOptions& options, std::ostream& out, std::ostream& err) {
     });
     if (!s.ok()) return ReadFailed(s, "export", options.data_dir, err);
     if (!sink->good()) break;
+    // The Service's Bindings, in creation order, after its users (an import
+    // needs the users first). UserBindingJson, as it names the user by SID.
+    s = reader.ReadBindings(service.sid, [&](const Binding& binding) {
+      AppendRecord("binding", UserBindingJson(binding, reading.base_url), &line);
+      ++bindings;
+      return write();
+    });
+    if (!s.ok()) return ReadFailed(s, "export", options.data_dir, err);
+    if (!sink->good()) break;
   }
+  AppendConfiguration(options, reader.configuration(), StoreOptions().conversations_base_url,
+                      &line);
+  const bool with_configuration = !line.empty();
+  if (with_configuration) write();
   sink->flush();
   if (!sink->good()) {
     err << "userstore: export " << options.data_dir << ": cannot write "
         << (options.output.empty() ? std::string("the output") : options.output) << "\n";
     return 2;
   }
-  err << "exported " << services.size() << " Services, " << users << " users from "
-      << options.data_dir << "\n";
+  err << Summary(services.size(), users, bindings, with_configuration) << options.data_dir << "\n";
   return 0;
 }
 

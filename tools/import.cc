@@ -1,8 +1,10 @@
 // `userstore import --data-dir DIR [--service IS]... [--mode M] [--dry-run]
 // [--create-services] FILE...`: records read by ParseImport
-// (import_parse.h), carried into a durable Store with Store::ImportService
-// and Store::ImportUsers; with --postgres CONNINFO instead of --data-dir,
-// into the shared Store of that database (Store::OpenShared).
+// (import_parse.h), carried into a durable Store with Store::ImportService,
+// Store::ImportUsers and Store::ImportBindings, the Configuration last with
+// Store::UpdateConfiguration; with --postgres CONNINFO instead of
+// --data-dir, into the shared Store of that database (Store::OpenShared;
+// it keeps no Bindings: their records are skipped with a warning).
 #include "userstore/import.h"
 
 #include <algorithm>
@@ -28,6 +30,8 @@
 #include "import_parse.h"
 #include "progress.h"
 #include "session.h"
+#include "userstore/binding.h"
+#include "userstore/configuration.h"
 #include "userstore/error.h"
 #include "userstore/page.h"
 #include "userstore/sid.h"
@@ -65,6 +69,22 @@ bool ReadInput(const std::string& path, std::istream& in, std::string* text) {
   if (!file) return false;
   text->assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
   return !file.bad();
+}
+
+// Whether a Configuration was ever set (a field of it is not empty).
+bool ConfigurationSet(const Configuration& c) {
+  return !c.default_chat_service_sid.empty() || !c.default_messaging_service_sid.empty() ||
+         !c.default_inactive_timer.empty() || !c.default_closed_timer.empty();
+}
+
+// The update that makes the stored Configuration `c` (every field set).
+ConfigurationUpdate UpdateOf(const Configuration& c) {
+  ConfigurationUpdate update;
+  update.default_chat_service_sid = c.default_chat_service_sid;
+  update.default_messaging_service_sid = c.default_messaging_service_sid;
+  update.default_inactive_timer = c.default_inactive_timer;
+  update.default_closed_timer = c.default_closed_timer;
+  return update;
 }
 
 class Importer {
@@ -109,16 +129,18 @@ class Importer {
       bytes_before_ += text.size();
       // A Service record waits for its roles, which may be in the next file.
       if (fatal_ == 0) FlushUsers();
+      if (fatal_ == 0) FlushBindings();
       if (fatal_ != 0) break;
     }
     if (fatal_ == 0 && store_ != nullptr) Flush();
+    if (fatal_ == 0 && store_ != nullptr) ApplyConfiguration();
     progress_->Finish();
     if (fatal_ != 0) {
       Summary();
       return fatal_;
     }
     Summary();
-    return rejected_ == 0 && file_errors_ == 0 ? 0 : 1;
+    return rejected_ == 0 && file_errors_ == 0 && bindings_unsupported_ == 0 ? 0 : 1;
   }
 
  private:
@@ -248,6 +270,22 @@ class Importer {
       if (!batch.empty()) {
         if (absl::Status s = flush(); !s.ok()) return s;
       }
+      std::vector<BindingImport> bindings;
+      absl::Status read = reader.ReadBindings(service.sid, [&](const Binding& binding) {
+        bindings.push_back(ImportOf(binding));
+        return true;
+      });
+      if (!read.ok()) return read;
+      if (!bindings.empty()) {
+        absl::StatusOr<ImportResult> result = store->ImportBindings(service.sid, bindings);
+        if (!result.ok()) return result.status();
+        if (!result->errors.empty()) return result->errors.front().status;
+      }
+    }
+    if (ConfigurationSet(reader.configuration())) {
+      absl::StatusOr<Configuration> updated =
+          store->UpdateConfiguration(UpdateOf(reader.configuration()));
+      if (!updated.ok()) return updated.status();
     }
     return absl::OkStatus();
   }
@@ -278,6 +316,11 @@ class Importer {
         ++request.page;
       }
     }
+    // A shared Store keeps no Bindings; its Configuration is copied.
+    if (const Configuration c = from.FetchConfiguration(); ConfigurationSet(c)) {
+      absl::StatusOr<Configuration> updated = to->UpdateConfiguration(UpdateOf(c));
+      if (!updated.ok()) return updated.status();
+    }
     return absl::OkStatus();
   }
 
@@ -291,6 +334,19 @@ class Importer {
     row.joined_channels_count = user.joined_channels_count;
     row.date_created = user.date_created;
     row.date_updated = user.date_updated;
+    return row;
+  }
+
+  static BindingImport ImportOf(const Binding& binding) {
+    BindingImport row;
+    row.sid = binding.sid;
+    row.user_key = binding.user_sid;
+    row.binding_type = binding.binding_type;
+    row.endpoint = binding.endpoint;
+    row.credential_sid = binding.credential_sid;
+    row.message_types = binding.message_types;
+    row.date_created = binding.date_created;
+    row.date_updated = binding.date_updated;
     return row;
   }
 
@@ -358,6 +414,17 @@ class Importer {
       Reject(item.location, item.error);
       return;
     }
+    if (item.kind == ImportItem::Kind::kConfiguration) {
+      // The account's, not a Service's: with --service it is passed over.
+      if (!selected_.empty()) {
+        ++passed_over_;
+        return;
+      }
+      if (!EnsureStore(item.account_sid)) return;
+      configuration_ = item.configuration;
+      configuration_location_ = item.location;
+      return;
+    }
     const std::string sid = ServiceOf(item);
     if (sid.empty()) return;
     if (!Selected(sid)) {
@@ -374,6 +441,7 @@ class Importer {
     switch (item.kind) {
       case ImportItem::Kind::kService:
         FlushUsers();
+        FlushBindings();
         FlushService();
         pending_.emplace();
         pending_->service = item.service;
@@ -383,6 +451,7 @@ class Importer {
         return;
       case ImportItem::Kind::kRole: {
         FlushUsers();
+        FlushBindings();
         Role role = item.role;
         role.service_sid = sid;
         role.account_sid = account_;
@@ -396,6 +465,7 @@ class Importer {
       }
       case ImportItem::Kind::kUser:
         if (pending_) FlushService();
+        FlushBindings();  // a Binding needs its user: users first
         // A user dated before the previous one starts a new call: the
         // Store pages each call's users by date_created (then input order)
         // after those already in, so the input's order is kept exactly.
@@ -416,9 +486,101 @@ class Importer {
         }
         if (batch_.size() >= kBatchRows) FlushUsers();
         return;
+      case ImportItem::Kind::kBinding:
+        HandleBinding(item, sid);
+        return;
+      case ImportItem::Kind::kConfiguration:
       case ImportItem::Kind::kError:
         return;
     }
+  }
+
+  // A Binding record of Service `sid`: batched as users are (a Binding
+  // dated before the one before it starts a new ImportBindings call, so
+  // the input's order is kept), after the users before it are in.
+  void HandleBinding(const ImportItem& item, const std::string& sid) {
+    ++bindings_read_;
+    if (pending_) FlushService();
+    FlushUsers();
+    if (fatal_ != 0) return;
+    if (!options_.postgres.empty()) {
+      // Store::ImportBindings is 501/20501 in a shared Store (and would not
+      // be in --dry-run's copy in memory): skipped, one warning, exit 1.
+      if (bindings_unsupported_++ == 0) {
+        progress_->Finish();
+        err_ << "userstore: import " << item.location
+             << ": warning: 501/20501 a shared store (--postgres) keeps no push Bindings: "
+                "Binding records are skipped (counted in the summary)\n";
+      }
+      return;
+    }
+    if (binding_service_ != sid ||
+        (!bindings_.empty() && item.binding.date_created < bindings_.back().date_created)) {
+      FlushBindings();
+    }
+    if (fatal_ != 0) return;
+    if (Known(sid, item.location) == nullptr) return;
+    binding_service_ = sid;
+    bindings_.push_back(item.binding);
+    binding_locations_.push_back(item.location);
+    if (bindings_.size() >= kBatchRows) FlushBindings();
+  }
+
+  void FlushBindings() {
+    if (bindings_.empty() || fatal_ != 0) return;
+    ImportOptions import_options;
+    import_options.mode = options_.mode;
+    // With --dry-run store_ is a copy in memory: the rows go into it, so
+    // later ones (the next batch, the Bindings of these users) see them.
+    import_options.dry_run = false;
+    absl::StatusOr<ImportResult> result =
+        store_->ImportBindings(binding_service_, bindings_, import_options);
+    if (!result.ok()) {
+      Fatal(absl::StrCat("importing Bindings into ", binding_service_, " (from ",
+                         binding_locations_.front(), ")"),
+            result.status());
+    } else {
+      bindings_inserted_ += result->inserted;
+      bindings_replaced_ += result->replaced;
+      bindings_skipped_ += result->skipped;
+      for (const ImportRowError& error : result->errors) {
+        Reject(error.index < binding_locations_.size() ? binding_locations_[error.index] : "?",
+               error.status);
+      }
+    }
+    bindings_.clear();
+    binding_locations_.clear();
+  }
+
+  // The Configuration record (the last one read), after everything else, so
+  // its default_chat_service_sid names a Service already in. A store whose
+  // Configuration was never set takes it in every mode; one that has a
+  // Configuration: insert rejects the record (409/20001), skip keeps the
+  // stored one, upsert replaces it.
+  void ApplyConfiguration() {
+    if (!configuration_) return;
+    const Configuration record = *std::move(configuration_);
+    configuration_.reset();
+    if (ConfigurationSet(store_->FetchConfiguration())) {
+      if (options_.mode == ImportMode::kInsert) {
+        Reject(configuration_location_,
+               TwilioError(absl::StatusCode::kAlreadyExists, 409, twilio_code::kInvalidParameter,
+                           "the store has a Configuration already (--mode skip keeps it, "
+                           "--mode upsert replaces it)"));
+        return;
+      }
+      if (options_.mode == ImportMode::kSkip) {
+        configuration_result_ = "skipped";
+        return;
+      }
+    }
+    const bool replacing = ConfigurationSet(store_->FetchConfiguration());
+    absl::StatusOr<Configuration> updated = store_->UpdateConfiguration(UpdateOf(record));
+    if (!updated.ok()) {
+      Reject(configuration_location_, updated.status());
+      return;
+    }
+    configuration_result_ = replacing ? "replaced" : "imported";
   }
 
   // A role for a Service already in the store: ImportService with the
@@ -463,13 +625,16 @@ class Importer {
   void Flush() {
     FlushService();
     FlushUsers();
+    FlushBindings();
   }
 
   void FlushUsers() {
     if (batch_.empty() || fatal_ != 0) return;
     ImportOptions import_options;
     import_options.mode = options_.mode;
-    import_options.dry_run = options_.dry_run;
+    // With --dry-run store_ is a copy in memory: the rows go into it, so
+    // later ones (the next batch, the Bindings of these users) see them.
+    import_options.dry_run = false;
     import_options.batch_size = kBatchRows;
     absl::StatusOr<ImportResult> result =
         store_->ImportUsers(batch_service_, batch_, import_options);
@@ -500,8 +665,16 @@ class Importer {
          << " replaced, " << skipped_ << " skipped, " << rejected_ << " rejected";
     if (passed_over_ > 0) err_ << ", " << passed_over_ << " of other Services passed over";
     err_ << "; " << services_imported_ << " Services imported, " << services_created_
-         << " created, " << roles_added_ << " roles added; " << absl::StrFormat("%.2f s", seconds)
-         << "\n";
+         << " created, " << roles_added_ << " roles added";
+    if (bindings_read_ > 0) {
+      err_ << "; " << bindings_read_ << " Bindings read: " << bindings_inserted_ << " inserted, "
+           << bindings_replaced_ << " replaced, " << bindings_skipped_ << " skipped";
+      if (bindings_unsupported_ > 0) {
+        err_ << ", " << bindings_unsupported_ << " not imported (a shared store keeps none)";
+      }
+    }
+    if (!configuration_result_.empty()) err_ << "; the Configuration " << configuration_result_;
+    err_ << "; " << absl::StrFormat("%.2f s", seconds) << "\n";
   }
 
   const CliOptions& options_;
@@ -519,6 +692,18 @@ class Importer {
   std::string batch_service_;
   std::vector<UserImport> batch_;
   std::vector<std::string> locations_;  // of the rows of batch_
+  std::string binding_service_;
+  std::vector<BindingImport> bindings_;
+  std::vector<std::string> binding_locations_;  // of the rows of bindings_
+  std::optional<Configuration> configuration_;  // the last record read
+  std::string configuration_location_;
+  // "imported", "replaced" or "skipped" once applied ("" otherwise).
+  std::string configuration_result_;
+  uint64_t bindings_read_ = 0;
+  uint64_t bindings_inserted_ = 0;
+  uint64_t bindings_replaced_ = 0;
+  uint64_t bindings_skipped_ = 0;
+  uint64_t bindings_unsupported_ = 0;
   absl::flat_hash_set<std::string> formats_;
   uint64_t bytes_before_ = 0;
   uint64_t users_read_ = 0;

@@ -5,11 +5,13 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "simdjson.h"
+#include "userstore/binding.h"
 #include "userstore/error.h"
 
 namespace userstore::cli {
@@ -42,6 +44,16 @@ constexpr Key kDefaultChannelCreatorRoleSid{"default_channel_creator_role_sid",
 constexpr Key kReachabilityEnabled{"reachability_enabled", "reachabilityEnabled"};
 constexpr Key kType{"type", "type"};
 constexpr Key kPermissions{"permissions", "permissions"};
+constexpr Key kUserSid{"user_sid", "userSid"};
+constexpr Key kBindingType{"binding_type", "bindingType"};
+constexpr Key kEndpoint{"endpoint", "endpoint"};
+constexpr Key kCredentialSid{"credential_sid", "credentialSid"};
+constexpr Key kMessageTypes{"message_types", "messageTypes"};
+constexpr Key kDefaultChatServiceSid{"default_chat_service_sid", "defaultChatServiceSid"};
+constexpr Key kDefaultMessagingServiceSid{"default_messaging_service_sid",
+                                          "defaultMessagingServiceSid"};
+constexpr Key kDefaultInactiveTimer{"default_inactive_timer", "defaultInactiveTimer"};
+constexpr Key kDefaultClosedTimer{"default_closed_timer", "defaultClosedTimer"};
 
 absl::Status Bad(std::string_view message) {
   return TwilioError(absl::StatusCode::kInvalidArgument, 400, twilio_code::kInvalidParameter,
@@ -212,6 +224,73 @@ absl::Status ReadRole(object obj, ImportItem* item) {
   return absl::OkStatus();
 }
 
+// An array of strings (absent or null: empty) into `*out`.
+absl::Status ReadStrings(object obj, const Key& key, std::vector<std::string>* out) {
+  out->clear();
+  const std::optional<element> value = Member(obj, key);
+  if (!value) return absl::OkStatus();
+  simdjson::dom::array array;
+  if (value->get_array().get(array) != simdjson::SUCCESS) {
+    return Bad(absl::StrCat("\"", Av(key.snake), "\" must be an array of strings"));
+  }
+  for (element entry : array) {
+    std::string_view text;
+    if (entry.get_string().get(text) != simdjson::SUCCESS) {
+      return Bad(absl::StrCat("\"", Av(key.snake), "\" must be an array of strings"));
+    }
+    out->emplace_back(text);
+  }
+  return absl::OkStatus();
+}
+
+// A Chat v2 User Binding (UserBindingJson): its user by user_sid, so the
+// Binding needs no identity lookup. identity, url and links are ignored;
+// the Store checks the SIDs, the endpoint and the message types.
+absl::Status ReadBinding(object obj, ImportItem* item) {
+  BindingImport& binding = item->binding;
+  IMPORT_RETURN_IF_ERROR(ReadString(obj, kSid, true, &binding.sid));
+  IMPORT_RETURN_IF_ERROR(ReadString(obj, kUserSid, true, &binding.user_key));
+  std::string type;
+  IMPORT_RETURN_IF_ERROR(ReadString(obj, kBindingType, true, &type));
+  if (type == "apn") {
+    binding.binding_type = BindingType::kApn;
+  } else if (type == "gcm") {
+    binding.binding_type = BindingType::kGcm;
+  } else if (type == "fcm") {
+    binding.binding_type = BindingType::kFcm;
+  } else {
+    return Bad("\"binding_type\" of a binding must be \"apn\", \"gcm\" or \"fcm\"");
+  }
+  IMPORT_RETURN_IF_ERROR(ReadString(obj, kEndpoint, true, &binding.endpoint));
+  IMPORT_RETURN_IF_ERROR(ReadString(obj, kCredentialSid, false, &binding.credential_sid));
+  IMPORT_RETURN_IF_ERROR(ReadStrings(obj, kMessageTypes, &binding.message_types));
+  IMPORT_RETURN_IF_ERROR(ReadDate(obj, kDateCreated, &binding.date_created));
+  IMPORT_RETURN_IF_ERROR(ReadDate(obj, kDateUpdated, &binding.date_updated));
+  IMPORT_RETURN_IF_ERROR(ReadString(obj, kServiceSid, true, &item->service_sid));
+  IMPORT_RETURN_IF_ERROR(ReadString(obj, kAccountSid, false, &item->account_sid));
+  item->kind = ImportItem::Kind::kBinding;
+  return absl::OkStatus();
+}
+
+// Conversations' Configuration (ConfigurationJson): its four fields, null
+// read as "" (none); url and links are ignored.
+absl::Status ReadConfiguration(object obj, ImportItem* item) {
+  Configuration& configuration = item->configuration;
+  IMPORT_RETURN_IF_ERROR(ReadString(obj, kAccountSid, false, &configuration.account_sid));
+  IMPORT_RETURN_IF_ERROR(
+      ReadString(obj, kDefaultChatServiceSid, false, &configuration.default_chat_service_sid));
+  IMPORT_RETURN_IF_ERROR(ReadString(obj, kDefaultMessagingServiceSid, false,
+                                    &configuration.default_messaging_service_sid));
+  IMPORT_RETURN_IF_ERROR(
+      ReadString(obj, kDefaultInactiveTimer, false, &configuration.default_inactive_timer));
+  IMPORT_RETURN_IF_ERROR(
+      ReadString(obj, kDefaultClosedTimer, false, &configuration.default_closed_timer));
+  item->service_sid.clear();
+  item->account_sid = configuration.account_sid;
+  item->kind = ImportItem::Kind::kConfiguration;
+  return absl::OkStatus();
+}
+
 #undef IMPORT_RETURN_IF_ERROR
 
 // Walks the records of one file and feeds the sink.
@@ -272,8 +351,13 @@ class Walker {
         Record(item, location, offset, ReadRole);
       } else if (kind == "user") {
         Record(item, location, offset, ReadUser);
+      } else if (kind == "binding") {
+        Record(item, location, offset, ReadBinding);
+      } else if (kind == "configuration") {
+        Record(item, location, offset, ReadConfiguration);
       } else {
-        Error(location, offset, Bad("unknown export record type (service, role or user)"));
+        Error(location, offset,
+              Bad("unknown export record type (service, role, user, binding or configuration)"));
       }
       return;
     }
@@ -342,6 +426,8 @@ class Walker {
     item_.service = Service();
     item_.role = Role();
     item_.user = UserImport();
+    item_.binding = BindingImport();
+    item_.configuration = Configuration();
     if (absl::Status s = read(obj, &item_); !s.ok()) {
       item_.kind = ImportItem::Kind::kError;
       item_.error = std::move(s);

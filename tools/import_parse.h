@@ -3,8 +3,11 @@
 // with simdjson (no JSON is parsed by hand) and turned into the values of
 // userstore/import.h. The shape is detected from the text, without flags:
 //
-//   kExport    `userstore export`'s NDJSON: {"type":"service"|"role"|"user",
-//              "item":{...}} per line, items in Twilio's JSON;
+//   kExport    `userstore export`'s NDJSON: {"type":"service"|"role"|"user"|
+//              "binding"|"configuration","item":{...}} per line, items in
+//              Twilio's JSON (a binding: the Chat v2 User Binding,
+//              UserBindingJson; the configuration: Conversations'
+//              Configuration, ConfigurationJson);
 //   kPages     Twilio list pages {"meta":{...},"users":[...]} (or "roles"),
 //              one or many per file, on one line each or pretty-printed and
 //              concatenated (curl's output while paging);
@@ -42,6 +45,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "userstore/configuration.h"
 #include "userstore/import.h"
 #include "userstore/service.h"
 
@@ -55,7 +59,7 @@ const char* ImportFormatName(ImportFormat format);
 
 // One record of an import file.
 struct ImportItem {
-  enum class Kind { kService, kRole, kUser, kError };
+  enum class Kind { kService, kRole, kUser, kBinding, kConfiguration, kError };
   Kind kind = Kind::kError;
   // Where the record is (see the top of this file).
   std::string location;
@@ -66,9 +70,14 @@ struct ImportItem {
   // sid) and account_sid ("" when it has none), as written.
   std::string service_sid;
   std::string account_sid;
-  Service service;     // kService (service_sid and account_sid set from it)
-  Role role;           // kRole
-  UserImport user;     // kUser (role_sid "" when the record has none)
+  Service service;  // kService (service_sid and account_sid set from it)
+  Role role;        // kRole
+  UserImport user;  // kUser (role_sid "" when the record has none)
+  // kBinding (export records only): user_key is the record's user_sid.
+  BindingImport binding;
+  // kConfiguration (export records only): its four fields, "" for null;
+  // account_sid as written (also in account_sid above).
+  Configuration configuration;
   absl::Status error;  // kError: 400/20001, the message naming the problem
 };
 

@@ -20,7 +20,11 @@ In a fresh temporary directory:
     line numbers, the other 47 imported, exit 1;
  5. --dry-run writes nothing (a missing DIR is not created; an existing
     store is unchanged) and reports what the real run reports;
- 6. --service and --create-services; usage errors.
+ 6. --service and --create-services; usage errors;
+ 7. push Bindings and the Conversations Configuration (issue 17): the
+    fixture export plus hand-written `binding` and `configuration` records
+    imports, exports, imports into a fresh directory and exports again byte
+    for byte; malformed ones are refused naming their line.
 Exits non-zero on a mismatch.
 """
 import json
@@ -317,6 +321,80 @@ def services(binary, tmp):
     check(code == 0 and "1 of other Services passed over" in err, err)
 
 
+def binding(sid, user, endpoint, created, **fields):
+    item = {"sid": sid, "account_sid": "AC" + "a" * 32, "service_sid": IS_A,
+            "date_created": created, "date_updated": created, "endpoint": endpoint,
+            "identity": "ignored", "user_sid": user, "binding_type": "apn",
+            "credential_sid": None, "message_types": ["new_message"], "url": "ignored"}
+    item.update(fields)
+    return json.dumps({"type": "binding", "item": item}, ensure_ascii=False)
+
+
+def bindings(binary, src, tmp):
+    fixture = os.path.join(src, "tests", "cli", "import_fixtures", "export.ndjson")
+    with open(fixture, encoding="utf-8") as f:
+        text = f.read()
+    conf = json.dumps({"type": "configuration", "item": {
+        "account_sid": "AC" + "a" * 32, "default_chat_service_sid": IS_A,
+        "default_messaging_service_sid": None, "default_inactive_timer": "PT10M",
+        "default_closed_timer": None, "url": "x", "links": {}}})
+    text += "\n".join([
+        binding("BS" + "1" * 32, "US" + "a" * 32, "tok ü", "2016-01-01T00:00:00Z",
+                binding_type="fcm", credential_sid="CR" + "c" * 32,
+                message_types=["new_message", "added_to_channel"]),
+        binding("BS" + "2" * 32, "US" + "b" * 32, "tok-b", "2016-01-02T00:00:00Z"),
+        binding("BS" + "3" * 32, "US" + "a" * 32, "tok-a2", "2015-12-01T00:00:00Z",
+                binding_type="gcm", message_types=[]),
+        conf]) + "\n"
+    source = write(os.path.join(tmp, "with_bindings.ndjson"), text)
+    d1, d2 = os.path.join(tmp, "bind1"), os.path.join(tmp, "bind2")
+    code, _, err = import_(binary, d1, source)
+    check(code == 0 and "3 Bindings read: 3 inserted" in err and
+          "the Configuration imported" in err, err)
+    first = export(binary, d1)
+    recs = records(first)
+    check([r["type"] for r in recs][-4:] == ["binding"] * 3 + ["configuration"],
+          [r["type"] for r in recs])
+    got = [r["item"] for r in recs if r["type"] == "binding"]
+    # Kept exactly, in the input's order; rendered as Twilio's User Binding.
+    check([b["sid"] for b in got] == ["BS" + c * 32 for c in "123"], got)
+    check(got[0]["endpoint"] == "tok ü" and got[0]["binding_type"] == "fcm" and
+          got[0]["credential_sid"] == "CR" + "c" * 32 and
+          got[0]["message_types"] == ["new_message", "added_to_channel"] and
+          got[0]["identity"] == "jing" and got[0]["date_created"] == "2016-01-01T00:00:00Z", got)
+    check(got[2]["message_types"] == [] and got[2]["date_created"] == "2015-12-01T00:00:00Z", got)
+    check(got[1]["url"].endswith("/Users/%s/Bindings/%s" % ("US" + "b" * 32, "BS" + "2" * 32)),
+          got[1])
+    conf_item = recs[-1]["item"]
+    check(conf_item["default_chat_service_sid"] == IS_A and
+          conf_item["default_inactive_timer"] == "PT10M" and
+          conf_item["default_messaging_service_sid"] is None, conf_item)
+    code, _, err = import_(binary, d2, write(os.path.join(tmp, "bind1.ndjson"), first))
+    check(code == 0, err)
+    check(export(binary, d2) == first, "export of the imported Bindings differs")
+    code, out, _ = run(binary, "check", d2)
+    check(code == 0, out)
+    # A file from before (no such records) imports as before: no new summary.
+    code, _, err = import_(binary, os.path.join(tmp, "bind3"), fixture)
+    check(code == 0 and "Bindings" not in err and "Configuration" not in err, err)
+    # Malformed records, each refused naming its line; the rest goes on.
+    bad = write(os.path.join(tmp, "bad_bindings.ndjson"), "\n".join([
+        binding("BS" + "4" * 32, "US" + "c" * 32, "ok", "2017-01-01T00:00:00Z"),
+        binding("BS" + "5" * 32, "US" + "c" * 32, "x", "2017-01-01T00:00:00Z",
+                binding_type="sms"),
+        json.dumps({"type": "binding", "item": {"sid": "BS" + "6" * 32}}),
+        binding("BS" + "7" * 32, "US" + "9" * 32, "x", "2017-01-01T00:00:00Z"),
+        json.dumps({"type": "configuration", "item": {"default_closed_timer": 10}}),
+    ]) + "\n")
+    code, _, err = import_(binary, d2, "--service", IS_A, bad)
+    check(code == 1 and "2 Bindings read: 1 inserted" in err, err)
+    check("bad_bindings.ndjson:2: 400/20001 \"binding_type\" of a binding" in err, err)
+    check("bad_bindings.ndjson:3: 400/20001 missing \"user_sid\"" in err, err)
+    check("bad_bindings.ndjson:4: 404/20404" in err, err)  # no such user
+    check("bad_bindings.ndjson:5: 400/20001 \"default_closed_timer\" must be a string" in err,
+          err)
+
+
 def usage(binary, tmp):
     for args, message in [
             (["export"], "export needs --data-dir"),
@@ -344,6 +422,7 @@ def main():
         fifty_rows(binary, tmp, store)
         dry_run(binary, src, tmp, store)
         services(binary, tmp)
+        bindings(binary, src, tmp)
         usage(binary, tmp)
     print("ok")
 

@@ -20,7 +20,13 @@ of its own (CREATE DATABASE, dropped WITH (FORCE) at the end):
     --dry-run (nothing written, the same report);
  5. `replay --postgres` of examples/twilio-docs.http, twice into one
     database (the second run keeps the Service and role);
- 6. usage errors: --postgres with --data-dir, events/get --postgres; an
+ 6. push Bindings and the Configuration (issue 17): a file with `binding`
+    and `configuration` records imported with --postgres skips the Bindings
+    with one 501/20501 warning (exit 1), imports the rest and the
+    Configuration; `export --postgres` is the durable export of the same
+    file without its Binding lines, and round-trips through a second
+    database; insert refuses the Configuration already there;
+ 7. usage errors: --postgres with --data-dir, events/get --postgres; an
     unreachable server is exit 2 naming --postgres, and no password is
     printed.
 Exits non-zero on a mismatch.
@@ -31,7 +37,7 @@ import sys
 import tempfile
 import urllib.parse
 
-from check_export_import import AC, FORM, IS_A, IS_B, RL_X, records, users_of
+from check_export_import import AC, FORM, IS_A, IS_B, RL_X, binding, records, users_of
 from cli_support import Session, check, run
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "postgres"))
@@ -187,6 +193,49 @@ def modes(binary, tmp, db, export_file, first):
         check(export(binary, empty.conninfo) == "", "--dry-run wrote into an empty database")
 
 
+def bindings(binary, tmp):
+    fixture = os.path.join(os.path.dirname(os.path.abspath(__file__)), "import_fixtures",
+                           "export.ndjson")
+    with open(fixture, encoding="utf-8") as f:
+        text = f.read()
+    text += "\n".join([
+        binding("BS" + "1" * 32, "US" + "a" * 32, "tok-a", "2016-01-01T00:00:00Z"),
+        binding("BS" + "2" * 32, "US" + "b" * 32, "tok-b", "2016-01-02T00:00:00Z"),
+        json.dumps({"type": "configuration", "item": {
+            "default_chat_service_sid": "IS" + "a" * 32, "default_inactive_timer": "PT10M"}}),
+    ]) + "\n"
+    source = os.path.join(tmp, "bindings.ndjson")
+    with open(source, "w", encoding="utf-8") as f:
+        f.write(text)
+    durable = os.path.join(tmp, "bindings-dir")
+    code, _, err = run(binary, "import", "--data-dir", durable, source)
+    check(code == 0, err)
+    code, expected, err = run(binary, "export", "--data-dir", durable)
+    check(code == 0, err)
+    expected = "".join(line + "\n" for line in expected.splitlines()
+                       if json.loads(line)["type"] != "binding")
+    with TempDatabase("cli") as db:
+        code, _, err = import_(binary, db.conninfo, source)
+        check(code == 1, err)
+        check(err.count("warning: 501/20501") == 1 and "bindings.ndjson:10: warning" in err, err)
+        check("3 inserted" in err and "2 Bindings read: 0 inserted, 0 replaced, 0 skipped, "
+              "2 not imported" in err and "the Configuration imported" in err, err)
+        got = export(binary, db.conninfo)
+        check(got == expected, "export --postgres:\n%s\nexpected:\n%s" % (got, expected))
+        check(json.loads(got.splitlines()[-1])["type"] == "configuration", got)
+        with TempDatabase("cli") as db2:
+            pg_file = os.path.join(tmp, "bindings-pg.ndjson")
+            with open(pg_file, "w", encoding="utf-8") as f:
+                f.write(got)
+            code, _, err = import_(binary, db2.conninfo, pg_file)
+            check(code == 0 and "the Configuration imported" in err, err)
+            check(export(binary, db2.conninfo) == got, "second database differs")
+            code, _, err = import_(binary, db2.conninfo, pg_file)
+            check(code == 1 and "409/20001 the store has a Configuration already" in err, err)
+            code, _, err = import_(binary, db2.conninfo, "--mode", "skip", pg_file)
+            check(code == 0 and "the Configuration skipped" in err, err)
+
+
 def replay(binary):
     http_file = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples",
                              "twilio-docs.http")
@@ -226,6 +275,7 @@ def main():
         first = varied_store(binary, tmp)
         check(len(records(first)) > 0)
         round_trips(binary, tmp, first, os.path.join(tmp, "a.ndjson"))
+        bindings(binary, tmp)
         replay(binary)
         usage(binary, tmp)
     print("ok")
