@@ -210,6 +210,7 @@ void CheckRoute(const internal::Target& target, const std::vector<std::string>& 
       FUZZ_CHECK(n == 6 && s[2] == "Users" && route->user_key == s[3] && s[4] == "Bindings" &&
                      route->binding_sid == s[5],
                  "kUserBinding shape");
+      break;
     case internal::RouteKind::kConfiguration:
       FUZZ_CHECK(false, "a Chat route of kind kConfiguration");
       break;
