@@ -17,6 +17,7 @@
 
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "tests/support/json_compare.h"
 #include "userstore/binding.h"
 #include "userstore/json.h"
 
@@ -140,73 +141,6 @@ constexpr char kUserBindingsReadEmpty[] = R"({
   "bindings": []
 })";
 
-const char* TypeName(simdjson::dom::element_type t) {
-  using simdjson::dom::element_type;
-  switch (t) {
-    case element_type::ARRAY:
-      return "array";
-    case element_type::OBJECT:
-      return "object";
-    case element_type::INT64:
-    case element_type::UINT64:
-    case element_type::DOUBLE:
-      return "number";
-    case element_type::STRING:
-      return "string";
-    case element_type::BOOL:
-      return "bool";
-    case element_type::NULL_VALUE:
-      return "null";
-  }
-  return "?";
-}
-
-// Expects `actual` to equal `expected`: same keys in the same order, same
-// types, equal scalars (numbers here are small non-negative integers).
-// Counts the object keys compared, so a test can assert the walk ran.
-void Compare(simdjson::dom::element expected, simdjson::dom::element actual,
-             const std::string& path, int* keys) {
-  using simdjson::dom::element_type;
-  ASSERT_STREQ(TypeName(actual.type()), TypeName(expected.type())) << path;
-  switch (expected.type()) {
-    case element_type::OBJECT: {
-      std::vector<std::pair<std::string_view, simdjson::dom::element>> e, a;
-      simdjson::dom::object expected_object, actual_object;
-      ASSERT_EQ(expected.get(expected_object), simdjson::SUCCESS);
-      ASSERT_EQ(actual.get(actual_object), simdjson::SUCCESS);
-      for (auto field : expected_object) e.emplace_back(field.key, field.value);
-      for (auto field : actual_object) a.emplace_back(field.key, field.value);
-      ASSERT_EQ(a.size(), e.size()) << path;
-      for (size_t i = 0; i < e.size(); ++i) {
-        ASSERT_EQ(a[i].first, e[i].first) << path << " key #" << i;
-        ++*keys;
-        Compare(e[i].second, a[i].second, path + "." + std::string(e[i].first), keys);
-      }
-      return;
-    }
-    case element_type::ARRAY: {
-      std::vector<simdjson::dom::element> e, a;
-      simdjson::dom::array expected_array, actual_array;
-      ASSERT_EQ(expected.get(expected_array), simdjson::SUCCESS);
-      ASSERT_EQ(actual.get(actual_array), simdjson::SUCCESS);
-      for (auto v : expected_array) e.push_back(v);
-      for (auto v : actual_array) a.push_back(v);
-      ASSERT_EQ(a.size(), e.size()) << path;
-      for (size_t i = 0; i < e.size(); ++i) {
-        Compare(e[i], a[i], path + "[" + std::to_string(i) + "]", keys);
-      }
-      return;
-    }
-    case element_type::STRING:
-      EXPECT_EQ(actual.get_string().value_unsafe(), expected.get_string().value_unsafe()) << path;
-      return;
-    case element_type::NULL_VALUE:
-      return;
-    default:
-      EXPECT_EQ(actual.get_int64().value_unsafe(), expected.get_int64().value_unsafe()) << path;
-  }
-}
-
 std::string Str(simdjson::dom::element obj, const char* key) {
   std::string_view s;
   EXPECT_EQ(obj[key].get(s), simdjson::SUCCESS) << key;
@@ -256,9 +190,9 @@ int CompareTexts(const char* fixture, const std::string& ours) {
   simdjson::dom::element expected, actual;
   EXPECT_EQ(p1.parse(std::string(fixture)).get(expected), simdjson::SUCCESS);
   EXPECT_EQ(p2.parse(ours).get(actual), simdjson::SUCCESS) << ours;
-  int keys = 0;
-  Compare(expected, actual, "", &keys);
-  return keys;
+  testing::JsonCompareStats stats;
+  testing::ExpectSameJson(expected, actual, "", &stats);
+  return stats.keys;
 }
 
 TEST(TwilioBindingFixturesTest, SingleBindingBodies) {

@@ -26,6 +26,7 @@
 
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "tests/support/json_compare.h"
 #include "userstore/configuration.h"
 #include "userstore/json.h"
 #include "userstore/page.h"
@@ -205,78 +206,6 @@ constexpr char kConfiguration[] = R"json({
   }
 })json";
 
-const char* TypeName(simdjson::dom::element_type t) {
-  using simdjson::dom::element_type;
-  switch (t) {
-    case element_type::ARRAY:
-      return "array";
-    case element_type::OBJECT:
-      return "object";
-    case element_type::INT64:
-    case element_type::UINT64:
-    case element_type::DOUBLE:
-      return "number";
-    case element_type::STRING:
-      return "string";
-    case element_type::BOOL:
-      return "bool";
-    case element_type::NULL_VALUE:
-      return "null";
-  }
-  return "?";
-}
-
-// Expects `actual` to equal `expected`: keys in the same order, values of
-// the same type and equal. Returns the number of keys compared.
-int Compare(simdjson::dom::element expected, simdjson::dom::element actual,
-            const std::string& path) {
-  using simdjson::dom::element_type;
-  EXPECT_STREQ(TypeName(actual.type()), TypeName(expected.type())) << path;
-  if (actual.type() != expected.type()) return 0;
-  int keys = 0;
-  switch (expected.type()) {
-    case element_type::OBJECT: {
-      std::vector<std::pair<std::string_view, simdjson::dom::element>> e, a;
-      simdjson::dom::object expected_object, actual_object;
-      EXPECT_EQ(expected.get(expected_object), simdjson::SUCCESS);
-      EXPECT_EQ(actual.get(actual_object), simdjson::SUCCESS);
-      for (auto field : expected_object) e.emplace_back(field.key, field.value);
-      for (auto field : actual_object) a.emplace_back(field.key, field.value);
-      EXPECT_EQ(a.size(), e.size()) << path;
-      for (size_t i = 0; i < e.size() && i < a.size(); ++i) {
-        EXPECT_EQ(a[i].first, e[i].first) << path << " key #" << i;
-        if (a[i].first != e[i].first) return keys;
-        keys += 1 + Compare(e[i].second, a[i].second, path + "." + std::string(e[i].first));
-      }
-      return keys;
-    }
-    case element_type::ARRAY: {
-      std::vector<simdjson::dom::element> e, a;
-      simdjson::dom::array expected_array, actual_array;
-      EXPECT_EQ(expected.get(expected_array), simdjson::SUCCESS);
-      EXPECT_EQ(actual.get(actual_array), simdjson::SUCCESS);
-      for (auto v : expected_array) e.push_back(v);
-      for (auto v : actual_array) a.push_back(v);
-      EXPECT_EQ(a.size(), e.size()) << path;
-      for (size_t i = 0; i < e.size() && i < a.size(); ++i) {
-        keys += Compare(e[i], a[i], path + "[" + std::to_string(i) + "]");
-      }
-      return keys;
-    }
-    case element_type::STRING:
-      EXPECT_EQ(actual.get_string().value_unsafe(), expected.get_string().value_unsafe()) << path;
-      return 0;
-    case element_type::BOOL:
-      EXPECT_EQ(actual.get_bool().value_unsafe(), expected.get_bool().value_unsafe()) << path;
-      return 0;
-    case element_type::NULL_VALUE:
-      return 0;
-    default:
-      EXPECT_EQ(actual.get_int64().value_unsafe(), expected.get_int64().value_unsafe()) << path;
-      return 0;
-  }
-}
-
 std::string Str(simdjson::dom::element obj, const char* key) {
   std::string_view s;
   EXPECT_EQ(obj[key].get(s), simdjson::SUCCESS) << key;
@@ -320,7 +249,9 @@ int CompareBodies(const char* example, const std::string& ours) {
   simdjson::dom::element expected, actual;
   EXPECT_EQ(expected_parser.parse(example, std::strlen(example)).get(expected), simdjson::SUCCESS);
   EXPECT_EQ(ours_parser.parse(ours).get(actual), simdjson::SUCCESS) << ours;
-  return Compare(expected, actual, "");
+  testing::JsonCompareStats stats;
+  testing::ExpectSameJson(expected, actual, "", &stats);
+  return stats.keys;
 }
 
 TEST(TwilioConversationsFixturesTest, SingleUserBodies) {

@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "common/twilio_errors.h"
 #include "gtest/gtest.h"
+#include "tests/support/json_compare.h"
 #include "userstore/error.h"
 #include "userstore/json.h"
 #include "userstore/page.h"
@@ -39,92 +40,6 @@ constexpr char kBase[] = "https://chat.twilio.com/v2";
 std::string ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-const char* TypeName(simdjson::dom::element_type t) {
-  using simdjson::dom::element_type;
-  switch (t) {
-    case element_type::ARRAY:
-      return "array";
-    case element_type::OBJECT:
-      return "object";
-    case element_type::INT64:
-    case element_type::UINT64:
-    case element_type::DOUBLE:
-      return "number";
-    case element_type::STRING:
-      return "string";
-    case element_type::BOOL:
-      return "bool";
-    case element_type::NULL_VALUE:
-      return "null";
-  }
-  return "?";
-}
-
-// Fixtures and our output only hold small non-negative integers, so numbers
-// compare as int64.
-bool SameScalar(simdjson::dom::element a, simdjson::dom::element b) {
-  using simdjson::dom::element_type;
-  switch (a.type()) {
-    case element_type::STRING:
-      return a.get_string().value_unsafe() == b.get_string().value_unsafe();
-    case element_type::BOOL:
-      return a.get_bool().value_unsafe() == b.get_bool().value_unsafe();
-    case element_type::NULL_VALUE:
-      return true;
-    default:
-      return a.get_int64().value_unsafe() == b.get_int64().value_unsafe();
-  }
-}
-
-// Counts of what CompareJson saw, to assert the comparison really ran.
-struct CompareStats {
-  int keys = 0;
-  int attribute_differences = 0;
-};
-
-// Expects `actual` to match `expected` (see the file comment). `path` names
-// the value in failure messages, e.g. ".users[0].links".
-void CompareJson(simdjson::dom::element expected, simdjson::dom::element actual,
-                 const std::string& path, CompareStats* stats) {
-  using simdjson::dom::element_type;
-  const bool is_attributes =
-      path.size() >= 11 && path.compare(path.size() - 11, 11, ".attributes") == 0;
-  if (is_attributes && expected.type() == element_type::NULL_VALUE) {
-    EXPECT_EQ(actual.type(), element_type::STRING) << path;
-    ++stats->attribute_differences;
-    return;
-  }
-  ASSERT_STREQ(TypeName(actual.type()), TypeName(expected.type())) << path;
-  if (expected.type() == element_type::OBJECT) {
-    std::vector<std::pair<std::string_view, simdjson::dom::element>> e, a;
-    simdjson::dom::object expected_object, actual_object;
-    ASSERT_EQ(expected.get(expected_object), simdjson::SUCCESS);
-    ASSERT_EQ(actual.get(actual_object), simdjson::SUCCESS);
-    for (auto field : expected_object) e.emplace_back(field.key, field.value);
-    for (auto field : actual_object) a.emplace_back(field.key, field.value);
-    ASSERT_EQ(a.size(), e.size()) << path;
-    for (size_t i = 0; i < e.size(); ++i) {
-      ASSERT_EQ(a[i].first, e[i].first) << path << " key #" << i;
-      ++stats->keys;
-      CompareJson(e[i].second, a[i].second, path + "." + std::string(e[i].first), stats);
-    }
-  } else if (expected.type() == element_type::ARRAY) {
-    std::vector<simdjson::dom::element> e, a;
-    simdjson::dom::array expected_array, actual_array;
-    ASSERT_EQ(expected.get(expected_array), simdjson::SUCCESS);
-    ASSERT_EQ(actual.get(actual_array), simdjson::SUCCESS);
-    for (auto v : expected_array) e.push_back(v);
-    for (auto v : actual_array) a.push_back(v);
-    ASSERT_EQ(a.size(), e.size()) << path;
-    for (size_t i = 0; i < e.size(); ++i) {
-      CompareJson(e[i], a[i], path + "[" + std::to_string(i) + "]", stats);
-    }
-  } else {
-    EXPECT_TRUE(SameScalar(expected, actual))
-        << path << ": expected " << expected << ", got " << actual;
-  }
 }
 
 std::string GetString(simdjson::dom::element obj, const char* key) {
@@ -172,7 +87,7 @@ User UserFromFixture(simdjson::dom::element obj) {
   return u;
 }
 
-class TwilioFixturesTest : public testing::TestWithParam<const char*> {
+class TwilioFixturesTest : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
     const char* dir = std::getenv("USERSTORE_TWILIO_FIXTURES_DIR");
@@ -210,8 +125,9 @@ TEST_P(TwilioFixturesTest, SingleUserBodies) {
     simdjson::dom::element fixture = Fixture(name);
     const User user = UserFromFixture(fixture);
     ASSERT_EQ(user.is_online, std::optional<bool>(true));  // as in the fixture
-    CompareStats stats;
-    CompareJson(fixture, Ours(UserJson(user, kBase)), "", &stats);
+    testing::JsonCompareStats stats;
+    testing::ExpectSameJson(fixture, Ours(UserJson(user, kBase)), "", &stats,
+                            /*null_attributes_may_be_text=*/true);
     // 14 user keys + 2 link keys; attributes the one difference.
     EXPECT_EQ(stats.keys, 16);
     EXPECT_EQ(stats.attribute_differences, 1);
@@ -238,8 +154,9 @@ TEST_P(TwilioFixturesTest, ListBodies) {
     ASSERT_EQ(page.users.size(), c.users);
     const std::string service_sid =
         c.users > 0 ? page.users[0].service_sid : std::string("ISaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
-    CompareStats stats;
-    CompareJson(fixture, Ours(PageJson(page, service_sid, kBase)), "", &stats);
+    testing::JsonCompareStats stats;
+    testing::ExpectSameJson(fixture, Ours(PageJson(page, service_sid, kBase)), "", &stats,
+                            /*null_attributes_may_be_text=*/true);
     // meta + its 7 keys + users, and 16 keys per user.
     EXPECT_EQ(stats.keys, 9 + 16 * static_cast<int>(c.users));
     EXPECT_EQ(stats.attribute_differences, static_cast<int>(c.users));
@@ -247,9 +164,9 @@ TEST_P(TwilioFixturesTest, ListBodies) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sources, TwilioFixturesTest,
-                         testing::Values("twilio-python", "twilio-node", "twilio-java",
-                                         "twilio-oai"),
-                         [](const testing::TestParamInfo<const char*>& param_info) {
+                         ::testing::Values("twilio-python", "twilio-node", "twilio-java",
+                                           "twilio-oai"),
+                         [](const ::testing::TestParamInfo<const char*>& param_info) {
                            std::string name = param_info.param;
                            for (char& ch : name) {
                              if (ch == '-') ch = '_';
@@ -286,8 +203,8 @@ TEST(TwilioErrorFixturesTest, ErrorBodies) {
     simdjson::dom::element fixture, ours;
     ASSERT_EQ(p1.parse(fixture_text).get(fixture), simdjson::SUCCESS);
     ASSERT_EQ(p2.parse(ours_text).get(ours), simdjson::SUCCESS);
-    CompareStats stats;
-    CompareJson(fixture, ours, "", &stats);
+    testing::JsonCompareStats stats;
+    testing::ExpectSameJson(fixture, ours, "", &stats, /*null_attributes_may_be_text=*/true);
     EXPECT_EQ(stats.keys, 4);
   }
 }

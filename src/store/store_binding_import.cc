@@ -17,6 +17,7 @@
 #include "common/status_macros.h"
 #include "common/twilio_errors.h"
 #include "store/binding_checks.h"
+#include "store/import_action.h"
 #include "store/store_impl.h"
 #include "store/validate.h"
 #include "userstore/error.h"
@@ -24,7 +25,8 @@
 namespace userstore::internal {
 namespace {
 
-enum class Action { kInsert, kReplace, kSkip, kReject };
+// What happens to one row.
+using Action = ImportAction;
 
 // A row that passed its own checks: the Binding it would be (no sequence,
 // user or identity yet).
@@ -82,22 +84,6 @@ Action Decide(const BindingRecord& row, const SidBytes& user, const BindingIndex
     return Action::kReject;
   }
   return Action::kInsert;
-}
-
-void Count(Action action, ImportResult* result) {
-  switch (action) {
-    case Action::kInsert:
-      ++result->inserted;
-      return;
-    case Action::kReplace:
-      ++result->replaced;
-      return;
-    case Action::kSkip:
-      ++result->skipped;
-      return;
-    case Action::kReject:
-      return;  // counted from the errors
-  }
 }
 
 }  // namespace
@@ -208,7 +194,7 @@ absl::StatusOr<ImportResult> StoreImpl::ImportBindings(std::string_view service_
     }
     USERSTORE_RETURN_IF_ERROR(failed);  // the rows before it are in
     if (action == Action::kReject) result.errors.push_back({row.index, std::move(error)});
-    Count(action, &result);
+    CountImportAction(action, &result);
   }
   result.rejected = result.errors.size();
   std::sort(result.errors.begin(), result.errors.end(),

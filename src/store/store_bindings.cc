@@ -1,5 +1,5 @@
-// Store's Conversations Configuration and push Bindings (binding.h,
-// configuration.h). Placeholder bodies: issue 17 fills them in.
+// Store's push Bindings calls (binding.h): each forwards to StoreImpl
+// (store_binding_ops.cc).
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "store/store_impl.h"

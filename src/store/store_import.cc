@@ -25,6 +25,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "common/status_macros.h"
 #include "common/twilio_errors.h"
+#include "store/import_action.h"
 #include "store/store_impl.h"
 #include "store/validate.h"
 #include "userstore/error.h"
@@ -76,7 +77,7 @@ struct ValidRow {
 };
 
 // What happens to one row.
-enum class Action { kInsert, kReplace, kSkip, kReject };
+using Action = ImportAction;
 
 // Decides rows one after another, seeing the index (through `Lookup`) as the
 // rows decided before have changed it: an overlay of the SIDs and identities
@@ -207,22 +208,6 @@ class SharedLookup {
   std::deque<std::string> copies_;
 };
 
-void Count(Action action, ImportResult* result) {
-  switch (action) {
-    case Action::kInsert:
-      ++result->inserted;
-      return;
-    case Action::kReplace:
-      ++result->replaced;
-      return;
-    case Action::kSkip:
-      ++result->skipped;
-      return;
-    case Action::kReject:  // counted from the errors at the end
-      return;
-  }
-}
-
 }  // namespace
 
 absl::StatusOr<ImportResult> StoreImpl::ImportUsers(std::string_view service_sid,
@@ -288,7 +273,7 @@ absl::StatusOr<ImportResult> StoreImpl::ImportUsers(std::string_view service_sid
     for (const ValidRow& row : rows) {
       const Action action = planner.Decide(row, users[row.index].identity, lookup, &error);
       if (action == Action::kReject) result.errors.push_back({row.index, error});
-      Count(action, &result);
+      CountImportAction(action, &result);
     }
   } else {
     // 3. Batch by batch.
@@ -412,7 +397,7 @@ absl::StatusOr<ImportResult> StoreImpl::ImportUsers(std::string_view service_sid
       });
       replaced.clear();
       if (!written.ok()) return written;  // earlier batches stay
-      for (Action action : actions) Count(action, &result);
+      for (Action action : actions) CountImportAction(action, &result);
     }
   }
   result.rejected = result.errors.size();
