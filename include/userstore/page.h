@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "userstore/filter.h"
 #include "userstore/user.h"
 
 namespace userstore {
@@ -60,6 +61,11 @@ struct PageRequest {
   // The API the page is read for: binds its tokens and sets its maximum
   // PageSize.
   PageApi api = PageApi::kChat;
+  // userstore's, not Twilio's: which users the page lists and in what order
+  // (filter.h). Empty: every user, in creation order. The page's tokens are
+  // bound to it: a token used with another filter is 400/20001. Errors of a
+  // bad filter: those listed at UserFilter.
+  UserFilter filter;
 };
 
 struct Page {

@@ -38,6 +38,7 @@
 #include "userstore/configuration.h"
 #include "userstore/events.h"
 #include "userstore/export.h"
+#include "userstore/filter.h"
 #include "userstore/import.h"
 #include "userstore/options.h"
 #include "userstore/page.h"
@@ -410,6 +411,53 @@ class USERSTORE_EXPORT Store {
   // order index). Errors: 404/20404 unknown Service.
   absl::StatusOr<uint64_t> CountUsers(std::string_view service_sid) const;
 
+  // ---- Beyond Twilio: filters, counts, batch upsert (filter.h) ----------
+
+  // The number of users that match `filter` (filter.h), exact: the users of
+  // one instant, as a list page sees them. Complexity: empty filter, role,
+  // attribute: O(1) (a counter kept by the index); identity prefix and date
+  // range: O(log n + matches). Errors: 404/20404 unknown Service; a bad
+  // filter's (UserFilter: 400/20001, 400/50100, 400/50105). Thread-safe.
+  absl::StatusOr<uint64_t> CountUsers(std::string_view service_sid, const UserFilter& filter) const;
+
+  // Declares `key` as the Service's indexed attribute: the top-level
+  // attributes member that UserFilter::attribute_key may name (one per
+  // Service; a new key replaces the old, "" removes it). Builds the index
+  // over the current users (O(n x attributes size), holding the Service's
+  // index exclusively: its readers and writers wait), and keeps it on every
+  // write after. A durable Store persists the declaration and rebuilds the
+  // index on open. Declaring the key already declared changes nothing.
+  // Errors: 404/20404 unknown Service; 400/20001 key over 128 bytes, not
+  // UTF-8, or holding U+0000; 501/20501 a shared Store (not yet: the
+  // declaration would have to reach every host); 500/20500 the disk write
+  // failed (nothing changed). Thread-safe.
+  absl::Status SetIndexedAttribute(std::string_view service_sid, std::string_view key);
+
+  // The Service's indexed attribute key; "" when none. O(1).
+  // Errors: 404/20404 unknown Service.
+  absl::StatusOr<std::string> IndexedAttribute(std::string_view service_sid) const;
+
+  // Creates or updates up to kMaxUpsertRows (100) users in one call, each
+  // row by its identity (filter.h, UserUpsert): absent, created as
+  // CreateUser would; present, updated as UpdateUser would with the row's
+  // set fields (a row that changes nothing is kUnchanged and writes
+  // nothing). Each row is validated on its own with CreateUser's and
+  // UpdateUser's rules and gets its own UpsertResult (input order), so a bad
+  // row never stops the others; an identity that repeats an earlier row of
+  // the call is refused (400/20001). The rows are applied as one step under
+  // the Service's index held exclusively (a reader sees none or all of
+  // them); a durable Store writes them as one synced RocksDB WriteBatch
+  // before applying them. Each created or updated user gets one feed event
+  // (kUserAdded / kUserUpdated, WriteOrigin::kServer), and post-event
+  // listeners fire for each with options.webhook_enabled.
+  // Errors (the call's; no row is applied): 404/20404 unknown Service;
+  // 400/20001 no rows or more than kMaxUpsertRows; 500/20500 the disk
+  // write failed. Complexity: O(rows x (|identity| + |attributes| +
+  // log n)). Thread-safe.
+  absl::StatusOr<std::vector<UpsertResult>> UpsertUsers(std::string_view service_sid,
+                                                        const std::vector<UserUpsert>& rows,
+                                                        const UpsertOptions& options = {});
+
   // Changes the given fields, moves date_updated and the revision. The
   // change is computed from the user as it is under its lock, so a merge
   // patch (UserUpdate::attributes_patch) never loses a concurrent patch of
@@ -436,10 +484,12 @@ class USERSTORE_EXPORT Store {
   absl::Status DeleteUser(std::string_view service_sid, std::string_view key,
                           const UserDelete& params);
 
-  // One page of the Service's users in creation order. Complexity:
-  // O(log n + page_size) whatever the offset. Errors: 404/20404; 400/20001
-  // bad page size, page, or token (malformed, altered, another Service's or
-  // another API's: PageRequest::api).
+  // One page of the Service's users in creation order, or of those matching
+  // request.filter in its order (filter.h). Complexity: O(log n + page_size)
+  // whatever the offset, filtered or not. Errors: 404/20404; 400/20001
+  // bad page size, page, or token (malformed, altered, another Service's,
+  // another API's: PageRequest::api, or another filter's); a bad filter's
+  // (UserFilter).
   absl::StatusOr<Page> ListUsers(std::string_view service_sid, const PageRequest& request) const;
 
   // ListUsers filling `*out`: its users vector is resized to the page and

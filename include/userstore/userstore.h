@@ -6,6 +6,7 @@
 #include "userstore/binding.h"        // IWYU pragma: export
 #include "userstore/configuration.h"  // IWYU pragma: export
 #include "userstore/error.h"          // IWYU pragma: export
+#include "userstore/filter.h"         // IWYU pragma: export
 #include "userstore/import.h"         // IWYU pragma: export
 #include "userstore/inspect.h"        // IWYU pragma: export
 #include "userstore/json.h"           // IWYU pragma: export

@@ -245,6 +245,21 @@ absl::StatusOr<bool> Store::UserExists(std::string_view service_sid, std::string
 absl::StatusOr<uint64_t> Store::CountUsers(std::string_view service_sid) const {
   return impl_->CountUsers(service_sid);
 }
+absl::StatusOr<uint64_t> Store::CountUsers(std::string_view service_sid,
+                                           const UserFilter& filter) const {
+  return impl_->CountUsers(service_sid, filter);
+}
+absl::Status Store::SetIndexedAttribute(std::string_view service_sid, std::string_view key) {
+  return impl_->SetIndexedAttribute(service_sid, key);
+}
+absl::StatusOr<std::string> Store::IndexedAttribute(std::string_view service_sid) const {
+  return impl_->IndexedAttribute(service_sid);
+}
+absl::StatusOr<std::vector<UpsertResult>> Store::UpsertUsers(std::string_view service_sid,
+                                                             const std::vector<UserUpsert>& rows,
+                                                             const UpsertOptions& options) {
+  return impl_->UpsertUsers(service_sid, rows, options);
+}
 absl::StatusOr<Page> Store::ListUsers(std::string_view service_sid,
                                       const PageRequest& request) const {
   return impl_->ListUsers(service_sid, request);

@@ -84,6 +84,14 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
                           const UserDelete& params = {});
   absl::StatusOr<bool> UserExists(std::string_view service_sid, std::string_view key) const;
   absl::StatusOr<uint64_t> CountUsers(std::string_view service_sid) const;
+  // Filters, counts and batch upsert (store_filter.cc, store_upsert.cc;
+  // contracts in store.h).
+  absl::StatusOr<uint64_t> CountUsers(std::string_view service_sid, const UserFilter& filter) const;
+  absl::Status SetIndexedAttribute(std::string_view service_sid, std::string_view key);
+  absl::StatusOr<std::string> IndexedAttribute(std::string_view service_sid) const;
+  absl::StatusOr<std::vector<UpsertResult>> UpsertUsers(std::string_view service_sid,
+                                                        const std::vector<UserUpsert>& rows,
+                                                        const UpsertOptions& options);
   absl::Status ListUsers(std::string_view service_sid, const PageRequest& request, Page* out) const;
   absl::Status VisitUsers(std::string_view service_sid, const PageRequest& request,
                           Store::UserVisitor visit, Page* links) const;
