@@ -100,6 +100,7 @@ int main(int argc, char** argv) {
   userstore::bench::RegisterImportBenchmarks(users);
   userstore::bench::RegisterExportBenchmarks(users);
   userstore::bench::RegisterEventBenchmarks(users);
+  userstore::bench::RegisterFilterBenchmarks(users);
   if (prebuild && !list_only) userstore::bench::PrebuildFixtures(users);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -32,6 +32,11 @@ void RegisterExportBenchmarks(const std::vector<size_t>& user_counts);
 // reading the feed.
 void RegisterEventBenchmarks(const std::vector<size_t>& user_counts);
 
+// Registers issue 18's benchmarks (filter_bench.cc): filtered pages and
+// counts, the same filtered pages on SQLite, memory with an indexed
+// attribute, batch upsert against single calls (durable, sync).
+void RegisterFilterBenchmarks(const std::vector<size_t>& user_counts);
+
 // Registers the paired benchmarks of store size `n` (paired_bench.cc).
 void RegisterPairedBenchmarks(size_t n);
 
