@@ -161,8 +161,8 @@ struct FilterFixture {
       request.page = 1;
     }
     matches[k] = total;
-    if (tokens.empty()) Die("a filtered walk of one page: too few users");
-    p90_token[k] = tokens[tokens.size() * 9 / 10];
+    // A walk of one page (a small store: the smoke test): the first page.
+    p90_token[k] = tokens.empty() ? std::string() : tokens[tokens.size() * 9 / 10];
   }
 };
 
@@ -171,7 +171,7 @@ void BM_FilterPage(State& state, Kind k, bool p90, size_t n) {
   PageRequest request;
   request.page_size = static_cast<int64_t>(kPageSize);
   request.filter = f.filters[k];
-  if (p90) {
+  if (p90 && !f.p90_token[k].empty()) {
     request.page_token = f.p90_token[k];
     request.page = 1;
   }
@@ -334,8 +334,7 @@ class SqliteFiltered {
         cursor = k == Kind::kPrefix ? last.identity : LastSeq(k, last);
         cursors.push_back(cursor);
       }
-      if (cursors.empty()) Die("sqlite walk of one page");
-      p90[ki] = cursors[cursors.size() * 9 / 10];
+      p90[ki] = cursors.empty() ? first[ki] : cursors[cursors.size() * 9 / 10];
     }
   }
 
