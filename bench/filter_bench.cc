@@ -177,8 +177,8 @@ void BM_FilterPage(State& state, Kind k, bool p90, size_t n) {
   }
   Page page;
   for (auto _ : state) {
-    if (!f.store->ListUsers(f.service_sid, request, &page).ok() || page.users.size() != kPageSize) {
-      state.SkipWithError("page failed or short");
+    if (!f.store->ListUsers(f.service_sid, request, &page).ok() || page.users.empty()) {
+      state.SkipWithError("page failed or empty");
       break;
     }
     benchmark::DoNotOptimize(page.users.data());
