@@ -726,9 +726,9 @@ void CheckOne(const RestFacade& facade, World& w, const Request& request) {
                          user["attributes"].get(attributes) == simdjson::SUCCESS,
                      "batch user: %s", dump.c_str());
           absl::StatusOr<User> stored = w.store->FetchUser(service, user_sid);
-          FUZZ_CHECK(stored.ok() && stored->identity == identity &&
-                         stored->attributes == attributes,
-                     "a batch item differs from the stored user: %s", dump.c_str());
+          FUZZ_CHECK(
+              stored.ok() && stored->identity == identity && stored->attributes == attributes,
+              "a batch item differs from the stored user: %s", dump.c_str());
         }
         FUZZ_CHECK(SameBindings(bindings_after, bindings_before),
                    "a batch changed the Bindings: %s", dump.c_str());

@@ -83,7 +83,7 @@ class RestUserExtensionsTest : public RestFacadeTest {
       for (size_t i = 0; i < page.ArraySize("/users"); ++i) {
         identities.push_back(page.Str(absl::StrCat("/users/", i, "/identity")));
       }
-      const std::string expected = absl::StrCat(kListUrl, "?", filter_query, "PageSize=");
+      const std::string expected = absl::StrCat(kListUrl, "?", std::string(filter_query), "PageSize=");
       EXPECT_TRUE(page.Str("/meta/url").starts_with(expected)) << page.Str("/meta/url");
       EXPECT_TRUE(page.Str("/meta/first_page_url").starts_with(expected));
       next = page.IsNull("/meta/next_page_url") ? "" : TargetOf(page.Str("/meta/next_page_url"));
@@ -193,7 +193,7 @@ TEST_F(RestUserExtensionsOffTest, ListParametersAreIgnored) {
         "X-Userstore-DateCreatedFrom=bogus", "X-Userstore-DateCreatedBefore=2000-01-01T00:00:00Z",
         "X-Userstore-AttributeKey=tier&X-Userstore-AttributeValue=%22gold%22",
         "X-Userstore-Count=true", "X-Userstore-Count=bogus"}) {
-    const Response r = Get(absl::StrCat(plain, "&", extra));
+    const Response r = Get(absl::StrCat(plain, "&", std::string(extra)));
     EXPECT_EQ(r.status, expected.status) << extra;
     EXPECT_EQ(r.body, expected.body) << extra;
     EXPECT_EQ(r.headers, expected.headers) << extra;
@@ -229,7 +229,7 @@ TEST_F(RestUserExtensionsTest, ConversationsListsIgnoreTheParameters) {
   ASSERT_EQ(expected.status, 200) << expected.body;
   for (std::string_view extra : {"X-Userstore-IdentityPrefix=team-", "X-Userstore-Count=true",
                                  "X-Userstore-DateCreatedFrom=bogus"}) {
-    const Response r = Get(absl::StrCat(v1, "&", extra));
+    const Response r = Get(absl::StrCat(v1, "&", std::string(extra)));
     EXPECT_EQ(r.body, expected.body) << extra;
   }
   const Response created = Post("/v1/Services/" + std::string(kServiceSid) + "/Users",
@@ -320,7 +320,7 @@ TEST_F(RestUserExtensionsTest, BatchWhoseRowsAllFailCallsNoStore) {
   EXPECT_EQ(r.body,
             R"({"users":[{"index":0,"status":400,"outcome":"failed","code":20001,)"
             R"("message":"Invalid batch row: unknown member \"extra\" (expected identity, )"
-            R"(role_sid, attributes, friendly_name)",)"
+            R"x(role_sid, attributes, friendly_name)",)x"
             R"("more_info":"https://www.twilio.com/docs/errors/20001"},)"
             R"({"index":1,"status":400,"outcome":"failed","code":20001,)"
             R"("message":"Invalid batch row: missing required member \"identity\"",)"
@@ -331,7 +331,7 @@ TEST_F(RestUserExtensionsTest, BatchWhoseRowsAllFailCallsNoStore) {
 // ---- with the Store's filters (branch filter18) ----------------------------
 
 TEST_F(RestUserExtensionsTest, FilteredListPagesFollowNextPageUrl) {
-  for (std::string_view id : {"team-c", "other-1", "team-a", "team-b", "other-2", "team-d"}) {
+  for (const char* id : {"team-c", "other-1", "team-a", "team-b", "other-2", "team-d"}) {
     CreateOk(absl::StrCat("Identity=", id));
   }
   const std::string prefix = "X-Userstore-IdentityPrefix=team-";
