@@ -34,7 +34,9 @@
 //     accepts; an error body has exactly code, message, more_info (the
 //     code's Twilio page) and status (= the HTTP status); a 405 has Allow;
 //   - success bodies have the shape of their route (a Chat or Conversations
-//     user, page, service, roles, the Configuration, Binding, User Binding)
+//     user, page, service, roles, the Configuration, Binding, User Binding;
+//     with "#ext", a count {"count","url"} and a batch upsert's items in
+//     input order, each user the batch wrote as the Store holds it)
 //     and a page holds at most meta.page_size <= 100 users (<= 50 for a
 //     Conversations page; 1000 Bindings);
 //   - a users or Bindings page's url, first_page_url, next_page_url and
@@ -716,7 +718,9 @@ void CheckOne(const RestFacade& facade, World& w, const Request& request) {
         binding_mutated = true;
       } else if (batch) {
         // Each user a batch made or changed renders as its item shows it.
-        for (simdjson::dom::element item : body["users"].get_array().value()) {
+        simdjson::dom::array items;
+        FUZZ_CHECK(body["users"].get(items) == simdjson::SUCCESS, "batch: %s", dump.c_str());
+        for (simdjson::dom::element item : items) {
           std::string_view user_sid, service, identity, attributes;
           simdjson::dom::element user;
           if (item["user"].get(user) != simdjson::SUCCESS) continue;

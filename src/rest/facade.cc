@@ -395,7 +395,7 @@ class Handler {
       USERSTORE_ASSIGN_OR_RETURN(results,
                                  store_->UpsertUsers(route_.service_sid, parsed->rows, upsert));
       if (results.size() != parsed->rows.size()) {
-        return absl::InternalError("UpsertUsers returned a result per row");
+        return absl::InternalError("UpsertUsers did not return one result per row");
       }
     }
     return JsonResponse(200, internal::BatchJson(*parsed, results, base_url_));
