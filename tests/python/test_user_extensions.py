@@ -10,7 +10,7 @@ import json
 import unittest
 
 import host
-from host import ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID, TWILIO_CHAT_ORIGIN, twilio_error
+from host import ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID, twilio_error
 
 AUTH = (ACCOUNT_SID, AUTH_TOKEN)
 
@@ -29,9 +29,9 @@ class HostTestCase(host.HostTestCase):
         return response
 
     def follow(self, url):
-        """GETs a URL the facade rendered (Twilio's origin) on this host."""
-        self.assertTrue(url.startswith(TWILIO_CHAT_ORIGIN), url)
-        return self.session.get(self.host.origin + url[len(TWILIO_CHAT_ORIGIN):])
+        """GETs a URL the facade rendered (below the host's base URL)."""
+        self.assertTrue(url.startswith(self.host.origin + "/v2/"), url)
+        return self.session.get(url)
 
 
 class UserExtensionsTest(HostTestCase):
