@@ -10,23 +10,11 @@ import json
 import unittest
 
 import host
-from host import ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID, twilio_error
-
-AUTH = (ACCOUNT_SID, AUTH_TOKEN)
+from host import SERVICE_SID, twilio_error
 
 
-class HostTestCase(host.HostTestCase):
+class HostTestCase(host.AuthenticatedTestCase):
     """A host per class, serving SERVICE_SID; the session authenticates."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.session.auth = AUTH
-
-    def create(self, identity, **params):
-        response = self.session.post(self.users_url, data=dict(Identity=identity, **params))
-        self.assertEqual(response.status_code, 201, response.text)
-        return response
 
     def follow(self, url):
         """GETs a URL the facade rendered (below the host's base URL)."""
