@@ -83,7 +83,8 @@ class RestUserExtensionsTest : public RestFacadeTest {
       for (size_t i = 0; i < page.ArraySize("/users"); ++i) {
         identities.push_back(page.Str(absl::StrCat("/users/", i, "/identity")));
       }
-      const std::string expected = absl::StrCat(kListUrl, "?", std::string(filter_query), "PageSize=");
+      const std::string expected =
+          absl::StrCat(kListUrl, "?", std::string(filter_query), "PageSize=");
       EXPECT_TRUE(page.Str("/meta/url").starts_with(expected)) << page.Str("/meta/url");
       EXPECT_TRUE(page.Str("/meta/first_page_url").starts_with(expected));
       next = page.IsNull("/meta/next_page_url") ? "" : TargetOf(page.Str("/meta/next_page_url"));
@@ -317,14 +318,13 @@ TEST_F(RestUserExtensionsTest, BatchBodyBound) {
 TEST_F(RestUserExtensionsTest, BatchWhoseRowsAllFailCallsNoStore) {
   Response r = Create(BatchBody(R"([{"identity":"a","extra":"1"},{"friendly_name":"x"}])"));
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(r.body,
-            R"({"users":[{"index":0,"status":400,"outcome":"failed","code":20001,)"
-            R"("message":"Invalid batch row: unknown member \"extra\" (expected identity, )"
-            R"x(role_sid, attributes, friendly_name)",)x"
-            R"("more_info":"https://www.twilio.com/docs/errors/20001"},)"
-            R"({"index":1,"status":400,"outcome":"failed","code":20001,)"
-            R"("message":"Invalid batch row: missing required member \"identity\"",)"
-            R"("more_info":"https://www.twilio.com/docs/errors/20001"}]})");
+  EXPECT_EQ(r.body, R"({"users":[{"index":0,"status":400,"outcome":"failed","code":20001,)"
+                    R"("message":"Invalid batch row: unknown member \"extra\" (expected identity, )"
+                    R"x(role_sid, attributes, friendly_name)",)x"
+                    R"("more_info":"https://www.twilio.com/docs/errors/20001"},)"
+                    R"({"index":1,"status":400,"outcome":"failed","code":20001,)"
+                    R"("message":"Invalid batch row: missing required member \"identity\"",)"
+                    R"("more_info":"https://www.twilio.com/docs/errors/20001"}]})");
   EXPECT_EQ(CountUsers(), 0);
 }
 
