@@ -110,7 +110,7 @@ TEST(StoreUpsert, CreatesUpdatesKeepsAndRefusesRowByRow) {
   EXPECT_GT(r[4].user.revision, r[0].user.revision);  // created in input order
 
   // The store holds what the results show.
-  for (int i : {0, 1, 2, 4}) {
+  for (size_t i : {0u, 1u, 2u, 4u}) {
     ASSERT_OK_AND_ASSIGN(const User stored, s->FetchUser(kServiceSid, rows[i].identity));
     EXPECT_EQ(stored.sid, r[i].user.sid);
     EXPECT_EQ(stored.attributes, r[i].user.attributes);
@@ -190,9 +190,10 @@ TEST(StoreUpsert, EachRowGetsTheCodeOfItsOwnError) {
       {Row(std::string(300, 'x')), 400, 50207},
       {Row("US0123456789abcdef0123456789abcdef"), 400, 50206},
       {Row("bad\xff"), 400, 20001},
-      {with("a1", [](UserUpsert& u) { u.attributes = "{"; }), 400, 50303},
+      {with("a1", [](UserUpsert& u) { u.attributes = "{"; }), 400, 50304},
       {with("a2", [](UserUpsert& u) { u.attributes = "7"; }), 400, 50304},
-      {with("exists", [](UserUpsert& u) { u.attributes = "nope"; }), 400, 50303},
+      {with("exists", [](UserUpsert& u) { u.attributes = "nope"; }), 400, 50304},
+      {with("a3", [](UserUpsert& u) { u.attributes = std::string(16385, ' '); }), 400, 50303},
       {with("f1", [](UserUpsert& u) { u.friendly_name = std::string(300, 'f'); }), 400, 50003},
       {with("r1", [](UserUpsert& u) { u.role_sid = "RLnothex"; }), 400, 20001},
       {with("r2", [](UserUpsert& u) { u.role_sid = "RLbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"; }), 400,
@@ -339,7 +340,9 @@ TEST(StoreUpsert, ConcurrentUpsertsCreatesAndDeletesStayConsistent) {
   ASSERT_OK_AND_ASSIGN(const std::vector<UpsertResult> r, s->UpsertUsers(kServiceSid, rows));
   for (int i = 0; i < kIdentities; ++i) {
     const bool existed = identities.count(name(i)) > 0;
-    EXPECT_EQ(r[i].outcome, existed ? UpsertOutcome::kUpdated : UpsertOutcome::kCreated) << i;
+    EXPECT_EQ(r[static_cast<size_t>(i)].outcome,
+              existed ? UpsertOutcome::kUpdated : UpsertOutcome::kCreated)
+        << i;
   }
   ASSERT_OK_AND_ASSIGN(const uint64_t all, s->CountUsers(kServiceSid));
   EXPECT_EQ(all, static_cast<uint64_t>(kIdentities));
