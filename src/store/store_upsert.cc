@@ -116,10 +116,9 @@ absl::StatusOr<std::vector<UpsertResult>> StoreImpl::UpsertUsers(
 
   // 2 and 3, under every lock of the index.
   std::vector<const UserRecord*> writes;
+  std::vector<UpsertRow*> written_rows;   // each write's row
   std::vector<Emission> emissions;        // one per write
-  std::vector<JournalEvent> events;       // durable feed: one per write
   std::vector<UserRecord::Ptr> replaced;  // freed once the locks are released
-  EventFeed* const feed = service->feed();
   absl::Status written = service->users().Exclusive([&](UserIndex::Locked& index) {
     absl::flat_hash_set<SidBytes> minted;  // the new SIDs of this batch
     for (UpsertRow& row : valid) {
@@ -168,45 +167,17 @@ absl::StatusOr<std::vector<UpsertResult>> StoreImpl::UpsertUsers(
         row.write = std::move(next);
       }
       writes.push_back(row.write.get());
+      written_rows.push_back(&row);
     }
-    uint64_t first = 0;  // the batch's first event sequence (durable feed)
-    if (journal_ != nullptr && journal_->StoresEvents() && feed != nullptr && !writes.empty()) {
-      for (Emission& emission : emissions) events.push_back(JournalEvent{0, MetaOf(&emission)});
-      first = feed->Reserve(writes.size());  // nothing throws from here to the try
-      for (size_t w = 0; w < writes.size(); ++w) events[w].sequence = first + w;
-    }
-    try {
-      if (journal_ != nullptr && !writes.empty()) {
-        if (absl::Status s = journal_->PutUsers(service->sid(), writes, events); !s.ok()) {
-          if (!events.empty()) feed->Abandon(first);
-          return s;
-        }
+    return CommitBatch(*service, writes, emissions, [&](size_t w) {
+      UpsertRow& row = *written_rows[w];
+      CopyUser(*service, *row.write, UserShape::kResource, &results[row.index].user);
+      if (row.old == nullptr) {
+        index.Insert(std::move(row.write));
+      } else {
+        replaced.push_back(index.Replace(std::move(row.write)));
       }
-      size_t w = 0;
-      for (UpsertRow& row : valid) {
-        if (row.write == nullptr) continue;
-        Emission& emission = emissions[w];
-        if (!events.empty()) {
-          feed->Publish(events[w].sequence, events[w].meta, *row.write);
-          emission.sequence = events[w].sequence;
-        } else if (journal_ == nullptr || !journal_->StoresEvents()) {
-          Emit(&emission, *row.write);  // memory feed: after the write succeeded
-        }
-        ++w;
-        CopyUser(*service, *row.write, UserShape::kResource, &results[row.index].user);
-        if (row.old == nullptr) {
-          index.Insert(std::move(row.write));
-        } else {
-          replaced.push_back(index.Replace(std::move(row.write)));
-        }
-      }
-    } catch (...) {
-      // The batch's sequences are published or abandoned, never left
-      // pending (Abandon keeps those already published).
-      if (!events.empty()) feed->Abandon(first);
-      throw;
-    }
-    return absl::OkStatus();
+    });
   });
   replaced.clear();
   if (!written.ok()) return written;
