@@ -338,7 +338,8 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
   // PutUsers (durable; with one feed event each from `emissions[w]` when the
   // journal stores events), then for each w in order its event published
   // (or emitted: memory feed) and `apply(w)` called to install it. A failed
-  // write returns its error with nothing applied and no sequence taken.
+  // write returns its error with nothing applied (the feed sequences it
+  // reserved are abandoned, as Journaled does). The caller holds the locks.
   absl::Status CommitBatch(ServiceState& service, const std::vector<const UserRecord*>& writes,
                            std::vector<Emission>& emissions,
                            absl::FunctionRef<void(size_t)> apply) const;
