@@ -37,10 +37,16 @@ UserCreate Create(std::string identity) {
   return c;
 }
 
+// Every event after `after` (pages of 1,000, ReadEvents' most).
 std::vector<UserEvent> Events(Store& store, uint64_t after) {
-  absl::StatusOr<EventPage> page = store.ReadEvents(kServiceSid, after, 1000);
-  EXPECT_TRUE(page.ok()) << page.status();
-  return page.ok() ? page->events : std::vector<UserEvent>{};
+  std::vector<UserEvent> out;
+  for (;;) {
+    absl::StatusOr<EventPage> page = store.ReadEvents(kServiceSid, after, 1000);
+    EXPECT_TRUE(page.ok()) << page.status();
+    if (!page.ok() || page->events.empty()) return out;
+    for (UserEvent& e : page->events) out.push_back(std::move(e));
+    after = page->next_after;
+  }
 }
 
 TEST(StoreUpsert, CreatesUpdatesKeepsAndRefusesRowByRow) {
@@ -279,19 +285,26 @@ TEST(StoreUpsert, ListenersFireOnlyWithWebhookEnabled) {
 // identities: every call answers, no identity is held twice, and each user
 // holds the last value written to it.
 TEST(StoreUpsert, ConcurrentUpsertsCreatesAndDeletesStayConsistent) {
-  TestStore s;
+  StoreOptions options;
+  options.events.memory_window = 1 << 14;  // every event of the run stays readable
+  TestStore s(options);
   constexpr int kIdentities = 40;
   constexpr int kRounds = 60;
   auto name = [](int i) { return absl::StrCat("id-", i); };
+  // Thread t's call `round` upserts every third identity from first_of.
+  auto first_of = [](int t, int round) { return (round + t * 7) % 5; };
+  auto attributes_of = [](int t, int round) {
+    return absl::StrCat(R"({"t":)", t, R"(,"round":)", round, "}");
+  };
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 2; ++t) {
     threads.emplace_back([&, t] {
       for (int round = 0; round < kRounds; ++round) {
         std::vector<UserUpsert> rows;
-        for (int i = (round + t * 7) % 5; i < kIdentities; i += 3) {
+        for (int i = first_of(t, round); i < kIdentities; i += 3) {
           UserUpsert u = Row(name(i));
-          u.attributes = absl::StrCat(R"({"t":)", t, R"(,"round":)", round, "}");
+          u.attributes = attributes_of(t, round);
           rows.push_back(std::move(u));
         }
         absl::StatusOr<std::vector<UpsertResult>> r = s->UpsertUsers(kServiceSid, rows);
@@ -315,6 +328,27 @@ TEST(StoreUpsert, ConcurrentUpsertsCreatesAndDeletesStayConsistent) {
   });
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
+
+  // One step: each call's events (its attributes name it) are consecutive
+  // in the feed, one per row, with no other write between them.
+  std::map<std::string, std::vector<uint64_t>> batches;
+  for (const UserEvent& e : Events(*s.store, 0)) {
+    if (e.type != UserEvent::Type::kUserRemoved && e.user.attributes != "{}") {
+      batches[e.user.attributes].push_back(e.sequence);
+    }
+  }
+  std::map<std::string, size_t> expected;  // each call's attributes -> its rows
+  for (int t = 0; t < 2; ++t) {
+    for (int round = 0; round < kRounds; ++round) {
+      expected[attributes_of(t, round)] =
+          static_cast<size_t>(kIdentities - first_of(t, round) + 2) / 3;
+    }
+  }
+  ASSERT_EQ(batches.size(), expected.size());
+  for (const auto& [attributes, sequences] : batches) {
+    EXPECT_EQ(sequences.size(), expected[attributes]) << attributes;  // every row changed
+    EXPECT_EQ(sequences.back() - sequences.front() + 1, sequences.size()) << attributes;
+  }
 
   std::set<std::string> identities;
   std::set<std::string> sids;
