@@ -46,7 +46,9 @@
 //     step;
 //   - issue 17: is_notifiable follows the user's push Bindings (registered
 //     and deleted; re-registering an endpoint makes no second one), and a
-//     user deleted and created again has none.
+//     user deleted and created again has none;
+//   - issue 18: batch upserts (BatchUpsert) create, update or keep each row
+//     as the model predicts, with each row's own error codes.
 #include <simdjson.h>
 
 #include <algorithm>
@@ -446,6 +448,8 @@ class Harness {
         const uint8_t b = in.Byte();
         if (b < 0xC0) {
           clock_->fetch_add(static_cast<int64_t>(b % 3));
+        } else if (b >= 0xF8 && b < 0xFC) {
+          BatchUpsert(in, service);  // issue 18
         } else {
           ChatStep(in, service, b);
         }
@@ -777,6 +781,93 @@ class Harness {
       default:
         Connection(in, service);
         break;
+    }
+  }
+
+  // ---- issue 18: batch upsert ----
+  // Store::UpsertUsers of 0..6 rows (existing identities, fresh ones and
+  // repeats): the call fails 400/20001 exactly when it has no row; each row
+  // fails with the codes its own fields give (20001 for an identity that
+  // repeats an earlier row), else creates the user (as CreateUser), updates
+  // it when a field differs (as UpdateUser, "{}" equal to no attributes), or
+  // keeps it (revision and dates too); revisions rise in input order; the
+  // listeners fire once per changed row with webhook_enabled.
+  void BatchUpsert(ByteReader& in, ModelService& service) {
+    std::vector<UserUpsert> rows(in.Pick(7));
+    std::vector<Codes> codes(rows.size());
+    std::vector<std::optional<std::string>> roles(rows.size());
+    std::set<std::string> seen;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      UserUpsert& row = rows[i];
+      const std::vector<const ModelUser*> users = service.InOrder();
+      const uint8_t pick = in.Byte();
+      row.identity = pick % 2 == 0 && !users.empty() ? users[pick / 2 % users.size()]->identity
+                                                     : PickIdentity(in);
+      row.friendly_name = PickFriendlyName(in);
+      row.attributes = PickAttributes(in);
+      row.role_sid = PickRole(in, service);
+      IdentityCodes(row.identity, &codes[i]);
+      if (codes[i].empty() && !seen.insert(row.identity).second) {
+        codes[i].insert(twilio_code::kInvalidParameter);
+        continue;
+      }
+      FriendlyNameCodes(row.friendly_name, &codes[i]);
+      AttributesCodes(row.attributes, &codes[i]);
+      roles[i] = RoleCodes(row.role_sid, service, &codes[i]);
+    }
+    UpsertOptions options;
+    options.webhook_enabled = in.Bool();
+    absl::StatusOr<std::vector<UpsertResult>> results =
+        store_->UpsertUsers(service.sid, rows, options);
+    CheckOutcome(results.status(), rows.empty() ? Codes{twilio_code::kInvalidParameter} : Codes{},
+                 "UpsertUsers");
+    if (!results.ok()) return;
+    FUZZ_CHECK(results->size() == rows.size(), "UpsertUsers: %zu results for %zu rows",
+               results->size(), rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const UpsertResult& r = (*results)[i];
+      const UserUpsert& row = rows[i];
+      if (!codes[i].empty()) {
+        FUZZ_CHECK(r.outcome == UpsertOutcome::kFailed && r.user.sid.empty(),
+                   "UpsertUsers row %zu must fail", i);
+        CheckOutcome(r.status, codes[i], "UpsertUsers row");
+        continue;
+      }
+      FUZZ_CHECK(r.status.ok(), "UpsertUsers row %zu: %s", i, Describe(r.status).c_str());
+      auto it = service.users.find(row.identity);
+      if (it == service.users.end()) {
+        FUZZ_CHECK(r.outcome == UpsertOutcome::kCreated, "UpsertUsers row %zu must create", i);
+        UserCreate create;
+        create.identity = row.identity;
+        create.attributes = row.attributes;
+        create.friendly_name = row.friendly_name;
+        const ModelUser m = Created(service, create, roles[i], r.user, "UpsertUsers create");
+        ExpectUser(r.user, m, service, false, "UpsertUsers created");
+        service.users[m.identity] = m;
+      } else {
+        ModelUser& target = it->second;
+        auto shown = [](const std::string& a) { return a.empty() ? std::string("{}") : a; };
+        std::optional<std::string> name = target.friendly_name;
+        if (row.friendly_name) {
+          name = row.friendly_name->empty() ? std::nullopt : row.friendly_name;
+        }
+        const bool changed = (roles[i] && *roles[i] != target.role_sid) ||
+                             name != target.friendly_name ||
+                             (row.attributes && shown(*row.attributes) != shown(target.attributes));
+        if (!changed) {
+          FUZZ_CHECK(r.outcome == UpsertOutcome::kUnchanged, "UpsertUsers row %zu: unchanged", i);
+          ExpectUser(r.user, target, service, false, "UpsertUsers unchanged");
+          continue;
+        }
+        FUZZ_CHECK(r.outcome == UpsertOutcome::kUpdated, "UpsertUsers row %zu must update", i);
+        UserUpdate update;
+        update.attributes = row.attributes;
+        update.friendly_name = row.friendly_name;
+        update.webhook_enabled = options.webhook_enabled;  // Updated() counts the listener call
+        Updated(service, &target, update, roles[i], std::string(), r.user, "UpsertUsers update");
+        continue;
+      }
+      if (options.webhook_enabled) ++expected_events_;
     }
   }
 

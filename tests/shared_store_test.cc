@@ -339,5 +339,18 @@ TEST_F(SharedStoreTest, BindingCallsAre501) {
   EXPECT_TRUE(store->DeleteUser(kServiceSid, "alice").ok());
 }
 
+// Issue 18: batch upsert is refused in shared mode (501/20501) before any
+// row is looked at, and changes nothing.
+TEST_F(SharedStoreTest, UpsertUsersIs501) {
+  std::unique_ptr<Store> store = OpenWithService();
+  ASSERT_NE(store, nullptr);
+  UserUpsert row;
+  row.identity = "bob";
+  const auto upserted = store->UpsertUsers(kServiceSid, {row});
+  EXPECT_TWILIO_ERROR(upserted, 501, twilio_code::kNotImplemented);
+  EXPECT_EQ(upserted.status().message(), "batch upsert is not available in shared mode yet");
+  EXPECT_TWILIO_ERROR(store->FetchUser(kServiceSid, "bob"), 404, 20404);
+}
+
 }  // namespace
 }  // namespace userstore

@@ -333,6 +333,16 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
   // journaled, and if that fails r's presence goes back to `before` and the
   // error is returned.
   absl::Status EmitPresence(Emission* emission, UserRecord& r, const PresenceBefore& before) const;
+  // A batch of user writes (ImportUsers, UpsertUsers), under every lock of
+  // the Service's index (UserIndex::Exclusive): `writes[w]` journaled as one
+  // PutUsers (durable; with one feed event each from `emissions[w]` when the
+  // journal stores events), then for each w in order its event published
+  // (or emitted: memory feed) and `apply(w)` called to install it. A failed
+  // write returns its error with nothing applied (the feed sequences it
+  // reserved are abandoned, as Journaled does). The caller holds the locks.
+  absl::Status CommitBatch(ServiceState& service, const std::vector<const UserRecord*>& writes,
+                           std::vector<Emission>& emissions,
+                           absl::FunctionRef<void(size_t)> apply) const;
   // A Persist (user_index.h) that journals `r` (PutUser) and emits it; null
   // when there is neither a journal nor a feed. `emission` must outlive it.
   UserIndex::Persist CommitUser(Emission* emission) const;
