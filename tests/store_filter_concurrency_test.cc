@@ -92,19 +92,22 @@ TEST(StoreFilterConcurrency, WalksSeeEachMatchingUserOnceWhileWritersChangeOther
         PageRequest req;
         req.filter = c.filter;
         req.page_size = 1 + n % 7;
-        std::set<std::string> seen;
+        std::set<std::string> seen;      // SIDs: a re-created identity is another user
+        std::set<std::string> seen_ids;  // identities, for the stable users
         for (int page = 0; page < 10000; ++page) {
           absl::StatusOr<Page> p = t->ListUsers(kServiceSid, req);
           ASSERT_TRUE(p.ok()) << p.status();
           for (const User& u : p->users) {
-            EXPECT_TRUE(seen.insert(u.identity).second) << "twice: " << u.identity;
+            EXPECT_TRUE(seen.insert(u.sid).second) << "twice: " << u.identity;
+            seen_ids.insert(u.identity);
             EXPECT_TRUE(c.matches(u)) << u.identity << " " << u.role_sid << " " << u.attributes;
           }
           if (p->next_page_token.empty()) break;
           req.page = p->page + 1;
           req.page_token = p->next_page_token;
         }
-        for (const std::string& id : *c.stable) EXPECT_TRUE(seen.contains(id)) << "missed " << id;
+        for (const std::string& id : *c.stable)
+          EXPECT_TRUE(seen_ids.contains(id)) << "missed " << id;
         walks.fetch_add(1);
       }
     });
