@@ -359,5 +359,35 @@ TEST_F(StoreFilter, IndexedAttributeIsRebuiltReplacedAndRemoved) {
   EXPECT_TWILIO_ERROR(t_->IndexedAttribute("ISbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"), 404, 20404);
 }
 
+// Dates before 1970 (or past 2106) live in the date index's wide set
+// beside the packed one: walks and counts merge the two.
+TEST(StoreFilterDates, DatesOutsideThirtyTwoBitsMergeWithTheOthers) {
+  TestStore t;
+  const int64_t start = 1458853519;
+  t.clock->Advance(-start - 20);  // 1969-12-31T23:59:40Z
+  Create(t, "old1");
+  t.clock->Advance(10);
+  Create(t, "old2");
+  t.clock->Advance(20);  // 1970-01-01T00:00:10Z
+  Create(t, "new1");
+  Create(t, "new2");
+  t.clock->Advance(-40);  // back before 1970
+  Create(t, "old0");
+  UserFilter all;
+  all.created_from = absl::FromUnixSeconds(-100);
+  for (int size = 1; size <= 3; ++size) {
+    EXPECT_EQ(Walk(t, all, size), (Ids{"old0", "old1", "old2", "new1", "new2"})) << size;
+  }
+  EXPECT_EQ(Count(t, all), 5u);
+  UserFilter around;
+  around.created_from = absl::FromUnixSeconds(-10);
+  around.created_before = absl::FromUnixSeconds(11);
+  EXPECT_EQ(Walk(t, around, 1), (Ids{"old2", "new1", "new2"}));
+  EXPECT_EQ(Count(t, around), 3u);
+  UserFilter before_epoch;
+  before_epoch.created_before = absl::UnixEpoch();
+  EXPECT_EQ(Walk(t, before_epoch, 2), (Ids{"old0", "old1", "old2"}));
+}
+
 }  // namespace
 }  // namespace userstore

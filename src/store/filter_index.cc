@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 
 #include "json/json_dom.h"
 
@@ -75,8 +76,8 @@ std::optional<std::string> FilterIndex::Value(const UserRecord& record) const {
 void FilterIndex::Add(const UserRecord& record, const std::optional<std::string>& value) {
   WriterLock lock(&mu_);
   by_role_[record.role_sid].insert(record.sequence);
-  by_identity_.insert(record.identity());
-  by_date_.emplace(record.date_created, record.sequence);
+  by_identity_.insert(&record);
+  InsertDate(record.date_created, record.sequence);
   if (value) by_value_[*value].insert(record.sequence);
 }
 
@@ -86,8 +87,8 @@ void FilterIndex::Remove(const UserRecord& record, const std::optional<std::stri
     it->second.erase(record.sequence);
     if (it->second.empty()) by_role_.erase(it);
   }
-  by_identity_.erase(record.identity());
-  by_date_.erase({record.date_created, record.sequence});
+  by_identity_.erase(&record);
+  EraseDate(record.date_created, record.sequence);
   if (value) {
     if (auto it = by_value_.find(*value); it != by_value_.end()) {
       it->second.erase(record.sequence);
@@ -97,8 +98,7 @@ void FilterIndex::Remove(const UserRecord& record, const std::optional<std::stri
 }
 
 void FilterIndex::Move(uint64_t sequence, const Keys& before, const Keys& after) {
-  const bool same_view = before.identity.data() == after.identity.data() &&
-                         before.identity.size() == after.identity.size();
+  const bool same_view = before.record == after.record;
   if (before.role == after.role && before.value == after.value && same_view &&
       before.date_created == after.date_created) {
     return;
@@ -121,13 +121,13 @@ void FilterIndex::Move(uint64_t sequence, const Keys& before, const Keys& after)
     if (after.value) by_value_[*after.value].insert(sequence);
   }
   if (!same_view) {
-    // The key views the old record (still alive): erase, then view the new.
-    by_identity_.erase(before.identity);
-    by_identity_.insert(after.identity);
+    // The entry is the old record (still alive): erase, then the new.
+    by_identity_.erase(before.record);
+    by_identity_.insert(after.record);
   }
   if (before.date_created != after.date_created) {
-    by_date_.erase({before.date_created, sequence});
-    by_date_.emplace(after.date_created, sequence);
+    EraseDate(before.date_created, sequence);
+    InsertDate(after.date_created, sequence);
   }
 }
 
@@ -169,42 +169,112 @@ void FilterIndex::Candidates(const FilterQuery& query, bool forward, const Filte
     case FilterQuery::Kind::kIdentity: {
       const std::string_view prefix = query.prefix;
       if (forward) {
-        auto it = std::string_view(pos.identity) < prefix ? by_identity_.lower_bound(prefix)
-                                                          : by_identity_.upper_bound(pos.identity);
-        for (; it != by_identity_.end() && out->size() < stop && StartsWith(*it, prefix); ++it) {
-          out->push_back(FilterPos{0, 0, std::string(*it)});
+        const std::string_view at = pos.identity;
+        auto it = at < prefix ? by_identity_.lower_bound(prefix) : by_identity_.upper_bound(at);
+        for (; it != by_identity_.end() && out->size() < stop &&
+               StartsWith((*it)->identity(), prefix);
+             ++it) {
+          out->push_back(FilterPos{0, 0, std::string((*it)->identity())});
         }
       } else {
         // Positions of backward walks come from matching identities (or
         // one byte past one), so what precedes them in the set is the
         // prefix's range until the first identity without it.
-        auto it = by_identity_.lower_bound(pos.identity);
+        auto it = by_identity_.lower_bound(std::string_view(pos.identity));
         while (it != by_identity_.begin() && out->size() < stop) {
           --it;
-          if (!StartsWith(*it, prefix)) break;
-          out->push_back(FilterPos{0, 0, std::string(*it)});
+          if (!StartsWith((*it)->identity(), prefix)) break;
+          out->push_back(FilterPos{0, 0, std::string((*it)->identity())});
         }
       }
       return;
     }
-    case FilterQuery::Kind::kDate: {
-      const std::pair<int64_t, uint64_t> at{pos.date, pos.sequence};
-      if (forward) {
-        auto it = by_date_.upper_bound(std::max(at, std::pair<int64_t, uint64_t>{query.from, 0}));
-        for (; it != by_date_.end() && out->size() < stop && it->first < query.before; ++it) {
-          out->push_back(FilterPos{it->second, it->first, {}});
-        }
-      } else {
-        auto it = by_date_.lower_bound(std::min(at, std::pair<int64_t, uint64_t>{query.before, 0}));
-        while (it != by_date_.begin() && out->size() < stop) {
-          --it;
-          if (it->first < query.from) break;
-          out->push_back(FilterPos{it->second, it->first, {}});
-        }
-      }
+    case FilterQuery::Kind::kDate:
+      DateCandidates(query, forward, pos, want, out);
       return;
-    }
   }
+}
+
+std::optional<uint64_t> FilterIndex::Pack(int64_t date, uint64_t sequence) {
+  if (date < 0 || date > int64_t{0xffffffff} || sequence > 0xffffffffu) return std::nullopt;
+  return static_cast<uint64_t>(date) << 32 | sequence;
+}
+
+FilterIndex::Dates::const_iterator FilterIndex::PackedLowerBound(const Dates& dates, DatePair at) {
+  if (at.first < 0) return dates.begin();
+  if (at.first > int64_t{0xffffffff}) return dates.end();
+  if (at.second > 0xffffffffu) {  // past every sequence of that date
+    if (at.first == int64_t{0xffffffff}) return dates.end();
+    return dates.lower_bound(static_cast<uint64_t>(at.first + 1) << 32);
+  }
+  return dates.lower_bound(static_cast<uint64_t>(at.first) << 32 | at.second);
+}
+
+void FilterIndex::InsertDate(int64_t date, uint64_t sequence) {
+  if (std::optional<uint64_t> packed = Pack(date, sequence)) {
+    by_date_.insert(*packed);
+  } else {
+    by_date_wide_.emplace(date, sequence);
+  }
+}
+
+void FilterIndex::EraseDate(int64_t date, uint64_t sequence) {
+  if (std::optional<uint64_t> packed = Pack(date, sequence)) {
+    by_date_.erase(*packed);
+  } else {
+    by_date_wide_.erase({date, sequence});
+  }
+}
+
+void FilterIndex::DateCandidates(const FilterQuery& query, bool forward, const FilterPos& pos,
+                                 size_t want, std::vector<FilterPos>* out) const {
+  // Up to `want` from each set, nearest first, merged; the nearest `want` kept.
+  std::vector<DatePair> found;
+  const DatePair at{pos.date, pos.sequence};
+  if (forward) {
+    // Strictly after max(at, (from, 0)): sequences start at 1, so (from, 0)
+    // excludes no user of date `from`.
+    DatePair start = std::max(at, DatePair{query.from, 0});
+    // The least pair above `start`.
+    if (start.second < UINT64_MAX) {
+      ++start.second;
+    } else if (start.first < INT64_MAX) {
+      start = {start.first + 1, 0};
+    } else {
+      return;
+    }
+    size_t n = 0;
+    for (auto it = PackedLowerBound(by_date_, start); it != by_date_.end() && n < want; ++it, ++n) {
+      const DatePair p = Unpack(*it);
+      if (p.first >= query.before) break;
+      found.push_back(p);
+    }
+    n = 0;
+    for (auto it = by_date_wide_.lower_bound(start); it != by_date_wide_.end() && n < want;
+         ++it, ++n) {
+      if (it->first >= query.before) break;
+      found.push_back(*it);
+    }
+    std::sort(found.begin(), found.end());
+  } else {
+    const DatePair end = std::min(at, DatePair{query.before, 0});
+    size_t n = 0;
+    for (auto it = PackedLowerBound(by_date_, end); it != by_date_.begin() && n < want; ++n) {
+      --it;
+      const DatePair p = Unpack(*it);
+      if (p.first < query.from) break;
+      found.push_back(p);
+    }
+    n = 0;
+    for (auto it = by_date_wide_.lower_bound(end); it != by_date_wide_.begin() && n < want; ++n) {
+      --it;
+      if (it->first < query.from) break;
+      found.push_back(*it);
+    }
+    std::sort(found.begin(), found.end(), std::greater<>());
+  }
+  if (found.size() > want) found.resize(want);
+  for (const DatePair& p : found) out->push_back(FilterPos{p.second, p.first, {}});
 }
 
 bool FilterIndex::HoldsValue(const std::string& value, uint64_t sequence) const {
@@ -226,17 +296,20 @@ uint64_t FilterIndex::Count(const FilterQuery& query) const {
     }
     case FilterQuery::Kind::kIdentity: {
       uint64_t n = 0;
-      for (auto it = by_identity_.lower_bound(query.prefix);
-           it != by_identity_.end() && StartsWith(*it, query.prefix); ++it) {
+      for (auto it = by_identity_.lower_bound(std::string_view(query.prefix));
+           it != by_identity_.end() && StartsWith((*it)->identity(), query.prefix); ++it) {
         ++n;
       }
       return n;
     }
     case FilterQuery::Kind::kDate: {
       if (query.from >= query.before) return 0;
-      auto first = by_date_.lower_bound({query.from, 0});
-      auto last = by_date_.lower_bound({query.before, 0});
-      return static_cast<uint64_t>(std::distance(first, last));
+      const auto first = PackedLowerBound(by_date_, {query.from, 0});
+      const auto last = PackedLowerBound(by_date_, {query.before, 0});
+      const auto wide_first = by_date_wide_.lower_bound({query.from, 0});
+      const auto wide_last = by_date_wide_.lower_bound({query.before, 0});
+      return static_cast<uint64_t>(std::distance(first, last)) +
+             static_cast<uint64_t>(std::distance(wide_first, wide_last));
     }
   }
   return 0;

@@ -7,13 +7,16 @@
 // date_created, identity) or by what moves it between sets with the same
 // sequence (role, indexed attribute value):
 //   - role -> btree_set<sequence> (creation order inside a role);
-//   - btree_set<identity view> (views the identity bytes inside the current
-//     record: the UserIndex re-keys it when a record object is replaced);
-//   - btree_set<(date_created, sequence)>;
+//   - btree_set<record pointer> ordered by the records' identity bytes
+//     (immutable in a record object; the UserIndex re-keys it before a
+//     replaced record is freed);
+//   - btree_set<date_created << 32 | sequence> (both fit 32 bits: Unix
+//     seconds to 2106, four billion users), with a btree_set of (date,
+//     sequence) pairs beside it for the users that do not fit;
 //   - canonical value of the Service's indexed attribute -> btree_set<
 //     sequence> (empty, at no cost, while no attribute is declared).
-// Memory: about 40 bytes per user, plus ~9 per user holding an indexed
-// value.
+// Memory: about 30 bytes per user, plus ~9 per user holding an indexed
+// value (docs/design.md, "Filtered lists").
 //
 // Thread safety: one SharedMutex, taken LAST in the UserIndex lock order
 // (identity shard -> SID shard -> order index -> filter index). The indexed
@@ -85,7 +88,7 @@ class FilterIndex {
   struct Keys {
     SidBytes role{};
     std::optional<std::string> value;
-    std::string_view identity;  // views the record's bytes
+    const UserRecord* record = nullptr;  // the record object (identity order)
     int64_t date_created = 0;
   };
   // The user of `sequence` changed (in place, or replaced by a new record
@@ -122,8 +125,33 @@ class FilterIndex {
 
   mutable SharedMutex mu_;
   absl::flat_hash_map<SidBytes, Sequences> by_role_ ABSL_GUARDED_BY(mu_);
-  absl::btree_set<std::string_view> by_identity_ ABSL_GUARDED_BY(mu_);
-  absl::btree_set<std::pair<int64_t, uint64_t>> by_date_ ABSL_GUARDED_BY(mu_);
+  // Orders records by identity; also compares with identity bytes.
+  struct IdentityLess {
+    using is_transparent = void;
+    bool operator()(const UserRecord* a, const UserRecord* b) const {
+      return a->identity() < b->identity();
+    }
+    bool operator()(const UserRecord* a, std::string_view b) const { return a->identity() < b; }
+    bool operator()(std::string_view a, const UserRecord* b) const { return a < b->identity(); }
+  };
+  using DatePair = std::pair<int64_t, uint64_t>;
+  using Dates = absl::btree_set<uint64_t>;
+  // The packed date key, or nullopt when date or sequence exceeds 32 bits.
+  static std::optional<uint64_t> Pack(int64_t date, uint64_t sequence);
+  static DatePair Unpack(uint64_t packed) {
+    return {static_cast<int64_t>(packed >> 32), packed & 0xffffffffu};
+  }
+  // The first packed entry whose pair is >= `at`.
+  static Dates::const_iterator PackedLowerBound(const Dates& dates, DatePair at);
+  void InsertDate(int64_t date, uint64_t sequence) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void EraseDate(int64_t date, uint64_t sequence) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Candidates of a date query (both date sets merged).
+  void DateCandidates(const FilterQuery& query, bool forward, const FilterPos& pos, size_t want,
+                      std::vector<FilterPos>* out) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+
+  absl::btree_set<const UserRecord*, IdentityLess> by_identity_ ABSL_GUARDED_BY(mu_);
+  Dates by_date_ ABSL_GUARDED_BY(mu_);                           // packed
+  absl::btree_set<DatePair> by_date_wide_ ABSL_GUARDED_BY(mu_);  // the rest
   absl::flat_hash_map<std::string, Sequences> by_value_ ABSL_GUARDED_BY(mu_);
   std::string key_;  // see indexed_key()
 };

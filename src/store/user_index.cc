@@ -100,7 +100,6 @@ bool UserIndex::Modify(const UserKey& key, Mutate modify) {
     if (indexed) old_attributes.assign(r.attributes());
     modify(r);
     FilterIndex::Keys after = KeysOf(r, false);
-    before.identity = after.identity;  // in place: the same bytes
     if (indexed && old_attributes != r.attributes()) {
       before.value = CanonicalAttribute(old_attributes, filter_.indexed_key());
       after.value = filter_.Value(r);
@@ -353,7 +352,7 @@ void UserIndex::Locked::SetIndexedKey(std::string key) {
 }
 
 FilterIndex::Keys UserIndex::KeysOf(const UserRecord& record, bool with_value) const {
-  FilterIndex::Keys keys{record.role_sid, std::nullopt, record.identity(), record.date_created};
+  FilterIndex::Keys keys{record.role_sid, std::nullopt, &record, record.date_created};
   if (with_value) keys.value = filter_.Value(record);
   return keys;
 }
