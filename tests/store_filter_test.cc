@@ -8,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "tests/support/test_store.h"
 #include "userstore/error.h"
+#include "userstore/import.h"
 #include "userstore/store.h"
 
 namespace userstore {
@@ -387,6 +388,47 @@ TEST(StoreFilterDates, DatesOutsideThirtyTwoBitsMergeWithTheOthers) {
   UserFilter before_epoch;
   before_epoch.created_before = absl::UnixEpoch();
   EXPECT_EQ(Walk(t, before_epoch, 2), (Ids{"old0", "old1", "old2"}));
+}
+
+// An import that replaces users (kUpsert) moves them in every index: a
+// rename in identity order, a new date, role and indexed value; an
+// inserted row joins them.
+TEST_F(StoreFilter, ImportsMoveUsersInEveryIndex) {
+  absl::StatusOr<User> bob = t_->FetchUser(kServiceSid, "bob");
+  ASSERT_OK(bob);
+  UserImport row;
+  row.sid = bob->sid;
+  row.identity = "zed";
+  row.role_sid = kRoleSid;
+  row.attributes = R"({"tier":5})";
+  row.date_created = Created(9);
+  row.date_updated = Created(9);
+  UserImport fresh;
+  fresh.sid = "US0123456789abcdef0123456789abcdef";
+  fresh.identity = "bz";
+  row.role_sid = kRoleSid;
+  fresh.role_sid = kRoleSid;
+  fresh.attributes = R"({"tier":"gold"})";
+  fresh.date_created = Created(1);
+  fresh.date_updated = Created(1);
+  ImportOptions options;
+  options.mode = ImportMode::kUpsert;
+  ASSERT_OK_AND_ASSIGN(ImportResult result, t_->ImportUsers(kServiceSid, {row, fresh}, options));
+  EXPECT_EQ(result.replaced, 1u);
+  EXPECT_EQ(result.inserted, 1u);
+  EXPECT_EQ(Walk(t_, Prefix("b"), 1), (Ids{"bo", "bobby", "bz"}));
+  EXPECT_EQ(Walk(t_, Prefix("z"), 1), Ids{"zed"});
+  // "zed" keeps bob's place in creation order; "bz" comes last.
+  EXPECT_EQ(Walk(t_, Role(kRoleSid), 2), (Ids{"zed", "alice", "carol", "al", "bz"}));
+  EXPECT_EQ(Walk(t_, Attribute("tier", "5"), 2), (Ids{"zed", "al", "dave"}));
+  EXPECT_EQ(Walk(t_, Attribute("tier", R"("gold")"), 2), (Ids{"bobby", "bo", "bz"}));
+  UserFilter late;
+  late.created_from = Created(6);
+  EXPECT_EQ(Walk(t_, late, 1), (Ids{"dave", "zed"}));
+  UserFilter second;
+  second.created_from = Created(1);
+  second.created_before = Created(2);
+  EXPECT_EQ(Walk(t_, second, 1), (Ids{"alice", "bz"}));
 }
 
 }  // namespace
