@@ -455,6 +455,13 @@ TEST_F(RestUserExtensionsTest, BatchCreatesUpdatesAndReportsEachRow) {
   for (const UserEvent& e : events) changed.insert(e.user.identity);
   EXPECT_EQ(changed, (std::set<std::string>{"new", "old"}));
   EXPECT_EQ(events.size(), 2u);
+  // The filters see the batch's users (its writes keep the indexes).
+  Response count =
+      Get(std::string(kUsers) + "?X-Userstore-Count=true&X-Userstore-IdentityPrefix=ne");
+  EXPECT_EQ(Json(count.body).Int("/count"), 1);
+  EXPECT_EQ(Walk(std::string(kUsers) + "?X-Userstore-IdentityPrefix=ne",
+                 "X-Userstore-IdentityPrefix=ne&"),
+            std::vector<std::string>{"new"});
 }
 
 TEST_F(RestUserExtensionsTest, BatchOfAHundredLargeRowsFitsItsBound) {
