@@ -34,7 +34,9 @@
 //     accepts; an error body has exactly code, message, more_info (the
 //     code's Twilio page) and status (= the HTTP status); a 405 has Allow;
 //   - success bodies have the shape of their route (a Chat or Conversations
-//     user, page, service, roles, the Configuration, Binding, User Binding)
+//     user, page, service, roles, the Configuration, Binding, User Binding;
+//     with "#ext", a count {"count","url"} and a batch upsert's items in
+//     input order, each user the batch wrote as the Store holds it)
 //     and a page holds at most meta.page_size <= 100 users (<= 50 for a
 //     Conversations page; 1000 Bindings);
 //   - a users or Bindings page's url, first_page_url, next_page_url and
@@ -439,6 +441,42 @@ std::string CheckSuccessBody(const Store& store, simdjson::dom::object body,
                "malformed Configuration: %s", dump.c_str());
     return "";
   }
+  uint64_t count = 0;
+  if (body["count"].get(count) == simdjson::SUCCESS) {
+    // X-Userstore-Count (extensions): {"count":N,"url":"{Chat base}/…"}.
+    FUZZ_CHECK(body.size() == 2 && body["url"].get(url) == simdjson::SUCCESS &&
+                   url.substr(0, store.options().base_url.size()) == store.options().base_url &&
+                   url.ends_with("X-Userstore-Count=true"),
+               "malformed count: %s", dump.c_str());
+    return "";
+  }
+  if (body["meta"].error() != simdjson::SUCCESS) {
+    // A batch upsert (extensions): {"users":[…]}, one item per input row in
+    // input order; a success names its user, a failure its Twilio error.
+    simdjson::dom::array items;
+    FUZZ_CHECK(body.size() == 1 && body["users"].get(items) == simdjson::SUCCESS &&
+                   items.size() >= 1 && items.size() <= kMaxUpsertRows,
+               "no meta: %s", dump.c_str());
+    int64_t expected = 0;
+    for (simdjson::dom::element item : items) {
+      int64_t index = -1, status = 0, code = 0;
+      std::string_view outcome, user_sid;
+      FUZZ_CHECK(item["index"].get(index) == simdjson::SUCCESS && index == expected++ &&
+                     item["status"].get(status) == simdjson::SUCCESS &&
+                     item["outcome"].get(outcome) == simdjson::SUCCESS,
+                 "malformed batch item: %s", dump.c_str());
+      if (outcome == "failed") {
+        FUZZ_CHECK(status >= 400 && item["code"].get(code) == simdjson::SUCCESS &&
+                       CodeAllowed(static_cast<int>(status), code),
+                   "malformed batch failure: %s", dump.c_str());
+      } else {
+        FUZZ_CHECK((status == 201) == (outcome == "created") && (status == 201 || status == 200) &&
+                       item["user"]["sid"].get(user_sid) == simdjson::SUCCESS,
+                   "malformed batch success: %s", dump.c_str());
+      }
+    }
+    return "";
+  }
   simdjson::dom::object meta;
   FUZZ_CHECK(body["meta"].get(meta) == simdjson::SUCCESS, "no meta: %s", dump.c_str());
   std::string_view key;
@@ -664,6 +702,7 @@ void CheckOne(const RestFacade& facade, World& w, const Request& request) {
       }
       if (request.method == "GET") FollowPagingLinks(facade, *w.store, body, dump);
       const bool configuration = body["default_chat_service_sid"].error() == simdjson::SUCCESS;
+      const bool batch = request.method == "POST" && body["users"].error() == simdjson::SUCCESS;
       std::string_view binding_sid;
       if (request.method == "POST" && sid.empty() &&
           body["sid"].get(binding_sid) == simdjson::SUCCESS && binding_sid.substr(0, 2) == "BS") {
@@ -677,6 +716,27 @@ void CheckOne(const RestFacade& facade, World& w, const Request& request) {
                        SameUsers(after, before, /*notifiable=*/false),
                    "a registration changed more than its Binding: %s", dump.c_str());
         binding_mutated = true;
+      } else if (batch) {
+        // Each user a batch made or changed renders as its item shows it.
+        simdjson::dom::array items;
+        FUZZ_CHECK(body["users"].get(items) == simdjson::SUCCESS, "batch: %s", dump.c_str());
+        for (simdjson::dom::element item : items) {
+          std::string_view user_sid, service, identity, attributes;
+          simdjson::dom::element user;
+          if (item["user"].get(user) != simdjson::SUCCESS) continue;
+          FUZZ_CHECK(user["sid"].get(user_sid) == simdjson::SUCCESS &&
+                         user["service_sid"].get(service) == simdjson::SUCCESS &&
+                         user["identity"].get(identity) == simdjson::SUCCESS &&
+                         user["attributes"].get(attributes) == simdjson::SUCCESS,
+                     "batch user: %s", dump.c_str());
+          absl::StatusOr<User> stored = w.store->FetchUser(service, user_sid);
+          FUZZ_CHECK(
+              stored.ok() && stored->identity == identity && stored->attributes == attributes,
+              "a batch item differs from the stored user: %s", dump.c_str());
+        }
+        FUZZ_CHECK(SameBindings(bindings_after, bindings_before),
+                   "a batch changed the Bindings: %s", dump.c_str());
+        mutated = true;
       } else if (request.method == "POST" && !configuration) {
         FUZZ_CHECK(!sid.empty(), "POST success without a user: %s", dump.c_str());
         // The stored user renders to exactly this body (same SID, fields),

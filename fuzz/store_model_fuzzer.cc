@@ -44,15 +44,26 @@
 //     them only then; connections count up and down (never below 0) with
 //     is_online true exactly while above 0, and SetUserOnline keeps them in
 //     step;
+//   - issue 18 (FilterStep): the indexed attribute declared (or replaced,
+//     or removed) as the model says; a filtered walk (identity prefix, role,
+//     date range, indexed attribute value) with small pages returns exactly
+//     the model's matching users in the filter's order (identity bytes; date
+//     then creation; creation), and CountUsers(filter) their number; a bad
+//     filter (an undeclared key, a value that is not a string or a number,
+//     two criteria) fails with 400/20001;
 //   - issue 17: is_notifiable follows the user's push Bindings (registered
 //     and deleted; re-registering an endpoint makes no second one), and a
-//     user deleted and created again has none.
+//     user deleted and created again has none;
+//   - issue 18: batch upserts (BatchUpsert) create, update or keep each row
+//     as the model predicts, with each row's own error codes.
 #include <simdjson.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -446,6 +457,10 @@ class Harness {
         const uint8_t b = in.Byte();
         if (b < 0xC0) {
           clock_->fetch_add(static_cast<int64_t>(b % 3));
+        } else if (b >= 0xF8 && b < 0xFC) {
+          BatchUpsert(in, service);  // issue 18
+        } else if (b >= 0xFC) {
+          FilterStep(in, service, b);  // issue 18 (b % 4 picks the step)
         } else {
           ChatStep(in, service, b);
         }
@@ -777,6 +792,93 @@ class Harness {
       default:
         Connection(in, service);
         break;
+    }
+  }
+
+  // ---- issue 18: batch upsert ----
+  // Store::UpsertUsers of 0..6 rows (existing identities, fresh ones and
+  // repeats): the call fails 400/20001 exactly when it has no row; each row
+  // fails with the codes its own fields give (20001 for an identity that
+  // repeats an earlier row), else creates the user (as CreateUser), updates
+  // it when a field differs (as UpdateUser, "{}" equal to no attributes), or
+  // keeps it (revision and dates too); revisions rise in input order; the
+  // listeners fire once per changed row with webhook_enabled.
+  void BatchUpsert(ByteReader& in, ModelService& service) {
+    std::vector<UserUpsert> rows(in.Pick(7));
+    std::vector<Codes> codes(rows.size());
+    std::vector<std::optional<std::string>> roles(rows.size());
+    std::set<std::string> seen;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      UserUpsert& row = rows[i];
+      const std::vector<const ModelUser*> users = service.InOrder();
+      const uint8_t pick = in.Byte();
+      row.identity = pick % 2 == 0 && !users.empty() ? users[pick / 2 % users.size()]->identity
+                                                     : PickIdentity(in);
+      row.friendly_name = PickFriendlyName(in);
+      row.attributes = PickAttributes(in);
+      row.role_sid = PickRole(in, service);
+      IdentityCodes(row.identity, &codes[i]);
+      if (codes[i].empty() && !seen.insert(row.identity).second) {
+        codes[i].insert(twilio_code::kInvalidParameter);
+        continue;
+      }
+      FriendlyNameCodes(row.friendly_name, &codes[i]);
+      AttributesCodes(row.attributes, &codes[i]);
+      roles[i] = RoleCodes(row.role_sid, service, &codes[i]);
+    }
+    UpsertOptions options;
+    options.webhook_enabled = in.Bool();
+    absl::StatusOr<std::vector<UpsertResult>> results =
+        store_->UpsertUsers(service.sid, rows, options);
+    CheckOutcome(results.status(), rows.empty() ? Codes{twilio_code::kInvalidParameter} : Codes{},
+                 "UpsertUsers");
+    if (!results.ok()) return;
+    FUZZ_CHECK(results->size() == rows.size(), "UpsertUsers: %zu results for %zu rows",
+               results->size(), rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const UpsertResult& r = (*results)[i];
+      const UserUpsert& row = rows[i];
+      if (!codes[i].empty()) {
+        FUZZ_CHECK(r.outcome == UpsertOutcome::kFailed && r.user.sid.empty(),
+                   "UpsertUsers row %zu must fail", i);
+        CheckOutcome(r.status, codes[i], "UpsertUsers row");
+        continue;
+      }
+      FUZZ_CHECK(r.status.ok(), "UpsertUsers row %zu: %s", i, Describe(r.status).c_str());
+      auto it = service.users.find(row.identity);
+      if (it == service.users.end()) {
+        FUZZ_CHECK(r.outcome == UpsertOutcome::kCreated, "UpsertUsers row %zu must create", i);
+        UserCreate create;
+        create.identity = row.identity;
+        create.attributes = row.attributes;
+        create.friendly_name = row.friendly_name;
+        const ModelUser m = Created(service, create, roles[i], r.user, "UpsertUsers create");
+        ExpectUser(r.user, m, service, false, "UpsertUsers created");
+        service.users[m.identity] = m;
+      } else {
+        ModelUser& target = it->second;
+        auto shown = [](const std::string& a) { return a.empty() ? std::string("{}") : a; };
+        std::optional<std::string> name = target.friendly_name;
+        if (row.friendly_name) {
+          name = row.friendly_name->empty() ? std::nullopt : row.friendly_name;
+        }
+        const bool changed = (roles[i] && *roles[i] != target.role_sid) ||
+                             name != target.friendly_name ||
+                             (row.attributes && shown(*row.attributes) != shown(target.attributes));
+        if (!changed) {
+          FUZZ_CHECK(r.outcome == UpsertOutcome::kUnchanged, "UpsertUsers row %zu: unchanged", i);
+          ExpectUser(r.user, target, service, false, "UpsertUsers unchanged");
+          continue;
+        }
+        FUZZ_CHECK(r.outcome == UpsertOutcome::kUpdated, "UpsertUsers row %zu must update", i);
+        UserUpdate update;
+        update.attributes = row.attributes;
+        update.friendly_name = row.friendly_name;
+        update.webhook_enabled = options.webhook_enabled;  // Updated() counts the listener call
+        Updated(service, &target, update, roles[i], std::string(), r.user, "UpsertUsers update");
+        continue;
+      }
+      if (options.webhook_enabled) ++expected_events_;
     }
   }
 
@@ -1258,6 +1360,211 @@ class Harness {
   }
 
   // The whole listing equals the model, field by field.
+  // ---- issue 18: filters, counts, the indexed attribute ----------------------
+
+  // The canonical form of a JSON value for the attribute index (filter.h):
+  // 's' + text of a string, 'n' + the double of a number (-0 as 0); nullopt
+  // for anything else. The model's own, through simdjson directly.
+  static std::optional<std::string> ModelCanonical(simdjson::dom::element e) {
+    std::string_view text;
+    double d = 0;
+    if (e.type() == simdjson::dom::element_type::STRING && e.get(text) == simdjson::SUCCESS) {
+      return "s" + std::string(text);
+    }
+    if (e.is_number() && e.get_double().get(d) == simdjson::SUCCESS) {
+      if (d == 0) d = 0;
+      std::string out(1 + sizeof(d), 'n');
+      std::memcpy(out.data() + 1, &d, sizeof(d));
+      return out;
+    }
+    return std::nullopt;
+  }
+
+  static std::optional<std::string> ModelValue(const std::string& attributes,
+                                               const std::string& key) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    simdjson::dom::object object;
+    if (key.empty() || parser.parse(attributes).get(root) != simdjson::SUCCESS ||
+        root.get(object) != simdjson::SUCCESS) {
+      return std::nullopt;
+    }
+    std::optional<std::string> value;
+    for (simdjson::dom::key_value_pair field : object) {
+      if (field.key == key) value = ModelCanonical(field.value);
+    }
+    return value;
+  }
+
+  void FilterStep(ByteReader& in, ModelService& service, uint8_t selector) {
+    if (selector % 4 == 0) {
+      DeclareIndexedAttribute(in, service);
+    } else if (selector % 4 == 1) {
+      SetIndexedValue(in, service);
+    } else {
+      FilteredWalk(in, service);
+    }
+  }
+
+  // Replaces an existing user's attributes with a text holding an indexed
+  // key's value (or not), so that attribute filters have users to find.
+  void SetIndexedValue(ByteReader& in, ModelService& service) {
+    static const char* const kTexts[] = {R"({"k":1})",
+                                         R"({"k":1.0,"a":"v"})",
+                                         R"({"k":"v"})",
+                                         R"({"k":"\u0076"})",
+                                         R"({"k":-0.0})",
+                                         R"({"k":true})",
+                                         R"({"a":null})",
+                                         R"({"k":{"k":1}})",
+                                         R"({"k":1,"k":"v"})",
+                                         R"({"n":0,"p":""})",
+                                         "{}"};
+    std::vector<const ModelUser*> users = service.InOrder();
+    if (users.empty()) return;
+    ModelUser* target = service.FindKey(users[in.Byte() % users.size()]->sid);
+    UserUpdate params;
+    params.attributes = kTexts[in.Pick(11)];
+    absl::StatusOr<User> user = store_->UpdateUser(service.sid, target->sid, params);
+    FUZZ_CHECK(user.ok(), "UpdateUser(indexed value): %s", Describe(user.status()).c_str());
+    Updated(service, target, params, std::nullopt, std::string(), *user, "UpdateUser");
+  }
+
+  void DeclareIndexedAttribute(ByteReader& in, ModelService& service) {
+    static const char* const kKeys[] = {"k", "a", "", "p", "n"};
+    const std::string key = kKeys[in.Pick(5)];
+    const absl::Status status = store_->SetIndexedAttribute(service.sid, key);
+    FUZZ_CHECK(status.ok(), "SetIndexedAttribute(%s): %s", key.c_str(), Describe(status).c_str());
+    indexed_key_[service.sid] = key;
+    absl::StatusOr<std::string> got = store_->IndexedAttribute(service.sid);
+    FUZZ_CHECK(got.ok() && *got == key, "IndexedAttribute");
+  }
+
+  void FilteredWalk(ByteReader& in, ModelService& service) {
+    const std::string& declared = indexed_key_[service.sid];
+    std::vector<const ModelUser*> users = service.InOrder();
+    UserFilter filter;
+    std::function<bool(const ModelUser&)> match;
+    bool by_identity = false, by_date = false, valid = true;
+    switch (in.Pick(5)) {
+      case 0: {  // a prefix of some user's identity, or a short string
+        const size_t i = in.Byte();
+        filter.identity_prefix = !users.empty() && in.Bool()
+                                     ? users[i % users.size()]->identity.substr(0, 1 + i % 3)
+                                     : in.ShortString(3);
+        if (filter.identity_prefix.empty()) filter.identity_prefix = "u";
+        if (!IsText(filter.identity_prefix)) valid = false;
+        const std::string prefix = filter.identity_prefix;
+        match = [prefix](const ModelUser& u) { return u.identity.rfind(prefix, 0) == 0; };
+        by_identity = true;
+        break;
+      }
+      case 1: {
+        filter.role_sid = in.Bool() ? service.default_role : std::string(kExtraRole);
+        const std::string role = Lower(filter.role_sid);
+        match = [role](const ModelUser& u) { return Lower(u.role_sid) == role; };
+        break;
+      }
+      case 2: {  // around the clock's recent seconds
+        const int64_t now = clock_->load();
+        const int64_t from = now - static_cast<int64_t>(in.Pick(6));
+        const int64_t before = now - 2 + static_cast<int64_t>(in.Pick(6));
+        const uint8_t which = in.Byte() % 3;
+        if (which != 1) filter.created_from = absl::FromUnixSeconds(from);
+        if (which != 0) filter.created_before = absl::FromUnixSeconds(before);
+        match = [from, before, which](const ModelUser& u) {
+          return (which == 1 || u.created >= from) && (which == 0 || u.created < before);
+        };
+        by_date = true;
+        break;
+      }
+      default: {
+        static const char* const kValues[] = {
+            "1", "1.0", "-0", "0", R"("v")", R"("\u0076")", "true", "null", "{}", R"("")", "1e400"};
+        static const char* const kKeys[] = {"k", "a", "p", "n"};
+        filter.attribute_key = in.Bool() && !declared.empty() ? declared : kKeys[in.Pick(4)];
+        filter.attribute_value = kValues[in.Pick(11)];
+        simdjson::dom::parser parser;
+        simdjson::dom::element root;
+        std::optional<std::string> want;
+        if (parser.parse(filter.attribute_value).get(root) == simdjson::SUCCESS) {
+          want = ModelCanonical(root);
+        }
+        if (filter.attribute_key != declared || !want) valid = false;
+        const std::string key = filter.attribute_key;
+        match = [want, key](const ModelUser& u) {
+          return want && ModelValue(u.attributes, key) == want;
+        };
+        break;
+      }
+    }
+    if (in.Pick(16) == 0) {  // two criteria
+      if (filter.role_sid.empty()) {
+        filter.role_sid = service.default_role;
+      } else {
+        filter.identity_prefix = "u";
+      }
+      valid = false;
+    }
+    const absl::StatusOr<uint64_t> count = store_->CountUsers(service.sid, filter);
+    if (!valid) {
+      FUZZ_CHECK(!count.ok() && TwilioCode(count.status()) == twilio_code::kInvalidParameter,
+                 "bad filter counted: %s", Describe(count.status()).c_str());
+      return;
+    }
+    std::vector<const ModelUser*> want;
+    for (const ModelUser* u : users) {
+      if (match(*u)) want.push_back(u);
+    }
+    if (by_identity) {
+      std::sort(want.begin(), want.end(),
+                [](const ModelUser* a, const ModelUser* b) { return a->identity < b->identity; });
+    } else if (by_date) {
+      std::stable_sort(want.begin(), want.end(), [](const ModelUser* a, const ModelUser* b) {
+        return a->created < b->created;
+      });
+    }
+    FUZZ_CHECK(count.ok() && *count == want.size(), "CountUsers(filter): %s, model %zu",
+               Describe(count.status()).c_str(), want.size());
+    PageRequest request;
+    request.filter = filter;
+    request.page_size = 1 + static_cast<int64_t>(in.Pick(4));
+    std::vector<Page> pages;
+    size_t seen = 0;
+    for (int64_t index = 0;; ++index) {
+      request.page = index;
+      absl::StatusOr<Page> page = store_->ListUsers(service.sid, request);
+      FUZZ_CHECK(page.ok(), "filtered ListUsers: %s", Describe(page.status()).c_str());
+      for (const User& u : page->users) {
+        FUZZ_CHECK(seen < want.size() && u.sid == want[seen]->sid, "filtered walk: user %zu is %s",
+                   seen, u.identity.c_str());
+        ++seen;
+      }
+      pages.push_back(*page);
+      if (page->next_page_token.empty()) break;
+      request.page_token = page->next_page_token;
+    }
+    FUZZ_CHECK(seen == want.size(), "filtered walk saw %zu of %zu", seen, want.size());
+    // Back over previous tokens: the same pages.
+    for (size_t k = pages.size() - 1; k > 0; --k) {
+      request.page = static_cast<int64_t>(k) - 1;
+      request.page_token = pages[k].previous_page_token;
+      absl::StatusOr<Page> back = store_->ListUsers(service.sid, request);
+      FUZZ_CHECK(back.ok() && Sids(*back) == Sids(pages[k - 1]), "filtered previous page %zu", k);
+    }
+    // The token of a filter serves no other.
+    if (pages.size() > 1) {
+      PageRequest other;
+      other.page = 1;
+      other.page_size = request.page_size;
+      other.page_token = pages[0].next_page_token;
+      absl::StatusOr<Page> foreign = store_->ListUsers(service.sid, other);
+      FUZZ_CHECK(!foreign.ok(), "a filtered token served the unfiltered list");
+    }
+  }
+
+  std::map<std::string, std::string> indexed_key_;  // issue 18: by Service SID
+
   void CheckListing(const ModelService& service) {
     const std::vector<const ModelUser*> want = service.InOrder();
     size_t seen = 0;

@@ -12,7 +12,9 @@
 // filters BindingType and Identity, their paging, and the registration
 // extension's form (BindingType, Address, CredentialSid, MessageTypes; rows
 // marked `extensions` go through a facade with
-// FacadeOptions::enable_extensions). Values: empty, whitespace only, exactly
+// FacadeOptions::enable_extensions); issue 18's list filters, count and batch
+// upsert (X-Userstore-*, with and without extensions). Values: empty,
+// whitespace only, exactly
 // at and one unit over each limit, NUL bytes, invalid and overlong UTF-8,
 // lone surrogate escapes, percent-escapes truncated or decoding to / ? # ..,
 // repeated parameters, parameters without '=', SIDs of the wrong prefix,
@@ -882,12 +884,68 @@ std::vector<Row> RegistrationRows() {
   };
 }
 
+// Issue 18's extensions on the Users collection: the list filters, the
+// count and the batch upsert (rows marked `extensions`), and the batch
+// without them (the normal create). The attribute rows need the Store's
+// filter validation (no attribute is indexed here: every key is refused).
+std::vector<Row> UserExtensionRows() {
+  auto ext = [](Row r) {
+    r.extensions = true;
+    return r;
+  };
+  const std::string q = std::string(kU) + "?";
+  const std::string batch = "X-Userstore-Batch=";
+  std::string rows101 = "%5B";
+  for (int i = 0; i <= 100; ++i) {
+    absl::StrAppend(&rows101, i ? "%2C" : "", "%7B%22identity%22%3A%22r", i, "%22%7D");
+  }
+  rows101 += "%5D";
+  std::string huge = batch + "%5B%5D&Pad=";
+  huge.resize(8 * 1024 * 1024 + 1, 'x');
+  return {
+      ext(Get("Filter_DateMalformed", q + "X-Userstore-DateCreatedFrom=2015-07-30", 400,
+              kBadParam)),
+      ext(Get("Filter_DateNoZone", q + "X-Userstore-DateCreatedFrom=2015-07-30T20:00:00", 400,
+              kBadParam)),
+      ext(Get("Filter_DateEmpty", q + "X-Userstore-DateCreatedBefore=", 400, kBadParam)),
+      ext(Get("Filter_DateTrailingSpace",
+              q + "X-Userstore-DateCreatedBefore=2015-07-30T20:00:00Z%20", 400, kBadParam)),
+      ext(Get("Filter_DateOk", q + "X-Userstore-DateCreatedFrom=2015-07-30T20:00:00Z", 200, 0)),
+      ext(Get("Filter_PrefixEmpty", q + "X-Userstore-IdentityPrefix=", 400, kBadParam)),
+      ext(Get("Filter_RoleMalformed", q + "X-Userstore-RoleSid=RL123", 400, kBadParam)),
+      ext(Get("Filter_AttributeValueNotJson",
+              q + "X-Userstore-AttributeKey=tier&X-Userstore-AttributeValue=gold", 400, kBadParam)),
+      ext(Get("Filter_AttributeValueWithoutKey", q + "X-Userstore-AttributeValue=5", 400,
+              kBadParam)),
+      ext(Get("Filter_TwoCriteria",
+              q + "X-Userstore-IdentityPrefix=a&X-Userstore-DateCreatedFrom=2015-07-30T20:00:00Z",
+              400, kBadParam)),
+      Get("Filter_DateMalformedWithoutExtensions", q + "X-Userstore-DateCreatedFrom=x", 200, 0),
+      ext(Get("Count_False", q + "X-Userstore-Count=false", 400, kBadParam)),
+      ext(Get("Count_Empty", q + "X-Userstore-Count", 400, kBadParam)),
+      ext(Get("Count_Ok", q + "X-Userstore-Count=true", 200, 0)),
+      ext(Get("Count_UnknownServiceFirst",
+              "/v2/Services/IS" + std::string(32, 'c') + "/Users?X-Userstore-Count=no", 404,
+              kNotFound)),
+      ext(Post("Batch_NotJson", kU, batch + "%5B", 400, kBadParam)),
+      ext(Post("Batch_Empty", kU, batch, 400, kBadParam)),
+      ext(Post("Batch_NotAnArray", kU, batch + "%7B%22identity%22%3A%22a%22%7D", 400, kBadParam)),
+      ext(Post("Batch_NoRows", kU, batch + "%5B%5D", 400, kBadParam)),
+      ext(Post("Batch_ElementNotObject", kU, batch + "%5B1%5D", 400, kBadParam)),
+      ext(Post("Batch_101Rows", kU, batch + rows101, 400, kBadParam)),
+      ext(Post("Batch_WithIdentity", kU, batch + "%5B%5D&Identity=a", 400, kBadParam)),
+      ext(Post("Batch_BodyOverLimit", kU, huge, 400, kBadParam)),
+      ext(Post("Batch_OnAUser", std::string(kU) + "/alice", huge.substr(0, 70000), 400, kBadParam)),
+      Post("Batch_WithoutExtensions", kU, batch + "%5B%5D", 400, kBadParam),
+  };
+}
+
 std::vector<Row> AllRows() {
   std::vector<Row> all;
   for (auto rows :
        {IdentityRows(), FriendlyNameRows(), AttributesRows(), RoleSidRows(), PathKeyRows(),
         ServiceSidRows(), QueryRows(), HeaderRows(), BoundsAndMethodRows(), ConversationsRows(),
-        BindingPathRows(), BindingQueryRows(), RegistrationRows()}) {
+        BindingPathRows(), BindingQueryRows(), RegistrationRows(), UserExtensionRows()}) {
     for (Row& r : rows) all.push_back(std::move(r));
   }
   return all;

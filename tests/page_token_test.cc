@@ -266,6 +266,43 @@ TEST_F(PageTokenTest, AuthenticatedButUnknownVersionOrDirectionIsRejected) {
   }
 }
 
+// Keyed cursors (filtered lists in identity or date order, issue 18):
+// version 2, the key between the header and the MAC; version 1 tokens are
+// unchanged.
+TEST_F(PageTokenTest, KeyedCursorsRoundTripInTheSpecifiedFormat) {
+  const std::string key = "0123456789abcdef0123456789abcdef";
+  const PageCursor cursor{Direction::kBefore, 7, "bob\xff"};
+  const std::string token = codec_.Encode(kService, cursor, PageApi::kChat, "f:p:b");
+  absl::StatusOr<PageCursor> back = codec_.Decode(kService, token, PageApi::kChat, "f:p:b");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, cursor);
+  EXPECT_EQ(back->key, "bob\xff");
+  ExpectInvalid(codec_.Decode(kService, token, PageApi::kChat, "f:p:c"), "other scope");
+  ExpectInvalid(codec_.Decode(kService, token), "no scope");
+  for (size_t n = 1; n < token.size(); ++n) {
+    ExpectInvalid(codec_.Decode(kService, token.substr(0, n), PageApi::kChat, "f:p:b"),
+                  "prefix " + std::to_string(n));
+  }
+  const std::string header = std::string("\x02\x01\0\0\0\0\0\0\0\x07", 10) + "bob\xff";
+  const std::string scope = "f:p:b";
+  EXPECT_EQ(ForgeWithKey(key, kService, header + std::string("\0\0\0\0\0\0\0\x05", 8) + scope,
+                         header.size()),
+            token);
+  // A key with version 1, or version 2 without a key: refused.
+  std::string v1 = header;
+  v1[0] = 1;
+  ExpectInvalid(codec_.Decode(kService, ForgeWithKey(key, kService, v1, v1.size())), "v1 + key");
+  const std::string v2 = header.substr(0, 10);
+  ExpectInvalid(codec_.Decode(kService, ForgeWithKey(key, kService, v2)), "v2 without key");
+  // The longest key decodes; one byte more is refused.
+  const std::string longest =
+      std::string("\x02\0\0\0\0\0\0\0\0\x01", 10) + std::string(PageCursor::kMaxKeyBytes, 'k');
+  EXPECT_TRUE(codec_.Decode(kService, ForgeWithKey(key, kService, longest, longest.size())).ok());
+  ExpectInvalid(
+      codec_.Decode(kService, ForgeWithKey(key, kService, longest + "k", longest.size() + 1)),
+      "key too long");
+}
+
 TEST_F(PageTokenTest, ConcurrentUseAcrossThreads) {
   PageTokenCodec other("another key");
   std::vector<std::thread> threads;

@@ -339,5 +339,45 @@ TEST_F(SharedStoreTest, BindingCallsAre501) {
   EXPECT_TRUE(store->DeleteUser(kServiceSid, "alice").ok());
 }
 
+// Issue 18: batch upsert is refused in shared mode (501/20501) before any
+// row is looked at, and changes nothing.
+TEST_F(SharedStoreTest, UpsertUsersIs501) {
+  std::unique_ptr<Store> store = OpenWithService();
+  ASSERT_NE(store, nullptr);
+  UserUpsert row;
+  row.identity = "bob";
+  const auto upserted = store->UpsertUsers(kServiceSid, {row});
+  EXPECT_TWILIO_ERROR(upserted, 501, twilio_code::kNotImplemented);
+  EXPECT_EQ(upserted.status().message(), "batch upsert is not available in shared mode yet");
+  EXPECT_TWILIO_ERROR(store->FetchUser(kServiceSid, "bob"), 404, 20404);
+}
+
+// Issue 18: filters and counts work through the replica's index; the
+// indexed attribute cannot be declared yet (it would have to reach every
+// host).
+TEST_F(SharedStoreTest, FiltersWorkAndTheIndexedAttributeIs501) {
+  std::unique_ptr<Store> store = OpenWithService();
+  ASSERT_NE(store, nullptr);
+  for (const char* identity : {"bob", "alice", "bobby"}) {
+    UserCreate create;
+    create.identity = identity;
+    ASSERT_TRUE(store->CreateUser(kServiceSid, create).ok());
+  }
+  EXPECT_TWILIO_ERROR(store->SetIndexedAttribute(kServiceSid, "team"), 501, 20501);
+  const absl::StatusOr<std::string> key = store->IndexedAttribute(kServiceSid);
+  ASSERT_TRUE(key.ok()) << key.status();
+  EXPECT_EQ(*key, "");
+  PageRequest request;
+  request.filter.identity_prefix = "bob";
+  const absl::StatusOr<Page> page = store->ListUsers(kServiceSid, request);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->users.size(), 2u);
+  EXPECT_EQ(page->users[0].identity, "bob");
+  EXPECT_EQ(page->users[1].identity, "bobby");
+  const absl::StatusOr<uint64_t> count = store->CountUsers(kServiceSid, request.filter);
+  ASSERT_TRUE(count.ok()) << count.status();
+  EXPECT_EQ(*count, 2u);
+}
+
 }  // namespace
 }  // namespace userstore

@@ -131,7 +131,10 @@ authenticate with HTTP Basic: the account SID and the auth token.
                        create, update or delete as a chat client's; and
                        POST .../Users/{key}/Bindings (BindingType, Address,
                        CredentialSid, MessageTypes), which registers a
-                       push Binding as Twilio's client SDK does
+                       push Binding as Twilio's client SDK does; and the
+                       Users list's filters and count (X-Userstore-RoleSid,
+                       X-Userstore-Count=true, ...) and batch upsert
+                       (X-Userstore-Batch, bodies up to 9 MiB)
   --post-webhook-url URL
                        send Twilio's post-event webhooks (onUserAdded,
                        onUserUpdated; userstore's onUserRemoved) to URL

@@ -187,7 +187,8 @@ int Bind(GuardedServer& server, const std::string& host, int port, const char* p
   return port;
 }
 
-void ConfigureHandling(GuardedServer& server, const BasicAuth& auth, bool log_requests) {
+void ConfigureHandling(GuardedServer& server, const BasicAuth& auth, bool log_requests,
+                       size_t max_payload_bytes) {
   // Runs once the headers are in, before any body is read: a request
   // without the right credentials is answered 401 at once, without waiting
   // for or buffering its body, and its connection is closed (a request with
@@ -215,7 +216,7 @@ void ConfigureHandling(GuardedServer& server, const BasicAuth& auth, bool log_re
       });
   server.set_error_handler(httplib::Server::HandlerWithResponse(HttplibError));
   if (log_requests) server.set_logger(LogRequest);
-  server.set_payload_max_length(kMaxPayloadBytes);
+  server.set_payload_max_length(max_payload_bytes);
   server.set_keep_alive_max_count(1000);
 }
 

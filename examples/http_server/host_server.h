@@ -23,6 +23,10 @@ inline constexpr char kJsonContentType[] = "application/json; charset=utf-8";
 // The largest body the host reads. The facade's own limit (64 KiB) is lower,
 // so a body between the two gets the facade's Twilio 400; a larger one a 413.
 inline constexpr size_t kMaxPayloadBytes = 1 << 20;
+// The same with --extensions: a batch upsert (X-Userstore-Batch) may take up
+// to 8 MiB (the facade's kMaxBatchBodyBytes, docs/rest.md "Request
+// bounds"); 9 MiB lets the facade answer a body just over it with its 400.
+inline constexpr size_t kMaxExtensionsPayloadBytes = 9 << 20;
 
 // Before binding: TCP_NODELAY (httplib writes a response's headers and body
 // separately: without it, Nagle's algorithm and the client's delayed ACK
@@ -46,9 +50,10 @@ std::string Authority(const std::string& host, int port);
 //  - the error handler: httplib's own errors (400, 404, 408 after the
 //    request deadline, 413, 414, ...) get a Twilio error body;
 //  - with `log_requests`, one log line per request on stderr (LogRequest);
-//  - the body limit (kMaxPayloadBytes) and 1000 requests per keep-alive
+//  - the body limit (`max_payload_bytes`) and 1000 requests per keep-alive
 //    connection.
-void ConfigureHandling(GuardedServer& server, const BasicAuth& auth, bool log_requests);
+void ConfigureHandling(GuardedServer& server, const BasicAuth& auth, bool log_requests,
+                       size_t max_payload_bytes = kMaxPayloadBytes);
 
 }  // namespace userstore_http
 

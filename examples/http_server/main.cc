@@ -318,12 +318,13 @@ int Run(const HostFlags& flags) {
   // reading refuses form bodies over 8 KiB
   // (CPPHTTPLIB_FORM_URL_ENCODED_PAYLOAD_MAX_LENGTH, compiled into Debian's
   // libcpp-httplib), and a 16 KiB Attributes is 48 KiB once encoded.
+  const size_t max_payload_bytes = flags.extensions ? kMaxExtensionsPayloadBytes : kMaxPayloadBytes;
   auto body_handler = [&](const httplib::Request& req, httplib::Response& res,
                           const httplib::ContentReader& read) {
     std::string body;
     bool too_large = false;
     bool ok = read([&](const char* data, size_t size) {
-      if (body.size() + size > kMaxPayloadBytes) {
+      if (body.size() + size > max_payload_bytes) {
         too_large = true;
         return false;
       }
@@ -343,7 +344,7 @@ int Run(const HostFlags& flags) {
   server.Patch(kAnyPath, body_handler);
   server.Delete(kAnyPath, body_handler);
   server.Options(kAnyPath, handler);
-  ConfigureHandling(server, auth, flags.log_requests);
+  ConfigureHandling(server, auth, flags.log_requests, max_payload_bytes);
 
   std::atomic<bool> listen_returned{false};
   std::thread stopper([&server, &listen_returned, stop_signals] {

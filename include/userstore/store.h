@@ -452,8 +452,12 @@ class USERSTORE_EXPORT Store {
   // listeners fire for each with options.webhook_enabled.
   // Errors (the call's; no row is applied): 404/20404 unknown Service;
   // 400/20001 no rows or more than kMaxUpsertRows; 500/20500 the disk
-  // write failed. Complexity: O(rows x (|identity| + |attributes| +
-  // log n)). Thread-safe.
+  // write failed; 501/20501 a shared Store (not yet: each row would need
+  // UpdateUser's revision guard and the database's identity check in one
+  // transaction). A concurrent CreateUser of a row's identity either
+  // commits first (the row then updates that user) or gets 409/50201.
+  // Complexity: O(rows x (|identity| + |attributes| + log n)); other writes
+  // to the Service wait for the call. Thread-safe.
   absl::StatusOr<std::vector<UpsertResult>> UpsertUsers(std::string_view service_sid,
                                                         const std::vector<UserUpsert>& rows,
                                                         const UpsertOptions& options = {});

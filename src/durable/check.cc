@@ -187,6 +187,12 @@ class Checker {
       CheckEvent(key, value);
     } else if (key.starts_with(kConfigurationPrefix)) {
       CheckConfiguration(key, value);
+    } else if (key.starts_with(kIndexedAttributePrefix)) {
+      SidBytes service;
+      std::string attribute;
+      if (!ParseIndexedAttributeKey(key, &service) || !DecodeIndexedAttribute(value, &attribute)) {
+        problems_.Add("malformed indexed attribute " + Quoted(key));
+      }
     } else if (key.starts_with(kBindingPrefix) || key.starts_with(kDeletedBindingPrefix) ||
                key.starts_with(kNotifiedPrefix)) {
       CheckBindingKey(key, value);

@@ -73,6 +73,29 @@ bool ParseHighWaterKey(std::string_view key, SidBytes* service) {
   return SplitKey(key, kHighWaterPrefix, 0, service, &rest);
 }
 
+std::string IndexedAttributeKey(const SidBytes& service) {
+  return Key(kIndexedAttributePrefix, service);
+}
+
+bool ParseIndexedAttributeKey(std::string_view key, SidBytes* service) {
+  std::string_view rest;
+  return SplitKey(key, kIndexedAttributePrefix, 0, service, &rest);
+}
+
+std::string EncodeIndexedAttribute(std::string_view key) {
+  std::string value(1, static_cast<char>(kValueVersion));
+  value.append(key);
+  return value;
+}
+
+bool DecodeIndexedAttribute(std::string_view value, std::string* key) {
+  if (value.size() < 2 || value.size() > 129 || static_cast<uint8_t>(value[0]) != kValueVersion) {
+    return false;
+  }
+  key->assign(value.substr(1));
+  return true;
+}
+
 std::string DeletedKey(const SidBytes& service, const SidBytes& user) {
   std::string key = Key(kDeletedPrefix, service);
   Writer(&key).Sid(user);

@@ -23,6 +23,8 @@
 //                       kept and a checkpoint (events up to it have no hole)
 //   c/configuration     the account's Conversations Configuration
 //                       (EncodeConfiguration); absent until first updated
+//   a/<IS>              the Service's indexed attribute key (issue 18,
+//                       EncodeIndexedAttribute); absent when none declared
 // Every value starts with a version byte (kValueVersion); integers are
 // little-endian fixed width, strings a 32-bit length then the bytes. A value
 // must be consumed exactly: trailing bytes are corruption.
@@ -64,6 +66,7 @@ inline constexpr std::string_view kDeletedPrefix = "d/";
 inline constexpr std::string_view kEventPrefix = "e/";
 inline constexpr std::string_view kFeedPrefix = "f/";
 inline constexpr std::string_view kConfigurationPrefix = "c/";
+inline constexpr std::string_view kIndexedAttributePrefix = "a/";
 
 inline constexpr std::string_view kMetaFormat = "m/format";
 inline constexpr std::string_view kMetaAccountSid = "m/account_sid";
@@ -85,6 +88,13 @@ bool ParseServiceKey(std::string_view key, SidBytes* service);
 bool ParseRoleKey(std::string_view key, SidBytes* service, uint64_t* index);
 bool ParseUserRecordKey(std::string_view key, SidBytes* service, uint64_t* sequence);
 bool ParseHighWaterKey(std::string_view key, SidBytes* service);
+// a/<IS>: the Service's indexed attribute (Store::SetIndexedAttribute).
+std::string IndexedAttributeKey(const SidBytes& service);
+bool ParseIndexedAttributeKey(std::string_view key, SidBytes* service);
+// Value: kValueVersion, then the key's bytes (1..128). Decode: false when
+// malformed.
+std::string EncodeIndexedAttribute(std::string_view key);
+bool DecodeIndexedAttribute(std::string_view value, std::string* key);
 bool ParseDeletedKey(std::string_view key, SidBytes* service, SidBytes* user);
 // The value of a d/ key, and its check (exactly kValueVersion).
 std::string EncodeDeleted();

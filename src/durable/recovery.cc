@@ -213,6 +213,23 @@ absl::Status RestoreConfiguration(rocksdb::DB* db, RestoreTarget* target) {
   });
 }
 
+// a/: per Service, the indexed attribute key (before the users, so that
+// each is indexed as it is restored).
+absl::Status RestoreIndexedAttributes(rocksdb::DB* db, const PendingServices& services,
+                                      RestoreTarget* target) {
+  return ScanPrefix(db, kIndexedAttributePrefix, [&](std::string_view key, std::string_view value) {
+    SidBytes sid;
+    std::string attribute;
+    if (!ParseIndexedAttributeKey(key, &sid) || !DecodeIndexedAttribute(value, &attribute)) {
+      return Corrupt("bad indexed attribute " + Quoted(key));
+    }
+    if (!services.contains(sid)) {
+      return Corrupt("indexed attribute of an unknown Service " + FormatSid("IS", sid));
+    }
+    return target->RestoreIndexedAttribute(FormatSid("IS", sid), attribute);
+  });
+}
+
 // h/: per Service, the highest sequence of a deleted user, into
 // `*high_water`. (An out-parameter: g++ 12 -O3 reports a false
 // -Wfree-nonheap-object on a StatusOr<flat_hash_map> destroyed in Load.)
@@ -350,6 +367,7 @@ absl::StatusOr<LoadResult> Load(rocksdb::DB* db, const Meta& meta, RestoreTarget
   USERSTORE_ASSIGN_OR_RETURN(PendingServices services, ReadServices(db, meta));
   USERSTORE_RETURN_IF_ERROR(RestoreServices(services, target, &result));
   USERSTORE_RETURN_IF_ERROR(RestoreConfiguration(db, target));
+  USERSTORE_RETURN_IF_ERROR(RestoreIndexedAttributes(db, services, target));
   absl::flat_hash_map<SidBytes, uint64_t> high_water;
   USERSTORE_RETURN_IF_ERROR(ReadHighWaters(db, services, &high_water));
   USERSTORE_ASSIGN_OR_RETURN(result.deleted_sids, RestoreDeletedSids(db, services, target));

@@ -342,6 +342,18 @@ absl::Status RocksJournal::PutConfiguration(const Configuration& configuration, 
   return Write(&batch);
 }
 
+absl::Status RocksJournal::PutIndexedAttribute(std::string_view service_sid, std::string_view key) {
+  const std::optional<SidBytes> sid = ParseSid(service_sid, "IS");
+  if (!sid) return Error(absl::StatusCode::kInternal, "journal: malformed Service SID");
+  rocksdb::WriteBatch batch;
+  if (key.empty()) {
+    batch.Delete(IndexedAttributeKey(*sid));
+  } else {
+    batch.Put(IndexedAttributeKey(*sid), EncodeIndexedAttribute(key));
+  }
+  return Write(&batch);
+}
+
 namespace {
 
 absl::StatusOr<SidBytes> ServiceBytes(std::string_view service_sid) {

@@ -110,6 +110,8 @@ class RocksJournal final : public Journal {
   absl::Status PutRole(const Role& role) override;
   // One WriteBatch: c/configuration.
   absl::Status PutConfiguration(const Configuration& configuration, uint64_t revision) override;
+  // One WriteBatch: a/<IS> put, or deleted for "".
+  absl::Status PutIndexedAttribute(std::string_view service_sid, std::string_view key) override;
   // Each change is one WriteBatch, its event (e/ key) included.
   absl::Status PutUser(std::string_view service_sid, const UserRecord& record,
                        const JournalEvent* event) override;

@@ -129,12 +129,14 @@ size_t UserBound(const UserView& user, std::string_view base_url) {
   return 400 + 7 * JsonStringBound(0) + 6 * texts + 3 * url + 2 * kTwilioDateBound + 2 * 24;
 }
 
-// `"{list_url}?PageSize=N&Page=P[&PageToken=T]"`.
-char* WritePageUrl(std::string_view list_url, int64_t page_size, int64_t page,
-                   std::string_view token, char* p) {
+// `"{list_url}?{filters}PageSize=N&Page=P[&PageToken=T]"`.
+char* WritePageUrl(std::string_view list_url, std::string_view filters, int64_t page_size,
+                   int64_t page, std::string_view token, char* p) {
   *p++ = '"';
   p = WriteJsonChars(list_url, Utf8::kUnchecked, p);
-  p = Lit("?PageSize=", p);
+  *p++ = '?';
+  p = WriteJsonChars(filters, Utf8::kUnchecked, p);
+  p = Lit("PageSize=", p);
   p = PutInt(page_size, p);
   p = Lit("&Page=", p);
   p = PutInt(page, p);
@@ -343,8 +345,9 @@ void AppendListMeta(std::string_view base_url, std::string_view service_sid,
 
 void AppendListMetaAt(std::string_view list_url, int64_t page, int64_t page_size,
                       std::string_view token, std::string_view previous_token,
-                      std::string_view next_token, std::string_view key, JsonBuf* out) {
-  const size_t url = 6 * list_url.size() + 96;
+                      std::string_view next_token, std::string_view key, JsonBuf* out,
+                      std::string_view filters) {
+  const size_t url = 6 * (list_url.size() + filters.size()) + 96;
   char* p = out->Reserve(256 + 4 * url +
                          3 * (token.size() + previous_token.size() + 2 * next_token.size()) +
                          JsonStringBound(key.size()));
@@ -353,22 +356,22 @@ void AppendListMetaAt(std::string_view list_url, int64_t page, int64_t page_size
   p = Lit(",\"page_size\":", p);
   p = PutInt(page_size, p);
   p = Lit(",\"first_page_url\":", p);
-  p = WritePageUrl(list_url, page_size, 0, "", p);
+  p = WritePageUrl(list_url, filters, page_size, 0, "", p);
   p = Lit(",\"previous_page_url\":", p);
   if (previous_token.empty()) {
     p = Lit("null", p);
   } else {
-    p = WritePageUrl(list_url, page_size, page > 0 ? page - 1 : 0, previous_token, p);
+    p = WritePageUrl(list_url, filters, page_size, page > 0 ? page - 1 : 0, previous_token, p);
   }
   p = Lit(",\"url\":", p);
-  p = WritePageUrl(list_url, page_size, page, token, p);
+  p = WritePageUrl(list_url, filters, page_size, page, token, p);
   p = Lit(",\"next_page_url\":", p);
   // No index follows kMaxPageIndex (the Store never issues a next token
   // there; a hand-built Page must not overflow page + 1 either).
   if (next_token.empty() || page >= kMaxPageIndex) {
     p = Lit("null", p);
   } else {
-    p = WritePageUrl(list_url, page_size, page + 1, next_token, p);
+    p = WritePageUrl(list_url, filters, page_size, page + 1, next_token, p);
   }
   p = Lit(",\"key\":", p);
   p = WriteJsonString(key, Utf8::kUnchecked, p);
@@ -377,10 +380,17 @@ void AppendListMetaAt(std::string_view list_url, int64_t page, int64_t page_size
 }
 
 void AppendUsersPage(const Page& links, std::string_view service_sid, std::string_view base_url,
-                     std::string_view users, JsonBuf* out) {
+                     std::string_view users, JsonBuf* out, std::string_view filters) {
   out->Append("{");
-  AppendListMeta(base_url, service_sid, "Users", links.page, links.page_size, links.page_token,
-                 links.previous_page_token, links.next_page_token, "users", out);
+  if (filters.empty()) {
+    AppendListMeta(base_url, service_sid, "Users", links.page, links.page_size, links.page_token,
+                   links.previous_page_token, links.next_page_token, "users", out);
+  } else {
+    const std::string list_url =
+        std::string(base_url).append("/Services/").append(service_sid).append("/Users");
+    AppendListMetaAt(list_url, links.page, links.page_size, links.page_token,
+                     links.previous_page_token, links.next_page_token, "users", out, filters);
+  }
   out->Append(",\"users\":[");
   out->Append(users);
   out->Append("]}");

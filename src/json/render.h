@@ -134,16 +134,21 @@ void AppendListMeta(std::string_view base_url, std::string_view service_sid,
 
 // AppendListMeta for the list at `list_url` (absolute, unescaped: e.g.
 // {base}/Users for Conversations' account-level list); its URLs are
-// {list_url}?PageSize=N&Page=P[&PageToken=T].
+// {list_url}?{filters}PageSize=N&Page=P[&PageToken=T]. `filters` is query
+// text already percent-encoded, empty or ending with '&' (a filtered list's
+// parameters, rest/user_extensions.h FilterQuery), so a client following
+// the links keeps its filter.
 void AppendListMetaAt(std::string_view list_url, int64_t page, int64_t page_size,
                       std::string_view token, std::string_view previous_token,
-                      std::string_view next_token, std::string_view key, JsonBuf* out);
+                      std::string_view next_token, std::string_view key, JsonBuf* out,
+                      std::string_view filters = {});
 
 // Twilio's list body from its parts: {"meta":{...},"users":[` + users + `]}
 // where `users` is the comma-separated items (AppendUser with list_item).
-// `links` gives every field but its users.
+// `links` gives every field but its users; `filters` goes into every URL of
+// the meta (AppendListMetaAt).
 void AppendUsersPage(const Page& links, std::string_view service_sid, std::string_view base_url,
-                     std::string_view users, JsonBuf* out);
+                     std::string_view users, JsonBuf* out, std::string_view filters = {});
 
 // Conversations v1 (conversations_render.cc): one user as
 // ConversationsUserJson renders it (list items are the same shape), and the

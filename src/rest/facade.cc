@@ -29,6 +29,7 @@
 #include "rest/params.h"
 #include "rest/router.h"
 #include "rest/target.h"
+#include "rest/user_extensions.h"
 #include "sid/sid.h"
 #include "store/validate.h"
 #include "userstore/attributes.h"
@@ -299,13 +300,33 @@ class Handler {
     return JsonResponse(200, RolesPageJson(roles, service.sid, base_url_));
   }
 
+  // The Service's SID as the Store spells it (the path may use uppercase
+  // hex), written into `buf`. REQUIRES: the Store found the Service (so its
+  // SID parses).
+  std::string_view StoredServiceSid(char (&buf)[internal::kSidChars]) const {
+    internal::FormatSidTo("IS", internal::ParseSid(route_.service_sid, "IS").value(), buf);
+    return std::string_view(buf, sizeof(buf));
+  }
+
   // Renders the page's users as the Store visits them (no copy of a user),
   // into a per-thread buffer, then the body: the "meta" member, which comes
   // first, needs the page's tokens, known only once the page is read.
   absl::StatusOr<Response> ListUsers() {
+    // Extensions (Chat v2 only): a filter, or a count instead of a page.
+    UserFilter filter;
+    if (options_.enable_extensions && !Conversations()) {
+      absl::StatusOr<UserFilter> parsed = internal::ParseUserFilter(target_.query);
+      if (!parsed.ok()) return ServiceFirst(parsed.status());
+      absl::StatusOr<bool> count = internal::CountRequested(target_.query);
+      if (!count.ok()) return ServiceFirst(count.status());
+      if (*count) return CountUsers(*parsed);
+      filter = *std::move(parsed);
+    }
     absl::StatusOr<PageRequest> page_request = internal::ParsePageRequest(target_.query);
     if (!page_request.ok()) return ServiceFirst(page_request.status());
     page_request->api = route_.api;
+    const std::string filters = internal::FilterQuery(filter);
+    page_request->filter = std::move(filter);
     internal::JsonBuf users(&Scratch(), internal::JsonBuf::kReuse);
     bool failed = false;  // an allocation failed in the visitor
     Page links;
@@ -321,23 +342,63 @@ class Handler {
         },
         &links));
     if (failed) throw std::bad_alloc();
-    // The Service's SID as the Store spells it (the path may use uppercase
-    // hex); the Store found it, so it parses.
     char service_sid[internal::kSidChars];
-    internal::FormatSidTo("IS", internal::ParseSid(route_.service_sid, "IS").value(), service_sid);
+    const std::string_view sid = StoredServiceSid(service_sid);
     Response response = JsonResponse(200, std::string());
     response.body.reserve(users.length() + 2048);
     internal::JsonBuf body(&response.body);
-    const std::string_view sid(service_sid, sizeof(service_sid));
     if (Conversations()) {
       internal::AppendConversationsUsersPage(links, sid, base_url_, ConversationsUrls(),
                                              users.text(), &body);
     } else {
-      internal::AppendUsersPage(links, sid, base_url_, users.text(), &body);
+      internal::AppendUsersPage(links, sid, base_url_, users.text(), &body, filters);
     }
     body.Finish();
     ReleaseLargeScratch();
     return response;
+  }
+
+  // GET …/Users?X-Userstore-Count=true (extension): the users matching
+  // `filter`, and the count's own URL (the Service as the Store spells it).
+  absl::StatusOr<Response> CountUsers(const UserFilter& filter) {
+    USERSTORE_ASSIGN_OR_RETURN(uint64_t count, store_->CountUsers(route_.service_sid, filter));
+    char service_sid[internal::kSidChars];
+    const std::string list_url =
+        absl::StrCat(Av(base_url_), "/Services/", Av(StoredServiceSid(service_sid)), "/Users");
+    return JsonResponse(200, internal::CountJson(count, list_url, internal::FilterQuery(filter)));
+  }
+
+  // POST …/Users with X-Userstore-Batch (extension): Store::UpsertUsers over
+  // the rows that parse; every row gets its item. A batch never
+  // auto-creates its Service.
+  absl::StatusOr<Response> UpsertBatch(const FormParams& form, std::string_view batch) {
+    for (std::string_view name : {"Identity", "RoleSid", "Attributes", "FriendlyName"}) {
+      if (FindParam(form, name).has_value()) {
+        return ServiceFirst(
+            BadRequest(twilio_code::kInvalidParameter,
+                       "X-Userstore-Batch cannot be combined with Identity, RoleSid, Attributes or "
+                       "FriendlyName"));
+      }
+    }
+    absl::StatusOr<internal::ParsedBatch> parsed = internal::ParseBatch(batch);
+    if (!parsed.ok()) return ServiceFirst(parsed.status());
+    absl::StatusOr<bool> webhook_enabled = internal::WebhookEnabled(request_.headers);
+    if (!webhook_enabled.ok()) return ServiceFirst(webhook_enabled.status());
+    std::vector<UpsertResult> results;
+    if (parsed->rows.empty()) {
+      // Every row was refused: no Store call, but the Service still comes
+      // first.
+      USERSTORE_RETURN_IF_ERROR(store_->FetchService(route_.service_sid).status());
+    } else {
+      UpsertOptions upsert;
+      upsert.webhook_enabled = *webhook_enabled;
+      USERSTORE_ASSIGN_OR_RETURN(results,
+                                 store_->UpsertUsers(route_.service_sid, parsed->rows, upsert));
+      if (results.size() != parsed->rows.size()) {
+        return absl::InternalError("UpsertUsers did not return one result per row");
+      }
+    }
+    return JsonResponse(200, internal::BatchJson(*parsed, results, base_url_));
   }
 
   // Renders the user inside the Store's visitor (no copy of it), into the
@@ -365,6 +426,11 @@ class Handler {
   absl::StatusOr<Response> CreateUser() {
     absl::StatusOr<FormParams> form = ParseBody();
     if (!form.ok()) return CreateCheckFailed(form.status());
+    if (options_.enable_extensions && !Conversations()) {
+      if (std::optional<std::string_view> batch = FindParam(*form, internal::kBatchParam)) {
+        return UpsertBatch(*form, *batch);
+      }
+    }
     std::optional<std::string_view> identity = FindParam(*form, "Identity");
     if (!identity.has_value()) {
       return CreateCheckFailed(BadRequest(twilio_code::kInvalidParameter,
@@ -467,8 +533,9 @@ class Handler {
 
 Response HandleRequest(Store* store, const FacadeOptions& options, const internal::ApiBases& bases,
                        const Request& request) {
-  if (absl::Status bounds =
-          internal::CheckRequestBounds(request.target, request.body.size(), request.headers.size());
+  if (absl::Status bounds = internal::CheckRequestBounds(
+          request.target, request.body.size(), request.headers.size(),
+          internal::BodyLimit(options.enable_extensions, request.method, request.body));
       !bounds.ok()) {
     return ErrorResponse(bounds);
   }
@@ -489,6 +556,12 @@ Response HandleRequest(Store* store, const FacadeOptions& options, const interna
                                  " (allowed: ", Av(allowed), ")")));
     response.headers.emplace_back("Allow", allowed);
     return response;
+  }
+  // A batch's larger body bound (BodyLimit) holds on Chat's Users
+  // collection only: elsewhere the body is over kMaxBodyBytes as usual.
+  if (request.body.size() > internal::kMaxBodyBytes &&
+      (route->kind != RouteKind::kUsers || route->api != PageApi::kChat)) {
+    return ErrorResponse(internal::CheckRequestBounds("", request.body.size(), 0));
   }
   return Handler(store, options, request, *target, *route).Serve();
 }

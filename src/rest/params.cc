@@ -41,14 +41,15 @@ std::optional<int64_t> ParseInteger(std::string_view text) {
 
 }  // namespace
 
-absl::Status CheckRequestBounds(std::string_view target, size_t body_bytes, size_t header_count) {
+absl::Status CheckRequestBounds(std::string_view target, size_t body_bytes, size_t header_count,
+                                size_t max_body_bytes) {
   if (target.size() > kMaxTargetBytes) {
     return InvalidParameter(
         absl::StrCat("Request target too long (limit ", kMaxTargetBytes, " bytes)"));
   }
-  if (body_bytes > kMaxBodyBytes) {
+  if (body_bytes > max_body_bytes) {
     return InvalidParameter(
-        absl::StrCat("Request body too long (limit ", kMaxBodyBytes, " bytes)"));
+        absl::StrCat("Request body too long (limit ", max_body_bytes, " bytes)"));
   }
   if (header_count > kMaxHeaders) {
     return InvalidParameter(absl::StrCat("Too many request headers (limit ", kMaxHeaders, ")"));

@@ -38,8 +38,11 @@ inline constexpr std::string_view kAttributesPatchParam = "X-Userstore-Attribute
 inline constexpr std::string_view kOriginHeader = "X-Userstore-Origin";
 
 // Checks the target size, body size and header count (in that order).
+// `max_body_bytes` is kMaxBodyBytes but for a batch upsert
+// (user_extensions.h, BodyLimit).
 // Errors: 400/20001 naming the bound exceeded. O(1).
-absl::Status CheckRequestBounds(std::string_view target, size_t body_bytes, size_t header_count);
+absl::Status CheckRequestBounds(std::string_view target, size_t body_bytes, size_t header_count,
+                                size_t max_body_bytes = kMaxBodyBytes);
 
 // The value of the first header whose name equals `name` ASCII
 // case-insensitively, without leading and trailing optional whitespace (SP

@@ -53,6 +53,15 @@ class Journal {
     (void)count;
     return absl::InternalError("this journal reserves no sequences");
   }
+  // The Service's indexed attribute (Store::SetIndexedAttribute) declared
+  // as `key` ("": none any more). Called with every lock of the Service's
+  // index held. The default fails (500/20500): a journal that keeps none
+  // (a shared Store's, whose Store refuses the call with 501/20501 first).
+  virtual absl::Status PutIndexedAttribute(std::string_view service_sid, std::string_view key) {
+    (void)service_sid;
+    (void)key;
+    return absl::InternalError("this journal keeps no indexed attribute");
+  }
   // Whether the journal's storage itself refuses a taken identity (a
   // database shared by several Stores): the Store then journals a create
   // before it takes the index's locks, and installs the user after (no
@@ -169,6 +178,9 @@ class JournalWrapper : public Journal {
   absl::Status PutRole(const Role& role) override { return inner_->PutRole(role); }
   absl::Status PutConfiguration(const Configuration& configuration, uint64_t revision) override {
     return inner_->PutConfiguration(configuration, revision);
+  }
+  absl::Status PutIndexedAttribute(std::string_view service_sid, std::string_view key) override {
+    return inner_->PutIndexedAttribute(service_sid, key);
   }
   absl::Status PutUser(std::string_view service_sid, const UserRecord& record,
                        const JournalEvent* event) override {

@@ -38,6 +38,11 @@ class RestoreTarget {
   // 404/20404 default_chat_service_sid names no restored Service.
   virtual absl::Status RestoreConfiguration(const Configuration& configuration,
                                             uint64_t revision) = 0;
+  // Puts back the Service's indexed attribute key (Journal::
+  // PutIndexedAttribute). Call before its users are restored (each is then
+  // indexed as it comes back). Errors: 404/20404 unknown Service.
+  virtual absl::Status RestoreIndexedAttribute(std::string_view service_sid,
+                                               std::string_view key) = 0;
   // Puts back a user of a restored Service. Errors: 404/20404 unknown
   // Service; 409/50201 duplicate identity or SID.
   virtual absl::Status RestoreUser(std::string_view service_sid, UserRecord::Ptr record) = 0;

@@ -101,6 +101,46 @@ absl::Status StoreImpl::EmitPresence(Emission* emission, UserRecord& r,
   return s;
 }
 
+absl::Status StoreImpl::CommitBatch(ServiceState& service,
+                                    const std::vector<const UserRecord*>& writes,
+                                    std::vector<Emission>& emissions,
+                                    absl::FunctionRef<void(size_t)> apply) const {
+  EventFeed* const feed = service.feed();
+  std::vector<JournalEvent> events;  // durable feed: one per write
+  uint64_t first = 0;                // the batch's first event sequence
+  if (journal_ != nullptr && journal_->StoresEvents() && feed != nullptr && !writes.empty()) {
+    events.reserve(writes.size());
+    for (size_t w = 0; w < writes.size(); ++w) {
+      events.push_back(JournalEvent{0, MetaOf(&emissions[w])});
+    }
+    first = feed->Reserve(writes.size());  // nothing throws from here to the try
+    for (size_t w = 0; w < writes.size(); ++w) events[w].sequence = first + w;
+  }
+  try {
+    if (journal_ != nullptr && !writes.empty()) {
+      if (absl::Status s = journal_->PutUsers(service.sid(), writes, events); !s.ok()) {
+        if (!events.empty()) feed->Abandon(first);
+        return s;
+      }
+    }
+    for (size_t w = 0; w < writes.size(); ++w) {
+      if (!events.empty()) {
+        feed->Publish(events[w].sequence, events[w].meta, *writes[w]);
+        emissions[w].sequence = events[w].sequence;
+      } else if (journal_ == nullptr || !journal_->StoresEvents()) {
+        Emit(&emissions[w], *writes[w]);  // memory feed: after the write succeeded
+      }
+      apply(w);
+    }
+  } catch (...) {
+    // The batch's sequences are published or abandoned, never left pending
+    // (Abandon keeps those already published).
+    if (!events.empty()) feed->Abandon(first);
+    throw;
+  }
+  return absl::OkStatus();
+}
+
 UserIndex::Persist StoreImpl::CommitUser(Emission* emission) const {
   if (journal_ == nullptr && emission->service->feed() == nullptr) return nullptr;
   // Two pointers: std::function keeps them inline (no allocation).

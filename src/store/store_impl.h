@@ -151,6 +151,7 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
   // ---- Durable mode (see journal.h and restore.h) --------------------------
   absl::Status RestoreService(const Service& service, const std::vector<Role>& roles) override;
   absl::Status RestoreConfiguration(const Configuration& configuration, uint64_t revision) override;
+  absl::Status RestoreIndexedAttribute(std::string_view service_sid, std::string_view key) override;
   absl::Status RestoreUser(std::string_view service_sid, UserRecord::Ptr record) override;
   absl::Status RestoreSequence(std::string_view service_sid, uint64_t sequence) override;
   absl::Status RestoreDeletedSid(std::string_view service_sid, const SidBytes& sid) override;
@@ -220,8 +221,23 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
                 User* out) const;
   // Checks `request` and starts `*page` (every field but users); the cursor
   // its token names. Errors: 400/20001 as ListUsers.
+  // `scope`: the list's token scope (a filtered list's, FilterScope).
   absl::StatusOr<PageCursor> StartPage(const ServiceState& service, const PageRequest& request,
-                                       Page* page) const;
+                                       Page* page, std::string_view scope = {}) const;
+  // A checked UserFilter (non-empty) and the token scope it binds pages to.
+  struct CheckedFilter {
+    FilterQuery query;
+    std::string scope;
+  };
+  // Validates request.filter as UserFilter's comments say (store_filter.cc).
+  absl::StatusOr<CheckedFilter> CheckFilter(const ServiceState& service,
+                                            const UserFilter& filter) const;
+  // A filtered page (store_filter.cc): as StartPage + ScanPage, in the
+  // filter's order; `read` sees the users nearest the cursor first. Sets
+  // `*backward` when the page was read backward (reverse it). Returns the
+  // number of users read.
+  absl::StatusOr<size_t> FilteredPage(const ServiceState& service, const PageRequest& request,
+                                      UserIndex::Visit read, Page* page, bool* backward) const;
   // Reads the page at `cursor` (page->page_size users at most), calling
   // `read` for each in scan order (nearest the cursor first), and sets the
   // page's links (tokens bound to `api`). Returns the number of users read.
@@ -333,6 +349,16 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
   // journaled, and if that fails r's presence goes back to `before` and the
   // error is returned.
   absl::Status EmitPresence(Emission* emission, UserRecord& r, const PresenceBefore& before) const;
+  // A batch of user writes (ImportUsers, UpsertUsers), under every lock of
+  // the Service's index (UserIndex::Exclusive): `writes[w]` journaled as one
+  // PutUsers (durable; with one feed event each from `emissions[w]` when the
+  // journal stores events), then for each w in order its event published
+  // (or emitted: memory feed) and `apply(w)` called to install it. A failed
+  // write returns its error with nothing applied (the feed sequences it
+  // reserved are abandoned, as Journaled does). The caller holds the locks.
+  absl::Status CommitBatch(ServiceState& service, const std::vector<const UserRecord*>& writes,
+                           std::vector<Emission>& emissions,
+                           absl::FunctionRef<void(size_t)> apply) const;
   // A Persist (user_index.h) that journals `r` (PutUser) and emits it; null
   // when there is neither a journal nor a feed. `emission` must outlive it.
   UserIndex::Persist CommitUser(Emission* emission) const;

@@ -280,12 +280,11 @@ absl::StatusOr<ImportResult> StoreImpl::ImportUsers(std::string_view service_sid
     std::vector<UserRecord::Ptr> records;
     std::vector<Action> actions;
     std::vector<const UserRecord*> writes;
+    std::vector<size_t> write_rows;         // each write's row in the batch
     std::vector<UserRecord::Ptr> replaced;  // freed after each batch, with no lock held
     // The batch's latest write of each SID (what a later row replaces).
     absl::flat_hash_map<SidBytes, const UserRecord*> latest;
-    std::vector<Emission> emissions;   // one per write
-    std::vector<JournalEvent> events;  // durable feed: one per write
-    EventFeed* const feed = service->feed();
+    std::vector<Emission> emissions;  // one per write
     for (size_t start = 0; start < rows.size(); start += batch_size) {
       const size_t end = std::min(rows.size(), start + batch_size);
       records.clear();
@@ -308,6 +307,7 @@ absl::StatusOr<ImportResult> StoreImpl::ImportUsers(std::string_view service_sid
       absl::Status written = service->users().Exclusive([&](UserIndex::Locked& index) {
         LockedLookup lookup(index);
         writes.clear();
+        write_rows.clear();
         latest.clear();
         emissions.clear();
         for (size_t k = start; k < end; ++k) {
@@ -348,52 +348,21 @@ absl::StatusOr<ImportResult> StoreImpl::ImportUsers(std::string_view service_sid
           }
           latest[r.sid] = &r;
           writes.push_back(&r);
+          write_rows.push_back(k - start);
         }
         planner.Clear();  // its views end with the batch
-        events.clear();
-        uint64_t first = 0;  // the batch's first event sequence (durable feed)
-        if (journal_ != nullptr && journal_->StoresEvents() && feed != nullptr && !writes.empty()) {
-          for (size_t w = 0; w < writes.size(); ++w) {
-            events.push_back(JournalEvent{0, MetaOf(&emissions[w])});
+        return CommitBatch(*service, writes, emissions, [&](size_t w) {
+          UserRecord::Ptr& r = records[write_rows[w]];
+          if (actions[write_rows[w]] == Action::kInsert) {
+            index.Insert(std::move(r));
+          } else {
+            const UserRecord& next = *r;
+            replaced.push_back(index.Replace(std::move(r)));
+            // Its push Bindings show its identity, which the row may
+            // change (lock order: the index's locks, then the Bindings').
+            service->bindings().Rename(next.sid, next.identity());
           }
-          first = feed->Reserve(writes.size());  // nothing throws from here to the try
-          for (size_t w = 0; w < writes.size(); ++w) events[w].sequence = first + w;
-        }
-        try {
-          if (journal_ != nullptr && !writes.empty()) {
-            if (absl::Status s = journal_->PutUsers(service->sid(), writes, events); !s.ok()) {
-              if (!events.empty()) feed->Abandon(first);
-              return s;
-            }
-          }
-          size_t w = 0;
-          for (size_t k = start; k < end; ++k) {
-            UserRecord::Ptr& r = records[k - start];
-            const Action action = actions[k - start];
-            if (action != Action::kInsert && action != Action::kReplace) continue;
-            if (!events.empty()) {
-              feed->Publish(events[w].sequence, events[w].meta, *r);
-            } else if (journal_ == nullptr || !journal_->StoresEvents()) {
-              Emit(&emissions[w], *r);  // memory feed: after the write succeeded
-            }
-            ++w;
-            if (action == Action::kInsert) {
-              index.Insert(std::move(r));
-            } else {
-              const UserRecord& next = *r;
-              replaced.push_back(index.Replace(std::move(r)));
-              // Its push Bindings show its identity, which the row may
-              // change (lock order: the index's locks, then the Bindings').
-              service->bindings().Rename(next.sid, next.identity());
-            }
-          }
-        } catch (...) {
-          // The batch's sequences are published or abandoned, never left
-          // pending (Abandon keeps those already published).
-          if (!events.empty()) feed->Abandon(first);
-          throw;
-        }
-        return absl::OkStatus();
+        });
       });
       replaced.clear();
       if (!written.ok()) return written;  // earlier batches stay

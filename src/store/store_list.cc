@@ -19,7 +19,8 @@
 namespace userstore::internal {
 
 absl::StatusOr<PageCursor> StoreImpl::StartPage(const ServiceState& service,
-                                                const PageRequest& request, Page* page) const {
+                                                const PageRequest& request, Page* page,
+                                                std::string_view scope) const {
   const Limits& limits = options_.limits;
   if (request.page_size < 0) {
     return BadRequest(twilio_code::kInvalidParameter, "PageSize must be at least 1");
@@ -36,8 +37,8 @@ absl::StatusOr<PageCursor> StoreImpl::StartPage(const ServiceState& service,
   }
   PageCursor cursor;  // after sequence 0: the start
   if (!request.page_token.empty()) {
-    USERSTORE_ASSIGN_OR_RETURN(cursor,
-                               tokens_.Decode(service.sid(), request.page_token, request.api));
+    USERSTORE_ASSIGN_OR_RETURN(
+        cursor, tokens_.Decode(service.sid(), request.page_token, request.api, scope));
   }
   // Conversations' lists stop at their own maximum (page.h).
   const int64_t max_page_size = request.api == PageApi::kConversations
@@ -109,9 +110,26 @@ size_t StoreImpl::ScanPage(const ServiceState& service, const PageCursor& cursor
 absl::Status StoreImpl::ListUsers(std::string_view service_sid, const PageRequest& request,
                                   Page* out) const {
   USERSTORE_ASSIGN_OR_RETURN(const ServiceState* service, FindService(service_sid));
-  USERSTORE_ASSIGN_OR_RETURN(const PageCursor cursor, StartPage(*service, request, out));
   // Each user is copied over an element of out->users (capacity reused).
   std::vector<User>& users = out->users;
+  if (!request.filter.empty()) {
+    size_t k = 0;
+    bool backward = false;
+    USERSTORE_ASSIGN_OR_RETURN(const size_t shown, FilteredPage(
+                                                       *service, request,
+                                                       [&](const UserRecord& r) {
+                                                         if (k == users.size())
+                                                           users.emplace_back();
+                                                         CopyUser(*service, r, UserShape::kListItem,
+                                                                  &users[k]);
+                                                         ++k;
+                                                       },
+                                                       out, &backward));
+    users.resize(shown);
+    if (backward) std::reverse(users.begin(), users.end());
+    return absl::OkStatus();
+  }
+  USERSTORE_ASSIGN_OR_RETURN(const PageCursor cursor, StartPage(*service, request, out));
   users.reserve(std::min(static_cast<size_t>(out->page_size), service->users().size()));
   size_t k = 0;
   const size_t shown = ScanPage(
@@ -130,6 +148,24 @@ absl::Status StoreImpl::ListUsers(std::string_view service_sid, const PageReques
 absl::Status StoreImpl::VisitUsers(std::string_view service_sid, const PageRequest& request,
                                    Store::UserVisitor visit, Page* links) const {
   USERSTORE_ASSIGN_OR_RETURN(const ServiceState* service, FindService(service_sid));
+  if (!request.filter.empty()) {
+    // Copied, then visited in page order once no lock is held (a filtered
+    // page re-checks each user under its lock: no view outlives it).
+    std::vector<User> users;
+    bool backward = false;
+    USERSTORE_RETURN_IF_ERROR(FilteredPage(
+                                  *service, request,
+                                  [&](const UserRecord& r) {
+                                    users.push_back(User());
+                                    CopyUser(*service, r, UserShape::kListItem, &users.back());
+                                  },
+                                  links, &backward)
+                                  .status());
+    links->users.clear();
+    if (backward) std::reverse(users.begin(), users.end());
+    for (const User& u : users) visit(UserView(u));
+    return absl::OkStatus();
+  }
   USERSTORE_ASSIGN_OR_RETURN(const PageCursor cursor, StartPage(*service, request, links));
   links->users.clear();
   if (cursor.direction == PageCursor::Direction::kAfter) {

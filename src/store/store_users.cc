@@ -8,6 +8,7 @@
 #include "common/twilio_errors.h"
 #include "json/merge_patch.h"
 #include "store/store_impl.h"
+#include "store/user_changes.h"
 #include "store/user_view_access.h"
 #include "store/validate.h"
 #include "userstore/attributes.h"
@@ -255,9 +256,6 @@ absl::Status StoreImpl::CheckUpdate(const ServiceState& service, const UserUpdat
                         View(params.friendly_name), role);
 }
 
-namespace {
-
-// The user_field bits that `text` and `role` (when given) change in `r`.
 uint32_t Changes(const UserRecord& r, const UserRecord::Text& text,
                  const std::optional<SidBytes>& role) {
   // Attributes never set read as "{}": setting "{}" changes nothing.
@@ -270,8 +268,6 @@ uint32_t Changes(const UserRecord& r, const UserRecord::Text& text,
   if (text.friendly_name != r.friendly_name()) changed |= user_field::kFriendlyName;
   return changed;
 }
-
-}  // namespace
 
 absl::Status StoreImpl::UpdateUser(std::string_view service_sid, std::string_view key,
                                    const UserUpdate& params, User* out) {

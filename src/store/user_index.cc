@@ -63,6 +63,7 @@ absl::StatusOr<UserIndex::InsertOutcome> UserIndex::Insert(UserRecord::Ptr* reco
     }
     shard.by_sid.emplace(sid, std::move(*record));
     ids.by_identity.emplace(identity, sid);
+    filter_.Add(*raw, filter_.Value(*raw));
     on_inserted(*raw);
   }
   return InsertOutcome::kInserted;
@@ -91,7 +92,19 @@ bool UserIndex::Modify(const UserKey& key, Mutate modify) {
     WriterLock lock(&shard.mu);
     auto it = shard.by_sid.find(sid);
     if (it == shard.by_sid.end()) return false;
-    modify(*it->second);
+    UserRecord& r = *it->second;
+    const bool indexed = !filter_.indexed_key().empty();
+    FilterIndex::Keys before = KeysOf(r, false);
+    // The text may change in place: keep the old attributes to compare.
+    std::string old_attributes;
+    if (indexed) old_attributes.assign(r.attributes());
+    modify(r);
+    FilterIndex::Keys after = KeysOf(r, false);
+    if (indexed && old_attributes != r.attributes()) {
+      before.value = CanonicalAttribute(old_attributes, filter_.indexed_key());
+      after.value = filter_.Value(r);
+    }
+    filter_.Move(r.sequence, before, after);
     return true;
   };
   if (key.sid) return modify_sid(*key.sid);
@@ -132,6 +145,7 @@ absl::StatusOr<UserIndex::ChangeOutcome> UserIndex::Replace(const UserKey& key, 
     old = std::exchange(rec_it->second, *std::move(next));
     ids.by_identity.erase(id_it);  // its key views `old`, still alive
     ids.by_identity.emplace(raw->identity(), sid);
+    Refilter(*old, *raw);
     on_replaced(*raw);
   }
   return ChangeOutcome::kDone;  // `old` is freed here, with no lock held
@@ -161,8 +175,11 @@ absl::StatusOr<UserIndex::ChangeOutcome> UserIndex::Erase(const UserKey& key,
     ids.by_identity.erase(id_it);  // its key views `doomed`, still alive
     shard.by_sid.erase(rec_it);
     shard.deleted.insert(sid);
-    WriterLock order_lock(&order_mu_);
-    order_.erase(doomed->sequence);
+    {
+      WriterLock order_lock(&order_mu_);
+      order_.erase(doomed->sequence);
+    }
+    filter_.Remove(*doomed, filter_.Value(*doomed));
   }
   return ChangeOutcome::kDone;  // `doomed` is freed here, with no lock held
 }
@@ -301,6 +318,7 @@ void UserIndex::Locked::Insert(UserRecord::Ptr record) {
   index_->order_.emplace(raw->sequence, sid);
   index_->sid_shard(sid).by_sid.emplace(sid, std::move(record));
   index_->identity_shard(raw->identity()).by_identity.emplace(raw->identity(), sid);
+  index_->filter_.Add(*raw, index_->filter_.Value(*raw));
 }
 
 UserRecord::Ptr UserIndex::Locked::Replace(UserRecord::Ptr record) {
@@ -315,7 +333,107 @@ UserRecord::Ptr UserIndex::Locked::Replace(UserRecord::Ptr record) {
   // The old identity's key views the old record: erased before it goes.
   index_->identity_shard(old.identity()).by_identity.erase(old.identity());
   index_->identity_shard(raw->identity()).by_identity.emplace(raw->identity(), sid);
+  index_->Refilter(old, *raw);  // before the old record (its identity view) goes
   return std::exchange(slot, std::move(record));
+}
+
+void UserIndex::Locked::SetIndexedKey(std::string key) {
+  std::vector<std::pair<uint64_t, std::string>> values;
+  if (!key.empty()) {
+    for (const SidShard& shard : index_->sid_shards_) {
+      for (const auto& [sid, record] : shard.by_sid) {
+        if (auto value = CanonicalAttribute(record->attributes(), key)) {
+          values.emplace_back(record->sequence, *std::move(value));
+        }
+      }
+    }
+  }
+  index_->filter_.Rebuild(std::move(key), std::move(values));
+}
+
+FilterIndex::Keys UserIndex::KeysOf(const UserRecord& record, bool with_value) const {
+  FilterIndex::Keys keys{record.role_sid, std::nullopt, &record, record.date_created};
+  if (with_value) keys.value = filter_.Value(record);
+  return keys;
+}
+
+void UserIndex::Refilter(const UserRecord& old, const UserRecord& next) {
+  // Parse only when a key is declared and the attributes text changed.
+  const bool reparse = !filter_.indexed_key().empty() && old.attributes() != next.attributes();
+  filter_.Move(next.sequence, KeysOf(old, reparse), KeysOf(next, reparse));
+}
+
+std::string UserIndex::IndexedKey() const {
+  // Any SID shard guards the key (filter_index.h).
+  ReaderLock lock(&sid_shards_[0].mu);
+  return filter_.indexed_key();
+}
+
+bool UserIndex::ReadCandidate(const FilterQuery& query, FilterPos* pos, Visit read) const {
+  if (query.kind == FilterQuery::Kind::kIdentity) {
+    // Identity shard -> SID shard: the identity still names this user.
+    return Read(UserKey{std::nullopt, pos->identity}, [&](const UserRecord& r) {
+      pos->sequence = r.sequence;
+      pos->date = r.date_created;
+      read(r);
+    });
+  }
+  SidBytes sid;
+  {
+    ReaderLock lock(&order_mu_);
+    auto it = order_.find(pos->sequence);
+    if (it == order_.end()) return false;  // deleted since
+    sid = it->second;
+  }
+  const SidShard& shard = sid_shard(sid);
+  ReaderLock lock(&shard.mu);
+  auto it = shard.by_sid.find(sid);
+  if (it == shard.by_sid.end()) return false;
+  const UserRecord& r = *it->second;
+  switch (query.kind) {
+    case FilterQuery::Kind::kRole:
+      if (r.role_sid != query.role) return false;
+      break;
+    case FilterQuery::Kind::kDate:
+      if (r.date_created < query.from || r.date_created >= query.before) return false;
+      break;
+    case FilterQuery::Kind::kAttribute:
+      // SID shard -> filter index: the legal order.
+      if (!filter_.HoldsValue(query.value, r.sequence)) return false;
+      break;
+    case FilterQuery::Kind::kIdentity:
+      break;
+  }
+  read(r);
+  return true;
+}
+
+std::vector<FilterPos> UserIndex::FilterScan(const FilterQuery& query, Direction direction,
+                                             const FilterPos& start, size_t limit,
+                                             Visit read) const {
+  const bool forward = direction == Direction::kForward;
+  std::vector<FilterPos> batch;
+  std::vector<FilterPos> result;
+  FilterPos cursor = start;
+  bool exhausted = false;
+  while (result.size() < limit && !exhausted) {
+    const size_t want = std::min(limit - result.size(), size());
+    batch.clear();
+    if (want > 0) filter_.Candidates(query, forward, cursor, want, &batch);
+    exhausted = batch.size() < want || want == 0;
+    for (FilterPos& pos : batch) {
+      cursor = pos;
+      if (ReadCandidate(query, &pos, read)) result.push_back(std::move(pos));
+    }
+  }
+  return result;
+}
+
+bool UserIndex::FilterAny(const FilterQuery& query, Direction direction,
+                          const FilterPos& pos) const {
+  std::vector<FilterPos> one;
+  filter_.Candidates(query, direction == Direction::kForward, pos, 1, &one);
+  return !one.empty();
 }
 
 size_t UserIndex::size() const {

@@ -7,13 +7,17 @@
 //   - SID shards (kShards, chosen by the SID's first byte, which is random):
 //     map SID -> the record (owned here).
 //   - the order index: creation sequence -> SID (a btree), for keyset paging.
+//   - the filter index (filter_index.h): role, identity, date and indexed
+//     attribute orders for filtered lists and counts, kept up to date by
+//     every mutation below while the record's SID shard is held.
 //   - deleted SIDs: per SID shard, the SIDs ever erased from the index (a
 //     hash set beside the shard's map, under its lock), so that a SID never
 //     comes back into use: Insert treats one as taken (kSidCollision) and
 //     Store::ImportUsers refuses it.
 //
 // Thread safety and invariants:
-//   - Thread-safe. Lock order: identity shard -> SID shard -> order index;
+//   - Thread-safe. Lock order: identity shard -> SID shard -> order index
+//     -> filter index;
 //     at most one shard of each kind is held at a time, except by Exclusive
 //     (bulk changes: Store::ImportUsers), which takes every identity shard
 //     in ascending order, then every SID shard in ascending order, then the
@@ -59,6 +63,7 @@
 #include "absl/status/statusor.h"
 #include "common/mutex.h"
 #include "sid/sid.h"
+#include "store/filter_index.h"
 #include "store/user_record.h"
 
 namespace userstore::internal {
@@ -175,6 +180,11 @@ class UserIndex {
     // that record's own. Returns the old record (free it after Exclusive
     // returns: no need to hold the locks for that). O(|identity|).
     UserRecord::Ptr Replace(UserRecord::Ptr record) ABSL_NO_THREAD_SAFETY_ANALYSIS;
+    // Declares `key` as the indexed attribute ("" none) and rebuilds the
+    // filter index's value sets over every user. O(n x attributes size).
+    void SetIndexedKey(std::string key) ABSL_NO_THREAD_SAFETY_ANALYSIS;
+    // The declared indexed attribute key ("" none).
+    const std::string& indexed_key() const { return index_->filter_.indexed_key(); }
 
    private:
     friend class UserIndex;
@@ -193,6 +203,21 @@ class UserIndex {
   // each under its shard's lock. Returns the sequences of the records read,
   // in the same order. O(log n + limit) absent concurrent deletes.
   Sequences Scan(Direction direction, uint64_t sequence, size_t limit, Visit read) const;
+
+  // As Scan, in the order of `query` (FilterQuery, filter_index.h): up to
+  // `limit` users strictly after (kForward) or before `start`, nearest
+  // first, each re-checked against the query under its SID shard before
+  // `read` sees it (a user that no longer matches, or is gone, is skipped
+  // and the walk goes on). Returns the positions of the users read.
+  // O(log n + limit) absent concurrent changes.
+  std::vector<FilterPos> FilterScan(const FilterQuery& query, Direction direction,
+                                    const FilterPos& start, size_t limit, Visit read) const;
+  // True if the query's index holds a position beyond `pos` that way.
+  bool FilterAny(const FilterQuery& query, Direction direction, const FilterPos& pos) const;
+  // The users the query matches now (FilterIndex::Count).
+  uint64_t FilterCount(const FilterQuery& query) const { return filter_.Count(query); }
+  // The declared indexed attribute key ("" none). O(|key|).
+  std::string IndexedKey() const;
 
   // True if some user has a sequence greater than `sequence`.
   bool AnyAfter(uint64_t sequence) const;
@@ -235,11 +260,21 @@ class UserIndex {
   // The identity of `key`: itself, or read through the SID shard. False if
   // the SID is absent.
   bool IdentityOf(const UserKey& key, std::string* identity) const;
+  // The filter keys of `record` (its indexed value only when `with_value`).
+  FilterIndex::Keys KeysOf(const UserRecord& record, bool with_value) const;
+  // Moves a user in the filter index from `old`'s keys to `next`'s (both
+  // alive; `next` holds the user's sequence). REQUIRES: the SID shard held
+  // exclusively.
+  void Refilter(const UserRecord& old, const UserRecord& next);
+  // Resolves one filter candidate and calls `read` if it still matches;
+  // fills pos's sequence (kIdentity). False if gone or no longer matching.
+  bool ReadCandidate(const FilterQuery& query, FilterPos* pos, Visit read) const;
 
   std::array<IdentityShard, kShards> identity_shards_;
   std::array<SidShard, kShards> sid_shards_;
   mutable SharedMutex order_mu_;
   absl::btree_map<uint64_t, SidBytes> order_ ABSL_GUARDED_BY(order_mu_);
+  FilterIndex filter_;  // its own lock, last in the order
   // Set only while no call runs (SetResolvedHookForTesting); read unlocked.
   std::function<void()> resolved_hook_;
 };

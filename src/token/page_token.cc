@@ -7,6 +7,12 @@
 //   [10..21] MAC: the first 12 bytes of
 //            HMAC-SHA-256(key, domain || service_sid || [0..9]
 //                              [|| scope size BE64 || scope, when scope is not empty])
+// A cursor with a key (PageCursor::key: filtered lists in identity or date
+// order, issue 18) has version 2 and the key between header and MAC:
+//   [0] 2, [1] direction, [2..9] sequence, [10..10+k) key, then the MAC of
+//   (domain || service_sid || [0..10+k) [|| scope ...]); k is the decoded
+//   size less 22, 1..PageCursor::kMaxKeyBytes. Version 1 tokens (no key)
+//   are exactly as before.
 // where domain is "userstore-page-token-v1" for Chat v2 lists and
 // "userstore-page-token-c1" for Conversations v1 lists (PageApi). The domain
 // strings, the Service SID (canonical, 34 characters) and the header have
@@ -40,6 +46,7 @@ namespace userstore::internal {
 namespace {
 
 constexpr uint8_t kVersion = 1;
+constexpr uint8_t kKeyedVersion = 2;
 constexpr size_t kHeaderBytes = 10;
 constexpr size_t kMacBytes = 12;
 constexpr size_t kTokenBytes = kHeaderBytes + kMacBytes;  // 22
@@ -55,7 +62,6 @@ std::string_view MacDomain(PageApi api) {
   return api == PageApi::kConversations ? kConversationsMacDomain : kChatMacDomain;
 }
 
-using Header = std::array<uint8_t, kHeaderBytes>;
 using Mac = std::array<uint8_t, kMacBytes>;
 
 [[noreturn]] void DieOnOpenSslFailure(const char* what) {
@@ -93,7 +99,7 @@ class ThreadHmac {
   // Aborts if OpenSSL fails (only on allocation failure or a broken install):
   // a token must never be issued or accepted without its MAC.
   Mac Compute(std::string_view key, std::string_view domain, std::string_view service_sid,
-              const Header& header, std::string_view scope) {
+              std::string_view header, std::string_view scope) {
     // EVP_MAC_init with a null key restarts with the key already set.
     const bool rekey = !keyed_ || key != key_;
     const int init = rekey ? EVP_MAC_init(ctx_, reinterpret_cast<const unsigned char*>(key.data()),
@@ -109,7 +115,8 @@ class ThreadHmac {
                        domain.size()) != 1 ||
         EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(service_sid.data()),
                        service_sid.size()) != 1 ||
-        EVP_MAC_update(ctx_, header.data(), header.size()) != 1) {
+        EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(header.data()),
+                       header.size()) != 1) {
       DieOnOpenSslFailure("EVP_MAC_update");
     }
     if (!scope.empty()) {
@@ -141,18 +148,20 @@ class ThreadHmac {
 };
 
 Mac ComputeMac(std::string_view key, PageApi api, std::string_view service_sid,
-               const Header& header, std::string_view scope) {
+               std::string_view header, std::string_view scope) {
   thread_local ThreadHmac hmac;
   return hmac.Compute(key, MacDomain(api), service_sid, header, scope);
 }
 
-Header MakeHeader(const PageCursor& cursor) {
-  Header h;
-  h[0] = kVersion;
-  h[1] = static_cast<uint8_t>(cursor.direction);
+// The header bytes and, for a keyed cursor, its key after them.
+std::string MakeHeader(const PageCursor& cursor) {
+  std::string h(kHeaderBytes, '\0');
+  h[0] = static_cast<char>(cursor.key.empty() ? kVersion : kKeyedVersion);
+  h[1] = static_cast<char>(cursor.direction);
   for (size_t i = 0; i < 8; ++i) {
-    h[2 + i] = static_cast<uint8_t>(cursor.sequence >> (56 - 8 * i));
+    h[2 + i] = static_cast<char>(static_cast<uint8_t>(cursor.sequence >> (56 - 8 * i)));
   }
+  h.append(cursor.key);
   return h;
 }
 
@@ -166,23 +175,23 @@ PageTokenCodec::PageTokenCodec(std::string key) : key_(std::move(key)) {}
 
 std::string PageTokenCodec::Encode(std::string_view service_sid, const PageCursor& cursor,
                                    PageApi api, std::string_view scope) const {
-  const Header header = MakeHeader(cursor);
-  const Mac mac = ComputeMac(key_, api, service_sid, header, scope);
-  std::array<char, kTokenBytes> raw;
-  std::copy(header.begin(), header.end(), raw.begin());
-  std::copy(mac.begin(), mac.end(), raw.begin() + kHeaderBytes);
-  return absl::WebSafeBase64Escape(ToAbsl(std::string_view(raw.data(), raw.size())));
+  std::string raw = MakeHeader(cursor);
+  const Mac mac = ComputeMac(key_, api, service_sid, raw, scope);
+  raw.append(reinterpret_cast<const char*>(mac.data()), mac.size());
+  return absl::WebSafeBase64Escape(raw);
 }
 
 absl::StatusOr<PageCursor> PageTokenCodec::Decode(std::string_view service_sid,
                                                   std::string_view token, PageApi api,
                                                   std::string_view scope) const {
   // Length first: nothing of the wrong size (including anything huge) is
-  // ever decoded.
-  if (token.size() != kTokenChars) return InvalidToken();
+  // ever decoded. Version 1 tokens have exactly kTokenChars characters.
+  constexpr size_t kMaxChars = (kTokenBytes + PageCursor::kMaxKeyBytes) / 3 * 4 + 4;
+  if (token.size() < kTokenChars || token.size() > kMaxChars) return InvalidToken();
   std::string raw;
   // (Debian's Abseil has its own absl::string_view: convert explicitly.)
-  if (!absl::WebSafeBase64Unescape(ToAbsl(token), &raw) || raw.size() != kTokenBytes) {
+  if (!absl::WebSafeBase64Unescape(ToAbsl(token), &raw) || raw.size() < kTokenBytes ||
+      raw.size() > kTokenBytes + PageCursor::kMaxKeyBytes) {
     return InvalidToken();
   }
   // One token per cursor: reject padding, and final characters whose unused
@@ -191,24 +200,29 @@ absl::StatusOr<PageCursor> PageTokenCodec::Decode(std::string_view service_sid,
     return InvalidToken();
   }
 
-  Header header;
-  std::copy(raw.begin(), raw.begin() + kHeaderBytes, header.begin());
+  const size_t header_bytes = raw.size() - kMacBytes;
+  const std::string_view header(raw.data(), header_bytes);
   const Mac expected = ComputeMac(key_, api, service_sid, header, scope);
-  if (CRYPTO_memcmp(expected.data(), raw.data() + kHeaderBytes, kMacBytes) != 0) {
+  if (CRYPTO_memcmp(expected.data(), raw.data() + header_bytes, kMacBytes) != 0) {
     return InvalidToken();
   }
   // Authenticated from here on; still check the values this version knows.
-  if (header[0] != kVersion) return InvalidToken();
-  if (header[1] != static_cast<uint8_t>(PageCursor::Direction::kAfter) &&
-      header[1] != static_cast<uint8_t>(PageCursor::Direction::kBefore)) {
+  const uint8_t version = static_cast<uint8_t>(header[0]);
+  if (header_bytes == kHeaderBytes ? version != kVersion : version != kKeyedVersion) {
+    return InvalidToken();
+  }
+  const uint8_t direction = static_cast<uint8_t>(header[1]);
+  if (direction != static_cast<uint8_t>(PageCursor::Direction::kAfter) &&
+      direction != static_cast<uint8_t>(PageCursor::Direction::kBefore)) {
     return InvalidToken();
   }
   PageCursor cursor;
-  cursor.direction = static_cast<PageCursor::Direction>(header[1]);
+  cursor.direction = static_cast<PageCursor::Direction>(direction);
   cursor.sequence = 0;
   for (size_t i = 0; i < 8; ++i) {
-    cursor.sequence = (cursor.sequence << 8) | header[2 + i];
+    cursor.sequence = (cursor.sequence << 8) | static_cast<uint8_t>(header[2 + i]);
   }
+  cursor.key.assign(header.substr(kHeaderBytes));
   return cursor;
 }
 

@@ -11,9 +11,11 @@
 #ifndef USERSTORE_SRC_TOKEN_PAGE_TOKEN_H_
 #define USERSTORE_SRC_TOKEN_PAGE_TOKEN_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "userstore/page.h"
@@ -22,11 +24,20 @@ namespace userstore::internal {
 
 struct PageCursor {
   enum class Direction : uint8_t { kAfter = 0, kBefore = 1 };
+  PageCursor() = default;
+  PageCursor(Direction d, uint64_t s, std::string k = {})
+      : direction(d), sequence(s), key(std::move(k)) {}
   Direction direction = Direction::kAfter;
   uint64_t sequence = 0;
+  // Empty for creation order (the token of before issue 18, unchanged).
+  // Filtered lists in another order (filter.h) add their key: the last
+  // identity for identity order, the 8-byte date for date order. At most
+  // kMaxKeyBytes.
+  std::string key;
+  static constexpr size_t kMaxKeyBytes = 4096;
 
   friend bool operator==(const PageCursor& a, const PageCursor& b) {
-    return a.direction == b.direction && a.sequence == b.sequence;
+    return a.direction == b.direction && a.sequence == b.sequence && a.key == b.key;
   }
 };
 

@@ -470,3 +470,21 @@ class HostTestCase(unittest.TestCase):
         status = cls.host.stop()
         if status != 0:
             raise AssertionError("userstore-http exited %r\n%s" % (status, cls.host.log()))
+
+
+class AuthenticatedTestCase(HostTestCase):
+    """A HostTestCase whose session sends the host's credentials, with
+    helpers to create a user (expecting 201) and name its URL."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.session.auth = (ACCOUNT_SID, AUTH_TOKEN)
+
+    def create(self, identity, **params):
+        response = self.session.post(self.users_url, data=dict(Identity=identity, **params))
+        self.assertEqual(response.status_code, 201, response.text)
+        return response
+
+    def user_url(self, identity):
+        return self.users_url + "/" + identity

@@ -14,26 +14,12 @@ import unittest
 import host
 from host import ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID, twilio_error
 
-AUTH = (ACCOUNT_SID, AUTH_TOKEN)
 PATCH = "X-Userstore-AttributesPatch"
 ETAG = re.compile(r'^"(0|[1-9][0-9]*)"$')
 
 
-class HostTestCase(host.HostTestCase):
-    """A host per class, serving SERVICE_SID; the session authenticates."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.session.auth = AUTH
-
-    def create(self, identity, **params):
-        response = self.session.post(self.users_url, data=dict(Identity=identity, **params))
-        self.assertEqual(response.status_code, 201, response.text)
-        return response
-
-    def user_url(self, identity):
-        return self.users_url + "/" + identity
+# A host per class, serving SERVICE_SID; the session authenticates.
+HostTestCase = host.AuthenticatedTestCase
 
 
 class RevisionsTest(HostTestCase):
