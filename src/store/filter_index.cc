@@ -78,7 +78,10 @@ void FilterIndex::Add(const UserRecord& record, const std::optional<std::string>
   by_role_[record.role_sid].insert(record.sequence);
   by_identity_.insert(&record);
   InsertDate(record.date_created, record.sequence);
-  if (value) by_value_[*value].insert(record.sequence);
+  if (value) {
+    by_value_[*value].insert(record.sequence);
+    value_epoch_.fetch_add(1, std::memory_order_acq_rel);
+  }
 }
 
 void FilterIndex::Remove(const UserRecord& record, const std::optional<std::string>& value) {
@@ -94,6 +97,7 @@ void FilterIndex::Remove(const UserRecord& record, const std::optional<std::stri
       it->second.erase(record.sequence);
       if (it->second.empty()) by_value_.erase(it);
     }
+    value_epoch_.fetch_add(1, std::memory_order_acq_rel);
   }
 }
 
@@ -119,6 +123,7 @@ void FilterIndex::Move(uint64_t sequence, const Keys& before, const Keys& after)
       }
     }
     if (after.value) by_value_[*after.value].insert(sequence);
+    value_epoch_.fetch_add(1, std::memory_order_acq_rel);
   }
   if (!same_view) {
     // The entry is the old record (still alive): erase, then the new.
@@ -136,11 +141,14 @@ void FilterIndex::Rebuild(std::string key, std::vector<std::pair<uint64_t, std::
   key_ = std::move(key);
   by_value_.clear();
   for (auto& [sequence, value] : values) by_value_[std::move(value)].insert(sequence);
+  value_epoch_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 void FilterIndex::Candidates(const FilterQuery& query, bool forward, const FilterPos& pos,
-                             size_t want, std::vector<FilterPos>* out) const {
+                             size_t want, std::vector<FilterPos>* out,
+                             uint64_t* value_epoch) const {
   ReaderLock lock(&mu_);
+  if (value_epoch != nullptr) *value_epoch = value_epoch_.load(std::memory_order_acquire);
   const size_t stop = out->size() + want;
   auto walk_sequences = [&](const Sequences& set) {
     if (forward) {

@@ -25,6 +25,7 @@
 #ifndef USERSTORE_SRC_STORE_FILTER_INDEX_H_
 #define USERSTORE_SRC_STORE_FILTER_INDEX_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -111,8 +112,19 @@ class FilterIndex {
   // Up to `want` positions strictly after (forward) or before `pos` in the
   // query's order, nearest first, appended to `out`. O(log n + want) but
   // kIdentity/kDate read only matching keys.
+  // `value_epoch` (when given) gets the value epoch the candidates were
+  // read at (ValuesUnchangedSince).
   void Candidates(const FilterQuery& query, bool forward, const FilterPos& pos, size_t want,
-                  std::vector<FilterPos>* out) const;
+                  std::vector<FilterPos>* out, uint64_t* value_epoch = nullptr) const;
+  // True when no user's indexed value changed since `epoch` (a value read
+  // by Candidates): every value set is as the candidates saw it, so a
+  // candidate of an attribute query still matches without HoldsValue. Every
+  // change of a value set moves the epoch under the lock, while the user's
+  // SID shard is held exclusively: a reader holding that user's SID shard
+  // sees every change of that user made before it took the shard. O(1).
+  bool ValuesUnchangedSince(uint64_t epoch) const {
+    return value_epoch_.load(std::memory_order_acquire) == epoch;
+  }
   // Whether the user of `sequence` holds the canonical `value` now.
   // Called under that user's SID shard (legal: SID shard -> filter).
   bool HoldsValue(const std::string& value, uint64_t sequence) const;
@@ -154,6 +166,8 @@ class FilterIndex {
   absl::btree_set<DatePair> by_date_wide_ ABSL_GUARDED_BY(mu_);  // the rest
   absl::flat_hash_map<std::string, Sequences> by_value_ ABSL_GUARDED_BY(mu_);
   std::string key_;  // see indexed_key()
+  // Moved (under mu_, exclusively) by every change of by_value_.
+  std::atomic<uint64_t> value_epoch_{0};
 };
 
 }  // namespace userstore::internal

@@ -369,7 +369,8 @@ std::string UserIndex::IndexedKey() const {
   return filter_.indexed_key();
 }
 
-bool UserIndex::ReadCandidate(const FilterQuery& query, FilterPos* pos, Visit read) const {
+bool UserIndex::ReadCandidate(const FilterQuery& query, FilterPos* pos, const SidBytes* sid,
+                              uint64_t value_epoch, Visit read) const {
   if (query.kind == FilterQuery::Kind::kIdentity) {
     // Identity shard -> SID shard: the identity still names this user.
     return Read(UserKey{std::nullopt, pos->identity}, [&](const UserRecord& r) {
@@ -378,16 +379,10 @@ bool UserIndex::ReadCandidate(const FilterQuery& query, FilterPos* pos, Visit re
       read(r);
     });
   }
-  SidBytes sid;
-  {
-    ReaderLock lock(&order_mu_);
-    auto it = order_.find(pos->sequence);
-    if (it == order_.end()) return false;  // deleted since
-    sid = it->second;
-  }
-  const SidShard& shard = sid_shard(sid);
+  if (sid == nullptr) return false;  // deleted since
+  const SidShard& shard = sid_shard(*sid);
   ReaderLock lock(&shard.mu);
-  auto it = shard.by_sid.find(sid);
+  auto it = shard.by_sid.find(*sid);
   if (it == shard.by_sid.end()) return false;
   const UserRecord& r = *it->second;
   switch (query.kind) {
@@ -398,8 +393,13 @@ bool UserIndex::ReadCandidate(const FilterQuery& query, FilterPos* pos, Visit re
       if (r.date_created < query.from || r.date_created >= query.before) return false;
       break;
     case FilterQuery::Kind::kAttribute:
-      // SID shard -> filter index: the legal order.
-      if (!filter_.HoldsValue(query.value, r.sequence)) return false;
+      // No value changed since the candidates were read: this one still
+      // holds the value. Else ask the index (SID shard -> filter index:
+      // the legal order).
+      if (!filter_.ValuesUnchangedSince(value_epoch) &&
+          !filter_.HoldsValue(query.value, r.sequence)) {
+        return false;
+      }
       break;
     case FilterQuery::Kind::kIdentity:
       break;
@@ -412,18 +412,32 @@ std::vector<FilterPos> UserIndex::FilterScan(const FilterQuery& query, Direction
                                              const FilterPos& start, size_t limit,
                                              Visit read) const {
   const bool forward = direction == Direction::kForward;
+  const bool by_sequence = query.kind != FilterQuery::Kind::kIdentity;
   std::vector<FilterPos> batch;
   std::vector<FilterPos> result;
+  // The SIDs of a batch's sequences, resolved under one order-index lock
+  // (nullopt: deleted since).
+  boost::container::small_vector<std::optional<SidBytes>, 128> sids;
   FilterPos cursor = start;
   bool exhausted = false;
   while (result.size() < limit && !exhausted) {
     const size_t want = std::min(limit - result.size(), size());
     batch.clear();
-    if (want > 0) filter_.Candidates(query, forward, cursor, want, &batch);
+    uint64_t value_epoch = 0;
+    if (want > 0) filter_.Candidates(query, forward, cursor, want, &batch, &value_epoch);
     exhausted = batch.size() < want || want == 0;
-    for (FilterPos& pos : batch) {
+    sids.assign(by_sequence ? batch.size() : 0, std::nullopt);
+    if (by_sequence && !batch.empty()) {
+      ReaderLock lock(&order_mu_);
+      for (size_t i = 0; i < batch.size(); ++i) {
+        if (auto it = order_.find(batch[i].sequence); it != order_.end()) sids[i] = it->second;
+      }
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      FilterPos& pos = batch[i];
       cursor = pos;
-      if (ReadCandidate(query, &pos, read)) result.push_back(std::move(pos));
+      const SidBytes* sid = by_sequence && sids[i] ? &*sids[i] : nullptr;
+      if (ReadCandidate(query, &pos, sid, value_epoch, read)) result.push_back(std::move(pos));
     }
   }
   return result;

@@ -267,8 +267,12 @@ class UserIndex {
   // exclusively.
   void Refilter(const UserRecord& old, const UserRecord& next);
   // Resolves one filter candidate and calls `read` if it still matches;
-  // fills pos's sequence (kIdentity). False if gone or no longer matching.
-  bool ReadCandidate(const FilterQuery& query, FilterPos* pos, Visit read) const;
+  // fills pos's sequence (kIdentity). `sid`: the candidate's SID, resolved
+  // from its sequence (null: deleted since; unused for kIdentity).
+  // `value_epoch`: FilterIndex's value epoch when the candidate was read.
+  // False if gone or no longer matching.
+  bool ReadCandidate(const FilterQuery& query, FilterPos* pos, const SidBytes* sid,
+                     uint64_t value_epoch, Visit read) const;
 
   std::array<IdentityShard, kShards> identity_shards_;
   std::array<SidShard, kShards> sid_shards_;
