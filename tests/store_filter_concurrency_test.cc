@@ -118,5 +118,56 @@ TEST(StoreFilterConcurrency, WalksSeeEachMatchingUserOnceWhileWritersChangeOther
   EXPECT_GT(walks.load(), 3);
 }
 
+// A bulk write (UpsertUsers) holds the filter index with the others: a
+// filtered count or page taken meanwhile sees none or all of its rows.
+TEST(StoreFilterConcurrency, FilteredReadsSeeABatchWhollyOrNotAtAll) {
+  TestStore t;
+  ASSERT_TRUE(t->SetIndexedAttribute(kServiceSid, "team").ok());
+  constexpr int kRounds = 30;
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int round = 0; round < kRounds; ++round) {
+      std::vector<UserUpsert> rows;
+      for (size_t i = 0; i < kMaxUpsertRows; ++i) {
+        UserUpsert row;
+        row.identity = absl::StrCat("b", round, "-", i);
+        row.role_sid = kRoleSid;
+        row.attributes = kRed;
+        rows.push_back(std::move(row));
+      }
+      absl::StatusOr<std::vector<UpsertResult>> out = t->UpsertUsers(kServiceSid, rows);
+      ASSERT_TRUE(out.ok()) << out.status();
+    }
+    done.store(true);
+  });
+  UserFilter by_role;
+  by_role.role_sid = kRoleSid;
+  UserFilter by_team;
+  by_team.attribute_key = "team";
+  by_team.attribute_value = "\"red\"";
+  int reads = 0;
+  while (!done.load() || reads < 10) {
+    for (const UserFilter* f : {&by_role, &by_team}) {
+      absl::StatusOr<uint64_t> count = t->CountUsers(kServiceSid, *f);
+      ASSERT_TRUE(count.ok()) << count.status();
+      EXPECT_EQ(*count % kMaxUpsertRows, 0u) << "a count saw part of a batch: " << *count;
+      PageRequest request;
+      request.page_size = 100;
+      request.filter = *f;
+      absl::StatusOr<Page> page = t->ListUsers(kServiceSid, request);
+      ASSERT_TRUE(page.ok()) << page.status();
+      // The first page is full, or holds every user there is: a multiple
+      // of the batch size.
+      EXPECT_EQ(page->users.size() % kMaxUpsertRows, 0u)
+          << "a page saw part of a batch: " << page->users.size();
+    }
+    ++reads;
+  }
+  writer.join();
+  absl::StatusOr<uint64_t> total = t->CountUsers(kServiceSid, by_role);
+  ASSERT_TRUE(total.ok());
+  EXPECT_EQ(*total, uint64_t{kRounds} * kMaxUpsertRows);
+}
+
 }  // namespace
 }  // namespace userstore

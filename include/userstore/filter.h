@@ -40,9 +40,13 @@ namespace userstore {
 // A walk with tokens sees each user that matches the filter during the whole
 // walk exactly once, and a user whose change moves it into or out of the
 // filter during the walk (a re-role, an attribute change, a delete) at most
-// once, whatever writes run meanwhile. (A rename by Store::ImportUsers moves
-// a user in identity order: a prefix walk running across it may see the
-// user under both identities.)
+// once, whatever writes run meanwhile. (Store::ImportUsers may replace a
+// user's identity or date_created, which moves it in identity or date
+// order: a prefix or date walk running across such an import may see that
+// user twice. Bulk writes (ImportUsers, UpsertUsers) are seen by a filtered
+// page or count wholly or not at all.) A page or count of an attribute
+// filter racing a SetIndexedAttribute that replaces the key finds no user
+// rather than another key's; the next request is refused (400/20001).
 struct UserFilter {
   // Non-empty: users whose identity starts with these bytes (case-sensitive,
   // as identities are). At most Limits::max_identity_chars code points,

@@ -74,7 +74,7 @@ std::optional<std::string> FilterIndex::Value(const UserRecord& record) const {
 }
 
 void FilterIndex::Add(const UserRecord& record, const std::optional<std::string>& value) {
-  WriterLock lock(&mu_);
+  MutationLock lock(this);
   by_role_[record.role_sid].insert(record.sequence);
   by_identity_.insert(&record);
   InsertDate(record.date_created, record.sequence);
@@ -85,7 +85,7 @@ void FilterIndex::Add(const UserRecord& record, const std::optional<std::string>
 }
 
 void FilterIndex::Remove(const UserRecord& record, const std::optional<std::string>& value) {
-  WriterLock lock(&mu_);
+  MutationLock lock(this);
   if (auto it = by_role_.find(record.role_sid); it != by_role_.end()) {
     it->second.erase(record.sequence);
     if (it->second.empty()) by_role_.erase(it);
@@ -107,7 +107,7 @@ void FilterIndex::Move(uint64_t sequence, const Keys& before, const Keys& after)
       before.date_created == after.date_created) {
     return;
   }
-  WriterLock lock(&mu_);
+  MutationLock lock(this);
   if (before.role != after.role) {
     if (auto it = by_role_.find(before.role); it != by_role_.end()) {
       it->second.erase(sequence);
@@ -137,7 +137,7 @@ void FilterIndex::Move(uint64_t sequence, const Keys& before, const Keys& after)
 }
 
 void FilterIndex::Rebuild(std::string key, std::vector<std::pair<uint64_t, std::string>> values) {
-  WriterLock lock(&mu_);
+  MutationLock lock(this);
   key_ = std::move(key);
   by_value_.clear();
   for (auto& [sequence, value] : values) by_value_[std::move(value)].insert(sequence);
@@ -170,6 +170,7 @@ void FilterIndex::Candidates(const FilterQuery& query, bool forward, const Filte
       return;
     }
     case FilterQuery::Kind::kAttribute: {
+      if (key_ != query.key) return;  // another key declared meanwhile
       auto it = by_value_.find(query.value);
       if (it != by_value_.end()) walk_sequences(it->second);
       return;
@@ -285,9 +286,10 @@ void FilterIndex::DateCandidates(const FilterQuery& query, bool forward, const F
   for (const DatePair& p : found) out->push_back(FilterPos{p.second, p.first, {}});
 }
 
-bool FilterIndex::HoldsValue(const std::string& value, uint64_t sequence) const {
+bool FilterIndex::HoldsValue(const FilterQuery& query, uint64_t sequence) const {
   ReaderLock lock(&mu_);
-  auto it = by_value_.find(value);
+  if (key_ != query.key) return false;
+  auto it = by_value_.find(query.value);
   return it != by_value_.end() && it->second.contains(sequence);
 }
 
@@ -299,6 +301,7 @@ uint64_t FilterIndex::Count(const FilterQuery& query) const {
       return it == by_role_.end() ? 0 : it->second.size();
     }
     case FilterQuery::Kind::kAttribute: {
+      if (key_ != query.key) return 0;  // another key declared meanwhile
       auto it = by_value_.find(query.value);
       return it == by_value_.end() ? 0 : it->second.size();
     }

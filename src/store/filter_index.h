@@ -53,6 +53,10 @@ struct FilterQuery {
   int64_t from = std::numeric_limits<int64_t>::min();    // kDate: >= from
   int64_t before = std::numeric_limits<int64_t>::max();  // kDate: < before
   std::string value;                                     // kAttribute: the canonical value
+  // kAttribute: the indexed key the query was checked against. A query of
+  // a key no longer declared (SetIndexedAttribute ran meanwhile) finds no
+  // user and counts 0, never another key's users.
+  std::string key;
 };
 
 // A position in a query's order: (identity) for kIdentity, (date, sequence)
@@ -81,10 +85,14 @@ class FilterIndex {
   FilterIndex& operator=(const FilterIndex&) = delete;
 
   // ---- Mutations: the caller holds `record`'s SID shard exclusively. ----
+  // (Each locks mu_ unless a bulk change holds it: MutationLock, which
+  // clang's analysis cannot follow, so they are exempt from it.)
   // A user enters the index. `value`: its canonical indexed value (Value()).
-  void Add(const UserRecord& record, const std::optional<std::string>& value);
+  void Add(const UserRecord& record,
+           const std::optional<std::string>& value) ABSL_NO_THREAD_SAFETY_ANALYSIS;
   // A user leaves it; `value` as it was added.
-  void Remove(const UserRecord& record, const std::optional<std::string>& value);
+  void Remove(const UserRecord& record,
+              const std::optional<std::string>& value) ABSL_NO_THREAD_SAFETY_ANALYSIS;
   // What the index keys of one user are (Move's before and after).
   struct Keys {
     SidBytes role{};
@@ -96,7 +104,8 @@ class FilterIndex {
   // object, whose identity and date may differ on import): moves it between
   // sets and re-keys the identity view when the record object changed.
   // Takes the lock only when something indexed changed.
-  void Move(uint64_t sequence, const Keys& before, const Keys& after);
+  void Move(uint64_t sequence, const Keys& before,
+            const Keys& after) ABSL_NO_THREAD_SAFETY_ANALYSIS;
   // The canonical indexed value of `record` (nullopt: none, or no key
   // declared). REQUIRES: the record's SID shard held (either mode).
   std::optional<std::string> Value(const UserRecord& record) const;
@@ -106,7 +115,24 @@ class FilterIndex {
   const std::string& indexed_key() const ABSL_NO_THREAD_SAFETY_ANALYSIS { return key_; }
   // Declares `key` and rebuilds the value index from `values` (sequence,
   // canonical value). REQUIRES: every SID shard of the owning index held.
-  void Rebuild(std::string key, std::vector<std::pair<uint64_t, std::string>> values);
+  void Rebuild(std::string key,
+               std::vector<std::pair<uint64_t, std::string>> values) ABSL_NO_THREAD_SAFETY_ANALYSIS;
+
+  // A bulk change (UserIndex::Exclusive) holds this index's lock across all
+  // its rows, taken last (after every SID shard and the order index), so a
+  // filtered read or count sees none or all of the change. Between
+  // LockForBulk and UnlockBulk the mutations above run under that hold
+  // instead of locking: only the bulk's thread can call them then, since
+  // every other writer waits for its SID shard.
+  // REQUIRES: the owning index's every SID shard held exclusively.
+  void LockForBulk() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    mu_.Lock();
+    bulk_ = true;
+  }
+  void UnlockBulk() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    bulk_ = false;
+    mu_.Unlock();
+  }
 
   // ---- Reads: take the lock shared. ----
   // Up to `want` positions strictly after (forward) or before `pos` in the
@@ -125,9 +151,10 @@ class FilterIndex {
   bool ValuesUnchangedSince(uint64_t epoch) const {
     return value_epoch_.load(std::memory_order_acquire) == epoch;
   }
-  // Whether the user of `sequence` holds the canonical `value` now.
+  // Whether the user of `sequence` holds the attribute query's canonical
+  // value now (under its key: false once another key is declared).
   // Called under that user's SID shard (legal: SID shard -> filter).
-  bool HoldsValue(const std::string& value, uint64_t sequence) const;
+  bool HoldsValue(const FilterQuery& query, uint64_t sequence) const;
   // The number of users the query matches: O(1) for kRole and kAttribute,
   // O(log n + matches) for kIdentity and kDate.
   uint64_t Count(const FilterQuery& query) const;
@@ -166,6 +193,25 @@ class FilterIndex {
   absl::btree_set<DatePair> by_date_wide_ ABSL_GUARDED_BY(mu_);  // the rest
   absl::flat_hash_map<std::string, Sequences> by_value_ ABSL_GUARDED_BY(mu_);
   std::string key_;  // see indexed_key()
+  // Locks mu_ for a mutation unless a bulk change holds it (LockForBulk).
+  class MutationLock {
+   public:
+    explicit MutationLock(const FilterIndex* index) ABSL_NO_THREAD_SAFETY_ANALYSIS
+        : mu_(index->bulk_ ? nullptr : &index->mu_) {
+      if (mu_ != nullptr) mu_->Lock();
+    }
+    ~MutationLock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      if (mu_ != nullptr) mu_->Unlock();
+    }
+    MutationLock(const MutationLock&) = delete;
+    MutationLock& operator=(const MutationLock&) = delete;
+
+   private:
+    SharedMutex* const mu_;
+  };
+  // True while a bulk change holds mu_ (written under every SID shard of the
+  // owning index, read by writers holding one: see LockForBulk).
+  bool bulk_ = false;
   // Moved (under mu_, exclusively) by every change of by_value_.
   std::atomic<uint64_t> value_epoch_{0};
 };

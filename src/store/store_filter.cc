@@ -145,6 +145,7 @@ absl::StatusOr<StoreImpl::CheckedFilter> StoreImpl::CheckFilter(const ServiceSta
     }
     q.kind = FilterQuery::Kind::kAttribute;
     q.value = *std::move(value);
+    q.key = filter.attribute_key;
     checked.scope = absl::StrCat("f:a:", filter.attribute_key, std::string(1, '\0'), q.value);
   }
   return checked;

@@ -266,15 +266,18 @@ namespace {
 template <typename IdentityShards, typename SidShards>
 class HoldAll {
  public:
-  HoldAll(IdentityShards& ids, SidShards& sids, SharedMutex& order) ABSL_NO_THREAD_SAFETY_ANALYSIS
-      : ids_(ids),
-        sids_(sids),
-        order_(order) {
+  HoldAll(IdentityShards& ids, SidShards& sids, SharedMutex& order,
+          FilterIndex& filter) ABSL_NO_THREAD_SAFETY_ANALYSIS : ids_(ids),
+                                                                sids_(sids),
+                                                                order_(order),
+                                                                filter_(filter) {
     for (auto& s : ids_) s.mu.Lock();
     for (auto& s : sids_) s.mu.Lock();
     order_.Lock();
+    filter_.LockForBulk();
   }
   ~HoldAll() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    filter_.UnlockBulk();
     order_.Unlock();
     for (auto it = sids_.rbegin(); it != sids_.rend(); ++it) it->mu.Unlock();
     for (auto it = ids_.rbegin(); it != ids_.rend(); ++it) it->mu.Unlock();
@@ -286,12 +289,13 @@ class HoldAll {
   IdentityShards& ids_;
   SidShards& sids_;
   SharedMutex& order_;
+  FilterIndex& filter_;
 };
 
 }  // namespace
 
 absl::Status UserIndex::Exclusive(absl::FunctionRef<absl::Status(Locked&)> change) {
-  HoldAll hold(identity_shards_, sid_shards_, order_mu_);
+  HoldAll hold(identity_shards_, sid_shards_, order_mu_, filter_);
   Locked locked(this);
   return change(locked);
 }
@@ -396,8 +400,7 @@ bool UserIndex::ReadCandidate(const FilterQuery& query, FilterPos* pos, const Si
       // No value changed since the candidates were read: this one still
       // holds the value. Else ask the index (SID shard -> filter index:
       // the legal order).
-      if (!filter_.ValuesUnchangedSince(value_epoch) &&
-          !filter_.HoldsValue(query.value, r.sequence)) {
+      if (!filter_.ValuesUnchangedSince(value_epoch) && !filter_.HoldsValue(query, r.sequence)) {
         return false;
       }
       break;

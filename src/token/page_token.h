@@ -32,9 +32,11 @@ struct PageCursor {
   // Empty for creation order (the token of before issue 18, unchanged).
   // Filtered lists in another order (filter.h) add their key: the last
   // identity for identity order, the 8-byte date for date order. At most
-  // kMaxKeyBytes.
+  // kMaxKeyBytes: the longest identity any Limits allow (16,383 code points
+  // of up to 4 bytes, UserRecord::kMaxShortTextBytes) plus the one byte a
+  // successor position appends, so every identity-order position encodes.
   std::string key;
-  static constexpr size_t kMaxKeyBytes = 4096;
+  static constexpr size_t kMaxKeyBytes = 4 * 16383 + 1;
 
   friend bool operator==(const PageCursor& a, const PageCursor& b) {
     return a.direction == b.direction && a.sequence == b.sequence && a.key == b.key;
