@@ -100,7 +100,7 @@ TEST(UserExtensionsParse, FilterQueryRoundTripsAndKeepsItsOrder) {
   filter.identity_prefix = "team/é &x";
   filter.created_from = absl::FromUnixSeconds(1438286400);  // 2015-07-30T20:00:00Z
   filter.created_before = absl::FromUnixMillis(1438286400500);
-  const std::string query = internal::FilterQuery(filter);
+  const std::string query = internal::FilterUrlQuery(filter);
   EXPECT_EQ(query,
             "X-Userstore-IdentityPrefix=team%2F%C3%A9%20%26x&"
             "X-Userstore-DateCreatedFrom=2015-07-30T20%3A00%3A00Z&"
@@ -113,7 +113,7 @@ TEST(UserExtensionsParse, FilterQueryRoundTripsAndKeepsItsOrder) {
   EXPECT_EQ(back->created_from, filter.created_from);
   EXPECT_EQ(back->created_before, filter.created_before);
   EXPECT_TRUE(back->role_sid.empty());
-  EXPECT_EQ(internal::FilterQuery(UserFilter()), "");
+  EXPECT_EQ(internal::FilterUrlQuery(UserFilter()), "");
 }
 
 TEST(UserExtensionsParse, DatesAreRfc3339DateTimes) {

@@ -1,12 +1,13 @@
 // Small string helpers shared by the layers: conversions between the
 // std::string_view of our interfaces and Debian's absl::string_view (a class
 // of its own there: ABSL_OPTION_USE_STD_STRING_VIEW is 0), and bytes quoted
-// for messages.
+// for messages, and optional strings as views.
 //
 // Thread-safety: pure functions.
 #ifndef USERSTORE_SRC_COMMON_STRINGS_H_
 #define USERSTORE_SRC_COMMON_STRINGS_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,12 @@ inline std::string Quoted(std::string_view bytes) {
   // StrCat, not operator+: gcc 12 at -O3 warns -Wrestrict (a false positive,
   // an error with USERSTORE_WERROR) on "\"" + std::string + "\"".
   return absl::StrCat("\"", absl::CEscape(ToAbsl(bytes)), "\"");
+}
+
+// A view of an optional string (nullopt stays nullopt).
+inline std::optional<std::string_view> OptionalView(const std::optional<std::string>& s) {
+  if (!s) return std::nullopt;
+  return std::string_view(*s);
 }
 
 }  // namespace userstore::internal

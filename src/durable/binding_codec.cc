@@ -3,6 +3,7 @@
 #include <cstring>
 #include <utility>
 
+#include "common/big_endian.h"
 #include "durable/codec.h"
 #include "durable/errors.h"
 #include "durable/value_io.h"
@@ -41,9 +42,8 @@ bool ParseSidKey(std::string_view key, std::string_view kind, SidBytes* service,
 }  // namespace
 
 std::string BindingKey(const SidBytes& service, uint64_t sequence) {
-  std::string be(8, '\0');
-  for (int i = 0; i < 8; ++i)
-    be[static_cast<size_t>(i)] = static_cast<char>(sequence >> (56 - 8 * i));
+  std::string be;
+  PutBigEndian64(sequence, &be);
   return MakeKey(kBindingPrefix, service, be);  // big-endian: key order is creation order
 }
 

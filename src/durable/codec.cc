@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/big_endian.h"
 #include "common/status_macros.h"
 #include "durable/errors.h"
 #include "durable/value_io.h"
@@ -17,17 +18,6 @@ std::string Key(std::string_view kind, const SidBytes& a) {
   std::string key(kind);
   Writer(&key).Sid(a);
   return key;
-}
-
-void PutBigEndian64(uint64_t v, std::string* out) {
-  for (int i = 7; i >= 0; --i) out->push_back(static_cast<char>(v >> (8 * i)));
-}
-
-// REQUIRES: bytes.size() == 8.
-uint64_t GetBigEndian64(std::string_view bytes) {
-  uint64_t v = 0;
-  for (char c : bytes) v = (v << 8) | static_cast<uint8_t>(c);
-  return v;
 }
 
 // Strips `kind` and reads one SID; `rest` gets what follows.

@@ -175,14 +175,22 @@ std::string RolesPageJson(const std::vector<Role>& roles, std::string_view servi
 
 std::string JsonQuote(std::string_view text) { return internal::JsonQuote(text); }
 
-std::string ErrorJson(const absl::Status& status) {
+namespace internal {
+
+void WriteErrorMembers(const absl::Status& status, JsonWriter* w) {
   const int code = TwilioCode(status);
+  w->MemberInt("code", code);
+  const absl::string_view message = status.message();
+  w->Member("message", std::string_view(message.data(), message.size()));
+  w->Member("more_info", absl::StrCat("https://www.twilio.com/docs/errors/", code));
+}
+
+}  // namespace internal
+
+std::string ErrorJson(const absl::Status& status) {
   JsonWriter w;
   w.BeginObject();
-  w.MemberInt("code", code);
-  const absl::string_view message = status.message();
-  w.Member("message", std::string_view(message.data(), message.size()));
-  w.Member("more_info", absl::StrCat("https://www.twilio.com/docs/errors/", code));
+  internal::WriteErrorMembers(status, &w);
   w.MemberInt("status", HttpStatus(status));
   w.EndObject();
   return w.Release();

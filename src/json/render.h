@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "userstore/json.h"
 #include "userstore/page.h"
@@ -160,6 +161,13 @@ void AppendConversationsUser(const UserView& user, std::string_view base_url,
 void AppendConversationsUsersPage(const Page& links, std::string_view service_sid,
                                   std::string_view base_url, ConversationsPath path,
                                   std::string_view users, JsonBuf* out);
+
+class JsonWriter;
+
+// Twilio's error members "code", "message" and "more_info" of `status`
+// (ErrorJson's body without its "status"), into an object `w` has open.
+// REQUIRES: !status.ok().
+void WriteErrorMembers(const absl::Status& status, JsonWriter* w);
 
 }  // namespace userstore::internal
 

@@ -325,7 +325,7 @@ class Handler {
     absl::StatusOr<PageRequest> page_request = internal::ParsePageRequest(target_.query);
     if (!page_request.ok()) return ServiceFirst(page_request.status());
     page_request->api = route_.api;
-    const std::string filters = internal::FilterQuery(filter);
+    const std::string filters = internal::FilterUrlQuery(filter);
     page_request->filter = std::move(filter);
     internal::JsonBuf users(&Scratch(), internal::JsonBuf::kReuse);
     bool failed = false;  // an allocation failed in the visitor
@@ -365,7 +365,8 @@ class Handler {
     char service_sid[internal::kSidChars];
     const std::string list_url =
         absl::StrCat(Av(base_url_), "/Services/", Av(StoredServiceSid(service_sid)), "/Users");
-    return JsonResponse(200, internal::CountJson(count, list_url, internal::FilterQuery(filter)));
+    return JsonResponse(200,
+                        internal::CountJson(count, list_url, internal::FilterUrlQuery(filter)));
   }
 
   // POST …/Users with X-Userstore-Batch (extension): Store::UpsertUsers over

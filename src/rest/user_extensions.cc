@@ -7,19 +7,18 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/strings.h"
 #include "common/twilio_errors.h"
 #include "json/binding_render.h"
 #include "json/json_dom.h"
 #include "json/json_writer.h"
+#include "json/render.h"
 #include "rest/params.h"
 #include "userstore/error.h"
 #include "userstore/json.h"
 
 namespace userstore::internal {
 namespace {
-
-// Debian's Abseil has its own absl::string_view (not std::string_view).
-absl::string_view Av(std::string_view s) { return {s.data(), s.size()}; }
 
 // The batch's JSON nests two levels (array, objects): deeper is refused as
 // a whole, cheaply.
@@ -40,7 +39,7 @@ absl::StatusOr<std::optional<std::string>> NonEmpty(const FormParams& query,
   std::optional<std::string_view> value = FindParam(query, name);
   if (!value.has_value()) return std::optional<std::string>();
   if (value->empty()) {
-    return Invalid(absl::StrCat("Invalid ", Av(name), ": must not be empty"));
+    return Invalid(absl::StrCat("Invalid ", ToAbsl(name), ": must not be empty"));
   }
   return std::optional<std::string>(std::string(*value));
 }
@@ -56,14 +55,14 @@ absl::StatusOr<std::optional<absl::Time>> Date(const FormParams& query, std::str
   const bool spaced = value.find_first_of(" \t\r\n\v\f") != std::string::npos;
   if (spaced || !absl::ascii_isdigit(static_cast<unsigned char>(value[0])) ||
       !absl::ParseTime(absl::RFC3339_full, value, &time, &error)) {
-    return Invalid(absl::StrCat("Invalid ", Av(name),
+    return Invalid(absl::StrCat("Invalid ", ToAbsl(name),
                                 ": must be an ISO 8601 date-time such as 2015-07-30T20:00:00Z"));
   }
   return std::optional<absl::Time>(time);
 }
 
 void AppendParam(std::string_view name, std::string_view value, std::string* out) {
-  absl::StrAppend(out, Av(name), "=", PercentEncode(value), "&");
+  absl::StrAppend(out, ToAbsl(name), "=", PercentEncode(value), "&");
 }
 
 // One row object; a row error is 400/20001 naming the member.
@@ -117,15 +116,11 @@ std::string_view OutcomeName(UpsertOutcome outcome) {
 }
 
 void WriteFailure(size_t index, const absl::Status& status, JsonWriter* w) {
-  const int code = TwilioCode(status);
   w->BeginObject();
   w->MemberInt("index", static_cast<int64_t>(index));
   w->MemberInt("status", HttpStatus(status));
   w->Member("outcome", "failed");
-  w->MemberInt("code", code);
-  const absl::string_view message = status.message();
-  w->Member("message", std::string_view(message.data(), message.size()));
-  w->Member("more_info", absl::StrCat("https://www.twilio.com/docs/errors/", code));
+  WriteErrorMembers(status, w);
   w->EndObject();
 }
 
@@ -162,7 +157,7 @@ absl::StatusOr<UserFilter> ParseUserFilter(const FormParams& query) {
   return filter;
 }
 
-std::string FilterQuery(const UserFilter& filter) {
+std::string FilterUrlQuery(const UserFilter& filter) {
   std::string out;
   if (!filter.identity_prefix.empty()) {
     AppendParam(kIdentityPrefixParam, filter.identity_prefix, &out);
@@ -187,7 +182,7 @@ std::string FilterQuery(const UserFilter& filter) {
 absl::StatusOr<bool> CountRequested(const FormParams& query) {
   std::optional<std::string_view> value = FindParam(query, kCountParam);
   if (!value.has_value()) return false;
-  if (absl::EqualsIgnoreCase(Av(*value), "true")) return true;
+  if (absl::EqualsIgnoreCase(ToAbsl(*value), "true")) return true;
   return Invalid("Invalid X-Userstore-Count: must be true");
 }
 
@@ -196,14 +191,16 @@ std::string CountJson(uint64_t count, std::string_view list_url, std::string_vie
   w.BeginObject();
   w.Key("count");
   w.Uint(count);
-  w.Member("url", absl::StrCat(Av(list_url), "?", Av(filter_query), Av(kCountParam), "=true"));
+  w.Member("url",
+           absl::StrCat(ToAbsl(list_url), "?", ToAbsl(filter_query), ToAbsl(kCountParam), "=true"));
   w.EndObject();
   return w.Release();
 }
 
 absl::StatusOr<ParsedBatch> ParseBatch(std::string_view text) {
-  const std::string shape = absl::StrCat(
-      "Invalid ", Av(kBatchParam), ": must be a JSON array of 1 to ", kMaxUpsertRows, " objects");
+  const std::string shape =
+      absl::StrCat("Invalid ", ToAbsl(kBatchParam), ": must be a JSON array of 1 to ",
+                   kMaxUpsertRows, " objects");
   JsonDocument doc;
   const JsonError error = doc.Parse(text, kMaxBatchDepth);
   if (error == JsonError::kNoMemory) throw std::bad_alloc();

@@ -68,7 +68,7 @@ absl::StatusOr<UserFilter> ParseUserFilter(const FormParams& query);
 // percent-encoded (dates as "YYYY-MM-DDTHH:MM:SS[.f]Z", UTC); "" for an
 // empty filter. Parsing it back gives the same filter, so a page token
 // minted for it stays valid. O(size of the filter).
-std::string FilterQuery(const UserFilter& filter);
+std::string FilterUrlQuery(const UserFilter& filter);
 
 // X-Userstore-Count: absent → false; "true" (ASCII case ignored) → true.
 // Errors: 400/20001 any other value (empty and "false" included). O(|query|).

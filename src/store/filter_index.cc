@@ -41,10 +41,6 @@ std::optional<std::string> CanonicalElement(simdjson::dom::element e) {
   }
 }
 
-bool StartsWith(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
-}
-
 }  // namespace
 
 std::optional<std::string> CanonicalAttribute(std::string_view attributes, std::string_view key) {
@@ -181,7 +177,7 @@ void FilterIndex::Candidates(const FilterQuery& query, bool forward, const Filte
         const std::string_view at = pos.identity;
         auto it = at < prefix ? by_identity_.lower_bound(prefix) : by_identity_.upper_bound(at);
         for (; it != by_identity_.end() && out->size() < stop &&
-               StartsWith((*it)->identity(), prefix);
+               (*it)->identity().starts_with(prefix);
              ++it) {
           out->push_back(FilterPos{0, 0, std::string((*it)->identity())});
         }
@@ -192,7 +188,7 @@ void FilterIndex::Candidates(const FilterQuery& query, bool forward, const Filte
         auto it = by_identity_.lower_bound(std::string_view(pos.identity));
         while (it != by_identity_.begin() && out->size() < stop) {
           --it;
-          if (!StartsWith((*it)->identity(), prefix)) break;
+          if (!(*it)->identity().starts_with(prefix)) break;
           out->push_back(FilterPos{0, 0, std::string((*it)->identity())});
         }
       }
@@ -308,7 +304,7 @@ uint64_t FilterIndex::Count(const FilterQuery& query) const {
     case FilterQuery::Kind::kIdentity: {
       uint64_t n = 0;
       for (auto it = by_identity_.lower_bound(std::string_view(query.prefix));
-           it != by_identity_.end() && StartsWith((*it)->identity(), query.prefix); ++it) {
+           it != by_identity_.end() && (*it)->identity().starts_with(query.prefix); ++it) {
         ++n;
       }
       return n;

@@ -120,11 +120,14 @@ absl::StatusOr<CheckedBinding> CheckBindingCreate(const BindingCreate& params,
 }
 
 absl::StatusOr<ServiceState*> StoreImpl::BindingService(std::string_view service_sid) const {
-  if (replica_ != nullptr) {
-    return TwilioError(absl::StatusCode::kUnimplemented, 501, twilio_code::kNotImplemented,
-                       "push Bindings are not stored in shared mode yet");
-  }
+  USERSTORE_RETURN_IF_ERROR(RefuseShared("push Bindings are not stored"));
   return FindService(service_sid);
+}
+
+absl::Status StoreImpl::RefuseShared(std::string_view what) const {
+  if (replica_ == nullptr) return absl::OkStatus();
+  return TwilioError(absl::StatusCode::kUnimplemented, 501, twilio_code::kNotImplemented,
+                     absl::StrCat(std::string(what), " in shared mode yet"));
 }
 
 Binding StoreImpl::ToBinding(const ServiceState& service, const BindingRecord& r) const {

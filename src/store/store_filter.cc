@@ -12,6 +12,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "common/big_endian.h"
 #include "common/status_macros.h"
 #include "common/twilio_errors.h"
 #include "common/utf8.h"
@@ -34,19 +35,17 @@ int64_t CeilSeconds(absl::Time t) {
   return s;
 }
 
-// The 8-byte order-preserving key of a date (PageCursor::key).
+// The 8-byte order-preserving key of a date (PageCursor::key): its
+// sign-flipped bits, big-endian.
+constexpr uint64_t kSignBit = uint64_t{1} << 63;
 std::string DateKey(int64_t date) {
-  const uint64_t u = static_cast<uint64_t>(date) ^ (uint64_t{1} << 63);
-  std::string key(8, '\0');
-  for (size_t i = 0; i < 8; ++i)
-    key[i] = static_cast<char>(static_cast<uint8_t>(u >> (56 - 8 * i)));
+  std::string key;
+  PutBigEndian64(static_cast<uint64_t>(date) ^ kSignBit, &key);
   return key;
 }
 
 int64_t DateOfKey(std::string_view key) {
-  uint64_t u = 0;
-  for (char c : key) u = (u << 8) | static_cast<uint8_t>(c);
-  return static_cast<int64_t>(u ^ (uint64_t{1} << 63));
+  return static_cast<int64_t>(GetBigEndian64(key) ^ kSignBit);
 }
 
 PageCursor CursorOf(const FilterQuery& query, PageCursor::Direction direction,
@@ -208,10 +207,7 @@ absl::StatusOr<uint64_t> StoreImpl::CountUsers(std::string_view service_sid,
 }
 
 absl::Status StoreImpl::SetIndexedAttribute(std::string_view service_sid, std::string_view key) {
-  if (replica_ != nullptr) {
-    return TwilioError(absl::StatusCode::kUnimplemented, 501, twilio_code::kNotImplemented,
-                       "the indexed attribute cannot be declared in shared mode yet");
-  }
+  USERSTORE_RETURN_IF_ERROR(RefuseShared("the indexed attribute cannot be declared"));
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
   if (key.size() > kMaxIndexedKeyBytes || !IsValidUtf8(key) ||
       key.find('\0') != std::string_view::npos) {

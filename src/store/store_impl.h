@@ -403,6 +403,9 @@ class StoreImpl final : public RestoreTarget, public ReplicaTarget {
   // ---- push Bindings (store_bindings.cc) ----
   // The Service `service_sid` of a Binding call: 501/20501 in a shared
   // Store, else FindService's.
+  // 501/20501 "<what> in shared mode yet" for a shared Store (a feature
+  // its PostgreSQL journal does not carry yet); OK otherwise.
+  absl::Status RefuseShared(std::string_view what) const;
   absl::StatusOr<ServiceState*> BindingService(std::string_view service_sid) const;
   // `r` as the API returns it.
   Binding ToBinding(const ServiceState& service, const BindingRecord& r) const;

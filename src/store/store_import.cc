@@ -24,6 +24,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "common/status_macros.h"
+#include "common/strings.h"
 #include "common/twilio_errors.h"
 #include "store/import_action.h"
 #include "store/store_impl.h"
@@ -37,11 +38,6 @@ constexpr size_t kDefaultBatchSize = 1000;
 constexpr size_t kMaxBatchSize = 10000;
 absl::Status Invalid(std::string_view message) {
   return BadRequest(twilio_code::kInvalidParameter, message);
-}
-
-std::optional<std::string_view> OptionalView(const std::optional<std::string>& s) {
-  if (!s) return std::nullopt;
-  return std::string_view(*s);
 }
 
 // The per-row conflicts (docs/errors.md, "Import").

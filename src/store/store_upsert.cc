@@ -22,6 +22,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "common/status_macros.h"
+#include "common/strings.h"
 #include "common/twilio_errors.h"
 #include "store/store_impl.h"
 #include "store/user_changes.h"
@@ -30,11 +31,6 @@
 
 namespace userstore::internal {
 namespace {
-
-std::optional<std::string_view> OptionalView(const std::optional<std::string>& s) {
-  if (!s) return std::nullopt;
-  return std::string_view(*s);
-}
 
 // A row that passed step 1.
 struct UpsertRow {
@@ -50,13 +46,10 @@ struct UpsertRow {
 absl::StatusOr<std::vector<UpsertResult>> StoreImpl::UpsertUsers(
     std::string_view service_sid, const std::vector<UserUpsert>& rows,
     const UpsertOptions& options) {
-  if (replica_ != nullptr) {
-    // A shared database would need each update guarded by its revision and
-    // each create by the identity's uniqueness across Stores, in one
-    // transaction (PgJournal::PutUsers upserts by SID only).
-    return TwilioError(absl::StatusCode::kUnimplemented, 501, twilio_code::kNotImplemented,
-                       "batch upsert is not available in shared mode yet");
-  }
+  // A shared database would need each update guarded by its revision and
+  // each create by the identity's uniqueness across Stores, in one
+  // transaction (PgJournal::PutUsers upserts by SID only).
+  USERSTORE_RETURN_IF_ERROR(RefuseShared("batch upsert is not available"));
   USERSTORE_ASSIGN_OR_RETURN(ServiceState * service, FindService(service_sid));
   if (rows.empty() || rows.size() > kMaxUpsertRows) {
     return BadRequest(twilio_code::kInvalidParameter,

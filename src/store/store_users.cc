@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "common/status_macros.h"
+#include "common/strings.h"
 #include "common/twilio_errors.h"
 #include "json/merge_patch.h"
 #include "store/store_impl.h"
@@ -34,14 +35,7 @@ absl::Status StoreImpl::UserNotFound(const ServiceState& service, std::string_vi
                   std::string(key) + " was not found");
 }
 
-namespace {
-
-std::optional<std::string_view> View(const std::optional<std::string>& s) {
-  if (!s) return std::nullopt;
-  return std::string_view(*s);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 absl::Status StoreImpl::ValidateCommon(const ServiceState& service,
                                        std::optional<std::string_view> role_sid,
@@ -69,9 +63,9 @@ absl::Status StoreImpl::ValidateNewUser(const ServiceState& service, std::string
 absl::StatusOr<SidBytes> StoreImpl::ValidateCreate(const ServiceState& service,
                                                    const UserCreate& params) const {
   SidBytes role = service.default_role();
-  USERSTORE_RETURN_IF_ERROR(ValidateNewUser(service, params.identity, View(params.role_sid),
-                                            View(params.attributes), View(params.friendly_name),
-                                            &role));
+  USERSTORE_RETURN_IF_ERROR(ValidateNewUser(service, params.identity, OptionalView(params.role_sid),
+                                            OptionalView(params.attributes),
+                                            OptionalView(params.friendly_name), &role));
   return role;
 }
 
@@ -252,8 +246,8 @@ absl::Status StoreImpl::CheckUpdate(const ServiceState& service, const UserUpdat
                       "Attributes merge patch is longer than " +
                           std::to_string(options_.limits.max_attributes_bytes) + " bytes");
   }
-  return ValidateCommon(service, View(params.role_sid), View(params.attributes),
-                        View(params.friendly_name), role);
+  return ValidateCommon(service, OptionalView(params.role_sid), OptionalView(params.attributes),
+                        OptionalView(params.friendly_name), role);
 }
 
 uint32_t Changes(const UserRecord& r, const UserRecord::Text& text,

@@ -95,8 +95,9 @@ bool UserIndex::Modify(const UserKey& key, Mutate modify) {
     UserRecord& r = *it->second;
     const bool indexed = !filter_.indexed_key().empty();
     FilterIndex::Keys before = KeysOf(r, false);
-    // The text may change in place: keep the old attributes to compare.
-    std::string old_attributes;
+    // The text may change in place: keep the old attributes to compare (in
+    // a buffer whose capacity stays: presence changes come here too).
+    thread_local std::string old_attributes;
     if (indexed) old_attributes.assign(r.attributes());
     modify(r);
     FilterIndex::Keys after = KeysOf(r, false);

@@ -19,9 +19,10 @@
 //   - Thread-safe. Lock order: identity shard -> SID shard -> order index
 //     -> filter index;
 //     at most one shard of each kind is held at a time, except by Exclusive
-//     (bulk changes: Store::ImportUsers), which takes every identity shard
-//     in ascending order, then every SID shard in ascending order, then the
-//     order index. No other holder of a lock waits for a lock earlier in
+//     (bulk changes: Store::ImportUsers, Store::UpsertUsers), which takes
+//     every identity shard in ascending order, then every SID shard in
+//     ascending order, then the order index, then the filter index
+//     (FilterIndex::LockForBulk). No other holder of a lock waits for a lock earlier in
 //     that order, so no cycle can form.
 //   - A user exists iff it is in all three structures. Insert and erase hold
 //     the identity shard exclusively while changing all three, so two inserts
